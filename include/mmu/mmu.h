@@ -1,0 +1,204 @@
+/* mmusim public API: an x86-64 MMU model (Intel SDM Vol. 3A, chapter 4).
+ *
+ * The caller owns the page-table memory (through mmu_mem_ops_t), the control
+ * registers (mmu_ctrl_t) and the clock.  mmu_translate() turns one linear
+ * address into a physical address or a fault, exactly as the SDM specifies.
+ * A #PF or #GP is a normal result, not an error: errors are reserved for
+ * misuse of the API and for failures of the caller's memory. */
+#ifndef MMU_MMU_H
+#define MMU_MMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmu/mmu_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uint64_t mmu_cycle_t;
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* One list yields the codes, mmu_err_name() and mmu_strerror(). */
+#define MMU_ERRNO_MAP(XX)                                                    \
+    XX(EINVAL, -1, "invalid argument")                                       \
+    XX(ENOMEM, -2, "out of memory")                                          \
+    XX(ERANGE, -3, "physical address beyond MAXPHYADDR")                     \
+    XX(EALIGN, -4, "physical address not 8-byte aligned")                    \
+    XX(EMEM, -5, "memory interface reported an error")                       \
+    XX(EEXIST, -6, "range already mapped differently")                       \
+    XX(ENOSPC, -7, "page-table frame pool exhausted")                        \
+    XX(ERETRY, -8, "paging-structure entry kept changing during A/D update") \
+    XX(ENOENT, -9, "no such entry")
+
+enum mmu_errno {
+    MMU_OK = 0,
+#define MMU__ERRNO_ENUM(name, val, msg) MMU_##name = (val),
+    MMU_ERRNO_MAP(MMU__ERRNO_ENUM)
+#undef MMU__ERRNO_ENUM
+};
+
+/* Filled by functions that take user input: where and what went wrong. */
+typedef struct mmu_err {
+    int code;
+    char msg[256];
+} mmu_err_t;
+
+/* "EINVAL" etc.; "UNKNOWN" for a code not in the list. Never NULL. */
+const char *mmu_err_name(int code);
+/* Human-readable text of a code. Never NULL. */
+const char *mmu_strerror(int code);
+
+/* ---- memory interface -------------------------------------------------- */
+
+/* The model reaches paging structures only through these two calls.
+ * Both take an 8-byte-aligned physical address and return 0 or a negative
+ * MMU_E* code (the model passes that code back to its caller).
+ *  read64:    *val = the 64-bit little-endian word at pa.
+ *  cmpxchg64: atomically { *old = word; if (word == expected) word = desired; }
+ *             Success means *old == expected. This is the locked
+ *             read-modify-write hardware uses for accessed/dirty updates. */
+typedef struct mmu_mem_ops {
+    int (*read64)(void *ctx, uint64_t pa, uint64_t *val);
+    int (*cmpxchg64)(void *ctx, uint64_t pa, uint64_t expected,
+                     uint64_t desired, uint64_t *old);
+    void *ctx;
+} mmu_mem_ops_t;
+
+/* ---- architectural state ------------------------------------------------- */
+
+#define MMU_CR0_WP (1ull << 16)
+#define MMU_CR3_PWT (1ull << 3)
+#define MMU_CR3_PCD (1ull << 4)
+#define MMU_CR3_PCID_MASK 0xfffull
+#define MMU_CR3_NOFLUSH (1ull << 63)
+#define MMU_CR4_LA57 (1ull << 12)
+#define MMU_CR4_PGE (1ull << 7)
+#define MMU_CR4_PCIDE (1ull << 17)
+#define MMU_CR4_SMEP (1ull << 20)
+#define MMU_CR4_SMAP (1ull << 21)
+#define MMU_CR4_PKE (1ull << 22)
+#define MMU_CR4_PKS (1ull << 24)
+#define MMU_EFER_NXE (1ull << 11)
+#define MMU_RFLAGS_AC (1ull << 18)
+
+/* Control registers, as raw architectural values. The model is always in
+ * IA-32e mode with paging on (CR0.PG = CR4.PAE = EFER.LMA = 1); 4- or
+ * 5-level paging follows CR4.LA57. CPL is not here but in mmu_req_t,
+ * because a simulator changes it far more often than these registers. */
+typedef struct mmu_ctrl {
+    uint64_t cr0;
+    uint64_t cr3;    /* table base in bits MAXPHYADDR-1:12; PCID or PWT/PCD below */
+    uint64_t cr4;
+    uint64_t efer;
+    uint64_t rflags; /* only AC is read */
+    uint32_t pkru;   /* user-mode protection keys: AD = bit 2i, WD = bit 2i+1 */
+    uint32_t pkrs;   /* IA32_PKRS, same layout, supervisor-mode keys */
+} mmu_ctrl_t;
+
+/* ---- requests and results ------------------------------------------------ */
+
+typedef enum mmu_access {
+    MMU_ACC_READ = 0,
+    MMU_ACC_WRITE = 1,
+    MMU_ACC_FETCH = 2,
+} mmu_access_t;
+
+/* The access is an implicit supervisor-mode access (GDT/IDT/TSS...): it is a
+ * supervisor-mode access whatever the CPL, and SMAP ignores EFLAGS.AC. */
+#define MMU_REQ_IMPLICIT 0x1u
+
+typedef struct mmu_req {
+    uint64_t la;      /* linear address */
+    uint8_t type;     /* mmu_access_t */
+    uint8_t cpl;      /* 0..3; CPL 3 is a user-mode access unless IMPLICIT */
+    uint8_t flags;    /* MMU_REQ_* */
+    mmu_cycle_t now;  /* cycle at which the request is issued */
+} mmu_req_t;
+
+typedef enum mmu_page_size {
+    MMU_PAGE_4K = 0,
+    MMU_PAGE_2M = 1,
+    MMU_PAGE_1G = 2,
+} mmu_page_size_t;
+
+typedef enum mmu_fault_kind {
+    MMU_FAULT_NONE = 0,
+    MMU_FAULT_PF = 1, /* #PF, vector 14 */
+    MMU_FAULT_GP = 2, /* #GP(0), vector 13: non-canonical linear address */
+} mmu_fault_kind_t;
+
+/* #PF error-code bits (SDM 4.7). */
+#define MMU_PF_P (1u << 0)
+#define MMU_PF_W (1u << 1)
+#define MMU_PF_US (1u << 2)
+#define MMU_PF_RSVD (1u << 3)
+#define MMU_PF_ID (1u << 4)
+#define MMU_PF_PK (1u << 5)
+
+#define MMU_VEC_GP 13
+#define MMU_VEC_PF 14
+
+typedef struct mmu_fault {
+    uint8_t kind;        /* mmu_fault_kind_t */
+    uint8_t vector;      /* 14, 13, or 0 when kind is NONE */
+    uint32_t error_code; /* MMU_PF_* for #PF; 0 for #GP(0) */
+    uint64_t cr2;        /* the faulting linear address for #PF; 0 for #GP,
+                            which does not load CR2 */
+} mmu_fault_t;
+
+/* Combined access rights of a translation (SDM 4.6: AND of R/W and U/S over
+ * every level, OR of XD). */
+#define MMU_PERM_W 0x1u  /* R/W = 1 at every level */
+#define MMU_PERM_U 0x2u  /* U/S = 1 at every level: a user-mode address */
+#define MMU_PERM_XD 0x4u /* XD = 1 at some level (only when EFER.NXE = 1) */
+
+typedef struct mmu_result {
+    mmu_fault_t fault;    /* kind NONE on success */
+    uint64_t pa;          /* physical address; valid when no fault */
+    uint8_t page_size;    /* mmu_page_size_t of the leaf */
+    uint8_t perms;        /* MMU_PERM_* */
+    uint8_t pkey;         /* protection key of the leaf (bits 62:59) */
+    uint8_t global;       /* G of the leaf (meaningful with CR4.PGE) */
+    uint32_t mem_refs;    /* paging-structure reads and A/D writes issued */
+    mmu_cycle_t done_at;  /* cycle the translation completes */
+} mmu_result_t;
+
+/* ---- the MMU object -------------------------------------------------------- */
+
+typedef struct mmu mmu_t;
+
+/* Create an MMU. cfg is validated (mmu_config_validate) and copied; mem is
+ * copied (its ctx must outlive the MMU). On failure returns a negative code,
+ * sets *out = NULL and, if err is non-NULL, says which field is wrong.
+ * The control registers start as all-zero (4-level, CR3 = 0). */
+int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
+               mmu_err_t *err);
+
+/* Free an MMU. Accepts NULL. */
+void mmu_destroy(mmu_t *mmu);
+
+/* Load all control registers at once. Returns MMU_EINVAL (with err filled)
+ * when a value could not be loaded by the architecture: CR3 bits at or above
+ * MAXPHYADDR (bit 63 is allowed with CR4.PCIDE = 1: the no-flush hint, which is
+ * not kept), or reserved CR4 combinations (PCIDE with a non-zero PCID is fine).
+ * On error the previous state is kept. */
+int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
+
+/* The control registers currently loaded. */
+const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
+
+/* Translate one access. Returns 0 with *res filled (res->fault says whether
+ * the access faulted), or a negative code if the memory interface failed or
+ * the entry being updated kept changing (MMU_ERETRY); then *res is undefined.
+ * Side effects are those of the hardware: accessed/dirty bits through
+ * mem->cmpxchg64. Allocates nothing. */
+int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMU_MMU_H */

@@ -1,0 +1,34 @@
+/* mmusim: command-line front end of the MMU model. Subcommands dispatch to
+ * their own files; only this layer turns error codes into exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: mmusim COMMAND [ARGS]\n"
+          "commands:\n"
+          "  check   run page-walk scenarios and print (or compare) what the MMU did\n"
+          "Run 'mmusim COMMAND --help' for a command's options.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "check"))
+        return check_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "mmusim: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

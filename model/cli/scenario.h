@@ -1,0 +1,60 @@
+/* The `mmusim check` scenario format: parsed whole before anything runs, so
+ * malformed input is reported (file:line: what) with nothing half-run. */
+#ifndef MMU_CLI_SCENARIO_H
+#define MMU_CLI_SCENARIO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mmu/mmu.h"
+
+typedef enum scn_op_kind {
+    SCN_ACCESS, /* translate */
+    SCN_CTRL,   /* load control registers (a ctl or cr3 line) */
+    SCN_WRITE,  /* software stores a word between accesses */
+} scn_op_kind_t;
+
+typedef struct scn_op {
+    scn_op_kind_t kind;
+    int line;
+    int64_t id;     /* SCN_ACCESS */
+    mmu_req_t req;  /* SCN_ACCESS */
+    mmu_ctrl_t ctrl; /* SCN_CTRL: the whole state after this line */
+    uint64_t pa, val; /* SCN_WRITE */
+} scn_op_t;
+
+typedef struct scn_word {
+    uint64_t pa, val;
+    int line;
+} scn_word_t;
+
+typedef struct scenario {
+    char *name;
+    int line;
+    unsigned levels, maxphyaddr;
+    int levels_line, maxphyaddr_line;
+    mmu_ctrl_t ctrl0; /* state before the first op */
+    int cr3_line;     /* line that set ctrl0.cr3 */
+    scn_word_t *mem;
+    size_t nmem, capmem;
+    scn_op_t *ops;
+    size_t nops, capops;
+    size_t naccess;
+} scenario_t;
+
+typedef struct scn_file {
+    scenario_t *s;
+    size_t n, cap;
+} scn_file_t;
+
+/* Parse `path` ("-" = stdin, shown as <stdin>). On error returns -1 and writes
+ * "path:line: what" into msg. */
+int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msglen);
+void scn_free(scn_file_t *f);
+
+/* Shared by the golden-file reader. */
+int scn_tokenize(char *line, char **tok, int max);
+int scn_u64(const char *s, uint64_t *v);
+int scn_i64(const char *s, int64_t *v);
+
+#endif

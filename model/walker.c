@@ -1,0 +1,126 @@
+/* Page walker (SDM 4.5 4-level and 5-level paging, 4.8 accessed/dirty flags).
+ * One walk reads one entry per level from the root down, stops at the first
+ * entry that is not present, has a reserved bit set, or maps a page, then
+ * checks the access rights of the whole translation. A/D bits are written only
+ * after the checks (see mmu_ad_on_fault_t), with a locked compare-exchange;
+ * if an entry changed since it was read, the walk starts over, as hardware
+ * re-walks when its locked update finds the entry modified. */
+#include "walker.h"
+
+#include "fault.h"
+
+/* Set `bits` in the entry at pa that was read as `seen`. Returns 0 when done
+ * (or nothing to do), 1 when the entry changed underneath, <0 on error. */
+static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t bits,
+                    uint32_t *refs)
+{
+    if ((seen & bits) == bits)
+        return 0;
+    uint64_t old;
+    int rc = w->mem.cmpxchg64(w->mem.ctx, pa, seen, seen | bits, &old);
+    ++*refs;
+    if (rc)
+        return rc;
+    return old == seen ? 0 : 1;
+}
+
+int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_req_t *req,
+                    mmu_result_t *res)
+{
+    const mmu_access_t type = (mmu_access_t)req->type;
+    const bool implicit = req->flags & MMU_REQ_IMPLICIT;
+    /* SDM 4.6.1: CPL 3 makes a user-mode access, unless it is implicit. */
+    const bool user_access = req->cpl == 3 && !implicit;
+    uint32_t refs = 0;
+
+    for (unsigned attempt = 0; attempt < w->retry_limit; attempt++) {
+        uint64_t ent[5], ent_pa[5];
+        unsigned n = 0, level = m->levels;
+        unsigned perms = MMU_PERM_W | MMU_PERM_U;
+        uint64_t table = m->root, e;
+        mmu_pf_cause_t cause;
+        bool leaf;
+
+        for (;; level--) {
+            const uint64_t pa = table + 8 * ((req->la >> (3 + 9 * level)) & 511);
+            int rc = w->mem.read64(w->mem.ctx, pa, &e);
+            refs++;
+            if (rc)
+                return rc;
+            if (!(e & MMU_PTE_P)) {
+                cause = MMU_PF_CAUSE_NOT_PRESENT;
+                goto fault;
+            }
+            leaf = mmu_pte_is_leaf(e, level, w->page_1g);
+            if (e & (leaf ? m->rsvd.leaf[level] : m->rsvd.table[level])) {
+                cause = MMU_PF_CAUSE_RSVD;
+                goto fault;
+            }
+            ent[n] = e, ent_pa[n] = pa, n++;
+            /* SDM 4.6.1: R/W and U/S must be 1 at every level; XD at any
+             * level forbids fetches (XD is reserved, so 0, when NXE=0). */
+            if (!(e & MMU_PTE_RW))
+                perms &= ~MMU_PERM_W;
+            if (!(e & MMU_PTE_US))
+                perms &= ~MMU_PERM_U;
+            if (e & MMU_PTE_XD)
+                perms |= MMU_PERM_XD;
+            if (leaf)
+                break;
+            table = e & w->frame_mask;
+        }
+
+        const unsigned pkey = (unsigned)(e >> MMU_PTE_PKEY_SHIFT) & 0xf;
+        mmu_pte_verdict_t v = mmu_pte_check(&m->ctl, perms, pkey, type, user_access, implicit);
+        if (!v.allowed) {
+            mmu_fault_pf(&res->fault, req->la, MMU_PF_CAUSE_PROT, type, user_access, v.pk,
+                         m->ctl.smep, m->ctl.nxe);
+            n--; /* the leaf: never written on a fault */
+            goto ad_on_fault;
+        }
+
+        /* SDM 4.8: A in every entry used, top-down; the leaf gets A and, on a
+         * write, D in the same locked update. */
+        for (unsigned i = 0; i < n; i++) {
+            uint64_t bits = MMU_PTE_A;
+            if (i == n - 1 && type == MMU_ACC_WRITE)
+                bits |= MMU_PTE_D;
+            int rc = set_bits(w, ent_pa[i], ent[i], bits, &refs);
+            if (rc < 0)
+                return rc;
+            if (rc > 0)
+                goto retry;
+        }
+        const unsigned shift = 12 + 9 * (level - 1);
+        res->fault.kind = MMU_FAULT_NONE;
+        res->fault.vector = 0;
+        res->fault.error_code = 0;
+        res->fault.cr2 = 0;
+        res->pa = (e & w->frame_mask & ~((1ull << shift) - 1)) | (req->la & ((1ull << shift) - 1));
+        res->page_size = (uint8_t)(level - 1);
+        res->perms = (uint8_t)perms;
+        res->pkey = (uint8_t)pkey;
+        res->global = (e & MMU_PTE_G) != 0;
+        res->mem_refs = refs;
+        return 0;
+
+    fault:
+        mmu_fault_pf(&res->fault, req->la, cause, type, user_access, false, m->ctl.smep,
+                     m->ctl.nxe);
+    ad_on_fault:
+        /* ent[0..n) now holds only the non-leaf entries the walk consumed. */
+        if (w->ad_on_fault == MMU_AD_ON_FAULT_USED) {
+            for (unsigned i = 0; i < n; i++) {
+                int rc = set_bits(w, ent_pa[i], ent[i], MMU_PTE_A, &refs);
+                if (rc < 0)
+                    return rc;
+                if (rc > 0)
+                    goto retry;
+            }
+        }
+        res->mem_refs = refs;
+        return 0;
+    retry:;
+    }
+    return MMU_ERETRY;
+}
