@@ -264,8 +264,10 @@ static int parse_line(parser_t *p, scn_file_t *f, scenario_t **cur, char **tok, 
     if (!strcmp(kw, "access")) {
         scn_op_t op = {.kind = SCN_ACCESS};
         uint64_t cpl;
-        if (n != 5 && n != 6)
+        if (n < 5)
             return fail(p, "access: expected ID ADDRESS r|w|x CPL [implicit]");
+        if (n > 6)
+            return fail(p, "access %s: unexpected '%s' after '%s'", tok[1], tok[6], tok[5]);
         if (scn_i64(tok[1], &op.id))
             return fail(p, "access: id '%s' is not an integer", tok[1]);
         if (scn_u64(tok[2], &op.req.la))
