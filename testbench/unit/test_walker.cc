@@ -1,0 +1,427 @@
+// The page walk (model/walker.c), through mmu_translate(): SDM Vol. 3A 4.5
+// (4-level and 5-level paging: index split, entry addresses, page offsets, CR3),
+// 4.8 (accessed and dirty flags: which words are written, in which order, with
+// which values). Memory traffic is observed through a logging mmu_mem_ops_t.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "fixture.h"
+
+namespace {
+
+using namespace mmutest;
+
+constexpr uint32_t P = MMU_PF_P, W = MMU_PF_W, US = MMU_PF_US, RSVD = MMU_PF_RSVD;
+constexpr uint64_t kAddrMask = 0x000ffffffffff000ull; // bits 51:12 of an entry
+
+class Walker : public ::testing::Test {
+  protected:
+    MmuEnv env;
+};
+
+// ---- index split and entry addresses ----------------------------------------------------------
+
+// SDM 4.5: with 4-level paging, bits 47:39 index the PML4 (at CR3), 38:30 the
+// PDPT, 29:21 the PD, 20:12 the PT; each entry is 8 bytes at table + 8*index;
+// bits 11:0 are the page offset.
+TEST_F(Walker, WorkedExampleIndexSplit4Level)
+{
+    const uint64_t va = 0x00007F5C2A001234ull; // PML4 254, PDPT 368, PD 336, PT 1, +0x234
+    ASSERT_TRUE(env.init(4));
+    ASSERT_TRUE(env.map(va & ~0xfffull, 0x345000, MMU_PAGE_4K, kUserRw));
+    ASSERT_EQ(0, env.set_ctrl(kWP | kNXE));
+
+    const uint64_t pml4e = env.root() + 8 * 254;
+    EXPECT_EQ(pml4e, env.entry_pa(va, 4));
+    const uint64_t pdpte = (env.peek(pml4e) & kAddrMask) + 8 * 368;
+    EXPECT_EQ(pdpte, env.entry_pa(va, 3));
+    const uint64_t pde = (env.peek(pdpte) & kAddrMask) + 8 * 336;
+    EXPECT_EQ(pde, env.entry_pa(va, 2));
+    const uint64_t pte = (env.peek(pde) & kAddrMask) + 8 * 1;
+    EXPECT_EQ(pte, env.entry_pa(va, 1));
+
+    mmu_result_t r = env.translate(va, kRead, 3);
+    EXPECT_TRUE(IsOk(r, 0x345234));
+    EXPECT_EQ(unsigned(MMU_PAGE_4K), r.page_size);
+    EXPECT_EQ((std::vector<uint64_t>{pml4e, pdpte, pde, pte}), env.log.reads);
+    EXPECT_EQ(8u, r.mem_refs); // 4 reads + 4 accessed-flag writes
+}
+
+// SDM 4.5: with 5-level paging bits 56:48 index the PML5 (at CR3); the rest as
+// with 4 levels.
+TEST_F(Walker, IndexSplit5Level)
+{
+    const uint64_t va = 0x00AB7F5C2A001234ull; // PML5 171, then 254, 368, 336, 1
+    ASSERT_TRUE(env.init(5));
+    ASSERT_TRUE(env.map(va & ~0xfffull, 0x345000, MMU_PAGE_4K, kUserRw));
+    ASSERT_EQ(0, env.set_ctrl(kWP | kNXE));
+
+    const uint64_t pml5e = env.root() + 8 * 171;
+    EXPECT_EQ(pml5e, env.entry_pa(va, 5));
+    const uint64_t pml4e = (env.peek(pml5e) & kAddrMask) + 8 * 254;
+    EXPECT_EQ(pml4e, env.entry_pa(va, 4));
+    const uint64_t pdpte = (env.peek(pml4e) & kAddrMask) + 8 * 368;
+    const uint64_t pde = (env.peek(pdpte) & kAddrMask) + 8 * 336;
+    const uint64_t pte = (env.peek(pde) & kAddrMask) + 8 * 1;
+    EXPECT_EQ(pte, env.entry_pa(va, 1));
+
+    mmu_result_t r = env.translate(va, kRead, 3);
+    EXPECT_TRUE(IsOk(r, 0x345234));
+    EXPECT_EQ((std::vector<uint64_t>{pml5e, pml4e, pdpte, pde, pte}), env.log.reads);
+    EXPECT_EQ(10u, r.mem_refs);
+    // The same low 48 bits with PML5 index 0 are not mapped.
+    const uint64_t low = va & 0x0000ffffffffffffull;
+    EXPECT_TRUE(IsPf(env.translate(low, kRead, 3), US, low));
+}
+
+// SDM 4.5: a 2M page's offset is bits 20:0, a 1G page's bits 29:0.
+TEST_F(Walker, LargePageOffsets)
+{
+    for (unsigned levels : {4u, 5u}) {
+        ASSERT_TRUE(env.init(levels));
+        ASSERT_TRUE(env.map(0x00007f5c2a000000ull, 0x7fe00000, MMU_PAGE_2M, kUserRw));
+        ASSERT_TRUE(env.map(0x00007f5c40000000ull, 0xc0000000, MMU_PAGE_1G, kUserRw));
+        ASSERT_EQ(0, env.set_ctrl(kWP | kNXE));
+        mmu_result_t r = env.translate(0x00007f5c2a1abcdeull, kRead, 3);
+        EXPECT_TRUE(IsOk(r, 0x7fe00000 + 0x1abcde)) << levels;
+        EXPECT_EQ(unsigned(MMU_PAGE_2M), r.page_size);
+        EXPECT_EQ(levels - 1, env.log.reads.size());
+        r = env.translate(0x00007f5c7abcdef0ull, kRead, 3);
+        EXPECT_TRUE(IsOk(r, 0xc0000000 + 0x3abcdef0)) << levels;
+        EXPECT_EQ(unsigned(MMU_PAGE_1G), r.page_size);
+        EXPECT_EQ(levels - 2, env.log.reads.size());
+    }
+}
+
+// SDM tables 4-17, 4-19: bit 12 of a large leaf is PAT, not an address bit: the
+// linear address's bit 12 passes through.
+TEST_F(Walker, PatBitOfLargeLeafNotPartOfAddress)
+{
+    ASSERT_TRUE(env.init(4));
+    ASSERT_TRUE(env.map(0x00007f5c2a000000ull, 0x7fe00000, MMU_PAGE_2M, kUserRw | (1ull << 12)));
+    ASSERT_TRUE(env.map(0x00007f5c40000000ull, 0xc0000000, MMU_PAGE_1G, kUserRw | (1ull << 12)));
+    ASSERT_EQ(0, env.set_ctrl(kWP));
+    EXPECT_TRUE(IsOk(env.translate(0x00007f5c2a000000ull, kRead, 3), 0x7fe00000));
+    EXPECT_TRUE(IsOk(env.translate(0x00007f5c2a000000ull + 0x1234, kRead, 3), 0x7fe01234));
+    EXPECT_TRUE(IsOk(env.translate(0x00007f5c40000000ull, kRead, 3), 0xc0000000));
+    EXPECT_TRUE(IsOk(env.translate(0x00007f5c40000000ull + 0x1234, kRead, 3), 0xc0001234));
+}
+
+// SDM table 4-20: bit 7 of a PTE is PAT, not PS.
+TEST_F(Walker, PteBit7IsPatNotPageSize)
+{
+    ASSERT_TRUE(env.init(4));
+    ASSERT_TRUE(env.map(kTestVa, kTestFrame, MMU_PAGE_4K, kUserRw | (1ull << 7)));
+    ASSERT_EQ(0, env.set_ctrl(kWP));
+    mmu_result_t r = env.translate(kTestVa + 0x123, kRead, 3);
+    EXPECT_TRUE(IsOk(r, kTestFrame + 0x123));
+    EXPECT_EQ(unsigned(MMU_PAGE_4K), r.page_size);
+}
+
+// SDM 4.5: CR3 bits 11:0 are PWT/PCD (or the PCID with CR4.PCIDE=1); only bits
+// M-1:12 locate the root table.
+TEST_F(Walker, Cr3LowBitsDoNotChangeWalk)
+{
+    ASSERT_TRUE(env.init(4));
+    ASSERT_TRUE(env.map(kTestVa, kTestFrame, MMU_PAGE_4K, kUserRw));
+    const uint64_t la = kTestVa + 0x456;
+    ASSERT_EQ(0, env.set_ctrl(kWP));
+    EXPECT_TRUE(IsOk(env.translate(la, kRead, 3), kTestFrame + 0x456));
+    const std::vector<uint64_t> reads = env.log.reads;
+    ASSERT_EQ(0, env.set_ctrl(kWP, 0, 0, MMU_CR3_PWT | MMU_CR3_PCD));
+    EXPECT_TRUE(IsOk(env.translate(la, kRead, 3), kTestFrame + 0x456));
+    EXPECT_EQ(reads, env.log.reads);
+    ASSERT_EQ(0, env.set_ctrl(kWP | kPCIDE, 0, 0, 0x123));
+    EXPECT_TRUE(IsOk(env.translate(la, kRead, 3), kTestFrame + 0x456));
+    EXPECT_EQ(reads, env.log.reads);
+    ASSERT_EQ(0, env.set_ctrl(kWP | kPCIDE, 0, 0, 0xfff));
+    EXPECT_TRUE(IsOk(env.translate(la, kRead, 3), kTestFrame + 0x456));
+    EXPECT_EQ(reads, env.log.reads);
+}
+
+// SDM 4.5: CR3 bits 63:MAXPHYADDR are reserved (bit 63 is the no-flush hint with
+// CR4.PCIDE=1); loading them fails and keeps the old state.
+TEST_F(Walker, SetCtrlRejectsCr3BitsAtOrAboveMaxphyaddr)
+{
+    for (unsigned m : {36u, 46u, 52u}) {
+        ASSERT_TRUE(env.init(4, m));
+        ASSERT_EQ(0, env.set_ctrl(kWP));
+        const uint64_t root = env.root();
+        for (unsigned bit = m; bit <= 62; bit++) {
+            mmu_ctrl_t c = env.ctrl(kWP, 0, 0, 1ull << bit);
+            mmu_err_t err{};
+            EXPECT_EQ(MMU_EINVAL, mmu_set_ctrl(env.mmu, &c, &err)) << "M=" << m << " bit " << bit;
+            EXPECT_EQ(MMU_EINVAL, err.code);
+            EXPECT_EQ(root, mmu_get_ctrl(env.mmu)->cr3) << "previous state kept";
+        }
+        mmu_ctrl_t c = env.ctrl(kWP, 0, 0, 1ull << (m - 1));
+        EXPECT_EQ(0, mmu_set_ctrl(env.mmu, &c, nullptr)) << "M=" << m << " bit " << m - 1;
+        EXPECT_EQ(root | (1ull << (m - 1)), mmu_get_ctrl(env.mmu)->cr3);
+    }
+}
+
+TEST_F(Walker, SetCtrlAcceptsNoFlushHintWithPcide)
+{
+    ASSERT_TRUE(env.init(4));
+    mmu_ctrl_t c = env.ctrl(kWP | kPCIDE, 0, 0, MMU_CR3_NOFLUSH | 0x42);
+    EXPECT_EQ(0, mmu_set_ctrl(env.mmu, &c, nullptr));
+    EXPECT_EQ(env.root() | 0x42, mmu_get_ctrl(env.mmu)->cr3); // the hint is not kept
+}
+
+// MAXPHYADDR is 36..52 (mmu_config_validate).
+TEST_F(Walker, CreateRejectsMaxphyaddrOutOfRange)
+{
+    mmu_sparse_mem_t *mem = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(40, &mem));
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    for (unsigned m : {35u, 53u, 0u, 64u}) {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.maxphyaddr = m;
+        mmu_t *mmu = reinterpret_cast<mmu_t *>(1);
+        mmu_err_t err{};
+        EXPECT_EQ(MMU_EINVAL, mmu_config_validate(&cfg, nullptr)) << m;
+        EXPECT_EQ(MMU_EINVAL, mmu_create(&cfg, &ops, &mmu, &err)) << m;
+        EXPECT_EQ(nullptr, mmu);
+        EXPECT_NE(std::string::npos, std::string(err.msg).find("maxphyaddr")) << err.msg;
+    }
+    for (unsigned m : {36u, 52u}) {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.maxphyaddr = m;
+        mmu_t *mmu = nullptr;
+        EXPECT_EQ(0, mmu_create(&cfg, &ops, &mmu, nullptr)) << m;
+        mmu_destroy(mmu);
+    }
+    mmu_sparse_mem_destroy(mem);
+}
+
+// ---- accessed and dirty flags --------------------------------------------------------------
+
+// A user-mode writable page at kTestVa with no A/D bits anywhere.
+class WalkerAdBase {
+  protected:
+    MmuEnv env;
+    uint64_t la = 0, pa = 0;
+    std::vector<uint64_t> path;   // entry addresses, root first, leaf last
+    std::vector<uint64_t> before; // their values before any access
+
+    void build(unsigned levels, mmu_page_size_t ps, unsigned policy = MMU_AD_ON_FAULT_NONE)
+    {
+        ASSERT_TRUE(env.init(levels, 46, policy));
+        ASSERT_TRUE(env.map(kTestVa, kTestFrame, ps, kUserRw));
+        ASSERT_EQ(0, env.set_ctrl(kWP | kNXE));
+        la = kTestVa + test_offset(ps);
+        pa = kTestFrame + test_offset(ps);
+        snapshot(leaf_level(ps));
+    }
+    void snapshot(unsigned leaf)
+    {
+        path = env.path(kTestVa, leaf);
+        before.clear();
+        for (uint64_t e : path)
+            before.push_back(env.peek(e));
+    }
+    size_t n() const { return path.size(); }
+    // A set in entries [first, last) (indices into path, root = 0), and A|D in the
+    // leaf if dirty_leaf and the leaf is included.
+    std::vector<Write> a_writes(size_t first, size_t last, bool dirty_leaf = false) const
+    {
+        std::vector<Write> v;
+        for (size_t i = first; i < last; i++) {
+            uint64_t bits = MMU_PTE_A | ((dirty_leaf && i == n() - 1) ? MMU_PTE_D : 0);
+            v.push_back({path[i], before[i] | bits});
+        }
+        return v;
+    }
+    bool memory_unchanged() const
+    {
+        for (size_t i = 0; i < path.size(); i++)
+            if (env.peek(path[i]) != before[i])
+                return false;
+        return true;
+    }
+};
+
+class WalkerAd : public WalkerAdBase, public ::testing::TestWithParam<SizeCase> {
+  protected:
+    void SetUp() override { build(GetParam().levels, GetParam().ps); }
+};
+INSTANTIATE_TEST_SUITE_P(Walker, WalkerAd, ::testing::ValuesIn(all_size_cases()), size_case_name);
+
+// SDM 4.8: the processor sets A in every entry it uses (if not already set); the
+// update is per entry, in walk order, root first.
+TEST_P(WalkerAd, ReadSetsAInEveryEntryRootFirst)
+{
+    mmu_result_t r = env.translate(la, kRead, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_EQ(path, env.log.reads);
+    EXPECT_EQ(a_writes(0, n()), env.log.writes);
+    EXPECT_EQ(2 * n(), r.mem_refs);
+}
+
+// SDM 4.8: a write also sets D in the entry that maps the page (PTE, or PDE/PDPTE
+// with PS=1); A and D of the leaf go in one locked update.
+TEST_P(WalkerAd, WriteSetsAAndDInLeafInOneWrite)
+{
+    mmu_result_t r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_EQ(path, env.log.reads);
+    EXPECT_EQ(a_writes(0, n(), true), env.log.writes);
+    EXPECT_EQ(2 * n(), r.mem_refs);
+}
+
+TEST_P(WalkerAd, FetchSetsAOnlyLikeRead)
+{
+    mmu_result_t r = env.translate(la, kFetch, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_EQ(a_writes(0, n()), env.log.writes);
+    EXPECT_EQ(2 * n(), r.mem_refs);
+}
+
+// SDM 4.8: flags already set are not written again.
+TEST_P(WalkerAd, SecondAccessWritesNothing)
+{
+    EXPECT_TRUE(IsOk(env.translate(la, kRead, 3), pa));
+    mmu_result_t r = env.translate(la, kRead, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_TRUE(env.log.writes.empty());
+    EXPECT_EQ(n(), r.mem_refs);
+    EXPECT_TRUE(IsOk(env.translate(la, kWrite, 3), pa));
+    r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_TRUE(env.log.writes.empty());
+    EXPECT_EQ(n(), r.mem_refs);
+    r = env.translate(la, kFetch, 0);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_TRUE(env.log.writes.empty());
+}
+
+TEST_P(WalkerAd, WriteAfterReadWritesOnlyD)
+{
+    EXPECT_TRUE(IsOk(env.translate(la, kRead, 3), pa));
+    mmu_result_t r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    const std::vector<Write> want{{path.back(), before.back() | MMU_PTE_A | MMU_PTE_D}};
+    EXPECT_EQ(want, env.log.writes);
+    EXPECT_EQ(n() + 1, r.mem_refs);
+}
+
+TEST_P(WalkerAd, OnlyEntriesWithAClearAreWritten)
+{
+    env.poke(path.front(), before.front() | MMU_PTE_A); // root entry already accessed
+    env.poke(path.back(), before.back() | MMU_PTE_A);   // so is the leaf
+    snapshot(leaf_level(GetParam().ps));
+    mmu_result_t r = env.translate(la, kRead, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    std::vector<Write> want = n() > 2 ? a_writes(1, n() - 1) : std::vector<Write>{};
+    EXPECT_EQ(want, env.log.writes);
+    EXPECT_EQ(n() + want.size(), r.mem_refs);
+}
+
+// ---- A/D on faults -------------------------------------------------------------------------
+
+struct AdFaultCase {
+    LevelCase at;
+    unsigned policy;
+};
+
+std::vector<AdFaultCase> ad_fault_cases()
+{
+    std::vector<AdFaultCase> v;
+    for (unsigned p : {unsigned(MMU_AD_ON_FAULT_NONE), unsigned(MMU_AD_ON_FAULT_USED)})
+        for (const LevelCase &c : all_level_cases())
+            v.push_back({c, p});
+    return v;
+}
+
+class WalkerAdFault : public WalkerAdBase, public ::testing::TestWithParam<AdFaultCase> {
+  protected:
+    void SetUp() override { build(GetParam().at.levels, GetParam().at.ps, GetParam().policy); }
+    bool used() const { return GetParam().policy == MMU_AD_ON_FAULT_USED; }
+    // Index in path of the entry at the parameter's level.
+    size_t idx() const { return env.levels - GetParam().at.level; }
+    void change(size_t i, uint64_t set, uint64_t clear)
+    {
+        before[i] = (before[i] | set) & ~clear;
+        env.poke(path[i], before[i]);
+    }
+};
+INSTANTIATE_TEST_SUITE_P(
+    Walker, WalkerAdFault, ::testing::ValuesIn(ad_fault_cases()),
+    [](const ::testing::TestParamInfo<AdFaultCase> &i) {
+        return level_case_name({i.param.at, i.index}) +
+               (i.param.policy == MMU_AD_ON_FAULT_USED ? "_Used" : "_None");
+    });
+
+// Default policy NONE: a faulting access leaves memory as it was. USED: A in the
+// non-leaf entries consumed (present, no reserved bit) above the faulting entry;
+// never the leaf, never D.
+TEST_P(WalkerAdFault, NotPresentFault)
+{
+    change(idx(), 0, MMU_PTE_P);
+    mmu_result_t r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsPf(r, W | US, la));
+    std::vector<Write> want = used() ? a_writes(0, idx()) : std::vector<Write>{};
+    EXPECT_EQ(want, env.log.writes);
+    EXPECT_EQ(idx() + 1 + want.size(), r.mem_refs);
+    if (!used()) {
+        EXPECT_TRUE(memory_unchanged());
+    }
+}
+
+TEST_P(WalkerAdFault, ReservedBitFault)
+{
+    change(idx(), 1ull << 51, 0);
+    mmu_result_t r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsPf(r, P | RSVD | W | US, la));
+    std::vector<Write> want = used() ? a_writes(0, idx()) : std::vector<Write>{};
+    EXPECT_EQ(want, env.log.writes);
+    EXPECT_EQ(idx() + 1 + want.size(), r.mem_refs);
+    if (!used()) {
+        EXPECT_TRUE(memory_unchanged());
+    }
+}
+
+// A protection fault is found only once the whole walk is done: every non-leaf
+// entry was consumed.
+TEST_P(WalkerAdFault, ProtectionFault)
+{
+    change(idx(), 0, MMU_PTE_RW);
+    mmu_result_t r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsPf(r, P | W | US, la));
+    std::vector<Write> want = used() ? a_writes(0, n() - 1) : std::vector<Write>{};
+    EXPECT_EQ(want, env.log.writes);
+    EXPECT_EQ(n() + want.size(), r.mem_refs);
+    if (!used()) {
+        EXPECT_TRUE(memory_unchanged());
+    }
+}
+
+TEST_P(WalkerAdFault, NonCanonicalGpWritesNothing)
+{
+    const uint64_t bad = la ^ (1ull << 62);
+    mmu_result_t r = env.translate(bad, kWrite, 3);
+    EXPECT_TRUE(IsGp(r));
+    EXPECT_TRUE(env.log.reads.empty());
+    EXPECT_TRUE(env.log.writes.empty());
+    EXPECT_EQ(0u, r.mem_refs);
+    EXPECT_TRUE(memory_unchanged());
+}
+
+// The fault handler fixes the entry and the access is retried: with NONE it writes
+// exactly one set of A/D updates; with USED only the flags the fault left unset.
+TEST_P(WalkerAdFault, RetryAfterFixWritesEachFlagOnce)
+{
+    const uint64_t fixed = before[idx()];
+    change(idx(), 0, MMU_PTE_P);
+    EXPECT_TRUE(IsPf(env.translate(la, kWrite, 3), W | US, la));
+    change(idx(), MMU_PTE_P, 0);
+    ASSERT_EQ(fixed, before[idx()]);
+    mmu_result_t r = env.translate(la, kWrite, 3);
+    EXPECT_TRUE(IsOk(r, pa));
+    EXPECT_EQ(a_writes(used() ? idx() : 0, n(), true), env.log.writes);
+}
+
+} // namespace
