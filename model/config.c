@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "tlb.h"
+
 int mmu_err_set(mmu_err_t *err, int code, const char *fmt, ...)
 {
     if (err) {
@@ -16,14 +18,74 @@ int mmu_err_set(mmu_err_t *err, int code, const char *fmt, ...)
     return code;
 }
 
+static mmu_array_cfg_t arr(unsigned entries, unsigned ways, unsigned sizes)
+{
+    mmu_array_cfg_t a = {entries, ways, sizes, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    return a;
+}
+
 void mmu_config_init(mmu_config_t *cfg)
 {
+    *cfg = (mmu_config_t){0};
     /* 46 bits is what current Intel server parts report; 1G pages are
      * universal on x86-64 parts with 4-level paging today. */
     cfg->maxphyaddr = 46;
     cfg->page_1g = 1;
     cfg->ad_on_fault = MMU_AD_ON_FAULT_NONE;
     cfg->ad_retry_limit = 16;
+    /* A generic recent Intel-like core. The named, sourced CPU configurations
+     * are the presets (model/presets/); these defaults only make a fresh
+     * config usable. */
+    cfg->l1i.arr[0] = arr(128, 8, MMU_SIZE_4K);
+    cfg->l1i.arr[1] = arr(8, 8, MMU_SIZE_2M);
+    cfg->l1i.latency = 1;
+    cfg->l1d.arr[0] = arr(64, 4, MMU_SIZE_4K);
+    cfg->l1d.arr[1] = arr(32, 4, MMU_SIZE_2M);
+    cfg->l1d.arr[2] = arr(4, 4, MMU_SIZE_1G);
+    cfg->l1d.latency = 1;
+    cfg->l2.arr[0] = arr(1536, 12, MMU_SIZE_4K | MMU_SIZE_2M);
+    cfg->l2.arr[1] = arr(16, 4, MMU_SIZE_1G);
+    cfg->l2.latency = 8;
+    cfg->psc[2] = (mmu_psc_cfg_t){arr(32, 4, 0), 1};
+    cfg->psc[3] = (mmu_psc_cfg_t){arr(4, 4, 0), 1};
+    cfg->psc[4] = (mmu_psc_cfg_t){arr(2, 2, 0), 1};
+    cfg->psc[5] = (mmu_psc_cfg_t){arr(2, 2, 0), 1};
+    cfg->walkers = 2;
+    cfg->walk_level_latency = 1;
+    cfg->memlat[0] = (mmu_memlat_level_cfg_t){64, 8, 5};     /* 32 KiB */
+    cfg->memlat[1] = (mmu_memlat_level_cfg_t){1024, 4, 14};  /* 256 KiB */
+    cfg->memlat[2] = (mmu_memlat_level_cfg_t){2048, 16, 42}; /* 2 MiB slice */
+    cfg->memlat_line = 64;
+    cfg->dram_latency = 200;
+    cfg->rmw_latency = 20;
+    cfg->seed = 1;
+}
+
+static int validate_level(const mmu_tlb_cfg_t *t, const char *lvl, mmu_err_t *err)
+{
+    unsigned held = 0, present = 0;
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        const mmu_array_cfg_t *a = &t->arr[i];
+        char name[32];
+        snprintf(name, sizeof name, "%s[%d]", lvl, i);
+        int rc = mmu_array_cfg_validate(a, name, err);
+        if (rc)
+            return rc;
+        if (!a->entries)
+            continue;
+        present++;
+        if (!a->sizes || (a->sizes & ~(MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G)))
+            return mmu_err_set(err, MMU_EINVAL, "%s: sizes=0x%x: must be a non-empty set of 4k, 2m, 1g",
+                               name, a->sizes);
+        if (held & a->sizes)
+            return mmu_err_set(err, MMU_EINVAL,
+                               "%s: sizes=0x%x: a page size is already held by another %s array",
+                               name, a->sizes, lvl);
+        held |= a->sizes;
+    }
+    if (present && t->latency < 1)
+        return mmu_err_set(err, MMU_EINVAL, "%s.latency=0: must be >= 1", lvl);
+    return 0;
 }
 
 int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
@@ -42,5 +104,39 @@ int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
     if (cfg->ad_retry_limit < 1)
         return mmu_err_set(err, MMU_EINVAL, "ad_retry_limit=%u: must be >= 1",
                            cfg->ad_retry_limit);
+    int rc;
+    if ((rc = validate_level(&cfg->l1i, "l1i", err)) || (rc = validate_level(&cfg->l1d, "l1d", err)) ||
+        (rc = validate_level(&cfg->l2, "l2", err)))
+        return rc;
+    if (cfg->l2_inclusive > 1)
+        return mmu_err_set(err, MMU_EINVAL, "l2_inclusive=%u: must be 0 or 1", cfg->l2_inclusive);
+    static const char *const PSC[6] = {"", "", "psc.pde", "psc.pdpte", "psc.pml4e", "psc.pml5e"};
+    for (int l = 2; l <= 5; l++) {
+        if ((rc = mmu_array_cfg_validate(&cfg->psc[l].arr, PSC[l], err)) != 0)
+            return rc;
+        if (cfg->psc[l].arr.entries && cfg->psc[l].latency < 1)
+            return mmu_err_set(err, MMU_EINVAL, "%s.latency=0: must be >= 1", PSC[l]);
+    }
+    if (cfg->walkers < 1 || cfg->walkers > 64)
+        return mmu_err_set(err, MMU_EINVAL, "walkers=%u: must be 1..64", cfg->walkers);
+    static const char *const ML[MMU_MEMLAT_LEVELS] = {"memlat.l1", "memlat.l2", "memlat.llc"};
+    for (int i = 0; i < MMU_MEMLAT_LEVELS; i++) {
+        const mmu_memlat_level_cfg_t *m = &cfg->memlat[i];
+        if (!m->sets)
+            continue;
+        if (m->sets & (m->sets - 1))
+            return mmu_err_set(err, MMU_EINVAL, "%s.sets=%u: must be a power of two", ML[i], m->sets);
+        if (m->ways < 1)
+            return mmu_err_set(err, MMU_EINVAL, "%s.ways=0: must be >= 1", ML[i]);
+        if (m->latency < 1)
+            return mmu_err_set(err, MMU_EINVAL, "%s.latency=0: must be >= 1", ML[i]);
+    }
+    if (cfg->memlat_line < 8 || (cfg->memlat_line & (cfg->memlat_line - 1)))
+        return mmu_err_set(err, MMU_EINVAL, "memlat.line=%u: must be a power of two >= 8",
+                           cfg->memlat_line);
+    if (!cfg->memlat_cb && cfg->dram_latency < 1)
+        return mmu_err_set(err, MMU_EINVAL, "memlat.dram_latency=0: must be >= 1");
+    if (cfg->fault_rewalk > 1)
+        return mmu_err_set(err, MMU_EINVAL, "fault_rewalk=%u: must be 0 or 1", cfg->fault_rewalk);
     return 0;
 }

@@ -1,24 +1,68 @@
-/* MMU top: owns the configuration, the decoded control state and the walker,
- * and orders a translation: canonical check (#GP), then the walk.
- * Control registers are loaded whole; the derived walk mode is recomputed
- * there so the translate path reads only precomputed fields. */
+/* MMU top (SDM 4.10): the order of a translation — canonical check, L1 TLB,
+ * L2 TLB, paging-structure caches, page walk — the fills after a walk, the
+ * invalidations of SDM 4.10.4.1, and the timing that ties them together.
+ *
+ * Timing is loosely timed: every request carries the cycle it is issued and
+ * gets the cycle it completes. Shared resources keep a busy-until stamp (each
+ * page walker) or a ready-at stamp (each TLB / PSC entry filled by a walk), so
+ * nothing ticks per cycle. A request that hits an entry whose walk is still in
+ * flight (ready_at in its future) waits for that walk instead of starting one.
+ * Functionally, entries are usable as soon as the walk that fills them is
+ * modelled, so results never depend on timing. */
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "fault.h"
+#include "memlat.h"
 #include "mmu/mmu.h"
+#include "mmu/mmu_stats.h"
+#include "tlb.h"
 #include "walker.h"
 
+#define MAX_WALKERS 64
+
+enum { SIDE_I = 0, SIDE_D = 1 };
+enum { CNT_ACCESSES, CNT_HITS, CNT_MISSES, CNT_FILLS, CNT_EVICTIONS };
+
+/* Counters the translate path indexes by level and size; copied into the named
+ * fields of mmu_stats_t by mmu_get_stats(). */
+typedef struct mmu_counters {
+    uint64_t tlb[3][3][5]; /* [l1i, l1d, l2][4k, 2m, 1g][CNT_*] */
+    uint64_t psc[4][3];    /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
+    uint64_t walk_lat[MMU_WALK_HIST_BUCKETS];
+    uint64_t walk_refs[8];
+} mmu_counters_t;
+
 struct mmu {
-    mmu_config_t cfg;
-    mmu_walker_t walker;
+    /* Hot: read on every translation. */
+    mmu_tlb_t l1[2][MMU_TLB_ARRAYS]; /* [SIDE_I / SIDE_D] */
+    mmu_tlb_t l2[MMU_TLB_ARRAYS];
+    unsigned l1_lat[2], l2_lat;
+    uint16_t pcid;
+    bool pge;
     mmu_walk_mode_t mode;
+    mmu_stats_t st;
+    mmu_counters_t cnt;
+    /* Walk side. */
+    mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
+    unsigned psc_lat;
+    mmu_walker_t walker;
+    mmu_memlat_t lat;
+    mmu_cycle_t busy_until[MAX_WALKERS];
+    /* Cold. */
+    mmu_config_t cfg;
     mmu_ctrl_t ctrl;
 };
 
-static void derive_mode(const mmu_t *mmu, const mmu_ctrl_t *c, mmu_walk_mode_t *m)
+/* ---- configuration ----------------------------------------------------------- */
+
+static void derive_mode(mmu_t *mmu)
 {
+    const mmu_ctrl_t *c = &mmu->ctrl;
+    mmu_walk_mode_t *m = &mmu->mode;
     m->levels = (c->cr4 & MMU_CR4_LA57) ? 5 : 4;
     m->la_width = m->levels == 5 ? 57 : 48;
     m->root = c->cr3 & mmu->walker.frame_mask;
@@ -32,6 +76,34 @@ static void derive_mode(const mmu_t *mmu, const mmu_ctrl_t *c, mmu_walk_mode_t *
     m->ctl.pkru = c->pkru;
     m->ctl.pkrs = c->pkrs;
     mmu_pte_rsvd_init(&m->rsvd, mmu->cfg.maxphyaddr, m->ctl.nxe, mmu->cfg.page_1g);
+    /* SDM 4.10.1: the current PCID is CR3[11:0] with CR4.PCIDE=1, else 0. */
+    mmu->pcid = (c->cr4 & MMU_CR4_PCIDE) ? (uint16_t)(c->cr3 & MMU_CR3_PCID_MASK) : 0;
+    mmu->pge = c->cr4 & MMU_CR4_PGE;
+}
+
+static void free_arrays(mmu_t *mmu)
+{
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; i < MMU_TLB_ARRAYS; i++)
+            mmu_tlb_free(&mmu->l1[s][i]);
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++)
+        mmu_tlb_free(&mmu->l2[i]);
+    for (int l = 2; l <= 5; l++)
+        mmu_tlb_free(&mmu->psc[l]);
+    mmu_memlat_free(&mmu->lat);
+}
+
+static int init_level(mmu_tlb_t *arr, const mmu_tlb_cfg_t *c, const char *lvl, uint64_t seed,
+                      mmu_err_t *err)
+{
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s[%d]", lvl, i);
+        int rc = mmu_tlb_init(&arr[i], &c->arr[i], c->arr[i].sizes, seed + (uint64_t)i, name, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, mmu_err_t *err)
@@ -43,7 +115,8 @@ int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, m
     if (rc)
         return rc;
     if (!mem || !mem->read64 || !mem->cmpxchg64)
-        return mmu_err_set(err, MMU_EINVAL, "mmu_create: memory interface needs read64 and cmpxchg64");
+        return mmu_err_set(err, MMU_EINVAL,
+                           "mmu_create: memory interface needs read64 and cmpxchg64");
     mmu_t *mmu = calloc(1, sizeof *mmu);
     if (!mmu)
         return mmu_err_set(err, MMU_ENOMEM, "mmu_create: out of memory");
@@ -53,32 +126,46 @@ int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, m
     mmu->walker.page_1g = cfg->page_1g;
     mmu->walker.ad_on_fault = cfg->ad_on_fault;
     mmu->walker.retry_limit = cfg->ad_retry_limit;
-    derive_mode(mmu, &mmu->ctrl, &mmu->mode);
+    mmu->walker.level_latency = cfg->walk_level_latency;
+    mmu->walker.lat = &mmu->lat;
+    mmu->l1_lat[SIDE_I] = cfg->l1i.latency;
+    mmu->l1_lat[SIDE_D] = cfg->l1d.latency;
+    mmu->l2_lat = cfg->l2.latency;
+    if ((rc = init_level(mmu->l1[SIDE_I], &cfg->l1i, "l1i", cfg->seed, err)) != 0 ||
+        (rc = init_level(mmu->l1[SIDE_D], &cfg->l1d, "l1d", cfg->seed + 8, err)) != 0 ||
+        (rc = init_level(mmu->l2, &cfg->l2, "l2", cfg->seed + 16, err)) != 0)
+        goto fail;
+    static const char *const PSC_NAME[6] = {"", "", "psc.pde", "psc.pdpte", "psc.pml4e",
+                                            "psc.pml5e"};
+    for (unsigned l = 2; l <= 5; l++) {
+        /* A PSC for level l holds entries tagged like pages of granule l-1. */
+        rc = mmu_tlb_init(&mmu->psc[l], &cfg->psc[l].arr, 1u << (l - 1), cfg->seed + 24 + l,
+                          PSC_NAME[l], err);
+        if (rc)
+            goto fail;
+        /* All PSCs are probed in parallel; the walker waits for the slowest. */
+        if (cfg->psc[l].arr.entries && cfg->psc[l].latency > mmu->psc_lat)
+            mmu->psc_lat = cfg->psc[l].latency;
+    }
+    if ((rc = mmu_memlat_init(&mmu->lat, cfg)) != 0) {
+        mmu_err_set(err, rc, "mmu_create: out of memory");
+        goto fail;
+    }
+    derive_mode(mmu);
     *out = mmu;
     return 0;
+fail:
+    free_arrays(mmu);
+    free(mmu);
+    return rc;
 }
 
 void mmu_destroy(mmu_t *mmu)
 {
+    if (!mmu)
+        return;
+    free_arrays(mmu);
     free(mmu);
-}
-
-int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
-{
-    mmu_ctrl_t c = *ctrl;
-    /* SDM 4.10.4.1: with CR4.PCIDE=1, bit 63 of the value moved to CR3 only
-     * says whether to flush; it is not stored. With PCIDE=0 it is reserved. */
-    if ((c.cr4 & MMU_CR4_PCIDE) && (c.cr3 & MMU_CR3_NOFLUSH))
-        c.cr3 &= ~MMU_CR3_NOFLUSH;
-    /* MOV to CR3 raises #GP for bits at or above MAXPHYADDR. */
-    uint64_t high = ~((1ull << mmu->cfg.maxphyaddr) - 1);
-    if (c.cr3 & high)
-        return mmu_err_set(err, MMU_EINVAL,
-                           "cr3=0x%llx: bits at or above MAXPHYADDR (%u) must be 0",
-                           (unsigned long long)ctrl->cr3, mmu->cfg.maxphyaddr);
-    mmu->ctrl = c;
-    derive_mode(mmu, &c, &mmu->mode);
-    return 0;
 }
 
 const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu)
@@ -86,22 +173,502 @@ const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu)
     return &mmu->ctrl;
 }
 
-int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
+/* ---- invalidation --------------------------------------------------------------- */
+
+static uint64_t inv_tlbs(mmu_t *mmu, const mmu_tlb_inv_t *q)
 {
-    res->pa = 0;
-    res->page_size = 0;
-    res->perms = 0;
-    res->pkey = 0;
-    res->global = 0;
-    res->mem_refs = 0;
-    /* No timing model yet: the translation completes when it is issued. */
-    res->done_at = req->now;
-    if (req->type > MMU_ACC_FETCH || req->cpl > 3)
-        return MMU_EINVAL;
-    /* SDM 4.5: a non-canonical linear address is a #GP(0), before any walk. */
-    if (!mmu_la_canonical(req->la, mmu->mode.la_width)) {
-        mmu_fault_gp(&res->fault);
+    unsigned n = 0;
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        n += mmu_tlb_invalidate(&mmu->l1[SIDE_I][i], q);
+        n += mmu_tlb_invalidate(&mmu->l1[SIDE_D][i], q);
+        n += mmu_tlb_invalidate(&mmu->l2[i], q);
+    }
+    return n;
+}
+
+static uint64_t inv_pscs(mmu_t *mmu, const mmu_tlb_inv_t *q)
+{
+    unsigned n = 0;
+    for (int l = 2; l <= 5; l++)
+        n += mmu_tlb_invalidate(&mmu->psc[l], q);
+    return n;
+}
+
+/* Non-global TLB entries and all PSC entries of one PCID (MOV to CR3,
+ * INVPCID type 1). */
+static void inv_pcid(mmu_t *mmu, uint16_t pcid, bool globals_too)
+{
+    mmu_tlb_inv_t q = {.pcid = pcid, .nonglobal = true, .global = globals_too};
+    mmu->st.inv_entries += inv_tlbs(mmu, &q) + inv_pscs(mmu, &q);
+}
+
+static void inv_everything(mmu_t *mmu, bool globals_too)
+{
+    mmu_tlb_inv_t q = {.all_pcids = true, .nonglobal = true, .global = globals_too};
+    mmu->st.inv_entries += inv_tlbs(mmu, &q) + inv_pscs(mmu, &q);
+}
+
+void mmu_flush_all(mmu_t *mmu)
+{
+    mmu->st.inv_flush_all++;
+    inv_everything(mmu, true);
+}
+
+/* SDM 4.10.4.1: a #PF invalidates the TLB entries for the page number of the
+ * faulting address and the PSC entries that would be used for it, so that a
+ * fault caused only by stale cached entries does not recur. */
+static void inv_after_pf(mmu_t *mmu, uint64_t la)
+{
+    mmu_tlb_inv_t q = {.by_addr = true, .la = la, .pcid = mmu->pcid, .nonglobal = true,
+                       .global = true};
+    uint64_t n = inv_tlbs(mmu, &q) + inv_pscs(mmu, &q);
+    mmu->st.inv_pf++;
+    mmu->st.inv_entries += n;
+}
+
+void mmu_invlpg(mmu_t *mmu, uint64_t la)
+{
+    /* In 64-bit mode INVLPG of a non-canonical address is a no-op. */
+    if (!mmu_la_canonical(la, mmu->mode.la_width))
+        return;
+    mmu->st.inv_invlpg++;
+    /* The current PCID's entries for the page, and global ones whatever PCID. */
+    mmu_tlb_inv_t q = {.by_addr = true, .la = la, .pcid = mmu->pcid, .nonglobal = true,
+                       .global = true};
+    mmu->st.inv_entries += inv_tlbs(mmu, &q);
+    /* ...and every PSC entry of the current PCID, whatever its address. */
+    mmu_tlb_inv_t p = {.pcid = mmu->pcid, .nonglobal = true};
+    mmu->st.inv_entries += inv_pscs(mmu, &p);
+}
+
+int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err)
+{
+    if (type > 3)
+        return mmu_err_set(err, MMU_EINVAL, "invpcid: type %u: must be 0..3", type);
+    if (pcid > 0xfff)
+        return mmu_err_set(err, MMU_EINVAL, "invpcid: pcid 0x%x: must be <= 0xfff", pcid);
+    if (type <= 1 && pcid && !(mmu->ctrl.cr4 & MMU_CR4_PCIDE))
+        return mmu_err_set(err, MMU_EINVAL,
+                           "invpcid: type %u with pcid 0x%x needs CR4.PCIDE=1 (#GP)", type, pcid);
+    if (type == 0 && !mmu_la_canonical(la, mmu->mode.la_width))
+        return mmu_err_set(err, MMU_EINVAL, "invpcid: type 0: address 0x%llx is not canonical (#GP)",
+                           (unsigned long long)la);
+    switch (type) {
+    case 0: {
+        /* Individual address: that PCID's non-global mappings for la. The PSC
+         * entries of the PCID go too (they are mappings used for la). */
+        mmu->st.inv_invpcid0++;
+        mmu_tlb_inv_t q = {.by_addr = true, .la = la, .pcid = pcid, .nonglobal = true};
+        mmu_tlb_inv_t p = {.pcid = pcid, .nonglobal = true};
+        mmu->st.inv_entries += inv_tlbs(mmu, &q) + inv_pscs(mmu, &p);
+        break;
+    }
+    case 1:
+        mmu->st.inv_invpcid1++;
+        inv_pcid(mmu, pcid, false);
+        break;
+    case 2:
+        mmu->st.inv_invpcid2++;
+        inv_everything(mmu, true);
+        break;
+    default:
+        mmu->st.inv_invpcid3++;
+        inv_everything(mmu, false);
+        break;
+    }
+    return 0;
+}
+
+/* ---- control registers ------------------------------------------------------------ */
+
+static int check_cr3(const mmu_t *mmu, uint64_t cr3, uint64_t cr4, mmu_err_t *err)
+{
+    if ((cr4 & MMU_CR4_PCIDE) && (cr3 & MMU_CR3_NOFLUSH))
+        cr3 &= ~MMU_CR3_NOFLUSH;
+    /* MOV to CR3 raises #GP for bits at or above MAXPHYADDR. */
+    if (cr3 & ~((1ull << mmu->cfg.maxphyaddr) - 1))
+        return mmu_err_set(err, MMU_EINVAL,
+                           "cr3=0x%llx: bits at or above MAXPHYADDR (%u) must be 0",
+                           (unsigned long long)cr3, mmu->cfg.maxphyaddr);
+    return 0;
+}
+
+int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
+{
+    int rc = check_cr3(mmu, ctrl->cr3, ctrl->cr4, err);
+    if (rc)
+        return rc;
+    mmu->ctrl = *ctrl;
+    /* SDM 4.10.4.1: with CR4.PCIDE=1 bit 63 only says whether to flush; it is
+     * not stored. */
+    if (ctrl->cr4 & MMU_CR4_PCIDE)
+        mmu->ctrl.cr3 &= ~MMU_CR3_NOFLUSH;
+    derive_mode(mmu);
+    mmu_flush_all(mmu);
+    return 0;
+}
+
+int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
+{
+    const mmu_ctrl_t old = mmu->ctrl;
+    int rc;
+    switch (n) {
+    case 0:
+        /* CR0.PG stays 1 in this model; WP takes effect on the next check, and
+         * cached entries hold rights, not verdicts, so nothing is invalidated. */
+        mmu->ctrl.cr0 = value;
+        break;
+    case 3: {
+        if ((rc = check_cr3(mmu, value, old.cr4, err)) != 0)
+            return rc;
+        const bool pcide = old.cr4 & MMU_CR4_PCIDE;
+        const bool noflush = pcide && (value & MMU_CR3_NOFLUSH);
+        mmu->ctrl.cr3 = pcide ? value & ~MMU_CR3_NOFLUSH : value;
+        derive_mode(mmu);
+        if (noflush) {
+            mmu->st.inv_cr3_noflush++;
+        } else {
+            /* PCIDE=0: PCID 000H; PCIDE=1: the new PCID. Globals survive. */
+            mmu->st.inv_cr3++;
+            inv_pcid(mmu, mmu->pcid, false);
+        }
         return 0;
     }
-    return mmu_walker_walk(&mmu->walker, &mmu->mode, req, res);
+    case 4: {
+        const uint64_t changed = old.cr4 ^ value;
+        /* MOV to CR4 faults on LA57 changes in IA-32e mode and on setting PCIDE
+         * while CR3[11:0] is not 0. */
+        if (changed & MMU_CR4_LA57)
+            return mmu_err_set(err, MMU_EINVAL, "cr4: LA57 cannot change with paging on (#GP)");
+        if ((value & MMU_CR4_PCIDE) && !(old.cr4 & MMU_CR4_PCIDE) && (old.cr3 & 0xfff))
+            return mmu_err_set(err, MMU_EINVAL,
+                               "cr4: setting PCIDE needs CR3[11:0] = 0, CR3 is 0x%llx (#GP)",
+                               (unsigned long long)old.cr3);
+        mmu->ctrl.cr4 = value;
+        derive_mode(mmu);
+        if ((changed & MMU_CR4_PGE) || ((changed & MMU_CR4_PCIDE) && !(value & MMU_CR4_PCIDE))) {
+            mmu->st.inv_cr4++;
+            inv_everything(mmu, true);
+        } else if ((changed & MMU_CR4_SMEP) && (value & MMU_CR4_SMEP)) {
+            /* "all TLB entries ... for the current PCID": globals are usable
+             * under it, so they go as well (more invalidation is always legal). */
+            mmu->st.inv_cr4++;
+            inv_pcid(mmu, mmu->pcid, true);
+        }
+        return 0;
+    }
+    default:
+        return mmu_err_set(err, MMU_EINVAL, "mmu_write_cr: CR%u is not modelled", n);
+    }
+    derive_mode(mmu);
+    return 0;
+}
+
+int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err)
+{
+    switch (reg) {
+    case MMU_REG_EFER: {
+        const bool nxe_changed = (mmu->ctrl.efer ^ value) & MMU_EFER_NXE;
+        mmu->ctrl.efer = value;
+        derive_mode(mmu);
+        if (nxe_changed)
+            mmu_flush_all(mmu);
+        return 0;
+    }
+    case MMU_REG_RFLAGS:
+        mmu->ctrl.rflags = value;
+        break;
+    case MMU_REG_PKRU:
+    case MMU_REG_PKRS:
+        if (value > UINT32_MAX)
+            return mmu_err_set(err, MMU_EINVAL, "%s=0x%llx: must fit in 32 bits",
+                               reg == MMU_REG_PKRU ? "pkru" : "pkrs", (unsigned long long)value);
+        if (reg == MMU_REG_PKRU)
+            mmu->ctrl.pkru = (uint32_t)value;
+        else
+            mmu->ctrl.pkrs = (uint32_t)value;
+        break;
+    default:
+        return mmu_err_set(err, MMU_EINVAL, "mmu_write_reg: unknown register %u", reg);
+    }
+    derive_mode(mmu);
+    return 0;
+}
+
+/* ---- translation ------------------------------------------------------------------ */
+
+static inline mmu_tlb_entry_t *lookup_level(mmu_tlb_t *arr, uint64_t la, uint16_t pcid)
+{
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        if (!arr[i].sets)
+            continue;
+        mmu_tlb_entry_t *e = mmu_tlb_lookup(&arr[i], la, pcid);
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+/* Fill every array of a level that holds pages of this size. */
+static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
+                       const mmu_tlb_entry_t *val)
+{
+    uint64_t *c = mmu->cnt.tlb[lvl][val->granule];
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        if (!arr[i].sets || !(arr[i].granules & (1u << val->granule)))
+            continue;
+        mmu_tlb_entry_t victim;
+        c[CNT_FILLS]++;
+        if (mmu_tlb_fill(&arr[i], la, val, &victim)) {
+            c[CNT_EVICTIONS]++;
+            /* Inclusive L2: what leaves the L2 leaves the L1s too. */
+            if (lvl == 2 && mmu->cfg.l2_inclusive) {
+                mmu_tlb_inv_t q = {.by_addr = true,
+                                   .la = victim.vpn << (12 + 9 * victim.granule),
+                                   .pcid = victim.pcid,
+                                   .nonglobal = !victim.global,
+                                   .global = victim.global};
+                for (int j = 0; j < MMU_TLB_ARRAYS; j++) {
+                    mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
+                    mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
+                }
+            }
+        }
+    }
+}
+
+static void fill_pscs(mmu_t *mmu, uint64_t la, const mmu_walk_trace_t *tr, mmu_cycle_t ready)
+{
+    /* SDM 4.10.3.1: only entries that reference a table, are present, have no
+     * reserved bit set and have A=1 (the walk set it) are cached; leaves never. */
+    for (unsigned i = 0; i + 1 < tr->n; i++) {
+        const unsigned l = tr->level[i];
+        if (l < 2 || !mmu->psc[l].sets)
+            continue;
+        mmu_tlb_entry_t e = {.frame = tr->entry[i] & mmu->walker.frame_mask,
+                             .ready_at = ready,
+                             .pcid = mmu->pcid,
+                             .granule = (uint8_t)(l - 1),
+                             .perms = tr->perms[i]};
+        mmu->cnt.psc[l - 2][1]++;
+        if (mmu_tlb_fill(&mmu->psc[l], la, &e, NULL))
+            mmu->cnt.psc[l - 2][2]++;
+    }
+}
+
+static unsigned log2_bucket(uint64_t v)
+{
+    unsigned b = 0;
+    while (v > 1 && b + 1 < MMU_WALK_HIST_BUCKETS) {
+        v >>= 1;
+        b++;
+    }
+    return b;
+}
+
+static void count_fault(mmu_t *mmu, const mmu_fault_t *f)
+{
+    if (f->error_code & MMU_PF_RSVD)
+        mmu->st.faults_pf_rsvd++;
+    else if (f->error_code & MMU_PF_P)
+        mmu->st.faults_pf_prot++;
+    else
+        mmu->st.faults_pf_not_present++;
+    if (f->error_code & MMU_PF_PK)
+        mmu->st.faults_pf_pk++;
+}
+
+static int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t, unsigned side,
+                mmu_result_t *res)
+{
+    const uint64_t la = req->la;
+    mmu_walk_start_t start = {mmu->mode.levels, mmu->mode.root, MMU_PERM_W | MMU_PERM_U};
+    mmu_cycle_t ready = t;
+
+    /* SDM 4.10.3.2: the deepest PSC hit gives the table to start from. */
+    res->lat_psc = mmu->psc_lat;
+    t += mmu->psc_lat;
+    res->psc_level = 0;
+    for (unsigned l = 2; l <= mmu->mode.levels; l++) {
+        if (!mmu->psc[l].sets)
+            continue;
+        mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu->psc[l], la, mmu->pcid);
+        if (e) {
+            start.level = l - 1;
+            start.table = e->frame;
+            start.perms = e->perms;
+            res->psc_level = (uint8_t)l;
+            ready = e->ready_at;
+            mmu->cnt.psc[l - 2][0]++;
+            break;
+        }
+    }
+    if (!res->psc_level)
+        mmu->st.psc_misses++;
+
+    /* The earliest free walker takes the miss; it also waits for a PSC entry
+     * whose own walk is still in flight. */
+    unsigned wi = 0;
+    for (unsigned i = 1; i < mmu->cfg.walkers; i++)
+        if (mmu->busy_until[i] < mmu->busy_until[wi])
+            wi = i;
+    mmu_cycle_t begin = t;
+    if (mmu->busy_until[wi] > begin)
+        begin = mmu->busy_until[wi];
+    if (ready > begin)
+        begin = ready;
+    res->lat_wait += (uint32_t)(begin - t);
+    mmu->st.walk_wait_cycles += begin - t;
+
+    mmu_walk_trace_t tr;
+    int rc = mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
+    if (rc)
+        return rc;
+    const mmu_cycle_t end = begin + tr.cycles;
+    mmu->busy_until[wi] = end;
+    res->lat_walk = (uint32_t)tr.cycles;
+    res->done_at = end;
+    res->served = MMU_SERVED_WALK;
+
+    mmu->st.walks++;
+    mmu->st.walk_cycles += tr.cycles;
+    mmu->st.walk_reads += tr.reads;
+    mmu->st.walk_ad_updates += tr.updates;
+    mmu->st.walk_mem_refs += tr.reads + tr.updates;
+    mmu->cnt.walk_lat[log2_bucket(tr.cycles)]++;
+    mmu->cnt.walk_refs[tr.reads + tr.updates >= 8 ? 7 : (tr.reads + tr.updates) - 1]++;
+
+    if (res->fault.kind != MMU_FAULT_NONE) {
+        count_fault(mmu, &res->fault);
+        inv_after_pf(mmu, la);
+        return 0;
+    }
+    fill_pscs(mmu, la, &tr, end);
+    const uint64_t leaf = tr.entry[tr.n - 1];
+    mmu_tlb_entry_t e = {.frame = res->pa & ~((1ull << (12 + 9 * res->page_size)) - 1),
+                         .ready_at = end,
+                         .pcid = mmu->pcid,
+                         .granule = res->page_size,
+                         .global = mmu->pge && (leaf & MMU_PTE_G),
+                         .perms = res->perms,
+                         .dirty = (leaf & MMU_PTE_D) != 0,
+                         .pkey = res->pkey};
+    mmu->cnt.tlb[side][e.granule][CNT_ACCESSES]++;
+    mmu->cnt.tlb[side][e.granule][CNT_MISSES]++;
+    mmu->cnt.tlb[2][e.granule][CNT_ACCESSES]++;
+    mmu->cnt.tlb[2][e.granule][CNT_MISSES]++;
+    fill_level(mmu, mmu->l2, 2, la, &e);
+    fill_level(mmu, mmu->l1[side], side, la, &e);
+    return 0;
+}
+
+int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    res->done_at = req->now;
+    res->served = MMU_SERVED_NONE;
+    if (req->type > MMU_ACC_FETCH || req->cpl > 3)
+        return MMU_EINVAL;
+    mmu->st.translations++;
+    /* SDM 4.5: a non-canonical linear address is a #GP(0), before any lookup. */
+    if (!mmu_la_canonical(req->la, mmu->mode.la_width)) {
+        mmu_fault_gp(&res->fault);
+        mmu->st.faults_gp++;
+        return 0;
+    }
+    const mmu_access_t type = (mmu_access_t)req->type;
+    const unsigned side = type == MMU_ACC_FETCH ? SIDE_I : SIDE_D;
+    const bool implicit = req->flags & MMU_REQ_IMPLICIT;
+    const bool user_access = req->cpl == 3 && !implicit;
+
+    mmu_cycle_t t = req->now + mmu->l1_lat[side];
+    res->lat_l1 = mmu->l1_lat[side];
+    unsigned lvl = side;
+    mmu_tlb_entry_t *e = lookup_level(mmu->l1[side], req->la, mmu->pcid);
+    if (!e) {
+        t += mmu->l2_lat;
+        res->lat_l2 = mmu->l2_lat;
+        lvl = 2;
+        e = lookup_level(mmu->l2, req->la, mmu->pcid);
+    }
+    if (e) {
+        const unsigned g = e->granule;
+        if (e->ready_at > t) { /* the walk that fills it is still in flight */
+            res->lat_wait = (uint32_t)(e->ready_at - t);
+            t = e->ready_at;
+            mmu->st.inflight_hits++;
+        }
+        /* SDM 4.6: rights may come from the TLB; the checks are redone on every
+         * access because they depend on CPL and the control registers. */
+        const mmu_pte_verdict_t v =
+            mmu_pte_check(&mmu->mode.ctl, e->perms, e->pkey, type, user_access, implicit);
+        if (v.allowed && (type != MMU_ACC_WRITE || e->dirty)) {
+            const uint64_t off_mask = (1ull << (12 + 9 * g)) - 1;
+            res->pa = e->frame | (req->la & off_mask);
+            res->page_size = (uint8_t)g;
+            res->perms = e->perms;
+            res->pkey = e->pkey;
+            res->global = e->global;
+            res->done_at = t;
+            if (lvl == 2) {
+                mmu_tlb_entry_t copy = *e; /* fill may move things; copy first */
+                res->served = MMU_SERVED_L2;
+                mmu->st.l2_hits++;
+                mmu->cnt.tlb[side][g][CNT_ACCESSES]++;
+                mmu->cnt.tlb[side][g][CNT_MISSES]++;
+                mmu->cnt.tlb[2][g][CNT_ACCESSES]++;
+                mmu->cnt.tlb[2][g][CNT_HITS]++;
+                fill_level(mmu, mmu->l1[side], side, req->la, &copy);
+            } else {
+                res->served = MMU_SERVED_L1;
+                mmu->st.l1_hits++;
+                mmu->cnt.tlb[side][g][CNT_ACCESSES]++;
+                mmu->cnt.tlb[side][g][CNT_HITS]++;
+            }
+            return 0;
+        }
+        if (!v.allowed && !mmu->cfg.fault_rewalk) {
+            /* The fault is decided on the cached rights. */
+            mmu_fault_pf(&res->fault, req->la, MMU_PF_CAUSE_PROT, type, user_access, v.pk,
+                         mmu->mode.ctl.smep, mmu->mode.ctl.nxe);
+            res->done_at = t;
+            res->served = lvl == 2 ? MMU_SERVED_L2 : MMU_SERVED_L1;
+            mmu->st.faults_from_tlb++;
+            count_fault(mmu, &res->fault);
+            inv_after_pf(mmu, req->la);
+            return 0;
+        }
+        if (v.allowed) {
+            /* A write through an entry cached with D=0: the TLB cannot set D,
+             * so the walker goes to memory to set it (a "dirty-bit assist"). */
+            res->d_assist = 1;
+            mmu->st.d_assists++;
+        }
+    }
+    return walk(mmu, req, t, side, res);
+}
+
+/* ---- statistics -------------------------------------------------------------------- */
+
+void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
+{
+    *out = mmu->st;
+    char *base = (char *)out;
+    memcpy(base + offsetof(mmu_stats_t, l1i_4k_accesses), mmu->cnt.tlb, sizeof mmu->cnt.tlb);
+    memcpy(base + offsetof(mmu_stats_t, psc_pde_hits), mmu->cnt.psc, sizeof mmu->cnt.psc);
+    memcpy(base + offsetof(mmu_stats_t, walk_lat_0), mmu->cnt.walk_lat, sizeof mmu->cnt.walk_lat);
+    memcpy(base + offsetof(mmu_stats_t, walk_refs_1), mmu->cnt.walk_refs,
+           sizeof mmu->cnt.walk_refs);
+    uint64_t lat[4] = {0, 0, 0, mmu->lat.dram};
+    for (unsigned i = 0; i < mmu->lat.nlevels && i < 3; i++)
+        lat[i] = mmu->lat.hits[i];
+    memcpy(base + offsetof(mmu_stats_t, memlat_l1_hits), lat, sizeof lat);
+}
+
+void mmu_reset_stats(mmu_t *mmu)
+{
+    memset(&mmu->st, 0, sizeof mmu->st);
+    memset(&mmu->cnt, 0, sizeof mmu->cnt);
+    memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);
+    mmu->lat.dram = 0;
 }

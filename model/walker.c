@@ -9,42 +9,48 @@
 
 #include "fault.h"
 
-/* Set `bits` in the entry at pa that was read as `seen`. Returns 0 when done
- * (or nothing to do), 1 when the entry changed underneath, <0 on error. */
+/* Set `bits` in the entry at pa that was read as `seen`, with a locked
+ * read-modify-write. Returns 0 when done (or nothing to do), 1 when the entry
+ * changed underneath, <0 on error. */
 static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t bits,
-                    uint32_t *refs)
+                    mmu_walk_trace_t *tr, mmu_cycle_t t0)
 {
     if ((seen & bits) == bits)
         return 0;
     uint64_t old;
     int rc = w->mem.cmpxchg64(w->mem.ctx, pa, seen, seen | bits, &old);
-    ++*refs;
+    tr->updates++;
+    tr->cycles += mmu_memlat_access(w->lat, pa, true, t0 + tr->cycles);
     if (rc)
         return rc;
     return old == seen ? 0 : 1;
 }
 
 int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_req_t *req,
+                    const mmu_walk_start_t *start, mmu_cycle_t t0, mmu_walk_trace_t *tr,
                     mmu_result_t *res)
 {
     const mmu_access_t type = (mmu_access_t)req->type;
     const bool implicit = req->flags & MMU_REQ_IMPLICIT;
     /* SDM 4.6.1: CPL 3 makes a user-mode access, unless it is implicit. */
     const bool user_access = req->cpl == 3 && !implicit;
-    uint32_t refs = 0;
+
+    tr->reads = tr->updates = 0;
+    tr->cycles = 0;
 
     for (unsigned attempt = 0; attempt < w->retry_limit; attempt++) {
         uint64_t ent[5], ent_pa[5];
-        unsigned n = 0, level = m->levels;
-        unsigned perms = MMU_PERM_W | MMU_PERM_U;
-        uint64_t table = m->root, e;
+        unsigned n = 0, level = start->level;
+        unsigned perms = start->perms;
+        uint64_t table = start->table, e;
         mmu_pf_cause_t cause;
         bool leaf;
 
         for (;; level--) {
             const uint64_t pa = table + 8 * ((req->la >> (3 + 9 * level)) & 511);
             int rc = w->mem.read64(w->mem.ctx, pa, &e);
-            refs++;
+            tr->reads++;
+            tr->cycles += w->level_latency + mmu_memlat_access(w->lat, pa, false, t0 + tr->cycles);
             if (rc)
                 return rc;
             if (!(e & MMU_PTE_P)) {
@@ -56,7 +62,9 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
                 cause = MMU_PF_CAUSE_RSVD;
                 goto fault;
             }
-            ent[n] = e, ent_pa[n] = pa, n++;
+            ent[n] = e, ent_pa[n] = pa;
+            tr->level[n] = (uint8_t)level;
+            n++;
             /* SDM 4.6.1: R/W and U/S must be 1 at every level; XD at any
              * level forbids fetches (XD is reserved, so 0, when NXE=0). */
             if (!(e & MMU_PTE_RW))
@@ -65,6 +73,7 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
                 perms &= ~MMU_PERM_U;
             if (e & MMU_PTE_XD)
                 perms |= MMU_PERM_XD;
+            tr->perms[n - 1] = (uint8_t)perms;
             if (leaf)
                 break;
             table = e & w->frame_mask;
@@ -85,12 +94,14 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
             uint64_t bits = MMU_PTE_A;
             if (i == n - 1 && type == MMU_ACC_WRITE)
                 bits |= MMU_PTE_D;
-            int rc = set_bits(w, ent_pa[i], ent[i], bits, &refs);
+            int rc = set_bits(w, ent_pa[i], ent[i], bits, tr, t0);
             if (rc < 0)
                 return rc;
             if (rc > 0)
                 goto retry;
+            tr->entry[i] = ent[i] | bits;
         }
+        tr->n = n;
         const unsigned shift = 12 + 9 * (level - 1);
         res->fault.kind = MMU_FAULT_NONE;
         res->fault.vector = 0;
@@ -101,7 +112,7 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
         res->perms = (uint8_t)perms;
         res->pkey = (uint8_t)pkey;
         res->global = (e & MMU_PTE_G) != 0;
-        res->mem_refs = refs;
+        res->mem_refs = tr->reads + tr->updates;
         return 0;
 
     fault:
@@ -111,14 +122,15 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
         /* ent[0..n) now holds only the non-leaf entries the walk consumed. */
         if (w->ad_on_fault == MMU_AD_ON_FAULT_USED) {
             for (unsigned i = 0; i < n; i++) {
-                int rc = set_bits(w, ent_pa[i], ent[i], MMU_PTE_A, &refs);
+                int rc = set_bits(w, ent_pa[i], ent[i], MMU_PTE_A, tr, t0);
                 if (rc < 0)
                     return rc;
                 if (rc > 0)
                     goto retry;
             }
         }
-        res->mem_refs = refs;
+        tr->n = 0; /* nothing from a faulting walk is cached */
+        res->mem_refs = tr->reads + tr->updates;
         return 0;
     retry:;
     }

@@ -155,6 +155,14 @@ typedef struct mmu_fault {
 #define MMU_PERM_U 0x2u  /* U/S = 1 at every level: a user-mode address */
 #define MMU_PERM_XD 0x4u /* XD = 1 at some level (only when EFER.NXE = 1) */
 
+/* Where a translation was served. */
+typedef enum mmu_served {
+    MMU_SERVED_L1 = 0,
+    MMU_SERVED_L2 = 1,
+    MMU_SERVED_WALK = 2,
+    MMU_SERVED_NONE = 3, /* #GP: no lookup at all */
+} mmu_served_t;
+
 typedef struct mmu_result {
     mmu_fault_t fault;    /* kind NONE on success */
     uint64_t pa;          /* physical address; valid when no fault */
@@ -164,6 +172,14 @@ typedef struct mmu_result {
     uint8_t global;       /* G of the leaf (meaningful with CR4.PGE) */
     uint32_t mem_refs;    /* paging-structure reads and A/D writes issued */
     mmu_cycle_t done_at;  /* cycle the translation completes */
+    /* Timing breakdown: done_at = now + lat_l1 + lat_l2 + lat_psc + lat_wait + lat_walk. */
+    uint8_t served;       /* mmu_served_t */
+    uint8_t psc_level;    /* walks: level of the deepest paging-structure-cache hit
+                             (2 PDE .. 5 PML5E), 0 if the walk started at the root */
+    uint8_t d_assist;     /* a write hit an entry with D=0 and walked to set it */
+    uint32_t lat_l1, lat_l2, lat_psc;
+    uint32_t lat_wait;    /* waiting for a free walker or for a walk in flight */
+    uint32_t lat_walk;    /* the walk's own memory accesses and steps */
 } mmu_result_t;
 
 /* ---- the MMU object -------------------------------------------------------- */
@@ -180,12 +196,44 @@ int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
 /* Free an MMU. Accepts NULL. */
 void mmu_destroy(mmu_t *mmu);
 
-/* Load all control registers at once. Returns MMU_EINVAL (with err filled)
+/* Load all control registers at once and flush all translation caches (a
+ * context restore from nothing). Returns MMU_EINVAL (with err filled)
  * when a value could not be loaded by the architecture: CR3 bits at or above
  * MAXPHYADDR (bit 63 is allowed with CR4.PCIDE = 1: the no-flush hint, which is
  * not kept), or reserved CR4 combinations (PCIDE with a non-zero PCID is fine).
  * On error the previous state is kept. */
 int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
+
+/* MOV to CR0 / CR3 / CR4 (n = 0, 3, 4), with the invalidations SDM 4.10.4.1
+ * requires: CR3 drops the non-global entries of PCID 0 (PCIDE=0) or of the new
+ * PCID (PCIDE=1, bit 63 clear; bit 63 set drops nothing); CR4 drops everything
+ * when PGE changes or PCIDE goes 1->0, and the current PCID's entries when SMEP
+ * goes 0->1. Returns MMU_EINVAL (err filled) for a value the instruction would
+ * refuse with #GP; then nothing changes. */
+int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
+
+#define MMU_REG_EFER 1
+#define MMU_REG_RFLAGS 2
+#define MMU_REG_PKRU 3
+#define MMU_REG_PKRS 4
+/* Write EFER, RFLAGS, PKRU or IA32_PKRS. None of these invalidates anything,
+ * except that a change of EFER.NXE flushes all TLBs and paging-structure caches:
+ * entries cached under one NXE would be wrong under the other. */
+int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err);
+
+/* INVLPG: the current PCID's entries for the page of la, global entries for it
+ * whatever their PCID, and every paging-structure-cache entry of the current
+ * PCID. A non-canonical la makes it a no-op, as in 64-bit mode. */
+void mmu_invlpg(mmu_t *mmu, uint64_t la);
+
+/* INVPCID types 0 (individual address), 1 (single context), 2 (all contexts
+ * with globals), 3 (all contexts except globals). MMU_EINVAL where the
+ * instruction raises #GP: type > 3, pcid > 0xfff, a non-canonical la with type
+ * 0, or a PCID other than 0 for types 0/1 while CR4.PCIDE = 0. */
+int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err);
+
+/* Drop every TLB and paging-structure-cache entry (a cold start). */
+void mmu_flush_all(mmu_t *mmu);
 
 /* The control registers currently loaded. */
 const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
@@ -194,8 +242,14 @@ const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
  * the access faulted), or a negative code if the memory interface failed or
  * the entry being updated kept changing (MMU_ERETRY); then *res is undefined.
  * Side effects are those of the hardware: accessed/dirty bits through
- * mem->cmpxchg64. Allocates nothing. */
+ * mem->cmpxchg64, TLB and paging-structure-cache fills, and the page-fault
+ * invalidation of SDM 4.10.4.1. Allocates nothing. */
 int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
+
+struct mmu_stats;
+/* Copy the counters (see mmu_stats.h) / zero them. */
+void mmu_get_stats(const mmu_t *mmu, struct mmu_stats *out);
+void mmu_reset_stats(mmu_t *mmu);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,8 @@
 #ifndef MMU_MMU_CONFIG_H
 #define MMU_MMU_CONFIG_H
 
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,6 +26,64 @@ typedef enum mmu_ad_on_fault {
     MMU_AD_ON_FAULT_USED = 1,
 } mmu_ad_on_fault_t;
 
+/* ---- translation caches ---------------------------------------------------- */
+
+typedef enum mmu_repl {
+    MMU_REPL_LRU = 0,    /* true least-recently-used */
+    MMU_REPL_PLRU = 1,   /* tree pseudo-LRU (ways must be a power of two) */
+    MMU_REPL_FIFO = 2,   /* round robin in fill order */
+    MMU_REPL_RANDOM = 3, /* seeded xorshift; reproducible with cfg.seed */
+} mmu_repl_t;
+
+typedef enum mmu_index {
+    MMU_INDEX_LOW = 0, /* set = low bits of the page number */
+    MMU_INDEX_XOR = 1, /* set = XOR fold of index_bits page-number bits (Skylake STLB) */
+} mmu_index_t;
+
+/* Page sizes an array holds, as a mask: 1 << mmu_page_size_t. */
+#define MMU_SIZE_4K 0x1u
+#define MMU_SIZE_2M 0x2u
+#define MMU_SIZE_1G 0x4u
+
+/* One set-associative array. entries = 0: the array is absent. */
+typedef struct mmu_array_cfg {
+    unsigned entries;
+    unsigned ways;       /* entries / ways sets, a power of two; ways = entries: fully associative */
+    unsigned sizes;      /* MMU_SIZE_* (TLB arrays only) */
+    unsigned repl;       /* mmu_repl_t */
+    unsigned index;      /* mmu_index_t */
+    unsigned index_bits; /* MMU_INDEX_XOR: page-number bits folded; 0 = 2 * log2(sets) */
+} mmu_array_cfg_t;
+
+#define MMU_TLB_ARRAYS 3
+
+/* A TLB level: up to three arrays probed in parallel (Intel: one per page size;
+ * AMD: one array for all sizes). A hit in any of them is a hit. */
+typedef struct mmu_tlb_cfg {
+    mmu_array_cfg_t arr[MMU_TLB_ARRAYS];
+    unsigned latency; /* lookup cycles, hit or miss */
+} mmu_tlb_cfg_t;
+
+/* A paging-structure cache (SDM 4.10.3) for one level. */
+typedef struct mmu_psc_cfg {
+    mmu_array_cfg_t arr; /* sizes is ignored */
+    unsigned latency;    /* probe cycles */
+} mmu_psc_cfg_t;
+
+/* Latency of one page-table access, supplied by a host simulator that wants its
+ * own caches to serve the walker: pa of the 8-byte entry, whether it is the
+ * locked read-modify-write of an A/D update, and the cycle it is issued.
+ * Returns the cycles it takes. */
+typedef unsigned (*mmu_memlat_fn)(void *ctx, uint64_t pa, int locked_rmw, uint64_t now);
+
+/* One level of the built-in cache model for page-table lines. */
+typedef struct mmu_memlat_level_cfg {
+    unsigned sets, ways; /* sets = 0: level absent */
+    unsigned latency;    /* hit latency in cycles */
+} mmu_memlat_level_cfg_t;
+
+#define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */
+
 typedef struct mmu_config {
     unsigned maxphyaddr;     /* physical-address width, 36..52 */
     unsigned page_1g;        /* 1: 1-GByte pages supported (PDPTE.PS usable);
@@ -32,10 +92,31 @@ typedef struct mmu_config {
     unsigned ad_retry_limit; /* walks restarted because an entry changed between
                                 the read and the locked A/D update, before
                                 mmu_translate gives up with MMU_ERETRY; >= 1 */
+
+    /* TLB hierarchy: split L1 for fetches and data, unified L2 (STLB). */
+    mmu_tlb_cfg_t l1i, l1d, l2;
+    unsigned l2_inclusive;   /* 1: an L2 eviction also removes the page from L1;
+                                0 (default): non-inclusive */
+    /* Paging-structure caches, indexed by the level of the entry they hold:
+     * psc[2] PDE cache, psc[3] PDPTE, psc[4] PML4E, psc[5] PML5E; [0], [1] unused. */
+    mmu_psc_cfg_t psc[6];
+    unsigned walkers;        /* concurrent page walks, >= 1 */
+    unsigned walk_level_latency; /* walker cycles per level besides the memory access */
+    /* Page-table fetch latency: the callback if set, else the cache model. */
+    mmu_memlat_fn memlat_cb;
+    void *memlat_ctx;
+    mmu_memlat_level_cfg_t memlat[MMU_MEMLAT_LEVELS];
+    unsigned memlat_line;    /* bytes per cached line, power of two >= 8 */
+    unsigned dram_latency;   /* cycles when every level misses */
+    unsigned rmw_latency;    /* extra cycles of a locked A/D read-modify-write */
+    /* On a TLB hit whose rights deny the access: 0 (default) fault from the TLB
+     * entry (SDM 4.6: rights may come from the TLB); 1 re-walk memory first. */
+    unsigned fault_rewalk;
+    uint64_t seed;           /* random replacement */
 } mmu_config_t;
 
 /* Fill *cfg with defaults: MAXPHYADDR 46, 1G pages on, no A/D on faults,
- * 16 retries. */
+ * 16 retries, and a small generic hierarchy (see config.c). */
 void mmu_config_init(mmu_config_t *cfg);
 
 /* Check every field. Returns 0 or MMU_EINVAL; if err is non-NULL its msg names

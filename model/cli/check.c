@@ -158,25 +158,56 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
         fprintf(stderr, "%s:%d: scenario %s: %s\n", o->path, s->line, s->name, err.msg);
         goto done;
     }
-    /* --cold: the model keeps no translation state between accesses (no TLB or
-     * paging-structure cache is modelled yet), so every access already starts
-     * cold; memory carries over either way. */
     for (size_t i = 0; i < s->nops; i++) {
         const scn_op_t *op = &s->ops[i];
-        if (op->kind == SCN_CTRL) {
-            if ((rc = mmu_set_ctrl(mmu, &op->ctrl, &err)) != 0) {
-                fprintf(stderr, "%s:%d: %s\n", o->path, op->line, err.msg);
-                goto done;
-            }
-        } else if (op->kind == SCN_WRITE) {
-            if ((rc = mmu_sparse_mem_write64(mem, op->pa, op->val)) != 0) {
-                fprintf(stderr, "%s:%d: write: %s\n", o->path, op->line, mmu_strerror(rc));
-                goto done;
-            }
-        } else {
+        const mmu_ctrl_t *cur = mmu_get_ctrl(mmu);
+        rc = 0;
+        switch (op->kind) {
+        case SCN_CR3:
+            rc = mmu_write_cr(mmu, 3, op->val, &err);
+            break;
+        case SCN_CTRL: {
+            /* A ctl line writes each register whose value it changes, as the
+             * instructions would: MOV to CR0, MOV to CR4, WRMSR, POPF, WRPKRU. */
+            const mmu_ctrl_t want = op->ctrl;
+            if (!rc && want.cr0 != cur->cr0)
+                rc = mmu_write_cr(mmu, 0, want.cr0, &err);
+            if (!rc && want.cr4 != cur->cr4)
+                rc = mmu_write_cr(mmu, 4, want.cr4, &err);
+            if (!rc && want.efer != cur->efer)
+                rc = mmu_write_reg(mmu, MMU_REG_EFER, want.efer, &err);
+            if (!rc && want.rflags != cur->rflags)
+                rc = mmu_write_reg(mmu, MMU_REG_RFLAGS, want.rflags, &err);
+            if (!rc && want.pkru != cur->pkru)
+                rc = mmu_write_reg(mmu, MMU_REG_PKRU, want.pkru, &err);
+            if (!rc && want.pkrs != cur->pkrs)
+                rc = mmu_write_reg(mmu, MMU_REG_PKRS, want.pkrs, &err);
+            break;
+        }
+        case SCN_INVLPG:
+            mmu_invlpg(mmu, op->req.la);
+            break;
+        case SCN_INVPCID:
+            rc = mmu_invpcid(mmu, (unsigned)op->val, op->pcid, op->req.la, &err);
+            break;
+        case SCN_WRITE:
+            if ((rc = mmu_sparse_mem_write64(mem, op->pa, op->val)) != 0)
+                snprintf(err.msg, sizeof err.msg, "write: %s", mmu_strerror(rc));
+            break;
+        case SCN_ACCESS:
+            break;
+        }
+        if (rc) {
+            fprintf(stderr, "%s:%d: %s\n", o->path, op->line, err.msg);
+            goto done;
+        }
+        if (op->kind == SCN_ACCESS) {
             mmu_result_t res;
             size_t at = out->n;
             lm.id = op->id;
+            /* --cold: nothing cached carries over; memory (and so A/D) does. */
+            if (o->cold)
+                mmu_flush_all(mmu);
             out_add(out, (rec_t){0}); /* the result goes before its updates */
             if ((rc = mmu_translate(mmu, &op->req, &res)) != 0) {
                 out->n = at;

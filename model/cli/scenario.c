@@ -154,11 +154,16 @@ static int add_op(parser_t *p, scenario_t *s, scn_op_t *op)
     return 0;
 }
 
+static bool has_ctrl(scn_op_kind_t k)
+{
+    return k == SCN_CTRL || k == SCN_CR3;
+}
+
 /* The current control state: that of the last ctl/cr3 op, or the initial one. */
 static mmu_ctrl_t *cur_ctrl(scenario_t *s)
 {
     for (size_t i = s->nops; i-- > 0;)
-        if (s->ops[i].kind == SCN_CTRL)
+        if (has_ctrl(s->ops[i].kind))
             return &s->ops[i].ctrl;
     return &s->ctrl0;
 }
@@ -242,7 +247,7 @@ static int parse_line(parser_t *p, scn_file_t *f, scenario_t **cur, char **tok, 
         return add_op(p, s, &op);
     }
     if (!strcmp(kw, "ctl") || !strcmp(kw, "cr3")) {
-        scn_op_t op = {.kind = SCN_CTRL};
+        scn_op_t op = {.kind = kw[1] == 't' ? SCN_CTRL : SCN_CR3};
         op.ctrl = *cur_ctrl(s);
         if (kw[1] == 't') {
             if (parse_ctl(p, tok, n, &op.ctrl))
@@ -252,6 +257,7 @@ static int parse_line(parser_t *p, scn_file_t *f, scenario_t **cur, char **tok, 
                 return fail(p, "cr3: expected one value");
             if (scn_u64(tok[1], &op.ctrl.cr3))
                 return fail(p, "cr3: '%s' is not a 64-bit number", tok[1]);
+            op.val = op.ctrl.cr3;
         }
         if (!s->nops && !s->naccess) { /* still setting up: no op needed */
             s->ctrl0 = op.ctrl;
@@ -259,6 +265,28 @@ static int parse_line(parser_t *p, scn_file_t *f, scenario_t **cur, char **tok, 
                 s->cr3_line = p->line;
             return 0;
         }
+        return add_op(p, s, &op);
+    }
+    if (!strcmp(kw, "invlpg")) {
+        scn_op_t op = {.kind = SCN_INVLPG};
+        if (n != 2)
+            return fail(p, "invlpg: expected one linear address");
+        if (scn_u64(tok[1], &op.req.la))
+            return fail(p, "invlpg: address '%s' is not a 64-bit number", tok[1]);
+        return add_op(p, s, &op);
+    }
+    if (!strcmp(kw, "invpcid")) {
+        scn_op_t op = {.kind = SCN_INVPCID};
+        uint64_t pcid;
+        if (n != 4)
+            return fail(p, "invpcid: expected TYPE PCID ADDRESS");
+        if (scn_u64(tok[1], &op.val) || op.val > 3)
+            return fail(p, "invpcid: type '%s': must be 0..3", tok[1]);
+        if (scn_u64(tok[2], &pcid) || pcid > 0xfff)
+            return fail(p, "invpcid: pcid '%s': must be 0..0xfff", tok[2]);
+        if (scn_u64(tok[3], &op.req.la))
+            return fail(p, "invpcid: address '%s' is not a 64-bit number", tok[3]);
+        op.pcid = (uint16_t)pcid;
         return add_op(p, s, &op);
     }
     if (!strcmp(kw, "access")) {
@@ -293,7 +321,7 @@ static int parse_line(parser_t *p, scn_file_t *f, scenario_t **cur, char **tok, 
         return add_op(p, s, &op);
     }
     return fail(p, "unknown statement '%s' (expected scenario, levels, maxphyaddr, ctl, cr3, "
-                   "mem, write, access or end)", kw);
+                   "mem, write, invlpg, invpcid, access or end)", kw);
 }
 
 /* Checks that need the whole scenario (MAXPHYADDR may come after a mem line). */
@@ -314,7 +342,7 @@ static int check_scenario(parser_t *p, scenario_t *s)
             return fail(p, "write: address 0x%" PRIx64 " is beyond MAXPHYADDR (%u bits)",
                         s->ops[i].pa, s->maxphyaddr);
         }
-        if (i < s->nops && s->ops[i].kind != SCN_CTRL)
+        if (i < s->nops && !has_ctrl(s->ops[i].kind))
             continue;
         uint64_t cr3 = c->cr3;
         if (c->cr4 & MMU_CR4_PCIDE)

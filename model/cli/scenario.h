@@ -9,9 +9,12 @@
 #include "mmu/mmu.h"
 
 typedef enum scn_op_kind {
-    SCN_ACCESS, /* translate */
-    SCN_CTRL,   /* load control registers (a ctl or cr3 line) */
-    SCN_WRITE,  /* software stores a word between accesses */
+    SCN_ACCESS,  /* translate */
+    SCN_CTRL,    /* a ctl line: write the registers whose value it changes */
+    SCN_CR3,     /* a cr3 line: MOV to CR3 (val, bit 63 = no-flush with PCIDE) */
+    SCN_WRITE,   /* software stores a word between accesses, invalidating nothing */
+    SCN_INVLPG,  /* INVLPG la */
+    SCN_INVPCID, /* INVPCID type (val), pcid, la */
 } scn_op_kind_t;
 
 typedef struct scn_op {
@@ -19,8 +22,9 @@ typedef struct scn_op {
     int line;
     int64_t id;     /* SCN_ACCESS */
     mmu_req_t req;  /* SCN_ACCESS */
-    mmu_ctrl_t ctrl; /* SCN_CTRL: the whole state after this line */
-    uint64_t pa, val; /* SCN_WRITE */
+    mmu_ctrl_t ctrl; /* SCN_CTRL, SCN_CR3: the whole state after this line */
+    uint64_t pa, val; /* SCN_WRITE; val also SCN_CR3 and SCN_INVPCID (type) */
+    uint16_t pcid;    /* SCN_INVPCID */
 } scn_op_t;
 
 typedef struct scn_word {

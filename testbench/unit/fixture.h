@@ -331,6 +331,10 @@ class MmuEnv {
     mmu_result_t translate(uint64_t la, mmu_access_t type, unsigned cpl, bool implicit = false)
     {
         log.clear();
+        // These tests pin the architectural walk (every level read, every A/D
+        // write), so each access starts cold, as with `mmusim check --cold`.
+        // What the TLBs and paging-structure caches may keep is test_mmu.cc's job.
+        mmu_flush_all(mmu);
         mmu_req_t req{};
         req.la = la;
         req.type = uint8_t(type);

@@ -1,0 +1,40 @@
+/* Latency of the walker's page-table accesses: either a host callback, or a
+ * small model of the data-cache hierarchy holding page-table lines (stand-ins
+ * for L1D, L2 and LLC, each set-associative with LRU, inclusive fills) in
+ * front of a fixed DRAM latency. Only latency is modelled: the data always
+ * comes from the mmu_mem_ops_t memory, so caching can never change a result. */
+#ifndef MMU_MODEL_MEMLAT_H
+#define MMU_MODEL_MEMLAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/mmu.h"
+
+typedef struct mmu_memlat_level {
+    uint64_t *tag;   /* sets * ways line numbers + 1 (0 = empty) */
+    uint32_t *stamp; /* LRU */
+    unsigned sets, ways, latency;
+} mmu_memlat_level_t;
+
+typedef struct mmu_memlat {
+    mmu_memlat_level_t lvl[MMU_MEMLAT_LEVELS];
+    unsigned nlevels;
+    unsigned line_shift;
+    unsigned dram_latency, rmw_latency;
+    mmu_memlat_fn cb;
+    void *ctx;
+    uint32_t clock;
+    uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where accesses were served */
+} mmu_memlat_t;
+
+/* From cfg (already validated). Returns 0 or MMU_ENOMEM. */
+int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg);
+void mmu_memlat_free(mmu_memlat_t *m);
+/* Cycles for one 8-byte page-table access issued at `now`. A locked A/D
+ * update costs the line access plus rmw_latency. */
+unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+/* Empty the modelled caches (not the counters). */
+void mmu_memlat_flush(mmu_memlat_t *m);
+
+#endif

@@ -1,0 +1,394 @@
+/* One set-associative translation-cache array (SDM 4.10.2 TLBs, 4.10.3
+ * paging-structure caches): lookup, fill with replacement, invalidation.
+ * Simplifications: every granule an array holds is probed in the same cycle
+ * (the caller charges one latency), and replacement state is per set, exact
+ * rather than the approximations real parts may use for large ways. */
+#include "tlb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static bool is_pow2(unsigned v)
+{
+    return v && !(v & (v - 1));
+}
+
+static unsigned log2u(unsigned v)
+{
+    unsigned n = 0;
+    while (v >>= 1)
+        n++;
+    return n;
+}
+
+int mmu_array_cfg_validate(const mmu_array_cfg_t *c, const char *name, mmu_err_t *err)
+{
+    if (!name)
+        name = "array";
+    if (!c)
+        return mmu_err_set(err, MMU_EINVAL, "%s: config is NULL", name);
+    if (c->entries == 0)
+        return 0; /* absent: nothing else matters */
+    if (c->ways < 1)
+        return mmu_err_set(err, MMU_EINVAL, "%s: ways=%u: must be >= 1", name, c->ways);
+    if (c->ways > c->entries)
+        return mmu_err_set(err, MMU_EINVAL, "%s: ways=%u: must be <= entries=%u", name, c->ways,
+                           c->entries);
+    if (c->entries % c->ways)
+        return mmu_err_set(err, MMU_EINVAL, "%s: entries=%u not divisible by ways=%u", name,
+                           c->entries, c->ways);
+    const unsigned sets = c->entries / c->ways;
+    /* The set index is a bit field of the page number (or a fold of one). */
+    if (!is_pow2(sets))
+        return mmu_err_set(err, MMU_EINVAL, "%s: sets=%u (entries/ways): must be a power of two",
+                           name, sets);
+    if (c->repl > MMU_REPL_RANDOM)
+        return mmu_err_set(err, MMU_EINVAL, "%s: repl=%u: must be 0..3 (lru, plru, fifo, random)",
+                           name, c->repl);
+    /* A binary tree has a leaf per way only when ways is a power of two. */
+    if (c->repl == MMU_REPL_PLRU && !is_pow2(c->ways))
+        return mmu_err_set(err, MMU_EINVAL, "%s: ways=%u: plru needs a power of two", name,
+                           c->ways);
+    if (c->index > MMU_INDEX_XOR)
+        return mmu_err_set(err, MMU_EINVAL, "%s: index=%u: must be 0 (low) or 1 (xor)", name,
+                           c->index);
+    /* A bound on the fold, not an architectural limit: 40 covers the 36-bit
+     * 4K page number of 4-level paging and most of LA57's 45. */
+    if (c->index_bits > 40)
+        return mmu_err_set(err, MMU_EINVAL, "%s: index_bits=%u: must be <= 40", name,
+                           c->index_bits);
+    const unsigned set_bits = log2u(sets);
+    if (c->index == MMU_INDEX_XOR) {
+        const unsigned bits = c->index_bits ? c->index_bits : 2 * set_bits;
+        /* Folding fewer bits than the index width would leave sets unused. */
+        if (bits < set_bits)
+            return mmu_err_set(err, MMU_EINVAL,
+                               "%s: index_bits=%u: xor index needs >= log2(sets)=%u", name, bits,
+                               set_bits);
+    }
+    return 0;
+}
+
+/* splitmix64: spreads any seed, 0 and neighbouring seeds included, over the
+ * xorshift state space, so seed 1 and seed 2 give unrelated victim streams. */
+static uint64_t seed_rng(uint64_t seed)
+{
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return z ? z : 0x9e3779b97f4a7c15ull; /* xorshift is stuck at 0 */
+}
+
+static uint64_t xorshift64(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, uint64_t seed,
+                 const char *name, mmu_err_t *err)
+{
+    memset(t, 0, sizeof *t);
+    int rc = mmu_array_cfg_validate(cfg, name, err);
+    if (rc)
+        return rc;
+    if (!name)
+        name = "array";
+    if (cfg->entries == 0)
+        return 0; /* absent: sets = 0, no granules, nothing allocated */
+    if (!granules || (granules >> MMU_GRANULES))
+        return mmu_err_set(err, MMU_EINVAL, "%s: granule mask 0x%x: must be a non-empty subset of 0x%x",
+                           name, granules, (1u << MMU_GRANULES) - 1);
+
+    t->sets = cfg->entries / cfg->ways;
+    t->ways = cfg->ways;
+    t->set_bits = log2u(t->sets);
+    t->set_mask = t->sets - 1;
+    t->granules = granules;
+    for (unsigned g = 0; g < MMU_GRANULES; g++)
+        if (granules & (1u << g))
+            t->gran[t->ngran++] = (uint8_t)g;
+    t->repl = cfg->repl;
+    /* One set has no index to compute; forcing LOW also keeps the fold loop
+     * from shifting by 0. */
+    t->index = t->set_bits ? cfg->index : MMU_INDEX_LOW;
+    t->index_bits = cfg->index_bits ? cfg->index_bits : 2 * t->set_bits;
+    t->index_mask = (1ull << t->index_bits) - 1;
+    t->rng = seed_rng(seed);
+
+    const size_t n = (size_t)t->sets * t->ways;
+    /* ways - 1 tree bits per set, at least one word so ways = 1 allocates. */
+    t->plru_words = (t->ways - 1 + 31) / 32;
+    if (!t->plru_words)
+        t->plru_words = 1;
+    t->e = calloc(n, sizeof *t->e);
+    t->stamp = calloc(n, sizeof *t->stamp);
+    t->plru = calloc((size_t)t->sets * t->plru_words, sizeof *t->plru);
+    t->scratch = calloc(t->ways, sizeof *t->scratch);
+    if (!t->e || !t->stamp || !t->plru || !t->scratch) {
+        mmu_tlb_free(t);
+        return mmu_err_set(err, MMU_ENOMEM, "%s: cannot allocate %u entries", name,
+                           cfg->entries);
+    }
+    return 0;
+}
+
+void mmu_tlb_free(mmu_tlb_t *t)
+{
+    if (!t)
+        return;
+    free(t->e);
+    free(t->stamp);
+    free(t->plru);
+    free(t->scratch);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- set index ------------------------------------------------------------- */
+
+static inline uint64_t vpn_of(uint64_t la, unsigned g)
+{
+    return la >> (12 + 9 * g);
+}
+
+static inline unsigned set_of(const mmu_tlb_t *t, uint64_t vpn)
+{
+    if (t->index == MMU_INDEX_LOW)
+        return (unsigned)(vpn & t->set_mask);
+    /* Skylake-style STLB hash: XOR of consecutive set_bits-wide chunks of the
+     * page number, so strided pages that share low bits spread over sets. */
+    uint64_t x = vpn & t->index_mask;
+    unsigned s = 0;
+    while (x) {
+        s ^= (unsigned)(x & t->set_mask);
+        x >>= t->set_bits;
+    }
+    return s;
+}
+
+/* ---- replacement ----------------------------------------------------------- */
+
+/* The LRU/FIFO clock is 32 bits (the stamp array's width) and wraps after 2^32
+ * uses, well within one long simulation. Before it does, each set's stamps are
+ * replaced by their ranks, which keeps the order exactly; halving all stamps
+ * instead would merge neighbours and change victims. */
+static void renumber(mmu_tlb_t *t)
+{
+    for (unsigned s = 0; s < t->sets; s++) {
+        const size_t base = (size_t)s * t->ways;
+        for (unsigned i = 0; i < t->ways; i++) {
+            uint32_t rank = 0;
+            if (t->e[base + i].valid) {
+                rank = 1;
+                const uint32_t si = t->stamp[base + i];
+                for (unsigned j = 0; j < t->ways; j++) {
+                    const uint32_t sj = t->stamp[base + j];
+                    if (t->e[base + j].valid && (sj < si || (sj == si && j < i)))
+                        rank++;
+                }
+            }
+            t->scratch[i] = rank;
+        }
+        memcpy(&t->stamp[base], t->scratch, t->ways * sizeof *t->scratch);
+    }
+    t->clock = t->ways; /* above every rank */
+}
+
+static inline uint32_t tick(mmu_tlb_t *t)
+{
+    if (t->clock == UINT32_MAX)
+        renumber(t);
+    return ++t->clock;
+}
+
+/* Tree PLRU, nodes in heap order (root 0, children 2n+1 and 2n+2). A node's
+ * bit says which half holds the next victim: 0 left, 1 right. */
+static inline bool plru_bit(const uint32_t *b, unsigned n)
+{
+    return (b[n >> 5] >> (n & 31)) & 1u;
+}
+
+static inline void plru_set(uint32_t *b, unsigned n, bool v)
+{
+    if (v)
+        b[n >> 5] |= 1u << (n & 31);
+    else
+        b[n >> 5] &= ~(1u << (n & 31));
+}
+
+static void plru_touch(mmu_tlb_t *t, unsigned set, unsigned way)
+{
+    uint32_t *b = &t->plru[(size_t)set * t->plru_words];
+    unsigned node = 0, lo = 0;
+    for (unsigned size = t->ways; size > 1; size >>= 1) {
+        const unsigned half = size >> 1;
+        const bool right = way >= lo + half;
+        plru_set(b, node, !right); /* point away from the way just used */
+        node = 2 * node + 1 + right;
+        lo += right ? half : 0;
+    }
+}
+
+static unsigned plru_victim(const mmu_tlb_t *t, unsigned set)
+{
+    const uint32_t *b = &t->plru[(size_t)set * t->plru_words];
+    unsigned node = 0, lo = 0;
+    for (unsigned size = t->ways; size > 1; size >>= 1) {
+        const bool right = plru_bit(b, node);
+        node = 2 * node + 1 + right;
+        lo += right ? size >> 1 : 0;
+    }
+    return lo;
+}
+
+/* A use: a hit, or an in-place overwrite. FIFO and random keep no use state. */
+static inline void touch(mmu_tlb_t *t, unsigned set, unsigned way)
+{
+    if (t->repl == MMU_REPL_LRU)
+        t->stamp[(size_t)set * t->ways + way] = tick(t);
+    else if (t->repl == MMU_REPL_PLRU)
+        plru_touch(t, set, way);
+}
+
+static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
+{
+    switch (t->repl) {
+    case MMU_REPL_PLRU:
+        return plru_victim(t, set);
+    case MMU_REPL_RANDOM:
+        return (unsigned)(xorshift64(&t->rng) % t->ways);
+    default: { /* LRU: oldest use; FIFO: oldest fill. Ties go to the lower way. */
+        const uint32_t *st = &t->stamp[(size_t)set * t->ways];
+        unsigned v = 0;
+        for (unsigned w = 1; w < t->ways; w++)
+            if (st[w] < st[v])
+                v = w;
+        return v;
+    }
+    }
+}
+
+/* ---- lookup, fill, invalidate ---------------------------------------------- */
+
+mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
+{
+    /* Smaller granules first. After a page-size change both a 4K and a
+     * covering 2M entry may be cached and SDM 4.10.2.3 lets either be used;
+     * the fixed order keeps runs reproducible. */
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = vpn_of(la, g);
+        const unsigned set = set_of(t, vpn);
+        mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+        for (unsigned w = 0; w < t->ways; w++) {
+            mmu_tlb_entry_t *x = &row[w];
+            /* SDM 4.10.2.4: a global entry matches under any PCID. */
+            if (x->vpn == vpn && x->valid && x->granule == g && (x->global || x->pcid == pcid)) {
+                touch(t, set, w);
+                return x;
+            }
+        }
+    }
+    return NULL;
+}
+
+int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
+        return 0; /* not held here (also every fill of an absent array) */
+    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
+    n.vpn = vpn_of(la, g);
+    n.valid = 1;
+    const unsigned set = set_of(t, n.vpn);
+    mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+
+    unsigned free_way = t->ways;
+    for (unsigned w = 0; w < t->ways; w++) {
+        const mmu_tlb_entry_t *x = &row[w];
+        if (!x->valid) {
+            if (free_way == t->ways)
+                free_way = w;
+            continue;
+        }
+        /* Same tag: the PCID is part of it only for non-global entries. */
+        if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
+            (n.global || x->pcid == n.pcid)) {
+            /* A refresh (e.g. after a D update), not a new allocation: FIFO
+             * keeps its fill order, as a round-robin pointer would not move. */
+            row[w] = n;
+            touch(t, set, w);
+            return 0;
+        }
+    }
+
+    int evicted = 0;
+    unsigned way = free_way;
+    if (way == t->ways) {
+        way = pick_victim(t, set);
+        if (victim)
+            *victim = row[way];
+        evicted = 1;
+    }
+    row[way] = n;
+    if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
+        t->stamp[(size_t)set * t->ways + way] = tick(t);
+    else if (t->repl == MMU_REPL_PLRU)
+        plru_touch(t, set, way);
+    return evicted;
+}
+
+static inline bool inv_match(const mmu_tlb_entry_t *x, const mmu_tlb_inv_t *q)
+{
+    if (!x->valid)
+        return false;
+    if (x->global)
+        return q->global;
+    return q->nonglobal && (q->all_pcids || x->pcid == q->pcid);
+}
+
+unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
+{
+    unsigned n = 0;
+    if (!t->e)
+        return 0;
+    if (q->by_addr) {
+        /* Only one set per granule can hold a page or region covering la. */
+        for (unsigned i = 0; i < t->ngran; i++) {
+            const unsigned g = t->gran[i];
+            const uint64_t vpn = vpn_of(q->la, g);
+            mmu_tlb_entry_t *row = &t->e[(size_t)set_of(t, vpn) * t->ways];
+            for (unsigned w = 0; w < t->ways; w++) {
+                mmu_tlb_entry_t *x = &row[w];
+                if (x->vpn == vpn && x->granule == g && inv_match(x, q)) {
+                    x->valid = 0;
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+    const size_t total = (size_t)t->sets * t->ways;
+    for (size_t i = 0; i < total; i++) {
+        if (inv_match(&t->e[i], q)) {
+            t->e[i].valid = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
+unsigned mmu_tlb_occupancy(const mmu_tlb_t *t)
+{
+    unsigned n = 0;
+    const size_t total = (size_t)t->sets * t->ways;
+    for (size_t i = 0; i < total; i++)
+        n += t->e[i].valid;
+    return n;
+}

@@ -1,0 +1,94 @@
+/* One set-associative translation-cache array (SDM 4.10.2 TLBs, 4.10.3
+ * paging-structure caches): sets x ways of entries tagged by page number,
+ * granule size, PCID and global, with LRU / tree-PLRU / FIFO / random
+ * replacement and low-bits or XOR-folded set indexing.
+ *
+ * An array holds entries of one or more granules; granule g covers 2^(12+9g)
+ * bytes: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB pages for TLBs, and 1..4 for the
+ * PDE, PDPTE, PML4E and PML5E caches (a PDE-cache entry is tagged by linear
+ * address bits 47:21, the same bits as a 2 MiB page). Statistics are kept by
+ * the caller, which knows what a hit or a fill means. */
+#ifndef MMU_MODEL_TLB_H
+#define MMU_MODEL_TLB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mmu/mmu.h"
+
+#define MMU_GRANULES 5
+
+typedef struct mmu_tlb_entry {
+    uint64_t vpn;         /* la >> (12 + 9 * granule), sign bits included */
+    uint64_t frame;       /* physical base of the page, or of the next table (PSC) */
+    mmu_cycle_t ready_at; /* the fill completes at this cycle (a walk in flight) */
+    uint16_t pcid;        /* ignored for matching when global */
+    uint8_t valid;
+    uint8_t granule;
+    uint8_t global;
+    uint8_t perms;        /* MMU_PERM_* combined over the levels above and this one */
+    uint8_t dirty;        /* leaf D was 1 when cached */
+    uint8_t pkey;
+} mmu_tlb_entry_t;
+
+typedef struct mmu_tlb {
+    mmu_tlb_entry_t *e;  /* sets * ways, set-major */
+    uint32_t *stamp;     /* per entry: last use (LRU) or fill order (FIFO) */
+    uint32_t *plru;      /* per set: tree bits (ways - 1 of them) */
+    unsigned sets, ways;
+    unsigned set_bits;   /* log2(sets) */
+    unsigned granules;   /* mask of granules held */
+    unsigned repl, index, index_bits;
+    uint32_t clock;
+    uint64_t rng;
+    /* Derived at init so the lookup reads only these. */
+    unsigned set_mask;      /* sets - 1 */
+    uint64_t index_mask;    /* MMU_INDEX_XOR: the page-number bits folded */
+    unsigned ngran;         /* granules held, in increasing order */
+    uint8_t gran[MMU_GRANULES];
+    unsigned plru_words;    /* uint32_t words of tree bits per set */
+    uint32_t *scratch;      /* ways words, used when the LRU/FIFO clock wraps */
+} mmu_tlb_t;
+
+/* Which entries an invalidation removes. Non-global entries go when their PCID
+ * matches (or all_pcids); global entries go only when `global` is set, whatever
+ * their PCID. With by_addr, only entries whose page or region covers `la`. */
+typedef struct mmu_tlb_inv {
+    bool by_addr;
+    uint64_t la;
+    bool all_pcids;
+    uint16_t pcid;
+    bool nonglobal;
+    bool global;
+} mmu_tlb_inv_t;
+
+/* Check one array's geometry, replacement and indexing fields (entries = 0,
+ * an absent array, is always valid). name prefixes the message, which names
+ * the field: "l1d.4k: entries=60 not divisible by ways=8". Returns 0 or
+ * MMU_EINVAL (err filled when non-NULL). Used by mmu_config_validate too. */
+int mmu_array_cfg_validate(const mmu_array_cfg_t *c, const char *name, mmu_err_t *err);
+
+/* Validate cfg (name is used in messages: "l1d.4k: ways=3: ...") and allocate.
+ * granules: mask of granules the array holds. An absent array (entries = 0)
+ * is valid and never hits. Returns 0, MMU_EINVAL or MMU_ENOMEM. */
+int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, uint64_t seed,
+                 const char *name, mmu_err_t *err);
+void mmu_tlb_free(mmu_tlb_t *t);
+
+/* Probe every granule the array holds. On a hit, updates replacement state and
+ * returns the entry; else NULL. la must be canonical. */
+mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid);
+
+/* Insert *val (its vpn is computed from la and val->granule). An entry with the
+ * same tag (vpn, granule, and PCID or global) is overwritten in place. Else the
+ * victim is an invalid way, or the policy's choice; if a valid entry was
+ * evicted it is copied to *victim (when non-NULL) and 1 is returned, else 0. */
+int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim);
+
+/* Remove matching entries; returns how many. */
+unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q);
+
+/* Valid entries (for tests and stats). */
+unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);
+
+#endif

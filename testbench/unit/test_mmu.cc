@@ -1,0 +1,507 @@
+// MMU top (model/mmu.c): lookup order, fills, and the invalidations of SDM
+// 4.10.4. A translation that survived is seen by changing the leaf in memory
+// without invalidating: a cached translation still gives the old frame (which
+// the SDM allows, 4.10.4.3), a fresh walk gives the new one.
+#include <gtest/gtest.h>
+
+#include "mmu/mmu.h"
+#include "mmu/mmu_mem.h"
+#include "mmu/mmu_stats.h"
+
+namespace {
+
+constexpr uint64_t kA = 0x0000100000000000ull; // two pages sharing every table
+constexpr uint64_t kB = kA + 0x1000;
+constexpr uint64_t kC = kA + 0x2000;           // mapped, never touched first
+constexpr uint64_t kG = 0x0000200000000000ull; // a global page
+constexpr uint64_t kOld = 0x10000000, kNew = 0x20000000;
+
+struct Mmu : ::testing::Test {
+    mmu_sparse_mem_t *mem = nullptr;
+    mmu_mem_ops_t ops{};
+    mmu_ptb_t *pt = nullptr;
+    mmu_t *mmu = nullptr;
+    mmu_config_t cfg{};
+    unsigned levels = 4;
+
+    void SetUp() override { mmu_config_init(&cfg); }
+    void TearDown() override
+    {
+        mmu_destroy(mmu);
+        mmu_ptb_destroy(pt);
+        mmu_sparse_mem_destroy(mem);
+    }
+    // Build memory, tables (A, B, C user pages to kOld.., G global) and the MMU.
+    void make(uint64_t cr4 = MMU_CR4_PGE, uint64_t cr3_low = 0)
+    {
+        ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+        ops = mmu_sparse_mem_ops(mem);
+        ASSERT_EQ(0, mmu_ptb_create(&ops, levels, 0x100000, 0x400000, &pt));
+        const uint64_t f = MMU_PTE_RW | MMU_PTE_US;
+        ASSERT_EQ(0, mmu_ptb_map(pt, kA, kOld, 0x3000, MMU_PAGE_4K, f));
+        ASSERT_EQ(0, mmu_ptb_map(pt, kG, kOld + 0x10000, 0x1000, MMU_PAGE_4K, f | MMU_PTE_G));
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu, &err)) << err.msg;
+        mmu_ctrl_t c{};
+        c.cr0 = MMU_CR0_WP;
+        c.cr3 = mmu_ptb_root(pt) | cr3_low;
+        c.cr4 = cr4 | (levels == 5 ? MMU_CR4_LA57 : 0);
+        c.efer = MMU_EFER_NXE;
+        ASSERT_EQ(0, mmu_set_ctrl(mmu, &c, &err)) << err.msg;
+    }
+    mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ, uint64_t now = 0)
+    {
+        mmu_req_t r{};
+        r.la = la;
+        r.type = uint8_t(t);
+        r.cpl = 3;
+        r.now = now;
+        mmu_result_t res{};
+        EXPECT_EQ(0, mmu_translate(mmu, &r, &res));
+        return res;
+    }
+    // Software moves the page to another frame and does not invalidate.
+    void remap(uint64_t va, uint64_t frame)
+    {
+        uint64_t pa, e;
+        ASSERT_EQ(0, mmu_ptb_entry_addr(pt, va, 1, &pa));
+        ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+        ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, (e & ~0x000ffffffffff000ull) | frame));
+    }
+    uint64_t frame_of(uint64_t va) { return acc(va).pa & ~0xfffull; }
+    void cr3(uint64_t v)
+    {
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_write_cr(mmu, 3, v, &err)) << err.msg;
+    }
+    void cr4(uint64_t v)
+    {
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_write_cr(mmu, 4, v, &err)) << err.msg;
+    }
+    uint64_t cur_cr4() { return mmu_get_ctrl(mmu)->cr4; }
+    mmu_stats_t stats()
+    {
+        mmu_stats_t s;
+        mmu_get_stats(mmu, &s);
+        return s;
+    }
+    // Touch A, B and G, then move all three in memory.
+    void warm_and_remap()
+    {
+        EXPECT_EQ(kOld, frame_of(kA));
+        EXPECT_EQ(kOld + 0x1000, frame_of(kB));
+        EXPECT_EQ(kOld + 0x10000, frame_of(kG));
+        remap(kA, kNew);
+        remap(kB, kNew + 0x1000);
+        remap(kG, kNew + 0x10000);
+    }
+};
+
+TEST_F(Mmu, SecondAccessHitsL1AndFirstWalks)
+{
+    make();
+    mmu_result_t a = acc(kA + 0x18);
+    EXPECT_EQ(MMU_SERVED_WALK, a.served);
+    EXPECT_EQ(kOld + 0x18, a.pa);
+    mmu_result_t b = acc(kA + 0x20);
+    EXPECT_EQ(MMU_SERVED_L1, b.served);
+    EXPECT_EQ(kOld + 0x20, b.pa);
+    EXPECT_EQ(0u, b.mem_refs);
+}
+
+TEST_F(Mmu, StaleTranslationMayBeUsedWithoutInvalidation)
+{
+    // SDM 4.10.4.3: software that changes an entry without invalidating may
+    // get the old translation.
+    make();
+    warm_and_remap();
+    EXPECT_EQ(kOld, frame_of(kA));
+    EXPECT_EQ(kOld + 0x10000, frame_of(kG));
+}
+
+TEST_F(Mmu, InvlpgRemovesThatPageOnlyAndGlobalsToo)
+{
+    make();
+    warm_and_remap();
+    mmu_invlpg(mmu, kA + 0x123); // any address inside the page
+    mmu_invlpg(mmu, kG);
+    EXPECT_EQ(kNew, frame_of(kA));
+    EXPECT_EQ(kNew + 0x10000, frame_of(kG)); // global entries go too
+    EXPECT_EQ(kOld + 0x1000, frame_of(kB));  // another page may survive, and does
+}
+
+TEST_F(Mmu, InvlpgRemovesLargePageFromAnyAddressInside)
+{
+    make();
+    ASSERT_EQ(0, mmu_ptb_map(pt, 0x40000000, 0x80000000, 0x200000, MMU_PAGE_2M,
+                             MMU_PTE_RW | MMU_PTE_US));
+    EXPECT_EQ(0x80000000u + 0x1234, acc(0x40001234).pa);
+    uint64_t pa, e;
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, 0x40000000, 2, &pa));
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, (e & ~0x000fffffffe00000ull) | 0xc0000000));
+    EXPECT_EQ(0x80000000u + 0x1234, acc(0x40001234).pa); // cached 2M entry
+    mmu_invlpg(mmu, 0x401ff000);                          // last 4K of the 2M page
+    EXPECT_EQ(0xc0000000u + 0x1234, acc(0x40001234).pa);
+}
+
+TEST_F(Mmu, InvlpgDropsEveryPagingStructureCacheEntryOfThePcid)
+{
+    make();
+    acc(kA);
+    mmu_result_t c = acc(kC); // same PDE: the walk starts below the PDE cache
+    EXPECT_EQ(MMU_SERVED_WALK, c.served);
+    EXPECT_EQ(2, c.psc_level);
+    mmu_invlpg(mmu, kG); // an unrelated address: PSC entries go regardless
+    mmu_invlpg(mmu, kB);
+    mmu_result_t b = acc(kB);
+    EXPECT_EQ(MMU_SERVED_WALK, b.served);
+    EXPECT_EQ(0, b.psc_level);
+    EXPECT_EQ(5u, b.mem_refs); // every level read again, and B's own PTE gets A
+}
+
+TEST_F(Mmu, MovToCr3WithoutPcidsDropsNonGlobalKeepsGlobal)
+{
+    make();
+    warm_and_remap();
+    cr3(mmu_get_ctrl(mmu)->cr3); // same value: still a MOV to CR3
+    EXPECT_EQ(kNew, frame_of(kA));
+    EXPECT_EQ(kOld + 0x10000, frame_of(kG)); // SDM: globals are not invalidated
+    EXPECT_EQ(1u, stats().inv_cr3);
+}
+
+TEST_F(Mmu, PcidOneTranslationIsNeverUsedUnderPcidTwo)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    const uint64_t root = mmu_ptb_root(pt);
+    EXPECT_EQ(kOld, frame_of(kA)); // cached under PCID 1
+    remap(kA, kNew);
+    cr3(root | 2 | MMU_CR3_NOFLUSH); // switch to PCID 2, flush nothing
+    mmu_result_t r = acc(kA);
+    EXPECT_EQ(MMU_SERVED_WALK, r.served); // PCID 1's entry does not match
+    EXPECT_EQ(kNew, r.pa);
+    EXPECT_EQ(0, r.psc_level); // nor do PCID 1's paging-structure-cache entries
+    // Back to PCID 1 without flushing: its translation was allowed to survive.
+    cr3(root | 1 | MMU_CR3_NOFLUSH);
+    r = acc(kA);
+    EXPECT_EQ(MMU_SERVED_L1, r.served);
+    EXPECT_EQ(kOld, r.pa);
+    EXPECT_EQ(2u, stats().inv_cr3_noflush);
+}
+
+TEST_F(Mmu, MovToCr3WithPcidsDropsOnlyTheNewPcid)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    const uint64_t root = mmu_ptb_root(pt);
+    acc(kA);                                        // PCID 1
+    cr3(root | 2 | MMU_CR3_NOFLUSH);
+    acc(kB);                                        // PCID 2
+    remap(kA, kNew);
+    remap(kB, kNew + 0x1000);
+    cr3(root | 1 | MMU_CR3_NOFLUSH);
+    cr3(root | 2);                                  // bit 63 clear: drop PCID 2
+    EXPECT_EQ(kNew + 0x1000, frame_of(kB));
+    cr3(root | 1 | MMU_CR3_NOFLUSH);
+    EXPECT_EQ(kOld, frame_of(kA));                  // PCID 1 untouched
+}
+
+TEST_F(Mmu, GlobalTranslationIsUsedUnderAnyPcid)
+{
+    // SDM 4.10.2.4: a global TLB entry may be used whatever the current PCID.
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    EXPECT_EQ(kOld + 0x10000, frame_of(kG));
+    remap(kG, kNew + 0x10000);
+    cr3(mmu_ptb_root(pt) | 7);
+    mmu_result_t r = acc(kG);
+    EXPECT_EQ(MMU_SERVED_L1, r.served);
+    EXPECT_EQ(kOld + 0x10000, r.pa & ~0xfffull);
+}
+
+TEST_F(Mmu, GlobalBitIsIgnoredWithoutCr4Pge)
+{
+    make(0);
+    warm_and_remap();
+    cr3(mmu_get_ctrl(mmu)->cr3);
+    EXPECT_EQ(kNew + 0x10000, frame_of(kG));
+}
+
+TEST_F(Mmu, InvpcidIndividualAddressKeepsGlobalsAndOtherPcids)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    const uint64_t root = mmu_ptb_root(pt);
+    warm_and_remap();
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_invpcid(mmu, 0, 2, kA, &err)) << err.msg; // other PCID: A survives
+    EXPECT_EQ(kOld, frame_of(kA));
+    ASSERT_EQ(0, mmu_invpcid(mmu, 0, 1, kA, &err));
+    ASSERT_EQ(0, mmu_invpcid(mmu, 0, 1, kG, &err)); // globals are not removed by type 0
+    EXPECT_EQ(kNew, frame_of(kA));
+    EXPECT_EQ(kOld + 0x1000, frame_of(kB));
+    EXPECT_EQ(kOld + 0x10000, frame_of(kG));
+    (void)root;
+}
+
+TEST_F(Mmu, InvpcidSingleContextDropsThatPcidButNotGlobals)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    warm_and_remap();
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_invpcid(mmu, 1, 1, 0, &err));
+    EXPECT_EQ(kNew, frame_of(kA));
+    EXPECT_EQ(kNew + 0x1000, frame_of(kB));
+    EXPECT_EQ(kOld + 0x10000, frame_of(kG));
+}
+
+TEST_F(Mmu, InvpcidAllContextsWithAndWithoutGlobals)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    warm_and_remap();
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_invpcid(mmu, 3, 0, 0, &err)); // all but globals
+    EXPECT_EQ(kNew, frame_of(kA));
+    EXPECT_EQ(kOld + 0x10000, frame_of(kG));
+    ASSERT_EQ(0, mmu_invpcid(mmu, 2, 0, 0, &err)); // everything
+    EXPECT_EQ(kNew + 0x10000, frame_of(kG));
+}
+
+TEST_F(Mmu, InvpcidRejectsWhatWouldRaiseGp)
+{
+    make();
+    mmu_err_t err{};
+    EXPECT_EQ(MMU_EINVAL, mmu_invpcid(mmu, 4, 0, 0, &err));
+    EXPECT_EQ(MMU_EINVAL, mmu_invpcid(mmu, 1, 5, 0, &err)); // PCIDE=0, PCID != 0
+    EXPECT_EQ(MMU_EINVAL, mmu_invpcid(mmu, 0, 0, 0x0000800000000000ull, &err));
+    EXPECT_EQ(0, mmu_invpcid(mmu, 1, 0, 0, &err));
+}
+
+TEST_F(Mmu, Cr4PgeChangeDropsEverythingIncludingGlobals)
+{
+    make();
+    warm_and_remap();
+    cr4(cur_cr4() & ~MMU_CR4_PGE);
+    EXPECT_EQ(kNew, frame_of(kA));
+    EXPECT_EQ(kNew + 0x10000, frame_of(kG));
+}
+
+TEST_F(Mmu, Cr4PcideOneToZeroDropsEverything)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 0);
+    warm_and_remap();
+    cr4(cur_cr4() & ~MMU_CR4_PCIDE);
+    EXPECT_EQ(kNew + 0x10000, frame_of(kG));
+    EXPECT_EQ(kNew, frame_of(kA));
+}
+
+TEST_F(Mmu, Cr4ChangesThatNeedNoInvalidationKeepEntries)
+{
+    make();
+    warm_and_remap();
+    cr4(cur_cr4() | MMU_CR4_SMAP);           // not a flushing change
+    EXPECT_EQ(kOld, frame_of(kA));
+    cr4(cur_cr4() | MMU_CR4_PCIDE);          // 0 -> 1 with CR3[11:0] = 0: no flush
+    EXPECT_EQ(kOld, frame_of(kA));
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_write_cr(mmu, 0, 0, &err)); // CR0.WP off: nothing to flush
+    EXPECT_EQ(kOld, frame_of(kA));
+}
+
+TEST_F(Mmu, Cr4SmepZeroToOneDropsCurrentPcid)
+{
+    make();
+    warm_and_remap();
+    cr4(cur_cr4() | MMU_CR4_SMEP);
+    EXPECT_EQ(kNew, frame_of(kA));
+}
+
+TEST_F(Mmu, SettingPcideWithNonZeroCr3LowBitsIsRefused)
+{
+    make(MMU_CR4_PGE, MMU_CR3_PWT);
+    mmu_err_t err{};
+    EXPECT_EQ(MMU_EINVAL, mmu_write_cr(mmu, 4, cur_cr4() | MMU_CR4_PCIDE, &err));
+    EXPECT_EQ(0u, cur_cr4() & MMU_CR4_PCIDE);
+}
+
+TEST_F(Mmu, PageFaultInvalidatesTheStaleEntryThatCausedIt)
+{
+    // A page cached read-only, then made writable in memory without INVLPG:
+    // the write may fault on the stale rights (SDM 4.6), and that #PF removes
+    // the entry (4.10.4.1), so the retried write walks and succeeds.
+    make();
+    uint64_t pa, e;
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kA, 1, &pa));
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, e & ~MMU_PTE_RW));
+    EXPECT_EQ(MMU_FAULT_NONE, acc(kA).fault.kind);
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, e | MMU_PTE_RW));
+    mmu_result_t w = acc(kA, MMU_ACC_WRITE);
+    EXPECT_EQ(MMU_FAULT_PF, w.fault.kind);
+    EXPECT_EQ(MMU_PF_P | MMU_PF_W | MMU_PF_US, w.fault.error_code);
+    EXPECT_EQ(MMU_SERVED_L1, w.served);
+    mmu_result_t again = acc(kA, MMU_ACC_WRITE);
+    EXPECT_EQ(MMU_FAULT_NONE, again.fault.kind);
+    EXPECT_EQ(MMU_SERVED_WALK, again.served);
+    EXPECT_EQ(1u, stats().faults_from_tlb);
+}
+
+TEST_F(Mmu, FaultRewalkSettingChecksMemoryBeforeFaulting)
+{
+    cfg.fault_rewalk = 1;
+    make();
+    uint64_t pa, e;
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kA, 1, &pa));
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, e & ~MMU_PTE_RW));
+    acc(kA);
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, e | MMU_PTE_RW));
+    mmu_result_t w = acc(kA, MMU_ACC_WRITE);
+    EXPECT_EQ(MMU_FAULT_NONE, w.fault.kind);
+    EXPECT_EQ(MMU_SERVED_WALK, w.served);
+}
+
+TEST_F(Mmu, WriteThroughCleanEntryWalksToSetDirty)
+{
+    make();
+    acc(kA); // cached with D=0
+    uint64_t pa, e;
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kA, 1, &pa));
+    mmu_result_t w = acc(kA, MMU_ACC_WRITE);
+    EXPECT_EQ(1, w.d_assist);
+    EXPECT_EQ(MMU_SERVED_WALK, w.served);
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+    EXPECT_TRUE(e & MMU_PTE_D);
+    mmu_result_t w2 = acc(kA, MMU_ACC_WRITE); // now cached dirty
+    EXPECT_EQ(0, w2.d_assist);
+    EXPECT_EQ(MMU_SERVED_L1, w2.served);
+    EXPECT_EQ(1u, stats().d_assists);
+}
+
+TEST_F(Mmu, FaultsFillNothing)
+{
+    make();
+    const uint64_t va = 0x0000300000000000ull;
+    EXPECT_EQ(MMU_FAULT_PF, acc(va).fault.kind);
+    ASSERT_EQ(0, mmu_ptb_map(pt, va, 0x5000000, 0x1000, MMU_PAGE_4K, MMU_PTE_US));
+    mmu_result_t r = acc(va); // no negative caching: the new mapping is seen
+    EXPECT_EQ(MMU_FAULT_NONE, r.fault.kind);
+    EXPECT_EQ(0x5000000u, r.pa);
+}
+
+TEST_F(Mmu, PdeCacheSkipsUpperLevelsAndCanBeStale)
+{
+    make();
+    acc(kA);
+    mmu_result_t c = acc(kC);
+    EXPECT_EQ(2, c.psc_level);
+    EXPECT_EQ(2u, c.mem_refs); // the PTE read and its A update only
+    // Point the PDE somewhere else without invalidating: the PDE cache may
+    // still be used (SDM 4.10.4.3), and is here.
+    uint64_t pde;
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kA, 2, &pde));
+    uint64_t e;
+    ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pde, &e));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pde, 0)); // not present in memory
+    mmu_result_t b = acc(kB);
+    EXPECT_EQ(MMU_FAULT_NONE, b.fault.kind);
+    EXPECT_EQ(2, b.psc_level);
+    EXPECT_EQ(kOld + 0x1000, b.pa);
+    // INVLPG drops the PDE-cache entry as well: now memory decides.
+    mmu_invlpg(mmu, kB);
+    mmu_result_t b2 = acc(kB);
+    EXPECT_EQ(MMU_FAULT_PF, b2.fault.kind);
+    EXPECT_EQ(MMU_PF_US, b2.fault.error_code);
+    EXPECT_EQ(0, b2.psc_level);
+}
+
+TEST_F(Mmu, FiveLevelPagingUsesThePml5eCache)
+{
+    levels = 5;
+    cfg.psc[2].arr.entries = 0; // no PDE, PDPTE or PML4E caches
+    cfg.psc[3].arr.entries = 0;
+    cfg.psc[4].arr.entries = 0;
+    make();
+    acc(kA);
+    mmu_result_t c = acc(kC);
+    EXPECT_EQ(5, c.psc_level);
+    EXPECT_EQ(4u + 1u, c.mem_refs); // PML4E, PDPTE, PDE, PTE reads + PTE A update
+    EXPECT_EQ(1u, stats().psc_pml5e_hits);
+}
+
+TEST_F(Mmu, EachPageSizeIsFoundInItsArray)
+{
+    make();
+    ASSERT_EQ(0, mmu_ptb_map(pt, 0x40000000, 0x80000000, 0x40000000, MMU_PAGE_1G,
+                             MMU_PTE_RW | MMU_PTE_US));
+    ASSERT_EQ(0, mmu_ptb_map(pt, 0x80000000, 0x80000000, 0x200000, MMU_PAGE_2M,
+                             MMU_PTE_RW | MMU_PTE_US));
+    acc(0x40000000);
+    acc(0x80000000);
+    acc(kA);
+    EXPECT_EQ(MMU_SERVED_L1, acc(0x7fffffff).served);
+    EXPECT_EQ(MMU_PAGE_1G, acc(0x7fffffff).page_size);
+    EXPECT_EQ(MMU_SERVED_L1, acc(0x801fffff).served);
+    EXPECT_EQ(MMU_PAGE_2M, acc(0x801fffff).page_size);
+    EXPECT_EQ(MMU_SERVED_L1, acc(kA + 0xfff).served);
+    mmu_stats_t s = stats();
+    EXPECT_EQ(1u, s.l1d_1g_misses);
+    EXPECT_EQ(1u, s.l1d_2m_fills);
+    EXPECT_EQ(2u, s.l1d_4k_accesses);
+}
+
+TEST_F(Mmu, InclusiveL2EvictionRemovesTheL1Copy)
+{
+    // A 1-entry L2 and a 4-entry L1: the second page evicts the first from the
+    // L2; with inclusion it must leave the L1 too.
+    for (int incl = 0; incl <= 1; incl++) {
+        SCOPED_TRACE(incl);
+        mmu_config_init(&cfg);
+        cfg.l2_inclusive = unsigned(incl);
+        cfg.l2.arr[0] = {1, 1, MMU_SIZE_4K | MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+        cfg.l2.arr[1] = {};
+        make();
+        acc(kA);
+        acc(kB);
+        EXPECT_EQ(incl ? MMU_SERVED_WALK : MMU_SERVED_L1, acc(kA).served);
+        TearDown();
+        mem = nullptr, pt = nullptr, mmu = nullptr;
+    }
+}
+
+TEST_F(Mmu, L2HitRefillsL1)
+{
+    cfg.l1d.arr[0] = {1, 1, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    make();
+    acc(kA);
+    acc(kB); // evicts A from the 1-entry L1, both stay in the L2
+    mmu_result_t a = acc(kA);
+    EXPECT_EQ(MMU_SERVED_L2, a.served);
+    EXPECT_EQ(kOld, a.pa);
+    EXPECT_EQ(MMU_SERVED_L1, acc(kA).served);
+    EXPECT_EQ(1u, stats().l2_hits);
+}
+
+TEST_F(Mmu, FetchesUseTheInstructionTlb)
+{
+    make();
+    acc(kA, MMU_ACC_FETCH);
+    mmu_stats_t s = stats();
+    EXPECT_EQ(1u, s.l1i_4k_fills);
+    EXPECT_EQ(0u, s.l1d_4k_fills);
+    EXPECT_EQ(MMU_SERVED_L2, acc(kA, MMU_ACC_READ).served); // the L2 is unified
+}
+
+TEST_F(Mmu, NxeChangeFlushesBecauseCachedXdMeaningChanges)
+{
+    make();
+    warm_and_remap();
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_write_reg(mmu, MMU_REG_EFER, 0, &err));
+    EXPECT_EQ(kNew, frame_of(kA));
+    ASSERT_EQ(0, mmu_write_reg(mmu, MMU_REG_PKRU, 0xc, &err)); // WRPKRU flushes nothing
+    remap(kA, kOld);
+    EXPECT_EQ(kNew, frame_of(kA));
+}
+
+} // namespace

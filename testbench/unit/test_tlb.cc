@@ -1,0 +1,732 @@
+// One translation-cache array (model/tlb.c), tested alone: configuration
+// checks, tag matching (page number, granule, PCID, global: SDM 4.10.2),
+// set indexing, each replacement policy's exact victims, fills, and each
+// kind of invalidation (SDM 4.10.4).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "tlb.h"
+}
+
+namespace {
+
+constexpr uint64_t K4 = 1ull << 12, M2 = 1ull << 21, G1 = 1ull << 30;
+
+mmu_array_cfg_t cfg(unsigned entries, unsigned ways, unsigned repl = MMU_REPL_LRU,
+                    unsigned index = MMU_INDEX_LOW, unsigned index_bits = 0)
+{
+    mmu_array_cfg_t c{};
+    c.entries = entries;
+    c.ways = ways;
+    c.sizes = MMU_SIZE_4K;
+    c.repl = repl;
+    c.index = index;
+    c.index_bits = index_bits;
+    return c;
+}
+
+// An array that frees itself; init must succeed.
+struct Tlb {
+    mmu_tlb_t t{};
+    explicit Tlb(const mmu_array_cfg_t &c, unsigned granules = MMU_SIZE_4K, uint64_t seed = 1)
+    {
+        mmu_err_t err{};
+        int rc = mmu_tlb_init(&t, &c, granules, seed, "test", &err);
+        EXPECT_EQ(rc, 0) << err.msg;
+    }
+    ~Tlb() { mmu_tlb_free(&t); }
+    Tlb(const Tlb &) = delete;
+    Tlb &operator=(const Tlb &) = delete;
+
+    // Fill a page at la; returns the evicted entry's base address, or ~0 if none.
+    uint64_t fill(uint64_t la, unsigned granule = 0, uint16_t pcid = 0, bool global = false,
+                  uint64_t frame = 0x1000)
+    {
+        mmu_tlb_entry_t v{}, victim{};
+        v.frame = frame;
+        v.granule = (uint8_t)granule;
+        v.pcid = pcid;
+        v.global = global;
+        if (!mmu_tlb_fill(&t, la, &v, &victim))
+            return ~0ull;
+        return victim.vpn << (12 + 9 * victim.granule);
+    }
+    mmu_tlb_entry_t *look(uint64_t la, uint16_t pcid = 0) { return mmu_tlb_lookup(&t, la, pcid); }
+    bool hit(uint64_t la, uint16_t pcid = 0) { return look(la, pcid) != nullptr; }
+    // Which set and way an entry lives in (the array is set-major).
+    unsigned set_of(const mmu_tlb_entry_t *e) const { return (unsigned)(e - t.e) / t.ways; }
+    unsigned way_of(const mmu_tlb_entry_t *e) const { return (unsigned)(e - t.e) % t.ways; }
+    unsigned inv(mmu_tlb_inv_t q) { return mmu_tlb_invalidate(&t, &q); }
+};
+
+// ---- configuration ----------------------------------------------------------
+
+std::string bad(const mmu_array_cfg_t &c, const char *name = "l1d.4k")
+{
+    mmu_err_t err{};
+    int rc = mmu_array_cfg_validate(&c, name, &err);
+    EXPECT_EQ(rc, MMU_EINVAL);
+    EXPECT_EQ(err.code, MMU_EINVAL);
+    return err.msg;
+}
+
+TEST(Tlb, ValidateAcceptsAbsentArrayWhateverElse)
+{
+    mmu_array_cfg_t c = cfg(0, 0, 9, 9, 99);
+    EXPECT_EQ(mmu_array_cfg_validate(&c, "l2.1g", nullptr), 0);
+}
+
+TEST(Tlb, ValidateAcceptsGoodGeometries)
+{
+    for (auto c : {cfg(64, 4), cfg(1536, 12, MMU_REPL_LRU, MMU_INDEX_XOR), cfg(32, 32, MMU_REPL_PLRU),
+                   cfg(4, 1), cfg(128, 8, MMU_REPL_RANDOM, MMU_INDEX_XOR, 7),
+                   cfg(16, 4, MMU_REPL_FIFO, MMU_INDEX_LOW, 40)}) {
+        mmu_err_t err{};
+        EXPECT_EQ(mmu_array_cfg_validate(&c, "x", &err), 0) << err.msg;
+    }
+}
+
+TEST(Tlb, ValidateRejectsZeroWays)
+{
+    EXPECT_EQ(bad(cfg(64, 0), "l2.4k2m"), "l2.4k2m: ways=0: must be >= 1");
+}
+
+TEST(Tlb, ValidateRejectsMoreWaysThanEntries)
+{
+    EXPECT_EQ(bad(cfg(8, 16)), "l1d.4k: ways=16: must be <= entries=8");
+}
+
+TEST(Tlb, ValidateRejectsEntriesNotDivisibleByWays)
+{
+    EXPECT_EQ(bad(cfg(60, 8)), "l1d.4k: entries=60 not divisible by ways=8");
+}
+
+TEST(Tlb, ValidateRejectsNonPowerOfTwoSets)
+{
+    EXPECT_EQ(bad(cfg(12, 4), "psc.pde"), "psc.pde: sets=3 (entries/ways): must be a power of two");
+}
+
+TEST(Tlb, ValidateRejectsUnknownReplacement)
+{
+    EXPECT_EQ(bad(cfg(64, 4, 4)), "l1d.4k: repl=4: must be 0..3 (lru, plru, fifo, random)");
+}
+
+TEST(Tlb, ValidateRejectsPlruWithNonPowerOfTwoWays)
+{
+    EXPECT_EQ(bad(cfg(96, 12, MMU_REPL_PLRU)), "l1d.4k: ways=12: plru needs a power of two");
+    mmu_array_cfg_t lru = cfg(96, 12, MMU_REPL_LRU);
+    EXPECT_EQ(mmu_array_cfg_validate(&lru, "x", nullptr), 0);
+}
+
+TEST(Tlb, ValidateRejectsUnknownIndex)
+{
+    EXPECT_EQ(bad(cfg(64, 4, MMU_REPL_LRU, 2)), "l1d.4k: index=2: must be 0 (low) or 1 (xor)");
+}
+
+TEST(Tlb, ValidateRejectsTooManyIndexBits)
+{
+    EXPECT_EQ(bad(cfg(64, 4, MMU_REPL_LRU, MMU_INDEX_XOR, 41)),
+              "l1d.4k: index_bits=41: must be <= 40");
+}
+
+TEST(Tlb, ValidateRejectsXorFoldNarrowerThanIndex)
+{
+    // 128 sets need 7 bits; folding 6 would leave half the sets unused.
+    EXPECT_EQ(bad(cfg(1024, 8, MMU_REPL_LRU, MMU_INDEX_XOR, 6), "l2.4k2m"),
+              "l2.4k2m: index_bits=6: xor index needs >= log2(sets)=7");
+    mmu_array_cfg_t seven = cfg(1024, 8, MMU_REPL_LRU, MMU_INDEX_XOR, 7);
+    EXPECT_EQ(mmu_array_cfg_validate(&seven, "x", nullptr), 0);
+}
+
+TEST(Tlb, ValidateWithNullErrStillReturnsCode)
+{
+    mmu_array_cfg_t c = cfg(64, 0);
+    EXPECT_EQ(mmu_array_cfg_validate(&c, "x", nullptr), MMU_EINVAL);
+}
+
+TEST(Tlb, InitRejectsBadConfigAndLeavesArrayEmpty)
+{
+    mmu_tlb_t t;
+    memset(&t, 0xa5, sizeof t);
+    mmu_array_cfg_t c = cfg(60, 8);
+    mmu_err_t err{};
+    EXPECT_EQ(mmu_tlb_init(&t, &c, MMU_SIZE_4K, 1, "l1d.4k", &err), MMU_EINVAL);
+    EXPECT_STREQ(err.msg, "l1d.4k: entries=60 not divisible by ways=8");
+    EXPECT_EQ(t.e, nullptr);
+    EXPECT_EQ(t.sets, 0u);
+    mmu_tlb_free(&t); // safe on a failed init
+}
+
+TEST(Tlb, InitRejectsEmptyOrOutOfRangeGranuleMask)
+{
+    mmu_tlb_t t;
+    mmu_array_cfg_t c = cfg(16, 4);
+    mmu_err_t err{};
+    EXPECT_EQ(mmu_tlb_init(&t, &c, 0, 1, "l2", &err), MMU_EINVAL);
+    EXPECT_EQ(mmu_tlb_init(&t, &c, 1u << MMU_GRANULES, 1, "l2", &err), MMU_EINVAL);
+    EXPECT_NE(std::string(err.msg).find("l2: granule mask"), std::string::npos) << err.msg;
+    EXPECT_EQ(t.e, nullptr);
+}
+
+TEST(Tlb, InitStoresGeometry)
+{
+    Tlb a(cfg(64, 4), MMU_SIZE_4K | MMU_SIZE_2M);
+    EXPECT_EQ(a.t.sets, 16u);
+    EXPECT_EQ(a.t.ways, 4u);
+    EXPECT_EQ(a.t.set_bits, 4u);
+    EXPECT_EQ(a.t.granules, MMU_SIZE_4K | MMU_SIZE_2M);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 0u);
+}
+
+// ---- absent array -------------------------------------------------------------
+
+TEST(Tlb, AbsentArrayNeverHitsAndIgnoresFills)
+{
+    Tlb a(cfg(0, 0));
+    EXPECT_EQ(a.t.sets, 0u);
+    EXPECT_EQ(a.t.e, nullptr);
+    EXPECT_EQ(a.fill(0x1000), ~0ull);
+    EXPECT_FALSE(a.hit(0x1000));
+    EXPECT_EQ(a.inv({}), 0u);
+    mmu_tlb_inv_t all{false, 0, true, 0, true, true};
+    EXPECT_EQ(a.inv(all), 0u);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 0u);
+}
+
+TEST(Tlb, FreeAcceptsZeroedArrayAndZeroes)
+{
+    mmu_tlb_t z{};
+    mmu_tlb_free(&z);
+    mmu_tlb_free(nullptr);
+    mmu_tlb_t t;
+    mmu_array_cfg_t c = cfg(16, 4);
+    ASSERT_EQ(mmu_tlb_init(&t, &c, MMU_SIZE_4K, 1, "x", nullptr), 0);
+    mmu_tlb_free(&t);
+    EXPECT_EQ(t.e, nullptr);
+    EXPECT_EQ(t.sets, 0u);
+    mmu_tlb_free(&t); // twice is fine
+}
+
+// ---- matching -------------------------------------------------------------------
+
+TEST(Tlb, HitsOnlyTheFilledPage)
+{
+    Tlb a(cfg(64, 4));
+    a.fill(0x7f0000345000, 0, 0, false, 0xabc000);
+    mmu_tlb_entry_t *e = a.look(0x7f0000345fff);
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->frame, 0xabc000u);
+    EXPECT_EQ(e->vpn, 0x7f0000345ull);
+    EXPECT_EQ(e->valid, 1);
+    EXPECT_FALSE(a.hit(0x7f0000346000)); // next page
+    EXPECT_FALSE(a.hit(0x7f0000344fff)); // previous page
+    // Same set (low index bits equal), different tag.
+    EXPECT_FALSE(a.hit(0x7f0000345000 + 16 * K4));
+}
+
+TEST(Tlb, KernelAddressesKeepTheirSignBits)
+{
+    Tlb a(cfg(64, 4));
+    const uint64_t kla = 0xffff800000345000ull, ula = 0x0000000000345000ull;
+    a.fill(kla);
+    EXPECT_TRUE(a.hit(kla));
+    EXPECT_FALSE(a.hit(ula)); // same low 36 bits, other half of the address space
+    EXPECT_EQ(a.look(kla)->vpn, kla >> 12);
+}
+
+TEST(Tlb, GranuleIsPartOfTheTag)
+{
+    // A 2M entry whose vpn equals a 4K page number must not answer for that 4K
+    // page, and vice versa.
+    Tlb a(cfg(64, 4), MMU_SIZE_4K | MMU_SIZE_2M);
+    a.fill(5 * M2, 1); // vpn 5, granule 1
+    EXPECT_FALSE(a.hit(5 * K4)); // vpn 5 at granule 0
+    EXPECT_TRUE(a.hit(5 * M2 + 0x1234));
+    a.fill(7 * K4, 0);
+    EXPECT_FALSE(a.hit(7 * M2));
+}
+
+TEST(Tlb, TwoMegEntryCoversEveryAddressInside)
+{
+    Tlb a(cfg(32, 4), MMU_SIZE_2M);
+    a.fill(3 * M2 + 0x5000, 1); // filled from an address inside the page
+    EXPECT_TRUE(a.hit(3 * M2));
+    EXPECT_TRUE(a.hit(3 * M2 + 0x1fffff));
+    EXPECT_FALSE(a.hit(4 * M2));
+    EXPECT_FALSE(a.hit(3 * M2 - 1));
+}
+
+TEST(Tlb, NonGlobalEntryHitsOnlyItsPcid)
+{
+    Tlb a(cfg(64, 4));
+    a.fill(0x400000, 0, 7);
+    EXPECT_TRUE(a.hit(0x400000, 7));
+    EXPECT_FALSE(a.hit(0x400000, 8));
+    EXPECT_FALSE(a.hit(0x400000, 0));
+}
+
+TEST(Tlb, GlobalEntryHitsUnderAnyPcid)
+{
+    // SDM 4.10.2.4: a global entry may be used whatever the current PCID.
+    Tlb a(cfg(64, 4));
+    a.fill(0xffffffff81000000ull, 0, 7, true);
+    EXPECT_TRUE(a.hit(0xffffffff81000000ull, 7));
+    EXPECT_TRUE(a.hit(0xffffffff81000000ull, 8));
+    EXPECT_TRUE(a.hit(0xffffffff81000000ull, 0xfff));
+}
+
+TEST(Tlb, SamePageUnderTwoPcidsIsTwoEntries)
+{
+    Tlb a(cfg(64, 4));
+    a.fill(0x400000, 0, 1, false, 0x1000);
+    a.fill(0x400000, 0, 2, false, 0x2000);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 2u);
+    EXPECT_EQ(a.look(0x400000, 1)->frame, 0x1000u);
+    EXPECT_EQ(a.look(0x400000, 2)->frame, 0x2000u);
+}
+
+TEST(Tlb, ThreeGranuleArrayFindsEachSize)
+{
+    Tlb a(cfg(64, 4), MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G);
+    a.fill(0x10000000000ull + 0x3000, 0, 0, false, 0xa000); // 4K
+    a.fill(0x20000000000ull + 0x600000, 1, 0, false, 0xb00000); // 2M
+    a.fill(0x30000000000ull + 2 * G1, 2, 0, false, 0xc0000000); // 1G
+    mmu_tlb_entry_t *e;
+    ASSERT_NE(e = a.look(0x10000000000ull + 0x3abc), nullptr);
+    EXPECT_EQ(e->granule, 0);
+    EXPECT_EQ(e->frame, 0xa000u);
+    ASSERT_NE(e = a.look(0x20000000000ull + 0x7fffff), nullptr);
+    EXPECT_EQ(e->granule, 1);
+    EXPECT_EQ(e->frame, 0xb00000u);
+    ASSERT_NE(e = a.look(0x30000000000ull + 2 * G1 + 0x3fffffff), nullptr);
+    EXPECT_EQ(e->granule, 2);
+    EXPECT_EQ(e->frame, 0xc0000000u);
+    EXPECT_FALSE(a.hit(0x10000000000ull + 0x4000));
+    EXPECT_FALSE(a.hit(0x20000000000ull + 0x800000));
+    EXPECT_FALSE(a.hit(0x30000000000ull + 3 * G1));
+}
+
+TEST(Tlb, SmallestGranuleWinsWhenTwoCover)
+{
+    Tlb a(cfg(64, 4), MMU_SIZE_4K | MMU_SIZE_2M);
+    a.fill(M2, 1, 0, false, 0x200000);
+    a.fill(M2 + 0x3000, 0, 0, false, 0x9000);
+    EXPECT_EQ(a.look(M2 + 0x3000)->granule, 0);
+    EXPECT_EQ(a.look(M2 + 0x4000)->granule, 1);
+}
+
+TEST(Tlb, FillOfGranuleNotHeldDoesNothing)
+{
+    Tlb a(cfg(64, 4), MMU_SIZE_4K);
+    EXPECT_EQ(a.fill(M2, 1), ~0ull);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 0u);
+    EXPECT_FALSE(a.hit(M2));
+}
+
+// ---- fill and eviction ------------------------------------------------------------
+
+TEST(Tlb, FillOfExistingTagOverwritesWithoutEviction)
+{
+    Tlb a(cfg(4, 4)); // one full set: any new tag would evict
+    for (uint64_t i = 0; i < 4; i++)
+        a.fill(i * K4, 0, 3, false, 0x1000);
+    mmu_tlb_entry_t *before = a.look(2 * K4, 3);
+    mmu_tlb_entry_t v{};
+    v.frame = 0x99000;
+    v.pcid = 3;
+    v.dirty = 1;
+    mmu_tlb_entry_t victim{};
+    victim.vpn = 0x1234;
+    EXPECT_EQ(mmu_tlb_fill(&a.t, 2 * K4 + 0x10, &v, &victim), 0);
+    EXPECT_EQ(victim.vpn, 0x1234u); // untouched
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 4u);
+    mmu_tlb_entry_t *after = a.look(2 * K4, 3);
+    EXPECT_EQ(after, before); // same slot
+    EXPECT_EQ(after->frame, 0x99000u);
+    EXPECT_EQ(after->dirty, 1);
+    for (uint64_t i = 0; i < 4; i++)
+        EXPECT_TRUE(a.hit(i * K4, 3));
+}
+
+TEST(Tlb, GlobalFillOverwritesGlobalWhateverPcid)
+{
+    Tlb a(cfg(4, 4));
+    a.fill(K4, 0, 1, true, 0x1000);
+    a.fill(K4, 0, 2, true, 0x2000);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 1u);
+    EXPECT_EQ(a.look(K4, 5)->frame, 0x2000u);
+}
+
+TEST(Tlb, EvictionReturnsTheVictim)
+{
+    Tlb a(cfg(2, 2));
+    mmu_tlb_entry_t v{}, victim{};
+    v.frame = 0xf000;
+    v.pcid = 9;
+    v.perms = MMU_PERM_W;
+    EXPECT_EQ(mmu_tlb_fill(&a.t, 0x1000, &v, &victim), 0);
+    v.frame = 0xe000;
+    EXPECT_EQ(mmu_tlb_fill(&a.t, 0x2000, &v, &victim), 0);
+    v.frame = 0xd000;
+    EXPECT_EQ(mmu_tlb_fill(&a.t, 0x3000, &v, &victim), 1);
+    EXPECT_EQ(victim.vpn, 1u);
+    EXPECT_EQ(victim.frame, 0xf000u);
+    EXPECT_EQ(victim.pcid, 9);
+    EXPECT_EQ(victim.perms, MMU_PERM_W);
+    EXPECT_EQ(victim.valid, 1);
+    EXPECT_FALSE(a.hit(0x1000, 9));
+    // A NULL victim pointer still reports the eviction.
+    EXPECT_EQ(mmu_tlb_fill(&a.t, 0x4000, &v, nullptr), 1);
+}
+
+TEST(Tlb, InvalidWayIsUsedBeforeAnyEviction)
+{
+    Tlb a(cfg(4, 4));
+    for (uint64_t i = 0; i < 4; i++)
+        a.fill(i * K4);
+    mmu_tlb_inv_t q{true, 2 * K4, false, 0, true, false};
+    EXPECT_EQ(a.inv(q), 1u);
+    EXPECT_EQ(a.fill(9 * K4), ~0ull); // goes into the hole, no eviction
+    EXPECT_EQ(a.way_of(a.look(9 * K4)), 2u);
+    for (uint64_t i : {0, 1, 3})
+        EXPECT_TRUE(a.hit(i * K4));
+}
+
+TEST(Tlb, FullyAssociativeArrayHoldsAnyPagesUntilFull)
+{
+    // ways == entries: one set; pages that would collide in a set-indexed
+    // array all fit.
+    Tlb a(cfg(8, 8));
+    EXPECT_EQ(a.t.sets, 1u);
+    for (uint64_t i = 0; i < 8; i++)
+        EXPECT_EQ(a.fill(i * 1024 * K4), ~0ull);
+    for (uint64_t i = 0; i < 8; i++) {
+        mmu_tlb_entry_t *e = a.look(i * 1024 * K4);
+        ASSERT_NE(e, nullptr);
+        EXPECT_EQ(a.set_of(e), 0u);
+    }
+    EXPECT_NE(a.fill(99 * K4), ~0ull); // the ninth evicts
+}
+
+TEST(Tlb, FullyAssociativeIgnoresXorIndex)
+{
+    mmu_array_cfg_t c = cfg(8, 8, MMU_REPL_LRU, MMU_INDEX_XOR, 20);
+    Tlb a(c);
+    for (uint64_t i = 0; i < 8; i++)
+        EXPECT_EQ(a.fill((i * 0x12345) * K4), ~0ull);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 8u);
+}
+
+// ---- set indexing -------------------------------------------------------------------
+
+TEST(Tlb, LowIndexUsesLowPageNumberBits)
+{
+    Tlb a(cfg(64, 4)); // 16 sets
+    a.fill(0x35 * K4);
+    EXPECT_EQ(a.set_of(a.look(0x35 * K4)), 5u);
+    a.fill(0x35 * M2); // 4K array: vpn 0x35 << 9, set 0
+    EXPECT_EQ(a.set_of(a.look(0x35 * M2)), 0u);
+}
+
+TEST(Tlb, LowIndexOfTwoMegUsesTwoMegPageNumber)
+{
+    Tlb a(cfg(64, 4), MMU_SIZE_2M);
+    a.fill(0x35 * M2 + 0x1000, 1);
+    EXPECT_EQ(a.set_of(a.look(0x35 * M2)), 5u);
+}
+
+TEST(Tlb, XorIndexFoldsChunks)
+{
+    // 16 sets (4 bits), default fold of 8 bits: vpn 0x35 -> 5 ^ 3 = 6.
+    Tlb a(cfg(64, 4, MMU_REPL_LRU, MMU_INDEX_XOR));
+    a.fill(0x35 * K4);
+    EXPECT_EQ(a.set_of(a.look(0x35 * K4)), 6u);
+    // Bits above the fold width are ignored: 0x135 also lands in set 6.
+    a.fill(0x135 * K4);
+    EXPECT_EQ(a.set_of(a.look(0x135 * K4)), 6u);
+}
+
+TEST(Tlb, XorIndexFoldsPartialLastChunk)
+{
+    // 4 sets (2 bits), 5 bits folded: chunks bits 1:0, 3:2 and bit 4 alone.
+    Tlb five(cfg(16, 4, MMU_REPL_LRU, MMU_INDEX_XOR, 5));
+    Tlb four(cfg(16, 4, MMU_REPL_LRU, MMU_INDEX_XOR, 4));
+    five.fill(0x10 * K4);
+    four.fill(0x10 * K4);
+    EXPECT_EQ(five.set_of(five.look(0x10 * K4)), 1u);
+    EXPECT_EQ(four.set_of(four.look(0x10 * K4)), 0u);
+    five.fill(0x1f * K4); // 3 ^ 3 ^ 1
+    EXPECT_EQ(five.set_of(five.look(0x1f * K4)), 1u);
+}
+
+TEST(Tlb, LowAndXorIndexCollideOnDifferentPages)
+{
+    // Direct-mapped, 4 sets. Page numbers 0 and 4: low index puts both in set
+    // 0 (the second evicts the first); XOR puts them in sets 0 and 1.
+    // Pages 0 and 5: low index sets 0 and 1; XOR 0 and 1^1 = 0.
+    Tlb low(cfg(4, 1)), xr(cfg(4, 1, MMU_REPL_LRU, MMU_INDEX_XOR));
+    low.fill(0);
+    xr.fill(0);
+    EXPECT_EQ(low.fill(4 * K4), 0u); // victim: page 0
+    EXPECT_EQ(xr.fill(4 * K4), ~0ull);
+    EXPECT_FALSE(low.hit(0));
+    EXPECT_TRUE(xr.hit(0));
+
+    Tlb low2(cfg(4, 1)), xr2(cfg(4, 1, MMU_REPL_LRU, MMU_INDEX_XOR));
+    low2.fill(0);
+    xr2.fill(0);
+    EXPECT_EQ(low2.fill(5 * K4), ~0ull);
+    EXPECT_EQ(xr2.fill(5 * K4), 0u);
+    EXPECT_TRUE(low2.hit(0));
+    EXPECT_FALSE(xr2.hit(0));
+}
+
+TEST(Tlb, InvalidateByAddressFindsEntriesInXorSets)
+{
+    Tlb a(cfg(16, 1, MMU_REPL_LRU, MMU_INDEX_XOR));
+    a.fill(0x35 * K4);
+    mmu_tlb_inv_t q{true, 0x35 * K4 + 8, false, 0, true, false};
+    EXPECT_EQ(a.inv(q), 1u);
+    EXPECT_FALSE(a.hit(0x35 * K4));
+}
+
+// ---- replacement ---------------------------------------------------------------------
+
+// Fill pages 0..3 into a one-set 4-way array.
+void fill4(Tlb &a)
+{
+    for (uint64_t i = 0; i < 4; i++)
+        ASSERT_EQ(a.fill(i * K4), ~0ull);
+}
+
+TEST(Tlb, LruEvictsLeastRecentlyUsed)
+{
+    Tlb a(cfg(4, 4, MMU_REPL_LRU));
+    fill4(a);
+    ASSERT_TRUE(a.hit(0 * K4));
+    ASSERT_TRUE(a.hit(2 * K4));
+    // Use order now 1, 3, 0, 2.
+    EXPECT_EQ(a.fill(10 * K4), 1 * K4);
+    EXPECT_EQ(a.fill(11 * K4), 3 * K4);
+    EXPECT_EQ(a.fill(12 * K4), 0 * K4);
+    EXPECT_EQ(a.fill(13 * K4), 2 * K4);
+    EXPECT_EQ(a.fill(14 * K4), 10 * K4);
+}
+
+TEST(Tlb, LruOverwriteCountsAsUse)
+{
+    Tlb a(cfg(4, 4, MMU_REPL_LRU));
+    fill4(a);
+    a.fill(0); // refresh page 0 in place
+    EXPECT_EQ(a.fill(10 * K4), 1 * K4);
+}
+
+TEST(Tlb, LruOrderSurvivesClockWrap)
+{
+    // The 32-bit clock wraps mid-sequence: stamps are renumbered, not left to
+    // make the newest entry look oldest.
+    Tlb a(cfg(8, 4, MMU_REPL_LRU)); // 2 sets
+    a.t.clock = UINT32_MAX - 2;
+    a.fill(0 * K4);
+    a.fill(2 * K4);
+    a.fill(1 * K4); // other set; the clock wraps here
+    a.fill(4 * K4);
+    a.fill(6 * K4);
+    ASSERT_TRUE(a.hit(4 * K4));
+    EXPECT_LT(a.t.clock, 100u);
+    EXPECT_EQ(a.fill(8 * K4), 0 * K4);
+    EXPECT_EQ(a.fill(10 * K4), 2 * K4);
+    EXPECT_EQ(a.fill(12 * K4), 6 * K4);
+    EXPECT_EQ(a.fill(14 * K4), 4 * K4);
+    EXPECT_TRUE(a.hit(1 * K4));
+}
+
+TEST(Tlb, PlruFollowsTreeBits)
+{
+    // 4 ways, tree: root picks half {0,1} / {2,3}, two leaf nodes pick a way.
+    // Derived by hand; true LRU would evict pages 3 and 10 at the last two fills.
+    Tlb a(cfg(4, 4, MMU_REPL_PLRU));
+    fill4(a);            // touches 0,1,2,3: every bit points left -> way 0
+    EXPECT_EQ(a.fill(10 * K4), 0 * K4);  // A into way 0: root -> right, left node -> way 1
+    ASSERT_TRUE(a.hit(1 * K4));          // way 1: root stays right, left node -> way 0
+    EXPECT_EQ(a.fill(11 * K4), 2 * K4);  // right half, right node -> way 2
+    EXPECT_EQ(a.fill(12 * K4), 10 * K4); // root -> left, left node -> way 0
+    EXPECT_EQ(a.fill(13 * K4), 3 * K4);  // root -> right, right node -> way 3
+    EXPECT_EQ(a.way_of(a.look(13 * K4)), 3u);
+}
+
+TEST(Tlb, PlruWorksBeyondThirtyTwoWays)
+{
+    // 64 ways need 63 tree bits: more than one word per set.
+    Tlb a(cfg(64, 64, MMU_REPL_PLRU));
+    for (uint64_t i = 0; i < 64; i++)
+        a.fill(i * K4);
+    // Every way touched in order: all bits point left, way 0 goes first; its
+    // refill points the root right, so the next victim is way 32.
+    EXPECT_EQ(a.fill(100 * K4), 0 * K4);
+    EXPECT_EQ(a.fill(101 * K4), 32 * K4);
+    EXPECT_EQ(a.fill(102 * K4), 16 * K4);
+    EXPECT_EQ(a.fill(103 * K4), 48 * K4);
+}
+
+TEST(Tlb, FifoHitDoesNotSaveTheOldest)
+{
+    Tlb a(cfg(4, 4, MMU_REPL_FIFO));
+    fill4(a);
+    for (int i = 0; i < 5; i++)
+        ASSERT_TRUE(a.hit(0));
+    a.fill(0); // an in-place refresh does not re-queue it either
+    EXPECT_EQ(a.fill(10 * K4), 0 * K4);
+    EXPECT_EQ(a.fill(11 * K4), 1 * K4);
+    ASSERT_TRUE(a.hit(2 * K4));
+    EXPECT_EQ(a.fill(12 * K4), 2 * K4);
+    EXPECT_EQ(a.fill(13 * K4), 3 * K4);
+    EXPECT_EQ(a.fill(14 * K4), 10 * K4);
+}
+
+std::vector<unsigned> random_victim_ways(uint64_t seed)
+{
+    Tlb a(cfg(8, 8, MMU_REPL_RANDOM), MMU_SIZE_4K, seed);
+    for (uint64_t i = 0; i < 8; i++)
+        a.fill(i * K4);
+    std::vector<unsigned> ways;
+    for (uint64_t i = 100; i < 164; i++) {
+        a.fill(i * K4);
+        ways.push_back(a.way_of(a.look(i * K4)));
+    }
+    return ways;
+}
+
+TEST(Tlb, RandomIsReproducibleFromSeed)
+{
+    EXPECT_EQ(random_victim_ways(42), random_victim_ways(42));
+    EXPECT_NE(random_victim_ways(42), random_victim_ways(43));
+}
+
+TEST(Tlb, RandomWithZeroSeedStillVaries)
+{
+    std::vector<unsigned> w = random_victim_ways(0);
+    std::set<unsigned> distinct(w.begin(), w.end());
+    EXPECT_GE(distinct.size(), 4u);
+    EXPECT_NE(w, random_victim_ways(1));
+}
+
+TEST(Tlb, RandomHitDoesNotChangeVictims)
+{
+    // Replacement state is the seed only: hits must not consume random numbers.
+    Tlb a(cfg(8, 8, MMU_REPL_RANDOM), MMU_SIZE_4K, 7), b(cfg(8, 8, MMU_REPL_RANDOM), MMU_SIZE_4K, 7);
+    for (uint64_t i = 0; i < 8; i++) {
+        a.fill(i * K4);
+        b.fill(i * K4);
+    }
+    for (int i = 0; i < 10; i++)
+        a.hit(3 * K4);
+    for (uint64_t i = 100; i < 120; i++)
+        EXPECT_EQ(a.fill(i * K4), b.fill(i * K4));
+}
+
+// ---- invalidation ----------------------------------------------------------------------
+
+TEST(Tlb, InvalidateByAddressRemovesCoveringTwoMegEntryFromAnyAddressInside)
+{
+    for (uint64_t off : {0ull, 0x1000ull, 0x12345ull, 0x1fffffull}) {
+        Tlb a(cfg(64, 4), MMU_SIZE_4K | MMU_SIZE_2M);
+        a.fill(6 * M2, 1, 3);
+        a.fill(7 * M2, 1, 3); // neighbour stays
+        mmu_tlb_inv_t q{true, 6 * M2 + off, false, 3, true, false};
+        EXPECT_EQ(a.inv(q), 1u) << off;
+        EXPECT_FALSE(a.hit(6 * M2, 3));
+        EXPECT_TRUE(a.hit(7 * M2, 3));
+    }
+}
+
+TEST(Tlb, InvalidateByAddressHonoursPcidAndGlobal)
+{
+    Tlb a(cfg(64, 4));
+    a.fill(K4, 0, 1);
+    a.fill(K4, 0, 2);
+    a.fill(2 * K4, 0, 0, true);
+    mmu_tlb_inv_t q{true, K4, false, 1, true, false};
+    EXPECT_EQ(a.inv(q), 1u); // only PCID 1's copy
+    EXPECT_FALSE(a.hit(K4, 1));
+    EXPECT_TRUE(a.hit(K4, 2));
+    q = {true, 2 * K4, false, 1, true, false};
+    EXPECT_EQ(a.inv(q), 0u); // a global entry is kept unless asked
+    EXPECT_TRUE(a.hit(2 * K4, 1));
+    q.global = true;
+    EXPECT_EQ(a.inv(q), 1u);
+    EXPECT_FALSE(a.hit(2 * K4, 1));
+    // all_pcids: every PCID's copy of the page.
+    a.fill(K4, 0, 1);
+    a.fill(K4, 0, 3);
+    q = {true, K4, true, 0, true, false};
+    EXPECT_EQ(a.inv(q), 3u);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 0u);
+}
+
+TEST(Tlb, InvalidateByPcidKeepsGlobalsAndOtherPcids)
+{
+    Tlb a(cfg(64, 4));
+    for (uint64_t i = 0; i < 4; i++) {
+        a.fill(i * K4, 0, 1);
+        a.fill((i + 16) * K4, 0, 2);
+    }
+    a.fill(100 * K4, 0, 1, true);
+    mmu_tlb_inv_t q{false, 0, false, 1, true, false};
+    EXPECT_EQ(a.inv(q), 4u);
+    EXPECT_FALSE(a.hit(0, 1));
+    EXPECT_TRUE(a.hit(16 * K4, 2));
+    EXPECT_TRUE(a.hit(100 * K4, 1));
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 5u);
+}
+
+TEST(Tlb, InvalidateAllNonGlobalKeepsGlobals)
+{
+    Tlb a(cfg(64, 4));
+    a.fill(K4, 0, 1);
+    a.fill(2 * K4, 0, 2);
+    a.fill(3 * K4, 0, 5, true);
+    mmu_tlb_inv_t q{false, 0, true, 0, true, false};
+    EXPECT_EQ(a.inv(q), 2u);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 1u);
+    EXPECT_TRUE(a.hit(3 * K4, 9));
+}
+
+TEST(Tlb, InvalidateAllIncludingGlobals)
+{
+    Tlb a(cfg(64, 4), MMU_SIZE_4K | MMU_SIZE_2M);
+    a.fill(K4, 0, 1);
+    a.fill(M2, 1, 2);
+    a.fill(3 * K4, 0, 5, true);
+    mmu_tlb_inv_t q{false, 0, true, 0, true, true};
+    EXPECT_EQ(a.inv(q), 3u);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 0u);
+}
+
+TEST(Tlb, InvalidateGlobalsOnly)
+{
+    Tlb a(cfg(64, 4));
+    a.fill(K4, 0, 1);
+    a.fill(3 * K4, 0, 5, true);
+    mmu_tlb_inv_t q{false, 0, false, 0, false, true};
+    EXPECT_EQ(a.inv(q), 1u);
+    EXPECT_TRUE(a.hit(K4, 1));
+    EXPECT_FALSE(a.hit(3 * K4, 5));
+}
+
+TEST(Tlb, OccupancyCountsValidEntries)
+{
+    Tlb a(cfg(8, 2));
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 0u);
+    for (uint64_t i = 0; i < 12; i++)
+        a.fill(i * K4);
+    EXPECT_EQ(mmu_tlb_occupancy(&a.t), 8u);
+}
+
+} // namespace
