@@ -1,0 +1,118 @@
+/* Built-in synthetic address streams for `mmusim run --workload SPEC`.
+ *
+ * A spec string "KIND[:key=value,...]" (workloads/README.md) becomes an
+ * mmu_synth_cfg_t, and a generator turns that into a stream of (linear address,
+ * access type) pairs. Generators are plain structs the caller owns (on its
+ * stack, say): O(1) memory whatever the working-set size, no allocation, no
+ * globals, and every access costs O(1) (expected O(1) for zipf's rejection
+ * step and for the cycle-walking of non-power-of-two permutations).
+ *
+ * The offsets from base depend only on kind, ws, seed and the kind's own key
+ * (stride, elem or s). writes=, fetch=, n= (beyond where the stream stops),
+ * base= and page= (when ws is already a multiple of the page size) leave them
+ * unchanged, so a study can vary one of those and keep the rest equal. */
+#ifndef MMU_WORKLOADS_SYNTH_H
+#define MMU_WORKLOADS_SYNTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmu/mmu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum mmu_synth_kind {
+    MMU_SYNTH_SEQ = 0,    /* base, base+stride, ... (stride = access size, 64) */
+    MMU_SYNTH_STRIDE = 1, /* the same walk with a fixed stride (4096) */
+    MMU_SYNTH_RANDOM = 2, /* uniform over the 8-byte words of the working set */
+    MMU_SYNTH_ZIPF = 3,   /* Zipf(s) over the set's 4 KiB pages, hot pages scattered */
+    MMU_SYNTH_CHASE = 4,  /* pointer chase: one pseudo-random cycle over all elements */
+} mmu_synth_kind_t;
+
+/* Largest working set, in bytes: 2^46 = 64 TiB. */
+#define MMU_SYNTH_WS_MAX (1ull << 46)
+
+typedef struct mmu_synth_cfg {
+    mmu_synth_kind_t kind;
+    uint64_t ws;        /* working-set bytes: a multiple of page_size, <= 2^46 */
+    uint64_t n;         /* accesses in the stream, >= 1 */
+    uint64_t seed;
+    uint64_t base;      /* first byte of the set: canonical, page-aligned */
+    uint64_t stride;    /* seq and stride only (0 otherwise): multiple of 8, <= ws */
+    uint64_t elem;      /* chase only (0 otherwise): element size, multiple of 8, <= ws */
+    double zipf_s;      /* zipf only (0 otherwise): exponent, finite and > 0 */
+    unsigned page_size; /* mmu_page_size_t: how the run command maps the set */
+    unsigned write_pct; /* percent of accesses that are writes */
+    unsigned fetch_pct; /* percent that are instruction fetches; write_pct + fetch_pct <= 100 */
+} mmu_synth_cfg_t;
+
+/* Fill *cfg with the defaults of a kind: ws=1g, n=1m (1,000,000), seed=1,
+ * page=4k, base=0x10000000000, writes=30, fetch=0, and stride=64 (seq),
+ * stride=4096 (stride), elem=64 (chase) or s=1 (zipf). */
+void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind);
+
+/* Check every field of a cfg built in code (mmu_synth_parse calls this too).
+ * Returns 0, or MMU_EINVAL with "key: what is wrong" in msg (if msg != NULL;
+ * truncated to msglen). */
+int mmu_synth_validate(const mmu_synth_cfg_t *cfg, char *msg, size_t msglen);
+
+/* Parse a spec "KIND[:key=value,...]" into *cfg: the kind's defaults, then the
+ * keys, then ws rounded up to a multiple of the page size, then
+ * mmu_synth_validate. Returns 0, or MMU_EINVAL with
+ * "workload 'SPEC': key: what is wrong" in msg (msg may be NULL); *cfg is
+ * undefined on error. */
+int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t msglen);
+
+/* Write the canonical spec of a valid cfg: every key, in a fixed order, with
+ * exact suffixes ("zipf:ws=1g,n=10m,seed=1,page=4k,base=0x10000000000,writes=30,
+ * fetch=0,s=0.8"). mmu_synth_parse gives the same cfg back. Like snprintf:
+ * returns the length of the whole string (buf holds at most len-1 characters
+ * of it, NUL-terminated when len > 0), or MMU_EINVAL if cfg->kind or
+ * cfg->page_size is out of range. MMU_SYNTH_SPEC_MAX bytes always suffice. */
+#define MMU_SYNTH_SPEC_MAX 192
+int mmu_synth_format(const mmu_synth_cfg_t *cfg, char *buf, size_t len);
+
+/* A keyed bijection of [0, n): a 4-round Feistel network on the smallest
+ * power-of-two domain >= n, with cycle-walking for the values >= n. */
+typedef struct mmu_synth_perm {
+    uint64_t n;
+    unsigned bits; /* ceil(log2(n)) */
+    uint64_t key[4];
+} mmu_synth_perm_t;
+
+/* Generator state. Fully defined so that it lives wherever the caller wants;
+ * fields are private to synth.c. */
+typedef struct mmu_synth {
+    mmu_synth_cfg_t cfg;
+    uint64_t left;       /* accesses still to produce */
+    uint64_t rng;        /* splitmix64 state of the address stream */
+    uint64_t rng_type;   /* splitmix64 state of the access types */
+    uint64_t pos;        /* seq/stride: next offset; chase: position in the lap */
+    uint64_t count;      /* random: 8-byte words; zipf: 4 KiB pages; chase: elements */
+    uint64_t reject_below; /* random: Lemire's rejection threshold, 2^64 mod count */
+    mmu_synth_perm_t perm; /* zipf: rank -> page; chase: position -> element */
+    /* zipf, rejection-inversion (Hörmann & Derflinger 1996) */
+    double zs, z_h_x1, z_h_n, z_squeeze;
+} mmu_synth_t;
+
+/* Start a stream. cfg must be valid (mmu_synth_parse or mmu_synth_validate
+ * accepted it) and is copied. Two generators with equal cfgs produce equal
+ * streams. */
+void mmu_synth_init(mmu_synth_t *g, const mmu_synth_cfg_t *cfg);
+
+/* The next access: *la in [base, base+ws) and its type. Returns false, and
+ * leaves *la and *type alone, once cfg.n accesses have been produced.
+ * Allocates nothing. */
+bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
+
+/* The bijection the generator uses (exposed for tests): perm(i) for i < p->n. */
+uint64_t mmu_synth_perm_apply(const mmu_synth_perm_t *p, uint64_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMU_WORKLOADS_SYNTH_H */
