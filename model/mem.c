@@ -1,27 +1,68 @@
 /* Sparse physical memory: the default backing for page tables.
- * Storage is a hash table of 4 KiB frames keyed by frame number (open
- * addressing, linear probing, grown at half load), so a 2^52-byte address
- * space costs only the frames that were written. Untouched words read as 0. */
+ * A three-level radix tree over the frame number (root -> 8192-entry node ->
+ * 8192 frame pointers -> 4 KiB frame), allocated on first write. Page tables
+ * cluster, so the few nodes on a walk's path stay in the host's caches and a
+ * read is two cached loads plus the word itself; a hash table costs a miss on
+ * the slot array as well. Untouched words read as 0. */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE /* madvise */
+#include <sys/mman.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmu/mmu_mem.h"
 
 #define FRAME_WORDS 512u
-#define NO_KEY UINT64_MAX
+/* Frames are carved in allocation order out of 2 MiB-aligned slabs that the
+ * host may back with one huge page: a walk over hundreds of MiB of page tables
+ * otherwise takes a host TLB miss on nearly every entry it reads. */
+#define SLAB_BYTES (2u << 20)
+#define SLAB_FRAMES (SLAB_BYTES / 4096u)
+#define NODE_BITS 13u
+#define NODE_SIZE (1u << NODE_BITS)
+
+typedef struct leaf_node {
+    uint64_t *frame[NODE_SIZE];
+} leaf_node_t;
+
+typedef struct mid_node {
+    leaf_node_t *leaf[NODE_SIZE];
+} mid_node_t;
 
 struct mmu_sparse_mem {
-    uint64_t limit;   /* 2^maxphyaddr */
-    uint64_t *keys;   /* frame numbers, NO_KEY = empty slot */
-    uint64_t **pages; /* FRAME_WORDS words each */
-    size_t cap;       /* power of two */
-    size_t used;
+    uint64_t limit;     /* 2^maxphyaddr */
+    mid_node_t **root;  /* 2^root_bits entries */
+    size_t root_size;
+    uint64_t frames;
+    char **slabs;       /* every slab, for freeing */
+    size_t nslabs, capslabs;
+    unsigned slab_used; /* frames handed out from slabs[nslabs - 1] */
 };
 
-static size_t slot_of(uint64_t pfn, size_t cap)
+static uint64_t *new_frame(mmu_sparse_mem_t *m)
 {
-    /* Fibonacci hashing spreads consecutive frames across the table. */
-    return (size_t)((pfn * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+    if (!m->nslabs || m->slab_used == SLAB_FRAMES) {
+        if (m->nslabs == m->capslabs) {
+            size_t ncap = m->capslabs ? 2 * m->capslabs : 16;
+            char **p = realloc(m->slabs, ncap * sizeof *p);
+            if (!p)
+                return NULL;
+            m->slabs = p;
+            m->capslabs = ncap;
+        }
+        char *slab = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
+        if (!slab)
+            return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+        madvise(slab, SLAB_BYTES, MADV_HUGEPAGE); /* a hint; failure is harmless */
+#endif
+        m->slabs[m->nslabs++] = slab;
+        m->slab_used = 0;
+    }
+    uint64_t *f = (uint64_t *)(m->slabs[m->nslabs - 1] + (size_t)m->slab_used++ * 4096u);
+    memset(f, 0, 4096);
+    return f;
 }
 
 int mmu_sparse_mem_create(unsigned maxphyaddr, mmu_sparse_mem_t **out)
@@ -33,79 +74,73 @@ int mmu_sparse_mem_create(unsigned maxphyaddr, mmu_sparse_mem_t **out)
     if (!m)
         return MMU_ENOMEM;
     m->limit = 1ull << maxphyaddr;
-    m->cap = 64;
-    m->keys = malloc(m->cap * sizeof *m->keys);
-    m->pages = calloc(m->cap, sizeof *m->pages);
-    if (!m->keys || !m->pages) {
-        mmu_sparse_mem_destroy(m);
+    /* Frame-number bits above the two node levels; at least one root slot. */
+    unsigned pfn_bits = maxphyaddr - 12;
+    m->root_size = pfn_bits > 2 * NODE_BITS ? (size_t)1 << (pfn_bits - 2 * NODE_BITS) : 1;
+    m->root = calloc(m->root_size, sizeof *m->root);
+    if (!m->root) {
+        free(m);
         return MMU_ENOMEM;
     }
-    memset(m->keys, 0xff, m->cap * sizeof *m->keys);
     *out = m;
     return 0;
+}
+
+void mmu_sparse_mem_clear(mmu_sparse_mem_t *m)
+{
+    for (size_t r = 0; r < m->root_size; r++) {
+        mid_node_t *mid = m->root[r];
+        if (!mid)
+            continue;
+        for (size_t i = 0; i < NODE_SIZE; i++)
+            free(mid->leaf[i]);
+        free(mid);
+        m->root[r] = NULL;
+    }
+    for (size_t i = 0; i < m->nslabs; i++)
+        free(m->slabs[i]);
+    m->nslabs = 0;
+    m->frames = 0;
 }
 
 void mmu_sparse_mem_destroy(mmu_sparse_mem_t *m)
 {
     if (!m)
         return;
-    if (m->pages)
-        for (size_t i = 0; i < m->cap; i++)
-            free(m->pages[i]);
-    free(m->pages);
-    free(m->keys);
+    mmu_sparse_mem_clear(m);
+    free(m->slabs);
+    free(m->root);
     free(m);
 }
 
-void mmu_sparse_mem_clear(mmu_sparse_mem_t *m)
+static inline uint64_t *find(const mmu_sparse_mem_t *m, uint64_t pfn)
 {
-    for (size_t i = 0; i < m->cap; i++) {
-        free(m->pages[i]);
-        m->pages[i] = NULL;
-        m->keys[i] = NO_KEY;
-    }
-    m->used = 0;
+    const mid_node_t *mid = m->root[pfn >> (2 * NODE_BITS)];
+    if (!mid)
+        return NULL;
+    const leaf_node_t *leaf = mid->leaf[(pfn >> NODE_BITS) & (NODE_SIZE - 1)];
+    return leaf ? leaf->frame[pfn & (NODE_SIZE - 1)] : NULL;
 }
 
-static uint64_t *find(const mmu_sparse_mem_t *m, uint64_t pfn)
+static int frame_for_write(mmu_sparse_mem_t *m, uint64_t pfn, uint64_t **page)
 {
-    for (size_t i = slot_of(pfn, m->cap);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == pfn)
-            return m->pages[i];
-        if (m->keys[i] == NO_KEY)
-            return NULL;
-    }
-}
-
-static int grow(mmu_sparse_mem_t *m)
-{
-    size_t ncap = m->cap * 2;
-    uint64_t *nkeys = malloc(ncap * sizeof *nkeys);
-    uint64_t **npages = calloc(ncap, sizeof *npages);
-    if (!nkeys || !npages) {
-        free(nkeys);
-        free(npages);
+    mid_node_t **mid = &m->root[pfn >> (2 * NODE_BITS)];
+    if (!*mid && !(*mid = calloc(1, sizeof **mid)))
         return MMU_ENOMEM;
+    leaf_node_t **leaf = &(*mid)->leaf[(pfn >> NODE_BITS) & (NODE_SIZE - 1)];
+    if (!*leaf && !(*leaf = calloc(1, sizeof **leaf)))
+        return MMU_ENOMEM;
+    uint64_t **frame = &(*leaf)->frame[pfn & (NODE_SIZE - 1)];
+    if (!*frame) {
+        if (!(*frame = new_frame(m)))
+            return MMU_ENOMEM;
+        m->frames++;
     }
-    memset(nkeys, 0xff, ncap * sizeof *nkeys);
-    for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] == NO_KEY)
-            continue;
-        size_t j = slot_of(m->keys[i], ncap);
-        while (nkeys[j] != NO_KEY)
-            j = (j + 1) & (ncap - 1);
-        nkeys[j] = m->keys[i];
-        npages[j] = m->pages[i];
-    }
-    free(m->keys);
-    free(m->pages);
-    m->keys = nkeys;
-    m->pages = npages;
-    m->cap = ncap;
+    *page = *frame;
     return 0;
 }
 
-static int check_pa(const mmu_sparse_mem_t *m, uint64_t pa)
+static inline int check_pa(const mmu_sparse_mem_t *m, uint64_t pa)
 {
     if (pa & 7)
         return MMU_EALIGN;
@@ -121,28 +156,6 @@ int mmu_sparse_mem_read64(const mmu_sparse_mem_t *m, uint64_t pa, uint64_t *val)
         return rc;
     const uint64_t *page = find(m, pa >> 12);
     *val = page ? page[(pa & 0xfff) >> 3] : 0;
-    return 0;
-}
-
-static int frame_for_write(mmu_sparse_mem_t *m, uint64_t pfn, uint64_t **page)
-{
-    if ((*page = find(m, pfn)) != NULL)
-        return 0;
-    if ((m->used + 1) * 2 > m->cap) {
-        int rc = grow(m);
-        if (rc)
-            return rc;
-    }
-    uint64_t *p = calloc(FRAME_WORDS, sizeof *p);
-    if (!p)
-        return MMU_ENOMEM;
-    size_t i = slot_of(pfn, m->cap);
-    while (m->keys[i] != NO_KEY)
-        i = (i + 1) & (m->cap - 1);
-    m->keys[i] = pfn;
-    m->pages[i] = p;
-    m->used++;
-    *page = p;
     return 0;
 }
 
@@ -164,7 +177,7 @@ int mmu_sparse_mem_write64(mmu_sparse_mem_t *m, uint64_t pa, uint64_t val)
 
 uint64_t mmu_sparse_mem_frames(const mmu_sparse_mem_t *m)
 {
-    return m->used;
+    return m->frames;
 }
 
 static int ops_read64(void *ctx, uint64_t pa, uint64_t *val)

@@ -15,12 +15,14 @@
 #include "mmu/mmu_mem.h"
 #include "scenario.h"
 
-enum { REC_OK, REC_FAULT, REC_UPDATE };
+enum { REC_OK, REC_FAULT, REC_UPDATE, REC_TIMING };
 
 typedef struct rec {
     int kind;
     int64_t id;
     uint64_t a, b, c; /* ok: pa | fault: vector, error code, cr2 | update: pa, value */
+    mmu_result_t t;   /* REC_TIMING: the result, for its timing fields */
+    uint64_t now;
 } rec_t;
 
 typedef struct out_scn {
@@ -82,14 +84,25 @@ static int fmt_rec(char *buf, size_t len, const rec_t *r)
     case REC_FAULT:
         return snprintf(buf, len, "result %" PRId64 " fault %" PRIu64 " 0x%" PRIx64 " 0x%" PRIx64,
                         r->id, r->a, r->b, r->c);
-    default:
+    case REC_UPDATE:
         return snprintf(buf, len, "update %" PRId64 " 0x%" PRIx64 " 0x%" PRIx64, r->id, r->a, r->b);
+    default: {
+        static const char *const SERVED[] = {"l1", "l2", "walk", "none"};
+        const mmu_result_t *t = &r->t;
+        return snprintf(buf, len,
+                        "# timing %" PRId64 ": issued %" PRIu64 ", done %" PRIu64 " (%" PRIu64
+                        " cycles) served=%s psc_level=%u l1=%u l2=%u psc=%u wait=%u walk=%u "
+                        "mem_refs=%u%s",
+                        r->id, r->now, (uint64_t)t->done_at, (uint64_t)t->done_at - r->now,
+                        SERVED[t->served & 3], t->psc_level, t->lat_l1, t->lat_l2, t->lat_psc,
+                        t->lat_wait, t->lat_walk, t->mem_refs, t->d_assist ? " d_assist" : "");
+    }
     }
 }
 
 static void print_out(FILE *f, const out_file_t *o)
 {
-    char buf[128];
+    char buf[256];
     for (size_t i = 0; i < o->n; i++) {
         fprintf(f, "scenario %s\n", o->s[i].name);
         for (size_t j = 0; j < o->s[i].n; j++) {
@@ -124,7 +137,7 @@ static int lm_cmpxchg64(void *ctx, uint64_t pa, uint64_t expected, uint64_t desi
     if ((rc = mmu_sparse_mem_write64(lm->mem, pa, desired)) != 0)
         return rc;
     if (desired != expected)
-        out_add(lm->out, (rec_t){REC_UPDATE, lm->id, pa, desired, 0});
+        out_add(lm->out, (rec_t){.kind = REC_UPDATE, .id = lm->id, .a = pa, .b = desired});
     return 0;
 }
 
@@ -132,6 +145,8 @@ typedef struct check_opts {
     const char *path;
     const char *expect;
     bool cold;
+    bool timing;
+    uint64_t gap; /* cycles between the completion of one access and the next issue */
     mmu_config_t cfg;
 } check_opts_t;
 
@@ -150,6 +165,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
         return 2;
     }
     logged_mem_t lm = {mem, out, 0};
+    uint64_t now = 0;
     mmu_mem_ops_t ops = {lm_read64, lm_cmpxchg64, &lm};
     mmu_config_t cfg = o->cfg;
     cfg.maxphyaddr = s->maxphyaddr;
@@ -202,24 +218,31 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
             goto done;
         }
         if (op->kind == SCN_ACCESS) {
+            mmu_req_t req = op->req;
             mmu_result_t res;
             size_t at = out->n;
+            req.now = now;
             lm.id = op->id;
             /* --cold: nothing cached carries over; memory (and so A/D) does. */
             if (o->cold)
                 mmu_flush_all(mmu);
-            out_add(out, (rec_t){0}); /* the result goes before its updates */
-            if ((rc = mmu_translate(mmu, &op->req, &res)) != 0) {
+            out_add(out, (rec_t){.kind = REC_OK}); /* the result goes before its updates */
+            if ((rc = mmu_translate(mmu, &req, &res)) != 0) {
                 out->n = at;
                 fprintf(stderr, "%s:%d: access %" PRId64 ": %s\n", o->path, op->line, op->id,
                         mmu_strerror(rc));
                 goto done;
             }
             if (res.fault.kind == MMU_FAULT_NONE)
-                out->r[at] = (rec_t){REC_OK, op->id, res.pa, 0, 0};
+                out->r[at] = (rec_t){.kind = REC_OK, .id = op->id, .a = res.pa};
             else
-                out->r[at] = (rec_t){REC_FAULT, op->id, res.fault.vector, res.fault.error_code,
-                                     res.fault.cr2};
+                out->r[at] = (rec_t){.kind = REC_FAULT, .id = op->id, .a = res.fault.vector,
+                                     .b = res.fault.error_code, .c = res.fault.cr2};
+            if (o->timing)
+                out_add(out, (rec_t){.kind = REC_TIMING, .id = op->id, .t = res, .now = now});
+            /* Accesses are issued one after the other, each when the previous
+             * one has completed, plus the gap. */
+            now = res.done_at + o->gap;
         }
     }
 done:
@@ -299,7 +322,7 @@ static int read_golden(const char *path, out_file_t *g)
 static size_t group_end(const out_scn_t *s, size_t i)
 {
     size_t j = i + 1;
-    while (j < s->n && s->r[j].kind == REC_UPDATE)
+    while (j < s->n && (s->r[j].kind == REC_UPDATE || s->r[j].kind == REC_TIMING))
         j++;
     return j;
 }
@@ -309,6 +332,8 @@ static void fmt_group(char *buf, size_t len, const out_scn_t *s, size_t i, size_
     size_t off = 0;
     buf[0] = '\0';
     for (size_t k = i; k < j && off < len; k++) {
+        if (s->r[k].kind == REC_TIMING)
+            continue;
         if (k > i)
             off += (size_t)snprintf(buf + off, len - off, "; ");
         if (off < len)
@@ -358,9 +383,18 @@ static size_t compare(const out_file_t *want, const out_file_t *got, size_t *acc
                 printf("scenario %s access %" PRId64 ": missing: %s\n", w->name, w->r[wi].id, wb);
                 diffs++;
             } else {
-                bool same = wj - wi == gj - gi;
-                for (size_t k = 0; same && k < wj - wi; k++)
-                    same = recs_equal(&w->r[wi + k], &g->r[gi + k]);
+                /* Timing notes are comments: never part of the comparison. */
+                size_t a = wi, b = gi;
+                bool same = true;
+                while (same && (a < wj || b < gj)) {
+                    while (b < gj && g->r[b].kind == REC_TIMING)
+                        b++;
+                    if (a == wj || b == gj) {
+                        same = a == wj && b == gj;
+                        break;
+                    }
+                    same = recs_equal(&w->r[a++], &g->r[b++]);
+                }
                 if (!same) {
                     fmt_group(wb, sizeof wb, w, wi, wj);
                     fmt_group(gb, sizeof gb, g, gi, gj);
@@ -380,10 +414,12 @@ static size_t compare(const out_file_t *want, const out_file_t *got, size_t *acc
 static void usage(FILE *f)
 {
     fputs("usage: mmusim check [--cold] [--expect GOLDEN] [--ad-on-fault none|used] [--no-1g]\n"
-          "                    [--print] FILE|-\n"
+          "                    [--timing] [--gap CYCLES] [--print] FILE|-\n"
           "  Runs the scenarios in FILE and prints each access's result and the\n"
           "  paging-structure writes it made. --expect compares with GOLDEN instead\n"
-          "  (exit 1 on any difference; --print also prints the output).\n"
+          "  (exit 1 on any difference; --print also prints the output). --timing adds a\n"
+          "  '# timing' comment per access: where it was served and its cycles. Each\n"
+          "  access is issued when the previous one completes, plus --gap cycles (0).\n"
           "  Exit status: 0 ok, 1 differences, 2 bad input.\n",
           f);
 }
@@ -401,6 +437,13 @@ int check_main(int argc, char **argv)
             o.expect = argv[++i];
         } else if (!strcmp(a, "--print")) {
             print = true;
+        } else if (!strcmp(a, "--timing")) {
+            o.timing = true;
+        } else if (!strcmp(a, "--gap") && i + 1 < argc) {
+            if (scn_u64(argv[++i], &o.gap)) {
+                fprintf(stderr, "mmusim check: --gap %s: not a number of cycles\n", argv[i]);
+                return 2;
+            }
         } else if (!strcmp(a, "--no-1g")) {
             o.cfg.page_1g = 0;
         } else if (!strcmp(a, "--ad-on-fault") && i + 1 < argc) {
