@@ -23,12 +23,19 @@
 #include "walker.h"
 
 #define MAX_WALKERS 64
+/* Layout hints for the hit path (GCC/Clang; harmless elsewhere). */
+#if defined(__GNUC__)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define UNLIKELY(x) (x)
+#endif
 
 enum { SIDE_I = 0, SIDE_D = 1 };
 enum { CNT_ACCESSES, CNT_HITS, CNT_MISSES, CNT_FILLS, CNT_EVICTIONS };
 
 /* Counters the translate path indexes by level and size; copied into the named
- * fields of mmu_stats_t by mmu_get_stats(). */
+ * fields of mmu_stats_t by mmu_get_stats(). The hot path counts only hits and
+ * misses: accesses (= hits + misses) and the L1 hit total are derived there. */
 typedef struct mmu_counters {
     uint64_t tlb[3][3][5]; /* [l1i, l1d, l2][4k, 2m, 1g][CNT_*] */
     uint64_t psc[4][3];    /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
@@ -402,7 +409,7 @@ static inline mmu_tlb_entry_t *lookup_level(mmu_tlb_t *arr, uint64_t la, uint16_
     for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
         if (!arr[i].sets)
             continue;
-        mmu_tlb_entry_t *e = mmu_tlb_lookup(&arr[i], la, pcid);
+        mmu_tlb_entry_t *e = mmu_tlb_probe(&arr[i], la, pcid);
         if (e)
             return e;
     }
@@ -555,9 +562,7 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
                          .perms = res->perms,
                          .dirty = (leaf & MMU_PTE_D) != 0,
                          .pkey = res->pkey};
-    mmu->cnt.tlb[side][e.granule][CNT_ACCESSES]++;
     mmu->cnt.tlb[side][e.granule][CNT_MISSES]++;
-    mmu->cnt.tlb[2][e.granule][CNT_ACCESSES]++;
     mmu->cnt.tlb[2][e.granule][CNT_MISSES]++;
     fill_level(mmu, mmu->l2, 2, la, &e);
     fill_level(mmu, mmu->l1[side], side, la, &e);
@@ -585,11 +590,11 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     memset(res, 0, sizeof *res);
     res->done_at = req->now;
     res->served = MMU_SERVED_NONE;
-    if (req->type > MMU_ACC_FETCH || req->cpl > 3)
+    if (UNLIKELY(req->type > MMU_ACC_FETCH || req->cpl > 3))
         return MMU_EINVAL;
     mmu->st.translations++;
     /* SDM 4.5: a non-canonical linear address is a #GP(0), before any lookup. */
-    if (!mmu_la_canonical(req->la, mmu->mode.la_width)) {
+    if (UNLIKELY(!mmu_la_canonical(req->la, mmu->mode.la_width))) {
         mmu_fault_gp(&res->fault);
         mmu->st.faults_gp++;
         return 0;
@@ -603,7 +608,7 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     res->lat_l1 = mmu->l1_lat[side];
     unsigned lvl = side;
     mmu_tlb_entry_t *e = lookup_level(mmu->l1[side], req->la, mmu->pcid);
-    if (!e) {
+    if (UNLIKELY(!e)) {
         t += mmu->l2_lat;
         res->lat_l2 = mmu->l2_lat;
         lvl = 2;
@@ -611,7 +616,7 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     }
     if (e) {
         const unsigned g = e->granule;
-        if (e->ready_at > t) { /* the walk that fills it is still in flight */
+        if (UNLIKELY(e->ready_at > t)) { /* the walk that fills it is still in flight */
             res->lat_wait = (uint32_t)(e->ready_at - t);
             t = e->ready_at;
             mmu->st.inflight_hits++;
@@ -632,15 +637,11 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
                 mmu_tlb_entry_t copy = *e; /* fill may move things; copy first */
                 res->served = MMU_SERVED_L2;
                 mmu->st.l2_hits++;
-                mmu->cnt.tlb[side][g][CNT_ACCESSES]++;
                 mmu->cnt.tlb[side][g][CNT_MISSES]++;
-                mmu->cnt.tlb[2][g][CNT_ACCESSES]++;
                 mmu->cnt.tlb[2][g][CNT_HITS]++;
                 fill_level(mmu, mmu->l1[side], side, req->la, &copy);
             } else {
                 res->served = MMU_SERVED_L1;
-                mmu->st.l1_hits++;
-                mmu->cnt.tlb[side][g][CNT_ACCESSES]++;
                 mmu->cnt.tlb[side][g][CNT_HITS]++;
             }
             return 0;
@@ -663,7 +664,16 @@ void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
 {
     *out = mmu->st;
     char *base = (char *)out;
-    memcpy(base + offsetof(mmu_stats_t, l1i_4k_accesses), mmu->cnt.tlb, sizeof mmu->cnt.tlb);
+    uint64_t tlb[3][3][5];
+    memcpy(tlb, mmu->cnt.tlb, sizeof tlb);
+    out->l1_hits = 0;
+    for (int l = 0; l < 3; l++)
+        for (int g = 0; g < 3; g++) {
+            tlb[l][g][CNT_ACCESSES] = tlb[l][g][CNT_HITS] + tlb[l][g][CNT_MISSES];
+            if (l < 2)
+                out->l1_hits += tlb[l][g][CNT_HITS];
+        }
+    memcpy(base + offsetof(mmu_stats_t, l1i_4k_accesses), tlb, sizeof tlb);
     memcpy(base + offsetof(mmu_stats_t, psc_pde_hits), mmu->cnt.psc, sizeof mmu->cnt.psc);
     memcpy(base + offsetof(mmu_stats_t, walk_lat_0), mmu->cnt.walk_lat, sizeof mmu->cnt.walk_lat);
     memcpy(base + offsetof(mmu_stats_t, walk_refs_1), mmu->cnt.walk_refs,

@@ -40,9 +40,59 @@ typedef struct mmu_pte_verdict {
     bool pk; /* the PK condition of SDM 4.7 holds (independent of `allowed`) */
 } mmu_pte_verdict_t;
 
+/* PKRU/IA32_PKRS: AD for key i is bit 2i, WD bit 2i+1 (SDM 4.6.2). */
+static inline bool mmu_pte_pk_denies(uint32_t reg, unsigned key, mmu_access_t type,
+                                     bool user_access, bool wp)
+{
+    if ((reg >> (2 * key)) & 1)
+        return true; /* AD: no data access at all */
+    /* WD: user-mode writes always; supervisor-mode writes only when CR0.WP=1. */
+    return type == MMU_ACC_WRITE && ((reg >> (2 * key + 1)) & 1) && (user_access || wp);
+}
+
 /* SDM 4.6.1 + 4.6.2. perms: MMU_PERM_* combined over all levels; pkey: the
  * leaf's key; user_access: CPL = 3 and not an implicit supervisor access. */
-mmu_pte_verdict_t mmu_pte_check(const mmu_pte_ctl_t *c, unsigned perms, unsigned pkey,
-                                mmu_access_t type, bool user_access, bool implicit);
+static inline mmu_pte_verdict_t mmu_pte_check(const mmu_pte_ctl_t *c, unsigned perms,
+                                              unsigned pkey, mmu_access_t type,
+                                              bool user_access, bool implicit)
+{
+    const bool user_addr = perms & MMU_PERM_U;
+    const bool writable = perms & MMU_PERM_W;
+    mmu_pte_verdict_t v = {true, false};
+
+    if (type == MMU_ACC_FETCH) {
+        /* SDM 4.6.2: instruction fetches are not subject to protection keys. */
+        if (perms & MMU_PERM_XD) /* only ever set with NXE=1 */
+            v.allowed = false;
+        else if (user_access)
+            v.allowed = user_addr; /* no user fetch from a supervisor-mode address */
+        else
+            v.allowed = !(user_addr && c->smep); /* SMEP */
+        return v;
+    }
+
+    /* SDM 4.7: the PK flag is defined by the key and the access alone, so it is
+     * computed whether or not another rule also denies the access. */
+    if (user_addr && c->pke)
+        v.pk = mmu_pte_pk_denies(c->pkru, pkey, type, user_access, c->wp);
+    else if (!user_addr && c->pks)
+        v.pk = mmu_pte_pk_denies(c->pkrs, pkey, type, user_access, c->wp);
+
+    bool ok;
+    if (user_access) {
+        /* User-mode data access: user-mode address only; writes need R/W=1
+         * at every level, whatever CR0.WP says. */
+        ok = user_addr && (type != MMU_ACC_WRITE || writable);
+    } else {
+        /* SMAP: a supervisor-mode access to a user-mode address is allowed only
+         * if it is explicit and EFLAGS.AC=1; implicit accesses ignore AC. */
+        ok = !(user_addr && c->smap && (implicit || !c->ac));
+        /* With CR0.WP=0 supervisor writes ignore R/W; with WP=1 they need it. */
+        if (type == MMU_ACC_WRITE && c->wp && !writable)
+            ok = false;
+    }
+    v.allowed = ok && !v.pk;
+    return v;
+}
 
 #endif

@@ -118,6 +118,7 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     /* One set has no index to compute; forcing LOW also keeps the fold loop
      * from shifting by 0. */
     t->index = t->set_bits ? cfg->index : MMU_INDEX_LOW;
+    t->xor_index = t->index == MMU_INDEX_XOR;
     t->index_bits = cfg->index_bits ? cfg->index_bits : 2 * t->set_bits;
     t->index_mask = (1ull << t->index_bits) - 1;
     t->rng = seed_rng(seed);
@@ -157,10 +158,8 @@ static inline uint64_t vpn_of(uint64_t la, unsigned g)
     return la >> (12 + 9 * g);
 }
 
-static inline unsigned set_of(const mmu_tlb_t *t, uint64_t vpn)
+unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn)
 {
-    if (t->index == MMU_INDEX_LOW)
-        return (unsigned)(vpn & t->set_mask);
     /* Skylake-style STLB hash: XOR of consecutive set_bits-wide chunks of the
      * page number, so strided pages that share low bits spread over sets. */
     uint64_t x = vpn & t->index_mask;
@@ -170,6 +169,11 @@ static inline unsigned set_of(const mmu_tlb_t *t, uint64_t vpn)
         x >>= t->set_bits;
     }
     return s;
+}
+
+static inline unsigned set_of(const mmu_tlb_t *t, uint64_t vpn)
+{
+    return mmu_tlb_set_of(t, vpn);
 }
 
 /* ---- replacement ----------------------------------------------------------- */
@@ -256,6 +260,11 @@ static inline void touch(mmu_tlb_t *t, unsigned set, unsigned way)
         plru_touch(t, set, way);
 }
 
+void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way)
+{
+    touch(t, set, way);
+}
+
 static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
 {
     switch (t->repl) {
@@ -278,24 +287,7 @@ static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
 
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    /* Smaller granules first. After a page-size change both a 4K and a
-     * covering 2M entry may be cached and SDM 4.10.2.3 lets either be used;
-     * the fixed order keeps runs reproducible. */
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = vpn_of(la, g);
-        const unsigned set = set_of(t, vpn);
-        mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
-        for (unsigned w = 0; w < t->ways; w++) {
-            mmu_tlb_entry_t *x = &row[w];
-            /* SDM 4.10.2.4: a global entry matches under any PCID. */
-            if (x->vpn == vpn && x->valid && x->granule == g && (x->global || x->pcid == pcid)) {
-                touch(t, set, w);
-                return x;
-            }
-        }
-    }
-    return NULL;
+    return mmu_tlb_probe(t, la, pcid);
 }
 
 int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)

@@ -16,6 +16,10 @@
 
 #include "mmu/mmu.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define MMU_GRANULES 5
 
 typedef struct mmu_tlb_entry {
@@ -43,6 +47,7 @@ typedef struct mmu_tlb {
     uint64_t rng;
     /* Derived at init so the lookup reads only these. */
     unsigned set_mask;      /* sets - 1 */
+    bool xor_index;         /* MMU_INDEX_XOR with more than one set */
     uint64_t index_mask;    /* MMU_INDEX_XOR: the page-number bits folded */
     unsigned ngran;         /* granules held, in increasing order */
     uint8_t gran[MMU_GRANULES];
@@ -90,5 +95,46 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q);
 
 /* Valid entries (for tests and stats). */
 unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);
+
+/* ---- the hit path, inline: it runs on every translation ---------------------- */
+
+/* Out of line: the XOR-folded set index, and a use under PLRU or when the LRU
+ * clock must be renumbered. */
+unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn);
+void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way);
+
+static inline unsigned mmu_tlb_set_of(const mmu_tlb_t *t, uint64_t vpn)
+{
+    return t->xor_index ? mmu_tlb_xor_set(t, vpn) : (unsigned)(vpn & t->set_mask);
+}
+
+/* mmu_tlb_lookup, inline. Smaller granules first: after a page-size change a
+ * 4K and a covering 2M entry may both be cached and SDM 4.10.2.3 lets either
+ * be used; a fixed order keeps runs reproducible. */
+static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
+{
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = la >> (12 + 9 * g);
+        const unsigned set = mmu_tlb_set_of(t, vpn);
+        mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+        for (unsigned w = 0; w < t->ways; w++) {
+            mmu_tlb_entry_t *x = &row[w];
+            /* SDM 4.10.2.4: a global entry matches under any PCID. */
+            if (x->vpn == vpn && x->valid && x->granule == g && (x->global || x->pcid == pcid)) {
+                if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
+                    t->stamp[(size_t)set * t->ways + w] = ++t->clock;
+                else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                    mmu_tlb_touch_slow(t, set, w);
+                return x;
+            }
+        }
+    }
+    return NULL;
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

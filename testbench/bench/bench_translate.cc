@@ -4,10 +4,15 @@
 //   WalkRandom:   uniform random pages over a 64 GiB working set of 4 KiB pages;
 //                 nearly every access misses both TLB levels and walks, with the
 //                 paging-structure caches and the page-table cache model on.
+//   HostRandomLoad: one dependent random load over 128 MiB of host memory, the
+//                 size of that working set's PTEs: the floor for WalkRandom,
+//                 whose every walk must read one such PTE.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
+#include <vector>
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
@@ -100,6 +105,29 @@ void WalkRandom(benchmark::State &st)
     st.counters["mean_refs"] = s.walks ? double(s.walk_mem_refs) / double(s.walks) : 0;
 }
 BENCHMARK(WalkRandom)->Arg(64)->Unit(benchmark::kNanosecond);
+
+void HostRandomLoad(benchmark::State &st)
+{
+    // A random cyclic permutation of 64-byte slots over 128 MiB; each load's
+    // address comes from the previous load, so latency cannot be overlapped.
+    const size_t slots = (size_t(128) << 20) / 64;
+    std::vector<uint64_t> mem(slots * 8);
+    std::vector<uint32_t> perm(slots);
+    std::iota(perm.begin(), perm.end(), 0u);
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (size_t i = slots - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        std::swap(perm[i], perm[x % (i + 1)]);
+    }
+    for (size_t i = 0; i < slots; i++)
+        mem[size_t(perm[i]) * 8] = uint64_t(perm[(i + 1) % slots]) * 8;
+    uint64_t p = uint64_t(perm[0]) * 8;
+    for (auto _ : st)
+        p = mem[p];
+    benchmark::DoNotOptimize(p);
+    st.SetItemsProcessed(int64_t(st.iterations()));
+}
+BENCHMARK(HostRandomLoad);
 
 } // namespace
 
