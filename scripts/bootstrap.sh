@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config   # C11/C++17 build
   libgtest-dev libgmock-dev                      # unit tests
+  libinih-dev                                    # config files (INI parser)
+  libbenchmark-dev                               # translation-rate benchmarks
 )
 
 missing=()

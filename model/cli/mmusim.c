@@ -4,12 +4,17 @@
 #include <string.h>
 
 #include "check.h"
+#include "cmd_config.h"
+#include "run.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: mmusim COMMAND [ARGS]\n"
           "commands:\n"
           "  check   run page-walk scenarios and print (or compare) what the MMU did\n"
+          "  config  print the configuration a preset and/or config file give\n"
+          "  presets list the built-in CPU presets\n"
+          "  run     run a synthetic workload through a preset or config and print stats\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
 }
@@ -24,6 +29,12 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "check"))
         return check_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "config"))
+        return config_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "presets"))
+        return presets_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "run"))
+        return run_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;

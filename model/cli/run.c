@@ -1,0 +1,287 @@
+/* `mmusim run`: one configuration, one synthetic workload, the statistics.
+ * The working set is mapped up front with the chosen page size (A/D clear, as
+ * after an OS maps it), then the stream is translated access by access, each
+ * issued when the previous one completes plus --gap cycles (a dependent,
+ * in-order stream; --gap 0 is a pointer chase's timing). Memory use does not
+ * depend on the number of accesses. */
+#include "run.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config_file.h"
+#include "mmu/mmu.h"
+#include "mmu/mmu_mem.h"
+#include "mmu/mmu_stats.h"
+#include "scenario.h"
+#include "synth.h"
+
+#define LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
+#define POOL_BASE 0x100000ull
+
+typedef struct run_opts {
+    const char *preset, *config, *workload, *json;
+    uint64_t warmup, gap;
+    unsigned levels;
+} run_opts_t;
+
+static void usage(FILE *f)
+{
+    fputs("usage: mmusim run (--preset NAME | --config FILE) --workload SPEC\n"
+          "                  [--json FILE] [--warmup N] [--gap CYCLES] [--levels 4|5]\n"
+          "  SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase;\n"
+          "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
+          "  (see workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
+          "  --warmup N: the first N accesses are not counted. Exit 0, or 2 on bad input.\n",
+          f);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Latency percentile from the histogram: the smallest latency with at least
+ * q of the accesses at or below it. */
+static uint64_t percentile(const uint64_t *h, uint64_t total, double q)
+{
+    uint64_t want = (uint64_t)((double)total * q + 0.999999), seen = 0;
+    for (uint64_t i = 0; i < LAT_BUCKETS; i++) {
+        seen += h[i];
+        if (seen >= want && seen)
+            return i;
+    }
+    return LAT_BUCKETS - 1;
+}
+
+static const char *size_name(unsigned ps)
+{
+    return ps == MMU_PAGE_4K ? "4K" : ps == MMU_PAGE_2M ? "2M" : "1G";
+}
+
+/* Reach of a TLB level: sum over its arrays of entries x largest page held. */
+static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
+{
+    fprintf(f, "  %-3s", lvl);
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        const mmu_array_cfg_t *a = &t->arr[i];
+        if (!a->entries)
+            continue;
+        for (unsigned s = 0; s < 3; s++)
+            if (a->sizes & (1u << s)) {
+                uint64_t kib = (uint64_t)a->entries << (2 + 9 * s);
+                fprintf(f, "  %s x%u = %" PRIu64 " %s", size_name(s), a->entries,
+                        kib >= (1u << 20) ? kib >> 20 : kib >= 1024 ? kib >> 10 : kib,
+                        kib >= (1u << 20) ? "GiB" : kib >= 1024 ? "MiB" : "KiB");
+            }
+    }
+    fputc('\n', f);
+}
+
+static int parse_args(int argc, char **argv, run_opts_t *o)
+{
+    o->levels = 4;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const bool has = i + 1 < argc;
+        uint64_t v;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--preset") && has) {
+            o->preset = argv[++i];
+        } else if (!strcmp(a, "--config") && has) {
+            o->config = argv[++i];
+        } else if (!strcmp(a, "--workload") && has) {
+            o->workload = argv[++i];
+        } else if (!strcmp(a, "--json") && has) {
+            o->json = argv[++i];
+        } else if ((!strcmp(a, "--warmup") || !strcmp(a, "--gap") || !strcmp(a, "--levels")) &&
+                   has) {
+            if (scn_u64(argv[++i], &v) || (a[2] == 'l' && v != 4 && v != 5)) {
+                fprintf(stderr, "mmusim run: %s %s: %s\n", a, argv[i],
+                        a[2] == 'l' ? "must be 4 or 5" : "not a number");
+                return 2;
+            }
+            if (a[2] == 'w')
+                o->warmup = v;
+            else if (a[2] == 'g')
+                o->gap = v;
+            else
+                o->levels = (unsigned)v;
+        } else {
+            fprintf(stderr, "mmusim run: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!o->workload || (!o->preset == !o->config)) {
+        fputs("mmusim run: need --workload and exactly one of --preset / --config\n", stderr);
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+int run_main(int argc, char **argv)
+{
+    run_opts_t o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+
+    char msg[512];
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    if ((o.preset ? preset_load(o.preset, &cfg, msg, sizeof msg)
+                  : cfgfile_load(o.config, &cfg, msg, sizeof msg)) != 0) {
+        fprintf(stderr, "%s\n", msg);
+        return 2;
+    }
+    mmu_synth_cfg_t wcfg;
+    if (mmu_synth_parse(o.workload, &wcfg, msg, sizeof msg) != 0) {
+        fprintf(stderr, "%s\n", msg);
+        return 2;
+    }
+    char spec[MMU_SYNTH_SPEC_MAX];
+    mmu_synth_format(&wcfg, spec, sizeof spec);
+
+    /* Physical layout: page tables from POOL_BASE, data after them, aligned to
+     * the page size. Everything must fit below MAXPHYADDR. */
+    const unsigned ps = wcfg.page_size;
+    const uint64_t psz = 1ull << (12 + 9 * ps);
+    const uint64_t tables = (wcfg.ws >> 21) + (wcfg.ws >> 30) + 3 * o.levels + 16;
+    const uint64_t pool = tables * 4096;
+    const uint64_t data = (POOL_BASE + pool + psz - 1) & ~(psz - 1);
+    if (data + wcfg.ws > (1ull << cfg.maxphyaddr) || data + wcfg.ws < data) {
+        fprintf(stderr,
+                "mmusim run: working set of %" PRIu64 " bytes plus its page tables does not "
+                "fit below MAXPHYADDR (%u bits)\n",
+                wcfg.ws, cfg.maxphyaddr);
+        return 2;
+    }
+
+    mmu_sparse_mem_t *mem = NULL;
+    mmu_ptb_t *pt = NULL;
+    mmu_t *mmu = NULL;
+    uint64_t *hist = NULL;
+    mmu_err_t err = {0, ""};
+    FILE *jf = NULL;
+    rc = 2;
+    if (mmu_sparse_mem_create(cfg.maxphyaddr, &mem)) {
+        fputs("mmusim run: out of memory\n", stderr);
+        goto out;
+    }
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    double t0 = now_s();
+    fprintf(stderr, "run: mapping %" PRIu64 " MiB with %s pages...\n", wcfg.ws >> 20,
+            size_name(ps));
+    int e = mmu_ptb_create(&ops, o.levels, POOL_BASE, pool, &pt);
+    if (!e)
+        e = mmu_ptb_map(pt, wcfg.base, data, wcfg.ws, (mmu_page_size_t)ps, MMU_PTE_RW | MMU_PTE_US);
+    if (e) {
+        fprintf(stderr, "mmusim run: building page tables: %s\n", mmu_strerror(e));
+        goto out;
+    }
+    if (mmu_create(&cfg, &ops, &mmu, &err)) {
+        fprintf(stderr, "mmusim run: %s\n", err.msg);
+        goto out;
+    }
+    mmu_ctrl_t ctrl = {0};
+    ctrl.cr0 = MMU_CR0_WP;
+    ctrl.cr3 = mmu_ptb_root(pt);
+    ctrl.cr4 = MMU_CR4_PGE | MMU_CR4_SMEP | MMU_CR4_SMAP | (o.levels == 5 ? MMU_CR4_LA57 : 0);
+    ctrl.efer = MMU_EFER_NXE;
+    if (mmu_set_ctrl(mmu, &ctrl, &err)) {
+        fprintf(stderr, "mmusim run: %s\n", err.msg);
+        goto out;
+    }
+    hist = calloc(LAT_BUCKETS, sizeof *hist);
+    if (!hist) {
+        fputs("mmusim run: out of memory\n", stderr);
+        goto out;
+    }
+    const double t_map = now_s() - t0;
+
+    mmu_synth_t gen;
+    mmu_synth_init(&gen, &wcfg);
+    mmu_stats_t before = {0}, after;
+    uint64_t now = 0, n = 0, counted = 0, lat_sum = 0, lat_max = 0;
+    uint64_t la;
+    mmu_access_t type;
+    t0 = now_s();
+    while (mmu_synth_next(&gen, &la, &type)) {
+        if (n++ == o.warmup && o.warmup)
+            mmu_get_stats(mmu, &before);
+        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+        mmu_result_t res;
+        if ((e = mmu_translate(mmu, &req, &res)) != 0) {
+            fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", n, la,
+                    mmu_strerror(e));
+            break; /* the statistics so far are still printed */
+        }
+        if (n > o.warmup) {
+            const uint64_t lat = res.done_at - now;
+            hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS - 1]++;
+            lat_sum += lat;
+            lat_max = lat > lat_max ? lat : lat_max;
+            counted++;
+        }
+        now = res.done_at + o.gap;
+    }
+    const double t_run = now_s() - t0;
+    mmu_get_stats(mmu, &after);
+    mmu_stats_t st;
+    mmu_stats_diff(&st, &after, &before);
+
+    printf("mmusim run: %s %s, workload %s, %u-level paging\n", o.preset ? "preset" : "config",
+           o.preset ? o.preset : o.config, spec, o.levels);
+    printf("mapped %" PRIu64 " MiB with %s pages in %.2f s; %" PRIu64 " accesses (%" PRIu64
+           " after warm-up) in %.2f s (%.2f M/s); %" PRIu64 " cycles\n",
+           wcfg.ws >> 20, size_name(ps), t_map, n, counted, t_run,
+           t_run > 0 ? (double)n / t_run / 1e6 : 0.0, now);
+    printf("TLB reach:\n");
+    print_reach(stdout, "L1I", &cfg.l1i);
+    print_reach(stdout, "L1D", &cfg.l1d);
+    print_reach(stdout, "L2", &cfg.l2);
+    const double k = counted ? 1000.0 / (double)counted : 0;
+    printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
+           ", p99 %" PRIu64 ", max %" PRIu64 "\n",
+           counted ? (double)lat_sum / (double)counted : 0.0, percentile(hist, counted, 0.5),
+           percentile(hist, counted, 0.9), percentile(hist, counted, 0.99), lat_max);
+    printf("misses per 1000 accesses: L1 %.2f, L2 %.2f (walks)\n",
+           (double)(st.translations - st.l1_hits) * k, (double)st.walks * k);
+    mmu_stats_print(stdout, &st);
+
+    if (o.json) {
+        if (!(jf = fopen(o.json, "w"))) {
+            fprintf(stderr, "mmusim run: cannot write %s\n", o.json);
+            goto out;
+        }
+        fprintf(jf,
+                "{\n\"%s\": \"%s\",\n\"workload\": \"%s\",\n\"levels\": %u,\n"
+                "\"accesses\": %" PRIu64 ",\n\"counted\": %" PRIu64 ",\n"
+                "\"latency\": {\"mean\": %.4f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64
+                ", \"p99\": %" PRIu64 ", \"max\": %" PRIu64 "},\n\"stats\": ",
+                o.preset ? "preset" : "config", o.preset ? o.preset : o.config, spec, o.levels,
+                n, counted, counted ? (double)lat_sum / (double)counted : 0.0,
+                percentile(hist, counted, 0.5), percentile(hist, counted, 0.9),
+                percentile(hist, counted, 0.99), lat_max);
+        mmu_stats_print_json(jf, &st);
+        fputs("}\n", jf);
+    }
+    rc = e ? 2 : 0;
+out:
+    if (jf && fclose(jf))
+        rc = 2;
+    free(hist);
+    mmu_destroy(mmu);
+    mmu_ptb_destroy(pt);
+    mmu_sparse_mem_destroy(mem);
+    return rc;
+}
