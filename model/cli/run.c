@@ -59,6 +59,17 @@ static uint64_t percentile(const uint64_t *h, uint64_t total, double q)
     return LAT_BUCKETS - 1;
 }
 
+/* "16 KiB", "64 GiB": the largest binary unit that divides nothing away. */
+static const char *bytes_str(uint64_t b, char *buf, size_t len)
+{
+    static const char *const U[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    unsigned u = 0;
+    while (u < 4 && b >= 1024 && b % 1024 == 0)
+        b /= 1024, u++;
+    snprintf(buf, len, "%" PRIu64 " %s", b, U[u]);
+    return buf;
+}
+
 static const char *size_name(unsigned ps)
 {
     return ps == MMU_PAGE_4K ? "4K" : ps == MMU_PAGE_2M ? "2M" : "1G";
@@ -74,10 +85,9 @@ static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
             continue;
         for (unsigned s = 0; s < 3; s++)
             if (a->sizes & (1u << s)) {
-                uint64_t kib = (uint64_t)a->entries << (2 + 9 * s);
-                fprintf(f, "  %s x%u = %" PRIu64 " %s", size_name(s), a->entries,
-                        kib >= (1u << 20) ? kib >> 20 : kib >= 1024 ? kib >> 10 : kib,
-                        kib >= (1u << 20) ? "GiB" : kib >= 1024 ? "MiB" : "KiB");
+                char b[32];
+                fprintf(f, "  %s x%u = %s", size_name(s), a->entries,
+                        bytes_str((uint64_t)a->entries << (12 + 9 * s), b, sizeof b));
             }
     }
     fputc('\n', f);
@@ -179,8 +189,9 @@ int run_main(int argc, char **argv)
     }
     mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
     double t0 = now_s();
-    fprintf(stderr, "run: mapping %" PRIu64 " MiB with %s pages...\n", wcfg.ws >> 20,
-            size_name(ps));
+    char wsb[32];
+    bytes_str(wcfg.ws, wsb, sizeof wsb);
+    fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, size_name(ps));
     int e = mmu_ptb_create(&ops, o.levels, POOL_BASE, pool, &pt);
     if (!e)
         e = mmu_ptb_map(pt, wcfg.base, data, wcfg.ws, (mmu_page_size_t)ps, MMU_PTE_RW | MMU_PTE_US);
@@ -241,9 +252,9 @@ int run_main(int argc, char **argv)
 
     printf("mmusim run: %s %s, workload %s, %u-level paging\n", o.preset ? "preset" : "config",
            o.preset ? o.preset : o.config, spec, o.levels);
-    printf("mapped %" PRIu64 " MiB with %s pages in %.2f s; %" PRIu64 " accesses (%" PRIu64
+    printf("mapped %s with %s pages in %.2f s; %" PRIu64 " accesses (%" PRIu64
            " after warm-up) in %.2f s (%.2f M/s); %" PRIu64 " cycles\n",
-           wcfg.ws >> 20, size_name(ps), t_map, n, counted, t_run,
+           wsb, size_name(ps), t_map, n, counted, t_run,
            t_run > 0 ? (double)n / t_run / 1e6 : 0.0, now);
     printf("TLB reach:\n");
     print_reach(stdout, "L1I", &cfg.l1i);
