@@ -137,6 +137,8 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
         return mmu_err_set(err, MMU_ENOMEM, "%s: cannot allocate %u entries", name,
                            cfg->entries);
     }
+    for (size_t i = 0; i < n; i++)
+        t->e[i].vpn = MMU_TLB_NO_VPN;
     return 0;
 }
 
@@ -360,6 +362,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
                 mmu_tlb_entry_t *x = &row[w];
                 if (x->vpn == vpn && x->granule == g && inv_match(x, q)) {
                     x->valid = 0;
+                    x->vpn = MMU_TLB_NO_VPN;
                     n++;
                 }
             }
@@ -370,6 +373,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
     for (size_t i = 0; i < total; i++) {
         if (inv_match(&t->e[i], q)) {
             t->e[i].valid = 0;
+            t->e[i].vpn = MMU_TLB_NO_VPN;
             n++;
         }
     }

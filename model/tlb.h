@@ -21,6 +21,9 @@ extern "C" {
 #endif
 
 #define MMU_GRANULES 5
+/* The page number of every invalid entry: la >> 12 is below 2^52, so no lookup
+ * can match it, and the hit path need not test `valid`. */
+#define MMU_TLB_NO_VPN UINT64_MAX
 
 typedef struct mmu_tlb_entry {
     uint64_t vpn;         /* la >> (12 + 9 * granule), sign bits included */
@@ -121,7 +124,7 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
         for (unsigned w = 0; w < t->ways; w++) {
             mmu_tlb_entry_t *x = &row[w];
             /* SDM 4.10.2.4: a global entry matches under any PCID. */
-            if (x->vpn == vpn && x->valid && x->granule == g && (x->global || x->pcid == pcid)) {
+            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid))) {
                 if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
                     t->stamp[(size_t)set * t->ways + w] = ++t->clock;
                 else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
