@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Measures `mmusim check` throughput on a generated 100,000-access scenario
-# (best of 5 runs). Prints one line per measurement for results/perf.md.
+# Measures translation throughput (Google Benchmark, median of 5 repetitions)
+# and `mmusim check` throughput on a generated 100,000-access scenario (best of
+# 5 runs). Prints the lines results/perf.md records.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
 scripts/build.sh build/rel -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 mkdir -p build/bench
+echo "== translate (build/rel/testbench/bench/bench_translate, median of 5) =="
+build/rel/testbench/bench/bench_translate --benchmark_min_time=1 --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark|^---'
+echo "== mmusim check =="
 n="${1:-100000}"
 /usr/bin/python3 workloads/gen_check_scenario.py --accesses "$n" > build/bench/check.scn
 best=""
