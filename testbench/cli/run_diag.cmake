@@ -1,6 +1,7 @@
-# Runs `mmusim config --config <CASE>.ini` inside DIR and compares exit status
-# and stderr with <CASE>.err (first line of the .err may be "exit N"; default 2).
-execute_process(COMMAND ${MMUSIM} config --config ${CASE}.ini
+# Runs `mmusim ${SUBCMD} <CASE><EXT>` inside DIR (SUBCMD may hold several words,
+# separated by ';') and compares exit status and stderr with <CASE>.err, whose
+# first line may be "exit N" (default 2). Bad input must print nothing on stdout.
+execute_process(COMMAND ${MMUSIM} ${SUBCMD} ${CASE}${EXT}
                 WORKING_DIRECTORY ${DIR}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 file(READ ${DIR}/${CASE}.err expected)
@@ -16,5 +17,5 @@ if(NOT err STREQUAL expected)
   message(FATAL_ERROR "${CASE}: stderr differs\n--- want\n${expected}--- got\n${err}")
 endif()
 if(NOT out STREQUAL "")
-  message(FATAL_ERROR "${CASE}: a bad config must print nothing, but stdout was:\n${out}")
+  message(FATAL_ERROR "${CASE}: bad input must run and print nothing, but stdout was:\n${out}")
 endif()
