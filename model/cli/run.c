@@ -24,18 +24,22 @@
 
 typedef struct run_opts {
     const char *preset, *config, *workload, *json;
-    uint64_t warmup, gap;
+    uint64_t warmup, gap, interval;
     unsigned levels;
 } run_opts_t;
 
 static void usage(FILE *f)
 {
     fputs("usage: mmusim run (--preset NAME | --config FILE) --workload SPEC\n"
-          "                  [--json FILE] [--warmup N] [--gap CYCLES] [--levels 4|5]\n"
+          "                  [--json FILE] [--warmup N] [--gap CYCLES | --interval CYCLES]\n"
+          "                  [--levels 4|5]\n"
           "  SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase;\n"
           "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
           "  (see workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
-          "  --warmup N: the first N accesses are not counted. Exit 0, or 2 on bad input.\n",
+          "  --warmup N: the first N accesses are not counted. Each access is issued when\n"
+          "  the previous one completes, plus --gap cycles (default 0); --interval N issues\n"
+          "  one every N cycles instead, so misses overlap (walkers, walks in flight).\n"
+          "  Exit 0, or 2 on bad input.\n",
           f);
 }
 
@@ -111,17 +115,23 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
             o->workload = argv[++i];
         } else if (!strcmp(a, "--json") && has) {
             o->json = argv[++i];
-        } else if ((!strcmp(a, "--warmup") || !strcmp(a, "--gap") || !strcmp(a, "--levels")) &&
+        } else if ((!strcmp(a, "--warmup") || !strcmp(a, "--gap") || !strcmp(a, "--levels") ||
+                    !strcmp(a, "--interval")) &&
                    has) {
-            if (scn_u64(argv[++i], &v) || (a[2] == 'l' && v != 4 && v != 5)) {
+            if (scn_u64(argv[++i], &v) || (a[2] == 'l' && v != 4 && v != 5) ||
+                (a[2] == 'i' && v == 0)) {
                 fprintf(stderr, "mmusim run: %s %s: %s\n", a, argv[i],
-                        a[2] == 'l' ? "must be 4 or 5" : "not a number");
+                        a[2] == 'l'   ? "must be 4 or 5"
+                        : a[2] == 'i' ? "must be a number of cycles >= 1"
+                                      : "not a number");
                 return 2;
             }
             if (a[2] == 'w')
                 o->warmup = v;
             else if (a[2] == 'g')
                 o->gap = v;
+            else if (a[2] == 'i')
+                o->interval = v;
             else
                 o->levels = (unsigned)v;
         } else {
@@ -129,6 +139,10 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
             usage(stderr);
             return 2;
         }
+    }
+    if (o->interval && o->gap) {
+        fputs("mmusim run: --gap and --interval exclude each other\n", stderr);
+        return 2;
     }
     if (!o->workload || (!o->preset == !o->config)) {
         fputs("mmusim run: need --workload and exactly one of --preset / --config\n", stderr);
@@ -222,7 +236,7 @@ int run_main(int argc, char **argv)
     mmu_synth_t gen;
     mmu_synth_init(&gen, &wcfg);
     mmu_stats_t before = {0}, after;
-    uint64_t now = 0, n = 0, counted = 0, lat_sum = 0, lat_max = 0;
+    uint64_t now = 0, n = 0, counted = 0, lat_sum = 0, lat_max = 0, last_done = 0;
     uint64_t la;
     mmu_access_t type;
     t0 = now_s();
@@ -236,6 +250,7 @@ int run_main(int argc, char **argv)
                     mmu_strerror(e));
             break; /* the statistics so far are still printed */
         }
+        last_done = res.done_at > last_done ? res.done_at : last_done;
         if (n > o.warmup) {
             const uint64_t lat = res.done_at - now;
             hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS - 1]++;
@@ -243,7 +258,9 @@ int run_main(int argc, char **argv)
             lat_max = lat > lat_max ? lat : lat_max;
             counted++;
         }
-        now = res.done_at + o.gap;
+        /* Closed loop: the next access waits for this one. Open loop: a fixed
+         * issue rate, whatever completes. */
+        now = o.interval ? now + o.interval : res.done_at + o.gap;
     }
     const double t_run = now_s() - t0;
     mmu_get_stats(mmu, &after);
@@ -255,7 +272,7 @@ int run_main(int argc, char **argv)
     printf("mapped %s with %s pages in %.2f s; %" PRIu64 " accesses (%" PRIu64
            " after warm-up) in %.2f s (%.2f M/s); %" PRIu64 " cycles\n",
            wsb, size_name(ps), t_map, n, counted, t_run,
-           t_run > 0 ? (double)n / t_run / 1e6 : 0.0, now);
+           t_run > 0 ? (double)n / t_run / 1e6 : 0.0, last_done);
     printf("TLB reach:\n");
     print_reach(stdout, "L1I", &cfg.l1i);
     print_reach(stdout, "L1D", &cfg.l1d);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Captures a real program's memory address stream with valgrind lackey and
+# converts it into mmusim's native trace format, xz-compressed.
+#
+# usage: scripts/trace_program.sh [-o OUT.mtr.xz] [--max N] -- CMD [ARGS...]
+#   -o      output file (default build/traces/<cmd>.mtr.xz)
+#   --max   keep only the first N lackey lines (instruction fetches and data
+#           accesses), to bound the trace's size; 0 = everything (default)
+# The exact command used for each shipped trace is in workloads/README.md.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="" max=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) out="$2"; shift 2 ;;
+    --max) max="$2"; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [-o OUT.mtr.xz] [--max N] -- CMD [ARGS...]" >&2; exit 2 ;;
+  esac
+done
+[ $# -gt 0 ] || { echo "usage: $0 [-o OUT.mtr.xz] [--max N] -- CMD [ARGS...]" >&2; exit 2; }
+[ -n "$out" ] || out="$root/build/traces/$(basename "$1").mtr.xz"
+
+"$root/scripts/bootstrap.sh"
+for tool in valgrind xz; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    pkg=$tool; [ "$tool" = xz ] && pkg=xz-utils
+    echo "trace_program: installing $pkg" >&2
+    if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq "$pkg" >/dev/null
+    else sudo apt-get install -y -qq "$pkg" >/dev/null; fi
+  fi
+done
+"$root/scripts/build.sh" "$root/build/rel" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+echo "trace_program: running $* under valgrind lackey" >&2
+# lackey writes its trace to valgrind's log; the program's own output is kept.
+valgrind --tool=lackey --trace-mem=yes --log-file="$tmp/lackey.txt" -- "$@" >"$tmp/stdout" 2>"$tmp/stderr" || {
+  echo "trace_program: the program failed; its stderr:" >&2; cat "$tmp/stderr" >&2; exit 1; }
+if [ "$max" -gt 0 ]; then
+  head -n "$max" "$tmp/lackey.txt" > "$tmp/cut.txt" && mv "$tmp/cut.txt" "$tmp/lackey.txt"
+fi
+mkdir -p "$(dirname "$out")"
+"$root/build/rel/model/mmusim" convert --format lackey "$tmp/lackey.txt" "$tmp/trace.mtr"
+xz -9 -T1 -c "$tmp/trace.mtr" > "$out"
+echo "trace_program: $(wc -l < "$tmp/lackey.txt") lackey lines -> $out ($(stat -c %s "$out") bytes)" >&2
