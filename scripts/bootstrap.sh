@@ -8,6 +8,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev                      # unit tests
   libinih-dev                                    # config files (INI parser)
   libbenchmark-dev                               # translation-rate benchmarks
+  zlib1g-dev liblzma-dev                         # compressed traces (.gz, .xz)
 )
 
 missing=()

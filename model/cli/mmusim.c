@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "cmd_config.h"
+#include "convert.h"
 #include "run.h"
 
 static void usage(FILE *f)
@@ -14,7 +15,8 @@ static void usage(FILE *f)
           "  check   run page-walk scenarios and print (or compare) what the MMU did\n"
           "  config  print the configuration a preset and/or config file give\n"
           "  presets list the built-in CPU presets\n"
-          "  run     run a synthetic workload through a preset or config and print stats\n"
+          "  run     run a synthetic workload or a trace through a preset or config\n"
+          "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
 }
@@ -35,6 +37,8 @@ int main(int argc, char **argv)
         return presets_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
         return run_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "convert"))
+        return convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;

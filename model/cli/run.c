@@ -16,26 +16,34 @@
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
+#include "aspace.h"
 #include "scenario.h"
 #include "synth.h"
+#include "trace.h"
 
 #define LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
 #define POOL_BASE 0x100000ull
 
 typedef struct run_opts {
     const char *preset, *config, *workload, *json;
+    const char *trace, *format;      /* --trace FILE [--format F] */
     uint64_t warmup, gap, interval;
     unsigned levels;
+    mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
 } run_opts_t;
 
 static void usage(FILE *f)
 {
-    fputs("usage: mmusim run (--preset NAME | --config FILE) --workload SPEC\n"
+    fputs("usage: mmusim run (--preset NAME | --config FILE) (--workload SPEC | --trace FILE)\n"
           "                  [--json FILE] [--warmup N] [--gap CYCLES | --interval CYCLES]\n"
           "                  [--levels 4|5]\n"
           "  SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase;\n"
           "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
           "  (see workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
+          "  --trace FILE [--format native|text|lackey|champsim] (detected by default)\n"
+          "    pages are mapped on first touch: --policy 4k|thp|1g|mixed (thp),\n"
+          "    --frames contiguous|fragmented, --procs N --switch ACCESSES (1, 0),\n"
+          "    --pcid on|off (on), --kpti (off). .xz and .gz traces are read directly.\n"
           "  --warmup N: the first N accesses are not counted. Each access is issued when\n"
           "  the previous one completes, plus --gap cycles (default 0); --interval N issues\n"
           "  one every N cycles instead, so misses overlap (walkers, walks in flight).\n"
@@ -100,6 +108,7 @@ static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
 static int parse_args(int argc, char **argv, run_opts_t *o)
 {
     o->levels = 4;
+    mmu_aspace_cfg_init(&o->as);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const bool has = i + 1 < argc;
@@ -113,6 +122,47 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
             o->config = argv[++i];
         } else if (!strcmp(a, "--workload") && has) {
             o->workload = argv[++i];
+        } else if (!strcmp(a, "--trace") && has) {
+            o->trace = argv[++i];
+        } else if (!strcmp(a, "--format") && has) {
+            o->format = argv[++i];
+        } else if (!strcmp(a, "--policy") && has) {
+            static const char *const P[] = {"4k", "thp", "1g", "mixed"};
+            const char *v_ = argv[++i];
+            unsigned k = 0;
+            while (k < 4 && strcmp(v_, P[k]))
+                k++;
+            if (k == 4) {
+                fprintf(stderr, "mmusim run: --policy %s: must be 4k, thp, 1g or mixed\n", v_);
+                return 2;
+            }
+            o->as.policy = k;
+        } else if (!strcmp(a, "--frames") && has) {
+            const char *v_ = argv[++i];
+            if (strcmp(v_, "contiguous") && strcmp(v_, "fragmented")) {
+                fprintf(stderr, "mmusim run: --frames %s: must be contiguous or fragmented\n", v_);
+                return 2;
+            }
+            o->as.frames_mode = v_[0] == 'f' ? MMU_FRAMES_FRAGMENTED : MMU_FRAMES_CONTIGUOUS;
+        } else if (!strcmp(a, "--pcid") && has) {
+            const char *v_ = argv[++i];
+            if (strcmp(v_, "on") && strcmp(v_, "off")) {
+                fprintf(stderr, "mmusim run: --pcid %s: must be on or off\n", v_);
+                return 2;
+            }
+            o->as.pcid = !strcmp(v_, "on");
+        } else if (!strcmp(a, "--kpti")) {
+            o->as.kpti = 1;
+        } else if ((!strcmp(a, "--procs") || !strcmp(a, "--switch")) && has) {
+            if (scn_u64(argv[++i], &v) || (a[2] == 'p' && (v < 1 || v > 2047))) {
+                fprintf(stderr, "mmusim run: %s %s: %s\n", a, argv[i],
+                        a[2] == 'p' ? "must be 1..2047" : "not a number");
+                return 2;
+            }
+            if (a[2] == 'p')
+                o->as.nproc = (unsigned)v;
+            else
+                o->as.switch_every = v;
         } else if (!strcmp(a, "--json") && has) {
             o->json = argv[++i];
         } else if ((!strcmp(a, "--warmup") || !strcmp(a, "--gap") || !strcmp(a, "--levels") ||
@@ -144,12 +194,210 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         fputs("mmusim run: --gap and --interval exclude each other\n", stderr);
         return 2;
     }
-    if (!o->workload || (!o->preset == !o->config)) {
-        fputs("mmusim run: need --workload and exactly one of --preset / --config\n", stderr);
+    if (!o->workload == !o->trace || (!o->preset == !o->config)) {
+        fputs("mmusim run: need one of --workload / --trace and one of --preset / --config\n",
+              stderr);
         usage(stderr);
         return 2;
     }
     return 0;
+}
+
+/* Latency and counting shared by both drivers. */
+typedef struct run_acc {
+    uint64_t *hist;
+    uint64_t n, counted, lat_sum, lat_max, last_done;
+    mmu_stats_t before;
+} run_acc_t;
+
+/* Before each access: at the end of the warm-up, snapshot the counters so the
+ * report covers exactly the accesses whose latency is counted. */
+static void acc_start(run_acc_t *a, const run_opts_t *o, mmu_t *mmu)
+{
+    if (a->n == o->warmup && o->warmup)
+        mmu_get_stats(mmu, &a->before);
+}
+
+static void acc_note(run_acc_t *a, const run_opts_t *o, const uint64_t now,
+                     const mmu_result_t *res)
+{
+    a->n++;
+    a->last_done = res->done_at > a->last_done ? res->done_at : a->last_done;
+    if (a->n > o->warmup) {
+        const uint64_t lat = res->done_at - now;
+        a->hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS - 1]++;
+        a->lat_sum += lat;
+        a->lat_max = lat > a->lat_max ? lat : a->lat_max;
+        a->counted++;
+    }
+}
+
+/* The report common to both drivers; `what` names the workload. */
+static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, run_acc_t *a,
+                  const char *what, const char *setup, double t_run,
+                  const mmu_aspace_stats_t *as)
+{
+    mmu_stats_t after, st;
+    mmu_get_stats(mmu, &after);
+    mmu_stats_diff(&st, &after, &a->before);
+    const double mean = a->counted ? (double)a->lat_sum / (double)a->counted : 0.0;
+    const uint64_t p50 = percentile(a->hist, a->counted, 0.5),
+                   p90 = percentile(a->hist, a->counted, 0.9),
+                   p99 = percentile(a->hist, a->counted, 0.99);
+    printf("mmusim run: %s %s, %s, %u-level paging\n", o->preset ? "preset" : "config",
+           o->preset ? o->preset : o->config, what, o->levels);
+    printf("%s; %" PRIu64 " accesses (%" PRIu64 " after warm-up) in %.2f s (%.2f M/s); %" PRIu64
+           " cycles\n",
+           setup, a->n, a->counted, t_run, t_run > 0 ? (double)a->n / t_run / 1e6 : 0.0,
+           a->last_done);
+    printf("TLB reach:\n");
+    print_reach(stdout, "L1I", &cfg->l1i);
+    print_reach(stdout, "L1D", &cfg->l1d);
+    print_reach(stdout, "L2", &cfg->l2);
+    const double k = a->counted ? 1000.0 / (double)a->counted : 0;
+    printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
+           ", p99 %" PRIu64 ", max %" PRIu64 "\n",
+           mean, p50, p90, p99, a->lat_max);
+    printf("misses per 1000 accesses: L1 %.2f, L2 %.2f (walks)\n",
+           (double)(st.translations - st.l1_hits) * k, (double)st.walks * k);
+    mmu_stats_print(stdout, &st);
+    if (as) {
+        printf("operating system:");
+#define RUN__AS_PRINT(name) printf(" %s=%" PRIu64, #name, as->name);
+        MMU_ASPACE_STATS_MAP(RUN__AS_PRINT)
+#undef RUN__AS_PRINT
+        printf("\n");
+    }
+    if (!o->json)
+        return 0;
+    FILE *jf = fopen(o->json, "w");
+    if (!jf) {
+        fprintf(stderr, "mmusim run: cannot write %s\n", o->json);
+        return 2;
+    }
+    fprintf(jf,
+            "{\n\"%s\": \"%s\",\n\"workload\": \"%s\",\n\"levels\": %u,\n"
+            "\"accesses\": %" PRIu64 ",\n\"counted\": %" PRIu64 ",\n"
+            "\"latency\": {\"mean\": %.4f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64
+            ", \"p99\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
+            o->preset ? "preset" : "config", o->preset ? o->preset : o->config, what, o->levels,
+            a->n, a->counted, mean, p50, p90, p99, a->lat_max);
+    if (as) {
+        fputs("\"os\": {", jf);
+        const char *sep = "";
+#define RUN__AS_JSON(name) fprintf(jf, "%s\"%s\": %" PRIu64, sep, #name, as->name), sep = ", ";
+        MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
+#undef RUN__AS_JSON
+        fputs("},\n", jf);
+    }
+    fputs("\"stats\": ", jf);
+    mmu_stats_print_json(jf, &st);
+    fputs("}\n", jf);
+    return fclose(jf) ? 2 : 0;
+}
+
+static int load_config(const run_opts_t *o, mmu_config_t *cfg)
+{
+    char msg[512];
+    mmu_config_init(cfg);
+    if ((o->preset ? preset_load(o->preset, cfg, msg, sizeof msg)
+                   : cfgfile_load(o->config, cfg, msg, sizeof msg)) != 0) {
+        fprintf(stderr, "%s\n", msg);
+        return 2;
+    }
+    return 0;
+}
+
+/* A trace: pages are mapped on first touch by the address-space driver, which
+ * also plays the processes, PCIDs and KPTI. A malformed record stops the run
+ * with its position, after the statistics of everything before it. */
+static int run_trace(const run_opts_t *o)
+{
+    mmu_config_t cfg;
+    if (load_config(o, &cfg))
+        return 2;
+    char msg[512];
+    mmu_trace_reader_t *tr = NULL;
+    if (mmu_trace_open(o->trace, o->format, &tr, msg, sizeof msg)) {
+        fprintf(stderr, "%s\n", msg);
+        return 2;
+    }
+    mmu_sparse_mem_t *mem = NULL;
+    mmu_t *mmu = NULL;
+    mmu_aspace_t *as = NULL;
+    run_acc_t a = {0};
+    mmu_err_t err = {0, ""};
+    int rc = 2, bad = 0;
+    mmu_aspace_cfg_t ac = o->as;
+    ac.levels = o->levels;
+    if (ac.phys_limit > (1ull << cfg.maxphyaddr))
+        ac.phys_limit = 1ull << cfg.maxphyaddr;
+    if (mmu_sparse_mem_create(cfg.maxphyaddr, &mem) || !(a.hist = calloc(LAT_BUCKETS, sizeof *a.hist))) {
+        fputs("mmusim run: out of memory\n", stderr);
+        goto out;
+    }
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    if (mmu_create(&cfg, &ops, &mmu, &err)) {
+        fprintf(stderr, "mmusim run: %s\n", err.msg);
+        goto out;
+    }
+    mmu_ctrl_t ctrl = {0};
+    ctrl.cr0 = MMU_CR0_WP;
+    ctrl.cr4 = MMU_CR4_SMEP | MMU_CR4_SMAP;
+    ctrl.efer = MMU_EFER_NXE;
+    if (mmu_set_ctrl(mmu, &ctrl, &err)) {
+        fprintf(stderr, "mmusim run: %s\n", err.msg);
+        goto out;
+    }
+    if (mmu_aspace_create(mmu, mem, &ac, &as, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim run: %s\n", msg);
+        goto out;
+    }
+    const double t0 = now_s();
+    mmu_trec_t rec;
+    int r;
+    while ((r = mmu_trace_next(tr, &rec)) > 0) {
+        mmu_result_t res;
+        const uint64_t now = mmu_aspace_now(as);
+        if (rec.kind == MMU_TREC_ACCESS)
+            acc_start(&a, o, mmu);
+        if (mmu_aspace_feed(as, &rec, &res, msg, sizeof msg)) {
+            fprintf(stderr, "mmusim run: %s: record %" PRIu64 ": %s\n", o->trace,
+                    mmu_trace_records(tr), msg);
+            bad = 1;
+            break;
+        }
+        if (rec.kind == MMU_TREC_ACCESS)
+            acc_note(&a, o, now, &res);
+    }
+    const double t_run = now_s() - t0;
+    static const char *const POL[] = {"4k", "thp", "1g", "mixed"};
+    char what[256], setup[256];
+    snprintf(what, sizeof what, "trace %s (%s, %" PRIu64 " records)", o->trace,
+             mmu_trace_format(tr), mmu_trace_records(tr));
+    snprintf(setup, sizeof setup,
+             "demand paging, policy %s, %s frames, %u process%s, switch every %" PRIu64
+             ", PCIDs %s, KPTI %s",
+             POL[ac.policy & 3], ac.frames_mode ? "fragmented" : "contiguous", ac.nproc,
+             ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
+             ac.kpti ? "on" : "off");
+    mmu_aspace_stats_t ast;
+    mmu_aspace_get_stats(as, &ast);
+    rc = report(o, &cfg, mmu, &a, what, setup, t_run, &ast);
+    if (r < 0) {
+        /* After the statistics so far, as promised: where the trace went bad. */
+        fprintf(stderr, "%s\n", mmu_trace_error(tr));
+        bad = 1;
+    }
+    if (bad)
+        rc = 2;
+out:
+    mmu_aspace_destroy(as);
+    mmu_destroy(mmu);
+    mmu_sparse_mem_destroy(mem);
+    mmu_trace_close(tr);
+    free(a.hist);
+    return rc;
 }
 
 int run_main(int argc, char **argv)
@@ -158,15 +406,13 @@ int run_main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc == 1 ? 0 : rc;
+    if (o.trace)
+        return run_trace(&o);
 
     char msg[512];
     mmu_config_t cfg;
-    mmu_config_init(&cfg);
-    if ((o.preset ? preset_load(o.preset, &cfg, msg, sizeof msg)
-                  : cfgfile_load(o.config, &cfg, msg, sizeof msg)) != 0) {
-        fprintf(stderr, "%s\n", msg);
+    if (load_config(&o, &cfg))
         return 2;
-    }
     mmu_synth_cfg_t wcfg;
     if (mmu_synth_parse(o.workload, &wcfg, msg, sizeof msg) != 0) {
         fprintf(stderr, "%s\n", msg);
@@ -193,11 +439,10 @@ int run_main(int argc, char **argv)
     mmu_sparse_mem_t *mem = NULL;
     mmu_ptb_t *pt = NULL;
     mmu_t *mmu = NULL;
-    uint64_t *hist = NULL;
+    run_acc_t a = {0};
     mmu_err_t err = {0, ""};
-    FILE *jf = NULL;
     rc = 2;
-    if (mmu_sparse_mem_create(cfg.maxphyaddr, &mem)) {
+    if (mmu_sparse_mem_create(cfg.maxphyaddr, &mem) || !(a.hist = calloc(LAT_BUCKETS, sizeof *a.hist))) {
         fputs("mmusim run: out of memory\n", stderr);
         goto out;
     }
@@ -226,88 +471,36 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "mmusim run: %s\n", err.msg);
         goto out;
     }
-    hist = calloc(LAT_BUCKETS, sizeof *hist);
-    if (!hist) {
-        fputs("mmusim run: out of memory\n", stderr);
-        goto out;
-    }
     const double t_map = now_s() - t0;
 
     mmu_synth_t gen;
     mmu_synth_init(&gen, &wcfg);
-    mmu_stats_t before = {0}, after;
-    uint64_t now = 0, n = 0, counted = 0, lat_sum = 0, lat_max = 0, last_done = 0;
-    uint64_t la;
+    uint64_t now = 0, la;
     mmu_access_t type;
     t0 = now_s();
     while (mmu_synth_next(&gen, &la, &type)) {
-        if (n++ == o.warmup && o.warmup)
-            mmu_get_stats(mmu, &before);
         mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
+        acc_start(&a, &o, mmu);
         if ((e = mmu_translate(mmu, &req, &res)) != 0) {
-            fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", n, la,
+            fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", a.n + 1, la,
                     mmu_strerror(e));
             break; /* the statistics so far are still printed */
         }
-        last_done = res.done_at > last_done ? res.done_at : last_done;
-        if (n > o.warmup) {
-            const uint64_t lat = res.done_at - now;
-            hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS - 1]++;
-            lat_sum += lat;
-            lat_max = lat > lat_max ? lat : lat_max;
-            counted++;
-        }
+        acc_note(&a, &o, now, &res);
         /* Closed loop: the next access waits for this one. Open loop: a fixed
          * issue rate, whatever completes. */
         now = o.interval ? now + o.interval : res.done_at + o.gap;
     }
     const double t_run = now_s() - t0;
-    mmu_get_stats(mmu, &after);
-    mmu_stats_t st;
-    mmu_stats_diff(&st, &after, &before);
-
-    printf("mmusim run: %s %s, workload %s, %u-level paging\n", o.preset ? "preset" : "config",
-           o.preset ? o.preset : o.config, spec, o.levels);
-    printf("mapped %s with %s pages in %.2f s; %" PRIu64 " accesses (%" PRIu64
-           " after warm-up) in %.2f s (%.2f M/s); %" PRIu64 " cycles\n",
-           wsb, size_name(ps), t_map, n, counted, t_run,
-           t_run > 0 ? (double)n / t_run / 1e6 : 0.0, last_done);
-    printf("TLB reach:\n");
-    print_reach(stdout, "L1I", &cfg.l1i);
-    print_reach(stdout, "L1D", &cfg.l1d);
-    print_reach(stdout, "L2", &cfg.l2);
-    const double k = counted ? 1000.0 / (double)counted : 0;
-    printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
-           ", p99 %" PRIu64 ", max %" PRIu64 "\n",
-           counted ? (double)lat_sum / (double)counted : 0.0, percentile(hist, counted, 0.5),
-           percentile(hist, counted, 0.9), percentile(hist, counted, 0.99), lat_max);
-    printf("misses per 1000 accesses: L1 %.2f, L2 %.2f (walks)\n",
-           (double)(st.translations - st.l1_hits) * k, (double)st.walks * k);
-    mmu_stats_print(stdout, &st);
-
-    if (o.json) {
-        if (!(jf = fopen(o.json, "w"))) {
-            fprintf(stderr, "mmusim run: cannot write %s\n", o.json);
-            goto out;
-        }
-        fprintf(jf,
-                "{\n\"%s\": \"%s\",\n\"workload\": \"%s\",\n\"levels\": %u,\n"
-                "\"accesses\": %" PRIu64 ",\n\"counted\": %" PRIu64 ",\n"
-                "\"latency\": {\"mean\": %.4f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64
-                ", \"p99\": %" PRIu64 ", \"max\": %" PRIu64 "},\n\"stats\": ",
-                o.preset ? "preset" : "config", o.preset ? o.preset : o.config, spec, o.levels,
-                n, counted, counted ? (double)lat_sum / (double)counted : 0.0,
-                percentile(hist, counted, 0.5), percentile(hist, counted, 0.9),
-                percentile(hist, counted, 0.99), lat_max);
-        mmu_stats_print_json(jf, &st);
-        fputs("}\n", jf);
-    }
-    rc = e ? 2 : 0;
-out:
-    if (jf && fclose(jf))
+    char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
+    snprintf(what, sizeof what, "workload %s", spec);
+    snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, size_name(ps), t_map);
+    rc = report(&o, &cfg, mmu, &a, what, setup, t_run, NULL);
+    if (e)
         rc = 2;
-    free(hist);
+out:
+    free(a.hist);
     mmu_destroy(mmu);
     mmu_ptb_destroy(pt);
     mmu_sparse_mem_destroy(mem);
