@@ -1,0 +1,54 @@
+# `mmusim run --trace` and `mmusim convert` end to end on the tiny traces in
+# testbench/traces/.
+function(run_mmusim out_rc out_stdout out_stderr)
+  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
+  set(${out_rc} ${rc} PARENT_SCOPE)
+  set(${out_stdout} "${o}" PARENT_SCOPE)
+  set(${out_stderr} "${e}" PARENT_SCOPE)
+endfunction()
+# expect("message" CONDITION...): fails the test unless the condition holds.
+macro(expect what)
+  if(NOT (${ARGN}))
+    message(FATAL_ERROR "${what}")
+  endif()
+endmacro()
+
+# 1. lackey -> native -> text keeps every record (M is a read then a write).
+run_mmusim(rc o e convert ${DIR}/small.lackey ${OUT}/small.mtr)
+expect("convert lackey: exit ${rc}: ${e}" rc EQUAL 0)
+string(FIND "${e}" "convert: 8 records" at)
+expect("convert lackey: want 8 records, stderr: ${e}" NOT at EQUAL -1)
+run_mmusim(rc o e convert --to text ${OUT}/small.mtr ${OUT}/small.txt)
+expect("convert native->text: exit ${rc}: ${e}" rc EQUAL 0)
+file(STRINGS ${OUT}/small.txt lines REGEX "^(@[0-9]+ )?[rwx] ")
+list(LENGTH lines n)
+expect("text form has ${n} access lines, want 8" n EQUAL 8)
+
+# 2. A good trace runs with demand paging: every page it touches is mapped
+#    once, and each access is translated.
+run_mmusim(rc o e run --preset tiny --trace ${OUT}/small.mtr --policy 4k --json ${OUT}/tr.json)
+expect("run good trace: exit ${rc}: ${e}" rc EQUAL 0)
+file(READ ${OUT}/tr.json j)
+string(JSON acc GET "${j}" accesses)
+string(JSON df GET "${j}" os demand_faults)
+string(JSON p4 GET "${j}" os pages_4k)
+expect("accesses ${acc}, want 8" acc EQUAL 8)
+expect("demand faults ${df}, 4K pages ${p4}" df EQUAL p4 AND df GREATER 0)
+
+# 3. Bad records: the statistics of everything before them, then where and
+#    what, exit 2.
+foreach(case "bad.lackey|4 records|bad.lackey:5: bad address"
+             "truncated.mtr|accesses|truncated.mtr: byte ")
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 file)
+  list(GET parts 1 want_out)
+  list(GET parts 2 want_err)
+  run_mmusim(rc o e run --preset tiny --trace ${DIR}/${file})
+  string(FIND "${o}" "${want_out}" at_o)
+  string(FIND "${e}" "${want_err}" at_e)
+  expect("run ${file}: exit ${rc}, want 2" rc EQUAL 2)
+  expect("run ${file}: statistics missing from stdout:\n${o}" NOT at_o EQUAL -1)
+  expect("run ${file}: stderr '${e}' lacks '${want_err}'" NOT at_e EQUAL -1)
+  run_mmusim(rc o e convert ${DIR}/${file} ${OUT}/bad_out.mtr)
+  expect("convert ${file}: exit ${rc}, want 2" rc EQUAL 2)
+endforeach()
