@@ -35,11 +35,34 @@ done
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 echo "trace_program: running $* under valgrind lackey" >&2
-# lackey writes its trace to valgrind's log; the program's own output is kept.
-valgrind --tool=lackey --trace-mem=yes --log-file="$tmp/lackey.txt" -- "$@" >"$tmp/stdout" 2>"$tmp/stderr" || {
-  echo "trace_program: the program failed; its stderr:" >&2; cat "$tmp/stderr" >&2; exit 1; }
+# lackey writes its trace to valgrind's log; the program's own output is kept
+# apart. With --max the log goes through a FIFO into head, which stops after N
+# lines; valgrind then gets a broken pipe but carries on (it ignores log write
+# errors), so it is stopped here: a long program is not run to its end just to
+# be cut.
 if [ "$max" -gt 0 ]; then
-  head -n "$max" "$tmp/lackey.txt" > "$tmp/cut.txt" && mv "$tmp/cut.txt" "$tmp/lackey.txt"
+  mkfifo "$tmp/log"
+  head -n "$max" < "$tmp/log" > "$tmp/lackey.txt" &
+  reader=$!
+  valgrind --tool=lackey --trace-mem=yes --log-file="$tmp/log" -- "$@" \
+    >"$tmp/stdout" 2>"$tmp/stderr" &
+  vg=$!
+  wait "$reader"
+  # /usr/bin/valgrind may be a wrapper around valgrind.bin: stop the process
+  # that writes this run's log, found by its unique log path.
+  pkill -KILL -f -- "--log-file=$tmp/log" 2>/dev/null || true
+  status=0
+  wait "$vg" 2>/dev/null || status=$?  # no "Killed" job notice
+  # Stopped after the first N lines (killed, or SIGPIPE): the expected end.
+  if [ "$status" -ne 0 ] && [ "$(wc -l < "$tmp/lackey.txt")" -lt "$max" ]; then
+    echo "trace_program: the program failed (status $status); its stderr:" >&2
+    cat "$tmp/stderr" >&2
+    exit 1
+  fi
+else
+  valgrind --tool=lackey --trace-mem=yes --log-file="$tmp/lackey.txt" -- "$@" \
+    >"$tmp/stdout" 2>"$tmp/stderr" || {
+    echo "trace_program: the program failed; its stderr:" >&2; cat "$tmp/stderr" >&2; exit 1; }
 fi
 mkdir -p "$(dirname "$out")"
 "$root/build/rel/model/mmusim" convert --format lackey "$tmp/lackey.txt" "$tmp/trace.mtr"
