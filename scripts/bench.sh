@@ -11,6 +11,9 @@ mkdir -p build/bench
 echo "== translate (build/rel/testbench/bench/bench_translate, median of 5) =="
 build/rel/testbench/bench/bench_translate --benchmark_min_time=1 --benchmark_repetitions=5 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark|^---'
+echo "== trace reading (build/rel/testbench/bench/bench_trace, median of 3) =="
+build/rel/testbench/bench/bench_trace --benchmark_min_time=1 --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark'
 echo "== mmusim check =="
 n="${1:-100000}"
 /usr/bin/python3 workloads/gen_check_scenario.py --accesses "$n" > build/bench/check.scn
