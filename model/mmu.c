@@ -19,6 +19,7 @@
 #include "memlat.h"
 #include "mmu/mmu.h"
 #include "mmu/mmu_stats.h"
+#include "mmu/mmu_walk.h"
 #include "tlb.h"
 #include "walker.h"
 
@@ -485,6 +486,119 @@ static void count_fault(mmu_t *mmu, const mmu_fault_t *f)
         mmu->st.faults_pf_pk++;
 }
 
+/* ---- the walker as a replaceable block (mmu_walk.h) ------------------------- */
+
+static void job_from(const mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_t *start,
+                     mmu_cycle_t t0, mmu_walk_job_t *j)
+{
+    const mmu_pte_ctl_t *c = &mmu->mode.ctl;
+    *j = (mmu_walk_job_t){.la = req->la,
+                          .type = req->type,
+                          .cpl = req->cpl,
+                          .flags = req->flags,
+                          .levels = (uint8_t)mmu->mode.levels,
+                          .start_level = (uint8_t)start->level,
+                          .start_perms = (uint8_t)start->perms,
+                          .pcid = mmu->pcid,
+                          .start_table = start->table,
+                          .wp = c->wp,
+                          .smep = c->smep,
+                          .smap = c->smap,
+                          .ac = c->ac,
+                          .nxe = c->nxe,
+                          .pke = c->pke,
+                          .pks = c->pks,
+                          .pkru = c->pkru,
+                          .pkrs = c->pkrs,
+                          .t0 = t0};
+}
+
+/* A walk by cfg.walk_cb, turned into what the built-in walker returns. */
+static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_t *start,
+                         mmu_cycle_t t0, mmu_walk_trace_t *tr, mmu_result_t *res)
+{
+    mmu_walk_job_t j;
+    mmu_walk_out_t o;
+    job_from(mmu, req, start, t0, &j);
+    memset(&o, 0, sizeof o);
+    int rc = mmu->cfg.walk_cb(mmu->cfg.walk_ctx, &j, &o);
+    if (rc)
+        return rc;
+    if (o.n > 5 || (o.fault.kind == MMU_FAULT_NONE && (o.n == 0 || o.n > start->level)))
+        return MMU_EINVAL; /* the external walker broke its contract */
+    res->fault = o.fault;
+    res->mem_refs = o.reads + o.updates;
+    if (o.fault.kind == MMU_FAULT_NONE) {
+        res->pa = o.pa;
+        res->page_size = o.page_size;
+        res->perms = o.perms;
+        res->pkey = o.pkey;
+        res->global = o.global;
+    }
+    tr->n = o.fault.kind == MMU_FAULT_NONE ? o.n : 0;
+    for (unsigned i = 0; i < tr->n; i++) {
+        tr->level[i] = (uint8_t)(start->level - i);
+        tr->entry[i] = o.entry[i];
+        tr->perms[i] = o.entry_perms[i];
+    }
+    tr->reads = o.reads;
+    tr->updates = o.updates;
+    tr->cycles = o.cycles;
+    return 0;
+}
+
+int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
+{
+    if ((j->levels != 4 && j->levels != 5) || j->start_level < 1 || j->start_level > j->levels ||
+        j->type > MMU_ACC_FETCH || j->cpl > 3 || j->start_perms > 7)
+        return MMU_EINVAL;
+    mmu_walk_mode_t m = {.levels = j->levels,
+                         .la_width = j->levels == 5 ? 57 : 48,
+                         .root = j->start_table,
+                         .ctl = {.wp = j->wp,
+                                 .smep = j->smep,
+                                 .smap = j->smap,
+                                 .ac = j->ac,
+                                 .nxe = j->nxe,
+                                 .pke = j->pke,
+                                 .pks = j->pks,
+                                 .pkru = j->pkru,
+                                 .pkrs = j->pkrs}};
+    mmu_pte_rsvd_init(&m.rsvd, mmu->cfg.maxphyaddr, m.ctl.nxe, mmu->cfg.page_1g);
+    const mmu_req_t req = {.la = j->la, .type = j->type, .cpl = j->cpl, .flags = j->flags};
+    const mmu_walk_start_t start = {j->start_level, j->start_table & mmu->walker.frame_mask,
+                                    j->start_perms};
+    mmu_walk_trace_t tr;
+    mmu_result_t res;
+    memset(&res, 0, sizeof res);
+    memset(o, 0, sizeof *o);
+    int rc = mmu_walker_walk(&mmu->walker, &m, &req, &start, j->t0, &tr, &res);
+    if (rc)
+        return rc;
+    o->fault = res.fault;
+    o->reads = tr.reads;
+    o->updates = tr.updates;
+    o->cycles = tr.cycles;
+    if (res.fault.kind == MMU_FAULT_NONE) {
+        o->pa = res.pa;
+        o->page_size = res.page_size;
+        o->perms = res.perms;
+        o->pkey = res.pkey;
+        o->global = res.global;
+        o->n = (uint8_t)tr.n;
+        for (unsigned i = 0; i < tr.n; i++) {
+            o->entry[i] = tr.entry[i];
+            o->entry_perms[i] = tr.perms[i];
+        }
+    }
+    return 0;
+}
+
+unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t now)
+{
+    return mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now);
+}
+
 /* Out of line on purpose: inlined, its frame and saved registers would be paid
  * by every L1 hit, the simulator's common case. */
 static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
@@ -530,7 +644,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     mmu->st.walk_wait_cycles += begin - t;
 
     mmu_walk_trace_t tr;
-    int rc = mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
+    int rc = mmu->cfg.walk_cb ? external_walk(mmu, req, &start, begin, &tr, res)
+                              : mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
     if (rc)
         return rc;
     const mmu_cycle_t end = begin + tr.cycles;

@@ -50,7 +50,10 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
             const uint64_t pa = table + 8 * ((req->la >> (3 + 9 * level)) & 511);
             int rc = w->mem.read64(w->mem.ctx, pa, &e);
             tr->reads++;
-            tr->cycles += w->level_latency + mmu_memlat_access(w->lat, pa, false, t0 + tr->cycles);
+            /* The step first: the read is issued once the walker has the
+             * address, which is the cycle an RTL walker raises its request. */
+            tr->cycles += w->level_latency;
+            tr->cycles += mmu_memlat_access(w->lat, pa, false, t0 + tr->cycles);
             if (rc)
                 return rc;
             if (!(e & MMU_PTE_P)) {

@@ -76,6 +76,13 @@ typedef struct mmu_psc_cfg {
  * Returns the cycles it takes. */
 typedef unsigned (*mmu_memlat_fn)(void *ctx, uint64_t pa, int locked_rmw, uint64_t now);
 
+/* An external page walker (see mmu_walk.h): called for every TLB and
+ * paging-structure-cache miss instead of the built-in C walker. Returns 0 with
+ * *out filled, or a negative mmu error code that mmu_translate passes on. */
+struct mmu_walk_job;
+struct mmu_walk_out;
+typedef int (*mmu_walk_fn)(void *ctx, const struct mmu_walk_job *job, struct mmu_walk_out *out);
+
 /* One level of the built-in cache model for page-table lines. */
 typedef struct mmu_memlat_level_cfg {
     unsigned sets, ways; /* sets = 0: level absent */
@@ -113,6 +120,9 @@ typedef struct mmu_config {
      * entry (SDM 4.6: rights may come from the TLB); 1 re-walk memory first. */
     unsigned fault_rewalk;
     uint64_t seed;           /* random replacement */
+    /* The walker behind the caches: NULL (default) for the built-in one. */
+    mmu_walk_fn walk_cb;
+    void *walk_ctx;
 } mmu_config_t;
 
 /* Fill *cfg with defaults: MAXPHYADDR 46, 1G pages on, no A/D on faults,
