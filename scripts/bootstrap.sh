@@ -9,6 +9,7 @@ PACKAGES=(
   libinih-dev                                    # config files (INI parser)
   libbenchmark-dev                               # translation-rate benchmarks
   zlib1g-dev liblzma-dev                         # compressed traces (.gz, .xz)
+  verilator libsystemc-dev                       # RTL walker, SystemC co-simulation
 )
 
 missing=()
