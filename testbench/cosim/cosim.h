@@ -1,0 +1,95 @@
+/* mmusim-cosim: the C walker against the RTL walker, each behind its own
+ * mmu_sc (same C core TLBs and PSCs in front) over its own sc_memory.
+ *
+ *   random: random page-table worlds, control state and accesses (world.h);
+ *   walks:  the workloads `mmusim run` takes (synthetic spec or trace).
+ *
+ * Every access goes to both MMUs through their TLM sockets at the same cycle;
+ * the scoreboard compares every field of the answers and the writes each
+ * memory saw, in order. */
+#ifndef MMU_COSIM_COSIM_H
+#define MMU_COSIM_COSIM_H
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "mmu_sc.h"
+#include "sc_memory.h"
+#include "scoreboard.h"
+
+namespace cosim {
+
+/* Which walker the "RTL" side uses: the Verilated RTL, or (to test this
+ * program itself) the C walker through the walk_cb interface. */
+enum class dut_kind { rtl, c_callback };
+
+/* Between an MMU and its memory: plays another agent that writes page
+ * tables while the walker works, and a memory that fails in a region. Both
+ * sides get the same settings, and since the decisions depend only on the
+ * order of operations, identical walkers see identical interference.
+ *  - interfere_pm: per mille of locked A/D updates before which the entry is
+ *    changed (ignored bit 10 flipped), so the compare-exchange fails and the
+ *    walk starts over (MMU_ERETRY when that happens ad_retry_limit times);
+ *  - [bad_lo, bad_hi): accesses there answer TLM_ADDRESS_ERROR (MMU_ERANGE). */
+struct meddler : sc_core::sc_module {
+    tlm_utils::simple_target_socket<meddler> in;
+    tlm_utils::simple_initiator_socket<meddler> out;
+    sc_memory *mem = nullptr;
+    unsigned interfere_pm = 0;
+    uint64_t key = 0, count = 0;
+    uint64_t bad_lo = 0, bad_hi = 0;
+    uint64_t interfered = 0, errors = 0;
+
+    meddler(sc_core::sc_module_name n, sc_memory *m);
+    void b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &d);
+};
+
+/* Two MMUs, two memories and the thread that drives them. */
+class bench : public sc_core::sc_module {
+  public:
+    enum side { C = 0, RTL = 1 };
+
+    tlm_utils::simple_initiator_socket<bench> sock_c, sock_rtl;
+    std::unique_ptr<sc_memory> mem[2];
+    std::unique_ptr<mmu_sc> mmu[2];
+    std::unique_ptr<meddler> med[2];
+    std::function<void(bench &)> body;
+    double seconds[2] = {0, 0}; /* wall time inside each side's translate calls */
+    uint64_t late_annotations = 0; /* TLM delays that did not add up to done_at - now */
+
+    /* nullptr (err filled) if either MMU refuses cfg. */
+    static std::unique_ptr<bench> create(const mmu_config_t &cfg, dut_kind dut, mmu_err_t *err);
+    ~bench() override;
+
+    /* Translate req on one side through its TLM socket, issued at req.now
+     * (>= the current simulated cycle), and time it. The memory's write log
+     * is cleared first and moved into the answer. */
+    answer translate(side s, const mmu_req_t &req);
+    /* Apply the same operation to both sides; true if both return the same. */
+    bool both(const std::function<int(mmu_sc &)> &op, int *rc = nullptr);
+    mmu_cycle_t cycle() const; /* the current simulated cycle */
+
+  private:
+    bench(sc_core::sc_module_name name);
+    void run();
+    tlm::tlm_generic_payload gp_[2];
+    mmu_sc_req_ext ext_[2];
+    unsigned char buf_[2][8];
+};
+
+/* Entry points of the two subcommands; argv[0] is the subcommand. */
+int random_main(int argc, char **argv);
+int walks_main(int argc, char **argv);
+
+/* Parse an unsigned number (decimal or 0x hex); false if malformed. */
+bool parse_u64(const char *s, uint64_t *v);
+
+} // namespace cosim
+
+#endif

@@ -1,0 +1,47 @@
+/* mmusim-cosim: co-simulation of the C walker against the Verilated RTL
+ * walker (see cosim.h and README "Co-simulation"). */
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <systemc>
+
+#include "cosim.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: mmusim-cosim random [--walks N] [--seed S] [--levels 4|5|mixed] [--quiet]\n"
+          "       mmusim-cosim walks (--preset NAME | --config FILE)\n"
+          "                          (--workload SPEC | --trace FILE [--policy 4k|thp|1g])\n"
+          "                          --accesses K [--json]\n"
+          "  `mmusim-cosim COMMAND --help` for more. Exit 0, 1 on a mismatch, 2 on bad input.\n",
+          f);
+}
+
+int sc_main(int argc, char **argv)
+{
+    /* Infos (the end-of-simulation notice) would mix with the output. */
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "random"))
+        return cosim::random_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "walks"))
+        return cosim::walks_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "mmusim-cosim: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    /* Keep stdout to our own output (--json prints exactly one line). */
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);
+    return sc_core::sc_elab_and_sim(argc, argv);
+}

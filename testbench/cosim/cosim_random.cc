@@ -1,0 +1,466 @@
+/* mmusim-cosim random: random worlds through both walkers (see cosim.h). */
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cosim.h"
+#include "mmu/mmu_mem.h"
+#include "rtl_walker.h"
+#include "world.h"
+
+namespace cosim {
+namespace {
+
+constexpr uint64_t kDefaultSeed = 0x636f73696d2021ull; /* "cosim !" */
+constexpr mmu_cycle_t kFirstCycle = 8;              /* after the RTL's reset */
+
+struct random_opts {
+    uint64_t walks = 10000;
+    uint64_t seed = kDefaultSeed;
+    unsigned levels = 0; /* 0: mixed */
+    bool quiet = false;
+    dut_kind dut = dut_kind::rtl;
+    const char *repro = nullptr;
+    /* --inject-bug KIND:N (hidden, for the scoreboard's own test) */
+    int bug = 0; /* 0 none, 1 result, 2 write */
+    uint64_t bug_at = 0;
+};
+
+void usage(FILE *f)
+{
+    fputs("usage: mmusim-cosim random [--walks N] [--seed S] [--levels 4|5|mixed] [--quiet]\n"
+          "                           [--repro FILE] [--dut rtl|c]\n"
+          "  Random page tables, control state and accesses through two MMUs, one with\n"
+          "  the C walker and one with the RTL walker, until N accesses have reached the\n"
+          "  walker (default 10000). Every field of every answer and every memory write\n"
+          "  is compared; the first mismatch is printed with a `mmusim check` scenario\n"
+          "  that reproduces it (also written to FILE with --repro) and exits 1.\n"
+          "  --dut c puts the C walker behind walk_cb on the second side instead of the\n"
+          "  RTL (a check of this program). Exit 0, 1 on a mismatch, 2 on bad input.\n",
+          f);
+}
+
+int parse(int argc, char **argv, random_opts &o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const bool has = i + 1 < argc;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        } else if ((!strcmp(a, "--walks") || !strcmp(a, "--seed")) && has) {
+            uint64_t v;
+            if (!parse_u64(argv[++i], &v) || (a[2] == 'w' && v == 0)) {
+                fprintf(stderr, "mmusim-cosim random: %s '%s': %s\n", a, argv[i],
+                        a[2] == 'w' ? "must be a number >= 1" : "not a number");
+                return 2;
+            }
+            (a[2] == 'w' ? o.walks : o.seed) = v;
+        } else if (!strcmp(a, "--levels") && has) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "4") || !strcmp(v, "5"))
+                o.levels = static_cast<unsigned>(v[0] - '0');
+            else if (!strcmp(v, "mixed"))
+                o.levels = 0;
+            else {
+                fprintf(stderr, "mmusim-cosim random: --levels '%s': must be 4, 5 or mixed\n", v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--quiet")) {
+            o.quiet = true;
+        } else if (!strcmp(a, "--repro") && has) {
+            o.repro = argv[++i];
+        } else if (!strcmp(a, "--dut") && has) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "rtl"))
+                o.dut = dut_kind::rtl;
+            else if (!strcmp(v, "c"))
+                o.dut = dut_kind::c_callback;
+            else {
+                fprintf(stderr, "mmusim-cosim random: --dut '%s': must be rtl or c\n", v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--inject-bug") && has) {
+            const char *v = argv[++i];
+            const char *colon = strchr(v, ':');
+            uint64_t n;
+            if (!colon || !parse_u64(colon + 1, &n) || n == 0 ||
+                (strncmp(v, "result:", 7) && strncmp(v, "write:", 6))) {
+                fprintf(stderr, "mmusim-cosim random: --inject-bug '%s': must be result:N or write:N\n", v);
+                return 2;
+            }
+            o.bug = v[0] == 'r' ? 1 : 2;
+            o.bug_at = n;
+        } else {
+            fprintf(stderr, "mmusim-cosim random: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* A host latency callback (cfg.memlat_cb) for some worlds: a fixed function of
+ * its arguments, so both MMUs get the same answers for the same calls. */
+unsigned hashed_latency(void *ctx, uint64_t pa, int locked, uint64_t now)
+{
+    const uint64_t h = mix(pa ^ mix(now ^ reinterpret_cast<uintptr_t>(ctx)) ^ (locked ? 0x55 : 0));
+    return 2 + static_cast<unsigned>(h % 24) + (locked ? static_cast<unsigned>((h >> 8) % 8) : 0);
+}
+
+struct run_state {
+    const random_opts *o;
+    uint64_t walks = 0, accesses = 0, worlds = 0, mismatches = 0;
+    uint64_t bug_walks = 0, bug_writes = 0;
+    uint64_t psc_walks = 0, root_walks = 0, ad_writes = 0;
+    uint64_t eretry = 0, memerr = 0;
+    uint64_t pf_np = 0, pf_rsvd = 0, pf_prot = 0, pf_pk = 0, gp = 0, d_assists = 0, cb_worlds = 0;
+    int exit_code = 0;
+};
+
+/* Pre-access values of the C memory: the current word, or the value it had
+ * before this access wrote it. */
+struct undo_view {
+    sc_memory *mem;
+    std::map<uint64_t, uint64_t> before;
+    static uint64_t read(void *ctx, uint64_t pa)
+    {
+        auto *u = static_cast<undo_view *>(ctx);
+        auto it = u->before.find(pa);
+        if (it != u->before.end())
+            return it->second;
+        uint64_t v = 0;
+        u->mem->read64(pa, &v);
+        return v;
+    }
+};
+
+void report(bench &b, run_state &st, uint64_t world_index, unsigned access_index, const mmu_req_t &req,
+            const answer &c, const answer &r, const std::string &diff)
+{
+    const random_opts &o = *st.o;
+    st.mismatches++;
+    st.exit_code = 1;
+    printf("cosim: MISMATCH at access %" PRIu64 " (world %" PRIu64 ", access %u of it; walk %" PRIu64
+           "), seed 0x%" PRIx64 "\n",
+           st.accesses + 1, world_index, access_index, st.walks + 1, o.seed);
+    printf("request: %s\n", describe_req(req).c_str());
+    printf("differs in:%s\n", diff.c_str());
+    printf("C walker:   %s\nRTL walker: %s\n", describe_result(c.rc, c.res).c_str(),
+           describe_result(r.rc, r.res).c_str());
+    print_answers(stdout, c, r);
+    if (b.mmu[bench::RTL]->rtl() && !b.mmu[bench::RTL]->rtl()->error().empty())
+        printf("bridge: %s\n", b.mmu[bench::RTL]->rtl()->error().c_str());
+    undo_view u{b.mem[bench::C].get(), {}};
+    for (const auto &w : c.writes)
+        u.before.emplace(w.pa, w.old_val);
+    char note[512];
+    snprintf(note, sizeof note,
+             "mmusim-cosim random --seed 0x%" PRIx64 ": access %" PRIu64 " (world %" PRIu64
+             ") differs in:%s\nC walker:   %s\nRTL walker: %s\n%s",
+             o.seed, st.accesses + 1, world_index, diff.c_str(), describe_result(c.rc, c.res).c_str(),
+             describe_result(r.rc, r.res).c_str(),
+             c.res.psc_level ? "the walk started below a paging-structure-cache hit; this cold "
+                               "replay walks from the root"
+                             : "");
+    const std::string repro = make_repro(b.mmu[bench::C]->ctrl(), b.mem[bench::C]->maxphyaddr(), req,
+                                         &undo_view::read, &u, note);
+    printf("reproduction (mmusim check scenario):\n%s", repro.c_str());
+    if (o.repro) {
+        FILE *f = fopen(o.repro, "w");
+        if (!f || fputs(repro.c_str(), f) < 0 || fclose(f)) {
+            fprintf(stderr, "mmusim-cosim: cannot write %s\n", o.repro);
+            st.exit_code = 2;
+        }
+    }
+}
+
+/* Control traffic between accesses, the same on both sides. False (after a
+ * report) if the two sides disagree about an operation's return code. */
+bool control_op(bench &b, world &w, rng &r, run_state &st)
+{
+    const mmu_ctrl_t cur = b.mmu[bench::C]->ctrl();
+    const unsigned u = static_cast<unsigned>(r.range(0, 999));
+    const char *what = nullptr;
+    bool same = true;
+    if (u < 70) {
+        what = "flush_all";
+        same = b.both([](mmu_sc &m) { m.flush_all(); return 0; });
+    } else if (u < 190) {
+        const unsigned reg = static_cast<unsigned>(r.range(0, 2));
+        const uint64_t v = reg == 0 ? (cur.rflags ^ MMU_RFLAGS_AC) : random_key_register(r);
+        const unsigned id = reg == 0 ? MMU_REG_RFLAGS : reg == 1 ? MMU_REG_PKRU : MMU_REG_PKRS;
+        what = "write_reg";
+        same = b.both([&](mmu_sc &m) { return m.write_reg(id, v); });
+    } else if (u < 215) {
+        mmu_ctrl_t c = cur;
+        static const uint64_t kCr4[] = {MMU_CR4_PGE, MMU_CR4_SMEP, MMU_CR4_SMAP, MMU_CR4_PKE, MMU_CR4_PKS};
+        c.cr4 ^= kCr4[r.range(0, 4)];
+        if (r.chance(30))
+            c.cr0 ^= MMU_CR0_WP;
+        if (r.chance(20))
+            c.efer ^= MMU_EFER_NXE;
+        what = "set_ctrl";
+        same = b.both([&](mmu_sc &m) { return m.set_ctrl(c); });
+    } else if (u < 245) {
+        const uint64_t la = r.chance(80) ? w.targets[r.range(0, w.targets.size() - 1)] : r.u64();
+        what = "invlpg";
+        same = b.both([&](mmu_sc &m) { m.invlpg(la); return 0; });
+    } else if (u < 265) {
+        const unsigned type = static_cast<unsigned>(r.range(0, 3));
+        const uint16_t pcid = r.chance(60) ? static_cast<uint16_t>(cur.cr3 & 0xfff)
+                                           : static_cast<uint16_t>(r.range(0, 0xfff));
+        const uint64_t la = r.chance(80) ? w.targets[r.range(0, w.targets.size() - 1)] : r.u64();
+        what = "invpcid";
+        same = b.both([&](mmu_sc &m) { return m.invpcid(type, pcid, la); });
+    } else if (u < 285) {
+        uint64_t v = w.root;
+        if (cur.cr4 & MMU_CR4_PCIDE)
+            v |= (r.chance(50) ? (cur.cr3 & 0xfff) : r.range(0, 0xfff)) |
+                 (r.chance(40) ? MMU_CR3_NOFLUSH : 0);
+        else
+            v |= (r.chance(30) ? MMU_CR3_PWT : 0) | (r.chance(30) ? MMU_CR3_PCD : 0);
+        what = "write_cr3";
+        same = b.both([&](mmu_sc &m) { return m.write_cr(3, v); });
+    } else if (u < 300) {
+        static const uint64_t kCr4[] = {MMU_CR4_PGE, MMU_CR4_SMEP, MMU_CR4_SMAP, MMU_CR4_PKE,
+                                        MMU_CR4_PKS, MMU_CR4_PCIDE};
+        const uint64_t v = cur.cr4 ^ kCr4[r.range(0, 5)];
+        what = "write_cr4";
+        same = b.both([&](mmu_sc &m) { return m.write_cr(4, v); });
+    } else if (u < 310) {
+        const uint64_t v = cur.cr0 ^ MMU_CR0_WP;
+        what = "write_cr0";
+        same = b.both([&](mmu_sc &m) { return m.write_cr(0, v); });
+    } else if (u < 315) {
+        const uint64_t v = cur.efer ^ MMU_EFER_NXE;
+        what = "write_efer";
+        same = b.both([&](mmu_sc &m) { return m.write_reg(MMU_REG_EFER, v); });
+    } else if (u < 345 && !w.entries.empty()) {
+        /* Software edits an entry and invalidates nothing: cached
+         * translations and PSC entries go stale, as the SDM allows. */
+        static const uint64_t kBits[] = {MMU_PTE_P, MMU_PTE_RW, MMU_PTE_US, MMU_PTE_A, MMU_PTE_D,
+                                         MMU_PTE_G, MMU_PTE_XD, MMU_PTE_PS, 1ull << 59, 1ull << 61};
+        const uint64_t pa = w.entries[r.range(0, w.entries.size() - 1)];
+        const uint64_t bit = kBits[r.range(0, 9)];
+        for (int s = 0; s < 2; s++) {
+            uint64_t v = 0;
+            b.mem[s]->read64(pa, &v);
+            b.mem[s]->write64(pa, v ^ bit);
+        }
+        return true;
+    } else {
+        return true;
+    }
+    if (!same) {
+        st.mismatches++;
+        st.exit_code = 1;
+        printf("cosim: MISMATCH before access %" PRIu64 ": %s returned different codes on the two "
+               "sides (seed 0x%" PRIx64 ")\n",
+               st.accesses + 1, what, st.o->seed);
+        return false;
+    }
+    return true;
+}
+
+void run(bench &b, run_state &st)
+{
+    const random_opts &o = *st.o;
+    const bool rtl = o.dut == dut_kind::rtl;
+    unsigned maxphyaddr = 52, page_1g = 1, ad = 0, retry = 16, step = 1;
+    if (rtl && mmu_sc::rtl_available()) {
+        const rtl_walker::params p = rtl_walker::built();
+        maxphyaddr = p.maxphyaddr, page_1g = p.page_1g, ad = p.ad_on_fault, retry = p.retry_limit,
+        step = p.level_latency;
+    }
+    mmu_cycle_t now = kFirstCycle;
+    std::vector<uint64_t> prev_words;
+    uint64_t next_progress = 100000;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (uint64_t wi = 0; st.walks < o.walks; wi++) {
+        rng r(mix(o.seed ^ mix(wi)));
+        const unsigned levels = o.levels ? o.levels : (r.chance(50) ? 5 : 4);
+        world w = make_world(r, levels, maxphyaddr);
+        const mmu_config_t cfg = make_config(r, maxphyaddr, page_1g, ad, retry, step, &hashed_latency,
+                                             reinterpret_cast<void *>(static_cast<uintptr_t>(wi)));
+        mmu_err_t err{};
+        for (int s = 0; s < 2; s++) {
+            if (b.mmu[s]->reconfigure(cfg, &err)) {
+                fprintf(stderr, "mmusim-cosim: internal error: world %" PRIu64 ": config refused: %s\n", wi,
+                        err.msg);
+                st.exit_code = 3;
+                return;
+            }
+            /* Zero the last world's words (every write since went to one of
+             * them); start afresh only now and then, as clearing frees and
+             * re-zeroes every frame. */
+            if (mmu_sparse_mem_frames(b.mem[s]->sparse()) > 1024) {
+                b.mem[s]->clear();
+            } else {
+                for (uint64_t pa : prev_words)
+                    b.mem[s]->write64(pa, 0);
+            }
+            for (const auto &kv : w.words)
+                b.mem[s]->write64(kv.first, kv.second);
+        }
+        /* Some worlds have another agent writing the page tables under the
+         * walker (retries, MMU_ERETRY) or a region of failing memory. */
+        const uint64_t mode = r.range(0, 99);
+        const unsigned interfere = mode < 8 ? 300 : mode < 10 ? 1000 : 0;
+        uint64_t bad_lo = 0, bad_hi = 0;
+        if (mode >= 10 && mode < 14 && w.regions.size() > 1) {
+            const uint64_t root_region = w.root & ~((1ull << kRegionShift) - 1);
+            for (uint64_t reg : w.regions)
+                if (reg != root_region) {
+                    bad_lo = reg;
+                    bad_hi = reg + (1ull << kRegionShift);
+                    break;
+                }
+        }
+        for (int s = 0; s < 2; s++) {
+            b.med[s]->interfere_pm = interfere;
+            b.med[s]->key = mix(wi);
+            b.med[s]->count = 0;
+            b.med[s]->bad_lo = bad_lo;
+            b.med[s]->bad_hi = bad_hi;
+        }
+        if (!b.both([&](mmu_sc &m) { return m.set_ctrl(w.ctrl); })) {
+            st.exit_code = 1;
+            st.mismatches++;
+            return;
+        }
+        prev_words.clear();
+        for (const auto &kv : w.words)
+            prev_words.push_back(kv.first);
+        st.worlds++;
+        st.cb_worlds += cfg.memlat_cb != nullptr;
+        const unsigned naccess = static_cast<unsigned>(r.range(20, 120));
+        for (unsigned i = 0; i < naccess && st.walks < o.walks; i++) {
+            if (!control_op(b, w, r, st))
+                return;
+            mmu_req_t req = make_request(w, r);
+            /* An RTL walk that could not start at its cycle (the walker needs
+             * a cycle between a result and the next job) ends later in
+             * simulated time than its done_at; issue no earlier than now. */
+            req.now = std::max(now, b.cycle());
+            answer c = b.translate(bench::C, req);
+            answer t = b.translate(bench::RTL, req);
+            const bool walked = t.rc == 0 && t.res.served == MMU_SERVED_WALK;
+            if (o.bug == 1 && walked && ++st.bug_walks == o.bug_at) {
+                /* Planted: the RTL side returns a different frame or error code. */
+                if (t.res.fault.kind == MMU_FAULT_NONE)
+                    t.res.pa ^= 0x1000;
+                else
+                    t.res.fault.error_code ^= MMU_PF_W;
+            }
+            if (o.bug == 2 && !t.writes.empty() && ++st.bug_writes == o.bug_at) {
+                /* Planted: the RTL side's last write stored a different value. */
+                sc_memory::write_rec &wr = t.writes.back();
+                wr.new_val ^= 1ull << 9;
+                b.mem[bench::RTL]->write64(wr.pa, wr.new_val);
+            }
+            const std::string diff = differences(c, t);
+            if (!diff.empty()) {
+                report(b, st, wi, i + 1, req, c, t, diff);
+                return;
+            }
+            st.accesses++;
+            if (c.rc) {
+                st.walks++; /* only a walk fails */
+                (c.rc == MMU_ERETRY ? st.eretry : st.memerr)++;
+            } else if (c.res.served == MMU_SERVED_WALK) {
+                st.walks++;
+                (c.res.psc_level ? st.psc_walks : st.root_walks)++;
+                const uint32_t ec = c.res.fault.error_code;
+                if (c.res.fault.kind == MMU_FAULT_PF)
+                    (ec & MMU_PF_RSVD ? st.pf_rsvd : ec & MMU_PF_PK ? st.pf_pk : ec & MMU_PF_P ? st.pf_prot : st.pf_np)++;
+                st.d_assists += c.res.d_assist;
+            }
+            if (c.rc == 0 && c.res.fault.kind == MMU_FAULT_GP)
+                st.gp++;
+            st.ad_writes += c.writes.size();
+            now = (c.rc == 0 ? c.res.done_at : now) + r.range(0, 3);
+            if (!o.quiet && st.walks >= next_progress) {
+                const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                fprintf(stderr, "cosim: %" PRIu64 " walks, %" PRIu64 " accesses, %.0f s\n", st.walks,
+                        st.accesses, s);
+                next_progress += 100000;
+            }
+        }
+    }
+}
+
+} // namespace
+
+int random_main(int argc, char **argv)
+{
+    random_opts o;
+    int rc = parse(argc, argv, o);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    if (o.dut == dut_kind::rtl && !mmu_sc::rtl_available()) {
+        fputs("mmusim-cosim random: this build has no Verilated RTL walker (use --dut c)\n", stderr);
+        return 2;
+    }
+    /* The bench is built once, for a configuration with the RTL parameters;
+     * every world reconfigures both cores. */
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    if (mmu_sc::rtl_available()) {
+        const rtl_walker::params p = rtl_walker::built();
+        cfg.maxphyaddr = p.maxphyaddr;
+        cfg.page_1g = p.page_1g;
+        cfg.ad_on_fault = p.ad_on_fault;
+        cfg.ad_retry_limit = p.retry_limit;
+        cfg.walk_level_latency = p.level_latency;
+    } else {
+        cfg.maxphyaddr = 52;
+    }
+    mmu_err_t err{};
+    std::unique_ptr<bench> b = bench::create(cfg, o.dut, &err);
+    if (!b) {
+        fprintf(stderr, "mmusim-cosim random: %s\n", err.msg);
+        return 2;
+    }
+    run_state st;
+    st.o = &o;
+    b->body = [&st](bench &bb) { run(bb, st); };
+    const auto w0 = std::chrono::steady_clock::now();
+    sc_core::sc_start();
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    const char *lv = o.levels == 4 ? "4" : o.levels == 5 ? "5" : "mixed";
+    printf("cosim: %" PRIu64 " walks, %" PRIu64 " mismatches (seed 0x%" PRIx64 ")\n", st.walks,
+           st.mismatches, o.seed);
+    const double rs = b->seconds[bench::RTL], cs = b->seconds[bench::C];
+    printf("cosim: %" PRIu64 " accesses in %" PRIu64 " worlds (levels %s, %" PRIu64
+           " with host latencies); walks: %" PRIu64 " from the root, %" PRIu64
+           " below a PSC hit, %" PRIu64 " D-assists; #PF from walks: %" PRIu64 " not present, %" PRIu64
+           " reserved, %" PRIu64 " protection, %" PRIu64 " keys; %" PRIu64 " #GP; %" PRIu64
+           " A/D writes; %" PRIu64 " A/D updates interfered with, %" PRIu64 " walks ended in "
+           "MMU_ERETRY, %" PRIu64 " in a memory error\n",
+           st.accesses, st.worlds, lv, st.cb_worlds, st.root_walks, st.psc_walks, st.d_assists,
+           st.pf_np, st.pf_rsvd, st.pf_prot, st.pf_pk, st.gp, st.ad_writes, b->med[bench::C]->interfered,
+           st.eretry, st.memerr);
+    printf("cosim: %s path %.0f walks/s (%.2f s in translate), C path %.0f walks/s (%.2f s); "
+           "%.2f s wall; %" PRIu64 " late TLM annotations\n",
+           o.dut == dut_kind::rtl ? "RTL" : "walk_cb", rs > 0 ? (double)st.walks / rs : 0.0, rs,
+           cs > 0 ? (double)st.walks / cs : 0.0, cs, wall, b->late_annotations);
+    if (rtl_walker *bw = b->mmu[bench::RTL]->rtl()) {
+        const rtl_walker::counters &k = bw->stats();
+        printf("cosim: RTL walker: %" PRIu64 " walks, %.1f cycles per walk, %" PRIu64 " reads, %" PRIu64
+               " locked updates, %" PRIu64 " started late (%" PRIu64 " edges)\n",
+               k.walks, k.walks ? (double)k.edges / (double)k.walks : 0.0, k.reads, k.cmpxchgs, k.late,
+               k.late_edges);
+    }
+    if (st.exit_code == 0 && b->late_annotations)
+        printf("cosim: note: %" PRIu64 " requests completed later in simulated time than done_at\n",
+               b->late_annotations);
+    return st.exit_code;
+}
+
+} // namespace cosim
