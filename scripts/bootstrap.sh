@@ -10,6 +10,7 @@ PACKAGES=(
   libbenchmark-dev                               # translation-rate benchmarks
   zlib1g-dev liblzma-dev                         # compressed traces (.gz, .xz)
   verilator libsystemc-dev                       # RTL walker, SystemC co-simulation
+  python3-matplotlib                             # plots of `mmusim compare` (scripts/plot_compare.py)
 )
 
 missing=()

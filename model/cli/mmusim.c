@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "cmd_config.h"
+#include "compare.h"
 #include "convert.h"
 #include "run.h"
 
@@ -16,6 +17,7 @@ static void usage(FILE *f)
           "  config  print the configuration a preset and/or config file give\n"
           "  presets list the built-in CPU presets\n"
           "  run     run a synthetic workload or a trace through a preset or config\n"
+          "  compare page size against translation latency and TLB coverage, C and RTL walkers\n"
           "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
@@ -37,6 +39,8 @@ int main(int argc, char **argv)
         return presets_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
         return run_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "compare"))
+        return compare_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {

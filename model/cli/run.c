@@ -10,19 +10,15 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "config_file.h"
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
 #include "aspace.h"
+#include "runlib.h"
 #include "scenario.h"
 #include "synth.h"
 #include "trace.h"
-
-#define LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
-#define POOL_BASE 0x100000ull
 
 typedef struct run_opts {
     const char *preset, *config, *workload, *json;
@@ -51,42 +47,6 @@ static void usage(FILE *f)
           f);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Latency percentile from the histogram: the smallest latency with at least
- * q of the accesses at or below it. */
-static uint64_t percentile(const uint64_t *h, uint64_t total, double q)
-{
-    uint64_t want = (uint64_t)((double)total * q + 0.999999), seen = 0;
-    for (uint64_t i = 0; i < LAT_BUCKETS; i++) {
-        seen += h[i];
-        if (seen >= want && seen)
-            return i;
-    }
-    return LAT_BUCKETS - 1;
-}
-
-/* "16 KiB", "64 GiB": the largest binary unit that divides nothing away. */
-static const char *bytes_str(uint64_t b, char *buf, size_t len)
-{
-    static const char *const U[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    unsigned u = 0;
-    while (u < 4 && b >= 1024 && b % 1024 == 0)
-        b /= 1024, u++;
-    snprintf(buf, len, "%" PRIu64 " %s", b, U[u]);
-    return buf;
-}
-
-static const char *size_name(unsigned ps)
-{
-    return ps == MMU_PAGE_4K ? "4K" : ps == MMU_PAGE_2M ? "2M" : "1G";
-}
-
 /* Reach of a TLB level: sum over its arrays of entries x largest page held. */
 static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
 {
@@ -98,8 +58,8 @@ static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
         for (unsigned s = 0; s < 3; s++)
             if (a->sizes & (1u << s)) {
                 char b[32];
-                fprintf(f, "  %s x%u = %s", size_name(s), a->entries,
-                        bytes_str((uint64_t)a->entries << (12 + 9 * s), b, sizeof b));
+                fprintf(f, "  %s x%u = %s", runlib_size_name(s), a->entries,
+                        runlib_bytes_str((uint64_t)a->entries << (12 + 9 * s), b, sizeof b));
             }
     }
     fputc('\n', f);
@@ -203,37 +163,8 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     return 0;
 }
 
-/* Latency and counting shared by both drivers. */
-typedef struct run_acc {
-    uint64_t *hist;
-    uint64_t n, counted, lat_sum, lat_max, last_done;
-    mmu_stats_t before;
-} run_acc_t;
-
-/* Before each access: at the end of the warm-up, snapshot the counters so the
- * report covers exactly the accesses whose latency is counted. */
-static void acc_start(run_acc_t *a, const run_opts_t *o, mmu_t *mmu)
-{
-    if (a->n == o->warmup && o->warmup)
-        mmu_get_stats(mmu, &a->before);
-}
-
-static void acc_note(run_acc_t *a, const run_opts_t *o, const uint64_t now,
-                     const mmu_result_t *res)
-{
-    a->n++;
-    a->last_done = res->done_at > a->last_done ? res->done_at : a->last_done;
-    if (a->n > o->warmup) {
-        const uint64_t lat = res->done_at - now;
-        a->hist[lat < LAT_BUCKETS ? lat : LAT_BUCKETS - 1]++;
-        a->lat_sum += lat;
-        a->lat_max = lat > a->lat_max ? lat : a->lat_max;
-        a->counted++;
-    }
-}
-
 /* The report common to both drivers; `what` names the workload. */
-static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, run_acc_t *a,
+static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
                   const char *what, const char *setup, double t_run,
                   const mmu_aspace_stats_t *as)
 {
@@ -241,9 +172,9 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, run_
     mmu_get_stats(mmu, &after);
     mmu_stats_diff(&st, &after, &a->before);
     const double mean = a->counted ? (double)a->lat_sum / (double)a->counted : 0.0;
-    const uint64_t p50 = percentile(a->hist, a->counted, 0.5),
-                   p90 = percentile(a->hist, a->counted, 0.9),
-                   p99 = percentile(a->hist, a->counted, 0.99);
+    const uint64_t p50 = runlib_percentile(a->hist, a->counted, 0.5),
+                   p90 = runlib_percentile(a->hist, a->counted, 0.9),
+                   p99 = runlib_percentile(a->hist, a->counted, 0.99);
     printf("mmusim run: %s %s, %s, %u-level paging\n", o->preset ? "preset" : "config",
            o->preset ? o->preset : o->config, what, o->levels);
     printf("%s; %" PRIu64 " accesses (%" PRIu64 " after warm-up) in %.2f s (%.2f M/s); %" PRIu64
@@ -299,9 +230,7 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, run_
 static int load_config(const run_opts_t *o, mmu_config_t *cfg)
 {
     char msg[512];
-    mmu_config_init(cfg);
-    if ((o->preset ? preset_load(o->preset, cfg, msg, sizeof msg)
-                   : cfgfile_load(o->config, cfg, msg, sizeof msg)) != 0) {
+    if (runlib_load_config(o->preset, o->config, cfg, msg, sizeof msg)) {
         fprintf(stderr, "%s\n", msg);
         return 2;
     }
@@ -322,55 +251,30 @@ static int run_trace(const run_opts_t *o)
         fprintf(stderr, "%s\n", msg);
         return 2;
     }
-    mmu_sparse_mem_t *mem = NULL;
-    mmu_t *mmu = NULL;
-    mmu_aspace_t *as = NULL;
-    run_acc_t a = {0};
-    mmu_err_t err = {0, ""};
+    runlib_as_t x = {0};
+    runlib_acc_t a = {0};
     int rc = 2, bad = 0;
     mmu_aspace_cfg_t ac = o->as;
     ac.levels = o->levels;
-    if (ac.phys_limit > (1ull << cfg.maxphyaddr))
-        ac.phys_limit = 1ull << cfg.maxphyaddr;
-    if (mmu_sparse_mem_create(cfg.maxphyaddr, &mem) || !(a.hist = calloc(LAT_BUCKETS, sizeof *a.hist))) {
+    a.warmup = o->warmup;
+    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
         fputs("mmusim run: out of memory\n", stderr);
         goto out;
     }
-    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
-    if (mmu_create(&cfg, &ops, &mmu, &err)) {
-        fprintf(stderr, "mmusim run: %s\n", err.msg);
-        goto out;
-    }
-    mmu_ctrl_t ctrl = {0};
-    ctrl.cr0 = MMU_CR0_WP;
-    ctrl.cr4 = MMU_CR4_SMEP | MMU_CR4_SMAP;
-    ctrl.efer = MMU_EFER_NXE;
-    if (mmu_set_ctrl(mmu, &ctrl, &err)) {
-        fprintf(stderr, "mmusim run: %s\n", err.msg);
-        goto out;
-    }
-    if (mmu_aspace_create(mmu, mem, &ac, &as, msg, sizeof msg)) {
+    if (runlib_as_create(&x, &cfg, &ac, msg, sizeof msg)) {
         fprintf(stderr, "mmusim run: %s\n", msg);
         goto out;
     }
-    const double t0 = now_s();
-    mmu_trec_t rec;
-    int r;
-    while ((r = mmu_trace_next(tr, &rec)) > 0) {
-        mmu_result_t res;
-        const uint64_t now = mmu_aspace_now(as);
-        if (rec.kind == MMU_TREC_ACCESS)
-            acc_start(&a, o, mmu);
-        if (mmu_aspace_feed(as, &rec, &res, msg, sizeof msg)) {
-            fprintf(stderr, "mmusim run: %s: record %" PRIu64 ": %s\n", o->trace,
-                    mmu_trace_records(tr), msg);
-            bad = 1;
-            break;
-        }
-        if (rec.kind == MMU_TREC_ACCESS)
-            acc_note(&a, o, now, &res);
+    mmu_t *mmu = x.mmu;
+    mmu_aspace_t *as = x.as;
+    const double t0 = runlib_now_s();
+    const int r = runlib_trace_drive(as, mmu, tr, &a, 0, msg, sizeof msg);
+    if (r == -1) {
+        fprintf(stderr, "mmusim run: %s: record %" PRIu64 ": %s\n", o->trace,
+                mmu_trace_records(tr), msg);
+        bad = 1;
     }
-    const double t_run = now_s() - t0;
+    const double t_run = runlib_now_s() - t0;
     static const char *const POL[] = {"4k", "thp", "1g", "mixed"};
     char what[256], setup[256];
     snprintf(what, sizeof what, "trace %s (%s, %" PRIu64 " records)", o->trace,
@@ -384,7 +288,7 @@ static int run_trace(const run_opts_t *o)
     mmu_aspace_stats_t ast;
     mmu_aspace_get_stats(as, &ast);
     rc = report(o, &cfg, mmu, &a, what, setup, t_run, &ast);
-    if (r < 0) {
+    if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
         fprintf(stderr, "%s\n", mmu_trace_error(tr));
         bad = 1;
@@ -392,9 +296,7 @@ static int run_trace(const run_opts_t *o)
     if (bad)
         rc = 2;
 out:
-    mmu_aspace_destroy(as);
-    mmu_destroy(mmu);
-    mmu_sparse_mem_destroy(mem);
+    runlib_as_free(&x);
     mmu_trace_close(tr);
     free(a.hist);
     return rc;
@@ -421,88 +323,50 @@ int run_main(int argc, char **argv)
     char spec[MMU_SYNTH_SPEC_MAX];
     mmu_synth_format(&wcfg, spec, sizeof spec);
 
-    /* Physical layout: page tables from POOL_BASE, data after them, aligned to
-     * the page size. Everything must fit below MAXPHYADDR. */
+    /* The working set and its page tables must fit below MAXPHYADDR. */
     const unsigned ps = wcfg.page_size;
-    const uint64_t psz = 1ull << (12 + 9 * ps);
-    const uint64_t tables = (wcfg.ws >> 21) + (wcfg.ws >> 30) + 3 * o.levels + 16;
-    const uint64_t pool = tables * 4096;
-    const uint64_t data = (POOL_BASE + pool + psz - 1) & ~(psz - 1);
-    if (data + wcfg.ws > (1ull << cfg.maxphyaddr) || data + wcfg.ws < data) {
-        fprintf(stderr,
-                "mmusim run: working set of %" PRIu64 " bytes plus its page tables does not "
-                "fit below MAXPHYADDR (%u bits)\n",
-                wcfg.ws, cfg.maxphyaddr);
+    if (runlib_ws_fits(&cfg, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim run: %s\n", msg);
         return 2;
     }
 
-    mmu_sparse_mem_t *mem = NULL;
-    mmu_ptb_t *pt = NULL;
-    mmu_t *mmu = NULL;
-    run_acc_t a = {0};
-    mmu_err_t err = {0, ""};
+    runlib_ws_t w = {0};
+    runlib_acc_t a = {0};
+    int e = 0;
     rc = 2;
-    if (mmu_sparse_mem_create(cfg.maxphyaddr, &mem) || !(a.hist = calloc(LAT_BUCKETS, sizeof *a.hist))) {
+    a.warmup = o.warmup;
+    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
         fputs("mmusim run: out of memory\n", stderr);
         goto out;
     }
-    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
-    double t0 = now_s();
+    double t0 = runlib_now_s();
     char wsb[32];
-    bytes_str(wcfg.ws, wsb, sizeof wsb);
-    fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, size_name(ps));
-    int e = mmu_ptb_create(&ops, o.levels, POOL_BASE, pool, &pt);
-    if (!e)
-        e = mmu_ptb_map(pt, wcfg.base, data, wcfg.ws, (mmu_page_size_t)ps, MMU_PTE_RW | MMU_PTE_US);
-    if (e) {
-        fprintf(stderr, "mmusim run: building page tables: %s\n", mmu_strerror(e));
+    runlib_bytes_str(wcfg.ws, wsb, sizeof wsb);
+    fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, runlib_size_name(ps));
+    if (runlib_ws_map(&w, &cfg, wcfg.base, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim run: %s\n", msg);
         goto out;
     }
-    if (mmu_create(&cfg, &ops, &mmu, &err)) {
-        fprintf(stderr, "mmusim run: %s\n", err.msg);
-        goto out;
-    }
-    mmu_ctrl_t ctrl = {0};
-    ctrl.cr0 = MMU_CR0_WP;
-    ctrl.cr3 = mmu_ptb_root(pt);
-    ctrl.cr4 = MMU_CR4_PGE | MMU_CR4_SMEP | MMU_CR4_SMAP | (o.levels == 5 ? MMU_CR4_LA57 : 0);
-    ctrl.efer = MMU_EFER_NXE;
-    if (mmu_set_ctrl(mmu, &ctrl, &err)) {
-        fprintf(stderr, "mmusim run: %s\n", err.msg);
-        goto out;
-    }
-    const double t_map = now_s() - t0;
+    const double t_map = runlib_now_s() - t0;
 
     mmu_synth_t gen;
     mmu_synth_init(&gen, &wcfg);
-    uint64_t now = 0, la;
-    mmu_access_t type;
-    t0 = now_s();
-    while (mmu_synth_next(&gen, &la, &type)) {
-        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
-        mmu_result_t res;
-        acc_start(&a, &o, mmu);
-        if ((e = mmu_translate(mmu, &req, &res)) != 0) {
-            fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", a.n + 1, la,
-                    mmu_strerror(e));
-            break; /* the statistics so far are still printed */
-        }
-        acc_note(&a, &o, now, &res);
-        /* Closed loop: the next access waits for this one. Open loop: a fixed
-         * issue rate, whatever completes. */
-        now = o.interval ? now + o.interval : res.done_at + o.gap;
-    }
-    const double t_run = now_s() - t0;
+    uint64_t la = 0;
+    t0 = runlib_now_s();
+    if ((e = runlib_synth_drive(w.mmu, &gen, &a, o.gap, o.interval, &la)) != 0)
+        /* the statistics so far are still printed */
+        fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", a.n + 1, la,
+                mmu_strerror(e));
+    const double t_run = runlib_now_s() - t0;
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
     snprintf(what, sizeof what, "workload %s", spec);
-    snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, size_name(ps), t_map);
-    rc = report(&o, &cfg, mmu, &a, what, setup, t_run, NULL);
+    snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, runlib_size_name(ps),
+             t_map);
+    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, NULL);
     if (e)
         rc = 2;
 out:
     free(a.hist);
-    mmu_destroy(mmu);
-    mmu_ptb_destroy(pt);
-    mmu_sparse_mem_destroy(mem);
+    runlib_ws_free(&w);
     return rc;
 }

@@ -1,0 +1,1398 @@
+/* `mmusim compare`: how translation latency and TLB coverage change with page
+ * size. For every workload (synthetic streams over each working-set size, and
+ * real-program traces) and every page size (4K, 2M, 1G) it maps the working set
+ * as `mmusim run` does, runs a warm-up and a measured stream closed loop, and
+ * reports latency percentiles, walk cost, TLB hit rates, PSC hits and the TLB
+ * reach next to the working set. The RTL walker's walk latencies come from
+ * the co-simulation tool mmusim-cosim (next to this binary), run on the same
+ * workload alongside the C run; when it is missing or fails, the RTL columns
+ * say n/a and why. Everything is seeded: a rerun gives the same numbers. */
+#include "compare.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmu/mmu.h"
+#include "mmu/mmu_stats.h"
+#include "aspace.h"
+#include "runlib.h"
+#include "synth.h"
+#include "trace.h"
+
+#ifndef MMU_TRACES_DIR
+#define MMU_TRACES_DIR "workloads/traces"
+#endif
+
+extern char **environ;
+
+#define MAX_WL 16
+#define MAX_SIZES 32
+#define NPAGES 3
+#define LAT_BINS 112 /* exact below 16 cycles, then 8 bins per power of two up to 2^16 */
+#define SPIKE 1.0    /* walks per 1000 accesses that count as "the TLB no longer covers it" */
+
+static const char *const DEFAULT_WORKLOADS = "seq,stride,random,chase,sort,xz,awk";
+static const char *const DEFAULT_SIZES = "1m,4m,16m,64m,256m,1g,4g,16g,64g";
+static const char *const KIND_NAMES[] = {"seq", "stride", "random", "zipf", "chase"};
+static const char *const POLICY[NPAGES] = {"4k", "thp", "1g"};
+
+typedef struct cmp_wl {
+    char name[64];
+    int kind;   /* mmu_synth_kind_t, or -1 for a trace */
+    char *path; /* traces: the file */
+} cmp_wl_t;
+
+enum { RTL_OFF = 0, RTL_NA = 1, RTL_OK = 2 };
+
+/* What mmusim-cosim printed for one configuration: the keys of its JSON line. */
+#define COSIM_KEYS(XX)                                                                     \
+    XX(walks) XX(accesses) XX(mismatches) XX(c_walk_mean) XX(rtl_walk_mean) XX(c_walk_p50) \
+    XX(rtl_walk_p50) XX(c_walk_p99) XX(rtl_walk_p99) XX(c_refs_per_walk)                   \
+    XX(rtl_refs_per_walk) XX(c_seconds) XX(rtl_seconds)
+
+typedef struct cmp_rtl {
+    int state;      /* RTL_OFF, RTL_NA (note says why), RTL_OK */
+    char note[240];
+    double wall;    /* seconds from starting mmusim-cosim to its exit */
+#define CMP__FIELD(k) double k;
+    COSIM_KEYS(CMP__FIELD)
+#undef CMP__FIELD
+} cmp_rtl_t;
+
+/* One preset x workload x working set x page size; both walkers. */
+typedef struct cmp_row {
+    unsigned wl, page;
+    uint64_t ws;     /* synthetic: the set; trace: distinct 4 KiB pages touched x 4 KiB */
+    uint64_t mapped; /* bytes mapped: the set rounded up to the page size / pages demand-mapped */
+    uint64_t counted, walks, lat_max, p50, p99, walk_p50, walk_p99;
+    double lat_mean, walk_mean, refs, l1_hit, l2_hit, l1_pki, walk_pki, psc[4];
+    uint64_t l1d_reach, l1i_reach, l2_reach;
+    double seconds;
+    uint64_t bins[LAT_BINS];
+    cmp_rtl_t rtl;
+} cmp_row_t;
+
+typedef struct cmp {
+    const char *preset, *config, *out, *traces, *cosim;
+    const char *wl_arg, *sizes_arg;
+    cmp_wl_t wl[MAX_WL];
+    unsigned nwl;
+    uint64_t sizes[MAX_SIZES];
+    unsigned nsizes;
+    uint64_t accesses, warmup, trace_accesses, rtl_accesses;
+    double rtl_timeout; /* seconds one mmusim-cosim run may take */
+    mmu_config_t cfg;
+    char cosim_path[PATH_MAX];
+    char cosim_absent[PATH_MAX + 64]; /* non-empty: why there is no RTL column */
+    char cmdline[2048];
+    cmp_row_t *rows;
+    unsigned nrows, done;
+    char stopped[600]; /* non-empty: the run stopped early, and why */
+    uint64_t *hist, *walk_hist;
+} cmp_t;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mmusim compare [--preset NAME] [--config FILE] [--workloads LIST]\n"
+            "                      [--sizes LIST] [--out DIR] [--accesses N] [--warmup N]\n"
+            "                      [--trace-accesses N] [--rtl-accesses K] [--traces DIR]\n"
+            "                      [--cosim PATH] [--rtl-timeout SECONDS]\n"
+            "  Every workload at every working-set size with 4K, 2M and 1G pages: translation\n"
+            "  latency (mean, p50, p99), walk latency, memory references per walk, L1/L2 TLB\n"
+            "  hit rates, walks per 1000 accesses, PSC hits per level and TLB reach; C and RTL\n"
+            "  walk latencies side by side. Table on stdout; compare.md, compare.csv and\n"
+            "  compare_latency.csv in DIR (default: results). Plots: scripts/plot_compare.py.\n"
+            "  --preset NAME (default skylake) and/or --config FILE (applied on top).\n"
+            "  --workloads: seq, stride, random, zipf, chase, the name of a trace in the\n"
+            "    --traces directory (%s),\n"
+            "    or a trace file. Default: %s\n"
+            "  --sizes: working sets, binary suffixes k m g t.\n"
+            "    Default: %s\n"
+            "    Traces run once per page size; their working set is what they touch.\n"
+            "  --accesses N (default 1m) measured after --warmup N (default 100k) accesses;\n"
+            "    traces: at most --trace-accesses N after the warm-up (default 0: the whole\n"
+            "    trace). 4K pages take 2 MiB of page tables per GiB mapped.\n"
+            "  --rtl-accesses K (default 2000; 0 = off): accesses per configuration through\n"
+            "    mmusim-cosim (default: next to this binary; --cosim PATH to choose one),\n"
+            "    stopped after --rtl-timeout seconds (default 600) per configuration.\n"
+            "  Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
+            "  walkers disagree; 2: bad input or a run failed (what was done is written).\n",
+            MMU_TRACES_DIR, DEFAULT_WORKLOADS, DEFAULT_SIZES);
+}
+
+/* ---- small helpers ----------------------------------------------------------- */
+
+/* Human-readable bytes: "64 GiB", "8.7 MiB". */
+static const char *hbytes(uint64_t b, char *buf, size_t len)
+{
+    static const char *const U[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    unsigned u = 0;
+    while (u < 4 && b >= (1024ull << (10 * u)))
+        u++;
+    const uint64_t unit = 1ull << (10 * u);
+    if (b % unit == 0)
+        snprintf(buf, len, "%" PRIu64 " %s", b / unit, U[u]);
+    else
+        snprintf(buf, len, "%.1f %s", (double)b / (double)unit, U[u]);
+    return buf;
+}
+
+static unsigned lat_bin(uint64_t v)
+{
+    if (v < 16)
+        return (unsigned)v;
+    const unsigned o = 63u - (unsigned)__builtin_clzll(v);
+    if (o > 15)
+        return LAT_BINS - 1;
+    return 16 + (o - 4) * 8 + (unsigned)((v >> (o - 3)) & 7);
+}
+
+static void bin_range(unsigned b, uint64_t *lo, uint64_t *hi)
+{
+    if (b < 16) {
+        *lo = b;
+        *hi = b + 1ull;
+        return;
+    }
+    const unsigned o = 4 + (b - 16) / 8, sub = (b - 16) % 8;
+    *lo = (8ull + sub) << (o - 3);
+    *hi = (9ull + sub) << (o - 3);
+}
+
+/* A count with the decimal suffixes of workload specs (1m = 1,000,000). */
+static int parse_count(const char *s, bool allow0, uint64_t *v)
+{
+    if (allow0 && !strcmp(s, "0")) {
+        *v = 0;
+        return 0;
+    }
+    char spec[96];
+    mmu_synth_cfg_t w;
+    if (strlen(s) > 40 || strchr(s, ','))
+        return -1;
+    snprintf(spec, sizeof spec, "seq:n=%s", s);
+    if (mmu_synth_parse(spec, &w, NULL, 0))
+        return -1;
+    *v = w.n;
+    return 0;
+}
+
+/* A working-set size with the binary suffixes of workload specs (1m = 1 MiB),
+ * rounded up to 4 KiB. */
+static int parse_size(const char *s, uint64_t *v)
+{
+    char spec[96];
+    mmu_synth_cfg_t w;
+    if (strlen(s) > 40 || strchr(s, ','))
+        return -1;
+    snprintf(spec, sizeof spec, "seq:ws=%s", s);
+    if (mmu_synth_parse(spec, &w, NULL, 0))
+        return -1;
+    *v = w.ws;
+    return 0;
+}
+
+static bool is_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Names of the traces (NAME.mtr.xz, .mtr.gz, .mtr) in dir, for messages. */
+static void list_traces(const char *dir, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    size_t used = 0;
+    while ((e = readdir(d)) != NULL) {
+        const char *dot = strstr(e->d_name, ".mtr");
+        if (!dot || dot == e->d_name)
+            continue;
+        if (strcmp(dot, ".mtr") && strcmp(dot, ".mtr.xz") && strcmp(dot, ".mtr.gz"))
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%.*s", used ? ", " : "",
+                         (int)(dot - e->d_name), e->d_name);
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+    }
+    closedir(d);
+}
+
+static int add_workload(cmp_t *c, const char *tok)
+{
+    if (c->nwl == MAX_WL) {
+        fprintf(stderr, "mmusim compare: --workloads: at most %d workloads\n", MAX_WL);
+        return 2;
+    }
+    cmp_wl_t *w = &c->wl[c->nwl];
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(tok, KIND_NAMES[k])) {
+            snprintf(w->name, sizeof w->name, "%s", tok);
+            w->kind = k;
+            c->nwl++;
+            return 0;
+        }
+    char path[PATH_MAX];
+    path[0] = '\0';
+    if (strchr(tok, '/') || strchr(tok, '.')) {
+        snprintf(path, sizeof path, "%s", tok);
+    } else {
+        static const char *const EXT[] = {".mtr.xz", ".mtr.gz", ".mtr"};
+        for (int i = 0; i < 3 && !path[0]; i++) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/%s%s", c->traces, tok, EXT[i]);
+            if (is_file(p))
+                snprintf(path, sizeof path, "%s", p);
+        }
+        if (!path[0]) {
+            char names[512];
+            list_traces(c->traces, names, sizeof names);
+            fprintf(stderr,
+                    "mmusim compare: --workloads: unknown workload '%s' (synthetic: seq, stride, "
+                    "random, zipf, chase; traces in %s: %s; or the path of a trace file)\n",
+                    tok, c->traces, names[0] ? names : "none");
+            return 2;
+        }
+    }
+    /* Refuse an unreadable trace now rather than after an hour of other runs. */
+    mmu_trace_reader_t *tr = NULL;
+    char msg[512];
+    if (mmu_trace_open(path, NULL, &tr, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim compare: --workloads: %s\n", msg);
+        return 2;
+    }
+    mmu_trace_close(tr);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strchr(base, '.');
+    snprintf(w->name, sizeof w->name, "%.*s", dot && dot != base ? (int)(dot - base) : 63, base);
+    w->kind = -1;
+    w->path = strdup(path);
+    if (!w->path) {
+        fputs("mmusim compare: out of memory\n", stderr);
+        return 2;
+    }
+    c->nwl++;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Split a comma-separated list and hand each item to fn. */
+static int each_item(cmp_t *c, const char *list, const char *flag,
+                     int (*fn)(cmp_t *, const char *))
+{
+    char buf[2048];
+    if (strlen(list) >= sizeof buf || !list[0]) {
+        fprintf(stderr, "mmusim compare: %s: %s\n", flag, list[0] ? "list too long" : "empty");
+        return 2;
+    }
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int rc = fn(c, t);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_size(cmp_t *c, const char *tok)
+{
+    uint64_t v;
+    if (parse_size(tok, &v)) {
+        fprintf(stderr,
+                "mmusim compare: --sizes: '%s': not a working-set size (a number with an "
+                "optional binary suffix k, m, g or t; > 0 and at most 64t)\n",
+                tok);
+        return 2;
+    }
+    for (unsigned i = 0; i < c->nsizes; i++)
+        if (c->sizes[i] == v)
+            return 0;
+    if (c->nsizes == MAX_SIZES) {
+        fprintf(stderr, "mmusim compare: --sizes: at most %d sizes\n", MAX_SIZES);
+        return 2;
+    }
+    c->sizes[c->nsizes++] = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, cmp_t *c)
+{
+    c->accesses = 1000000;
+    c->warmup = 100000;
+    c->trace_accesses = 0; /* the whole trace: 40 M accesses each, ~1.5-2.5 s */
+    c->rtl_accesses = 2000;
+    c->rtl_timeout = 600;
+    c->out = "results";
+    c->traces = MMU_TRACES_DIR;
+    c->wl_arg = DEFAULT_WORKLOADS;
+    c->sizes_arg = DEFAULT_SIZES;
+    size_t used = (size_t)snprintf(c->cmdline, sizeof c->cmdline, "mmusim compare");
+    for (int i = 1; i < argc; i++) {
+        const bool q = strpbrk(argv[i], " \t'\"$") != NULL;
+        int n = snprintf(c->cmdline + used, sizeof c->cmdline - used, q ? " '%s'" : " %s",
+                         argv[i]);
+        if (n > 0 && (size_t)n < sizeof c->cmdline - used)
+            used += (size_t)n;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const bool has = i + 1 < argc;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--preset") && has) {
+            c->preset = argv[++i];
+        } else if (!strcmp(a, "--config") && has) {
+            c->config = argv[++i];
+        } else if (!strcmp(a, "--workloads") && has) {
+            c->wl_arg = argv[++i];
+        } else if (!strcmp(a, "--sizes") && has) {
+            c->sizes_arg = argv[++i];
+        } else if (!strcmp(a, "--out") && has) {
+            c->out = argv[++i];
+        } else if (!strcmp(a, "--traces") && has) {
+            c->traces = argv[++i];
+        } else if (!strcmp(a, "--cosim") && has) {
+            c->cosim = argv[++i];
+        } else if (!strcmp(a, "--rtl-timeout") && has) {
+            char *end;
+            c->rtl_timeout = strtod(argv[++i], &end);
+            if (*end || end == argv[i] || !(c->rtl_timeout > 0)) {
+                fprintf(stderr, "mmusim compare: --rtl-timeout %s: not a number of seconds > 0\n",
+                        argv[i]);
+                return 2;
+            }
+        } else if ((!strcmp(a, "--accesses") || !strcmp(a, "--warmup") ||
+                    !strcmp(a, "--trace-accesses") || !strcmp(a, "--rtl-accesses")) &&
+                   has) {
+            uint64_t v;
+            const bool need1 = !strcmp(a, "--accesses");
+            if (parse_count(argv[++i], !need1, &v)) {
+                fprintf(stderr,
+                        "mmusim compare: %s %s: not a count (decimal suffixes k, m, g%s)\n", a,
+                        argv[i], need1 ? "; >= 1" : "");
+                return 2;
+            }
+            if (need1)
+                c->accesses = v;
+            else if (a[2] == 'w')
+                c->warmup = v;
+            else if (a[2] == 't')
+                c->trace_accesses = v;
+            else
+                c->rtl_accesses = v;
+        } else {
+            fprintf(stderr, "mmusim compare: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!c->preset && !c->config)
+        c->preset = "skylake";
+    int rc = each_item(c, c->wl_arg, "--workloads", add_workload);
+    if (!rc)
+        rc = each_item(c, c->sizes_arg, "--sizes", add_size);
+    if (rc)
+        return rc;
+    qsort(c->sizes, c->nsizes, sizeof c->sizes[0], cmp_u64);
+    return 0;
+}
+
+/* ---- the C model --------------------------------------------------------------- */
+
+/* Fill the row's numbers from the accounting and the counters of the measured part. */
+static void fill_row(cmp_t *c, cmp_row_t *r, const runlib_acc_t *a, mmu_t *mmu)
+{
+    mmu_stats_t after, st;
+    mmu_get_stats(mmu, &after);
+    mmu_stats_diff(&st, &after, &a->before);
+    r->counted = a->counted;
+    r->lat_mean = a->counted ? (double)a->lat_sum / (double)a->counted : NAN;
+    r->lat_max = a->lat_max;
+    r->p50 = runlib_percentile(a->hist, a->counted, 0.5);
+    r->p99 = runlib_percentile(a->hist, a->counted, 0.99);
+    r->walks = st.walks;
+    r->walk_mean = st.walks ? (double)st.walk_cycles / (double)st.walks : NAN;
+    r->walk_p50 = runlib_percentile(a->walk_hist, a->walked, 0.5);
+    r->walk_p99 = runlib_percentile(a->walk_hist, a->walked, 0.99);
+    r->refs = st.walks ? (double)st.walk_mem_refs / (double)st.walks : NAN;
+    const uint64_t l1miss = st.translations - st.l1_hits;
+    r->l1_hit = st.translations ? 100.0 * (double)st.l1_hits / (double)st.translations : NAN;
+    r->l2_hit = l1miss ? 100.0 * (double)st.l2_hits / (double)l1miss : NAN;
+    r->l1_pki = a->counted ? 1000.0 * (double)l1miss / (double)a->counted : NAN;
+    r->walk_pki = a->counted ? 1000.0 * (double)st.walks / (double)a->counted : NAN;
+    const uint64_t psc[4] = {st.psc_pde_hits, st.psc_pdpte_hits, st.psc_pml4e_hits,
+                             st.psc_pml5e_hits};
+    for (int i = 0; i < 4; i++)
+        r->psc[i] = st.walks ? 100.0 * (double)psc[i] / (double)st.walks : NAN;
+    r->l1d_reach = runlib_reach(&c->cfg.l1d, r->page);
+    r->l1i_reach = runlib_reach(&c->cfg.l1i, r->page);
+    r->l2_reach = runlib_reach(&c->cfg.l2, r->page);
+    memset(r->bins, 0, sizeof r->bins);
+    for (uint64_t i = 0; i < RUNLIB_LAT_BUCKETS; i++)
+        r->bins[lat_bin(i)] += a->hist[i];
+}
+
+static void acc_reset(cmp_t *c, runlib_acc_t *a)
+{
+    memset(a, 0, sizeof *a);
+    memset(c->hist, 0, RUNLIB_LAT_BUCKETS * sizeof *c->hist);
+    memset(c->walk_hist, 0, RUNLIB_LAT_BUCKETS * sizeof *c->walk_hist);
+    a->hist = c->hist;
+    a->walk_hist = c->walk_hist;
+    a->warmup = c->warmup;
+}
+
+/* The synthetic stream of a row. The generator always sees 4K granularity so
+ * that every page size gets exactly the same addresses (a spec would round ws
+ * up to the page size); the mapping covers ws rounded up to the page size. */
+static void synth_cfg(const cmp_t *c, const cmp_row_t *r, uint64_t n, mmu_synth_cfg_t *w)
+{
+    mmu_synth_defaults(w, (mmu_synth_kind_t)c->wl[r->wl].kind);
+    w->ws = r->ws;
+    w->n = n;
+}
+
+static int run_synth(cmp_t *c, cmp_row_t *r, char *msg, size_t len)
+{
+    mmu_synth_cfg_t w;
+    synth_cfg(c, r, c->warmup + c->accesses, &w);
+    if (mmu_synth_validate(&w, msg, len))
+        return 2;
+    const uint64_t psz = 1ull << (12 + 9 * r->page);
+    r->mapped = (r->ws + psz - 1) & ~(psz - 1);
+    runlib_ws_t ws = {0};
+    runlib_acc_t a;
+    acc_reset(c, &a);
+    int rc = runlib_ws_map(&ws, &c->cfg, w.base, r->mapped, r->page, 4, msg, len);
+    if (!rc) {
+        mmu_synth_t g;
+        uint64_t la = 0;
+        mmu_synth_init(&g, &w);
+        const int e = runlib_synth_drive(ws.mmu, &g, &a, 0, 0, &la);
+        if (e) {
+            snprintf(msg, len, "access %" PRIu64 " (0x%" PRIx64 "): %s", a.n + 1, la,
+                     mmu_strerror(e));
+            rc = 2;
+        } else {
+            fill_row(c, r, &a, ws.mmu);
+        }
+    }
+    runlib_ws_free(&ws);
+    return rc;
+}
+
+/* A trace under the demand-paging policy of the row's page size. */
+static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, size_t len)
+{
+    const char *path = c->wl[r->wl].path;
+    mmu_trace_reader_t *tr = NULL;
+    if (mmu_trace_open(path, NULL, &tr, msg, len))
+        return 2;
+    mmu_aspace_cfg_t ac;
+    mmu_aspace_cfg_init(&ac);
+    ac.policy = r->page == MMU_PAGE_4K ? MMU_POLICY_4K
+                : r->page == MMU_PAGE_2M ? MMU_POLICY_THP
+                                         : MMU_POLICY_1G;
+    runlib_as_t x = {0};
+    runlib_acc_t a;
+    acc_reset(c, &a);
+    int rc = runlib_as_create(&x, &c->cfg, &ac, msg, len);
+    if (!rc) {
+        char m[512];
+        const uint64_t cap = c->trace_accesses ? c->warmup + c->trace_accesses : 0;
+        const int e = runlib_trace_drive(x.as, x.mmu, tr, &a, cap, m, sizeof m);
+        if (e == -1) {
+            snprintf(msg, len, "%s: record %" PRIu64 ": %s", path, mmu_trace_records(tr), m);
+            rc = 2;
+        } else if (e == 1) {
+            snprintf(msg, len, "%s", mmu_trace_error(tr));
+            rc = 2;
+        } else {
+            mmu_aspace_stats_t s;
+            mmu_aspace_get_stats(x.as, &s);
+            r->mapped = (s.pages_4k << 12) + (s.pages_2m << 21) + (s.pages_1g << 30);
+            if (r->page == MMU_PAGE_4K)
+                *footprint_4k = s.pages_4k << 12;
+            r->ws = *footprint_4k ? *footprint_4k : r->mapped;
+            fill_row(c, r, &a, x.mmu);
+        }
+    }
+    runlib_as_free(&x);
+    mmu_trace_close(tr);
+    return rc;
+}
+
+/* ---- the RTL walker, through mmusim-cosim --------------------------------------- */
+
+typedef struct cosim_job {
+    pid_t pid;
+    FILE *out, *err;
+} cosim_job_t;
+
+static void find_cosim(cmp_t *c)
+{
+    c->cosim_absent[0] = '\0';
+    if (c->cosim) {
+        snprintf(c->cosim_path, sizeof c->cosim_path, "%s", c->cosim);
+    } else {
+        char self[PATH_MAX];
+        const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n <= 0) {
+            snprintf(c->cosim_absent, sizeof c->cosim_absent,
+                     "cannot tell where mmusim is (/proc/self/exe), so not where mmusim-cosim is");
+            return;
+        }
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash)
+            *slash = '\0';
+        snprintf(c->cosim_path, sizeof c->cosim_path, "%.4000s/mmusim-cosim", self);
+    }
+    /* Say where it was looked for, relative to the working directory if inside
+     * it (results files are published). */
+    char cwd[PATH_MAX];
+    const char *shown = c->cosim_path;
+    if (getcwd(cwd, sizeof cwd)) {
+        const size_t n = strlen(cwd);
+        if (!strncmp(shown, cwd, n) && shown[n] == '/')
+            shown += n + 1;
+    }
+    if (access(c->cosim_path, X_OK))
+        snprintf(c->cosim_absent, sizeof c->cosim_absent, "mmusim-cosim not built (no %.200s)",
+                 shown);
+}
+
+/* Start mmusim-cosim on the row's configuration; its output goes to temporary
+ * files so that it runs while the C model does (the machine has two cores). */
+static int cosim_start(cmp_t *c, const cmp_row_t *r, cosim_job_t *j, char *note, size_t len)
+{
+    char spec[MMU_SYNTH_SPEC_MAX], kbuf[32];
+    const char *argv[20];
+    int n = 0;
+    argv[n++] = c->cosim_path;
+    argv[n++] = "walks";
+    if (c->preset)
+        argv[n++] = "--preset", argv[n++] = c->preset;
+    if (c->config)
+        argv[n++] = "--config", argv[n++] = c->config;
+    if (c->wl[r->wl].kind >= 0) {
+        /* A spec rounds ws up to the page size: below one page, the
+         * co-simulation's stream spreads over the whole page. */
+        mmu_synth_cfg_t w;
+        synth_cfg(c, r, c->rtl_accesses, &w);
+        w.page_size = r->page;
+        w.ws = r->mapped;
+        mmu_synth_format(&w, spec, sizeof spec);
+        argv[n++] = "--workload", argv[n++] = spec;
+    } else {
+        argv[n++] = "--trace", argv[n++] = c->wl[r->wl].path;
+        argv[n++] = "--policy", argv[n++] = POLICY[r->page];
+    }
+    snprintf(kbuf, sizeof kbuf, "%" PRIu64, c->rtl_accesses);
+    argv[n++] = "--accesses", argv[n++] = kbuf;
+    argv[n++] = "--json";
+    argv[n] = NULL;
+
+    j->out = tmpfile();
+    j->err = tmpfile();
+    posix_spawn_file_actions_t fa;
+    if (!j->out || !j->err || posix_spawn_file_actions_init(&fa)) {
+        snprintf(note, len, "cannot create temporary files for mmusim-cosim");
+        return -1;
+    }
+    posix_spawn_file_actions_adddup2(&fa, fileno(j->out), 1);
+    posix_spawn_file_actions_adddup2(&fa, fileno(j->err), 2);
+    const int e = posix_spawn(&j->pid, c->cosim_path, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e) {
+        snprintf(note, len, "cannot run %.120s: %s", c->cosim_path, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+/* The value of "key": in a one-line JSON object. */
+static int json_num(const char *s, const char *key, double *v)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    const char *p = strstr(s, pat);
+    if (!p)
+        return -1;
+    p += strlen(pat);
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p++ != ':')
+        return -1;
+    char *end;
+    *v = strtod(p, &end);
+    return end == p || !isfinite(*v) ? -1 : 0;
+}
+
+/* The last non-empty line of f (trimmed), for a failure's reason. */
+static void last_line(FILE *f, char *buf, size_t len)
+{
+    char line[512];
+    buf[0] = '\0';
+    rewind(f);
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            snprintf(buf, len, "%.*s", (int)len - 1, line);
+    }
+}
+
+static void cosim_finish(cosim_job_t *j, cmp_rtl_t *rt, double t_start, double timeout)
+{
+    int status = 0;
+    bool killed = false;
+    for (;;) {
+        const pid_t w = waitpid(j->pid, &status, WNOHANG);
+        if (w == j->pid || (w < 0 && errno != EINTR))
+            break;
+        if (!killed && runlib_now_s() - t_start > timeout) {
+            kill(j->pid, SIGKILL);
+            killed = true;
+        }
+        const struct timespec ts = {0, 5000000}; /* 5 ms */
+        nanosleep(&ts, NULL);
+    }
+    char json[2048] = "", line[2048], err[200];
+    rewind(j->out);
+    while (fgets(line, sizeof line, j->out))
+        if (line[0] == '{')
+            snprintf(json, sizeof json, "%s", line);
+    last_line(j->err, err, sizeof err);
+    fclose(j->out);
+    fclose(j->err);
+    rt->state = RTL_NA;
+    if (killed) {
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim timed out after %g s (--rtl-timeout)",
+                 timeout);
+        return;
+    }
+    if (WIFSIGNALED(status)) {
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim killed by signal %d%s%.160s",
+                 WTERMSIG(status), err[0] ? ": " : "", err);
+        return;
+    }
+    if (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1) {
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim exited with status %d%s%.160s",
+                 WEXITSTATUS(status), err[0] ? ": " : "", err);
+        return;
+    }
+    if (!json[0]) {
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim printed no JSON line (exit %d)%s%.160s",
+                 WEXITSTATUS(status), err[0] ? ": " : "", err);
+        return;
+    }
+#define CMP__PARSE(k)                                                                     \
+    if (json_num(json, #k, &rt->k)) {                                                     \
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim's JSON has no number '%s'", #k); \
+        return;                                                                           \
+    }
+    COSIM_KEYS(CMP__PARSE)
+#undef CMP__PARSE
+    /* Exit 1 with a JSON line is the tool reporting mismatches; they count below. */
+    if (WEXITSTATUS(status) == 1 && rt->mismatches == 0) {
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim exited with status 1%s%.160s",
+                 err[0] ? ": " : "", err);
+        return;
+    }
+    rt->state = RTL_OK;
+}
+
+/* C and RTL disagree: mismatches, or walk statistics that differ. */
+static bool rtl_disagrees(const cmp_rtl_t *t)
+{
+    return t->state == RTL_OK &&
+           (t->mismatches > 0 || fabs(t->rtl_walk_mean - t->c_walk_mean) > 1e-9 ||
+            fabs(t->rtl_refs_per_walk - t->c_refs_per_walk) > 1e-9);
+}
+
+/* ---- output ------------------------------------------------------------------------ */
+
+static const char *fmt_num(char *buf, size_t len, double v, int prec)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.*f", prec, v);
+    return buf;
+}
+
+#define NCOL1 14
+#define NCOL2 12
+#define CELL 80
+
+static void row_cells1(const cmp_t *c, const cmp_row_t *r, char cell[][CELL])
+{
+    snprintf(cell[0], CELL, "%s", c->wl[r->wl].name);
+    hbytes(r->ws, cell[1], CELL);
+    snprintf(cell[2], CELL, "%s", runlib_size_name(r->page));
+    hbytes(r->l1d_reach, cell[3], CELL);
+    hbytes(r->l2_reach, cell[4], CELL);
+    fmt_num(cell[5], CELL, r->lat_mean, 2);
+    snprintf(cell[6], CELL, "%" PRIu64, r->p50);
+    snprintf(cell[7], CELL, "%" PRIu64, r->p99);
+    fmt_num(cell[8], CELL, r->walk_mean, 1);
+    fmt_num(cell[9], CELL, r->refs, 2);
+    fmt_num(cell[10], CELL, r->l1_hit, 2);
+    fmt_num(cell[11], CELL, r->l2_hit, 2);
+    fmt_num(cell[12], CELL, r->walk_pki, 2);
+    if (r->walks)
+        snprintf(cell[13], CELL, "%.0f/%.0f/%.0f", r->psc[0], r->psc[1], r->psc[2]);
+    else
+        snprintf(cell[13], CELL, "-");
+}
+
+static void row_cells2(const cmp_t *c, const cmp_row_t *r, char cell[][CELL])
+{
+    const cmp_rtl_t *t = &r->rtl;
+    snprintf(cell[0], CELL, "%s", c->wl[r->wl].name);
+    hbytes(r->ws, cell[1], CELL);
+    snprintf(cell[2], CELL, "%s", runlib_size_name(r->page));
+    if (t->state != RTL_OK) {
+        for (int i = 3; i < NCOL2; i++)
+            snprintf(cell[i], CELL, "%s", i == 3 ? "n/a" : "");
+        return;
+    }
+    snprintf(cell[3], CELL, "%.0f", t->walks);
+    fmt_num(cell[4], CELL, t->c_walk_mean, 2);
+    fmt_num(cell[5], CELL, t->rtl_walk_mean, 2);
+    snprintf(cell[6], CELL, "%+.2f", t->rtl_walk_mean - t->c_walk_mean);
+    snprintf(cell[7], CELL, "%.0f", t->c_walk_p99);
+    snprintf(cell[8], CELL, "%.0f", t->rtl_walk_p99);
+    fmt_num(cell[9], CELL, t->c_refs_per_walk, 2);
+    fmt_num(cell[10], CELL, t->rtl_refs_per_walk, 2);
+    snprintf(cell[11], CELL, "%.0f%s", t->mismatches, rtl_disagrees(t) ? " !!" : "");
+}
+
+static const char *const HEAD1[NCOL1] = {
+    "workload", "ws",       "page",     "L1 reach", "L2 reach", "lat mean", "p50",
+    "p99",      "walk mean", "refs/walk", "L1 hit%", "L2 hit%", "walks/1k",
+    "PSC hit% PDE/PDPTE/PML4E"};
+static const int W1[NCOL1] = {-8, 9, -4, 9, 9, 9, 5, 5, 9, 9, 7, 7, 8, -16};
+static const char *const HEAD2[NCOL2] = {"workload", "ws",      "page",    "walks",
+                                         "C walk",   "RTL walk", "RTL-C",  "C p99",
+                                         "RTL p99",  "C refs",   "RTL refs", "mismatches"};
+static const int W2[NCOL2] = {-8, 9, -4, 7, 9, 9, 7, 6, 7, 7, 8, -10};
+
+/* One table, fixed width (md = false) or Markdown. */
+static void print_table(FILE *f, bool md, int ncol, const char *const *head, const int *wd,
+                        const cmp_t *c, void (*cells)(const cmp_t *, const cmp_row_t *, char[][CELL]))
+{
+    char cell[NCOL1][CELL];
+    if (md) {
+        for (int i = 0; i < ncol; i++)
+            fprintf(f, "| %s ", head[i]);
+        fputs("|\n", f);
+        for (int i = 0; i < ncol; i++)
+            fputs(wd[i] < 0 ? "|:---" : "|---:", f);
+        fputs("|\n", f);
+    } else {
+        for (int i = 0; i < ncol; i++)
+            fprintf(f, "%s%*s", i ? " " : "", i == ncol - 1 && wd[i] < 0 ? 0 : wd[i], head[i]);
+        fputc('\n', f);
+    }
+    unsigned prev_wl = UINT_MAX;
+    for (unsigned k = 0; k < c->done; k++) {
+        const cmp_row_t *r = &c->rows[k];
+        cells(c, r, cell);
+        if (!md && prev_wl != UINT_MAX && r->wl != prev_wl)
+            fputc('\n', f);
+        prev_wl = r->wl;
+        for (int i = 0; i < ncol; i++) {
+            if (md)
+                fprintf(f, "| %s ", cell[i]);
+            else if (i == ncol - 1 && wd[i] < 0) /* no trailing blanks */
+                fprintf(f, " %s", cell[i]);
+            else
+                fprintf(f, "%s%*s", i ? " " : "", wd[i], cell[i]);
+        }
+        fputs(md ? "|\n" : "\n", f);
+    }
+}
+
+static void print_reach(FILE *f, bool md, const cmp_t *c)
+{
+    const struct {
+        const char *name;
+        const mmu_tlb_cfg_t *t;
+    } lv[] = {{"L1D", &c->cfg.l1d}, {"L1I", &c->cfg.l1i}, {"L2", &c->cfg.l2}};
+    char b[32];
+    if (md)
+        fputs("| level | 4K | 2M | 1G |\n|:---|---:|---:|---:|\n", f);
+    else
+        fprintf(f, "TLB reach (entries x page size):  %9s %9s %9s\n", "4K", "2M", "1G");
+    for (int i = 0; i < 3; i++) {
+        fprintf(f, md ? "| %s " : "  %-31s", lv[i].name);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            const uint64_t r = runlib_reach(lv[i].t, p);
+            fprintf(f, md ? "| %s " : " %9s", r ? hbytes(r, b, sizeof b) : "none");
+        }
+        fputs(md ? "|\n" : "\n", f);
+    }
+}
+
+/* RTL summary: how many configurations ran, and the state of the others. */
+typedef struct rtl_sum {
+    unsigned ok, na, off, bad;
+    double walks, mismatches, max_diff;
+    const char *first_note; /* of the first n/a */
+    bool same_note;
+} rtl_sum_t;
+
+static rtl_sum_t rtl_summary(const cmp_t *c)
+{
+    rtl_sum_t s = {0};
+    s.same_note = true;
+    for (unsigned k = 0; k < c->done; k++) {
+        const cmp_rtl_t *t = &c->rows[k].rtl;
+        if (t->state == RTL_OFF) {
+            s.off++;
+        } else if (t->state == RTL_NA) {
+            s.na++;
+            if (!s.first_note)
+                s.first_note = t->note;
+            else if (strcmp(s.first_note, t->note))
+                s.same_note = false;
+        } else {
+            s.ok++;
+            s.walks += t->walks;
+            s.mismatches += t->mismatches;
+            const double d = fabs(t->rtl_walk_mean - t->c_walk_mean);
+            s.max_diff = d > s.max_diff ? d : s.max_diff;
+            s.bad += rtl_disagrees(t);
+        }
+    }
+    return s;
+}
+
+static void print_rtl(FILE *f, bool md, const cmp_t *c)
+{
+    const rtl_sum_t s = rtl_summary(c);
+    if (!s.ok) {
+        if (s.na)
+            fprintf(f, "RTL walker: n/a: %s%s\n", s.first_note,
+                    s.same_note ? "" : " (and other reasons; see compare.csv)");
+        else
+            fprintf(f, "RTL walker: not run (--rtl-accesses 0)\n");
+        return;
+    }
+    fprintf(f,
+            "C walker vs RTL walker through mmusim-cosim: the first %" PRIu64
+            " accesses of each configuration from a cold start, the same stream through both "
+            "walkers (walk latency in cycles)%s\n%s",
+            c->rtl_accesses, md ? "." : ":", md ? "\n" : "");
+    print_table(f, md, NCOL2, HEAD2, W2, c, row_cells2);
+    if (s.na)
+        fprintf(f, "%s%u configuration%s n/a: %s\n", md ? "\n" : "", s.na, s.na == 1 ? "" : "s",
+                s.first_note);
+}
+
+/* Rows of one workload, by size and page size. */
+static const cmp_row_t *find_row(const cmp_t *c, unsigned wl, uint64_t ws, unsigned page)
+{
+    for (unsigned k = 0; k < c->done; k++) {
+        const cmp_row_t *r = &c->rows[k];
+        if (r->wl == wl && r->page == page && (c->wl[wl].kind < 0 || r->ws == ws))
+            return r;
+    }
+    return NULL;
+}
+
+/* The smallest working set at which `what` (walks or L1 misses per 1000)
+ * exceeds SPIKE, as "16 MiB", or "none up to 64 GiB". */
+static void first_spike(const cmp_t *c, unsigned wl, unsigned page, bool l1, char *buf,
+                        size_t len)
+{
+    char b[32];
+    uint64_t last = 0;
+    for (unsigned i = 0; i < c->nsizes; i++) {
+        const cmp_row_t *r = find_row(c, wl, c->sizes[i], page);
+        if (!r)
+            continue;
+        last = r->ws;
+        if ((l1 ? r->l1_pki : r->walk_pki) > SPIKE) {
+            snprintf(buf, len, "%s", hbytes(r->ws, b, sizeof b));
+            return;
+        }
+    }
+    snprintf(buf, len, "none up to %s", last ? hbytes(last, b, sizeof b) : "-");
+}
+
+/* The reading: sentences made from the numbers, so they stay true on a rerun
+ * with another preset. */
+static void write_reading(FILE *f, const cmp_t *c)
+{
+    char b1[48], b2[48], b3[48];
+    fputs("## Reading\n\n", f);
+    for (unsigned wl = 0; wl < c->nwl; wl++) {
+        if (c->wl[wl].kind < 0)
+            continue;
+        fprintf(f, "- **%s**: walks per 1000 accesses first exceed %.0f at", c->wl[wl].name, SPIKE);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            first_spike(c, wl, p, false, b1, sizeof b1);
+            fprintf(f, "%s %s with %s pages (L2 reach %s)", p ? (p == 2 ? "; and" : ";") : "", b1,
+                    runlib_size_name(p), hbytes(runlib_reach(&c->cfg.l2, p), b2, sizeof b2));
+        }
+        fputs(". L1 misses per 1000 first exceed it at", f);
+        for (unsigned p = 0; p < NPAGES; p++) {
+            first_spike(c, wl, p, true, b1, sizeof b1);
+            fprintf(f, "%s %s (%s; L1D reach %s)", p ? ";" : "", b1, runlib_size_name(p),
+                    hbytes(runlib_reach(&c->cfg.l1d, p), b2, sizeof b2));
+        }
+        fputs(".\n", f);
+        /* The largest set: what 2M and 1G buy. */
+        const uint64_t big = c->nsizes ? c->sizes[c->nsizes - 1] : 0;
+        const cmp_row_t *r4 = find_row(c, wl, big, 0), *r2 = find_row(c, wl, big, 1),
+                        *r1 = find_row(c, wl, big, 2);
+        if (r4 && r2 && r1) {
+            fprintf(f,
+                    "  At %s: mean translation latency %.2f cycles with 4K, %.2f with 2M "
+                    "(%.1fx less), %.2f with 1G pages (%.1fx less); walks per 1000 accesses "
+                    "%.2f / %.2f / %.2f",
+                    hbytes(big, b1, sizeof b1), r4->lat_mean, r2->lat_mean,
+                    r4->lat_mean / r2->lat_mean, r1->lat_mean, r4->lat_mean / r1->lat_mean,
+                    r4->walk_pki, r2->walk_pki, r1->walk_pki);
+            if (r4->walks && r2->walks && r1->walks)
+                fprintf(f, "; memory references per walk %.2f / %.2f / %.2f; mean walk %s / %s / %s cycles",
+                        r4->refs, r2->refs, r1->refs, fmt_num(b1, sizeof b1, r4->walk_mean, 1),
+                        fmt_num(b2, sizeof b2, r2->walk_mean, 1),
+                        fmt_num(b3, sizeof b3, r1->walk_mean, 1));
+            fputs(".\n", f);
+        }
+    }
+    for (unsigned wl = 0; wl < c->nwl; wl++) {
+        if (c->wl[wl].kind >= 0)
+            continue;
+        const cmp_row_t *r[NPAGES];
+        for (unsigned p = 0; p < NPAGES; p++)
+            r[p] = find_row(c, wl, 0, p);
+        if (!r[0] || !r[1] || !r[2])
+            continue;
+        fprintf(f,
+                "- **%s** (trace, %" PRIu64 " accesses measured, %s of 4 KiB pages touched): "
+                "walks per 1000 accesses %.2f (4K) / %.2f (2M) / %.2f (1G); mean translation "
+                "latency %.2f / %.2f / %.2f cycles; L1 hit rate %.2f%% / %.2f%% / %.2f%%.",
+                c->wl[wl].name, r[0]->counted, hbytes(r[0]->ws, b1, sizeof b1), r[0]->walk_pki,
+                r[1]->walk_pki, r[2]->walk_pki, r[0]->lat_mean, r[1]->lat_mean, r[2]->lat_mean,
+                r[0]->l1_hit, r[1]->l1_hit, r[2]->l1_hit);
+        if (!runlib_reach(&c->cfg.l1i, MMU_PAGE_1G) && r[2]->l1_hit + 5 < r[1]->l1_hit)
+            fputs(" The L1 hit rate falls with 1G pages because this configuration's L1 ITLB "
+                  "holds no 1G pages: instruction fetches from a 1G page are served by the L2 "
+                  "TLB every time.",
+                  f);
+        fputc('\n', f);
+    }
+    const rtl_sum_t s = rtl_summary(c);
+    if (s.ok)
+        fprintf(f,
+                "- **C vs RTL walker**: %u configuration%s through mmusim-cosim, %.0f walks "
+                "compared: %.0f mismatches, largest difference of mean walk latency %.2f cycles%s.\n",
+                s.ok, s.ok == 1 ? "" : "s", s.walks, s.mismatches, s.max_diff,
+                s.bad ? " — THE WALKERS DISAGREE" : ": they agree");
+    if (s.na)
+        fprintf(f, "- **RTL walker**: n/a for %u configuration%s: %s.\n", s.na, s.na == 1 ? "" : "s",
+                s.first_note);
+    if (!s.ok && !s.na)
+        fputs("- **RTL walker**: not run (`--rtl-accesses 0`).\n", f);
+    fputs("- Memory references per walk count paging-structure reads and A/D updates (30% of "
+          "accesses are writes); PSC hit rates are the share of walks whose deepest "
+          "paging-structure-cache hit was at that level.\n\n",
+          f);
+}
+
+static int write_md(const cmp_t *c, const char *path, const char *date)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs("# Page size against translation latency and TLB coverage\n\n", f);
+    fprintf(f, "Produced by `%s` on %s, configuration: %s%s%s%s.\n", c->cmdline, date,
+            c->preset ? "preset " : "", c->preset ? c->preset : "",
+            c->preset && c->config ? " + " : "", c->config ? c->config : "");
+    fprintf(f,
+            "Each configuration: %" PRIu64 " accesses measured after %" PRIu64
+            " warm-up accesses (traces: ",
+            c->accesses, c->warmup);
+    if (c->trace_accesses)
+        fprintf(f, "at most %" PRIu64 " after the warm-up", c->trace_accesses);
+    else
+        fputs("the whole trace after the warm-up", f);
+    fputs("), closed loop (each access issued when the previous one completes), 4-level "
+          "paging, seed 1; 30% of synthetic accesses are writes. Page sizes: the set mapped "
+          "with 4K, 2M or 1G pages; traces demand-paged with the 4k, thp or 1g policy "
+          "(workloads/aspace.h). Plots (`scripts/plot_compare.py`): `compare_misses.png`, "
+          "`compare_latency.png`.\n\n",
+          f);
+    if (c->stopped[0])
+        fprintf(f, "**Incomplete**: %s. The tables hold the %u configurations done before.\n\n",
+                c->stopped, c->done);
+    write_reading(f, c);
+    fputs("## TLB reach\n\n", f);
+    print_reach(f, true, c);
+    fputs("\n## C model\n\nLatencies in cycles. L2 hit% is of the L1 misses; walks/1k = L2 "
+          "misses (page walks) per 1000 accesses. For traces, ws is the distinct 4 KiB pages "
+          "touched.\n\n",
+          f);
+    print_table(f, true, NCOL1, HEAD1, W1, c, row_cells1);
+    fputs("\n## C walker vs RTL walker\n\n", f);
+    print_rtl(f, true, c);
+    fputs("\n## Files\n\n"
+          "`compare.csv`: one row per preset x workload x ws x page x walker. Columns: "
+          "`preset`, `workload`, `source` (synthetic or trace), `ws_bytes` (traces: distinct "
+          "4 KiB pages touched x 4096), `mapped_bytes`, `page` (4K/2M/1G), `walker` (c or rtl), "
+          "`accesses` (measured), `lat_mean`, `lat_p50`, `lat_p99`, `lat_max` (translation "
+          "latency, cycles), `walk_mean`, `walk_p50`, `walk_p99` (walk latency, cycles), "
+          "`walk_diff` (rtl rows: RTL minus C mean walk latency over the same co-simulated "
+          "stream), `refs_per_walk`, `l1_hit_pct`, `l2_hit_pct` (of L1 misses), "
+          "`l1_misses_per_1k`, `walks_per_1k`, `walks`, `psc_pde_pct`, `psc_pdpte_pct`, "
+          "`psc_pml4e_pct`, `psc_pml5e_pct` (share of walks), `l1d_reach_bytes`, "
+          "`l1i_reach_bytes`, `l2_reach_bytes`, `mismatches` (rtl rows), `seconds` (wall time "
+          "of that run), `status` (ok, off, or n/a: reason). The rtl rows fill accesses, walks, "
+          "the walk columns, refs_per_walk, mismatches and seconds from mmusim-cosim "
+          "(`rtl_*` keys); the other metric columns are empty. For working sets smaller than "
+          "the page, the co-simulation's stream covers the whole page (a workload spec rounds "
+          "ws up to the page size).\n\n"
+          "`compare_latency.csv`: the translation-latency distribution of each C row: "
+          "`preset`, `workload`, `ws_bytes`, `page`, `lat_lo`, `lat_hi`, `count` (measured "
+          "accesses with lat_lo <= latency < lat_hi; exact below 16 cycles, then 8 bins per "
+          "power of two).\n",
+          f);
+    return fclose(f);
+}
+
+static void csv_num(FILE *f, double v, int prec)
+{
+    if (isnan(v))
+        fputc(',', f);
+    else
+        fprintf(f, ",%.*f", prec, v);
+}
+
+static int write_csv(const cmp_t *c, const char *path, const char *lpath)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    const char *preset = c->preset ? c->preset : c->config;
+    fputs("preset,workload,source,ws_bytes,mapped_bytes,page,walker,accesses,lat_mean,lat_p50,"
+          "lat_p99,lat_max,walk_mean,walk_p50,walk_p99,walk_diff,refs_per_walk,l1_hit_pct,"
+          "l2_hit_pct,l1_misses_per_1k,walks_per_1k,walks,psc_pde_pct,psc_pdpte_pct,"
+          "psc_pml4e_pct,psc_pml5e_pct,l1d_reach_bytes,l1i_reach_bytes,l2_reach_bytes,"
+          "mismatches,seconds,status\n",
+          f);
+    for (unsigned k = 0; k < c->done; k++) {
+        const cmp_row_t *r = &c->rows[k];
+        const char *src = c->wl[r->wl].kind < 0 ? "trace" : "synthetic";
+        for (int walker = 0; walker < 2; walker++) {
+            fprintf(f, "%s,%s,%s,%" PRIu64 ",%" PRIu64 ",%s,%s", preset, c->wl[r->wl].name, src,
+                    r->ws, r->mapped, runlib_size_name(r->page), walker ? "rtl" : "c");
+            if (!walker) {
+                fprintf(f, ",%" PRIu64, r->counted);
+                csv_num(f, r->lat_mean, 4);
+                fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->p50, r->p99, r->lat_max);
+                csv_num(f, r->walk_mean, 4);
+                if (r->walks)
+                    fprintf(f, ",%" PRIu64 ",%" PRIu64 ",", r->walk_p50, r->walk_p99);
+                else
+                    fputs(",,,", f);
+                csv_num(f, r->refs, 4);
+                csv_num(f, r->l1_hit, 4);
+                csv_num(f, r->l2_hit, 4);
+                csv_num(f, r->l1_pki, 4);
+                csv_num(f, r->walk_pki, 4);
+                fprintf(f, ",%" PRIu64, r->walks);
+                for (int i = 0; i < 4; i++)
+                    csv_num(f, r->psc[i], 4);
+            } else if (r->rtl.state == RTL_OK) {
+                const cmp_rtl_t *t = &r->rtl;
+                fprintf(f, ",%.0f,,,,", t->accesses);
+                csv_num(f, t->rtl_walk_mean, 4);
+                fprintf(f, ",%.0f,%.0f", t->rtl_walk_p50, t->rtl_walk_p99);
+                csv_num(f, t->rtl_walk_mean - t->c_walk_mean, 4);
+                csv_num(f, t->rtl_refs_per_walk, 4);
+                fprintf(f, ",,,,,%.0f,,,,", t->walks);
+            } else {
+                fputs(",,,,,,,,,,,,,,,,,,,", f); /* accesses .. psc_pml5e_pct: 19 empty */
+            }
+            fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->l1d_reach, r->l1i_reach,
+                    r->l2_reach);
+            if (!walker)
+                fprintf(f, ",,%.3f,ok\n", r->seconds);
+            else if (r->rtl.state == RTL_OK)
+                fprintf(f, ",%.0f,%.3f,ok\n", r->rtl.mismatches, r->rtl.rtl_seconds);
+            else if (r->rtl.state == RTL_OFF)
+                fputs(",,,off\n", f);
+            else {
+                /* Quote the reason: it may hold commas. */
+                fputs(",,,\"n/a: ", f);
+                for (const char *p = r->rtl.note; *p; p++)
+                    if (*p == '"')
+                        fputs("\"\"", f);
+                    else
+                        fputc(*p, f);
+                fputs("\"\n", f);
+            }
+        }
+    }
+    if (fclose(f))
+        return -1;
+    f = fopen(lpath, "w");
+    if (!f)
+        return -1;
+    fputs("preset,workload,ws_bytes,page,lat_lo,lat_hi,count\n", f);
+    for (unsigned k = 0; k < c->done; k++) {
+        const cmp_row_t *r = &c->rows[k];
+        for (unsigned b = 0; b < LAT_BINS; b++) {
+            uint64_t lo, hi;
+            if (!r->bins[b])
+                continue;
+            bin_range(b, &lo, &hi);
+            fprintf(f, "%s,%s,%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", preset,
+                    c->wl[r->wl].name, r->ws, runlib_size_name(r->page), lo, hi, r->bins[b]);
+        }
+    }
+    return fclose(f);
+}
+
+/* mkdir -p */
+static int make_dir(const char *path)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            if (mkdir(p, 0777) && errno != EEXIST)
+                return -1;
+            *s = '/';
+        }
+    if (mkdir(p, 0777) && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+static int write_outputs(const cmp_t *c)
+{
+    char md[PATH_MAX], csv[PATH_MAX], lat[PATH_MAX], date[64];
+    if (make_dir(c->out)) {
+        fprintf(stderr, "mmusim compare: cannot create directory %s: %s\n", c->out,
+                strerror(errno));
+        return 2;
+    }
+    snprintf(md, sizeof md, "%s/compare.md", c->out);
+    snprintf(csv, sizeof csv, "%s/compare.csv", c->out);
+    snprintf(lat, sizeof lat, "%s/compare_latency.csv", c->out);
+    const time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &tm);
+    if (write_md(c, md, date) || write_csv(c, csv, lat)) {
+        fprintf(stderr, "mmusim compare: cannot write into %s: %s\n", c->out, strerror(errno));
+        return 2;
+    }
+    fprintf(stderr, "compare: wrote %s, %s, %s\n", md, csv, lat);
+    return 0;
+}
+
+/* ---- the job ----------------------------------------------------------------------- */
+
+static int run_all(cmp_t *c)
+{
+    char msg[1024];
+    unsigned nsynth = 0, ntrace = 0;
+    for (unsigned i = 0; i < c->nwl; i++) {
+        if (c->wl[i].kind < 0)
+            ntrace++;
+        else
+            nsynth++;
+    }
+    c->nrows = (nsynth * c->nsizes + ntrace) * NPAGES;
+    c->rows = calloc(c->nrows, sizeof *c->rows);
+    c->hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *c->hist);
+    c->walk_hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *c->walk_hist);
+    if (!c->rows || !c->hist || !c->walk_hist) {
+        fputs("mmusim compare: out of memory\n", stderr);
+        return 2;
+    }
+    /* Lay out the rows: workloads in the order given, sizes ascending, 4K 2M 1G. */
+    unsigned k = 0;
+    for (unsigned i = 0; i < c->nwl; i++)
+        for (unsigned s = 0; s < (c->wl[i].kind < 0 ? 1 : c->nsizes); s++)
+            for (unsigned p = 0; p < NPAGES; p++) {
+                c->rows[k].wl = i;
+                c->rows[k].page = p;
+                c->rows[k].ws = c->wl[i].kind < 0 ? 0 : c->sizes[s];
+                k++;
+            }
+    const bool rtl = c->rtl_accesses && !c->cosim_absent[0];
+    uint64_t footprint = 0;
+    for (k = 0; k < c->nrows; k++) {
+        cmp_row_t *r = &c->rows[k];
+        char wsb[32];
+        const bool trace = c->wl[r->wl].kind < 0;
+        if (trace && r->page == 0)
+            footprint = 0;
+        fprintf(stderr, "[%u/%u] %s %s %s ...", k + 1, c->nrows, c->wl[r->wl].name,
+                trace ? "trace" : hbytes(r->ws, wsb, sizeof wsb), runlib_size_name(r->page));
+        if (trace) /* the mapping of a synthetic row is known before it runs */
+            r->mapped = 0;
+        else {
+            const uint64_t psz = 1ull << (12 + 9 * r->page);
+            r->mapped = (r->ws + psz - 1) & ~(psz - 1);
+        }
+        cosim_job_t job;
+        const double t_spawn = runlib_now_s();
+        r->rtl.state = RTL_OFF;
+        bool started = false;
+        if (rtl) {
+            if (cosim_start(c, r, &job, r->rtl.note, sizeof r->rtl.note))
+                r->rtl.state = RTL_NA;
+            else
+                started = true;
+        } else if (c->rtl_accesses) {
+            r->rtl.state = RTL_NA;
+            snprintf(r->rtl.note, sizeof r->rtl.note, "%.*s", (int)sizeof r->rtl.note - 1,
+                     c->cosim_absent);
+        }
+        const double t0 = runlib_now_s();
+        const int rc = trace ? run_trace(c, r, &footprint, msg, sizeof msg)
+                             : run_synth(c, r, msg, sizeof msg);
+        r->seconds = runlib_now_s() - t0;
+        if (started) {
+            cosim_finish(&job, &r->rtl, t_spawn, c->rtl_timeout);
+            r->rtl.wall = runlib_now_s() - t_spawn;
+        }
+        if (rc) {
+            fputs(" failed\n", stderr);
+            snprintf(c->stopped, sizeof c->stopped, "stopped at %s %s %s pages: %.400s",
+                     c->wl[r->wl].name, trace ? "trace" : hbytes(r->ws, wsb, sizeof wsb),
+                     runlib_size_name(r->page), msg);
+            fprintf(stderr, "mmusim compare: %s\n", c->stopped);
+            return 2;
+        }
+        c->done = k + 1;
+        if (r->rtl.state == RTL_OK)
+            fprintf(stderr, " %.1f s (mmusim-cosim %.1f s)%s\n", r->seconds, r->rtl.wall,
+                    rtl_disagrees(&r->rtl) ? " C/RTL MISMATCH" : "");
+        else
+            fprintf(stderr, " %.1f s\n", r->seconds);
+        if (rtl_disagrees(&r->rtl))
+            fprintf(stderr,
+                    "mmusim compare: C/RTL MISMATCH at %s %s %s: %.0f mismatches, mean walk C "
+                    "%.3f vs RTL %.3f cycles, refs/walk C %.3f vs RTL %.3f\n",
+                    c->wl[r->wl].name, hbytes(r->ws, wsb, sizeof wsb), runlib_size_name(r->page),
+                    r->rtl.mismatches, r->rtl.c_walk_mean, r->rtl.rtl_walk_mean,
+                    r->rtl.c_refs_per_walk, r->rtl.rtl_refs_per_walk);
+    }
+    return 0;
+}
+
+int compare_main(int argc, char **argv)
+{
+    cmp_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        fputs("mmusim compare: out of memory\n", stderr);
+        return 2;
+    }
+    int rc = parse_args(argc, argv, c);
+    if (rc) {
+        rc = rc == 1 ? 0 : rc;
+        goto out;
+    }
+    char msg[512];
+    if (runlib_load_config(c->preset, c->config, &c->cfg, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim compare: %s\n", msg);
+        rc = 2;
+        goto out;
+    }
+    if (!c->cfg.page_1g) {
+        fputs("mmusim compare: this configuration has no 1G pages (page_1g = 0); compare "
+              "needs all three page sizes\n",
+              stderr);
+        rc = 2;
+        goto out;
+    }
+    /* Every working set must fit below MAXPHYADDR with each page size. */
+    for (unsigned i = 0; i < c->nsizes; i++)
+        for (unsigned p = 0; p < NPAGES; p++) {
+            const uint64_t psz = 1ull << (12 + 9 * p);
+            if (runlib_ws_fits(&c->cfg, (c->sizes[i] + psz - 1) & ~(psz - 1), p, 4, msg,
+                               sizeof msg)) {
+                char b[32];
+                fprintf(stderr, "mmusim compare: --sizes %s with %s pages: %s; use smaller sizes\n",
+                        hbytes(c->sizes[i], b, sizeof b), runlib_size_name(p), msg);
+                rc = 2;
+                goto out;
+            }
+        }
+    if (c->rtl_accesses)
+        find_cosim(c);
+    const double t0 = runlib_now_s();
+    rc = run_all(c);
+    if (c->rows && c->done) {
+        printf("mmusim compare: %s%s%s%s, %u configurations, %" PRIu64
+               " accesses measured after %" PRIu64 " warm-up, in %.1f s\n",
+               c->preset ? "preset " : "", c->preset ? c->preset : "",
+               c->preset && c->config ? " + " : "", c->config ? c->config : "", c->done,
+               c->accesses, c->warmup, runlib_now_s() - t0);
+        print_reach(stdout, false, c);
+        printf("\nLatencies in cycles; L2 hit%% is of the L1 misses; walks/1k = page walks per "
+               "1000 accesses; traces: ws = 4 KiB pages touched.\n");
+        print_table(stdout, false, NCOL1, HEAD1, W1, c, row_cells1);
+        putchar('\n');
+        print_rtl(stdout, false, c);
+        fflush(stdout);
+        const int wrc = write_outputs(c);
+        if (!rc)
+            rc = wrc;
+    }
+    const rtl_sum_t s = rtl_summary(c);
+    if (s.bad) {
+        fprintf(stderr,
+                "mmusim compare: C/RTL MISMATCH: the C and RTL walkers disagree in %u of %u "
+                "co-simulated configurations (%.0f mismatches); see the RTL table\n",
+                s.bad, s.ok, s.mismatches);
+        if (!rc)
+            rc = 1;
+    }
+out:
+    for (unsigned i = 0; i < c->nwl; i++)
+        free(c->wl[i].path);
+    free(c->rows);
+    free(c->hist);
+    free(c->walk_hist);
+    free(c);
+    return rc;
+}

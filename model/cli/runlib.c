@@ -1,0 +1,215 @@
+/* Shared by `mmusim run` and `mmusim compare` (see runlib.h): the set-up of a
+ * run and the loop that issues its accesses, so both commands measure the
+ * same thing the same way. */
+#include "runlib.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "config_file.h"
+
+#define POOL_BASE 0x100000ull
+
+double runlib_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+uint64_t runlib_percentile(const uint64_t *h, uint64_t total, double q)
+{
+    uint64_t want = (uint64_t)((double)total * q + 0.999999), seen = 0;
+    for (uint64_t i = 0; i < RUNLIB_LAT_BUCKETS; i++) {
+        seen += h[i];
+        if (seen >= want && seen)
+            return i;
+    }
+    return RUNLIB_LAT_BUCKETS - 1;
+}
+
+const char *runlib_bytes_str(uint64_t b, char *buf, size_t len)
+{
+    static const char *const U[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    unsigned u = 0;
+    while (u < 4 && b >= 1024 && b % 1024 == 0)
+        b /= 1024, u++;
+    snprintf(buf, len, "%" PRIu64 " %s", b, U[u]);
+    return buf;
+}
+
+const char *runlib_size_name(unsigned ps)
+{
+    return ps == MMU_PAGE_4K ? "4K" : ps == MMU_PAGE_2M ? "2M" : "1G";
+}
+
+uint64_t runlib_reach(const mmu_tlb_cfg_t *t, unsigned ps)
+{
+    uint64_t r = 0;
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++)
+        if (t->arr[i].entries && (t->arr[i].sizes & (1u << ps)))
+            r += (uint64_t)t->arr[i].entries << (12 + 9 * ps);
+    return r;
+}
+
+int runlib_load_config(const char *preset, const char *config, mmu_config_t *cfg, char *msg,
+                       size_t len)
+{
+    mmu_config_init(cfg);
+    if (preset && preset_load(preset, cfg, msg, len))
+        return 2;
+    if (config && cfgfile_load(config, cfg, msg, len))
+        return 2;
+    return 0;
+}
+
+/* Physical layout: page tables from POOL_BASE (one table per 2 MiB and per
+ * 1 GiB of the set, plus the upper levels), data after them, aligned to the
+ * page size. */
+static uint64_t pool_bytes(uint64_t bytes, unsigned levels)
+{
+    return ((bytes >> 21) + (bytes >> 30) + 3 * levels + 16) * 4096;
+}
+
+static uint64_t data_base(uint64_t bytes, unsigned ps, unsigned levels)
+{
+    const uint64_t psz = 1ull << (12 + 9 * ps);
+    return (POOL_BASE + pool_bytes(bytes, levels) + psz - 1) & ~(psz - 1);
+}
+
+int runlib_ws_fits(const mmu_config_t *cfg, uint64_t bytes, unsigned ps, unsigned levels,
+                   char *msg, size_t len)
+{
+    const uint64_t data = data_base(bytes, ps, levels);
+    if (data + bytes > (1ull << cfg->maxphyaddr) || data + bytes < data) {
+        snprintf(msg, len,
+                 "working set of %" PRIu64 " bytes plus its page tables does not "
+                 "fit below MAXPHYADDR (%u bits)",
+                 bytes, cfg->maxphyaddr);
+        return 2;
+    }
+    return 0;
+}
+
+int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64_t bytes,
+                  unsigned ps, unsigned levels, char *msg, size_t len)
+{
+    mmu_err_t err = {0, ""};
+    if (mmu_sparse_mem_create(cfg->maxphyaddr, &w->mem)) {
+        snprintf(msg, len, "out of memory");
+        return 2;
+    }
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(w->mem);
+    int e = mmu_ptb_create(&ops, levels, POOL_BASE, pool_bytes(bytes, levels), &w->pt);
+    if (!e)
+        e = mmu_ptb_map(w->pt, base, data_base(bytes, ps, levels), bytes, (mmu_page_size_t)ps,
+                        MMU_PTE_RW | MMU_PTE_US);
+    if (e) {
+        snprintf(msg, len, "building page tables: %s", mmu_strerror(e));
+        return 2;
+    }
+    if (mmu_create(cfg, &ops, &w->mmu, &err)) {
+        snprintf(msg, len, "%s", err.msg);
+        return 2;
+    }
+    mmu_ctrl_t ctrl = {0};
+    ctrl.cr0 = MMU_CR0_WP;
+    ctrl.cr3 = mmu_ptb_root(w->pt);
+    ctrl.cr4 = MMU_CR4_PGE | MMU_CR4_SMEP | MMU_CR4_SMAP | (levels == 5 ? MMU_CR4_LA57 : 0);
+    ctrl.efer = MMU_EFER_NXE;
+    if (mmu_set_ctrl(w->mmu, &ctrl, &err)) {
+        snprintf(msg, len, "%s", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
+void runlib_ws_free(runlib_ws_t *w)
+{
+    mmu_destroy(w->mmu);
+    mmu_ptb_destroy(w->pt);
+    mmu_sparse_mem_destroy(w->mem);
+    w->mmu = NULL;
+    w->pt = NULL;
+    w->mem = NULL;
+}
+
+int runlib_as_create(runlib_as_t *x, const mmu_config_t *cfg, const mmu_aspace_cfg_t *ac_in,
+                     char *msg, size_t len)
+{
+    mmu_err_t err = {0, ""};
+    mmu_aspace_cfg_t ac = *ac_in;
+    if (ac.phys_limit > (1ull << cfg->maxphyaddr))
+        ac.phys_limit = 1ull << cfg->maxphyaddr;
+    if (mmu_sparse_mem_create(cfg->maxphyaddr, &x->mem)) {
+        snprintf(msg, len, "out of memory");
+        return 2;
+    }
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(x->mem);
+    if (mmu_create(cfg, &ops, &x->mmu, &err)) {
+        snprintf(msg, len, "%s", err.msg);
+        return 2;
+    }
+    mmu_ctrl_t ctrl = {0};
+    ctrl.cr0 = MMU_CR0_WP;
+    ctrl.cr4 = MMU_CR4_SMEP | MMU_CR4_SMAP;
+    ctrl.efer = MMU_EFER_NXE;
+    if (mmu_set_ctrl(x->mmu, &ctrl, &err)) {
+        snprintf(msg, len, "%s", err.msg);
+        return 2;
+    }
+    if (mmu_aspace_create(x->mmu, x->mem, &ac, &x->as, msg, len))
+        return 2;
+    return 0;
+}
+
+void runlib_as_free(runlib_as_t *x)
+{
+    mmu_aspace_destroy(x->as);
+    mmu_destroy(x->mmu);
+    mmu_sparse_mem_destroy(x->mem);
+    x->as = NULL;
+    x->mmu = NULL;
+    x->mem = NULL;
+}
+
+int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
+                       uint64_t interval, uint64_t *bad_la)
+{
+    uint64_t now = 0, la;
+    mmu_access_t type;
+    while (mmu_synth_next(g, &la, &type)) {
+        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+        mmu_result_t res;
+        runlib_acc_start(a, mmu);
+        const int e = mmu_translate(mmu, &req, &res);
+        if (e) {
+            *bad_la = la;
+            return e;
+        }
+        runlib_acc_note(a, now, &res);
+        /* Closed loop: the next access waits for this one. Open loop: a fixed
+         * issue rate, whatever completes. */
+        now = interval ? now + interval : res.done_at + gap;
+    }
+    return 0;
+}
+
+int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
+                       uint64_t max_accesses, char *msg, size_t len)
+{
+    mmu_trec_t rec;
+    int r = 1;
+    while ((!max_accesses || a->n < max_accesses) && (r = mmu_trace_next(tr, &rec)) > 0) {
+        mmu_result_t res;
+        const uint64_t now = mmu_aspace_now(as);
+        if (rec.kind == MMU_TREC_ACCESS)
+            runlib_acc_start(a, mmu);
+        if (mmu_aspace_feed(as, &rec, &res, msg, len))
+            return -1;
+        if (rec.kind == MMU_TREC_ACCESS)
+            runlib_acc_note(a, now, &res);
+    }
+    return r < 0 ? 1 : 0;
+}

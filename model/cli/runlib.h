@@ -1,0 +1,140 @@
+/* What `mmusim run` and `mmusim compare` share: loading a configuration,
+ * mapping a working set with one page size, driving a synthetic stream or a
+ * trace through the MMU one access at a time (closed loop by default), and the
+ * per-translation latency histogram with its percentiles. CLI code: it prints
+ * nothing itself; errors come back as text for the caller to prefix. */
+#ifndef MMU_CLI_RUNLIB_H
+#define MMU_CLI_RUNLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmu/mmu.h"
+#include "mmu/mmu_mem.h"
+#include "mmu/mmu_stats.h"
+#include "aspace.h"
+#include "synth.h"
+#include "trace.h"
+
+#define RUNLIB_LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
+
+/* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
+double runlib_now_s(void);
+
+/* The smallest latency with at least q (0..1] of the `total` counted entries
+ * of h (RUNLIB_LAT_BUCKETS long) at or below it. */
+uint64_t runlib_percentile(const uint64_t *h, uint64_t total, double q);
+
+/* "16 KiB", "64 GiB": the largest binary unit that divides nothing away. */
+const char *runlib_bytes_str(uint64_t b, char *buf, size_t len);
+
+/* "4K", "2M", "1G" for an mmu_page_size_t. */
+const char *runlib_size_name(unsigned ps);
+
+/* Reach of one TLB level for page size ps: entries of the array that holds ps
+ * times the page size (0 when no array of the level holds it). */
+uint64_t runlib_reach(const mmu_tlb_cfg_t *t, unsigned ps);
+
+/* *cfg = defaults, then the preset `name` if non-NULL, then the config file at
+ * path `config` on top if non-NULL. Returns 0, or 2 with the loader's message
+ * in msg. */
+int runlib_load_config(const char *preset, const char *config, mmu_config_t *cfg, char *msg,
+                       size_t len);
+
+/* ---- a working set mapped up front ------------------------------------------ */
+
+/* The memory, page tables and MMU of one mapped working set. */
+typedef struct runlib_ws {
+    mmu_sparse_mem_t *mem;
+    mmu_ptb_t *pt;
+    mmu_t *mmu;
+} runlib_ws_t;
+
+/* Whether bytes at va `base`, mapped with pages of size ps, fit with their page
+ * tables below 2^MAXPHYADDR. Returns 0, or 2 with "working set of N bytes plus
+ * its page tables does not fit below MAXPHYADDR (B bits)" in msg. */
+int runlib_ws_fits(const mmu_config_t *cfg, uint64_t bytes, unsigned ps, unsigned levels,
+                   char *msg, size_t len);
+
+/* Map [base, base + bytes) (bytes a multiple of the page size) with pages of
+ * size ps, RW and user, A/D clear (as an OS leaves them): page tables from 1 MiB
+ * up, data after them aligned to the page size. Then create the MMU and load
+ * CR0.WP, CR4.PGE/SMEP/SMAP (+LA57 for 5 levels), EFER.NXE and CR3.
+ * Returns 0, or 2 with msg filled; *w is then still safe to free. */
+int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64_t bytes,
+                  unsigned ps, unsigned levels, char *msg, size_t len);
+/* Free what runlib_ws_map made; accepts a zeroed or partly built *w. */
+void runlib_ws_free(runlib_ws_t *w);
+
+/* ---- an address space driven by a trace ------------------------------------- */
+
+typedef struct runlib_as {
+    mmu_sparse_mem_t *mem;
+    mmu_t *mmu;
+    mmu_aspace_t *as;
+} runlib_as_t;
+
+/* Memory, MMU (CR0.WP, CR4.SMEP/SMAP, EFER.NXE) and the demand-paging driver of
+ * workloads/aspace.h with configuration *ac (its physical region clipped to
+ * MAXPHYADDR). Returns 0, or 2 with msg filled. */
+int runlib_as_create(runlib_as_t *x, const mmu_config_t *cfg, const mmu_aspace_cfg_t *ac,
+                     char *msg, size_t len);
+void runlib_as_free(runlib_as_t *x);
+
+/* ---- latency accounting ----------------------------------------------------- */
+
+/* Per-translation latency and the counters of the measured part of a run. The
+ * first `warmup` accesses are issued but not counted. */
+typedef struct runlib_acc {
+    uint64_t *hist;      /* RUNLIB_LAT_BUCKETS counters, caller-owned, zeroed */
+    uint64_t *walk_hist; /* optional: the same for the walk part of walked accesses */
+    uint64_t warmup;
+    uint64_t n, counted, lat_sum, lat_max, last_done;
+    uint64_t walked, walk_sum; /* counted accesses served by a walk, their lat_walk */
+    mmu_stats_t before;  /* counters at the end of the warm-up (zero without one) */
+} runlib_acc_t;
+
+/* Before each access: at the end of the warm-up, snapshot the counters so the
+ * report covers exactly the accesses whose latency is counted. */
+static inline void runlib_acc_start(runlib_acc_t *a, mmu_t *mmu)
+{
+    if (a->n == a->warmup && a->warmup)
+        mmu_get_stats(mmu, &a->before);
+}
+
+/* After each access issued at `now` with result *res. */
+static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_result_t *res)
+{
+    a->n++;
+    a->last_done = res->done_at > a->last_done ? res->done_at : a->last_done;
+    if (a->n > a->warmup) {
+        const uint64_t lat = res->done_at - now;
+        a->hist[lat < RUNLIB_LAT_BUCKETS ? lat : RUNLIB_LAT_BUCKETS - 1]++;
+        a->lat_sum += lat;
+        a->lat_max = lat > a->lat_max ? lat : a->lat_max;
+        a->counted++;
+        if (a->walk_hist && res->served == MMU_SERVED_WALK) {
+            const uint64_t w = res->lat_walk;
+            a->walk_hist[w < RUNLIB_LAT_BUCKETS ? w : RUNLIB_LAT_BUCKETS - 1]++;
+            a->walked++;
+            a->walk_sum += w;
+        }
+    }
+}
+
+/* Issue the stream of g one access at a time, each at the previous one's
+ * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
+ * account for them in *a. Returns 0, or the mmu_translate error of the access
+ * that failed (then *bad_la is its address and the accounting stops before it). */
+int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
+                       uint64_t interval, uint64_t *bad_la);
+
+/* Feed trace records to the address-space driver until the trace ends or
+ * max_accesses ACCESS records (0: no limit) have been fed, accounting for each
+ * access in *a. Returns 0; 1 when the reader failed (mmu_trace_error says
+ * where); -1 when the driver refused a record (msg says why;
+ * mmu_trace_records() is its number). */
+int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
+                       uint64_t max_accesses, char *msg, size_t len);
+
+#endif
