@@ -7,9 +7,12 @@
  * must be called from an SC_THREAD (it wait()s; from anywhere else it fails
  * with MMU_EINVAL). One walk:
  *  1. Time. The bridge owns the walker's clock: rising edge k is at
- *     k * period, i.e. edge k is MMU cycle k. It waits until just after edge
- *     job.t0 - 1 and presents the job on req_*, so the walker samples
- *     req_valid && req_ready at edge job.t0 (t0). If the call comes too late
+ *     k * period, i.e. edge k is MMU cycle k. The clock is gated: it runs
+ *     from the moment a job is presented until one edge after its result,
+ *     so simulated time between walks costs no host time. The bridge waits
+ *     until half a cycle before edge job.t0 and presents the job on req_*,
+ *     so the walker samples req_valid && req_ready at edge job.t0 (t0). If
+ *     the call comes too late
  *     for that (simulated time already past), the job is presented at once and
  *     the walk is counted as late; cycle numbers handed to the latency model
  *     are then job.t0 + (edge - t0), so results never depend on it.
@@ -80,18 +83,21 @@ class rtl_walker : public sc_core::sc_module {
         uint64_t late;       /* walks whose t0 came after job.t0 */
         uint64_t late_edges; /* by how many edges, summed */
         uint64_t reads, cmpxchgs;
+        uint64_t clock_edges; /* rising edges the gated clock made, reset included */
     };
     const counters &stats() const;
     /* The last protocol error ("" if none). */
     const std::string &error() const;
-    /* The walker's clock (edge k at k * period). */
-    const sc_core::sc_clock &clock() const;
+    /* The walker's clock (rising edge k at k * period; gated: it runs only
+     * during a walk and for one edge after it). */
+    const sc_core::sc_signal<bool> &clock() const;
 
     struct impl; /* public for the variant table in rtl_walker.cc */
 
   private:
     static int latency_check(const mmu_config_t &cfg, mmu_err_t *err);
     void reset();
+    void clock_step();
     std::unique_ptr<impl> p_;
 };
 

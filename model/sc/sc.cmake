@@ -54,7 +54,8 @@ if(MMU_TESTS)
   target_compile_options(test_mmu_sc PRIVATE ${MMU_WARNINGS})
   foreach(t tlm_translate_c tlm_translate_c_callback tlm_translate_rtl delay_annotation_c
             delay_annotation_rtl control_and_invalidation memory_through_socket
-            bad_config_refused rtl_outside_thread_fails rtl_cycles_exact rtl_job_at_edge)
+            bad_config_refused rtl_outside_thread_fails rtl_cycles_exact rtl_job_at_edge
+            rtl_clock_gated)
     add_test(NAME sc.${t} COMMAND test_mmu_sc ${t})
   endforeach()
 

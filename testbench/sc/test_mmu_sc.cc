@@ -579,6 +579,43 @@ void rtl_job_at_edge()
     });
 }
 
+// The clock is gated: between walks it stops, so a walk a million cycles
+// after the previous one costs no edges in between, and still starts and
+// ends on its cycle (the walker held its state without a clock).
+void rtl_clock_gated()
+{
+    mmu_config_t cfg = rtl_compatible_config();
+    cfg.memlat_cb = &fixed7;
+    rig r(mmu_sc_walker::rtl, cfg);
+    worked_example_tables(*r.mem);
+    mmu_ctrl_t c{};
+    c.cr3 = 0x1000;
+    CHECK_EQ(r.mmu->set_ctrl(c), 0);
+    r.run([&](driver &d) {
+        mmu_sc_req_ext ext;
+        sc_time delay = sc_core::SC_ZERO_TIME;
+        wait(sc_time(100, sc_core::SC_NS));
+        CHECK(d.xlat(kLa, MMU_ACC_READ, 3, ext, delay) == tlm::TLM_OK_RESPONSE);
+        CHECK_EQ(ext.res.done_at, 100 + 10 + 53);
+        const uint64_t after_first = r.mmu->rtl()->stats().clock_edges;
+        // The reset's two edges, the walk's 53 and a few around it.
+        CHECK(after_first <= 2 + 53 + 3);
+        wait(sc_time(1000000, sc_core::SC_NS)); // to cycle 1,000,163
+        CHECK(d.xlat(0x00007f5c2a002000ull, MMU_ACC_WRITE, 3, ext, delay) == tlm::TLM_OK_RESPONSE);
+        CHECK_EQ(ext.now, 1000163);
+        CHECK_EQ(ext.res.psc_level, 2);
+        CHECK_EQ(ext.res.lat_walk, (1 + 7) + 7);
+        CHECK_EQ(ext.res.done_at, 1000163 + 10 + 15);
+        CHECK(sc_core::sc_time_stamp() == cycles(ext.res.done_at));
+        const rtl_walker::counters &k = r.mmu->rtl()->stats();
+        CHECK_EQ(k.walks, 2);
+        CHECK_EQ(k.edges, 53 + 15);
+        CHECK_EQ(k.late, 0);
+        CHECK(k.clock_edges - after_first <= 15 + 3);
+        CHECK(r.mmu->rtl()->error().empty());
+    });
+}
+
 struct test_case {
     const char *name;
     void (*fn)();
@@ -596,6 +633,7 @@ const test_case kTests[] = {
     {"rtl_outside_thread_fails", rtl_outside_thread_fails},
     {"rtl_cycles_exact", rtl_cycles_exact},
     {"rtl_job_at_edge", rtl_job_at_edge},
+    {"rtl_clock_gated", rtl_clock_gated},
 };
 
 } // namespace
