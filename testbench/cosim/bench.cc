@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <cerrno>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 namespace cosim {
 
@@ -67,6 +70,25 @@ bench::~bench()
 {
     for (int s = 0; s < 2; s++)
         gp_[s].clear_extension(&ext_[s]);
+}
+
+uint64_t bench::ticks_now()
+{
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+#endif
+}
+
+double bench::seconds(side s) const
+{
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - steady_t0_).count();
+    const uint64_t ticks = ticks_now() - ticks_t0_;
+    return ticks ? static_cast<double>(ticks_[s]) * wall / static_cast<double>(ticks) : 0.0;
 }
 
 std::unique_ptr<bench> bench::create(const mmu_config_t &cfg, dut_kind dut, mmu_err_t *err)
@@ -135,9 +157,9 @@ answer bench::translate(side s, const mmu_req_t &req)
     }
     sc_time delay = sc_time::from_value(req.now * p - t);
     mem[s]->clear_log();
-    const auto w0 = std::chrono::steady_clock::now();
+    const uint64_t w0 = ticks_now();
     (s == C ? sock_c : sock_rtl)->b_transport(gp, delay);
-    seconds[s] += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    add_ticks(s, w0);
     answer a;
     a.rc = ext.rc;
     a.res = ext.res;

@@ -10,6 +10,7 @@
 #ifndef MMU_COSIM_COSIM_H
 #define MMU_COSIM_COSIM_H
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -60,7 +61,14 @@ class bench : public sc_core::sc_module {
     std::unique_ptr<mmu_sc> mmu[2];
     std::unique_ptr<meddler> med[2];
     std::function<void(bench &)> body;
-    double seconds[2] = {0, 0}; /* wall time inside each side's translate calls */
+    /* Host time inside each side's translate calls. Summed over tens of
+     * millions of calls, most of them TLB hits: a steady_clock read (a vDSO
+     * clock_gettime, ~90 ns on this kind of VM) cost more than the hit and
+     * was 40% of a trace run, so calls are timed with the time-stamp counter
+     * and converted against steady_clock over the whole run. */
+    static uint64_t ticks_now();
+    void add_ticks(side s, uint64_t from) { ticks_[s] += ticks_now() - from; }
+    double seconds(side s) const;
     uint64_t late_annotations = 0; /* TLM delays that did not add up to done_at - now */
 
     /* nullptr (err filled) if either MMU refuses cfg. */
@@ -78,6 +86,9 @@ class bench : public sc_core::sc_module {
   private:
     bench(sc_core::sc_module_name name);
     void run();
+    uint64_t ticks_[2] = {0, 0};
+    uint64_t ticks_t0_ = ticks_now();
+    std::chrono::steady_clock::time_point steady_t0_ = std::chrono::steady_clock::now();
     tlm::tlm_generic_payload gp_[2];
     mmu_sc_req_ext ext_[2];
     unsigned char buf_[2][8];

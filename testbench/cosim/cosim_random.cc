@@ -436,7 +436,7 @@ int random_main(int argc, char **argv)
     const char *lv = o.levels == 4 ? "4" : o.levels == 5 ? "5" : "mixed";
     printf("cosim: %" PRIu64 " walks, %" PRIu64 " mismatches (seed 0x%" PRIx64 ")\n", st.walks,
            st.mismatches, o.seed);
-    const double rs = b->seconds[bench::RTL], cs = b->seconds[bench::C];
+    const double rs = b->seconds(bench::RTL), cs = b->seconds(bench::C);
     printf("cosim: %" PRIu64 " accesses in %" PRIu64 " worlds (levels %s, %" PRIu64
            " with host latencies); walks: %" PRIu64 " from the root, %" PRIu64
            " below a PSC hit, %" PRIu64 " D-assists; #PF from walks: %" PRIu64 " not present, %" PRIu64

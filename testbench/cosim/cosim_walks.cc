@@ -309,9 +309,9 @@ void run_trace(bench &b, walks_state &s, const mmu_config_t &cfg)
         req.now = mmu_aspace_now(as[0]);
         for (int side = 0; side < 2; side++) {
             b.mem[side]->clear_log();
-            const auto w0 = std::chrono::steady_clock::now();
+            const uint64_t w0 = bench::ticks_now();
             a[side].rc = mmu_aspace_feed(as[side], &rec, &a[side].res, m[side], sizeof m[side]);
-            b.seconds[side] += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+            b.add_ticks(static_cast<bench::side>(side), w0);
             a[side].writes = b.mem[side]->log();
             b.mem[side]->clear_log();
         }
@@ -425,7 +425,7 @@ int walks_main(int argc, char **argv)
                ",\"c_refs_per_walk\":%.4f,\"rtl_refs_per_walk\":%.4f,\"c_seconds\":%.6f,"
                "\"rtl_seconds\":%.6f}\n",
                walks, s.accesses, s.mismatches, cm, tm, c50, t50, c99, t99, c.refs_per_walk(),
-               t.refs_per_walk(), b->seconds[bench::C], b->seconds[bench::RTL]);
+               t.refs_per_walk(), b->seconds(bench::C), b->seconds(bench::RTL));
     } else {
         printf("mmusim-cosim walks: %s %s, %s %s, %u-level paging\n", o.preset ? "preset" : "config",
                src, o.workload ? "workload" : "trace", o.workload ? o.workload : o.trace, o.levels);
@@ -435,7 +435,7 @@ int walks_main(int argc, char **argv)
                "; RTL: mean %.2f, p50 %" PRIu64 ", p99 %" PRIu64 "\n",
                cm, c50, c99, tm, t50, t99);
         printf("memory references per walk   C: %.3f; RTL: %.3f\n", c.refs_per_walk(), t.refs_per_walk());
-        printf("time in translate   C: %.3f s; RTL: %.3f s\n", b->seconds[bench::C], b->seconds[bench::RTL]);
+        printf("time in translate   C: %.3f s; RTL: %.3f s\n", b->seconds(bench::C), b->seconds(bench::RTL));
     }
     return s.exit_code;
 }
