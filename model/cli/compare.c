@@ -127,8 +127,9 @@ static void usage(FILE *f)
             "  --accesses N (default 1m) measured after --warmup N (default 100k) accesses;\n"
             "    traces: at most --trace-accesses N after the warm-up (default 0: the whole\n"
             "    trace). 4K pages take 2 MiB of page tables per GiB mapped.\n"
-            "  --rtl-accesses K (default 2000; 0 = off): accesses per configuration through\n"
-            "    mmusim-cosim (default: next to this binary; --cosim PATH to choose one),\n"
+            "  --rtl-accesses K (default 2000; 0 = off): accesses per synthetic configuration\n"
+            "    through mmusim-cosim (traces: the accesses of the C run, warm-up included;\n"
+            "    default: next to this binary; --cosim PATH to choose one),\n"
             "    stopped after --rtl-timeout seconds (default 600) per configuration.\n"
             "  Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
             "  walkers disagree; 2: bad input or a run failed (what was done is written).\n",
@@ -615,7 +616,13 @@ static int cosim_start(cmp_t *c, const cmp_row_t *r, cosim_job_t *j, char *note,
         argv[n++] = "--trace", argv[n++] = c->wl[r->wl].path;
         argv[n++] = "--policy", argv[n++] = POLICY[r->page];
     }
-    snprintf(kbuf, sizeof kbuf, "%" PRIu64, c->rtl_accesses);
+    /* Traces: the same accesses as the C run, warm-up included. Walks are rare
+     * in them and the RTL clock stops between walks, so this costs about
+     * what the C run does. */
+    uint64_t k = c->rtl_accesses;
+    if (c->wl[r->wl].kind < 0)
+        k = c->trace_accesses ? c->warmup + c->trace_accesses : UINT64_MAX;
+    snprintf(kbuf, sizeof kbuf, "%" PRIu64, k);
     argv[n++] = "--accesses", argv[n++] = kbuf;
     argv[n++] = "--json";
     argv[n] = NULL;
@@ -909,8 +916,8 @@ static void print_rtl(FILE *f, bool md, const cmp_t *c)
     }
     fprintf(f,
             "C walker vs RTL walker through mmusim-cosim: the first %" PRIu64
-            " accesses of each configuration from a cold start, the same stream through both "
-            "walkers (walk latency in cycles)%s\n%s",
+            " accesses of each synthetic configuration, and every access of each trace, from "
+            "a cold start, the same stream through both walkers (walk latency in cycles)%s\n%s",
             c->rtl_accesses, md ? "." : ":", md ? "\n" : "");
     print_table(f, md, NCOL2, HEAD2, W2, c, row_cells2);
     if (s.na)
