@@ -93,7 +93,7 @@ typedef struct cmp {
     unsigned nwl;
     uint64_t sizes[MAX_SIZES];
     unsigned nsizes;
-    uint64_t accesses, warmup, trace_accesses, rtl_accesses;
+    uint64_t accesses, warmup, trace_accesses, rtl_walks;
     double rtl_timeout; /* seconds one mmusim-cosim run may take */
     mmu_config_t cfg;
     char cosim_path[PATH_MAX];
@@ -110,7 +110,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: mmusim compare [--preset NAME] [--config FILE] [--workloads LIST]\n"
             "                      [--sizes LIST] [--out DIR] [--accesses N] [--warmup N]\n"
-            "                      [--trace-accesses N] [--rtl-accesses K] [--traces DIR]\n"
+            "                      [--trace-accesses N] [--rtl-walks K] [--traces DIR]\n"
             "                      [--cosim PATH] [--rtl-timeout SECONDS]\n"
             "  Every workload at every working-set size with 4K, 2M and 1G pages: translation\n"
             "  latency (mean, p50, p99), walk latency, memory references per walk, L1/L2 TLB\n"
@@ -127,9 +127,9 @@ static void usage(FILE *f)
             "  --accesses N (default 1m) measured after --warmup N (default 100k) accesses;\n"
             "    traces: at most --trace-accesses N after the warm-up (default 0: the whole\n"
             "    trace). 4K pages take 2 MiB of page tables per GiB mapped.\n"
-            "  --rtl-accesses K (default 2000; 0 = off): accesses per synthetic configuration\n"
-            "    through mmusim-cosim (traces: the accesses of the C run, warm-up included;\n"
-            "    default: next to this binary; --cosim PATH to choose one),\n"
+            "  --rtl-walks K (default 5000; 0 = off): each configuration's stream, warm-up\n"
+            "    included, through both walkers in mmusim-cosim until it ends or K walks\n"
+            "    were compared (mmusim-cosim: next to this binary, or --cosim PATH),\n"
             "    stopped after --rtl-timeout seconds (default 600) per configuration.\n"
             "  Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
             "  walkers disagree; 2: bad input or a run failed (what was done is written).\n",
@@ -347,7 +347,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
     c->accesses = 1000000;
     c->warmup = 100000;
     c->trace_accesses = 0; /* the whole trace: 40 M accesses each, ~1.5-2.5 s */
-    c->rtl_accesses = 2000;
+    c->rtl_walks = 5000;
     c->rtl_timeout = 600;
     c->out = "results";
     c->traces = MMU_TRACES_DIR;
@@ -390,7 +390,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
                 return 2;
             }
         } else if ((!strcmp(a, "--accesses") || !strcmp(a, "--warmup") ||
-                    !strcmp(a, "--trace-accesses") || !strcmp(a, "--rtl-accesses")) &&
+                    !strcmp(a, "--trace-accesses") || !strcmp(a, "--rtl-walks")) &&
                    has) {
             uint64_t v;
             const bool need1 = !strcmp(a, "--accesses");
@@ -407,7 +407,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
             else if (a[2] == 't')
                 c->trace_accesses = v;
             else
-                c->rtl_accesses = v;
+                c->rtl_walks = v;
         } else {
             fprintf(stderr, "mmusim compare: unexpected argument '%s'\n", a);
             usage(stderr);
@@ -594,8 +594,8 @@ static void find_cosim(cmp_t *c)
  * files so that it runs while the C model does (the machine has two cores). */
 static int cosim_start(cmp_t *c, const cmp_row_t *r, cosim_job_t *j, char *note, size_t len)
 {
-    char spec[MMU_SYNTH_SPEC_MAX], kbuf[32];
-    const char *argv[20];
+    char spec[MMU_SYNTH_SPEC_MAX], kbuf[32], wbuf[32];
+    const char *argv[24];
     int n = 0;
     argv[n++] = c->cosim_path;
     argv[n++] = "walks";
@@ -607,7 +607,7 @@ static int cosim_start(cmp_t *c, const cmp_row_t *r, cosim_job_t *j, char *note,
         /* A spec rounds ws up to the page size: below one page, the
          * co-simulation's stream spreads over the whole page. */
         mmu_synth_cfg_t w;
-        synth_cfg(c, r, c->rtl_accesses, &w);
+        synth_cfg(c, r, c->warmup + c->accesses, &w);
         w.page_size = r->page;
         w.ws = r->mapped;
         mmu_synth_format(&w, spec, sizeof spec);
@@ -616,14 +616,16 @@ static int cosim_start(cmp_t *c, const cmp_row_t *r, cosim_job_t *j, char *note,
         argv[n++] = "--trace", argv[n++] = c->wl[r->wl].path;
         argv[n++] = "--policy", argv[n++] = POLICY[r->page];
     }
-    /* Traces: the same accesses as the C run, warm-up included. Walks are rare
-     * in them and the RTL clock stops between walks, so this costs about
-     * what the C run does. */
-    uint64_t k = c->rtl_accesses;
+    /* The C run's accesses, warm-up included, until K walks were compared:
+     * the RTL clock stops between walks, so accesses that hit in the TLBs
+     * cost about what they cost the C run, and walks bound the time. */
+    uint64_t k = c->warmup + c->accesses;
     if (c->wl[r->wl].kind < 0)
         k = c->trace_accesses ? c->warmup + c->trace_accesses : UINT64_MAX;
     snprintf(kbuf, sizeof kbuf, "%" PRIu64, k);
+    snprintf(wbuf, sizeof wbuf, "%" PRIu64, c->rtl_walks);
     argv[n++] = "--accesses", argv[n++] = kbuf;
+    argv[n++] = "--walks", argv[n++] = wbuf;
     argv[n++] = "--json";
     argv[n] = NULL;
 
@@ -911,14 +913,14 @@ static void print_rtl(FILE *f, bool md, const cmp_t *c)
             fprintf(f, "RTL walker: n/a: %s%s\n", s.first_note,
                     s.same_note ? "" : " (and other reasons; see compare.csv)");
         else
-            fprintf(f, "RTL walker: not run (--rtl-accesses 0)\n");
+            fprintf(f, "RTL walker: not run (--rtl-walks 0)\n");
         return;
     }
     fprintf(f,
-            "C walker vs RTL walker through mmusim-cosim: the first %" PRIu64
-            " accesses of each synthetic configuration, and every access of each trace, from "
-            "a cold start, the same stream through both walkers (walk latency in cycles)%s\n%s",
-            c->rtl_accesses, md ? "." : ":", md ? "\n" : "");
+            "C walker vs RTL walker through mmusim-cosim: each configuration's stream from a "
+            "cold start, warm-up included, through both walkers until it ends or %" PRIu64
+            " walks were compared (walk latency in cycles)%s\n%s",
+            c->rtl_walks, md ? "." : ":", md ? "\n" : "");
     print_table(f, md, NCOL2, HEAD2, W2, c, row_cells2);
     if (s.na)
         fprintf(f, "%s%u configuration%s n/a: %s\n", md ? "\n" : "", s.na, s.na == 1 ? "" : "s",
@@ -1031,7 +1033,7 @@ static void write_reading(FILE *f, const cmp_t *c)
         fprintf(f, "- **RTL walker**: n/a for %u configuration%s: %s.\n", s.na, s.na == 1 ? "" : "s",
                 s.first_note);
     if (!s.ok && !s.na)
-        fputs("- **RTL walker**: not run (`--rtl-accesses 0`).\n", f);
+        fputs("- **RTL walker**: not run (`--rtl-walks 0`).\n", f);
     fputs("- Memory references per walk count paging-structure reads and A/D updates (30% of "
           "accesses are writes); PSC hit rates are the share of walks whose deepest "
           "paging-structure-cache hit was at that level.\n\n",
@@ -1263,7 +1265,7 @@ static int run_all(cmp_t *c)
                 c->rows[k].ws = c->wl[i].kind < 0 ? 0 : c->sizes[s];
                 k++;
             }
-    const bool rtl = c->rtl_accesses && !c->cosim_absent[0];
+    const bool rtl = c->rtl_walks && !c->cosim_absent[0];
     uint64_t footprint = 0;
     for (k = 0; k < c->nrows; k++) {
         cmp_row_t *r = &c->rows[k];
@@ -1288,7 +1290,7 @@ static int run_all(cmp_t *c)
                 r->rtl.state = RTL_NA;
             else
                 started = true;
-        } else if (c->rtl_accesses) {
+        } else if (c->rtl_walks) {
             r->rtl.state = RTL_NA;
             snprintf(r->rtl.note, sizeof r->rtl.note, "%.*s", (int)sizeof r->rtl.note - 1,
                      c->cosim_absent);
@@ -1364,7 +1366,7 @@ int compare_main(int argc, char **argv)
                 goto out;
             }
         }
-    if (c->rtl_accesses)
+    if (c->rtl_walks)
         find_cosim(c);
     const double t0 = runlib_now_s();
     rc = run_all(c);

@@ -72,6 +72,12 @@ if(MMU_TESTS)
                    --policy 4k --accesses 50000 --levels 5 --json)
   set_tests_properties(cosim.walks cosim.walks_trace PROPERTIES
                        PASS_REGULAR_EXPRESSION "\"mismatches\":0,")
+  # --walks stops the stream at the access that made the W-th walk.
+  add_test(NAME cosim.walks_limit
+           COMMAND mmusim-cosim walks --preset skylake --workload random:ws=64m,n=100000,seed=3
+                   --accesses 100000 --walks 300 --json)
+  set_tests_properties(cosim.walks_limit PROPERTIES
+                       PASS_REGULAR_EXPRESSION "{\"walks\":300,\"accesses\":[0-9]+,\"mismatches\":0,")
   # The scoreboard must catch a planted difference and print a reproduction
   # that `mmusim check` accepts.
   foreach(bug result:7 write:5)

@@ -50,7 +50,7 @@ if(PART STREQUAL "model")
   set(dir ${OUT}/cmp_model)
   file(REMOVE_RECURSE ${dir})
   run_mmusim(rc o e compare ${TINY} --workloads seq,stride,random,chase,awk
-             --sizes 16k,256m --rtl-accesses 0 --out ${dir})
+             --sizes 16k,256m --rtl-walks 0 --out ${dir})
   expect("compare: exit ${rc}: ${e}" rc EQUAL 0)
   foreach(f compare.md compare.csv compare_latency.csv)
     expect("compare: ${f} not written" EXISTS ${dir}/${f})
@@ -114,12 +114,12 @@ if(PART STREQUAL "model")
   endforeach()
   # The same command twice gives the same numbers (seeded), except timings.
   run_mmusim(rc o2 e2 compare ${TINY} --workloads seq,stride,random,chase,awk
-             --sizes 16k,256m --rtl-accesses 0 --out ${dir}2)
+             --sizes 16k,256m --rtl-walks 0 --out ${dir}2)
   file(READ ${dir}/compare_latency.csv l1)
   file(READ ${dir}2/compare_latency.csv l2)
   expect("rerun: latency distribution differs" l1 STREQUAL l2)
   file(READ ${dir}/compare.md m)
-  foreach(want "## Reading" "mmusim compare --preset tiny" "not run (`--rtl-accesses 0`)" "## Files")
+  foreach(want "## Reading" "mmusim compare --preset tiny" "not run (`--rtl-walks 0`)" "## Files")
     string(FIND "${m}" "${want}" at)
     expect("compare.md lacks '${want}'" NOT at EQUAL -1)
   endforeach()
@@ -127,20 +127,17 @@ if(PART STREQUAL "model")
 elseif(PART STREQUAL "rtl_fake")
   # The RTL column through a stand-in for mmusim-cosim (fake_cosim.sh).
   set(fake ${SRC}/testbench/cli/fake_cosim.sh)
-  set(args ${TINY} --workloads random,awk --sizes 1m --rtl-accesses 100)
+  set(args ${TINY} --workloads random,awk --sizes 1m --rtl-walks 100)
   set(ENV{FAKE_COSIM_MODE} agree)
   run_mmusim(rc o e compare ${args} --cosim ${fake} --out ${OUT}/cmp_agree)
   expect("agree: exit ${rc}: ${e}" rc EQUAL 0)
   read_csv(${OUT}/cmp_agree)
   expect("agree: ${ROWS} rows, want 12" ROWS EQUAL 12)
-  # Synthetic rows (1 3 5) run --rtl-accesses; trace rows (7 9 11) the
-  # accesses of the C run: --warmup + --trace-accesses.
+  # Every row asks for the accesses of the C run: --warmup + --accesses
+  # (synthetic rows 1 3 5), --warmup + --trace-accesses (trace rows 7 9 11);
+  # the stand-in echoes them.
   foreach(i 1 3 5 7 9 11)
-    if(i LESS 7)
-      set(want_k 100)
-    else()
-      set(want_k 22000)
-    endif()
+    set(want_k 22000)
     expect("agree row ${i}: walker ${ROW_${i}_walker} status ${ROW_${i}_status} mismatches ${ROW_${i}_mismatches} diff ${ROW_${i}_walk_diff} accesses ${ROW_${i}_accesses}, want ${want_k}"
            ROW_${i}_walker STREQUAL "rtl" AND ROW_${i}_status STREQUAL "ok" AND
            ROW_${i}_mismatches EQUAL 0 AND ROW_${i}_walk_diff STREQUAL "0.0000" AND
@@ -195,7 +192,7 @@ elseif(PART STREQUAL "errors")
   # A trace that goes bad half-way: what was computed before is still written.
   set(dir ${OUT}/cmp_partial)
   file(REMOVE_RECURSE ${dir})
-  run_mmusim(rc o e compare ${TINY} --rtl-accesses 0 --sizes 1m
+  run_mmusim(rc o e compare ${TINY} --rtl-walks 0 --sizes 1m
              --workloads seq,${SRC}/testbench/traces/bad.lackey --out ${dir})
   string(FIND "${e}" "bad.lackey:5: bad address" at)
   expect("partial: exit ${rc}, stderr '${e}'" rc EQUAL 2 AND NOT at EQUAL -1)
@@ -213,7 +210,7 @@ elseif(PART STREQUAL "rtl")
   endif()
   set(dir ${OUT}/cmp_rtl)
   run_mmusim(rc o e compare ${TINY} --workloads random,chase,awk --sizes 64k,256m
-             --rtl-accesses 500 --cosim ${COSIM} --out ${dir})
+             --rtl-walks 500 --cosim ${COSIM} --out ${dir})
   expect("rtl: exit ${rc}: ${e}\n${o}" rc EQUAL 0)
   read_csv(${dir})
   math(EXPR last "${ROWS} - 1")
@@ -234,7 +231,7 @@ elseif(PART STREQUAL "plot")
   endif()
   set(dir ${OUT}/cmp_plot)
   file(REMOVE_RECURSE ${dir})
-  run_mmusim(rc o e compare ${TINY} --workloads random,awk --sizes 16k,1m,256m --rtl-accesses 0 --out ${dir})
+  run_mmusim(rc o e compare ${TINY} --workloads random,awk --sizes 16k,1m,256m --rtl-walks 0 --out ${dir})
   expect("plot: compare exit ${rc}: ${e}" rc EQUAL 0)
   execute_process(COMMAND ${PYTHON} ${SRC}/scripts/plot_compare.py ${dir}
                   RESULT_VARIABLE rc ERROR_VARIABLE e)

@@ -3,10 +3,10 @@
 # called with the interface compare relies on, then answers as told by
 # FAKE_COSIM_MODE: agree (default), mismatch, fail, garbage.
 #   mmusim-cosim walks (--preset N | --config F) (--workload SPEC | --trace F --policy P)
-#                --accesses K --json
+#                --accesses K --walks W --json
 [ "$1" = walks ] || { echo "fake_cosim: first argument '$1', want walks" >&2; exit 9; }
 shift
-k= json= src= pol= cfg=
+k= w= json= src= pol= cfg=
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset|--config) cfg=1; shift ;;
@@ -14,13 +14,14 @@ while [ $# -gt 0 ]; do
     --trace) src=1; shift ;;
     --policy) pol="$2"; shift ;;
     --accesses) k="$2"; shift ;;
+    --walks) w="$2"; shift ;;
     --json) json=1 ;;
     *) echo "fake_cosim: unexpected argument '$1'" >&2; exit 9 ;;
   esac
   shift
 done
-[ -n "$k" ] && [ -n "$json" ] && [ -n "$src" ] && [ -n "$cfg" ] ||
-  { echo "fake_cosim: missing --accesses, --json, a workload or a configuration" >&2; exit 9; }
+[ -n "$k" ] && [ -n "$w" ] && [ -n "$json" ] && [ -n "$src" ] && [ -n "$cfg" ] ||
+  { echo "fake_cosim: missing --accesses, --walks, --json, a workload or a configuration" >&2; exit 9; }
 case "$pol" in ''|4k|thp|1g) ;; *) echo "fake_cosim: bad --policy $pol" >&2; exit 9 ;; esac
 case "${FAKE_COSIM_MODE:-agree}" in
   agree) m=0 r=120.5 ;;

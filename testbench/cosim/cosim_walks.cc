@@ -29,6 +29,7 @@ struct walks_opts {
                *format = nullptr;
     int policy = -1;
     uint64_t accesses = 0;
+    uint64_t max_walks = 0; /* 0: no limit */
     bool have_accesses = false, json = false;
     unsigned levels = 4;
     dut_kind dut = dut_kind::rtl;
@@ -38,10 +39,11 @@ void usage(FILE *f)
 {
     fputs("usage: mmusim-cosim walks (--preset NAME | --config FILE)\n"
           "                          (--workload SPEC | --trace FILE [--policy 4k|thp|1g] [--format F])\n"
-          "                          --accesses K [--levels 4|5] [--json] [--dut rtl|c]\n"
+          "                          --accesses K [--walks W] [--levels 4|5] [--json] [--dut rtl|c]\n"
           "  Runs the first K accesses of a `mmusim run` workload through two MMUs, one\n"
           "  with the C walker and one with the RTL walker, compares every answer and\n"
-          "  memory write, and reports walk latencies of both. --json prints one line:\n"
+          "  memory write, and reports walk latencies of both; with --walks, stops after\n"
+          "  the access that made the W-th walk. --json prints one line:\n"
           "  {\"walks\":W,\"accesses\":K,\"mismatches\":M,\"c_walk_mean\":x,...}.\n"
           "  The RTL walker is built for one MAXPHYADDR: a configuration with a smaller\n"
           "  one runs with the RTL's on both sides (its tables lie below both), noted on\n"
@@ -81,6 +83,11 @@ int parse(int argc, char **argv, walks_opts &o)
                 return 2;
             }
             o.have_accesses = true;
+        } else if (!strcmp(a, "--walks") && has) {
+            if (!parse_u64(argv[++i], &o.max_walks) || o.max_walks == 0) {
+                fprintf(stderr, "mmusim-cosim walks: --walks '%s': must be a number >= 1\n", argv[i]);
+                return 2;
+            }
         } else if (!strcmp(a, "--levels") && has) {
             const char *v = argv[++i];
             if (strcmp(v, "4") && strcmp(v, "5")) {
@@ -148,6 +155,11 @@ struct walks_state {
     side_stats st[2];
     int exit_code = 0;
     std::string fail; /* set-up failure, printed after the simulation */
+    bool more() const
+    {
+        return !exit_code && accesses < o->accesses &&
+               (!o->max_walks || st[0].lat.size() < o->max_walks);
+    }
 };
 
 void note(walks_state &s, int side, const answer &a)
@@ -238,7 +250,7 @@ void run_synth(bench &b, walks_state &s, const mmu_synth_cfg_t &wcfg)
     uint64_t la;
     mmu_access_t type;
     mmu_cycle_t now = 0;
-    while (s.accesses < o.accesses && mmu_synth_next(&gen, &la, &type)) {
+    while (s.more() && mmu_synth_next(&gen, &la, &type)) {
         mmu_req_t req{};
         req.la = la;
         req.type = static_cast<uint8_t>(type);
@@ -299,7 +311,7 @@ void run_trace(bench &b, walks_state &s, const mmu_config_t &cfg)
     }
     mmu_trec_t rec;
     int r = 0;
-    while (!s.exit_code && s.accesses < o.accesses && (r = mmu_trace_next(tr, &rec)) > 0) {
+    while (s.more() && (r = mmu_trace_next(tr, &rec)) > 0) {
         answer a[2];
         char m[2][512];
         mmu_req_t req{};
