@@ -254,7 +254,7 @@ module walker
   logic [2:0] psc_prm;
   logic accept, done_fire;
 
-  assign accept = state_q == IDLE && req_valid;
+  assign accept = req_valid && req_ready;
   assign done_fire = state_q == DONE && res_ready;
 
   for (genvar l = 2; l <= 5; l++) begin : g_psc
@@ -375,46 +375,10 @@ module walker
     bits = '0;
 
     unique case (state_q)
-      IDLE: begin
-        if (req_valid) begin
-          job_d.la = req_la;
-          job_d.typ = req_type;
-          // SDM 4.6.1: CPL 3 makes a user-mode access, unless it is implicit.
-          job_d.user_access = req_cpl == 2'd3 && !req_implicit;
-          job_d.implicit_acc = req_implicit;
-          job_d.start_level = use_psc ? psc_lvl - 3'd1 : req_start_level;
-          job_d.start_table = use_psc ? psc_tab : req_start_table & FrameMask;
-          job_d.start_perms = use_psc ? psc_prm : req_start_perms;
-          job_d.pcid = req_pcid;
-          job_d.wp = req_wp;
-          job_d.smep = req_smep;
-          job_d.smap = req_smap;
-          job_d.ac = req_ac;
-          job_d.nxe = req_nxe;
-          job_d.pke = req_pke;
-          job_d.pks = req_pks;
-          job_d.pkru = req_pkru;
-          job_d.pkrs = req_pkrs;
-          cycles_d = '0;
-          reads_d = '0;
-          updates_d = '0;
-          attempt_d = '0;
-          kind_d = RES_OK;
-          ec_d = '0;
-          psc_level_d = use_psc ? psc_lvl : 3'd0;
-          if (!req_canonical) begin
-            // SDM 4.5: a non-canonical address is a #GP(0) before any lookup
-            // (no error code information, CR2 not written). The C core checks
-            // this before its TLBs, so a co-simulation through the core never
-            // sends one; the walker checks it so it can stand alone.
-            kind_d = RES_GP;
-            psc_level_d = 3'd0;
-            state_d = DONE;
-          end else begin
-            restart = 1'b1;
-          end
-        end
-      end
+      // A job is taken in IDLE, or in DONE at the edge that hands over the
+      // result (see `accept` below), so a walker is free again the cycle
+      // after its result, as the C model's busy_until says.
+      IDLE: ;
 
       LEVEL_STEP: begin
         if (step_q == '0) begin
@@ -508,6 +472,45 @@ module walker
 
       default: state_d = IDLE;
     endcase
+
+    if (accept) begin
+      job_d.la = req_la;
+      job_d.typ = req_type;
+      // SDM 4.6.1: CPL 3 makes a user-mode access, unless it is implicit.
+      job_d.user_access = req_cpl == 2'd3 && !req_implicit;
+      job_d.implicit_acc = req_implicit;
+      job_d.start_level = use_psc ? psc_lvl - 3'd1 : req_start_level;
+      job_d.start_table = use_psc ? psc_tab : req_start_table & FrameMask;
+      job_d.start_perms = use_psc ? psc_prm : req_start_perms;
+      job_d.pcid = req_pcid;
+      job_d.wp = req_wp;
+      job_d.smep = req_smep;
+      job_d.smap = req_smap;
+      job_d.ac = req_ac;
+      job_d.nxe = req_nxe;
+      job_d.pke = req_pke;
+      job_d.pks = req_pks;
+      job_d.pkru = req_pkru;
+      job_d.pkrs = req_pkrs;
+      cycles_d = '0;
+      reads_d = '0;
+      updates_d = '0;
+      attempt_d = '0;
+      kind_d = RES_OK;
+      ec_d = '0;
+      psc_level_d = use_psc ? psc_lvl : 3'd0;
+      if (!req_canonical) begin
+        // SDM 4.5: a non-canonical address is a #GP(0) before any lookup
+        // (no error code information, CR2 not written). The C core checks
+        // this before its TLBs, so a co-simulation through the core never
+        // sends one; the walker checks it so it can stand alone.
+        kind_d = RES_GP;
+        psc_level_d = 3'd0;
+        state_d = DONE;
+      end else begin
+        restart = 1'b1;
+      end
+    end
 
     // The next A/D update: the first entry from scan_from on that lacks its
     // bits (entries that already have them are skipped, as set_bits() does).
@@ -638,7 +641,7 @@ module walker
   logic ok;
   assign ok = kind_q == RES_OK;
 
-  assign req_ready = state_q == IDLE;
+  assign req_ready = state_q == IDLE || (state_q == DONE && res_ready);
   assign mem_req_valid = mreq_valid_q;
   assign mem_req_addr = maddr_q;
   assign mem_req_locked = mlocked_q;

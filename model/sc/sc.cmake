@@ -80,7 +80,7 @@ if(MMU_TESTS)
                        PASS_REGULAR_EXPRESSION "{\"walks\":300,\"accesses\":[0-9]+,\"mismatches\":0,")
   # The scoreboard must catch a planted difference and print a reproduction
   # that `mmusim check` accepts.
-  foreach(bug result:7 write:5)
+  foreach(bug result:7 write:5 late:9)
     string(REPLACE ":" "_" name ${bug})
     add_test(NAME cosim.catches_${name}
              COMMAND ${CMAKE_COMMAND} -DCOSIM=$<TARGET_FILE:mmusim-cosim> -DMMUSIM=$<TARGET_FILE:mmusim>

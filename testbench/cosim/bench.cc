@@ -171,8 +171,10 @@ answer bench::translate(side s, const mmu_req_t &req)
         std::exit(3);
     }
     /* The TLM annotation must complete the request at done_at exactly. */
-    if (a.rc == 0 && (sc_core::sc_time_stamp() + delay).value() != a.res.done_at * p)
+    if (a.rc == 0 && (sc_core::sc_time_stamp() + delay).value() != a.res.done_at * p) {
+        a.late = true;
         late_annotations++;
+    }
     return a;
 }
 

@@ -27,7 +27,7 @@ struct random_opts {
     dut_kind dut = dut_kind::rtl;
     const char *repro = nullptr;
     /* --inject-bug KIND:N (hidden, for the scoreboard's own test) */
-    int bug = 0; /* 0 none, 1 result, 2 write */
+    int bug = 0; /* 0 none, 1 result, 2 write, 3 late */
     uint64_t bug_at = 0;
 };
 
@@ -90,11 +90,12 @@ int parse(int argc, char **argv, random_opts &o)
             const char *colon = strchr(v, ':');
             uint64_t n;
             if (!colon || !parse_u64(colon + 1, &n) || n == 0 ||
-                (strncmp(v, "result:", 7) && strncmp(v, "write:", 6))) {
-                fprintf(stderr, "mmusim-cosim random: --inject-bug '%s': must be result:N or write:N\n", v);
+                (strncmp(v, "result:", 7) && strncmp(v, "write:", 6) && strncmp(v, "late:", 5))) {
+                fprintf(stderr,
+                        "mmusim-cosim random: --inject-bug '%s': must be result:N, write:N or late:N\n", v);
                 return 2;
             }
-            o.bug = v[0] == 'r' ? 1 : 2;
+            o.bug = v[0] == 'r' ? 1 : v[0] == 'w' ? 2 : 3;
             o.bug_at = n;
         } else {
             fprintf(stderr, "mmusim-cosim random: unexpected argument '%s'\n", a);
@@ -344,13 +345,15 @@ void run(bench &b, run_state &st)
             if (!control_op(b, w, r, st))
                 return;
             mmu_req_t req = make_request(w, r);
-            /* An RTL walk that could not start at its cycle (the walker needs
-             * a cycle between a result and the next job) ends later in
-             * simulated time than its done_at; issue no earlier than now. */
+            /* Should an RTL walk ever end later in simulated time than its
+             * done_at (a mismatch, "completion_cycle"), issue the next
+             * request no earlier than now. */
             req.now = std::max(now, b.cycle());
             answer c = b.translate(bench::C, req);
             answer t = b.translate(bench::RTL, req);
             const bool walked = t.rc == 0 && t.res.served == MMU_SERVED_WALK;
+            if (o.bug == 3 && walked && ++st.bug_walks == o.bug_at)
+                t.late = true; /* Planted: the RTL walk completed after its done_at. */
             if (o.bug == 1 && walked && ++st.bug_walks == o.bug_at) {
                 /* Planted: the RTL side returns a different frame or error code. */
                 if (t.res.fault.kind == MMU_FAULT_NONE)

@@ -2,7 +2,7 @@
 # --inject-bug BUG must fail (exit 1) with a field-by-field report and a
 # reproduction, and `mmusim check` must run that reproduction and give the C
 # walker's answer.
-# -DCOSIM=mmusim-cosim -DMMUSIM=mmusim -DBUG=result:N|write:N -DOUT=prefix
+# -DCOSIM=mmusim-cosim -DMMUSIM=mmusim -DBUG=result:N|write:N|late:N -DOUT=prefix
 execute_process(COMMAND ${COSIM} random --walks 3000 --seed 7 --quiet --inject-bug ${BUG}
                         --repro ${OUT}.scn
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

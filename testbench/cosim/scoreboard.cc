@@ -62,8 +62,10 @@ std::string differences(const answer &c, const answer &rtl)
 {
     std::string d;
     if (c.rc == rtl.rc && (c.rc != 0 || same_result(c.res, rtl.res)) && c.writes.empty() &&
-        rtl.writes.empty())
+        rtl.writes.empty() && c.late == rtl.late)
         return d;
+    if (c.late != rtl.late)
+        d += " completion_cycle";
     if (c.rc != rtl.rc)
         d += " rc";
     if (c.rc == 0 && rtl.rc == 0)
@@ -82,6 +84,8 @@ void print_answers(FILE *f, const answer &c, const answer &rtl)
 {
     fprintf(f, "  %-18s %-20s %-20s\n", "field", "C walker", "RTL walker");
     fprintf(f, "  %-18s %-20d %-20d%s\n", "rc", c.rc, rtl.rc, c.rc != rtl.rc ? "  <--" : "");
+    fprintf(f, "  %-18s %-20s %-20s%s\n", "completes", c.late ? "after done_at" : "at done_at",
+            rtl.late ? "after done_at" : "at done_at", c.late != rtl.late ? "  <--" : "");
     for (const field &fl : kFields) {
         const uint64_t a = fl.get(c.res), b = fl.get(rtl.res);
         char sa[24], sb[24];

@@ -20,6 +20,10 @@ struct answer {
     int rc = 0;
     mmu_result_t res{};
     std::vector<sc_memory::write_rec> writes;
+    /* The request completed in simulated time later than res.done_at (its
+     * TLM annotation could not add up): the walker took longer than the
+     * cycles it reported, so this differs from the C side's answer. */
+    bool late = false;
 };
 
 /* Names of the fields that differ ("" when the answers agree). The result
