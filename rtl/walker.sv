@@ -254,6 +254,12 @@ module walker
   logic [2:0] psc_prm;
   logic accept, done_fire;
 
+  // A job taken in DONE (at the edge that hands over the previous result)
+  // looks the caches up before that result's fills land, which happen at the
+  // same edge: with PSC_* > 0 a back-to-back job cannot start below an entry
+  // its predecessor is just filling. The C core never builds such a walker
+  // (its caches sit in front of the walker slot), so only a standalone
+  // walker with its own caches sees this.
   assign accept = req_valid && req_ready;
   assign done_fire = state_q == DONE && res_ready;
 
