@@ -489,24 +489,37 @@ void rtl_outside_thread_fails()
     CHECK_EQ(m.rc, MMU_EINVAL);
 }
 
-// One walk against a fixed memory latency, cycle by cycle: 4 reads of
-// (1 step + 7) cycles and 3 A updates of 7 cycles = 53; the call returns at
-// the simulated time of the walk's last edge, and the walker's own cycle count
-// agrees (the bridge checks that on every walk).
 unsigned fixed7(void *, uint64_t, int, uint64_t)
 {
     return 7;
 }
 
-void rtl_cycles_exact()
+// The RTL walker over fixed 7-cycle memory, the worked example's tables
+// loaded and CR3 pointing at them.
+mmu_config_t rtl_fixed7_config()
 {
     mmu_config_t cfg = rtl_compatible_config();
     cfg.memlat_cb = &fixed7;
-    rig r(mmu_sc_walker::rtl, cfg);
+    return cfg;
+}
+
+void load_worked_example(rig &r)
+{
     worked_example_tables(*r.mem);
     mmu_ctrl_t c{};
     c.cr3 = 0x1000;
     CHECK_EQ(r.mmu->set_ctrl(c), 0);
+}
+
+// One walk against a fixed memory latency, cycle by cycle: 4 reads of
+// (1 step + 7) cycles and 3 A updates of 7 cycles = 53; the call returns at
+// the simulated time of the walk's last edge, and the walker's own cycle count
+// agrees (the bridge checks that on every walk).
+void rtl_cycles_exact()
+{
+    mmu_config_t cfg = rtl_fixed7_config();
+    rig r(mmu_sc_walker::rtl, cfg);
+    load_worked_example(r);
     r.run([&](driver &d) {
         mmu_sc_req_ext ext;
         wait(sc_time(100, sc_core::SC_NS)); // cycle 100
@@ -544,16 +557,12 @@ void rtl_cycles_exact()
 // is free the cycle after, as the C model's busy_until says.
 void rtl_job_at_edge()
 {
-    mmu_config_t cfg = rtl_compatible_config();
-    cfg.memlat_cb = &fixed7;
+    mmu_config_t cfg = rtl_fixed7_config();
     cfg.l2 = mmu_tlb_cfg_t{};
     for (unsigned l = 2; l <= 5; l++)
         cfg.psc[l].arr.entries = 0;
     rig r(mmu_sc_walker::rtl, cfg);
-    worked_example_tables(*r.mem);
-    mmu_ctrl_t c{};
-    c.cr3 = 0x1000;
-    CHECK_EQ(r.mmu->set_ctrl(c), 0);
+    load_worked_example(r);
     r.run([&](driver &d) {
         mmu_sc_req_ext ext;
         wait(sc_time(100, sc_core::SC_NS)); // delta 0 of edge 100
@@ -585,13 +594,9 @@ void rtl_job_at_edge()
 // ends on its cycle (the walker held its state without a clock).
 void rtl_clock_gated()
 {
-    mmu_config_t cfg = rtl_compatible_config();
-    cfg.memlat_cb = &fixed7;
+    mmu_config_t cfg = rtl_fixed7_config();
     rig r(mmu_sc_walker::rtl, cfg);
-    worked_example_tables(*r.mem);
-    mmu_ctrl_t c{};
-    c.cr3 = 0x1000;
-    CHECK_EQ(r.mmu->set_ctrl(c), 0);
+    load_worked_example(r);
     r.run([&](driver &d) {
         mmu_sc_req_ext ext;
         sc_time delay = sc_core::SC_ZERO_TIME;
