@@ -14,6 +14,7 @@ static void usage(FILE *f)
           "       mmusim-cosim walks (--preset NAME | --config FILE)\n"
           "                          (--workload SPEC | --trace FILE [--policy 4k|thp|1g])\n"
           "                          --accesses K [--json]\n"
+          "       mmusim-cosim check [--preset NAME | --config FILE] [--cold] FILE\n"
           "  `mmusim-cosim COMMAND --help` for more. Exit 0, 1 on a mismatch, 2 on bad input.\n",
           f);
 }
@@ -30,6 +31,8 @@ int sc_main(int argc, char **argv)
         return cosim::random_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "walks"))
         return cosim::walks_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "check"))
+        return cosim::check_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;
