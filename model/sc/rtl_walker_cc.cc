@@ -198,6 +198,11 @@ template <class M> struct engine final : engine_base {
     int walk(rtl_walker_cc::impl &s, const mmu_walk_job_t &j, mmu_walk_out_t &o) override
     {
         M &t = *top;
+        /* req_ready and mem_rsp_ready come from registers (and res_ready,
+         * held at 1): what the last edge's evaluation left is what the next
+         * edge samples, so they are read without evaluating again. */
+        if (!t.req_ready)
+            return s.fail("rtl_walker_cc: req_ready low between walks");
         if (dump) {
             /* Time in the file only moves forward. */
             const uint64_t at = j.t0 * kPsPerCycle - kPsPerCycle / 2;
@@ -222,9 +227,6 @@ template <class M> struct engine final : engine_base {
         t.req_pkru = j.pkru;
         t.req_pkrs = j.pkrs;
         t.req_valid = 1;
-        t.eval();
-        if (!t.req_ready)
-            return s.fail("rtl_walker_cc: req_ready low between walks");
         /* The job as presented, half a cycle before the edge that takes it
          * (the same instant as that edge's low phase). */
         const uint64_t t0 = j.t0;
@@ -271,7 +273,6 @@ template <class M> struct engine final : engine_base {
             t.mem_rsp_data = a.data;
             t.mem_rsp_err = a.rc != 0;
             t.mem_rsp_skip = skipped;
-            t.eval();
             if (!t.mem_rsp_ready)
                 return s.fail("rtl_walker_cc: mem_rsp_ready low at cycle %" PRIu64
                               " when the answer to the request raised at cycle %" PRIu64 " was due",
