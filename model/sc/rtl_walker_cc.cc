@@ -204,9 +204,10 @@ template <class M> struct engine final : engine_base {
         if (!t.req_ready)
             return s.fail("rtl_walker_cc: req_ready low between walks");
         if (dump) {
-            /* Time in the file only moves forward. */
-            const uint64_t at = j.t0 * kPsPerCycle - kPsPerCycle / 2;
-            dump_base = at > s.trace_time ? 0 : s.trace_time + kPsPerCycle - at;
+            /* Time in the file only moves forward: the job (dumped half a
+             * cycle before t0) comes after the last dump. */
+            const uint64_t first = j.t0 * kPsPerCycle, min_first = s.trace_time + kPsPerCycle;
+            dump_base = first >= min_first ? 0 : min_first - first;
         }
         t.req_la = j.la;
         t.req_type = static_cast<CData>(j.type & 3);
