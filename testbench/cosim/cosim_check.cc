@@ -462,11 +462,27 @@ int check_main(int argc, char **argv)
             fprintf(stderr, "%s:%d: scenario %s: %s\n", shown, line, f.s[i].name, err.msg);
             return 2;
         }
+        /* The RTL variant is chosen when the bench is built, before the
+         * simulation starts, so every scenario must run on the same one. */
+        const mmu_config_t &c0 = st.cfgs.empty() ? c : st.cfgs[0];
+        if (wk == mmu_sc_walker::rtl && c.maxphyaddr != c0.maxphyaddr) {
+            const int line = f.s[i].maxphyaddr_line ? f.s[i].maxphyaddr_line : f.s[i].line;
+            fprintf(stderr,
+                    "%s:%d: scenario %s: maxphyaddr %u: the RTL walker runs the whole file on one "
+                    "variant, and scenario %s has maxphyaddr %u; run them separately\n",
+                    shown, line, f.s[i].name, c.maxphyaddr, f.s[0].name, c0.maxphyaddr);
+            return 2;
+        }
         st.cfgs.push_back(c);
     }
+    /* The memories are built for the largest MAXPHYADDR of the file. */
+    size_t widest = 0;
+    for (size_t i = 1; i < f.n; i++)
+        if (st.cfgs[i].maxphyaddr > st.cfgs[widest].maxphyaddr)
+            widest = i;
 
     mmu_err_t err{};
-    std::unique_ptr<bench> b = bench::create(st.cfgs[0], o.dut, &err);
+    std::unique_ptr<bench> b = bench::create(st.cfgs[widest], o.dut, &err);
     if (!b) {
         fprintf(stderr, "mmusim-cosim check: %s\n", err.msg);
         return 2;
