@@ -512,33 +512,10 @@ rtl_walker::params rtl_walker::built()
 
 int rtl_walker::check_config(const mmu_config_t &c, mmu_err_t *err)
 {
-    if (impl::find(c))
-        return latency_check(c, err);
-    /* Name the first field that differs from the default variant. */
-    const params b = built();
-    const char *field = nullptr;
-    unsigned have = 0, want = 0;
-    if (c.maxphyaddr != b.maxphyaddr)
-        field = "maxphyaddr", have = c.maxphyaddr, want = b.maxphyaddr;
-    else if (c.page_1g != b.page_1g)
-        field = "page_1g", have = c.page_1g, want = b.page_1g;
-    else if (c.ad_on_fault != b.ad_on_fault)
-        field = "ad_on_fault", have = c.ad_on_fault, want = b.ad_on_fault;
-    else if (c.ad_retry_limit != b.retry_limit)
-        field = "ad_retry_limit", have = c.ad_retry_limit, want = b.retry_limit;
-    else if (c.walk_level_latency != b.level_latency)
-        field = "walk_level_latency", have = c.walk_level_latency, want = b.level_latency;
-    if (field) {
-        if (err) {
-            err->code = MMU_EINVAL;
-            snprintf(err->msg, sizeof err->msg,
-                     "%s=%u: the RTL walker was built with %u (rtl/rtl.cmake parameters "
-                     "MAXPHYADDR=%u PAGE_1G=%u AD_ON_FAULT_USED=%u RETRY_LIMIT=%u LEVEL_LATENCY=%u)",
-                     field, have, want, b.maxphyaddr, b.page_1g, b.ad_on_fault, b.retry_limit,
-                     b.level_latency);
-        }
-        return MMU_EINVAL;
-    }
+    /* Both engines are built from the same MMU_RTL_VARIANTS list: the direct
+     * bridge's message names the field and every variant. */
+    if (!impl::find(c))
+        return rtl_walker_cc::check_config(c, err);
     return latency_check(c, err);
 }
 

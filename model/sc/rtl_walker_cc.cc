@@ -410,19 +410,25 @@ int rtl_walker_cc::check_config(const mmu_config_t &c, mmu_err_t *err)
     else
         field = "walk_level_latency", have = c.walk_level_latency, want = b.level_latency;
     if (err) {
+        /* The variants in MMU_RTL_VARIANTS's own notation. */
         std::string built;
         for (const variant_row &r : kVariants) {
-            char one[160];
-            snprintf(one, sizeof one, "%s(MAXPHYADDR=%u PAGE_1G=%u AD_ON_FAULT_USED=%u RETRY_LIMIT=%u "
-                     "LEVEL_LATENCY=%u)",
-                     built.empty() ? "" : ", ", r.p.maxphyaddr, r.p.page_1g, r.p.ad_on_fault,
-                     r.p.retry_limit, r.p.level_latency);
+            char one[96];
+            snprintf(one, sizeof one, "%s%s:%u:%u:%u:%u:%u", built.empty() ? "" : ";", r.p.name + 1,
+                     r.p.maxphyaddr, r.p.page_1g, r.p.ad_on_fault, r.p.retry_limit, r.p.level_latency);
             built += one;
         }
         err->code = MMU_EINVAL;
-        snprintf(err->msg, sizeof err->msg,
-                 "%s=%u: the RTL walker was built with %u (rtl/rtl.cmake MMU_RTL_VARIANTS: %s)", field,
-                 have, want, built.c_str());
+        if (kNumVariants == 1)
+            snprintf(err->msg, sizeof err->msg,
+                     "%s=%u: the RTL walker was built with %u (rtl/rtl.cmake MMU_RTL_VARIANTS=%s, "
+                     "NAME:MAXPHYADDR:PAGE_1G:AD_ON_FAULT_USED:RETRY_LIMIT:LEVEL_LATENCY)",
+                     field, have, want, built.c_str());
+        else
+            snprintf(err->msg, sizeof err->msg,
+                     "%s=%u: no RTL walker variant of this build has these parameters "
+                     "(rtl/rtl.cmake MMU_RTL_VARIANTS=%s)",
+                     field, have, built.c_str());
     }
     return MMU_EINVAL;
 }
