@@ -452,9 +452,11 @@ static int level_granule(const mmu_tlb_t *arr, unsigned g)
 /* Fill every array of a level that holds entries of this size. A page whose
  * size the level has no array for is cached splintered (cfg.splinter): as an
  * entry of the largest smaller size the level holds, for the part of the page
- * around la. SDM 4.10.2.3 allows it ("a processor may ... cache a translation
- * for a larger page as entries for smaller pages"), and a core whose structure
- * has no entries of a size must do it to cache that page at all. */
+ * around la. The SDM allows it ("some processors may choose to cache multiple
+ * smaller-page TLB entries for a translation specified by the paging structures
+ * to use a page larger than 4 KBytes"; INVLPG and #PF then invalidate all of
+ * them, which mmu_tlb_invalidate does), and a core whose structure has no
+ * entries of a size must do it to cache such a page there at all. */
 static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
                        const mmu_tlb_entry_t *in)
 {

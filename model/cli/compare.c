@@ -1072,9 +1072,11 @@ static int write_md(const cmp_t *c, const char *path, const char *date)
     write_reading(f, c);
     fputs("## TLB reach\n\n", f);
     print_reach(f, true, c);
-    fputs("\n## C model\n\nLatencies in cycles. L2 hit% is of the L1 misses; walks/1k = L2 "
-          "misses (page walks) per 1000 accesses. For traces, ws is the distinct 4 KiB pages "
-          "touched.\n\n",
+    fputs("\n## C model\n\nLatencies in cycles. L1 hit% and L2 hit% are of the lookups "
+          "of that level (an L2 lookup per L1 miss); a D-assist (a write hitting an entry "
+          "cached with D=0) is a hit. walks/1k = page walks per 1000 measured accesses: L2 "
+          "misses, fault retries and D-assists (README \"Statistics\"). For traces, ws is the "
+          "distinct 4 KiB pages touched.\n\n",
           f);
     print_table(f, true, NCOL1, HEAD1, W1, c, row_cells1);
     fputs("\n## C walker vs RTL walker\n\n", f);
@@ -1380,8 +1382,9 @@ int compare_main(int argc, char **argv)
                c->preset && c->config ? " + " : "", c->config ? c->config : "", c->done,
                c->accesses, c->warmup, runlib_now_s() - t0);
         print_reach(stdout, false, c);
-        printf("\nLatencies in cycles; L2 hit%% is of the L1 misses; walks/1k = page walks per "
-               "1000 accesses; traces: ws = 4 KiB pages touched.\n");
+        printf("\nLatencies in cycles; hit%% of each level's lookups (L2: of the L1 misses; a "
+               "D-assist is a hit); walks/1k = page walks (L2 misses, fault retries, D-assists) "
+               "per 1000 accesses; traces: ws = 4 KiB pages touched.\n");
         print_table(stdout, false, NCOL1, HEAD1, W1, c, row_cells1);
         putchar('\n');
         print_rtl(stdout, false, c);
