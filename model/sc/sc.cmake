@@ -86,6 +86,14 @@ if(TARGET mmu_sc_trace)
   mmu_cosim_program(mmusim-cosim-trace mmu_sc_trace)
 endif()
 
+if(MMU_TESTS AND TARGET mmu_rtl_bridge)
+  # The direct bridge from plain C++ (no SystemC).
+  add_executable(test_rtl_bridge ${PROJECT_SOURCE_DIR}/testbench/rtl/test_rtl_bridge.cc)
+  target_link_libraries(test_rtl_bridge PRIVATE mmu_rtl_bridge GTest::gtest_main)
+  target_compile_options(test_rtl_bridge PRIVATE ${MMU_WARNINGS})
+  gtest_discover_tests(test_rtl_bridge TEST_PREFIX rtl. DISCOVERY_TIMEOUT 60)
+endif()
+
 if(MMU_TESTS)
   # SystemC wrapper tests: one process per test (a SystemC simulation cannot
   # be elaborated twice in one process).
