@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "coverage.h"
 #include "fault.h"
 #include "memlat.h"
 #include "mmu/mmu.h"
@@ -71,6 +72,7 @@ struct mmu {
     unsigned l1_lat[2], l2_lat;
     uint16_t pcid;
     bool pge;
+    mmu_cov_t *cov; /* functional coverage: NULL (off) unless attached */
     mmu_walk_mode_t mode;
     mmu_stats_t st;
     mmu_counters_t cnt;
@@ -83,7 +85,21 @@ struct mmu {
     /* Cold. */
     mmu_config_t cfg;
     mmu_ctrl_t ctrl;
+    mmu_cov_track_t cov_track; /* entries kept across a no-flush MOV to CR3 */
 };
+
+/* Coverage hooks (bottom of this file); called only when mmu->cov is set. */
+static void cov_xlat(mmu_t *mmu, const mmu_req_t *req, unsigned kind, unsigned size,
+                     unsigned served, unsigned level, unsigned cause);
+static void cov_tlb_hit(mmu_t *mmu, const mmu_req_t *req, const mmu_tlb_entry_t *e,
+                        unsigned lvl, mmu_pte_verdict_t v, const mmu_result_t *res);
+static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mmu_cycle_t t);
+static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t begin);
+static void cov_arrays(mmu_t *mmu, mmu_tlb_t *arrays[MMU_COV_TRACKED]);
+static void cov_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_trace_t *tr,
+                     const mmu_result_t *res, int rc);
+static void cov_filled(mmu_t *mmu, unsigned tracked, const mmu_tlb_t *arr);
+static void cov_inv(mmu_t *mmu, unsigned kind, unsigned removed);
 
 /* ---- configuration ----------------------------------------------------------- */
 
@@ -192,6 +208,7 @@ void mmu_destroy(mmu_t *mmu)
 {
     if (!mmu)
         return;
+    mmu_cov_track_free(&mmu->cov_track);
     free_arrays(mmu);
     free(mmu);
 }
@@ -203,43 +220,58 @@ const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu)
 
 /* ---- invalidation --------------------------------------------------------------- */
 
-static uint64_t inv_tlbs(mmu_t *mmu, const mmu_tlb_inv_t *q)
+/* Both return how many entries went and OR into *rm what they were (the
+ * coverage's MMU_COV_RM_* mask). */
+static uint64_t inv_tlbs(mmu_t *mmu, const mmu_tlb_inv_t *q, unsigned *rm)
 {
     unsigned n = 0;
     for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
-        n += mmu_tlb_invalidate(&mmu->l1[SIDE_I][i], q);
-        n += mmu_tlb_invalidate(&mmu->l1[SIDE_D][i], q);
-        n += mmu_tlb_invalidate(&mmu->l2[i], q);
+        n += mmu_tlb_invalidate_ex(&mmu->l1[SIDE_I][i], q, rm);
+        n += mmu_tlb_invalidate_ex(&mmu->l1[SIDE_D][i], q, rm);
+        n += mmu_tlb_invalidate_ex(&mmu->l2[i], q, rm);
     }
     return n;
 }
 
-static uint64_t inv_pscs(mmu_t *mmu, const mmu_tlb_inv_t *q)
+static uint64_t inv_pscs(mmu_t *mmu, const mmu_tlb_inv_t *q, unsigned *rm)
 {
     unsigned n = 0;
-    for (int l = 2; l <= 5; l++)
-        n += mmu_tlb_invalidate(&mmu->psc[l], q);
+    for (unsigned l = 2; l <= 5; l++) {
+        const unsigned k = mmu_tlb_invalidate(&mmu->psc[l], q);
+        if (k)
+            *rm |= MMU_COV_RM_PSC(l);
+        n += k;
+    }
     return n;
 }
 
 /* Non-global TLB entries and all PSC entries of one PCID (MOV to CR3,
- * INVPCID type 1). */
-static void inv_pcid(mmu_t *mmu, uint16_t pcid, bool globals_too)
+ * INVPCID type 1). kind: the coverage's mmu_cov_inv_t. */
+static void inv_pcid(mmu_t *mmu, uint16_t pcid, bool globals_too, unsigned kind)
 {
     mmu_tlb_inv_t q = {.pcid = pcid, .nonglobal = true, .global = globals_too};
-    mmu->st.inv_entries += inv_tlbs(mmu, &q) + inv_pscs(mmu, &q);
+    unsigned rm = 0;
+    mmu->st.inv_entries += inv_tlbs(mmu, &q, &rm) + inv_pscs(mmu, &q, &rm);
+    cov_inv(mmu, kind, rm);
 }
 
-static void inv_everything(mmu_t *mmu, bool globals_too)
+static void inv_everything(mmu_t *mmu, bool globals_too, unsigned kind)
 {
     mmu_tlb_inv_t q = {.all_pcids = true, .nonglobal = true, .global = globals_too};
-    mmu->st.inv_entries += inv_tlbs(mmu, &q) + inv_pscs(mmu, &q);
+    unsigned rm = 0;
+    mmu->st.inv_entries += inv_tlbs(mmu, &q, &rm) + inv_pscs(mmu, &q, &rm);
+    cov_inv(mmu, kind, rm);
+}
+
+static void flush_all(mmu_t *mmu, unsigned kind)
+{
+    mmu->st.inv_flush_all++;
+    inv_everything(mmu, true, kind);
 }
 
 void mmu_flush_all(mmu_t *mmu)
 {
-    mmu->st.inv_flush_all++;
-    inv_everything(mmu, true);
+    flush_all(mmu, MMU_COV_INV_FLUSH_ALL);
 }
 
 /* SDM 4.10.4.1: a #PF invalidates the TLB entries for the page number of the
@@ -249,9 +281,11 @@ static void inv_after_pf(mmu_t *mmu, uint64_t la)
 {
     mmu_tlb_inv_t q = {.by_addr = true, .la = la, .pcid = mmu->pcid, .nonglobal = true,
                        .global = true};
-    uint64_t n = inv_tlbs(mmu, &q) + inv_pscs(mmu, &q);
+    unsigned rm = 0;
+    uint64_t n = inv_tlbs(mmu, &q, &rm) + inv_pscs(mmu, &q, &rm);
     mmu->st.inv_pf++;
     mmu->st.inv_entries += n;
+    cov_inv(mmu, MMU_COV_INV_PF, rm);
 }
 
 void mmu_invlpg(mmu_t *mmu, uint64_t la)
@@ -263,10 +297,12 @@ void mmu_invlpg(mmu_t *mmu, uint64_t la)
     /* The current PCID's entries for the page, and global ones whatever PCID. */
     mmu_tlb_inv_t q = {.by_addr = true, .la = la, .pcid = mmu->pcid, .nonglobal = true,
                        .global = true};
-    mmu->st.inv_entries += inv_tlbs(mmu, &q);
+    unsigned rm = 0;
+    mmu->st.inv_entries += inv_tlbs(mmu, &q, &rm);
     /* ...and every PSC entry of the current PCID, whatever its address. */
     mmu_tlb_inv_t p = {.pcid = mmu->pcid, .nonglobal = true};
-    mmu->st.inv_entries += inv_pscs(mmu, &p);
+    mmu->st.inv_entries += inv_pscs(mmu, &p, &rm);
+    cov_inv(mmu, MMU_COV_INV_INVLPG, rm);
 }
 
 int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err)
@@ -288,20 +324,22 @@ int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t
         mmu->st.inv_invpcid0++;
         mmu_tlb_inv_t q = {.by_addr = true, .la = la, .pcid = pcid, .nonglobal = true};
         mmu_tlb_inv_t p = {.pcid = pcid, .nonglobal = true};
-        mmu->st.inv_entries += inv_tlbs(mmu, &q) + inv_pscs(mmu, &p);
+        unsigned rm = 0;
+        mmu->st.inv_entries += inv_tlbs(mmu, &q, &rm) + inv_pscs(mmu, &p, &rm);
+        cov_inv(mmu, MMU_COV_INV_INVPCID0, rm);
         break;
     }
     case 1:
         mmu->st.inv_invpcid1++;
-        inv_pcid(mmu, pcid, false);
+        inv_pcid(mmu, pcid, false, MMU_COV_INV_INVPCID1);
         break;
     case 2:
         mmu->st.inv_invpcid2++;
-        inv_everything(mmu, true);
+        inv_everything(mmu, true, MMU_COV_INV_INVPCID2);
         break;
     default:
         mmu->st.inv_invpcid3++;
-        inv_everything(mmu, false);
+        inv_everything(mmu, false, MMU_COV_INV_INVPCID3);
         break;
     }
     return 0;
@@ -332,7 +370,7 @@ int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
     if (ctrl->cr4 & MMU_CR4_PCIDE)
         mmu->ctrl.cr3 &= ~MMU_CR3_NOFLUSH;
     derive_mode(mmu);
-    mmu_flush_all(mmu);
+    flush_all(mmu, MMU_COV_INV_SET_CTRL);
     return 0;
 }
 
@@ -355,10 +393,16 @@ int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
         derive_mode(mmu);
         if (noflush) {
             mmu->st.inv_cr3_noflush++;
+            if (MMU_COV_ON(mmu->cov)) {
+                mmu_tlb_t *arrays[MMU_COV_TRACKED];
+                cov_arrays(mmu, arrays);
+                mmu_cov_track_switch(&mmu->cov_track, arrays, mmu->pcid);
+                cov_inv(mmu, MMU_COV_INV_CR3_NOFLUSH, 0);
+            }
         } else {
             /* PCIDE=0: PCID 000H; PCIDE=1: the new PCID. Globals survive. */
             mmu->st.inv_cr3++;
-            inv_pcid(mmu, mmu->pcid, false);
+            inv_pcid(mmu, mmu->pcid, false, MMU_COV_INV_CR3);
         }
         return 0;
     }
@@ -376,12 +420,17 @@ int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
         derive_mode(mmu);
         if ((changed & MMU_CR4_PGE) || ((changed & MMU_CR4_PCIDE) && !(value & MMU_CR4_PCIDE))) {
             mmu->st.inv_cr4++;
-            inv_everything(mmu, true);
+            inv_everything(mmu, true,
+                           !(changed & MMU_CR4_PGE) ? MMU_COV_INV_CR4_PCIDE_OFF
+                           : (value & MMU_CR4_PGE)  ? MMU_COV_INV_CR4_PGE_ON
+                                                    : MMU_COV_INV_CR4_PGE_OFF);
         } else if ((changed & MMU_CR4_SMEP) && (value & MMU_CR4_SMEP)) {
             /* "all TLB entries ... for the current PCID": globals are usable
              * under it, so they go as well (more invalidation is always legal). */
             mmu->st.inv_cr4++;
-            inv_pcid(mmu, mmu->pcid, true);
+            inv_pcid(mmu, mmu->pcid, true, MMU_COV_INV_CR4_SMEP_ON);
+        } else {
+            cov_inv(mmu, MMU_COV_INV_CR4_OTHER, 0);
         }
         return 0;
     }
@@ -400,7 +449,7 @@ int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err)
         mmu->ctrl.efer = value;
         derive_mode(mmu);
         if (nxe_changed)
-            mmu_flush_all(mmu);
+            flush_all(mmu, MMU_COV_INV_EFER_NXE);
         return 0;
     }
     case MMU_REG_RFLAGS:
@@ -474,6 +523,8 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
         split.frame = in->frame | (la & page_mask & ~piece_mask);
         val = &split;
         mmu->cnt.splinters[lvl]++;
+        if (MMU_COV_ON(mmu->cov))
+            mmu_cov_inc(mmu->cov, MMU_COVB_SPLINTER + lvl);
     }
     uint64_t *c = mmu->cnt.tlb[lvl][val->granule];
     for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
@@ -481,7 +532,13 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
             continue;
         mmu_tlb_entry_t victim;
         c[CNT_FILLS]++;
-        if (mmu_tlb_fill(&arr[i], la, val, &victim)) {
+        const int evicted = mmu_tlb_fill(&arr[i], la, val, &victim);
+        if (MMU_COV_ON(mmu->cov)) {
+            cov_filled(mmu, lvl * MMU_TLB_ARRAYS + (unsigned)i, &arr[i]);
+            if (evicted)
+                mmu_cov_inc(mmu->cov, MMU_COVB_EVICT + lvl * 3 + (unsigned)i);
+        }
+        if (evicted) {
             mmu->cnt.tlb[lvl][victim.granule][CNT_EVICTIONS]++;
             /* Inclusive L2: what leaves the L2 leaves the L1s too. */
             if (lvl == 2 && mmu->cfg.l2_inclusive) {
@@ -490,9 +547,18 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
                                    .pcid = victim.pcid,
                                    .nonglobal = !victim.global,
                                    .global = victim.global};
+                unsigned n[2] = {0, 0};
                 for (int j = 0; j < MMU_TLB_ARRAYS; j++) {
-                    mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
-                    mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
+                    n[SIDE_I] += mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
+                    n[SIDE_D] += mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
+                }
+                if (MMU_COV_ON(mmu->cov)) {
+                    if (n[SIDE_I])
+                        mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 0);
+                    if (n[SIDE_D])
+                        mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 1);
+                    if (!n[SIDE_I] && !n[SIDE_D])
+                        mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 2);
                 }
             }
         }
@@ -513,8 +579,14 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, const mmu_walk_trace_t *tr, mmu_c
                              .granule = (uint8_t)(l - 1),
                              .perms = tr->perms[i]};
         mmu->cnt.psc[l - 2][1]++;
-        if (mmu_tlb_fill(&mmu->psc[l], la, &e, NULL))
+        const int evicted = mmu_tlb_fill(&mmu->psc[l], la, &e, NULL);
+        if (evicted)
             mmu->cnt.psc[l - 2][2]++;
+        if (MMU_COV_ON(mmu->cov)) {
+            cov_filled(mmu, 9 + (l - 2), &mmu->psc[l]);
+            if (evicted)
+                mmu_cov_inc(mmu->cov, MMU_COVB_EVICT_PSC + (l - 2));
+        }
     }
 }
 
@@ -598,6 +670,9 @@ static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_
     tr->reads = o.reads;
     tr->updates = o.updates;
     tr->cycles = o.cycles;
+    /* What stopped a faulting walk stays inside the external walker. */
+    tr->fault_level = tr->fault_perms = tr->fault_pkey = 0;
+    tr->fault_entry = 0;
     return 0;
 }
 
@@ -677,6 +752,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
             res->psc_level = (uint8_t)l;
             ready = e->ready_at;
             mmu->cnt.psc[l - 2][0]++;
+            if (MMU_COV_ON(mmu->cov))
+                cov_psc_hit(mmu, l, e, t);
             break;
         }
     }
@@ -696,10 +773,14 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
         begin = ready;
     res->lat_wait += (uint32_t)(begin - t);
     mmu->st.walk_wait_cycles += begin - t;
+    if (MMU_COV_ON(mmu->cov))
+        cov_walk_start(mmu, wi, t, begin);
 
     mmu_walk_trace_t tr;
     int rc = mmu->cfg.walk_cb ? external_walk(mmu, req, &start, begin, &tr, res)
                               : mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
+    if (MMU_COV_ON(mmu->cov))
+        cov_walk(mmu, req, &tr, res, rc);
     if (rc)
         return rc;
     const mmu_cycle_t end = begin + tr.cycles;
@@ -767,6 +848,8 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     if (UNLIKELY(!mmu_la_canonical(req->la, mmu->mode.la_width))) {
         mmu_fault_gp(&res->fault);
         mmu->st.faults_gp++;
+        if (MMU_COV_ON(mmu->cov))
+            cov_xlat(mmu, req, MMU_COV_GP, MMU_COV_NOSIZE, MMU_COV_NONE, 0, 0);
         return 0;
     }
     const mmu_access_t type = (mmu_access_t)req->type;
@@ -799,6 +882,8 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
          * access because they depend on CPL and the control registers. */
         const mmu_pte_verdict_t v =
             mmu_pte_check(&mmu->mode.ctl, e->perms, e->pkey, type, user_access, implicit);
+        if (MMU_COV_ON(mmu->cov))
+            cov_tlb_hit(mmu, req, e, lvl, v, res);
         if (v.allowed && (type != MMU_ACC_WRITE || e->dirty)) {
             const uint64_t off_mask = (1ull << (12 + 9 * g)) - 1;
             res->pa = e->frame | (req->la & off_mask);
@@ -872,4 +957,165 @@ void mmu_reset_stats(mmu_t *mmu)
     memset(&mmu->cnt, 0, sizeof mmu->cnt);
     memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);
     mmu->lat.dram = 0;
+}
+
+/* ---- functional coverage (coverage.h) ------------------------------------------------ */
+
+int mmu_cov_attach(mmu_t *mmu, mmu_cov_t *cov, mmu_err_t *err)
+{
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_cov_attach: mmu is NULL");
+    if (!MMU_COVERAGE)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "mmu_cov_attach: this library was built with MMU_COVERAGE=OFF");
+    if (cov && !mmu->cov) {
+        mmu_tlb_t *arrays[MMU_COV_TRACKED];
+        cov_arrays(mmu, arrays);
+        if (mmu_cov_track_init(&mmu->cov_track, arrays))
+            return mmu_err_set(err, MMU_ENOMEM, "mmu_cov_attach: out of memory");
+    } else if (!cov) {
+        mmu_cov_track_free(&mmu->cov_track);
+    }
+    mmu->cov = cov;
+    mmu->walker.cov = cov;
+    return 0;
+}
+
+mmu_cov_t *mmu_cov_attached(const mmu_t *mmu)
+{
+    return mmu ? mmu->cov : NULL;
+}
+
+/* The arrays whose entries are tracked, in mmu_cov_track_t's order. */
+static void cov_arrays(mmu_t *mmu, mmu_tlb_t *arrays[MMU_COV_TRACKED])
+{
+    for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++) {
+        arrays[i] = &mmu->l1[SIDE_I][i];
+        arrays[3 + i] = &mmu->l1[SIDE_D][i];
+        arrays[6 + i] = &mmu->l2[i];
+    }
+    for (unsigned l = 2; l <= 5; l++)
+        arrays[9 + l - 2] = &mmu->psc[l];
+}
+
+static void cov_xlat(mmu_t *mmu, const mmu_req_t *req, unsigned kind, unsigned size,
+                     unsigned served, unsigned level, unsigned cause)
+{
+    const mmu_cov_xlat_t x = {.levels = mmu->mode.levels,
+                              .acc = mmu_cov_acc_of(req),
+                              .user = mmu_cov_user_of(req),
+                              .size = size,
+                              .served = served,
+                              .kind = kind,
+                              .level = level,
+                              .cause = cause};
+    mmu_cov_count_xlat(mmu->cov, &x);
+}
+
+/* A new fill of the array's last_fill slot holds nothing kept across a switch. */
+static void cov_filled(mmu_t *mmu, unsigned tracked, const mmu_tlb_t *arr)
+{
+    uint8_t *k = mmu->cov_track.kept[tracked];
+    if (k)
+        k[arr->last_fill] = 0;
+}
+
+/* Was entry e of tracked array i kept across a no-flush MOV to CR3? */
+static bool cov_kept(const mmu_t *mmu, unsigned i, const mmu_tlb_t *arr,
+                     const mmu_tlb_entry_t *e)
+{
+    const uint8_t *k = mmu->cov_track.kept[i];
+    return k && arr->e && e >= arr->e && e < arr->e + (size_t)arr->sets * arr->ways &&
+           k[e - arr->e];
+}
+
+static void cov_tlb_hit(mmu_t *mmu, const mmu_req_t *req, const mmu_tlb_entry_t *e,
+                        unsigned lvl, mmu_pte_verdict_t v, const mmu_result_t *res)
+{
+    mmu_cov_t *c = mmu->cov;
+    const unsigned tl = lvl == 2; /* 0 L1, 1 L2 */
+    const unsigned size = e->page;
+    const bool write = req->type == MMU_ACC_WRITE;
+    if (res->lat_wait)
+        mmu_cov_inc(c, MMU_COVB_MERGED + tl);
+    if (!e->dirty && !write)
+        mmu_cov_inc(c, MMU_COVB_READ_D0 + tl * 3 + size);
+    if (e->global && e->pcid != mmu->pcid)
+        mmu_cov_inc(c, MMU_COVB_GLOBAL_OTHER + tl);
+    if (!e->global) {
+        mmu_tlb_t *base = lvl == 2 ? mmu->l2 : mmu->l1[lvl];
+        for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++)
+            if (cov_kept(mmu, lvl * MMU_TLB_ARRAYS + i, &base[i], e)) {
+                mmu_cov_inc(c, MMU_COVB_KEPT + tl);
+                break;
+            }
+    }
+    const unsigned served = tl ? MMU_COV_L2 : MMU_COV_L1;
+    if (v.allowed) {
+        if (write && !e->dirty)
+            mmu_cov_inc(c, MMU_COVB_D_ASSIST + tl * 3 + size); /* the walk bins the outcome */
+        else
+            cov_xlat(mmu, req, MMU_COV_OK, size, served, 0, 0);
+    } else if (!mmu->cfg.fault_rewalk) {
+        cov_xlat(mmu, req, MMU_COV_PROT, size, served, 0,
+                 mmu_cov_prot_cause(&mmu->ctrl, req, e->perms, e->pkey));
+    }
+}
+
+static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mmu_cycle_t t)
+{
+    if (e->ready_at > t)
+        mmu_cov_inc(mmu->cov, MMU_COVB_PSC_IN_FLIGHT + level - 2);
+    if (cov_kept(mmu, 9 + level - 2, &mmu->psc[level], e))
+        mmu_cov_inc(mmu->cov, MMU_COVB_KEPT + 2);
+}
+
+static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t begin)
+{
+    unsigned busy = 0;
+    for (unsigned i = 0; i < mmu->cfg.walkers; i++)
+        busy += i != wi && mmu->busy_until[i] > begin;
+    mmu_cov_inc(mmu->cov, MMU_COVB_IN_FLIGHT + (busy < 8 ? busy : 8));
+    /* wi is the walker free earliest: busy at t means all of them were. */
+    if (mmu->busy_until[wi] > t)
+        mmu_cov_inc(mmu->cov, MMU_COVB_SATURATED);
+}
+
+static void cov_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_trace_t *tr,
+                     const mmu_result_t *res, int rc)
+{
+    if (rc) {
+        if (rc == MMU_ERETRY)
+            mmu_cov_inc(mmu->cov, MMU_COVB_RETRY_LIMIT);
+        return;
+    }
+    /* psc_level 0 (root), 2 PDE .. 5 PML5E */
+    static const uint8_t SERVED_BY[6] = {MMU_COV_WALK_ROOT, 0, MMU_COV_WALK_PDE,
+                                         MMU_COV_WALK_PDPTE, MMU_COV_WALK_PML4E,
+                                         MMU_COV_WALK_PML5E};
+    const unsigned served = SERVED_BY[res->psc_level];
+    if (res->fault.kind == MMU_FAULT_NONE) {
+        cov_xlat(mmu, req, MMU_COV_OK, res->page_size, served, 0, 0);
+        return;
+    }
+    const unsigned l = tr->fault_level;
+    if (!l)
+        return; /* an external walker's fault: where it stopped is not known */
+    const uint32_t ec = res->fault.error_code;
+    if (!(ec & MMU_PF_P)) {
+        cov_xlat(mmu, req, MMU_COV_NP, MMU_COV_NOSIZE, served, l, 0);
+    } else if (ec & MMU_PF_RSVD) {
+        cov_xlat(mmu, req, MMU_COV_RSVD, MMU_COV_NOSIZE, served, l,
+                 mmu_cov_rsvd_cause(tr->fault_entry, l, mmu->cfg.maxphyaddr,
+                                    mmu->mode.ctl.nxe, mmu->cfg.page_1g));
+    } else {
+        cov_xlat(mmu, req, MMU_COV_PROT, l - 1, served, 0,
+                 mmu_cov_prot_cause(&mmu->ctrl, req, tr->fault_perms, tr->fault_pkey));
+    }
+}
+
+static void cov_inv(mmu_t *mmu, unsigned kind, unsigned removed)
+{
+    if (MMU_COV_ON(mmu->cov))
+        mmu_cov_count_inv(mmu->cov, kind, removed);
 }

@@ -319,6 +319,7 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
              * keeps its fill order, as a round-robin pointer would not move. */
             row[w] = n;
             touch(t, set, w);
+            t->last_fill = (size_t)set * t->ways + w;
             return 0;
         }
     }
@@ -332,6 +333,7 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
         evicted = 1;
     }
     row[way] = n;
+    t->last_fill = (size_t)set * t->ways + way;
     if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
         t->stamp[(size_t)set * t->ways + way] = tick(t);
     else if (t->repl == MMU_REPL_PLRU)
@@ -358,6 +360,18 @@ static inline bool covers(const mmu_tlb_entry_t *x, uint64_t la)
 
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
 {
+    return mmu_tlb_invalidate_ex(t, q, NULL);
+}
+
+static inline void removed_one(mmu_tlb_entry_t *x, unsigned *removed)
+{
+    if (removed)
+        *removed |= (1u << x->granule) | (x->global ? MMU_TLB_RM_GLOBAL : 0u);
+    x->vpn = MMU_TLB_NO_VPN;
+}
+
+unsigned mmu_tlb_invalidate_ex(mmu_tlb_t *t, const mmu_tlb_inv_t *q, unsigned *removed)
+{
     unsigned n = 0;
     if (!t->e)
         return 0;
@@ -370,7 +384,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
             for (unsigned w = 0; w < t->ways; w++) {
                 mmu_tlb_entry_t *x = &row[w];
                 if (x->vpn == vpn && x->granule == g && inv_match(x, q)) {
-                    x->vpn = MMU_TLB_NO_VPN;
+                    removed_one(x, removed);
                     n++;
                 }
             }
@@ -381,7 +395,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
     for (size_t i = 0; i < total; i++) {
         mmu_tlb_entry_t *x = &t->e[i];
         if (inv_match(x, q) && (!q->by_addr || covers(x, q->la))) {
-            x->vpn = MMU_TLB_NO_VPN;
+            removed_one(x, removed);
             n++;
         }
     }

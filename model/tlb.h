@@ -12,6 +12,7 @@
 #define MMU_MODEL_TLB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mmu/mmu.h"
@@ -64,6 +65,9 @@ typedef struct mmu_tlb {
      * from then on an invalidation by address must find every entry of the
      * page, which can sit in other sets, so it scans the whole array. */
     bool splintered;
+    /* Slot (set * ways + way) the last mmu_tlb_fill wrote, for bookkeeping
+     * kept per entry outside the array (coverage). */
+    size_t last_fill;
 } mmu_tlb_t;
 
 /* Which entries an invalidation removes. Non-global entries go when their PCID
@@ -106,6 +110,10 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
  * the page of its translation (val->page, not only its own granule) covers la:
  * SDM 4.10.4.1, INVLPG removes every entry of a page cached as several. */
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q);
+/* The same; if removed is non-NULL, ORs into it 1 << granule of every entry
+ * removed, and MMU_TLB_RM_GLOBAL if a global one was. */
+#define MMU_TLB_RM_GLOBAL 0x80u
+unsigned mmu_tlb_invalidate_ex(mmu_tlb_t *t, const mmu_tlb_inv_t *q, unsigned *removed);
 
 /* Valid entries (for tests and stats). */
 unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);

@@ -7,13 +7,16 @@
  * re-walks when its locked update finds the entry modified. */
 #include "walker.h"
 
+#include "coverage.h"
 #include "fault.h"
 
 /* Set `bits` in the entry at pa that was read as `seen`, with a locked
  * read-modify-write. Returns 0 when done (or nothing to do), 1 when the entry
- * changed underneath, <0 on error. */
+ * changed underneath, <0 on error. level, leaf_size (-1: not the leaf) and
+ * on_fault describe the update for coverage. */
 static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t bits,
-                    mmu_walk_trace_t *tr, mmu_cycle_t t0)
+                    mmu_walk_trace_t *tr, mmu_cycle_t t0, unsigned level, int leaf_size,
+                    bool on_fault)
 {
     if ((seen & bits) == bits)
         return 0;
@@ -23,6 +26,8 @@ static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t 
     tr->cycles += mmu_memlat_access(w->lat, pa, true, t0 + tr->cycles);
     if (rc)
         return rc;
+    if (MMU_COV_ON(w->cov))
+        mmu_cov_count_ad(w->cov, level, leaf_size, on_fault, seen, bits, old != seen);
     return old == seen ? 0 : 1;
 }
 
@@ -37,6 +42,8 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
 
     tr->reads = tr->updates = 0;
     tr->cycles = 0;
+    tr->fault_level = tr->fault_perms = tr->fault_pkey = 0;
+    tr->fault_entry = 0;
 
     for (unsigned attempt = 0; attempt < w->retry_limit; attempt++) {
         uint64_t ent[5], ent_pa[5];
@@ -87,6 +94,9 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
         if (!v.allowed) {
             mmu_fault_pf(&res->fault, req->la, MMU_PF_CAUSE_PROT, type, user_access, v.pk,
                          m->ctl.smep, m->ctl.nxe);
+            tr->fault_level = (uint8_t)level;
+            tr->fault_perms = (uint8_t)perms;
+            tr->fault_pkey = (uint8_t)pkey;
             n--; /* the leaf: never written on a fault */
             goto ad_on_fault;
         }
@@ -97,7 +107,8 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
             uint64_t bits = MMU_PTE_A;
             if (i == n - 1 && type == MMU_ACC_WRITE)
                 bits |= MMU_PTE_D;
-            int rc = set_bits(w, ent_pa[i], ent[i], bits, tr, t0);
+            int rc = set_bits(w, ent_pa[i], ent[i], bits, tr, t0, tr->level[i],
+                              i == n - 1 ? (int)level - 1 : -1, false);
             if (rc < 0)
                 return rc;
             if (rc > 0)
@@ -121,11 +132,13 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
     fault:
         mmu_fault_pf(&res->fault, req->la, cause, type, user_access, false, m->ctl.smep,
                      m->ctl.nxe);
+        tr->fault_level = (uint8_t)level;
+        tr->fault_entry = e;
     ad_on_fault:
         /* ent[0..n) now holds only the non-leaf entries the walk consumed. */
         if (w->ad_on_fault == MMU_AD_ON_FAULT_USED) {
             for (unsigned i = 0; i < n; i++) {
-                int rc = set_bits(w, ent_pa[i], ent[i], MMU_PTE_A, tr, t0);
+                int rc = set_bits(w, ent_pa[i], ent[i], MMU_PTE_A, tr, t0, tr->level[i], -1, true);
                 if (rc < 0)
                     return rc;
                 if (rc > 0)

@@ -8,6 +8,7 @@
 
 #include "memlat.h"
 #include "mmu/mmu.h"
+#include "mmu/mmu_coverage.h"
 #include "pte.h"
 
 /* Fixed at create time. */
@@ -19,6 +20,7 @@ typedef struct mmu_walker {
     unsigned retry_limit;
     unsigned level_latency; /* walker cycles per level besides the memory access */
     mmu_memlat_t *lat;      /* latency of each page-table access (owned by the MMU) */
+    mmu_cov_t *cov;         /* functional coverage, NULL when off (coverage.h) */
 } mmu_walker_t;
 
 /* Derived from the control registers whenever they are loaded. */
@@ -48,6 +50,12 @@ typedef struct mmu_walk_trace {
     uint8_t perms[5];  /* rights combined from the root down to this entry */
     uint32_t reads, updates;
     mmu_cycle_t cycles; /* memory accesses and steps, from t0 */
+    /* After a #PF: the level of the entry that stopped the walk (0 when the
+     * walker does not say: an external one), the entry (not present or
+     * reserved), or the leaf's combined rights and key (protection). For
+     * coverage only. */
+    uint8_t fault_level, fault_perms, fault_pkey;
+    uint64_t fault_entry;
 } mmu_walk_trace_t;
 
 /* Walk the tables for a canonical req->la from *start, issuing the first access
