@@ -3,6 +3,19 @@
 # and `mmusim check` throughput on a generated 100,000-access scenario (best of
 # 5 runs). Prints the lines results/perf.md records.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/bench.sh [ACCESSES]
+Builds build/rel, then measures translation throughput (Google Benchmark),
+trace reading, and `mmusim check` on a generated scenario of ACCESSES accesses
+(default 100000). Prints the lines results/perf.md records.
+EOF
+    exit 0 ;;
+  '') ;;
+  *[!0-9]*) echo "bench.sh: ACCESSES must be digits, not '$1' (see --help)" >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "bench.sh: unexpected argument '$2' (see --help)" >&2; exit 2; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh

@@ -5,6 +5,16 @@
 # MMU_BUILD_DIR, relative to the repository or absolute). Works from any
 # directory; exits with mmusim-cosim's status (1 on a mismatch).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/cosim.sh [--walks N] [--seed S] [other `mmusim-cosim random` options]
+Configures and builds mmusim-cosim in build/rel (MMU_BUILD_DIR overrides) if
+needed, then runs the random C-vs-RTL co-simulation campaign. Exit status:
+mmusim-cosim's (1 on a mismatch). `mmusim-cosim random --help` lists the options.
+EOF
+    exit 0 ;;
+esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${MMU_BUILD_DIR:-build/rel}"
 case "$dir" in /*) ;; *) dir="$root/$dir" ;; esac
