@@ -182,6 +182,10 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
     while (mmu_synth_next(g, &la, &type)) {
         mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
+        if (now >= RUNLIB_CYCLE_LIMIT) {
+            *bad_la = la;
+            return RUNLIB_ECLOCK;
+        }
         runlib_acc_start(a, mmu);
         const int e = mmu_translate(mmu, &req, &res);
         if (e) {
@@ -189,6 +193,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
             return e;
         }
         runlib_acc_note(a, now, &res);
+        if (a->progress && !(a->n & 0xffff))
+            a->progress(a->progress_ctx, a);
         /* Closed loop: the next access waits for this one. Open loop: a fixed
          * issue rate, whatever completes. */
         now = interval ? now + interval : res.done_at + gap;
@@ -201,15 +207,22 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
 {
     mmu_trec_t rec;
     int r = 1;
+    uint64_t nrec = 0;
     while ((!max_accesses || a->n < max_accesses) && (r = mmu_trace_next(tr, &rec)) > 0) {
         mmu_result_t res;
         const uint64_t now = mmu_aspace_now(as);
+        if (now >= RUNLIB_CYCLE_LIMIT) {
+            snprintf(msg, len, "the model's clock would pass 2^62 cycles");
+            return -1;
+        }
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_start(a, mmu);
         if (mmu_aspace_feed(as, &rec, &res, msg, len))
             return -1;
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_note(a, now, &res);
+        if (a->progress && !(++nrec & 0xffff))
+            a->progress(a->progress_ctx, a);
     }
     return r < 0 ? 1 : 0;
 }

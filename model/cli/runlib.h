@@ -18,6 +18,14 @@
 
 #define RUNLIB_LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
 
+/* Issue and completion cycles stay below 2^62: beyond any run (146 years at
+ * 1 GHz), and 2^62 cycles of headroom above an issue time, so no latency the
+ * model adds to it can wrap a 64-bit cycle count. Options that space accesses
+ * (--gap, --interval) are bounded by it too. */
+#define RUNLIB_CYCLE_LIMIT ((uint64_t)1 << 62)
+/* runlib_synth_drive: the next issue time would pass RUNLIB_CYCLE_LIMIT. */
+#define RUNLIB_ECLOCK 1
+
 /* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
 double runlib_now_s(void);
 
@@ -92,6 +100,10 @@ typedef struct runlib_acc {
     uint64_t n, counted, lat_sum, lat_max, last_done;
     uint64_t walked, walk_sum; /* counted accesses served by a walk, their lat_walk */
     mmu_stats_t before;  /* counters at the end of the warm-up (zero without one) */
+    /* Optional: called every 65536 accesses or records by the drive loops
+     * (progress lines on a terminal). */
+    void (*progress)(void *ctx, const struct runlib_acc *a);
+    void *progress_ctx;
 } runlib_acc_t;
 
 /* Before each access: at the end of the warm-up, snapshot the counters so the
@@ -124,16 +136,18 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
 
 /* Issue the stream of g one access at a time, each at the previous one's
  * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
- * account for them in *a. Returns 0, or the mmu_translate error of the access
- * that failed (then *bad_la is its address and the accounting stops before it). */
+ * account for them in *a. gap and interval must be <= RUNLIB_CYCLE_LIMIT.
+ * Returns 0, the mmu_translate error of the access that failed, or
+ * RUNLIB_ECLOCK when its issue time would pass RUNLIB_CYCLE_LIMIT (then *bad_la
+ * is its address and the accounting stops before it). */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
 
 /* Feed trace records to the address-space driver until the trace ends or
  * max_accesses ACCESS records (0: no limit) have been fed, accounting for each
  * access in *a. Returns 0; 1 when the reader failed (mmu_trace_error says
- * where); -1 when the driver refused a record (msg says why;
- * mmu_trace_records() is its number). */
+ * where); -1 when the driver refused a record or the model's clock would pass
+ * RUNLIB_CYCLE_LIMIT (msg says why; mmu_trace_records() is its number). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        uint64_t max_accesses, char *msg, size_t len);
 

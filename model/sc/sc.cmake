@@ -43,6 +43,7 @@ add_executable(mmusim-cosim
   ${PROJECT_SOURCE_DIR}/testbench/cosim/world.cc
 )
 target_link_libraries(mmusim-cosim PRIVATE mmu_sc mmusim_cli mmu_workloads mmu_traces)
+target_link_libraries(mmusim-cosim PRIVATE mmusim_version)
 target_compile_options(mmusim-cosim PRIVATE ${MMU_WARNINGS})
 set_target_properties(mmusim-cosim PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/model)
 
