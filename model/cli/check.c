@@ -224,10 +224,10 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
             size_t at = out->n;
             /* Unreachable with the bound on --gap checked up front; kept so a
              * wrapped clock can never pass silently. */
-            if (now >= RUNLIB_CYCLE_LIMIT) {
+            if (now >= RUNLIB_CLOCK_MAX) {
                 fprintf(stderr,
                         "mmusim check: %s:%d: access %" PRId64
-                        ": its issue cycle would pass 2^62 (--gap)\n",
+                        ": its issue cycle would pass 2^63 (--gap)\n",
                         o->path, op->line, op->id);
                 rc = 2;
                 goto done;
@@ -488,7 +488,7 @@ static int check_one(void *ctx, scenario_t *s)
     }
     const int rc = run_scenario(c->o, s, &c->got);
     /* A scenario that failed half-way still shows what it did before. */
-    if (c->print)
+    if (c->print && (!rc || c->got.n))
         print_scn(stdout, &c->got);
     if (rc)
         return rc;

@@ -143,10 +143,10 @@ static void range_text(const cli_opt_t *o, char *buf, size_t len)
     else if (hi == lo + 1)
         snprintf(buf, len, "must be %llu or %llu", (unsigned long long)lo,
                  (unsigned long long)hi);
-    else if (typemax)
-        snprintf(buf, len, "must be >= %llu", (unsigned long long)lo);
     else if (lo == 0)
         snprintf(buf, len, "must be at most %llu", (unsigned long long)hi);
+    else if (typemax)
+        snprintf(buf, len, "must be >= %llu", (unsigned long long)lo);
     else
         snprintf(buf, len, "must be %llu..%llu", (unsigned long long)lo,
                  (unsigned long long)hi);
@@ -223,7 +223,10 @@ static int store(const cli_cmd_t *cmd, const cli_opt_t *o, const char *val)
         return 2;
     }
     if (rc == -2 || v < o->min || v > type_max(o)) {
-        range_text(o, why, sizeof why);
+        if (rc == -2 && !o->max) /* beyond 64 bits: say the real limit */
+            snprintf(why, sizeof why, "must be at most %llu", (unsigned long long)type_max(o));
+        else
+            range_text(o, why, sizeof why);
         cli_error(cmd->name, "--%s %s: %s", o->name, val, why);
         return 2;
     }

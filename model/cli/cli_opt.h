@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum cli_kind {
     CLI_FLAG,    /* no value: *(bool *)dst = true */
     CLI_STR,     /* any non-empty text: *(const char **)dst (points into argv) */
@@ -77,5 +81,9 @@ int cli_size(const char *s, uint64_t *v);
 /* Digits with an optional decimal suffix k, m or g (x 10^3 .. 10^9), either
  * case. Returns 0, -1 or -2 as cli_u64. */
 int cli_count(const char *s, uint64_t *v);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct cli_out {
     FILE *f;               /* write here */
     const char *shown;     /* the path as the user gave it, for messages */
@@ -38,5 +42,9 @@ void cli_out_abort(cli_out_t *o);
  * hard link or symbolic link; "-" is stdin for a, stdout for b. False when
  * either does not exist. */
 bool cli_same_file(const char *in, const char *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -53,7 +53,6 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "mmusim: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "mmusim: unknown command '%s' (see 'mmusim --help')\n", argv[1]);
     return 2;
 }

@@ -426,7 +426,7 @@ int run_main(int argc, char **argv)
     progress_end(&prog);
     if (e) /* the statistics so far are still printed */
         cli_error("run", "access %" PRIu64 " (0x%" PRIx64 "): %s", a.n + 1, la,
-                  e == RUNLIB_ECLOCK ? "the model's clock would pass 2^62 cycles"
+                  e == RUNLIB_ECLOCK ? "the model's clock would pass 2^63 cycles"
                                      : mmu_strerror(e));
     const double t_run = runlib_now_s() - t0;
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];

@@ -182,7 +182,7 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
     while (mmu_synth_next(g, &la, &type)) {
         mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
-        if (now >= RUNLIB_CYCLE_LIMIT) {
+        if (now >= RUNLIB_CLOCK_MAX) {
             *bad_la = la;
             return RUNLIB_ECLOCK;
         }
@@ -211,8 +211,8 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
     while ((!max_accesses || a->n < max_accesses) && (r = mmu_trace_next(tr, &rec)) > 0) {
         mmu_result_t res;
         const uint64_t now = mmu_aspace_now(as);
-        if (now >= RUNLIB_CYCLE_LIMIT) {
-            snprintf(msg, len, "the model's clock would pass 2^62 cycles");
+        if (now >= RUNLIB_CLOCK_MAX) {
+            snprintf(msg, len, "the model's clock would pass 2^63 cycles");
             return -1;
         }
         if (rec.kind == MMU_TREC_ACCESS)

@@ -18,12 +18,15 @@
 
 #define RUNLIB_LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
 
-/* Issue and completion cycles stay below 2^62: beyond any run (146 years at
- * 1 GHz), and 2^62 cycles of headroom above an issue time, so no latency the
- * model adds to it can wrap a 64-bit cycle count. Options that space accesses
- * (--gap, --interval) are bounded by it too. */
+/* Cycle counts must not wrap. The spacing a run asks for (--gap, --interval,
+ * times the accesses) is refused up front beyond RUNLIB_CYCLE_LIMIT, 2^62
+ * cycles (146 years at 1 GHz); the latencies the model adds on top stay far
+ * below another 2^62. The drive loops still stop, with an error, before
+ * issuing at or past RUNLIB_CLOCK_MAX, 2^63, which leaves 2^63 cycles above
+ * any issue time: no latency can wrap a 64-bit cycle count. */
 #define RUNLIB_CYCLE_LIMIT ((uint64_t)1 << 62)
-/* runlib_synth_drive: the next issue time would pass RUNLIB_CYCLE_LIMIT. */
+#define RUNLIB_CLOCK_MAX ((uint64_t)1 << 63)
+/* runlib_synth_drive: the next issue time would reach RUNLIB_CLOCK_MAX. */
 #define RUNLIB_ECLOCK 1
 
 /* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
@@ -138,7 +141,7 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
  * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
  * account for them in *a. gap and interval must be <= RUNLIB_CYCLE_LIMIT.
  * Returns 0, the mmu_translate error of the access that failed, or
- * RUNLIB_ECLOCK when its issue time would pass RUNLIB_CYCLE_LIMIT (then *bad_la
+ * RUNLIB_ECLOCK when its issue time would reach RUNLIB_CLOCK_MAX (then *bad_la
  * is its address and the accounting stops before it). */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
@@ -147,7 +150,7 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
  * max_accesses ACCESS records (0: no limit) have been fed, accounting for each
  * access in *a. Returns 0; 1 when the reader failed (mmu_trace_error says
  * where); -1 when the driver refused a record or the model's clock would pass
- * RUNLIB_CYCLE_LIMIT (msg says why; mmu_trace_records() is its number). */
+ * RUNLIB_CLOCK_MAX (msg says why; mmu_trace_records() is its number). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        uint64_t max_accesses, char *msg, size_t len);
 
