@@ -42,9 +42,9 @@ int config_main(int argc, char **argv)
     const char *preset = NULL, *path = NULL;
     const cli_opt_t opts[] = {
         {"preset", CLI_STR, &preset, "NAME",
-         "start from a built-in preset ('mmusim presets' lists them)", 0, 0, NULL},
+         "start from a built-in preset ('mmusim presets')", 0, 0, NULL},
         {"config", CLI_STR, &path, "FILE",
-         "apply an INI config file (keys: README.md, \"Config files\")", 0, 0, NULL},
+         "apply an INI file on top (README.md, \"Config files\")", 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     const cli_cmd_t cmd = {

@@ -376,7 +376,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
          "compare.md, compare.csv, compare_latency.csv go here\n(default: results)", 0, 0,
          NULL},
         {"accesses", CLI_COUNT, &c->accesses, "N",
-         "accesses measured per configuration (default 1m; k, m, g:\nx1000)", 1, COUNT_MAX,
+         "accesses measured per configuration (default 1m;\nsuffixes k, m, g: x1000)", 1, COUNT_MAX,
          NULL},
         {"warmup", CLI_COUNT, &c->warmup, "N", "accesses before the measured ones (default 100k)",
          0, COUNT_MAX, NULL},
@@ -384,9 +384,9 @@ static int parse_args(int argc, char **argv, cmp_t *c)
          "traces: at most N accesses after the warm-up (default 0:\nthe whole trace)", 0,
          COUNT_MAX, NULL},
         {"rtl-walks", CLI_COUNT, &c->rtl_walks, "K",
-         "each configuration's stream, warm-up included, through both\n"
-         "walkers in mmusim-cosim until it ends or K walks were\n"
-         "compared (default 5000; 0 = off)",
+         "each configuration's stream, warm-up included,\n"
+         "through both walkers in mmusim-cosim until it ends or\n"
+         "K walks were compared (default 5000; 0 = off)",
          0, COUNT_MAX, NULL},
         {"traces", CLI_STR, &c->traces, "DIR", "where trace names are looked up", 0, 0, NULL},
         {"cosim", CLI_STR, &c->cosim, "PATH",
@@ -397,8 +397,8 @@ static int parse_args(int argc, char **argv, cmp_t *c)
     };
     const cli_cmd_t cmd = {
         .name = "compare",
-        .synopsis = "[--preset NAME] [--config FILE] [--workloads LIST] [--sizes LIST]\n"
-                    "                      [--out DIR] [OPTIONS]",
+        .synopsis = "[--preset NAME] [--config FILE] [--workloads LIST]\n"
+                    "                      [--sizes LIST] [--out DIR] [OPTIONS]",
         .about = "Every workload at every working-set size with 4K, 2M and 1G pages: translation\n"
                  "latency (mean, p50, p99), walk latency, memory references per walk, L1/L2 TLB\n"
                  "hit rates, walks per 1000 accesses, PSC hits per level and TLB reach; C and RTL\n"

@@ -71,18 +71,18 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         {"warmup", CLI_COUNT, &o->warmup, "N", "the first N accesses are not counted", 0, 0,
          NULL},
         {"gap", CLI_U64, &o->gap, "CYCLES",
-         "workloads: issue each access CYCLES after the previous one\ncompletes (default 0)",
+         "workloads: issue each access CYCLES after the previous\none completes (default 0)",
          0, RUNLIB_CYCLE_LIMIT, NULL},
         {"interval", CLI_U64, &o->interval, "CYCLES",
-         "workloads: issue one access every CYCLES instead, so misses\n"
-         "overlap (walkers, walks in flight)",
+         "workloads: issue one access every CYCLES instead, so\n"
+         "misses overlap (walkers, walks in flight)",
          1, RUNLIB_CYCLE_LIMIT, NULL},
         {"levels", CLI_UINT, &o->levels, "4|5", "paging levels (default 4)", 4, 5, NULL},
         {"policy", CLI_CHOICE, &o->as.policy, "P",
-         "traces: pages mapped on first touch as 4k, thp (default), 1g\nor mixed", 0, 0,
+         "traces: pages mapped on first touch as 4k, thp\n(default), 1g or mixed", 0, 0,
          "4k|thp|1g|mixed"},
         {"frames", CLI_CHOICE, &o->as.frames_mode, "F",
-         "traces: physical frames contiguous (default) or fragmented", 0, 0,
+         "traces: physical frames contiguous (default) or\nfragmented", 0, 0,
          "contiguous|fragmented"},
         {"procs", CLI_UINT, &o->as.nproc, "N", "traces: processes (default 1)", 1, 2047, NULL},
         {"switch", CLI_U64, &o->as.switch_every, "ACCESSES",
@@ -96,7 +96,8 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     bool seen[sizeof opts / sizeof opts[0]];
     const cli_cmd_t cmd = {
         .name = "run",
-        .synopsis = "(--preset NAME | --config FILE) (--workload SPEC | --trace FILE) [OPTIONS]",
+        .synopsis = "(--preset NAME | --config FILE)\n"
+                    "                  (--workload SPEC | --trace FILE) [OPTIONS]",
         .about = "Runs a synthetic workload or a trace through one configuration and prints\n"
         "the latency and the TLB, walk and fault statistics.\n",
         .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase; keys\n"
