@@ -51,16 +51,16 @@ static int slot_take(const char *tmp)
         if (!out_used[i]) {
             snprintf(out_tmp[i], sizeof out_tmp[i], "%s", tmp);
             out_used[i] = 1;
-            return i;
+            return i + 1;
         }
-    return -1; /* still atomic; only Ctrl-C would leave it behind */
+    return 0; /* still atomic; only Ctrl-C would leave it behind */
 }
 
 static void slot_free(cli_out_t *o)
 {
-    if (o->slot >= 0)
-        out_used[o->slot] = 0;
-    o->slot = -1;
+    if (o->slot > 0)
+        out_used[o->slot - 1] = 0;
+    o->slot = 0;
 }
 
 static int fail(cli_out_t *o, char *msg, size_t len, const char *what, int e)
@@ -72,7 +72,6 @@ static int fail(cli_out_t *o, char *msg, size_t len, const char *what, int e)
 int cli_out_open(cli_out_t *o, const char *path, char *msg, size_t len)
 {
     memset(o, 0, sizeof *o);
-    o->slot = -1;
     o->shown = path;
     if (!strcmp(path, "-")) {
         o->f = stdout;

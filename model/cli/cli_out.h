@@ -20,7 +20,7 @@ typedef struct cli_out {
     const char *shown;     /* the path as the user gave it, for messages */
     char dest[PATH_MAX];   /* where it goes (a symbolic link's target) */
     char tmp[PATH_MAX];    /* the temporary file; "" when writing in place */
-    int slot;              /* in the Ctrl-C clean-up list; -1 none */
+    int slot;              /* 1 + its index in the Ctrl-C clean-up list; 0 none */
 } cli_out_t;
 
 /* Start writing `path`: a new temporary file in its directory, with the mode

@@ -29,6 +29,9 @@ typedef struct run_opts {
     const char *trace;               /* --trace FILE [--format F] */
     unsigned format;                 /* index in FORMATS; 4: detect */
     uint64_t warmup, gap, interval;
+    uint64_t warmup_records, records; /* traces: by input record */
+    uint64_t stats_every;             /* --stats-every N accesses into --stats-file */
+    const char *stats_file;
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
     bool kpti;
@@ -91,6 +94,19 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
          "off|on"},
         {"kpti", CLI_FLAG, &o->kpti, NULL, "traces: separate user and kernel page tables", 0, 0,
          NULL},
+        {"warmup-records", CLI_COUNT, &o->warmup_records, "N",
+         "traces: the first N records of the input format (a\n"
+         "ChampSim instruction, a lackey line) are warm-up",
+         1, 0, NULL},
+        {"records", CLI_COUNT, &o->records, "N", "traces: stop after N records of the input format",
+         1, 0, NULL},
+        {"stats-every", CLI_COUNT, &o->stats_every, "N",
+         "the counters of every N accesses as one row of\n"
+         "--stats-file (warm-up included and marked)",
+         1, 0, NULL},
+        {"stats-file", CLI_STR, &o->stats_file, "FILE",
+         "where --stats-every rows go: CSV when FILE ends in .csv,\nelse JSON lines", 0, 0,
+         NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     bool seen[sizeof opts / sizeof opts[0]];
@@ -121,6 +137,19 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     }
     if (o->interval && o->gap) {
         cli_error("run", "--gap and --interval exclude each other");
+        return 2;
+    }
+    if (o->warmup_records && o->warmup) {
+        cli_error("run", "--warmup and --warmup-records exclude each other");
+        return 2;
+    }
+    if (!o->stats_every != !o->stats_file) {
+        cli_error("run", "--stats-every N and --stats-file FILE go together");
+        return 2;
+    }
+    if (o->workload && (o->warmup_records || o->records)) {
+        cli_error("run", "--%s counts trace records: it needs --trace",
+                  o->warmup_records ? "warmup-records" : "records");
         return 2;
     }
     /* Options of the other driver would be silently ignored: refuse them. */
@@ -195,38 +224,53 @@ static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t 
     return rc;
 }
 
-/* The report common to both drivers; `what` names the workload. */
+/* The report common to both drivers; `what` names the workload. Every
+ * number comes from one set of counters taken over the measured accesses:
+ * the headline rates are the table's counts per 1000 of those accesses. */
 static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
-                  const char *what, const char *setup, double t_run,
-                  const mmu_aspace_stats_t *as)
+                  const char *what, const char *setup, double t_run, double cpu_run)
 {
-    mmu_stats_t after, st;
-    mmu_get_stats(mmu, &after);
-    mmu_stats_diff(&st, &after, &a->before);
-    const double mean = a->counted ? (double)a->lat_sum / (double)a->counted : 0.0;
-    const uint64_t p50 = runlib_percentile(a->hist, a->counted, 0.5),
-                   p90 = runlib_percentile(a->hist, a->counted, 0.9),
-                   p99 = runlib_percentile(a->hist, a->counted, 0.99);
+    mmu_stats_t st;
+    mmu_aspace_stats_t ast;
+    runlib_acc_stats(a, mmu, &st, &ast);
     printf("mmusim run: %s %s, %s, %u-level paging\n", o->preset ? "preset" : "config",
            o->preset ? o->preset : o->config, what, o->levels);
-    printf("%s; %" PRIu64 " accesses (%" PRIu64 " after warm-up) in %.2f s (%.2f M/s); %" PRIu64
-           " cycles\n",
-           setup, a->n, a->counted, t_run, t_run > 0 ? (double)a->n / t_run / 1e6 : 0.0,
-           a->last_done);
+    const uint64_t warm = a->n - a->counted;
+    printf("%s; %" PRIu64 " accesses (%" PRIu64 " measured after %" PRIu64
+           " of warm-up) in %.2f s wall, %.2f s CPU (%.2f M accesses/s); %" PRIu64
+           " cycles (%" PRIu64 " measured)\n",
+           setup, a->n, a->counted, warm, t_run, cpu_run,
+           t_run > 0 ? (double)a->n / t_run / 1e6 : 0.0, a->last_done,
+           a->counted ? a->last_done - a->warm_cycle : 0);
+    if (!a->counted) {
+        fprintf(stderr,
+                "mmusim run: nothing measured: the run ended after %" PRIu64
+                " accesses, all of them warm-up\n",
+                a->n);
+        return 2;
+    }
     printf("TLB reach:\n");
     print_reach(stdout, "L1I", &cfg->l1i);
     print_reach(stdout, "L1D", &cfg->l1d);
     print_reach(stdout, "L2", &cfg->l2);
-    const double k = a->counted ? 1000.0 / (double)a->counted : 0;
+    const double mean = (double)a->lat_sum / (double)a->counted;
+    const uint64_t p50 = runlib_percentile(a->hist, a->counted, 0.5),
+                   p90 = runlib_percentile(a->hist, a->counted, 0.9),
+                   p99 = runlib_percentile(a->hist, a->counted, 0.99);
     printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
            ", p99 %" PRIu64 ", max %" PRIu64 "\n",
            mean, p50, p90, p99, a->lat_max);
-    printf("misses per 1000 accesses: L1 %.2f, L2 %.2f (walks)\n",
-           (double)(st.translations - st.l1_hits) * k, (double)st.walks * k);
-    mmu_stats_print(stdout, &st);
-    if (as) {
+    const double k = 1000.0 / (double)a->counted;
+    const uint64_t pf = st.faults_pf_not_present + st.faults_pf_rsvd + st.faults_pf_prot;
+    printf("per 1000 accesses: L1 misses %.2f, L2 misses %.2f, walks %.2f (miss %.2f, "
+           "fault-retry %.2f, D-assist %.2f, re-walk %.2f), #PF %.2f\n",
+           (double)(st.l1i_misses + st.l1d_misses) * k, (double)st.l2_misses * k,
+           (double)st.walks * k, (double)st.walks_miss * k, (double)st.walks_retry * k,
+           (double)st.d_assists * k, (double)st.walks_rewalk * k, (double)pf * k);
+    mmu_stats_print(stdout, &st, cfg);
+    if (a->as) {
         printf("operating system:");
-#define RUN__AS_PRINT(name) printf(" %s=%" PRIu64, #name, as->name);
+#define RUN__AS_PRINT(name) printf(" %s=%" PRIu64, #name, ast.name);
         MMU_ASPACE_STATS_MAP(RUN__AS_PRINT)
 #undef RUN__AS_PRINT
         printf("\n");
@@ -234,7 +278,7 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
     if (!o->json)
         return 0;
     const uint64_t pct[3] = {p50, p90, p99};
-    return write_json(o, what, a, pct, &st, as);
+    return write_json(o, what, a, pct, &st, a->as ? &ast : NULL);
 }
 
 static int load_config(const run_opts_t *o, mmu_config_t *cfg)
@@ -322,29 +366,36 @@ static int run_trace(const run_opts_t *o)
     }
     mmu_t *mmu = x.mmu;
     mmu_aspace_t *as = x.as;
-    const double t0 = runlib_now_s();
+    if (runlib_rows_open(&a.rows, o->stats_file, o->stats_every, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
+        goto out;
+    }
+    const double t0 = runlib_now_s(), c0 = runlib_cpu_s();
+    const runlib_trace_lim_t lim = {0, o->records, o->warmup_records};
     progress_t prog;
     progress_start(&prog, &a, 0, tr);
-    const int r = runlib_trace_drive(as, mmu, tr, &a, 0, msg, sizeof msg);
+    const int r = runlib_trace_drive(as, mmu, tr, &a, &lim, msg, sizeof msg);
     progress_end(&prog);
     if (r == -1) {
         cli_error("run", "%s: record %" PRIu64 ": %s", o->trace, mmu_trace_records(tr), msg);
         bad = 1;
     }
-    const double t_run = runlib_now_s() - t0;
+    const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
+    if (runlib_rows_close(&a, mmu)) {
+        cli_error("run", "--stats-file %s: write error", o->stats_file);
+        bad = 1;
+    }
     static const char *const POL[] = {"4k", "thp", "1g", "mixed"};
-    char what[256], setup[256];
-    snprintf(what, sizeof what, "trace %s (%s, %" PRIu64 " records)", o->trace,
-             mmu_trace_format(tr), mmu_trace_records(tr));
+    char what[512], setup[256];
+    snprintf(what, sizeof what, "trace %s (%s: %" PRIu64 " records read, %" PRIu64 " accesses)",
+             o->trace, mmu_trace_format(tr), mmu_trace_input_records(tr), a.n);
     snprintf(setup, sizeof setup,
              "demand paging, policy %s, %s frames, %u process%s, switch every %" PRIu64
              ", PCIDs %s, KPTI %s",
              POL[ac.policy & 3], ac.frames_mode ? "fragmented" : "contiguous", ac.nproc,
              ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
              ac.kpti ? "on" : "off");
-    mmu_aspace_stats_t ast;
-    mmu_aspace_get_stats(as, &ast);
-    rc = report(o, &cfg, mmu, &a, what, setup, t_run, &ast);
+    rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run);
     if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
         cli_error("run", "%s", mmu_trace_error(tr));
@@ -353,6 +404,7 @@ static int run_trace(const run_opts_t *o)
     if (bad)
         rc = 2;
 out:
+    cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     runlib_as_free(&x);
     mmu_trace_close(tr);
     free(a.hist);
@@ -398,6 +450,13 @@ int run_main(int argc, char **argv)
         return 2;
     }
 
+    if (o.warmup >= wcfg.n) {
+        cli_error("run",
+                  "--warmup %" PRIu64 ": must be less than the workload's %" PRIu64
+                  " accesses, or nothing is measured",
+                  o.warmup, wcfg.n);
+        return 2;
+    }
     runlib_ws_t w = {0};
     runlib_acc_t a = {0};
     int e = 0;
@@ -405,6 +464,11 @@ int run_main(int argc, char **argv)
     a.warmup = o.warmup;
     if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
         cli_error("run", "out of memory");
+        goto out;
+    }
+    /* Before the mapping, which can take a while: a bad --stats-file fails now. */
+    if (runlib_rows_open(&a.rows, o.stats_file, o.stats_every, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
         goto out;
     }
     double t0 = runlib_now_s();
@@ -421,6 +485,7 @@ int run_main(int argc, char **argv)
     mmu_synth_init(&gen, &wcfg);
     uint64_t la = 0;
     t0 = runlib_now_s();
+    const double c0 = runlib_cpu_s();
     progress_t prog;
     progress_start(&prog, &a, wcfg.n, NULL);
     e = runlib_synth_drive(w.mmu, &gen, &a, o.gap, o.interval, &la);
@@ -429,15 +494,20 @@ int run_main(int argc, char **argv)
         cli_error("run", "access %" PRIu64 " (0x%" PRIx64 "): %s", a.n + 1, la,
                   e == RUNLIB_ECLOCK ? "the model's clock would pass 2^63 cycles"
                                      : mmu_strerror(e));
-    const double t_run = runlib_now_s() - t0;
+    const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
+    if (runlib_rows_close(&a, w.mmu)) {
+        cli_error("run", "--stats-file %s: write error", o.stats_file);
+        e = 1;
+    }
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
     snprintf(what, sizeof what, "workload %s", spec);
     snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, runlib_size_name(ps),
              t_map);
-    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, NULL);
+    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run);
     if (e)
         rc = 2;
 out:
+    cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     free(a.hist);
     runlib_ws_free(&w);
     return rc;
