@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -256,13 +257,20 @@ void runlib_rows_emit(runlib_acc_t *a, mmu_t *mmu)
         for (unsigned i = 0; i < mmu_stats_count(); i++)
             fprintf(r->f, ",%" PRIu64, mmu_stats_get(&d, i));
     } else {
-        fprintf(r->f,
-                "{\"row\": %" PRIu64 ", \"first_access\": %" PRIu64 ", \"accesses\": %" PRIu64
-                ", \"warmup\": %d, \"lat_mean\": %.4f, \"cycles\": %" PRIu64,
-                r->row, r->first, n, warm, mean, cycles);
+        /* One JSON object per line, built with Jansson as every JSON the CLI
+         * writes; counters stay below 2^63, so json_int_t holds them. */
+        json_t *o = json_object();
+        json_object_set_new(o, "row", json_integer((json_int_t)r->row));
+        json_object_set_new(o, "first_access", json_integer((json_int_t)r->first));
+        json_object_set_new(o, "accesses", json_integer((json_int_t)n));
+        json_object_set_new(o, "warmup", json_integer(warm));
+        json_object_set_new(o, "lat_mean", json_real(mean));
+        json_object_set_new(o, "cycles", json_integer((json_int_t)cycles));
         for (unsigned i = 0; i < mmu_stats_count(); i++)
-            fprintf(r->f, ", \"%s\": %" PRIu64, mmu_stats_name(i), mmu_stats_get(&d, i));
-        fputc('}', r->f);
+            json_object_set_new(o, mmu_stats_name(i),
+                                json_integer((json_int_t)mmu_stats_get(&d, i)));
+        json_dumpf(o, r->f, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(o);
     }
     fputc('\n', r->f);
     r->prev = now;
