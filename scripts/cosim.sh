@@ -7,12 +7,14 @@
 set -euo pipefail
 case "${1:-}" in
   -h|--help)
-    cat <<'EOF'
-usage: scripts/cosim.sh [--walks N] [--seed S] [other `mmusim-cosim random` options]
-Configures and builds mmusim-cosim in build/rel (MMU_BUILD_DIR overrides) if
-needed, then runs the random C-vs-RTL co-simulation campaign. Exit status:
-mmusim-cosim's (1 on a mismatch). `mmusim-cosim random --help` lists the options.
-EOF
+    cat <<'USAGE'
+usage: scripts/cosim.sh [--walks N] [--seed S] [mmusim-cosim random options...]
+  Builds mmusim-cosim in build/rel (MMU_BUILD_DIR overrides) if needed, then
+  runs `mmusim-cosim random` with the options given: random page tables,
+  control state and accesses through the C walker and the RTL walker, every
+  answer, write and cycle count compared. `mmusim-cosim random --help` lists
+  the options. Exit 0, 1 on a mismatch, 2 on bad input.
+USAGE
     exit 0 ;;
 esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
