@@ -3,6 +3,18 @@
 # optimised build, then an AddressSanitizer + UndefinedBehaviorSanitizer build
 # in which any sanitizer report aborts the test that caused it.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/test.sh
+Installs what is missing (scripts/bootstrap.sh), builds build/rel
+(RelWithDebInfo) and build/asan (ASan + UBSan), both with -Werror, and runs
+every test in both. This is what CI runs. Exit 0 when everything passed.
+EOF
+    exit 0 ;;
+  '') ;;
+  *) echo "test.sh: unexpected argument '$1' (see --help)" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh

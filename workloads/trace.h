@@ -78,6 +78,10 @@ typedef struct mmu_trace_writer mmu_trace_writer_t;
  * however many records are written. Returns 0, or -1 with "path: what" in msg. */
 int mmu_trace_writer_open(const char *path, const char *format, mmu_trace_writer_t **out,
                           char *msg, size_t msglen);
+/* The same on a stream the caller opened (and closes after
+ * mmu_trace_writer_close, which flushes it); messages call it `name`. */
+int mmu_trace_writer_fopen(FILE *f, const char *name, const char *format,
+                           mmu_trace_writer_t **out, char *msg, size_t msglen);
 /* Append one record. Only the fields of rec->kind are written (the rest read
  * back as 0). Returns 0, or -1 on an invalid record (kind, type > 2, cpl > 3,
  * MAP page size > 2) or a write error; see mmu_trace_writer_error. After an

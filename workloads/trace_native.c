@@ -562,10 +562,9 @@ static int writer_flush(mmu_trace_writer_t *w)
     return 0;
 }
 
-int mmu_trace_writer_open(const char *path, const char *format, mmu_trace_writer_t **out,
-                          char *msg, size_t msglen)
+static int writer_start(FILE *f, int own, const char *path, const char *format,
+                        mmu_trace_writer_t **out, char *msg, size_t msglen)
 {
-    *out = NULL;
     int text;
     if (!format || strcmp(format, "native") == 0)
         text = 0;
@@ -586,18 +585,8 @@ int mmu_trace_writer_open(const char *path, const char *format, mmu_trace_writer
     w->buf = buf;
     w->text = text;
     snprintf(w->path, sizeof w->path, "%s", path);
-    if (strcmp(path, "-") == 0) {
-        w->f = stdout;
-    } else {
-        w->f = fopen(path, "wb");
-        w->own = 1;
-        if (!w->f) {
-            snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-            free(buf);
-            free(w);
-            return -1;
-        }
-    }
+    w->f = f;
+    w->own = own;
     if (text) {
         fputs("# mmusim text trace\n", w->f);
     } else {
@@ -606,6 +595,32 @@ int mmu_trace_writer_open(const char *path, const char *format, mmu_trace_writer
     }
     *out = w;
     return 0;
+}
+
+int mmu_trace_writer_open(const char *path, const char *format, mmu_trace_writer_t **out,
+                          char *msg, size_t msglen)
+{
+    *out = NULL;
+    if (format && strcmp(format, "native") != 0 && strcmp(format, "text") != 0) {
+        snprintf(msg, msglen, "%s: cannot write format '%s' (native, text)", path, format);
+        return -1; /* before fopen, which would truncate the file */
+    }
+    FILE *f = stdout;
+    if (strcmp(path, "-") != 0 && !(f = fopen(path, "wb"))) {
+        snprintf(msg, msglen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    const int rc = writer_start(f, f != stdout, path, format, out, msg, msglen);
+    if (rc && f != stdout)
+        fclose(f);
+    return rc;
+}
+
+int mmu_trace_writer_fopen(FILE *f, const char *name, const char *format,
+                           mmu_trace_writer_t **out, char *msg, size_t msglen)
+{
+    *out = NULL;
+    return writer_start(f, 0, name, format, out, msg, msglen);
 }
 
 static int write_text(mmu_trace_writer_t *w, const mmu_trec_t *rec)

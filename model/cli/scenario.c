@@ -363,12 +363,22 @@ static int check_scenario(parser_t *p, scenario_t *s)
     return 0;
 }
 
-int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msglen)
+static void scn_free_one(scenario_t *s)
+{
+    free(s->name);
+    free(s->mem);
+    free(s->ops);
+}
+
+/* With fn, each scenario is handed over once checked and then freed, so out
+ * holds one scenario at a time; without, out collects them all. */
+static int parse(FILE *in, const char *path, scn_file_t *out, int (*fn)(void *, scenario_t *),
+                 void *ctx, char *msg, size_t msglen)
 {
     parser_t p = {path, 0, msg, msglen};
     scenario_t *cur = NULL;
     char *line = NULL;
-    size_t cap = 0;
+    size_t cap = 0, seen = 0;
     int rc = 0;
     memset(out, 0, sizeof *out);
     while (getline(&line, &cap, in) >= 0) {
@@ -383,30 +393,51 @@ int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msg
             continue;
         if ((rc = parse_line(&p, out, &cur, tok, n)) != 0)
             break;
-        if (!cur && !strcmp(tok[0], "end") && (rc = check_scenario(&p, &out->s[out->n - 1])))
-            break;
+        if (!cur && !strcmp(tok[0], "end")) {
+            if ((rc = check_scenario(&p, &out->s[out->n - 1])) != 0)
+                break;
+            seen++;
+            if (fn) {
+                rc = fn(ctx, &out->s[0]);
+                scn_free_one(&out->s[0]);
+                out->n = 0;
+                if (rc)
+                    break;
+            }
+        }
     }
     free(line);
-    if (!rc && ferror(in)) {
+    if (rc) {
+        /* a parse error (-1, msg filled) or what fn returned */
+    } else if (ferror(in)) {
         rc = fail(&p, "read error");
-    } else if (!rc && cur) {
+    } else if (cur) {
         rc = fail(&p, "end of file inside scenario '%s' (line %d): missing 'end'", cur->name,
                   cur->line);
-    } else if (!rc && out->n == 0) {
+    } else if (seen == 0) {
         rc = fail(&p, "no scenario in file");
     }
-    if (rc)
+    if (rc || fn)
         scn_free(out);
     return rc;
 }
 
+int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msglen)
+{
+    return parse(in, path, out, NULL, NULL, msg, msglen);
+}
+
+int scn_parse_each(FILE *in, const char *path, int (*fn)(void *ctx, scenario_t *s), void *ctx,
+                   char *msg, size_t msglen)
+{
+    scn_file_t f;
+    return parse(in, path, &f, fn, ctx, msg, msglen);
+}
+
 void scn_free(scn_file_t *f)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->s[i].name);
-        free(f->s[i].mem);
-        free(f->s[i].ops);
-    }
+    for (size_t i = 0; i < f->n; i++)
+        scn_free_one(&f->s[i]);
     free(f->s);
     memset(f, 0, sizeof *f);
 }

@@ -56,6 +56,14 @@ typedef struct scn_file {
 int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msglen);
 void scn_free(scn_file_t *f);
 
+/* The same, streaming: each scenario, once parsed and checked, is handed to
+ * fn and freed when fn returns, so only one is in memory. fn returns 0 to go
+ * on; anything else stops the parse and is returned. A malformed line stops
+ * it with -1 and "path:line: what" in msg, after the scenarios before it were
+ * handed over. */
+int scn_parse_each(FILE *in, const char *path, int (*fn)(void *ctx, scenario_t *s), void *ctx,
+                   char *msg, size_t msglen);
+
 /* Shared by the golden-file reader. */
 int scn_tokenize(char *line, char **tok, int max);
 int scn_u64(const char *s, uint64_t *v);
