@@ -27,6 +27,15 @@ if(NOT TARGET PkgConfig::SystemC)
 endif()
 
 option(MMU_RTL_TRACE "Also build mmusim-cosim-trace, whose RTL walker can write FST waveforms" OFF)
+# Verilator --coverage (line, branch, toggle and walker.sv's FSM cover points)
+# in the --cc models: the bridges and the RTL tests then collect coverage
+# (model/sc/rtl_coverage.h). scripts/coverage.sh builds with it; it slows the
+# models down, so normal builds leave it off.
+option(MMU_RTL_COVERAGE "Verilate the --cc walker models with coverage points" OFF)
+set(MMU_RTL_CC_KINDS)
+if(MMU_RTL_COVERAGE)
+  set(MMU_RTL_CC_KINDS COVERAGE)
+endif()
 
 set(MMU_RTL_DIR ${CMAKE_CURRENT_LIST_DIR})
 # Package first: every module imports it.
@@ -45,19 +54,28 @@ set(MMU_RTL_SOURCES
 # one, append an entry; the bridges pick the variant whose parameters equal
 # the configuration's (maxphyaddr, page_1g, ad_on_fault, ad_retry_limit,
 # walk_level_latency).
-set(MMU_RTL_VARIANTS "walker:52:1:0:16:1" CACHE STRING
+# The default; walker_m46 (MAXPHYADDR 46, no 1G pages, A on faults, 4 tries,
+# no level step) and walker_m36 (MAXPHYADDR 36, A on faults, 2 tries, two
+# cycles per level) give the co-simulation reserved physical-address bits,
+# PDPTE.PS as a reserved bit, A/D-on-fault `used`, the retry limit and the
+# FSM's step-free and multi-step paths.
+set(MMU_RTL_VARIANTS "walker:52:1:0:16:1;walker_m46:46:0:1:4:0;walker_m36:36:1:1:2:2" CACHE STRING
     "RTL walker variants for the bridges (NAME:MAXPHYADDR:PAGE_1G:AD_ON_FAULT_USED:RETRY_LIMIT:LEVEL_LATENCY;...)")
 
-# mmu_rtl_variants(TARGET SUFFIX [SYSTEMC] [TRACE_FST]): verilate every variant
-# into TARGET as class V<name><SUFFIX> and write TARGET's mmu_rtl_variants.h.
+# mmu_rtl_variants(TARGET SUFFIX [SYSTEMC] [TRACE_FST] [COVERAGE]): verilate
+# every variant into TARGET as class V<name><SUFFIX> and write TARGET's
+# mmu_rtl_variants.h.
 function(mmu_rtl_variants target suffix)
-  cmake_parse_arguments(V "SYSTEMC;TRACE_FST" "" "" ${ARGN})
+  cmake_parse_arguments(V "SYSTEMC;TRACE_FST;COVERAGE" "" "" ${ARGN})
   set(kinds)
   if(V_SYSTEMC)
     list(APPEND kinds SYSTEMC)
   endif()
   if(V_TRACE_FST)
     list(APPEND kinds TRACE_FST)
+  endif()
+  if(V_COVERAGE)
+    list(APPEND kinds COVERAGE)
   endif()
   set(includes "")
   set(rows "")
@@ -97,7 +115,11 @@ ${includes}
 endfunction()
 
 add_library(mmu_rtl_cc STATIC)
-mmu_rtl_variants(mmu_rtl_cc "")
+mmu_rtl_variants(mmu_rtl_cc "" ${MMU_RTL_CC_KINDS})
+if(MMU_RTL_COVERAGE)
+  # verilate() defines VM_COVERAGE on the models only; their users need it too.
+  target_compile_definitions(mmu_rtl_cc INTERFACE VM_COVERAGE=1)
+endif()
 
 add_library(mmu_rtl_sc STATIC)
 mmu_rtl_variants(mmu_rtl_sc _sc SYSTEMC)
@@ -131,13 +153,13 @@ if(MMU_TESTS)
   # Variants for the walker test, in mmu_rtl_cc (one runtime). Keep these
   # parameters in step with the Variant table in test_rtl_walker.cc; its
   # default (Vwalker) is the first bridge variant.
-  verilate(mmu_rtl_cc PREFIX Vwalker_min TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
+  verilate(mmu_rtl_cc ${MMU_RTL_CC_KINDS} PREFIX Vwalker_min TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
            VERILATOR_ARGS -Wall -GMAXPHYADDR=36 -GPAGE_1G=0 -GAD_ON_FAULT_USED=1
                           -GRETRY_LIMIT=3 -GLEVEL_LATENCY=0)
-  verilate(mmu_rtl_cc PREFIX Vwalker_lat2 TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
+  verilate(mmu_rtl_cc ${MMU_RTL_CC_KINDS} PREFIX Vwalker_lat2 TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
            VERILATOR_ARGS -Wall -GMAXPHYADDR=46 -GAD_ON_FAULT_USED=1 -GRETRY_LIMIT=2
                           -GLEVEL_LATENCY=2)
-  verilate(mmu_rtl_cc PREFIX Vwalker_psc TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
+  verilate(mmu_rtl_cc ${MMU_RTL_CC_KINDS} PREFIX Vwalker_psc TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
            VERILATOR_ARGS -Wall -GMAXPHYADDR=46 -GLEVEL_LATENCY=1 -GPSC_PDE=4 -GPSC_PDPTE=0
                           -GPSC_PML4E=2 -GPSC_PML5E=1)
 

@@ -690,6 +690,47 @@ module walker
     for (int i = 0; i < 5; i++) res_eperms[3*i+:3] = ok && n_q > 3'(i) ? eperms_q[i] : 3'd0;
   end
 
+  // ---- FSM coverage --------------------------------------------------------------
+  // A cover point per state and per transition the walker can make (state_q
+  // to state_d at an edge). Verilator --coverage counts them as user points
+  // (v_user), which scripts/coverage.sh reports as the FSM figures.
+  // Transitions that need LEVEL_LATENCY = 0, >= 1 or >= 2 exist only in the
+  // variants that have it; a co-simulation campaign runs several variants.
+  logic rsp;
+  assign rsp = mem_rsp_valid && mem_rsp_ready;
+  c_st_idle: cover property (@(posedge clk) state_q == IDLE);
+  c_st_pte_read: cover property (@(posedge clk) state_q == PTE_READ);
+  c_st_ad_cmpxchg: cover property (@(posedge clk) state_q == AD_CMPXCHG);
+  c_st_done: cover property (@(posedge clk) state_q == DONE);
+  c_tr_idle_idle: cover property (@(posedge clk) state_q == IDLE && state_d == IDLE);
+  c_tr_idle_done: cover property (@(posedge clk) state_q == IDLE && state_d == DONE);
+  c_tr_read_wait: cover property (@(posedge clk) state_q == PTE_READ && !rsp);
+  c_tr_read_cmpxchg: cover property (@(posedge clk) state_q == PTE_READ && state_d == AD_CMPXCHG);
+  c_tr_read_done: cover property (@(posedge clk) state_q == PTE_READ && state_d == DONE);
+  c_tr_cmpxchg_wait: cover property (@(posedge clk) state_q == AD_CMPXCHG && !rsp);
+  c_tr_cmpxchg_next: cover property (@(posedge clk)
+                                     state_q == AD_CMPXCHG && rsp && state_d == AD_CMPXCHG);
+  c_tr_cmpxchg_done: cover property (@(posedge clk) state_q == AD_CMPXCHG && state_d == DONE);
+  c_tr_done_hold: cover property (@(posedge clk) state_q == DONE && !res_ready);
+  c_tr_done_idle: cover property (@(posedge clk) state_q == DONE && state_d == IDLE);
+  c_tr_done_done: cover property (@(posedge clk) state_q == DONE && res_ready && state_d == DONE);
+  if (LEVEL_LATENCY == 0) begin : g_cov_nostep
+    c_tr_idle_read: cover property (@(posedge clk) state_q == IDLE && state_d == PTE_READ);
+    c_tr_read_read: cover property (@(posedge clk) state_q == PTE_READ && rsp && state_d == PTE_READ);
+    c_tr_cmpxchg_read: cover property (@(posedge clk) state_q == AD_CMPXCHG && state_d == PTE_READ);
+    c_tr_done_read: cover property (@(posedge clk) state_q == DONE && state_d == PTE_READ);
+  end else begin : g_cov_step
+    c_st_level_step: cover property (@(posedge clk) state_q == LEVEL_STEP);
+    c_tr_idle_step: cover property (@(posedge clk) state_q == IDLE && state_d == LEVEL_STEP);
+    c_tr_step_read: cover property (@(posedge clk) state_q == LEVEL_STEP && state_d == PTE_READ);
+    c_tr_read_step: cover property (@(posedge clk) state_q == PTE_READ && state_d == LEVEL_STEP);
+    c_tr_cmpxchg_step: cover property (@(posedge clk) state_q == AD_CMPXCHG && state_d == LEVEL_STEP);
+    c_tr_done_step: cover property (@(posedge clk) state_q == DONE && state_d == LEVEL_STEP);
+    if (LEVEL_LATENCY >= 2) begin : g_cov_steps
+      c_tr_step_step: cover property (@(posedge clk) state_q == LEVEL_STEP && state_d == LEVEL_STEP);
+    end
+  end
+
   // inv_la: see the port list; the caches need only the PCID for INVLPG.
   // Without caches (PSC_* = 0) the invalidation port and the handshakes that
   // drive fills and touches have no reader.

@@ -23,6 +23,8 @@ PACKAGES=(
   zlib1g-dev liblzma-dev                         # compressed traces (.gz, .xz)
   verilator libsystemc-dev                       # RTL walker, SystemC co-simulation
   python3-matplotlib                             # plots of `mmusim compare` (scripts/plot_compare.py)
+  lcov gcovr                                     # C code coverage (scripts/coverage.sh)
+  chromium                                       # the coverage page checked in a real browser
 )
 
 missing=()

@@ -17,8 +17,10 @@
 #include <sys/stat.h>
 
 #include "mmu/mmu.h"
+#include "mmu/mmu_coverage.h"
 #include "mmu/mmu_mem.h"
 #include "cli_opt.h"
+#include "coverage_file.h"
 #include "runlib.h"
 #include "scenario.h"
 
@@ -142,6 +144,7 @@ typedef struct check_opts {
     uint64_t gap;       /* cycles between the completion of one access and the next issue */
     bool preset_or_config; /* cfg comes from --preset / --config */
     mmu_config_t cfg;
+    mmu_cov_t *cov;     /* --coverage: counts every scenario's MMU; NULL: off */
 } check_opts_t;
 
 static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *out)
@@ -170,6 +173,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
     uint64_t now = 0;
     mmu_mem_ops_t ops = {lm_read64, lm_cmpxchg64, &lm};
     if ((rc = mmu_create(&cfg, &ops, &mmu, &err)) != 0 ||
+        (o->cov && (rc = mmu_cov_attach(mmu, o->cov, &err)) != 0) ||
         (rc = mmu_set_ctrl(mmu, &s->ctrl0, &err)) != 0) {
         fprintf(stderr, "mmusim check: %s:%d: scenario %s: %s\n", o->path, s->line, s->name,
                 err.msg);
@@ -546,7 +550,7 @@ int check_main(int argc, char **argv)
     check_opts_t o = {0};
     bool print = false, no1g = false;
     unsigned ad_on_fault = 0;
-    const char *preset = NULL, *config = NULL;
+    const char *preset = NULL, *config = NULL, *covpath = NULL;
     const cli_opt_t opts[] = {
         {"expect", CLI_STR, &o.expect, "GOLDEN",
          "compare with GOLDEN instead of printing (exit 1 on any\ndifference)", 0, 0, NULL},
@@ -568,6 +572,9 @@ int check_main(int argc, char **argv)
          "none|used"},
         {"no-1g", CLI_FLAG, &no1g, NULL, "no 1-GByte pages: PDPTE.PS is a reserved bit", 0, 0,
          NULL},
+        {"coverage", CLI_STR, &covpath, "FILE",
+         "write the functional coverage of all scenarios to FILE\n(JSON; 'mmusim coverage')",
+         0, 0, NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     bool seen[sizeof opts / sizeof opts[0]];
@@ -614,9 +621,16 @@ int check_main(int argc, char **argv)
     if (cli_given(&cmd, "ad-on-fault"))
         o.cfg.ad_on_fault = ad_on_fault ? MMU_AD_ON_FAULT_USED : MMU_AD_ON_FAULT_NONE;
 
-    FILE *in = open_input(o.path);
-    if (!in)
+    mmu_err_t err = {0, ""};
+    if (covpath && mmu_cov_create(&o.cov, &err)) {
+        cli_error("check", "%s", err.msg);
         return 2;
+    }
+    FILE *in = open_input(o.path);
+    if (!in) {
+        mmu_cov_destroy(o.cov);
+        return 2;
+    }
     o.path = strcmp(o.path, "-") ? o.path : "<stdin>";
     check_run_t c = {.o = &o, .print = !o.expect || print};
     /* Pass 1: the whole file is parsed and checked before anything runs. */
@@ -649,5 +663,11 @@ int check_main(int argc, char **argv)
     golden_close(&c.gold);
     out_free(&c.want);
     out_free(&c.got);
+    /* Written after a bad scenario too: it holds what ran before it. */
+    if (o.cov && covfile_write(o.cov, covpath, msg, sizeof msg)) {
+        cli_error("check", "%s", msg);
+        rc = 2;
+    }
+    mmu_cov_destroy(o.cov);
     return rc ? (rc == 1 ? 1 : 2) : 0;
 }

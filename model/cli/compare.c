@@ -31,6 +31,7 @@
 #include "mmu/mmu_stats.h"
 #include "aspace.h"
 #include "cli_opt.h"
+#include "coverage_file.h"
 #include "cli_out.h"
 #include "runlib.h"
 #include "synth.h"
@@ -93,6 +94,8 @@ typedef struct cmp_row {
 typedef struct cmp {
     const char *preset, *config, *out, *traces, *cosim;
     const char *wl_arg, *sizes_arg;
+    const char *coverage; /* --coverage FILE */
+    mmu_cov_t *cov;       /* counts every configuration's C model; NULL: off */
     cmp_wl_t wl[MAX_WL];
     unsigned nwl;
     uint64_t sizes[MAX_SIZES];
@@ -393,6 +396,9 @@ static int parse_args(int argc, char **argv, cmp_t *c)
          "mmusim-cosim (default: next to this binary)", 0, 0, NULL},
         {"rtl-timeout", CLI_SECONDS, &c->rtl_timeout, "SECONDS",
          "stop one mmusim-cosim run after this long (default 600)", 0, 7 * 86400, NULL},
+        {"coverage", CLI_STR, &c->coverage, "FILE",
+         "write the functional coverage of every configuration's\nC model (warm-up included) "
+         "to FILE (JSON)", 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     const cli_cmd_t cmd = {
@@ -489,6 +495,13 @@ static int run_synth(cmp_t *c, cmp_row_t *r, char *msg, size_t len)
     runlib_acc_t a;
     acc_reset(c, &a);
     int rc = runlib_ws_map(&ws, &c->cfg, w.base, r->mapped, r->page, 4, msg, len);
+    if (!rc && c->cov) {
+        mmu_err_t err = {0, ""};
+        if (mmu_cov_attach(ws.mmu, c->cov, &err)) {
+            snprintf(msg, len, "%s", err.msg);
+            rc = 2;
+        }
+    }
     if (!rc) {
         mmu_synth_t g;
         uint64_t la = 0;
@@ -522,6 +535,13 @@ static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, 
     runlib_acc_t a;
     acc_reset(c, &a);
     int rc = runlib_as_create(&x, &c->cfg, &ac, msg, len);
+    if (!rc && c->cov) {
+        mmu_err_t err = {0, ""};
+        if (mmu_cov_attach(x.mmu, c->cov, &err)) {
+            snprintf(msg, len, "%s", err.msg);
+            rc = 2;
+        }
+    }
     if (!rc) {
         char m[512];
         const runlib_trace_lim_t lim = {c->trace_accesses ? c->warmup + c->trace_accesses : 0, 0,
@@ -1405,6 +1425,12 @@ int compare_main(int argc, char **argv)
         }
     if (c->rtl_walks)
         find_cosim(c);
+    mmu_err_t cerr = {0, ""};
+    if (c->coverage && mmu_cov_create(&c->cov, &cerr)) {
+        fprintf(stderr, "mmusim compare: %s\n", cerr.msg);
+        rc = 2;
+        goto out;
+    }
     const double t0 = runlib_now_s();
     rc = run_all(c);
     if (c->rows && c->done) {
@@ -1434,7 +1460,13 @@ int compare_main(int argc, char **argv)
         if (!rc)
             rc = 1;
     }
+    /* What ran before a failure is written too. */
+    if (c->cov && covfile_write(c->cov, c->coverage, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim compare: %s\n", msg);
+        rc = 2;
+    }
 out:
+    mmu_cov_destroy(c->cov);
     for (unsigned i = 0; i < c->nwl; i++)
         free(c->wl[i].path);
     free(c->rows);

@@ -20,6 +20,7 @@
 #include "aspace.h"
 #include "cli_opt.h"
 #include "cli_out.h"
+#include "coverage_file.h"
 #include "runlib.h"
 #include "synth.h"
 #include "trace.h"
@@ -32,6 +33,7 @@ typedef struct run_opts {
     uint64_t warmup_records, records; /* traces: by input record */
     uint64_t stats_every;             /* --stats-every N accesses into --stats-file */
     const char *stats_file;
+    const char *coverage; /* --coverage FILE */
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
     bool kpti;
@@ -107,6 +109,9 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         {"stats-file", CLI_STR, &o->stats_file, "FILE",
          "where --stats-every rows go: CSV when FILE ends in .csv,\nelse JSON lines", 0, 0,
          NULL},
+        {"coverage", CLI_STR, &o->coverage, "FILE",
+         "write the functional coverage (warm-up included) to\nFILE (JSON; 'mmusim coverage')",
+         0, 0, NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     bool seen[sizeof opts / sizeof opts[0]];
@@ -352,6 +357,7 @@ static int run_trace(const run_opts_t *o)
     }
     runlib_as_t x = {0};
     runlib_acc_t a = {0};
+    mmu_cov_t *cov = NULL;
     int rc = 2, bad = 0;
     mmu_aspace_cfg_t ac = o->as;
     ac.levels = o->levels;
@@ -366,6 +372,10 @@ static int run_trace(const run_opts_t *o)
     }
     mmu_t *mmu = x.mmu;
     mmu_aspace_t *as = x.as;
+    if (covfile_start(mmu, o->coverage, &cov, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
+        goto out;
+    }
     if (runlib_rows_open(&a.rows, o->stats_file, o->stats_every, msg, sizeof msg)) {
         cli_error("run", "%s", msg);
         goto out;
@@ -404,6 +414,10 @@ static int run_trace(const run_opts_t *o)
     if (bad)
         rc = 2;
 out:
+    if (covfile_finish(x.mmu, cov, o->coverage, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
+        rc = 2;
+    }
     cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     runlib_as_free(&x);
     mmu_trace_close(tr);
@@ -459,6 +473,7 @@ int run_main(int argc, char **argv)
     }
     runlib_ws_t w = {0};
     runlib_acc_t a = {0};
+    mmu_cov_t *cov = NULL;
     int e = 0;
     rc = 2;
     a.warmup = o.warmup;
@@ -480,6 +495,10 @@ int run_main(int argc, char **argv)
         goto out;
     }
     const double t_map = runlib_now_s() - t0;
+    if (covfile_start(w.mmu, o.coverage, &cov, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
+        goto out;
+    }
 
     mmu_synth_t gen;
     mmu_synth_init(&gen, &wcfg);
@@ -507,6 +526,10 @@ int run_main(int argc, char **argv)
     if (e)
         rc = 2;
 out:
+    if (covfile_finish(w.mmu, cov, o.coverage, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
+        rc = 2;
+    }
     cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     free(a.hist);
     runlib_ws_free(&w);

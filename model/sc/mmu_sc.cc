@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "mmu/mmu_coverage.h"
 #include "mmu/mmu_walk.h"
 #if MMU_SC_HAVE_RTL
 #include "rtl_walker.h"
@@ -99,6 +100,13 @@ int mmu_sc::build_core(const mmu_config_t &cfg, mmu_err_t *err)
     int rc = mmu_create(&c, &ops, &m, err);
     if (rc)
         return rc;
+    /* Functional coverage follows the core: a campaign attaches it once. */
+    if (mmu_cov_t *cov = mmu_ ? mmu_cov_attached(mmu_) : nullptr) {
+        if ((rc = mmu_cov_attach(m, cov, err)) != 0) {
+            mmu_destroy(m);
+            return rc;
+        }
+    }
     mmu_destroy(mmu_);
     mmu_ = m;
     cfg_ = cfg;

@@ -113,7 +113,9 @@ class mmu_sc : public sc_core::sc_module {
 
     /* Replace the core by a new one built from cfg (same checks as create();
      * on error the old core stays). Every cache starts empty and the control
-     * registers start at zero, as after mmu_create. Not during a walk. */
+     * registers start at zero, as after mmu_create. Not during a walk. A
+     * functional-coverage object attached to the old core is attached to the
+     * new one. */
     int reconfigure(const mmu_config_t &cfg, mmu_err_t *err = nullptr);
 
     mmu_t *core() { return mmu_; }

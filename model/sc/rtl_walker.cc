@@ -510,6 +510,16 @@ rtl_walker::params rtl_walker::built()
     return impl::kVariants[0].p;
 }
 
+size_t rtl_walker::variant_count()
+{
+    return impl::kNumVariants;
+}
+
+rtl_walker::params rtl_walker::variant(size_t i)
+{
+    return impl::kVariants[i < impl::kNumVariants ? i : 0].p;
+}
+
 int rtl_walker::check_config(const mmu_config_t &c, mmu_err_t *err)
 {
     /* Both engines are built from the same MMU_RTL_VARIANTS list: the direct

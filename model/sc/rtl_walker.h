@@ -70,6 +70,9 @@ class rtl_walker : public sc_core::sc_module {
     };
     /* Those of the default variant (rtl/rtl.cmake's MMU_RTL_VARIANTS). */
     static params built();
+    /* All variants of this build, the default (index 0) first. */
+    static size_t variant_count();
+    static params variant(size_t i);
     /* 0 if a variant in this build matches cfg's maxphyaddr, page_1g,
      * ad_on_fault, ad_retry_limit and walk_level_latency and its page-table
      * latencies are >= 2 (what the SystemC engine needs); else MMU_EINVAL

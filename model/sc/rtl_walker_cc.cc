@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mmu_rtl_variants.h"
+#include "rtl_coverage.h"
 #include "verilated.h"
 #if MMU_RTL_TRACE
 /* Only the traced models have trace(); the untraced build has no FST code. */
@@ -84,12 +85,14 @@ template <class M> struct engine final : engine_base {
         ctx->traceEverOn(true);
 #endif
         top.reset(new M(ctx.get(), "walker"));
+        rtl_coverage::track(ctx.get());
     }
     ~engine() override
     {
         std::string ignored;
         trace_close(&ignored);
         top->final();
+        rtl_coverage::harvest(ctx.get()); /* while the model's counters exist */
     }
 
     void dump_at(uint64_t ps)

@@ -18,7 +18,7 @@ set(MMU_SC_RTL $<TARGET_EXISTS:mmu_rtl_sc>)
 # The models' include directories stay PRIVATE: both model libraries carry a
 # header named mmu_rtl_variants.h.
 function(mmu_rtl_bridge target models trace)
-  add_library(${target} STATIC ${MMU_SC_DIR}/rtl_walker_cc.cc)
+  add_library(${target} STATIC ${MMU_SC_DIR}/rtl_walker_cc.cc ${MMU_SC_DIR}/rtl_coverage.cc)
   target_include_directories(${target} PUBLIC ${MMU_SC_DIR})
   target_link_libraries(${target} PUBLIC mmu PRIVATE ${models})
   target_compile_definitions(${target} PRIVATE MMU_RTL_TRACE=${trace})
@@ -73,11 +73,12 @@ set_source_files_properties(${PROJECT_SOURCE_DIR}/model/cli/scenario.c PROPERTIE
 add_library(mmusim_cosim_objs OBJECT ${MMU_COSIM_SOURCES})
 target_include_directories(mmusim_cosim_objs PRIVATE ${PROJECT_SOURCE_DIR}/model/cli)
 target_link_libraries(mmusim_cosim_objs PRIVATE mmu_sc_objs mmusim_cli mmu_workloads mmu_traces
-                                                mmusim_version)
+                                                mmusim_version mmusim_covfile)
 target_compile_options(mmusim_cosim_objs PRIVATE ${MMU_WARNINGS})
 function(mmu_cosim_program target sc)
   add_executable(${target} $<TARGET_OBJECTS:mmusim_cosim_objs>)
-  target_link_libraries(${target} PRIVATE ${sc} mmusim_cli mmu_workloads mmu_traces mmusim_version)
+  target_link_libraries(${target} PRIVATE ${sc} mmusim_cli mmu_workloads mmu_traces mmusim_version
+                                          mmusim_covfile)
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/model)
 endfunction()
 mmu_cosim_program(mmusim-cosim mmu_sc)

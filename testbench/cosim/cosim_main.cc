@@ -9,6 +9,9 @@
 #include <systemc>
 
 #include "cosim.h"
+#if MMU_SC_HAVE_RTL
+#include "rtl_coverage.h"
+#endif
 #include "version.h"
 
 static void usage(FILE *f)
@@ -23,7 +26,25 @@ static void usage(FILE *f)
           f);
 }
 
+static int dispatch(int argc, char **argv);
+
 int sc_main(int argc, char **argv)
+{
+    const int rc = dispatch(argc, argv);
+#if MMU_SC_HAVE_RTL
+    /* An instrumented build (MMU_RTL_COVERAGE=ON) run by scripts/coverage.sh
+     * leaves the RTL walker's Verilator coverage where it is told to. */
+    const std::string f = rtl_coverage::env_file("mmusim-cosim");
+    std::string why;
+    if (rtl_coverage::available() && !f.empty() && rtl_coverage::write(f, &why)) {
+        fprintf(stderr, "mmusim-cosim: RTL coverage: %s\n", why.c_str());
+        return rc ? rc : 2;
+    }
+#endif
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     /* Infos (the end-of-simulation notice) would mix with the output. */
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);

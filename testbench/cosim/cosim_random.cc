@@ -12,6 +12,7 @@
 
 #include "config_file.h"
 #include "cosim.h"
+#include "coverage_file.h"
 #include "mmu/mmu_mem.h"
 #include "rtl_walker.h"
 #include "world.h"
@@ -29,6 +30,8 @@ struct random_opts {
     bool quiet = false;
     dut_opts dut;
     const char *repro = nullptr;
+    const char *coverage = nullptr; /* --coverage FILE */
+    uint64_t variant = 0;           /* --variant N: the RTL parameter set */
     /* --inject-bug KIND:N (hidden, for the scoreboard's own test) */
     int bug = 0; /* 0 none, 1 result, 2 write, 3 late */
     uint64_t bug_at = 0;
@@ -38,6 +41,7 @@ void usage(FILE *f)
 {
     fputs("usage: mmusim-cosim random [--walks N] [--seed S] [--levels 4|5|mixed] [--quiet]\n"
           "                           [--repro FILE] [--dut rtl|rtl-sc|c] [--no-skip]\n"
+          "                           [--variant N] [--coverage FILE]\n"
           "  Random page tables, control state and accesses through two MMUs, one with\n"
           "  the C walker and one with the RTL walker, until N accesses have reached the\n"
           "  walker (default 10000). Every field of every answer and every memory write\n"
@@ -50,6 +54,11 @@ void usage(FILE *f)
           "  rtl-sc the one on a SystemC clock; c puts the C walker behind walk_cb\n"
           "  instead (a check of this program). --no-skip clocks the RTL through every\n"
           "  cycle of its memory waits (slower; same answers and cycles).\n"
+          "  --variant N: the RTL walker's parameter set N of this build (0, the\n"
+          "  default, first; 'mmusim-cosim random --variant list' lists them); every\n"
+          "  world takes its MAXPHYADDR, 1G pages, A/D-on-fault, retry limit and level\n"
+          "  latency. --coverage FILE writes the C side's functional coverage (JSON,\n"
+          "  'mmusim coverage').\n"
           "  Exit 0, 1 on a mismatch, 2 on bad input.\n",
           f);
 }
@@ -84,6 +93,25 @@ int parse(int argc, char **argv, random_opts &o)
             o.quiet = true;
         } else if (!strcmp(a, "--repro") && has) {
             o.repro = argv[++i];
+        } else if (!strcmp(a, "--coverage") && has) {
+            o.coverage = argv[++i];
+        } else if (!strcmp(a, "--variant") && has) {
+            const char *v = argv[++i];
+            if (!strcmp(v, "list")) {
+                for (size_t k = 0; k < rtl_walker::variant_count(); k++) {
+                    const rtl_walker::params p = rtl_walker::variant(k);
+                    printf("%zu: maxphyaddr %u, page_1g %u, ad_on_fault %s, retry_limit %u, "
+                           "walk_level_latency %u\n",
+                           k, p.maxphyaddr, p.page_1g, p.ad_on_fault ? "used" : "none",
+                           p.retry_limit, p.level_latency);
+                }
+                return 1;
+            }
+            if (!parse_u64(v, &o.variant) || o.variant >= rtl_walker::variant_count()) {
+                fprintf(stderr, "mmusim-cosim random: --variant '%s': this build has variants 0..%zu "
+                                "('--variant list')\n", v, rtl_walker::variant_count() - 1);
+                return 2;
+            }
         } else if (!strcmp(a, "--dut") && has) {
             const char *v = argv[++i];
             if (!parse_dut(v, &o.dut.kind)) {
@@ -415,7 +443,7 @@ void run(bench &b, run_state &st)
     const bool rtl = o.dut.kind != dut_kind::c_callback;
     unsigned maxphyaddr = 52, page_1g = 1, ad = 0, retry = 16, step = 1;
     if (rtl && mmu_sc::rtl_available()) {
-        const rtl_walker::params p = rtl_walker::built();
+        const rtl_walker::params p = rtl_walker::variant(o.variant);
         maxphyaddr = p.maxphyaddr, page_1g = p.page_1g, ad = p.ad_on_fault, retry = p.retry_limit,
         step = p.level_latency;
     }
@@ -572,7 +600,7 @@ int random_main(int argc, char **argv)
     mmu_config_t cfg;
     mmu_config_init(&cfg);
     if (mmu_sc::rtl_available()) {
-        const rtl_walker::params p = rtl_walker::built();
+        const rtl_walker::params p = rtl_walker::variant(o.variant);
         cfg.maxphyaddr = p.maxphyaddr;
         cfg.page_1g = p.page_1g;
         cfg.ad_on_fault = p.ad_on_fault;
@@ -585,6 +613,13 @@ int random_main(int argc, char **argv)
     std::unique_ptr<bench> b = bench::create(cfg, o.dut, &err);
     if (!b) {
         fprintf(stderr, "mmusim-cosim random: %s\n", err.msg);
+        return 2;
+    }
+    mmu_cov_t *cov = nullptr;
+    char msg[1024];
+    /* The C side's core; bench reconfigures keep it attached (mmu_sc). */
+    if (covfile_start(b->mmu[bench::C]->core(), o.coverage, &cov, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim-cosim random: %s\n", msg);
         return 2;
     }
     run_state st;
@@ -622,6 +657,10 @@ int random_main(int argc, char **argv)
     if (st.exit_code == 0 && b->late_annotations)
         printf("cosim: note: %" PRIu64 " requests completed later in simulated time than done_at\n",
                b->late_annotations);
+    if (covfile_finish(b->mmu[bench::C]->core(), cov, o.coverage, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim-cosim random: %s\n", msg);
+        return 2;
+    }
     return st.exit_code;
 }
 
