@@ -7,10 +7,6 @@
 //   HostRandomLoad: one dependent random load over 128 MiB of host memory, the
 //                 size of that working set's PTEs: the floor for WalkRandom,
 //                 whose every walk must read one such PTE.
-//   L1HitStream/cov:1, WalkRandom/64/cov:1: the same with functional coverage
-//                 counting (mmu_cov_attach); cov:0 leaves it off. Against
-//                 bench_translate_nocov (the hooks compiled out) this is what
-//                 scripts/bench_coverage.sh measures.
 //   ScenarioSetup: what `mmusim check` pays per scenario in the model: a sparse
 //                 memory with a 4-level path, a default MMU, one access, both
 //                 freed. /0 with glibc's default malloc settings, /1 with the
@@ -26,7 +22,6 @@
 #include <vector>
 
 #include "mmu/mmu.h"
-#include "mmu/mmu_coverage.h"
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
 
@@ -39,7 +34,6 @@ struct World {
     mmu_mem_ops_t ops{};
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
-    mmu_cov_t *cov = nullptr;
 
     World(uint64_t bytes, mmu_page_size_t ps)
     {
@@ -62,19 +56,9 @@ struct World {
         c.efer = MMU_EFER_NXE;
         mmu_set_ctrl(mmu, &c, &err);
     }
-    // Count functional coverage (false: leave it off). False when this
-    // library has the hooks compiled out.
-    bool cover(bool on)
-    {
-        if (!on)
-            return true;
-        mmu_err_t err{};
-        return !mmu_cov_create(&cov, &err) && !mmu_cov_attach(mmu, cov, &err);
-    }
     ~World()
     {
         mmu_destroy(mmu);
-        mmu_cov_destroy(cov);
         mmu_ptb_destroy(pt);
         mmu_sparse_mem_destroy(mem);
     }
@@ -83,10 +67,6 @@ struct World {
 void L1HitStream(benchmark::State &st)
 {
     World w(16 * 4096, MMU_PAGE_4K);
-    if (!w.cover(st.range(0) != 0)) {
-        st.SkipWithError("coverage compiled out");
-        return;
-    }
     mmu_req_t r{};
     r.cpl = 3;
     mmu_result_t res;
@@ -105,16 +85,12 @@ void L1HitStream(benchmark::State &st)
     st.SetItemsProcessed(int64_t(st.iterations()));
     st.counters["l1_hit_pct"] = 100.0 * double(s.l1i_hits + s.l1d_hits) / double(s.translations);
 }
-BENCHMARK(L1HitStream)->ArgName("cov")->Arg(0)->Arg(1);
+BENCHMARK(L1HitStream);
 
 void WalkRandom(benchmark::State &st)
 {
     const uint64_t pages = uint64_t(st.range(0)) << (30 - 12); // range(0) GiB
     World w(pages << 12, MMU_PAGE_4K);
-    if (!w.cover(st.range(1) != 0)) {
-        st.SkipWithError("coverage compiled out");
-        return;
-    }
     mmu_req_t r{};
     r.cpl = 3;
     mmu_result_t res;
@@ -135,7 +111,7 @@ void WalkRandom(benchmark::State &st)
     st.counters["mean_walk_cycles"] = s.walks ? double(s.walk_cycles) / double(s.walks) : 0;
     st.counters["mean_refs"] = s.walks ? double(s.walk_mem_refs) / double(s.walks) : 0;
 }
-BENCHMARK(WalkRandom)->ArgNames({"", "cov"})->Args({64, 0})->Args({64, 1})->Unit(benchmark::kNanosecond);
+BENCHMARK(WalkRandom)->Arg(64)->Unit(benchmark::kNanosecond);
 
 void HostRandomLoad(benchmark::State &st)
 {

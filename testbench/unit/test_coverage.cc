@@ -14,6 +14,7 @@
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_coverage.h"
+#include "fcov_collect.h"
 #include "mmu/mmu_mem.h"
 
 namespace {
@@ -432,6 +433,7 @@ struct Cov : ::testing::Test {
         mmu_destroy(mmu);
         mmu_ptb_destroy(pt);
         mmu_sparse_mem_destroy(mem);
+        fcov_collect(cov);
         mmu_cov_destroy(cov);
     }
     // Memory and tables (levels and cfg.maxphyaddr are read here), once.

@@ -21,6 +21,7 @@
 #include "mmu/mmu.h"
 #include "mmu/mmu_config.h"
 #include "mmu/mmu_coverage.h"
+#include "fcov_collect.h"
 #include "mmu/mmu_mem.h"
 #include "ref_paging.h"
 
@@ -836,6 +837,7 @@ TEST(Random, ReferenceOutcomesLandInReachableBins) {
     EXPECT_EQ(0u, differ) << detail.str();
     // Not vacuous: the reference reaches hundreds of bins of the cross.
     EXPECT_GE(ref_bins, 400u);
+    fcov_collect(model);
     mmu_cov_destroy(ref);
     mmu_cov_destroy(model);
 }
