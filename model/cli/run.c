@@ -270,8 +270,7 @@ static int run_trace(const run_opts_t *o)
     const double t0 = runlib_now_s();
     const int r = runlib_trace_drive(as, mmu, tr, &a, 0, msg, sizeof msg);
     if (r == -1) {
-        fprintf(stderr, "mmusim run: %s: record %" PRIu64 ": %s\n", o->trace,
-                mmu_trace_records(tr), msg);
+        fprintf(stderr, "mmusim run: %s\n", msg);
         bad = 1;
     }
     const double t_run = runlib_now_s() - t0;

@@ -132,8 +132,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
 /* Feed trace records to the address-space driver until the trace ends or
  * max_accesses ACCESS records (0: no limit) have been fed, accounting for each
  * access in *a. Returns 0; 1 when the reader failed (mmu_trace_error says
- * where); -1 when the driver refused a record (msg says why;
- * mmu_trace_records() is its number). */
+ * where); -1 when the driver refused a record: msg is then "file:LINE: why"
+ * or "file: byte N: why", where the record came from (mmu_trace_where). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        uint64_t max_accesses, char *msg, size_t len);
 
