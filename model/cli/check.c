@@ -260,11 +260,10 @@ static int read_golden(const char *path, out_file_t *g)
         fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
         return 2;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    int lineno = 0, rc = 0;
+    char *line = malloc(SCN_LINE_MAX + 2), msg[512];
+    int lineno = 0, rc = 0, got = 0;
     out_scn_t *cur = NULL;
-    while (getline(&line, &cap, f) >= 0) {
+    while (line && (got = scn_getline(f, line, path, lineno + 1, msg, sizeof msg)) > 0) {
         char *tok[8];
         lineno++;
         int n = scn_tokenize(line, tok, 8);
@@ -308,7 +307,13 @@ static int read_golden(const char *path, out_file_t *g)
         }
         out_add(cur, r);
     }
-    if (!rc && cur) {
+    if (!line) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        rc = 2;
+    } else if (got < 0) {
+        fprintf(stderr, "%s\n", msg);
+        rc = 2;
+    } else if (!rc && cur) {
         fprintf(stderr, "%s:%d: end of file inside scenario '%s': missing 'end'\n", path, lineno,
                 cur->name);
         rc = 2;
