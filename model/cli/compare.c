@@ -383,8 +383,11 @@ static int parse_args(int argc, char **argv, cmp_t *c)
             c->cosim = argv[++i];
         } else if (!strcmp(a, "--rtl-timeout") && has) {
             char *end;
-            c->rtl_timeout = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(c->rtl_timeout > 0)) {
+            const char *v = argv[++i];
+            /* strtod alone would take leading blanks, a sign, hex and "inf". */
+            const bool digits = strspn(v, "0123456789.") == strlen(v) && strlen(v) > 0;
+            c->rtl_timeout = digits ? strtod(v, &end) : 0;
+            if (!digits || *end || end == v || !(c->rtl_timeout > 0)) {
                 fprintf(stderr, "mmusim compare: --rtl-timeout %s: not a number of seconds > 0\n",
                         argv[i]);
                 return 2;
