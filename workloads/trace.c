@@ -77,7 +77,7 @@ long mmu_trace_fill(mmu_trace_reader_t *r, size_t need)
         if (got < 0) {
             /* The bytes before the damage are real data: they are decoded
              * first, and whoever needs more reports the damage. */
-            r->src_failed = 1;
+            r->src_failed = mmu_tsrc_failed_after_end(r->src) ? 2 : 1;
             r->eof = 1;
             break;
         }
@@ -108,7 +108,7 @@ int mmu_trace_getline(mmu_trace_reader_t *r, char **line, size_t *len, int *comp
                 text--;
             if (text > MMU_TRACE_LINE_MAX)
                 return mmu_trace_fail_line(r, "line longer than %d bytes", MMU_TRACE_LINE_MAX);
-            if (!nl && r->src_failed) /* cut by damaged data, not the real last line */
+            if (!nl && r->src_failed == 1) /* cut by damaged data, not the real last line */
                 return mmu_trace_fail_src(r);
             const char *nul = memchr(p, '\0', text);
             if (nul)
@@ -147,7 +147,7 @@ int mmu_trace_fail_at(mmu_trace_reader_t *r, uint64_t byte, const char *fmt, ...
 
 int mmu_trace_fail_short(mmu_trace_reader_t *r, uint64_t byte, const char *fmt, ...)
 {
-    if (r->src_failed)
+    if (r->src_failed == 1)
         return mmu_trace_fail_src(r);
     char what[200];
     va_list ap;

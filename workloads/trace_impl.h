@@ -14,8 +14,12 @@ extern "C" {
 #endif
 
 /* Input window: a record is decoded in place from buf[pos..end). Large, so a
- * refill (memmove of a partial record + one read) is rare. */
+ * refill (memmove of a partial record + one read) is rare. The fuzz build
+ * makes it (and the raw and writer buffers) small: more refills to exercise,
+ * and no large allocation per input. */
+#ifndef MMU_TRACE_BUF_BYTES
 #define MMU_TRACE_BUF_BYTES (1u << 20)
+#endif
 /* The longest text line a reader accepts, in bytes, not counting its end
  * ("\n" or "\r\n"); longer is an error at that line wherever it falls. */
 #define MMU_TRACE_LINE_MAX 4096
@@ -33,8 +37,9 @@ struct mmu_trace_reader {
     size_t pos, end;  /* unread bytes are buf[pos..end) */
     uint64_t base;    /* stream offset of buf[0] */
     int eof;          /* the source has no more bytes */
-    int src_failed;   /* ... because it failed (damaged compressed data, a
-                         read error): reaching the end reports that */
+    int src_failed;   /* ... because it failed: 1 = the data may be cut there
+                         (damage, a read error), 2 = the data is whole and
+                         bytes after it are bad. Reaching the end reports it */
     int failed;       /* an error was reported; next() keeps returning -1 */
     uint64_t nrec;
     uint64_t line;    /* text formats: number of the line last read */

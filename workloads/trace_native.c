@@ -131,7 +131,7 @@ int mmu_trace_native_start(mmu_trace_reader_t *r)
     if (n < 0)
         return -1;
     const uint8_t *h = r->buf + r->pos;
-    if ((size_t)n < 8 && r->src_failed)
+    if ((size_t)n < 8 && r->src_failed == 1)
         return mmu_trace_fail_src(r);
     if (n < 8 || memcmp(h, MMU_TRACE_NATIVE_MAGIC, 8) != 0)
         return mmu_trace_fail_at(r, 0, "bad magic (not an mmusim native trace)");
@@ -545,7 +545,10 @@ int mmu_trace_text_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
 
 /* ---- writer ------------------------------------------------------------------ */
 
-#define WRITER_BUF_BYTES (1u << 20)
+#ifndef MMU_TRACE_WRITER_BYTES
+#define MMU_TRACE_WRITER_BYTES (1u << 20)
+#endif
+#define WRITER_BUF_BYTES MMU_TRACE_WRITER_BYTES
 
 struct mmu_trace_writer {
     FILE *f;

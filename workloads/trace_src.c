@@ -16,7 +16,10 @@
 #include <zlib.h>
 
 enum { SRC_PLAIN, SRC_GZIP, SRC_XZ };
-#define SRC_RAW_BYTES (256u * 1024u)
+#ifndef MMU_TRACE_RAW_BYTES
+#define MMU_TRACE_RAW_BYTES (256u * 1024u)
+#endif
+#define SRC_RAW_BYTES MMU_TRACE_RAW_BYTES
 /* liblzma's decoder memory limit. xz -9 needs 65 MiB to decompress; a header
  * asking for more than this is refused instead of allocated. */
 #define SRC_XZ_MEMLIMIT (1024ull << 20)
@@ -30,6 +33,7 @@ struct mmu_tsrc {
     int kind;         /* SRC_* */
     int done;         /* compressed stream ended cleanly */
     int failed;
+    int after_end;    /* the failure came after a complete member / stream */
     uint8_t *raw;     /* compressed input (and, for plain, the bytes peeked at open) */
     size_t raw_pos, raw_len;
     uint64_t raw_base; /* file offset of raw[0] */
@@ -117,6 +121,7 @@ static int next_member(mmu_tsrc_t *s, const uint8_t *magic, size_t mlen, const c
                        long *ret)
 {
     uint64_t pad = 0;
+    s->after_end = 1; /* whatever fails here, the data before is whole */
     if (magic == xz_magic) {
         for (;;) {
             long k = raw_peek(s, 1);
@@ -157,6 +162,7 @@ static int next_member(mmu_tsrc_t *s, const uint8_t *magic, size_t mlen, const c
         *ret = fail_after(s, 0, raw_at(s, 0) + have, what);
         return -1;
     }
+    s->after_end = 0;
     return 1;
 }
 
@@ -386,6 +392,7 @@ long mmu_tsrc_read(mmu_tsrc_t *s, uint8_t *dst, size_t n)
 }
 
 const char *mmu_tsrc_error(const mmu_tsrc_t *s) { return s->err; }
+int mmu_tsrc_failed_after_end(const mmu_tsrc_t *s) { return s->failed && s->after_end; }
 
 const char *mmu_tsrc_compression(const mmu_tsrc_t *s)
 {

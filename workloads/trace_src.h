@@ -25,6 +25,10 @@ int mmu_tsrc_open_mem(const char *name, const void *data, size_t len, mmu_tsrc_t
  * data)". Bytes after the last gzip member or xz stream (xz stream padding
  * aside) are corrupt data; a member or stream cut short is "unexpected end". */
 long mmu_tsrc_read(mmu_tsrc_t *s, uint8_t *dst, size_t n);
+/* 1 if the source failed after a complete gzip member or xz stream (trailing
+ * garbage, bad padding, a next one cut inside its magic): every byte before
+ * the failure is then the whole data, not a prefix cut by damage. */
+int mmu_tsrc_failed_after_end(const mmu_tsrc_t *s);
 /* "path: what" of the last failure, "" if none. */
 const char *mmu_tsrc_error(const mmu_tsrc_t *s);
 /* "none", "gzip" or "xz". */

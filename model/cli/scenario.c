@@ -21,7 +21,9 @@ typedef struct parser {
 
 __attribute__((format(printf, 2, 3))) static int fail(parser_t *p, const char *fmt, ...)
 {
-    int n = snprintf(p->msg, p->msglen, "%s:%d: ", p->path, p->line);
+    /* Line 0: about the whole (empty) file, not a line of it. */
+    int n = p->line ? snprintf(p->msg, p->msglen, "%s:%d: ", p->path, p->line)
+                    : snprintf(p->msg, p->msglen, "%s: ", p->path);
     if (n >= 0 && (size_t)n < p->msglen) {
         va_list ap;
         va_start(ap, fmt);
