@@ -294,17 +294,22 @@ int mmu_trace_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
 {
     if (r->failed)
         return -1;
+    /* Records still pending belong to the input record already counted. */
+    const int cont = r->ipend < r->npend;
     int rc = r->next(r, rec);
-    if (rc > 0)
+    if (rc > 0) {
         r->nrec++;
-    else if (rc == 0 && r->src_failed) /* the data ended at the damage */
+        r->nin += !cont;
+    } else if (rc == 0 && r->src_failed) { /* the data ended at the damage */
         return mmu_trace_fail_src(r);
+    }
     return rc;
 }
 
 const char *mmu_trace_error(const mmu_trace_reader_t *r) { return r->err; }
 const char *mmu_trace_format(const mmu_trace_reader_t *r) { return r->format; }
 uint64_t mmu_trace_records(const mmu_trace_reader_t *r) { return r->nrec; }
+uint64_t mmu_trace_input_records(const mmu_trace_reader_t *r) { return r->nin; }
 
 const char *mmu_trace_where(const mmu_trace_reader_t *r, char *buf, size_t len)
 {

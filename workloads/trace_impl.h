@@ -42,6 +42,7 @@ struct mmu_trace_reader {
                          bytes after it are bad. Reaching the end reports it */
     int failed;       /* an error was reported; next() keeps returning -1 */
     uint64_t nrec;
+    uint64_t nin;     /* input-format records (see mmu_trace_input_records) */
     uint64_t line;    /* text formats: number of the line last read */
     /* Where the record last returned came from: its line (text formats) or the
      * stream offset of its first byte (binary), for mmu_trace_where(). */
