@@ -10,7 +10,7 @@ usage: scripts/fuzz.sh [SECONDS] [HARNESS...]
 
 Builds the parsers' libFuzzer harnesses with clang, ASan and UBSan in build/fuzz
 (cmake -DMMU_FUZZ=ON) and runs each HARNESS for SECONDS (default 60), one after
-the other: scenario, config, trace_native, trace_text, trace_lackey,
+the other: scenario, config, synth, trace_native, trace_text, trace_lackey,
 trace_champsim, trace_gz, trace_xz (default: all of them).
 
 Each run starts from the shipped examples (testbench/scenarios, model/presets,
@@ -21,11 +21,11 @@ sanitizer report, timeout or violated property stops that harness; its input is
 saved under build/fuzz/artifacts/HARNESS/ and the log under build/fuzz/logs/, and
 the script exits 1 once all harnesses ran. Reproduce with
   build/fuzz/testbench/fuzz/fuzz_HARNESS build/fuzz/artifacts/HARNESS/crash-...
-CI runs `scripts/fuzz.sh 20`; long campaigns: `nice -n 19 scripts/fuzz.sh 900 HARNESS`.
+CI runs `scripts/fuzz.sh 18`; long campaigns: `nice -n 19 scripts/fuzz.sh 900 HARNESS`.
 EOF
 }
 
-ALL=(scenario config trace_native trace_text trace_lackey trace_champsim trace_gz trace_xz)
+ALL=(scenario config synth trace_native trace_text trace_lackey trace_champsim trace_gz trace_xz)
 seconds=60
 harnesses=()
 for a in "$@"; do
@@ -65,6 +65,7 @@ seeds() {
   case "$1" in
     scenario) echo "$t/scenarios $t/scenarios_warm $t/golden" ;;
     config) echo "model/presets $t/golden_config" ;;
+    synth) echo "$t/fuzz/seeds/synth" ;;
     trace_native) echo "$t/fuzz/seeds/native" ;;
     trace_text) echo "$t/fuzz/seeds/text $t/traces" ;;
     trace_lackey) echo "$t/traces" ;;
@@ -77,6 +78,7 @@ opts() {
   case "$1" in
     scenario) echo "-max_len=8192 -dict=testbench/fuzz/dict/scenario.dict" ;;
     config) echo "-max_len=8192 -dict=testbench/fuzz/dict/config.dict" ;;
+    synth) echo "-max_len=256 -dict=testbench/fuzz/dict/synth.dict" ;;
     trace_text) echo "-max_len=32768 -dict=testbench/fuzz/dict/text.dict" ;;
     trace_lackey) echo "-max_len=32768 -dict=testbench/fuzz/dict/lackey.dict" ;;
     trace_native|trace_champsim) echo "-max_len=32768" ;;
