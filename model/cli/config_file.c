@@ -77,7 +77,8 @@
 #include "presets.h"
 #include "tlb.h"
 
-enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 10, LINE_BUF = 4096 };
+/* MAXKEYS: the most keys a section kind has (checked below, at each table). */
+enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 16, LINE_BUF = 4096 };
 
 static const char *const LEVEL_NAME[NLEVELS] = {"l1i", "l1d", "l2"};
 static const char *const PSC_NAME[6] = {NULL, NULL, "pde", "pdpte", "pml4e", "pml5e"};
@@ -166,6 +167,14 @@ static const cfgkey_t MLEVEL_KEYS[] = {
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+/* lines_t keeps one line number per key: a table with more keys than MAXKEYS
+ * would write past it (the [mmu] table outgrew 10 when `splinter` came). */
+_Static_assert(NKEYS(MMU_KEYS) <= MAXKEYS, "MAXKEYS < [mmu] keys");
+_Static_assert(NKEYS(LEVEL_KEYS) <= MAXKEYS, "MAXKEYS < level keys");
+_Static_assert(NKEYS(ARRAY_KEYS) <= MAXKEYS, "MAXKEYS < array keys");
+_Static_assert(NKEYS(PSC_KEYS) <= MAXKEYS, "MAXKEYS < psc keys");
+_Static_assert(NKEYS(MEMLAT_KEYS) <= MAXKEYS, "MAXKEYS < memlat keys");
+_Static_assert(NKEYS(MLEVEL_KEYS) <= MAXKEYS, "MAXKEYS < memlat level keys");
 
 /* ---- sections ---------------------------------------------------------------- */
 
