@@ -537,8 +537,12 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
         } else if (k == K_S) {
             char buf[64];
             char *stop = NULL;
+            /* Decimal notation only: strtod would also take leading blanks,
+             * hex floats (0x1p3), "nan" and "inf". */
             bool ok = vlen < sizeof buf &&
                       ((v[0] >= '0' && v[0] <= '9') || v[0] == '.' || v[0] == '-');
+            for (size_t i = 0; ok && i < vlen; i++)
+                ok = (v[i] >= '0' && v[i] <= '9') || strchr(".eE+-", v[i]);
             double d = 0;
             if (ok) {
                 memcpy(buf, v, vlen);

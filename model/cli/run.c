@@ -377,7 +377,7 @@ static int run_trace(const run_opts_t *o)
     const int r = runlib_trace_drive(as, mmu, tr, &a, &lim, msg, sizeof msg);
     progress_end(&prog);
     if (r == -1) {
-        cli_error("run", "%s: record %" PRIu64 ": %s", o->trace, mmu_trace_records(tr), msg);
+        cli_error("run", "%s", msg);
         bad = 1;
     }
     const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;

@@ -161,6 +161,13 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
         {"zipf:s=-0.5", "workload 'zipf:s=-0.5': s: must be > 0"},
         {"zipf:s=1.0x", "workload 'zipf:s=1.0x': s: bad number '1.0x'"},
         {"zipf:s=inf", "workload 'zipf:s=inf': s: bad number 'inf'"},
+        {"zipf:s=0x1p1", "workload 'zipf:s=0x1p1': s: bad number '0x1p1'"},
+        {"zipf:s=-nan", "workload 'zipf:s=-nan': s: bad number '-nan'"},
+        {"zipf:s=1 ", "workload 'zipf:s=1 ': s: bad number '1 '"},
+        {"zipf:s= 1", "workload 'zipf:s= 1': s: bad number ' 1'"},
+        {"random:seed= 1", "workload 'random:seed= 1': seed: bad number ' 1'"},
+        {"random:n=\v1", "workload 'random:n=\v1': n: bad number '\v1'"},
+        {"random:base=+0x1000", "workload 'random:base=+0x1000': base: bad number '+0x1000'"},
         {"zipf:s=1e999", "workload 'zipf:s=1e999': s: '1e999' is too large"},
     };
     for (const auto &k : cases)
