@@ -388,25 +388,20 @@ int mmu_synth_describe(const mmu_synth_cfg_t *cfg, char *buf, size_t len)
 static bool stream_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
 static bool kern_refill_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
 
-/* The common case, a kernel access from the current step, is kept free of
- * calls so that it compiles to a few instructions without a frame. */
-bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
+/* What the inline mmu_synth_next leaves: the end of the stream, the five
+ * streams, and a kernel's next step. */
+bool mmu_synth_next_slow(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
 {
     if (g->left == 0)
         return false;
     g->left--;
     if (g->cfg.kind < MMU_SYNTH_FIRST_KERNEL)
         return stream_next(g, la, type);
-    if (g->kbuf_at == g->kbuf_len)
-        return kern_refill_next(g, la, type);
-    const uint64_t e = g->kbuf[g->kbuf_at++];
-    *la = g->cfg.base + (e & ~(uint64_t)MMU_KERN_WRITE);
-    *type = (e & MMU_KERN_WRITE) ? MMU_ACC_WRITE : MMU_ACC_READ;
-    return true;
+    return kern_refill_next(g, la, type);
 }
 
 /* A kernel's next step, and its first access. */
-__attribute__((noinline)) static bool kern_refill_next(mmu_synth_t *g, uint64_t *la,
+static bool kern_refill_next(mmu_synth_t *g, uint64_t *la,
                                                         mmu_access_t *type)
 {
     g->kbuf_len = kernels[g->cfg.kind].step(&g->kern, g->kbuf);
@@ -418,7 +413,7 @@ __attribute__((noinline)) static bool kern_refill_next(mmu_synth_t *g, uint64_t 
 }
 
 /* The next access of one of the five streams. */
-__attribute__((noinline)) static bool stream_next(mmu_synth_t *g, uint64_t *la,
+static bool stream_next(mmu_synth_t *g, uint64_t *la,
                                                    mmu_access_t *type)
 {
     uint64_t off = 0;

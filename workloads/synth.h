@@ -158,8 +158,22 @@ int mmu_synth_describe(const mmu_synth_cfg_t *cfg, char *buf, size_t len);
 
 /* The next access: *la in [base, base+ws) and its type. Returns false, and
  * leaves *la and *type alone, once cfg.n accesses have been produced.
- * Allocates nothing. */
-bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
+ * Allocates nothing. Inline for the common case, an access of a kernel's
+ * current step (only kernels fill kbuf); everything else is
+ * mmu_synth_next_slow. */
+bool mmu_synth_next_slow(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
+
+static inline bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
+{
+    if (g->kbuf_at < g->kbuf_len && g->left) {
+        g->left--;
+        const uint64_t e = g->kbuf[g->kbuf_at++];
+        *la = g->cfg.base + (e & ~(uint64_t)MMU_KERN_WRITE);
+        *type = (e & MMU_KERN_WRITE) ? MMU_ACC_WRITE : MMU_ACC_READ;
+        return true;
+    }
+    return mmu_synth_next_slow(g, la, type);
+}
 
 /* The bijection the generator uses (exposed for tests): perm(i) for i < p->n. */
 uint64_t mmu_synth_perm_apply(const mmu_synth_perm_t *p, uint64_t i);
