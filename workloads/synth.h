@@ -4,14 +4,17 @@
  * mmu_synth_cfg_t, and a generator turns that into a stream of (linear address,
  * access type) pairs. Two families: the five streams (seq ... chase), and the
  * kernels (gups ... btree, kern_*.c), which emit every load and store of a
- * real algorithm on a data structure generated from the seed. Generators are plain structs the caller owns (on its
- * stack, say): O(1) memory whatever the working-set size, no allocation, no
- * globals, and every access costs O(1) (expected O(1) for zipf's rejection
- * step and for the cycle-walking of non-power-of-two permutations).
+ * real algorithm on a data structure generated from the seed. Generators are
+ * plain structs the caller owns (on its stack, say): O(1) memory whatever the
+ * working-set size, no allocation, no globals. A stream access costs O(1)
+ * (expected O(1) for zipf's rejection step and for the cycle-walking of
+ * non-power-of-two permutations); a kernel's, O(1) plus an O(log size) walk
+ * per graph vertex or matrix row, and O(load) per hash probe.
  *
- * The offsets from base depend only on kind, ws, seed and the kind's own key
- * (stride, elem or s). writes=, fetch=, n= (beyond where the stream stops),
- * base= and page= (when ws is already a multiple of the page size) leave them
+ * The offsets from base depend only on kind, ws, seed and the kind's own keys
+ * (stride, elem or s; a kernel's deg, skew, band, load, ratio, hit, fanout,
+ * start). writes=, fetch=, n= (beyond where the stream stops), base= and
+ * page= (when ws is already a multiple of the page size) leave them
  * unchanged, so a study can vary one of those and keep the rest equal. */
 #ifndef MMU_WORKLOADS_SYNTH_H
 #define MMU_WORKLOADS_SYNTH_H
