@@ -12,8 +12,8 @@
  * in one of its group's 64 buckets, uniformly, by 6 keyed random bits. So
  * chain lengths are those of a real table at that load with a uniform hash
  * (conditioned on each group's total, which only removes the group-to-group
- * variation), and the members of a bucket are found by scanning its group's
- * 64 * load slots, 8 per hashed word. A keyed bijection maps slot s to R
+ * variation), and the members of a bucket are found from its group's bits,
+ * 64 slots at a time. A keyed bijection maps slot s to R
  * index i (the insertion order), and the key of slot s (position p within
  * its group, bucket b) is unmix(p * buckets + b) XOR hash_key, so the real
  * hash function, mix(key XOR hash_key) mod buckets, sends it to b and keys
@@ -32,7 +32,6 @@
 #define SALT_S 0x6861736873726c6eull
 
 #define G MMU_KERN_HASH_GROUP
-#define BYTES 0x0101010101010101ull
 
 static uint64_t layout(mmu_kern_hash_t *k, uint64_t groups)
 {
@@ -92,17 +91,39 @@ void mmu_kern_hash_seek(mmu_kern_hash_t *k, unsigned pct)
     k->walking = false;
 }
 
-/* Word w (< 64) of group g's bucket bytes: byte j (low 6 bits) is the
- * local bucket of the group's slot 8w + j. */
-static inline uint64_t ball_word(const mmu_kern_hash_t *k, uint64_t g, uint64_t w)
+/* The bucket numbers of slots [64c, 64c + 64) of group g (chunk c < 8), as
+ * six bit planes: bit j of plane i is bit i of slot 64c + j's local bucket.
+ * Planes make a bucket's members one AND of six words. */
+static inline void planes(const mmu_kern_hash_t *k, uint64_t g, uint64_t c, uint64_t pl[6])
 {
-    return mmu_kern_wyrand(k->ball_key, (g << 6) | w) & (BYTES * 0x3f);
+    for (unsigned i = 0; i < 6; i++)
+        pl[i] = mmu_kern_wyrand(k->ball_key, (g << 9) | (c << 3) | i);
+}
+
+static inline uint64_t plane_bucket(const uint64_t pl[6], unsigned j)
+{
+    uint64_t lb = 0;
+    for (unsigned i = 0; i < 6; i++)
+        lb |= ((pl[i] >> j) & 1) << i;
+    return lb;
+}
+
+/* Which of the 64 slots are in local bucket lb: plane i where lb has bit i,
+ * its complement where not. */
+static inline uint64_t plane_members(const uint64_t pl[6], uint64_t lb)
+{
+    uint64_t m = ~0ull;
+    for (unsigned i = 0; i < 6; i++)
+        m &= pl[i] ^ (((lb >> i) & 1) - 1);
+    return m;
 }
 
 /* The bucket of slot p of group g. */
 static inline uint64_t gp_bucket(const mmu_kern_hash_t *k, uint64_t g, uint64_t p)
 {
-    return g * G + ((ball_word(k, g, p / 8) >> (8 * (p % 8))) & 0x3f);
+    uint64_t pl[6];
+    planes(k, g, p / 64, pl);
+    return g * G + plane_bucket(pl, (unsigned)(p % 64));
 }
 
 uint64_t mmu_kern_hash_slot_bucket(const mmu_kern_hash_t *k, uint64_t s)
@@ -151,23 +172,25 @@ uint64_t mmu_kern_hash_s_key(const mmu_kern_hash_t *k, uint64_t j)
     return key_of(k, p * k->buckets + g);
 }
 
-/* Fill k->chain with bucket b's R indices, largest first: scan the group's
- * bucket bytes for b (a byte is zero in t exactly where it equals b: the
- * exact zero-byte test, no borrow between bytes), map each member slot to
- * its R index and insert it in order. `known` is a slot whose R index is
- * already in `known_r`. */
-static void fill_chain(mmu_kern_hash_t *k, uint64_t b, uint64_t known, uint64_t known_r)
+/* Fill k->chain with local bucket lb of group g's R indices, largest
+ * first: the members of each 64-slot chunk, mapped to their R indices and
+ * inserted in order. `known` is a slot whose R index is already in
+ * `known_r`, and whose chunk's planes are in known_pl (NULL: none). */
+static void fill_chain(mmu_kern_hash_t *k, uint64_t g, uint64_t lb, uint64_t known,
+                       uint64_t known_r, const uint64_t *known_pl)
 {
-    const uint64_t g = b / G, want = (b % G) * BYTES, words = (uint64_t)G * k->load / 8;
     const uint64_t first = g * G * k->load;
     uint64_t *ch = k->chain;
     unsigned n = 0;
-    for (uint64_t w = 0; w < words; w++) {
-        const uint64_t t = ball_word(k, g, w) ^ want;
-        uint64_t hit = ~(((t & (BYTES * 0x7f)) + BYTES * 0x7f) | t | (BYTES * 0x7f));
-        while (hit) {
-            const uint64_t s = first + 8 * w + (uint64_t)__builtin_ctzll(hit) / 8;
-            hit &= hit - 1;
+    for (uint64_t c = 0; c < k->load; c++) {
+        uint64_t pl[6];
+        const uint64_t *use = pl;
+        if (known_pl && known / 64 == first / 64 + c)
+            use = known_pl;
+        else
+            planes(k, g, c, pl);
+        for (uint64_t m = plane_members(use, lb); m; m &= m - 1) {
+            const uint64_t s = first + 64 * c + (uint64_t)__builtin_ctzll(m);
             const uint64_t v = s == known ? known_r : mmu_kern_perm_fwd(&k->order, s);
             unsigned at = n++;
             for (; at > 0 && ch[at - 1] < v; at--)
@@ -217,13 +240,15 @@ unsigned mmu_kern_hash_step(mmu_kern_hash_t *k, uint64_t *buf)
             uint64_t g, p, b;
             if (s_tuple(k, j, &g, &p)) {
                 const uint64_t x = g * G * k->load + p;
-                b = gp_bucket(k, g, p);
+                uint64_t pl[6];
+                planes(k, g, p / 64, pl);
+                b = g * G + plane_bucket(pl, (unsigned)(p % 64));
                 k->target = mmu_kern_perm_fwd(&k->order, x);
-                fill_chain(k, b, x, k->target);
+                fill_chain(k, g, b % G, x, k->target, pl);
             } else {
                 b = g;
                 k->target = MMU_KERN_HASH_NULL;
-                fill_chain(k, b, MMU_KERN_HASH_NULL, 0);
+                fill_chain(k, b / G, b % G, MMU_KERN_HASH_NULL, 0, NULL);
             }
             buf[n++] = MMU_KERN_RD(k->at_s + MMU_KERN_HASH_TUPLE * j);
             buf[n++] = MMU_KERN_RD(k->at_head + 8 * b);
