@@ -45,8 +45,8 @@ static uint64_t layout(mmu_kern_pagerank_t *k, uint64_t v, uint64_t e)
     return k->at_contrib + 4 * v;
 }
 
-/* The out-degree runs. Class weights are computed in doubles from fixed
- * inputs (IEEE arithmetic, so the same on every host); the cumulative
+/* The out-degree runs. Class weights are computed in doubles with + * /
+ * only (IEEE arithmetic, no libm, so the same on every host); the cumulative
  * rounding makes the integer totals exact whatever the rounding did. */
 static void out_degrees(mmu_kern_pagerank_t *k, unsigned skew_pct)
 {
@@ -61,7 +61,9 @@ static void out_degrees(mmu_kern_pagerank_t *k, unsigned skew_pct)
     /* Class k (k heavy choices) in rank order: k = L first. */
     for (unsigned c = 0; c <= L; c++) {
         const unsigned kk = L - c;
-        weight[c] = pow(p, kk) * pow(1 - p, L - kk);
+        weight[c] = 1;
+        for (unsigned i = 0; i < L; i++)
+            weight[c] *= i < kk ? p : 1 - p;
         vfrac_sum += binom[kk];
         mass_sum += binom[kk] * weight[c];
     }
@@ -72,7 +74,8 @@ static void out_degrees(mmu_kern_pagerank_t *k, unsigned skew_pct)
         const unsigned kk = L - c;
         vcum += binom[kk];
         mcum += binom[kk] * weight[c];
-        const uint64_t rank_end = c == L ? k->v : (uint64_t)llround(vcum / vfrac_sum * (double)k->v);
+        const uint64_t rank_end =
+            c == L ? k->v : (uint64_t)llround(vcum / vfrac_sum * (double)k->v);
         uint64_t stub_end = c == L ? k->e : (uint64_t)llround(mcum / mass_sum * (double)k->e);
         if (rank_end == rank) /* no vertex for the class: its stubs go to the next */
             continue;

@@ -1,8 +1,8 @@
 /* Synthetic address streams: spec parsing, validation, formatting, the
  * five generators (seq, stride, random, zipf, chase) and the dispatch to the
  * kernels (kern_*.c: gups, pagerank, spmv, hashjoin, hashprobe, btree). No
- * hardware block: this is the stimulus side of `mmusim run`. Everything is O(1) in memory; the
- * randomness is splitmix64 (Steele, Lea & Flood 2014), the permutations a
+ * hardware block: this is the stimulus side of `mmusim run`. Everything is
+ * O(1) in memory; the randomness is splitmix64 (Steele, Lea & Flood 2014), the permutations a
  * keyed Feistel network with cycle-walking (Black & Rogaway 2002), the Zipf
  * sampler rejection-inversion (Hörmann & Derflinger 1996). */
 #include "synth.h"
@@ -231,6 +231,10 @@ static int pagerank_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
     return snprintf(buf, len, "%" PRIu64 " vertices, %" PRIu64 " edges", k->pagerank.v,
                     k->pagerank.e);
 }
+static void pagerank_seek(mmu_synth_kern_t *k, unsigned pct)
+{
+    mmu_kern_pagerank_seek(&k->pagerank, pct);
+}
 
 static int spmv_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
 {
@@ -249,18 +253,9 @@ static int spmv_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
     return snprintf(buf, len, "%" PRIu64 " x %" PRIu64 " matrix, %" PRIu64 " non-zeros",
                     k->spmv.rows, k->spmv.rows, k->spmv.nnz);
 }
-
-static void pagerank_seek(mmu_synth_kern_t *k, unsigned pct)
-{
-    mmu_kern_pagerank_seek(&k->pagerank, pct);
-}
 static void spmv_seek(mmu_synth_kern_t *k, unsigned pct)
 {
     mmu_kern_spmv_seek(&k->spmv, pct);
-}
-static void hash_seek(mmu_synth_kern_t *k, unsigned pct)
-{
-    mmu_kern_hash_seek(&k->hash, pct);
 }
 
 static int hash_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
@@ -281,6 +276,10 @@ static int hash_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
     return snprintf(buf, len, "%" PRIu64 " buckets, |R| = %" PRIu64 ", |S| = %" PRIu64,
                     k->hash.buckets, k->hash.nr, k->hash.ns);
 }
+static void hash_seek(mmu_synth_kern_t *k, unsigned pct)
+{
+    mmu_kern_hash_seek(&k->hash, pct);
+}
 
 static int btree_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
 {
@@ -297,8 +296,9 @@ static uint64_t btree_footprint(const mmu_synth_kern_t *k)
 static int btree_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
 {
     const mmu_kern_btree_t *b = &k->btree;
-    return snprintf(buf, len, "%" PRIu64 " keys, %" PRIu64 " nodes of %" PRIu64 " bytes, %u levels",
-                    b->keys, b->footprint / b->node_bytes, b->node_bytes, b->height);
+    return snprintf(buf, len,
+                    "%" PRIu64 " keys, %" PRIu64 " nodes of %" PRIu64 " bytes, %u levels", b->keys,
+                    b->footprint / b->node_bytes, b->node_bytes, b->height);
 }
 
 static const struct kernel {

@@ -76,7 +76,7 @@ typedef struct mmu_synth_cfg {
     unsigned ratio;     /* hashjoin, hashprobe: |S| / |R|, 1..1000 */
     unsigned hit_pct;   /* hashjoin, hashprobe, btree: percent of probes/lookups that match */
     unsigned fanout;    /* btree: children per inner node, 3..1024 */
-    unsigned start_pct; /* pagerank, spmv, hashjoin: where in the first pass the stream starts, 0..99 */
+    unsigned start_pct; /* pagerank, spmv, hashjoin: % into the first pass the stream starts */
 } mmu_synth_cfg_t;
 
 /* Fill *cfg with the defaults of a kind: ws=1g, n=1m (1,000,000), seed=1,
