@@ -22,7 +22,8 @@ int mmu_kern_gups_setup(mmu_kern_gups_t *k, uint64_t ws, uint64_t seed, char *ms
     }
     k->words = ws / 8;
     k->footprint = k->words * 8;
-    /* Any non-zero state lies on the LFSR's cycle. */
+    /* 0 is the one state the LFSR never leaves or reaches: each step
+     * multiplies by x, invertible modulo a polynomial with constant term 1. */
     k->start = mmu_kern_mix(seed ^ SALT_GUPS);
     if (k->start == 0)
         k->start = 1;

@@ -13,11 +13,11 @@
  * chain lengths are those of a real table at that load with a uniform hash
  * (conditioned on each group's total, which only removes the group-to-group
  * variation), and the members of a bucket are found from its group's bits,
- * 64 slots at a time. A keyed bijection maps slot s to R
- * index i (the insertion order), and the key of slot s (position p within
- * its group, bucket b) is unmix(p * buckets + b) XOR hash_key, so the real
- * hash function, mix(key XOR hash_key) mod buckets, sends it to b and keys
- * are distinct. S keys hit a uniformly chosen R tuple (probability hit_pct)
+ * 64 slots at a time. A keyed bijection maps slot s to R index i (the
+ * insertion order), and the key of slot s (position p within its group,
+ * bucket b) is unmix(p * buckets + b) XOR hash_key, so the real hash
+ * function, mix(key XOR hash_key) mod buckets, sends it to b and keys are
+ * distinct. S keys hit a uniformly chosen R tuple (probability hit_pct)
  * or are a key no R tuple has (p >= 1024), in a uniform bucket. */
 #include "kern_hash.h"
 
