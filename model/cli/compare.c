@@ -548,7 +548,7 @@ static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, 
                                         0};
         const int e = runlib_trace_drive(x.as, x.mmu, tr, &a, &lim, m, sizeof m);
         if (e == -1) {
-            snprintf(msg, len, "%s: record %" PRIu64 ": %s", path, mmu_trace_records(tr), m);
+            snprintf(msg, len, "%s", m);
             rc = 2;
         } else if (e == 1) {
             snprintf(msg, len, "%s", mmu_trace_error(tr));

@@ -121,8 +121,10 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
                     "                  (--workload SPEC | --trace FILE) [OPTIONS]",
         .about = "Runs a synthetic workload or a trace through one configuration and prints\n"
         "the latency and the TLB, walk and fault statistics.\n",
-        .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase; keys\n"
-        "  ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
+        .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase,\n"
+        "  or a kernel: gups | pagerank | spmv | hashjoin | hashprobe | btree;\n"
+        "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=,\n"
+        "  kernels' deg= skew= band= load= ratio= hit= fanout= start=\n"
         "  (workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
         "A workload's working set is mapped up front; a trace's pages are mapped on\n"
         "first touch, and it is issued closed loop. Exit 0, or 2 on bad input.\n",
@@ -387,7 +389,7 @@ static int run_trace(const run_opts_t *o)
     const int r = runlib_trace_drive(as, mmu, tr, &a, &lim, msg, sizeof msg);
     progress_end(&prog);
     if (r == -1) {
-        cli_error("run", "%s: record %" PRIu64 ": %s", o->trace, mmu_trace_records(tr), msg);
+        cli_error("run", "%s", msg);
         bad = 1;
     }
     const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;

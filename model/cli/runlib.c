@@ -352,8 +352,12 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_start(a, mmu, now);
         mmu_result_t res;
-        if (mmu_aspace_feed(as, &rec, &res, msg, len))
+        char why[400];
+        if (mmu_aspace_feed(as, &rec, &res, why, sizeof why)) {
+            char at[200];
+            snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), why);
             return -1;
+        }
         if (rec.kind == MMU_TREC_ACCESS) {
             runlib_acc_note(a, now, &res);
             if (a->n == a->rows.next)

@@ -194,8 +194,9 @@ typedef struct runlib_trace_lim {
 /* Feed trace records to the address-space driver until the trace ends or a
  * limit of *lim is reached, accounting for each access in *a. Returns 0; 1 when
  * the reader failed (mmu_trace_error says where); -1 when the driver refused a
- * record or the model's clock would pass RUNLIB_CLOCK_MAX (msg says why;
- * mmu_trace_records() is its number). */
+ * record (msg is then "file:LINE: why" or "file: byte N: why", where the
+ * record came from: mmu_trace_where) or the model's clock would pass
+ * RUNLIB_CLOCK_MAX (msg says why). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len);
 
