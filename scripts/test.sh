@@ -10,7 +10,9 @@ case "${1:-}" in
 usage: scripts/test.sh
 Installs what is missing (scripts/bootstrap.sh), builds build/rel
 (RelWithDebInfo) and build/asan (ASan + UBSan), both with -Werror, and runs
-every test in both. This is what CI runs. Exit 0 when everything passed.
+every test in both, then the coverage report's quick subset
+(scripts/coverage.sh --quick: instrumented C build, report page checked in
+headless Chromium). This is what CI runs. Exit 0 when everything passed.
 EOF
     exit 0 ;;
   '') ;;
@@ -37,3 +39,8 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 
 echo "== fuzzers (clang, libFuzzer; 18 s each) =="
 scripts/fuzz.sh 18
+
+echo "== coverage report, quick subset (scripts/coverage.sh --quick) =="
+# The full report (RTL, co-simulation campaigns) is scripts/coverage.sh; this
+# keeps its pipeline and page from rotting in about two minutes.
+scripts/coverage.sh --quick
