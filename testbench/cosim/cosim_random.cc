@@ -31,6 +31,8 @@ struct random_opts {
     dut_opts dut;
     const char *repro = nullptr;
     const char *coverage = nullptr; /* --coverage FILE */
+    const char *close = nullptr;    /* --close-coverage M.json */
+    bool plain = false;             /* --plain: no steering (the control run) */
     uint64_t variant = 0;           /* --variant N: the RTL parameter set */
     /* --inject-bug KIND:N (hidden, for the scoreboard's own test) */
     int bug = 0; /* 0 none, 1 result, 2 write, 3 late */
@@ -59,6 +61,11 @@ void usage(FILE *f)
           "  world takes its MAXPHYADDR, 1G pages, A/D-on-fault, retry limit and level\n"
           "  latency. --coverage FILE writes the C side's functional coverage (JSON,\n"
           "  'mmusim coverage').\n"
+          "  --close-coverage M.json: steer each world toward a reachable bin that is\n"
+          "  still at zero in M plus this run (its paging mode, access class, page\n"
+          "  size, control bits and table shape; A/D interference for the A/D bins),\n"
+          "  print the reachable bins hit at every tenth of the walk budget, and stop\n"
+          "  once every reachable bin is hit. --plain: the same without steering.\n"
           "  Exit 0, 1 on a mismatch, 2 on bad input.\n",
           f);
 }
@@ -95,6 +102,10 @@ int parse(int argc, char **argv, random_opts &o)
             o.repro = argv[++i];
         } else if (!strcmp(a, "--coverage") && has) {
             o.coverage = argv[++i];
+        } else if (!strcmp(a, "--close-coverage") && has) {
+            o.close = argv[++i];
+        } else if (!strcmp(a, "--plain")) {
+            o.plain = true;
         } else if (!strcmp(a, "--variant") && has) {
             const char *v = argv[++i];
             if (!strcmp(v, "list")) {
@@ -173,7 +184,99 @@ struct run_state {
     uint64_t eretry = 0, memerr = 0;
     uint64_t pf_np = 0, pf_rsvd = 0, pf_prot = 0, pf_pk = 0, gp = 0, d_assists = 0, cb_worlds = 0;
     int exit_code = 0;
+    /* --close-coverage: the file's counts, this run's, the reachable bins. */
+    mmu_cov_t *prior = nullptr, *cov = nullptr;
+    std::vector<unsigned> reachable;
+    uint64_t next_report = 0;
+    bool closed = false;
 };
+
+/* Reachable bins still at zero in the file plus this run. */
+std::vector<unsigned> zero_bins(const run_state &st)
+{
+    std::vector<unsigned> z;
+    for (unsigned i : st.reachable)
+        if (!mmu_cov_count(st.prior, i) && !mmu_cov_count(st.cov, i))
+            z.push_back(i);
+    return z;
+}
+
+void coverage_line(const run_state &st, size_t zeros)
+{
+    const size_t n = st.reachable.size();
+    printf("cosim: coverage after %" PRIu64 " walks: %zu of %zu reachable bins hit (%.2f%%)\n", st.walks,
+           n - zeros, n, n ? 100.0 * static_cast<double>(n - zeros) / static_cast<double>(n) : 100.0);
+}
+
+/* Aim a world at bin i: its paging mode, and what the bin's dimensions ask of
+ * the tables, the control registers and most requests. Levels, walker
+ * parameters and everything else stay random. */
+void aim(unsigned i, world_bias &b, unsigned *levels, unsigned *interfere)
+{
+    char name[MMU_COV_NAME_MAX];
+    mmu_cov_bin_name(i, name, sizeof name);
+    std::vector<std::string> f;
+    std::stringstream ss(name);
+    for (std::string part; std::getline(ss, part, '.');)
+        f.push_back(part);
+    if (f[0] == "ad") {
+        if (f[1] == "cmpxchg_lost" || f[1] == "retry_limit")
+            *interfere = f[1] == "retry_limit" ? 1000 : 300;
+        else if (f[1] != "a_walk")
+            b.type = MMU_ACC_WRITE, b.p_present = 85;
+        return;
+    }
+    if (f[0] == "pcid") {
+        b.cr4_set |= MMU_CR4_PCIDE | (f[1] == "global_other_pcid_hit" ? MMU_CR4_PGE : 0);
+        return;
+    }
+    if (f[0] != "xlat" || f.size() != 7)
+        return;
+    *levels = f[1] == "l5" ? 5 : 4;
+    if (f[2] == "read" || f[2] == "iread")
+        b.type = MMU_ACC_READ;
+    else if (f[2] == "write" || f[2] == "iwrite")
+        b.type = MMU_ACC_WRITE;
+    else
+        b.type = MMU_ACC_FETCH;
+    b.implicit = f[2][0] == 'i';
+    b.user = f[3] == "cpl3";
+    /* A TLB hit that ends in a fault needs the page again under other rights. */
+    if (f[5] == "l1" || f[5] == "l2")
+        b.p_repeat = 45;
+    if (f[4] == "1g")
+        b.p_1g = 60, b.p_2m = 0;
+    else if (f[4] == "2m")
+        b.p_1g = 0, b.p_2m = 70;
+    else if (f[4] == "4k")
+        b.p_1g = 0, b.p_2m = 0;
+    const std::string &out = f[6];
+    if (out.compare(0, 3, "np_") == 0) {
+        b.p_present = 60;
+    } else if (out.compare(0, 5, "rsvd_") == 0) {
+        b.p_reserved_pm = 250;
+        if (out.compare(0, 8, "rsvd_xd_") == 0)
+            b.efer_clear = MMU_EFER_NXE;
+        if (out.compare(0, 8, "rsvd_ps_") == 0)
+            b.p_1g = 60;
+    } else if (out == "prot_us") {
+        b.p_us = 30;
+    } else if (out == "prot_rw") {
+        b.p_rw = 30;
+    } else if (out == "prot_wp") {
+        b.p_rw = 30, b.cr0_set = MMU_CR0_WP;
+    } else if (out == "prot_smep") {
+        b.cr4_set = MMU_CR4_SMEP;
+    } else if (out == "prot_smap") {
+        b.cr4_set = MMU_CR4_SMAP, b.rflags_clear = MMU_RFLAGS_AC;
+    } else if (out == "prot_xd") {
+        b.efer_set = MMU_EFER_NXE;
+    } else if (out.compare(0, 9, "prot_pkru") == 0) {
+        b.cr4_set = MMU_CR4_PKE;
+    } else if (out.compare(0, 8, "prot_pks") == 0) {
+        b.cr4_set = MMU_CR4_PKS, b.p_us = 20;
+    }
+}
 
 /* The world up to and including the access that differed, as a scenario, and
  * the command that replays it (world_env's settings as options). */
@@ -453,8 +556,40 @@ void run(bench &b, run_state &st)
     const auto t0 = std::chrono::steady_clock::now();
     for (uint64_t wi = 0; st.walks < o.walks; wi++) {
         rng r(mix(o.seed ^ mix(wi)));
-        const unsigned levels = o.levels ? o.levels : (r.chance(50) ? 5 : 4);
-        world w = make_world(r, levels, maxphyaddr);
+        unsigned levels = o.levels ? o.levels : (r.chance(50) ? 5 : 4);
+        world_bias bias;
+        const world_bias *bp = nullptr;
+        unsigned aim_interfere = 0;
+        std::vector<unsigned> aims; /* zero xlat bins of this world's paging mode */
+        if (st.cov) {
+            const std::vector<unsigned> z = zero_bins(st);
+            if (st.walks >= st.next_report) {
+                coverage_line(st, z.size());
+                st.next_report += std::max<uint64_t>(1, o.walks / 10);
+            }
+            if (z.empty()) {
+                st.closed = true;
+                printf("cosim: every reachable bin is hit, after %" PRIu64 " walks\n", st.walks);
+                return;
+            }
+            /* Every other world stays plain random: aiming narrows a world, and
+             * the plain ones keep the variety that finds bins by the way. */
+            if (!o.plain && (wi & 1)) {
+                rng pick(mix(o.seed ^ mix(wi) ^ 0x7374656572ull));
+                const unsigned lv = levels;
+                aim(z[pick.range(0, z.size() - 1)], bias, &levels, &aim_interfere);
+                if (o.levels)
+                    levels = lv;
+                bp = &bias;
+                for (unsigned i : z) {
+                    char name[MMU_COV_NAME_MAX];
+                    mmu_cov_bin_name(i, name, sizeof name);
+                    if (!strncmp(name, levels == 5 ? "xlat.l5." : "xlat.l4.", 8))
+                        aims.push_back(i);
+                }
+            }
+        }
+        world w = make_world(r, levels, maxphyaddr, bp);
         const mmu_config_t cfg = make_config(r, maxphyaddr, page_1g, ad, retry, step, &hashed_latency,
                                              reinterpret_cast<void *>(static_cast<uintptr_t>(wi)));
         mmu_err_t err{};
@@ -480,7 +615,7 @@ void run(bench &b, run_state &st)
         /* Some worlds have another agent writing the page tables under the
          * walker (retries, MMU_ERETRY) or a region of failing memory. */
         const uint64_t mode = r.range(0, 99);
-        const unsigned interfere = mode < 8 ? 300 : mode < 10 ? 1000 : 0;
+        const unsigned interfere = aim_interfere ? aim_interfere : mode < 8 ? 300 : mode < 10 ? 1000 : 0;
         uint64_t bad_lo = 0, bad_hi = 0;
         if (mode >= 10 && mode < 14 && w.regions.size() > 1) {
             const uint64_t root_region = w.root & ~((1ull << kRegionShift) - 1);
@@ -525,7 +660,17 @@ void run(bench &b, run_state &st)
         for (unsigned i = 0; i < naccess && st.walks < o.walks; i++) {
             if (!control_op(b, w, r, st))
                 return;
-            mmu_req_t req = make_request(w, r);
+            /* Each request aims at its own zero bin of this paging mode (its
+             * access class, CPL class, TLB level); the world's bias stays. */
+            world_bias rb = bias;
+            if (bp && !aims.empty() && r.chance(60)) {
+                unsigned ignored_levels = levels, ignored_interfere = 0;
+                world_bias one;
+                aim(aims[r.range(0, aims.size() - 1)], one, &ignored_levels, &ignored_interfere);
+                rb.type = one.type, rb.user = one.user, rb.implicit = one.implicit;
+                rb.p_repeat = one.p_repeat;
+            }
+            mmu_req_t req = make_request(w, r, bp ? &rb : nullptr);
             /* Should an RTL walk ever end later in simulated time than its
              * done_at (a mismatch, "completion_cycle"), issue the next
              * request no earlier than now. */
@@ -617,13 +762,28 @@ int random_main(int argc, char **argv)
     }
     mmu_cov_t *cov = nullptr;
     char msg[1024];
-    /* The C side's core; bench reconfigures keep it attached (mmu_sc). */
-    if (covfile_start(b->mmu[bench::C]->core(), o.coverage, &cov, msg, sizeof msg)) {
+    /* The C side's core; bench reconfigures keep it attached (mmu_sc). With
+     * --close-coverage the run counts even without --coverage. */
+    if (covfile_start(b->mmu[bench::C]->core(), o.coverage ? o.coverage : o.close, &cov, msg,
+                      sizeof msg)) {
         fprintf(stderr, "mmusim-cosim random: %s\n", msg);
         return 2;
     }
     run_state st;
     st.o = &o;
+    if (o.close) {
+        mmu_err_t e{};
+        if (mmu_cov_create(&st.prior, &e) || covfile_add(st.prior, o.close, msg, sizeof msg)) {
+            fprintf(stderr, "mmusim-cosim random: --close-coverage %s\n", e.code ? e.msg : msg);
+            mmu_cov_destroy(st.prior);
+            covfile_finish(b->mmu[bench::C]->core(), cov, "/dev/null", msg, sizeof msg);
+            return 2;
+        }
+        for (unsigned i = 0; i < mmu_cov_bins(); i++)
+            if (!mmu_cov_bin_rule(i))
+                st.reachable.push_back(i);
+        st.cov = cov;
+    }
     b->body = [&st](bench &bb) { run(bb, st); };
     const auto w0 = std::chrono::steady_clock::now();
     sc_core::sc_start();
@@ -657,7 +817,11 @@ int random_main(int argc, char **argv)
     if (st.exit_code == 0 && b->late_annotations)
         printf("cosim: note: %" PRIu64 " requests completed later in simulated time than done_at\n",
                b->late_annotations);
-    if (covfile_finish(b->mmu[bench::C]->core(), cov, o.coverage, msg, sizeof msg)) {
+    if (st.cov && !st.closed)
+        coverage_line(st, zero_bins(st).size());
+    mmu_cov_destroy(st.prior);
+    if (covfile_finish(b->mmu[bench::C]->core(), cov, o.coverage ? o.coverage : "/dev/null", msg,
+                       sizeof msg)) {
         fprintf(stderr, "mmusim-cosim random: %s\n", msg);
         return 2;
     }

@@ -156,7 +156,7 @@ static void map_target(world &w, rng &r, uint64_t la)
     }
 }
 
-world make_world(rng &r, unsigned levels, unsigned maxphyaddr)
+world make_world(rng &r, unsigned levels, unsigned maxphyaddr, const world_bias *b)
 {
     world w;
     w.levels = levels;
@@ -196,6 +196,22 @@ world make_world(rng &r, unsigned levels, unsigned maxphyaddr)
     w.p_reserved_pm = r.chance(30) ? 0 : 30;
     w.p_1g = r.chance(50) ? 25 : 0;
     w.p_2m = r.chance(60) ? 30 : 0;
+    if (b) {
+        /* After the generator's own draws, so that an unbiased world and a
+         * biased one use the same random numbers up to here. */
+        auto set = [](unsigned &f, int v) { f = v >= 0 ? static_cast<unsigned>(v) : f; };
+        set(w.p_present, b->p_present);
+        set(w.p_us, b->p_us);
+        set(w.p_rw, b->p_rw);
+        set(w.p_reserved_pm, b->p_reserved_pm);
+        set(w.p_1g, b->p_1g);
+        set(w.p_2m, b->p_2m);
+        c.cr0 |= b->cr0_set;
+        c.cr4 = (c.cr4 | b->cr4_set) & ~b->cr4_clear;
+        c.efer = (c.efer | b->efer_set) & ~b->efer_clear;
+        c.rflags &= ~b->rflags_clear;
+        w.p_xd = (c.efer & MMU_EFER_NXE) ? (b->efer_set & MMU_EFER_NXE ? 40 : 15) : 1;
+    }
 
     w.root = alloc_table(w, r);
     c.cr3 = w.root;
@@ -231,12 +247,13 @@ world make_world(rng &r, unsigned levels, unsigned maxphyaddr)
     return w;
 }
 
-mmu_req_t make_request(world &w, rng &r)
+mmu_req_t make_request(world &w, rng &r, const world_bias *b)
 {
     mmu_req_t q{};
     const unsigned top = w.levels == 5 ? 56 : 47;
     const uint64_t pick = r.range(0, 99);
-    if (pick < 15 && w.last_la) {
+    const uint64_t repeat = b ? b->p_repeat : 15;
+    if (pick < repeat && w.last_la) {
         /* The same page again: TLB hits, faults from cached rights, and
          * writes through entries cached with D = 0 (D-assists). */
         q.la = (w.last_la & ~0xfffull) | (r.u64() & 0xff8);
@@ -273,6 +290,16 @@ mmu_req_t make_request(world &w, rng &r)
     const uint64_t c = r.range(0, 99);
     q.cpl = static_cast<uint8_t>(c < 40 ? 0 : c < 50 ? r.range(1, 2) : 3);
     q.flags = r.chance(12) ? MMU_REQ_IMPLICIT : 0;
+    if (b && r.chance(b->req_pct)) {
+        if (b->type >= 0)
+            q.type = static_cast<uint8_t>(b->type);
+        if (b->implicit >= 0)
+            q.flags = b->implicit ? MMU_REQ_IMPLICIT : 0;
+        if (b->user == 1)
+            q.cpl = 3, q.flags = 0;
+        else if (b->user == 0 && !(q.flags & MMU_REQ_IMPLICIT))
+            q.cpl = static_cast<uint8_t>(r.range(0, 2));
+    }
     return q;
 }
 

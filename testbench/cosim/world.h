@@ -59,10 +59,24 @@ struct world {
     unsigned p_present, p_rw, p_us, p_xd, p_reserved_pm, p_1g, p_2m;
 };
 
+/* Where `random --close-coverage` pushes a world toward a bin still at zero:
+ * table shape (-1: the generator's own choice), control bits to set or
+ * clear, and the access class most requests get. */
+struct world_bias {
+    int p_present = -1, p_us = -1, p_rw = -1, p_reserved_pm = -1, p_1g = -1, p_2m = -1;
+    uint64_t cr0_set = 0, cr4_set = 0, cr4_clear = 0, efer_set = 0, efer_clear = 0;
+    uint64_t rflags_clear = 0;
+    int type = -1;     /* MMU_ACC_* */
+    int user = -1;     /* 1: CPL 3, not implicit; 0: CPL 0-2 or implicit */
+    int implicit = -1; /* 1: MMU_REQ_IMPLICIT (supervisor) */
+    unsigned req_pct = 50; /* share of requests given type/user/implicit */
+    unsigned p_repeat = 15; /* % of requests to the last page again (TLB hits) */
+};
+
 /* A world for `levels` (4 or 5) with tables below 2^maxphyaddr. */
-world make_world(rng &r, unsigned levels, unsigned maxphyaddr);
+world make_world(rng &r, unsigned levels, unsigned maxphyaddr, const world_bias *b = nullptr);
 /* A request against the world (la, type, cpl, flags; now left 0). */
-mmu_req_t make_request(world &w, rng &r);
+mmu_req_t make_request(world &w, rng &r, const world_bias *b = nullptr);
 uint32_t random_key_register(rng &r);
 /* A random valid configuration with the given walker parameters; latencies
  * of page-table accesses are >= 2 (the RTL memory port's minimum). If
