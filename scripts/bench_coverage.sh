@@ -39,7 +39,7 @@ import json, statistics, sys
 t = {}
 for b in json.load(open(sys.argv[1]))["benchmarks"]:
     if b.get("run_type") == "iteration":
-        t.setdefault(b["run_name"], []).append(b["real_time"])
+        t.setdefault(b["run_name"], []).append(b["cpu_time"])
 def m(name):
     v = t[name]
     return statistics.median(v), min(v), max(v), len(v)
@@ -51,20 +51,40 @@ for w in ("L1Hits", "Walks"):
 PY
 
 command -v valgrind >/dev/null 2>&1 || { echo "(valgrind not installed: no instruction counts)"; exit 0; }
-echo "instructions per mmu_translate call (callgrind, inclusive):"
-declare -A ir
+echo "instructions per mmu_translate call (callgrind, inclusive, every call in the run):"
 for b in L1Hits_out L1Hits_in_off L1Hits_in_on Walks_out Walks_in_off Walks_in_on; do
-  out="$build/bench/callgrind.$b"
-  valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect='*mmu_translate' \
-    "$build/testbench/bench/bench_coverage" --benchmark_filter="^$b\$" --benchmark_min_time=0.01 \
+  valgrind --tool=callgrind --callgrind-out-file="$build/bench/callgrind.$b" \
+    "$build/testbench/bench/bench_coverage" --benchmark_filter="^$b\$" --benchmark_min_time=0.3 \
     >/dev/null 2>&1
-  # The caller line of the toggled function: inclusive Ir and its call count.
-  ir[$b]=$(callgrind_annotate --tree=caller "$out" 2>/dev/null | grep -E '\([0-9,]+x\)' |
-           grep -E 'l1_hits|walks\(' | head -1 | sed -E 's/^ *([0-9,]+).*\(([0-9,]+)x\).*/\1 \2/' | tr -d , |
-           awk '{ printf "%.1f", $1 / $2 }')
 done
-for w in L1Hits Walks; do
-  awk -v w=$w -v o="${ir[${w}_out]}" -v f="${ir[${w}_in_off]}" -v n="${ir[${w}_in_on]}" 'BEGIN {
-    printf "%-6s out %.1f  in, off %.1f  in, on %.1f   in/off : out = %.3f   in/on : out = %.3f\n",
-           w, o, f, n, f / o, n / o }'
-done
+/usr/bin/python3 - "$build/bench" <<'PY'
+import re, sys
+# Sum the calls to *mmu_translate and their inclusive instruction counts from
+# the call records (cfn=, calls=, then "position cost") of each profile.
+def per_call(path):
+    names, calls, cost, want, pending = {}, 0, 0, False, False
+    for line in open(path):
+        m = re.match(r"^c?fn=\((\d+)\)(?: (.*))?$", line.rstrip("\n"))
+        if m:
+            if m.group(2):
+                names[m.group(1)] = m.group(2)
+            if line.startswith("cfn="):
+                want = names.get(m.group(1), "").endswith("mmu_translate")
+            continue
+        if line.startswith("calls="):
+            pending = want
+            if want:
+                calls += int(line.split()[0][6:])
+            continue
+        if pending:
+            cost += int(line.split()[1])
+            pending = False
+    return cost / calls, calls
+r = {}
+for b in ("L1Hits_out", "L1Hits_in_off", "L1Hits_in_on", "Walks_out", "Walks_in_off", "Walks_in_on"):
+    r[b] = per_call("%s/callgrind.%s" % (sys.argv[1], b))
+for w in ("L1Hits", "Walks"):
+    o, f, n = r[w + "_out"][0], r[w + "_in_off"][0], r[w + "_in_on"][0]
+    print("%-6s out %.1f  in, off %.1f  in, on %.1f   in/off : out = %.3f   in/on : out = %.3f   (%d calls out)"
+          % (w, o, f, n, f / o, n / o, r[w + "_out"][1]))
+PY

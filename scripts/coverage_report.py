@@ -133,9 +133,20 @@ def main():
     md.append("|---|---:|---:|---:|---:|")
     for g, nb, r, h in groups:
         md.append("| %s | %d | %d | %d | %.1f |" % (g, nb, r, h, pct(h, r)))
+    # An existing file keeps its prose: only the part between the markers is
+    # replaced (results/coverage.md); otherwise the table is the whole file.
+    table = "\n".join(md) + "\n"
+    if a.note:
+        table = "Made by `%s`.\n\n%s" % (a.note, table)
+    text = table
+    begin, end = "<!-- summary:begin -->\n", "<!-- summary:end -->\n"
+    if os.path.exists(a.md):
+        old = open(a.md).read()
+        if begin in old and end in old:
+            text = old[:old.index(begin) + len(begin)] + table + old[old.index(end):]
     tmp = a.md + ".tmp"
     with open(tmp, "w") as f:
-        f.write("\n".join(md) + "\n")
+        f.write(text)
     os.replace(tmp, a.md)
 
     e = html.escape
