@@ -138,5 +138,15 @@ int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
         return mmu_err_set(err, MMU_EINVAL, "memlat.dram_latency=0: must be >= 1");
     if (cfg->fault_rewalk > 1)
         return mmu_err_set(err, MMU_EINVAL, "fault_rewalk=%u: must be 0 or 1", cfg->fault_rewalk);
+    /* 100 GHz: a bound that keeps cycle <-> ns arithmetic far from overflow,
+     * not a statement about hardware. */
+    if (cfg->frequency_mhz > 100000)
+        return mmu_err_set(err, MMU_EINVAL, "frequency_mhz=%u: must be 0 (not set) or 1..100000",
+                           cfg->frequency_mhz);
+    if (cfg->data_lines > 1)
+        return mmu_err_set(err, MMU_EINVAL, "memlat.data_lines=%u: must be 0 or 1", cfg->data_lines);
+    /* A group is read from one 64-byte line of 8 PTEs. */
+    if (cfg->coalesce > 8 || (cfg->coalesce & (cfg->coalesce - 1)))
+        return mmu_err_set(err, MMU_EINVAL, "coalesce=%u: must be 0, 1, 2, 4 or 8", cfg->coalesce);
     return 0;
 }

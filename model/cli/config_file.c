@@ -20,6 +20,9 @@
  *   l2_inclusive       1: an L2 TLB eviction also removes the page from L1
  *   fault_rewalk       1: a TLB hit whose rights deny the access re-walks first
  *   seed               seed of random replacement (64-bit)
+ *   frequency_mhz      core clock, 0 = not set (ns are then not printed)
+ *   coalesce           PTE coalescing: 0/1 off, 2, 4, 8 = up to that many 4K
+ *                      pages in one TLB entry (AMD)
  *
  * [l1i] [l1d] [l2]     a TLB level: up to 3 arrays probed in parallel
  *   latency            lookup cycles, >= 1 when the level has an array
@@ -44,6 +47,8 @@
  *   line               bytes per line, a power of two >= 8
  *   dram_latency       cycles when every level misses, >= 1
  *   rmw_latency        extra cycles of the locked read-modify-write of an A/D update
+ *   data_lines         1: each translated access's data line is charged into
+ *                      the same stand-ins after the translation
  * [memlat.l1] [memlat.l2] [memlat.llc]
  *   sets               sets, a power of two; 0: level absent
  *   ways               ways, >= 1 when the level exists
@@ -72,7 +77,7 @@
 #include "presets.h"
 #include "tlb.h"
 
-enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 10, LINE_BUF = 4096 };
+enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 16, LINE_BUF = 4096 };
 
 static const char *const LEVEL_NAME[NLEVELS] = {"l1i", "l1d", "l2"};
 static const char *const PSC_NAME[6] = {NULL, NULL, "pde", "pdpte", "pml4e", "pml5e"};
@@ -118,6 +123,8 @@ static const cfgkey_t MMU_KEYS[] = {
     K("l2_inclusive", T_BOOL, 0, 1, mmu_config_t, l2_inclusive),
     K("fault_rewalk", T_BOOL, 0, 1, mmu_config_t, fault_rewalk),
     K("seed", T_U64, 0, 0, mmu_config_t, seed),
+    K("frequency_mhz", T_U32, 0, 100000, mmu_config_t, frequency_mhz),
+    K("coalesce", T_U32, 0, 8, mmu_config_t, coalesce),
 };
 
 static const cfgkey_t LEVEL_KEYS[] = {
@@ -149,6 +156,7 @@ static const cfgkey_t MEMLAT_KEYS[] = {
     K("line", T_LINE, 8, UINT_MAX, mmu_config_t, memlat_line),
     K("dram_latency", T_U32, 0, UINT_MAX, mmu_config_t, dram_latency),
     K("rmw_latency", T_U32, 0, UINT_MAX, mmu_config_t, rmw_latency),
+    K("data_lines", T_BOOL, 0, 1, mmu_config_t, data_lines),
 };
 enum { MK_DRAM = 1 };
 
@@ -160,6 +168,10 @@ static const cfgkey_t MLEVEL_KEYS[] = {
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+/* Each section remembers the line of every key it set (sec_lines_t.key). */
+_Static_assert(NKEYS(MMU_KEYS) <= MAXKEYS && NKEYS(PSC_KEYS) <= MAXKEYS &&
+                   NKEYS(MEMLAT_KEYS) <= MAXKEYS && NKEYS(ARRAY_KEYS) <= MAXKEYS,
+               "MAXKEYS is smaller than a key table");
 
 /* ---- sections ---------------------------------------------------------------- */
 
