@@ -50,7 +50,7 @@ void mmu_memlat_flush(mmu_memlat_t *m)
 }
 
 /* Probe (and on a miss fill) one level; true on a hit. */
-static bool probe(mmu_memlat_level_t *l, uint64_t line, uint32_t now)
+static bool probe(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
 {
     const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
     size_t victim = base;
@@ -68,24 +68,44 @@ static bool probe(mmu_memlat_level_t *l, uint64_t line, uint32_t now)
     return false;
 }
 
+/* The level that served the line (nlevels = DRAM), every level filled. */
+static unsigned lookup(mmu_memlat_t *m, uint64_t pa)
+{
+    const uint64_t line = pa >> m->line_shift;
+    const uint64_t t = ++m->clock;
+    unsigned served = m->nlevels;
+    /* Every level is probed so each gets the line on a miss (inclusive). The
+     * latency is that of the first level that hit. */
+    for (unsigned i = 0; i < m->nlevels; i++)
+        if (probe(&m->lvl[i], line, t) && served == m->nlevels)
+            served = i;
+    return served;
+}
+
 unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
 {
     if (m->cb)
         return m->cb(m->ctx, pa, locked_rmw, now);
-    const uint64_t line = pa >> m->line_shift;
-    const uint32_t t = ++m->clock;
+    const unsigned lvl = lookup(m, pa);
     unsigned lat = m->dram_latency;
-    bool hit = false;
-    /* Every level is probed so each gets the line on a miss (inclusive). The
-     * latency is that of the first level that hit. */
-    for (unsigned i = 0; i < m->nlevels; i++) {
-        if (probe(&m->lvl[i], line, t) && !hit) {
-            hit = true;
-            lat = m->lvl[i].latency;
-            m->hits[i]++;
-        }
-    }
-    if (!hit)
+    if (lvl < m->nlevels) {
+        lat = m->lvl[lvl].latency;
+        m->hits[lvl]++;
+    } else {
         m->dram++;
+    }
     return lat + (locked_rmw ? m->rmw_latency : 0);
+}
+
+unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
+{
+    if (m->cb)
+        return 0;
+    const unsigned lvl = lookup(m, pa);
+    if (lvl < m->nlevels) {
+        m->data_hits[lvl]++;
+        return m->lvl[lvl].latency;
+    }
+    m->data_dram++;
+    return m->dram_latency;
 }

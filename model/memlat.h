@@ -13,7 +13,7 @@
 
 typedef struct mmu_memlat_level {
     uint64_t *tag;   /* sets * ways line numbers + 1 (0 = empty) */
-    uint32_t *stamp; /* LRU */
+    uint64_t *stamp; /* LRU: 64 bits, so the clock never wraps */
     unsigned sets, ways, latency;
 } mmu_memlat_level_t;
 
@@ -24,8 +24,9 @@ typedef struct mmu_memlat {
     unsigned dram_latency, rmw_latency;
     mmu_memlat_fn cb;
     void *ctx;
-    uint32_t clock;
-    uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where accesses were served */
+    uint64_t clock;
+    uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where page-table accesses were served */
+    uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
 } mmu_memlat_t;
 
 /* From cfg (already validated). Returns 0 or MMU_ENOMEM. */
@@ -34,6 +35,11 @@ void mmu_memlat_free(mmu_memlat_t *m);
 /* Cycles for one 8-byte page-table access issued at `now`. A locked A/D
  * update costs the line access plus rmw_latency. */
 unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+/* Cycles for a load of the data line holding pa, through the same stand-ins
+ * (filling them as a page-table access does, so data and page-table lines
+ * compete for them); counted apart from page-table accesses. 0 when a host
+ * callback supplies the latencies: the host's caches hold its data. */
+unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa);
 /* Empty the modelled caches (not the counters). */
 void mmu_memlat_flush(mmu_memlat_t *m);
 

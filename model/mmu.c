@@ -51,6 +51,7 @@ struct mmu {
     unsigned l1_lat[2], l2_lat;
     uint16_t pcid;
     bool pge;
+    bool data_lines; /* cfg.data_lines with the built-in stand-ins */
     mmu_walk_mode_t mode;
     mmu_stats_t st;
     mmu_counters_t cnt;
@@ -139,6 +140,7 @@ int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, m
     mmu->l1_lat[SIDE_I] = cfg->l1i.latency;
     mmu->l1_lat[SIDE_D] = cfg->l1d.latency;
     mmu->l2_lat = cfg->l2.latency;
+    mmu->data_lines = cfg->data_lines && !cfg->memlat_cb;
     if ((rc = init_level(mmu->l1[SIDE_I], &cfg->l1i, "l1i", cfg->seed, err)) != 0 ||
         (rc = init_level(mmu->l1[SIDE_D], &cfg->l1d, "l1d", cfg->seed + 8, err)) != 0 ||
         (rc = init_level(mmu->l2, &cfg->l2, "l2", cfg->seed + 16, err)) != 0)
@@ -599,6 +601,12 @@ unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t n
     return mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now);
 }
 
+unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now)
+{
+    (void)now; /* the stand-ins have no queues: the latency does not depend on it */
+    return mmu_memlat_data(&mmu->lat, pa);
+}
+
 /* Out of line on purpose: inlined, its frame and saved registers would be paid
  * by every L1 hit, the simulator's common case. */
 static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
@@ -668,6 +676,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
         return 0;
     }
     fill_pscs(mmu, la, &tr, end);
+    if (mmu->data_lines)
+        res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
     const uint64_t leaf = tr.entry[tr.n - 1];
     mmu_tlb_entry_t e = {.frame = res->pa & ~((1ull << (12 + 9 * res->page_size)) - 1),
                          .ready_at = end,
@@ -748,6 +758,9 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
             res->pkey = e->pkey;
             res->global = e->global;
             res->done_at = t;
+            /* The data line after the translation (cfg.data_lines). */
+            if (UNLIKELY(mmu->data_lines))
+                res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
             if (lvl == 2) {
                 mmu_tlb_entry_t copy = *e; /* fill may move things; copy first */
                 res->served = MMU_SERVED_L2;
@@ -805,4 +818,6 @@ void mmu_reset_stats(mmu_t *mmu)
     memset(&mmu->cnt, 0, sizeof mmu->cnt);
     memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);
     mmu->lat.dram = 0;
+    memset(mmu->lat.data_hits, 0, sizeof mmu->lat.data_hits);
+    mmu->lat.data_dram = 0;
 }
