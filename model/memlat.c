@@ -20,6 +20,8 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
             continue;
         mmu_memlat_level_t *l = &m->lvl[m->nlevels];
         l->sets = c->sets, l->ways = c->ways, l->latency = c->latency;
+        l->victim = c->victim != 0;
+        l->level = i;
         l->tag = calloc((size_t)c->sets * c->ways, sizeof *l->tag);
         l->stamp = calloc((size_t)c->sets * c->ways, sizeof *l->stamp);
         m->nlevels++;
@@ -49,36 +51,60 @@ void mmu_memlat_flush(mmu_memlat_t *m)
             m->lvl[i].tag[k] = 0;
 }
 
-/* Probe (and on a miss fill) one level; true on a hit. */
-static bool probe(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
+/* A use of `line` in one level: true (and its LRU stamp renewed) when the
+ * level holds it. */
+static bool touch(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
 {
     const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
-    size_t victim = base;
-    for (size_t w = base; w < base + l->ways; w++) {
+    for (size_t w = base; w < base + l->ways; w++)
         if (l->tag[w] == line + 1) {
             l->stamp[w] = now;
             return true;
         }
-        /* An empty way first, else the least recently used. */
-        if (l->tag[victim] && (!l->tag[w] || l->stamp[w] < l->stamp[victim]))
-            victim = w;
-    }
-    l->tag[victim] = line + 1;
-    l->stamp[victim] = now;
     return false;
 }
 
-/* The level that served the line (nlevels = DRAM), every level filled. */
+/* Put `line` (not held) into one level: an empty way first, else the least
+ * recently used. Returns the line it displaced + 1, or 0. */
+static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
+{
+    const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
+    size_t victim = base;
+    for (size_t w = base; w < base + l->ways; w++)
+        if (l->tag[victim] && (!l->tag[w] || l->stamp[w] < l->stamp[victim]))
+            victim = w;
+    const uint64_t out = l->tag[victim];
+    l->tag[victim] = line + 1;
+    l->stamp[victim] = now;
+    return out;
+}
+
+/* The level that served the line (nlevels = DRAM). Every level that holds it
+ * sees a use. Then every ordinary level that missed gets the line (the
+ * fills are inclusive); a victim level gets only what the level above it
+ * displaces, and keeps a line that hits in it (non-inclusive). Hits are all
+ * found before anything is filled, so a victim written into a level cannot
+ * push out the line being looked up. */
 static unsigned lookup(mmu_memlat_t *m, uint64_t pa)
 {
     const uint64_t line = pa >> m->line_shift;
     const uint64_t t = ++m->clock;
     unsigned served = m->nlevels;
-    /* Every level is probed so each gets the line on a miss (inclusive). The
-     * latency is that of the first level that hit. */
-    for (unsigned i = 0; i < m->nlevels; i++)
-        if (probe(&m->lvl[i], line, t) && served == m->nlevels)
+    bool hit[MMU_MEMLAT_LEVELS] = {false, false, false};
+    for (unsigned i = 0; i < m->nlevels; i++) {
+        hit[i] = touch(&m->lvl[i], line, t);
+        if (hit[i] && served == m->nlevels)
             served = i;
+    }
+    for (unsigned i = 0; i < m->nlevels; i++) {
+        mmu_memlat_level_t *l = &m->lvl[i];
+        if (hit[i] || l->victim)
+            continue;
+        const uint64_t out = insert(l, line, t);
+        mmu_memlat_level_t *below = i + 1 < m->nlevels ? &m->lvl[i + 1] : NULL;
+        if (out && below && below->victim && !touch(below, out - 1, t))
+            insert(below, out - 1, t);
+    }
     return served;
 }
 

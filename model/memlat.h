@@ -15,6 +15,8 @@ typedef struct mmu_memlat_level {
     uint64_t *tag;   /* sets * ways line numbers + 1 (0 = empty) */
     uint64_t *stamp; /* LRU: 64 bits, so the clock never wraps */
     unsigned sets, ways, latency;
+    bool victim;     /* filled only by what the level above displaces */
+    unsigned level;  /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
 } mmu_memlat_level_t;
 
 typedef struct mmu_memlat {

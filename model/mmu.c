@@ -806,10 +806,14 @@ void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
     memcpy(base + offsetof(mmu_stats_t, walk_lat_0), mmu->cnt.walk_lat, sizeof mmu->cnt.walk_lat);
     memcpy(base + offsetof(mmu_stats_t, walk_refs_1), mmu->cnt.walk_refs,
            sizeof mmu->cnt.walk_refs);
-    uint64_t lat[4] = {0, 0, 0, mmu->lat.dram};
-    for (unsigned i = 0; i < mmu->lat.nlevels && i < 3; i++)
-        lat[i] = mmu->lat.hits[i];
-    memcpy(base + offsetof(mmu_stats_t, memlat_l1_hits), lat, sizeof lat);
+    /* By configured level: with an absent L2, the LLC's hits are the LLC's. */
+    uint64_t lat[8] = {0, 0, 0, mmu->lat.dram, 0, 0, 0, mmu->lat.data_dram};
+    for (unsigned i = 0; i < mmu->lat.nlevels; i++) {
+        lat[mmu->lat.lvl[i].level] = mmu->lat.hits[i];
+        lat[4 + mmu->lat.lvl[i].level] = mmu->lat.data_hits[i];
+    }
+    memcpy(base + offsetof(mmu_stats_t, memlat_l1_hits), lat, 4 * sizeof lat[0]);
+    memcpy(base + offsetof(mmu_stats_t, data_l1_hits), lat + 4, 4 * sizeof lat[0]);
 }
 
 void mmu_reset_stats(mmu_t *mmu)

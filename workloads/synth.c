@@ -288,6 +288,7 @@ void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind)
     cfg->page_size = MMU_PAGE_4K;
     cfg->write_pct = 30;
     cfg->fetch_pct = 0;
+    cfg->chains = 1;
     if (kind == MMU_SYNTH_SEQ)
         cfg->stride = 64;
     else if (kind == MMU_SYNTH_STRIDE)
@@ -320,9 +321,12 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "ws: must be > 0");
     if (c->ws > MMU_SYNTH_WS_MAX)
         return say(msg, msglen, "ws: must be at most 64t (2^46 bytes)");
-    if (c->ws % pg)
-        return say(msg, msglen, "ws: must be a multiple of the page size (%s)",
-                   page_names[c->page_size]);
+    /* Accesses are 8-byte words; zipf draws whole 4 KiB pages. A set smaller
+     * than a page, or not a multiple of one, is mapped up to the next page. */
+    if (c->ws % 8)
+        return say(msg, msglen, "ws: must be a multiple of 8");
+    if (c->kind == MMU_SYNTH_ZIPF && c->ws % 4096)
+        return say(msg, msglen, "ws: must be a multiple of 4k for zipf (it draws 4 KiB pages)");
     if (c->n == 0)
         return say(msg, msglen, "n: must be >= 1");
     /* A canonical 48-bit address: bits 63:47 all equal. The set must not
@@ -334,7 +338,7 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "base: must be a multiple of the page size (%s)",
                    page_names[c->page_size]);
     uint64_t room = upper ? 0 - c->base : (1ull << 47) - c->base;
-    if (c->ws > room)
+    if (mmu_synth_mapped(c) > room)
         return say(msg, msglen, "base: base+ws runs past the end of the canonical %s half",
                    upper ? "upper" : "lower");
     if (c->write_pct > 100)
@@ -343,6 +347,14 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "fetch: must be 0..100");
     if (c->write_pct + c->fetch_pct > 100)
         return say(msg, msglen, "fetch: writes+fetch must be <= 100");
+    if (c->chains < 1 || c->chains > MMU_SYNTH_CHAINS_MAX)
+        return say(msg, msglen, "chains: must be 1..%u", MMU_SYNTH_CHAINS_MAX);
+    if (c->lockstep > 1)
+        return say(msg, msglen, "lockstep: must be 0 or 1");
+    if (c->lockstep && c->chains < 2)
+        return say(msg, msglen, "lockstep: needs chains >= 2");
+    if (c->pretouch > 1)
+        return say(msg, msglen, "pretouch: must be 0 or 1");
 
     bool strided = c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE;
     if (!strided && c->stride)
@@ -364,6 +376,12 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
     if (c->kind == MMU_SYNTH_ZIPF && !(isfinite(c->zipf_s) && c->zipf_s > 0.0))
         return say(msg, msglen, "s: must be > 0");
     return 0;
+}
+
+uint64_t mmu_synth_mapped(const mmu_synth_cfg_t *c)
+{
+    const uint64_t pg = page_bytes[c->page_size <= MMU_PAGE_1G ? c->page_size : 0];
+    return (c->ws + pg - 1) / pg * pg;
 }
 
 /* ---- parsing ---------------------------------------------------------------- */
@@ -424,7 +442,8 @@ static enum num_err parse_num(const char *v, size_t len, enum num_mode mode, uin
 }
 
 /* Keys: which kinds take them (bit per kind), and how values read. */
-enum key_id { K_WS, K_N, K_SEED, K_PAGE, K_BASE, K_WRITES, K_FETCH, K_STRIDE, K_ELEM, K_S };
+enum key_id { K_WS, K_N, K_SEED, K_PAGE, K_BASE, K_WRITES, K_FETCH, K_STRIDE, K_ELEM, K_S,
+              K_CHAINS, K_LOCKSTEP, K_PRETOUCH };
 #define ALL_KINDS 0x1fu
 #define KBIT(k) (1u << (k))
 static const struct {
@@ -442,6 +461,9 @@ static const struct {
     [K_STRIDE] = {"stride", KBIT(MMU_SYNTH_SEQ) | KBIT(MMU_SYNTH_STRIDE), NUM_BIN},
     [K_ELEM] = {"elem", KBIT(MMU_SYNTH_CHASE), NUM_BIN},
     [K_S] = {"s", KBIT(MMU_SYNTH_ZIPF), NUM_PLAIN},
+    [K_CHAINS] = {"chains", ALL_KINDS, NUM_PLAIN},
+    [K_LOCKSTEP] = {"lockstep", ALL_KINDS, NUM_PLAIN},
+    [K_PRETOUCH] = {"pretouch", ALL_KINDS, NUM_PLAIN},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -581,15 +603,30 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
                 break;
             case K_STRIDE: cfg->stride = x; break;
             case K_ELEM: cfg->elem = x; break;
+            case K_CHAINS:
+                if (x < 1 || x > MMU_SYNTH_CHAINS_MAX)
+                    return perr(msg, msglen, spec, "chains: must be 1..%u", MMU_SYNTH_CHAINS_MAX);
+                cfg->chains = (unsigned)x;
+                break;
+            case K_LOCKSTEP:
+            case K_PRETOUCH:
+                if (x > 1)
+                    return perr(msg, msglen, spec, "%s: must be 0 or 1", key);
+                if (k == K_LOCKSTEP)
+                    cfg->lockstep = (unsigned)x;
+                else
+                    cfg->pretouch = (unsigned)x;
+                break;
             default: break;
             }
         }
         p = end ? end + 1 : NULL;
     }
 
-    /* The set is mapped with page= pages, so it covers whole pages. */
-    uint64_t pg = page_bytes[cfg->page_size];
-    cfg->ws = (cfg->ws + pg - 1) / pg * pg;
+    /* Whole access words (zipf: whole 4 KiB pages); the run command maps the
+     * set up to whole pages of the page size. */
+    const uint64_t unit = cfg->kind == MMU_SYNTH_ZIPF ? 4096 : 8;
+    cfg->ws = (cfg->ws + unit - 1) / unit * unit;
 
     char why[160];
     if (mmu_synth_validate(cfg, why, sizeof why))
@@ -622,7 +659,7 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
 {
     if ((unsigned)c->kind >= NKINDS || c->page_size > MMU_PAGE_1G)
         return MMU_EINVAL;
-    char ws[32], n[32], extra[48] = "";
+    char ws[32], n[32], extra[48] = "", issue[64] = "";
     fmt_size(ws, sizeof ws, c->ws, true);
     fmt_size(n, sizeof n, c->n, false);
     if (c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE) {
@@ -639,9 +676,17 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
         if (strtod(extra + 3, NULL) != c->zipf_s)
             snprintf(extra, sizeof extra, ",s=%.17g", c->zipf_s);
     }
+    /* Printed only when set, so that the specs of plain streams stay short. */
+    size_t at = 0;
+    if (c->chains > 1)
+        at += (size_t)snprintf(issue + at, sizeof issue - at, ",chains=%u", c->chains);
+    if (c->lockstep)
+        at += (size_t)snprintf(issue + at, sizeof issue - at, ",lockstep=1");
+    if (c->pretouch)
+        snprintf(issue + at, sizeof issue - at, ",pretouch=1");
     return snprintf(buf, len,
                     "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64
-                    ",writes=%u,fetch=%u%s",
+                    ",writes=%u,fetch=%u%s%s",
                     kind_names[c->kind], ws, n, c->seed, page_names[c->page_size], c->base,
-                    c->write_pct, c->fetch_pct, extra);
+                    c->write_pct, c->fetch_pct, extra, issue);
 }

@@ -87,6 +87,10 @@ typedef int (*mmu_walk_fn)(void *ctx, const struct mmu_walk_job *job, struct mmu
 typedef struct mmu_memlat_level_cfg {
     unsigned sets, ways; /* sets = 0: level absent */
     unsigned latency;    /* hit latency in cycles */
+    unsigned victim;     /* 0: filled on every miss (inclusive of the levels above);
+                            1: filled only with the lines the level above it
+                            displaces, and keeps lines that hit in it (a
+                            non-inclusive or victim L3: Tiger Lake, Zen) */
 } mmu_memlat_level_cfg_t;
 
 #define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */

@@ -53,6 +53,8 @@
  *   sets               sets, a power of two; 0: level absent
  *   ways               ways, >= 1 when the level exists
  *   latency            hit cycles, >= 1 when the level exists
+ *   victim             1: filled only with what the level above displaces
+ *                      (a non-inclusive or victim cache); keeps lines that hit
  *
  * Checks happen in three places: a value alone (number, name, range) as its
  * line is read; what depends on several keys (entries / ways, latency of a
@@ -164,6 +166,7 @@ static const cfgkey_t MLEVEL_KEYS[] = {
     K("sets", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, sets),
     K("ways", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, ways),
     K("latency", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, latency),
+    K("victim", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, victim),
 };
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 

@@ -102,9 +102,14 @@ int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64
     }
     mmu_mem_ops_t ops = mmu_sparse_mem_ops(w->mem);
     int e = mmu_ptb_create(&ops, levels, POOL_BASE, pool_bytes(bytes, levels), &w->pt);
+    /* A pre-touched buffer: the walks that touched it set A on the way down
+     * and the writes set D in the leaves, so measured walks write nothing. */
+    const uint64_t ad = w->pretouch ? MMU_PTE_A : 0;
+    if (!e && w->pretouch)
+        mmu_ptb_set_table_flags(w->pt, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A);
     if (!e)
         e = mmu_ptb_map(w->pt, base, data_base(bytes, ps, levels), bytes, (mmu_page_size_t)ps,
-                        MMU_PTE_RW | MMU_PTE_US);
+                        MMU_PTE_RW | MMU_PTE_US | ad | (ad ? MMU_PTE_D : 0));
     if (e) {
         snprintf(msg, len, "building page tables: %s", mmu_strerror(e));
         return 2;

@@ -48,6 +48,8 @@ typedef struct runlib_ws {
     mmu_sparse_mem_t *mem;
     mmu_ptb_t *pt;
     mmu_t *mmu;
+    int pretouch; /* set before runlib_ws_map: 1 = A set in every entry and D in
+                     the leaves, as after the buffer was written once */
 } runlib_ws_t;
 
 /* Whether bytes at va `base`, mapped with pages of size ps, fit with their page
@@ -57,8 +59,8 @@ int runlib_ws_fits(const mmu_config_t *cfg, uint64_t bytes, unsigned ps, unsigne
                    char *msg, size_t len);
 
 /* Map [base, base + bytes) (bytes a multiple of the page size) with pages of
- * size ps, RW and user, A/D clear (as an OS leaves them): page tables from 1 MiB
- * up, data after them aligned to the page size. Then create the MMU and load
+ * size ps, RW and user, A/D clear (as an OS leaves them; w->pretouch: set):
+ * page tables from 1 MiB up, data after them aligned to the page size. Then create the MMU and load
  * CR0.WP, CR4.PGE/SMEP/SMAP (+LA57 for 5 levels), EFER.NXE and CR3.
  * Returns 0, or 2 with msg filled; *w is then still safe to free. */
 int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64_t bytes,

@@ -29,6 +29,20 @@ TEST(Config, EachBadFieldIsNamed)
         {[](mmu_config_t *c) { c->page_1g = 2; }, "page_1g=2: must be 0 or 1"},
         {[](mmu_config_t *c) { c->ad_on_fault = 7; }, "ad_on_fault=7"},
         {[](mmu_config_t *c) { c->ad_retry_limit = 0; }, "ad_retry_limit=0: must be >= 1"},
+        {[](mmu_config_t *c) { c->frequency_mhz = 100001; },
+         "frequency_mhz=100001: must be 0 (not set) or 1..100000"},
+        {[](mmu_config_t *c) { c->data_lines = 2; }, "memlat.data_lines=2: must be 0 or 1"},
+        {[](mmu_config_t *c) { c->coalesce = 3; }, "coalesce=3: must be 0, 1, 2, 4 or 8"},
+        {[](mmu_config_t *c) { c->coalesce = 16; }, "coalesce=16: must be 0, 1, 2, 4 or 8"},
+        {[](mmu_config_t *c) { c->memlat[2].victim = 2; }, "memlat.llc.victim=2: must be 0 or 1"},
+        {[](mmu_config_t *c) { c->memlat[0].victim = 1; },
+         "memlat.l1.victim=1: needs a cache level above it to take victims from"},
+        {[](mmu_config_t *c) {
+             c->memlat[0].sets = 0;
+             c->memlat[1].sets = 0;
+             c->memlat[2].victim = 1;
+         },
+         "memlat.llc.victim=1: needs a cache level above it"},
     };
     for (const Case &k : cases) {
         mmu_config_t c;
@@ -45,6 +59,35 @@ TEST(Config, EachBadFieldIsNamed)
         EXPECT_EQ(nullptr, m);
         EXPECT_NE(std::string::npos, std::string(err.msg).find(k.msg)) << err.msg;
     }
+}
+
+// The settings of this file's siblings that the library leaves off by default,
+// and the values that are allowed.
+TEST(Config, FrequencyDataLinesCoalesceAndVictimDefaultOffAndTakeTheirRanges)
+{
+    mmu_config_t c;
+    mmu_config_init(&c);
+    EXPECT_EQ(0u, c.frequency_mhz);
+    EXPECT_EQ(0u, c.data_lines);
+    EXPECT_EQ(0u, c.coalesce);
+    for (const auto &m : c.memlat)
+        EXPECT_EQ(0u, m.victim);
+    mmu_err_t err{};
+    for (unsigned f : {1u, 4700u, 100000u}) {
+        c.frequency_mhz = f;
+        EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
+    }
+    for (unsigned n : {0u, 1u, 2u, 4u, 8u}) {
+        c.coalesce = n;
+        EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
+    }
+    c.data_lines = 1;
+    c.memlat[1].victim = 1; // an L2 taking the L1's victims is allowed too
+    c.memlat[2].victim = 1;
+    EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
+    // With a host latency callback, data lines are simply not charged.
+    c.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned { return 1; };
+    EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
 }
 
 TEST(Config, ErrorNamesComeFromOneList)
