@@ -20,17 +20,24 @@
 extern "C" {
 #endif
 
-#define MMU_GRANULES 5
+#define MMU_GRANULES 6
+/* Granule 5: a naturally aligned group of 4 KiB pages held in one entry (AMD
+ * PTE coalescing); its size is set per array by mmu_tlb_set_coalesce. */
+#define MMU_GRANULE_COALESCED 5
 /* The page number of every invalid entry: la >> 12 is below 2^52, so no lookup
  * can match it, and the hit path need not test `valid`. */
 #define MMU_TLB_NO_VPN UINT64_MAX
 
+/* Whether an entry holds a translation (invalid ones carry MMU_TLB_NO_VPN). */
+#define MMU_TLB_VALID(x) ((x)->vpn != MMU_TLB_NO_VPN)
+
 typedef struct mmu_tlb_entry {
-    uint64_t vpn;         /* la >> (12 + 9 * granule), sign bits included */
+    uint64_t vpn;         /* la >> the array's shift of its granule, sign bits included */
     uint64_t frame;       /* physical base of the page, or of the next table (PSC) */
     mmu_cycle_t ready_at; /* the fill completes at this cycle (a walk in flight) */
     uint16_t pcid;        /* ignored for matching when global */
-    uint8_t valid;
+    uint8_t page;         /* mmu_page_size_t of the translation: the granule, or a
+                             larger page cached splintered (SDM 4.10.2.3) */
     uint8_t granule;
     uint8_t global;
     uint8_t perms;        /* MMU_PERM_* combined over the levels above and this one */
@@ -52,10 +59,16 @@ typedef struct mmu_tlb {
     unsigned set_mask;      /* sets - 1 */
     bool xor_index;         /* MMU_INDEX_XOR with more than one set */
     uint64_t index_mask;    /* MMU_INDEX_XOR: the page-number bits folded */
-    unsigned ngran;         /* granules held, in increasing order */
+    unsigned ngran;         /* granules held, smallest span first */
     uint8_t gran[MMU_GRANULES];
+    uint8_t shift[MMU_GRANULES]; /* page-number shift: 12 + 9 * granule, or
+                                    12 + log2(group) for the coalesced one */
     unsigned plru_words;    /* uint32_t words of tree bits per set */
     uint32_t *scratch;      /* ways words, used when the LRU/FIFO clock wraps */
+    /* Set by the first fill of an entry smaller than its page (splintered):
+     * from then on an invalidation by address must find every entry of the
+     * page, which can sit in other sets, so it scans the whole array. */
+    bool splintered;
 } mmu_tlb_t;
 
 /* Which entries an invalidation removes. Non-global entries go when their PCID
@@ -87,14 +100,23 @@ void mmu_tlb_free(mmu_tlb_t *t);
  * returns the entry; else NULL. la must be canonical. */
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid);
 
-/* Insert *val (its vpn is computed from la and val->granule). An entry with the
+/* Insert *val (its vpn is computed from la and val->granule; val->page is the
+ * size of the translation, larger than the granule for a splintered entry). An entry with the
  * same tag (vpn, granule, and PCID or global) is overwritten in place. Else the
  * victim is an invalid way, or the policy's choice; if a valid entry was
  * evicted it is copied to *victim (when non-NULL) and 1 is returned, else 0. */
 int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim);
 
-/* Remove matching entries; returns how many. */
+/* Remove matching entries; returns how many. By address, an entry matches when
+ * the page of its translation (val->page, not only its own granule) covers la:
+ * SDM 4.10.4.1, INVLPG removes every entry of a page cached as several. */
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q);
+
+/* Let an array that holds 4 KiB pages also hold coalesced groups of `pages`
+ * (2, 4 or 8) 4 KiB pages (granule MMU_GRANULE_COALESCED), probed after 4 KiB
+ * entries and before larger ones. pages < 2, or an array without 4 KiB
+ * entries: nothing changes. */
+void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages);
 
 /* Valid entries (for tests and stats). */
 unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);
@@ -118,7 +140,7 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 {
     for (unsigned i = 0; i < t->ngran; i++) {
         const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> (12 + 9 * g);
+        const uint64_t vpn = la >> t->shift[g];
         const unsigned set = mmu_tlb_set_of(t, vpn);
         mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
         for (unsigned w = 0; w < t->ways; w++) {
