@@ -53,9 +53,9 @@ void mmu_config_init(mmu_config_t *cfg)
     cfg->psc[5] = (mmu_psc_cfg_t){arr(2, 2, 0), 1};
     cfg->walkers = 2;
     cfg->walk_level_latency = 1;
-    cfg->memlat[0] = (mmu_memlat_level_cfg_t){64, 8, 5, 0};     /* 32 KiB */
-    cfg->memlat[1] = (mmu_memlat_level_cfg_t){1024, 4, 14, 0};  /* 256 KiB */
-    cfg->memlat[2] = (mmu_memlat_level_cfg_t){2048, 16, 42, 0}; /* 2 MiB slice */
+    cfg->memlat[0] = (mmu_memlat_level_cfg_t){64, 8, 5, 0, 0};     /* 32 KiB */
+    cfg->memlat[1] = (mmu_memlat_level_cfg_t){1024, 4, 14, 0, 0};  /* 256 KiB */
+    cfg->memlat[2] = (mmu_memlat_level_cfg_t){2048, 16, 42, 0, 0}; /* 2 MiB slice */
     cfg->memlat_line = 64;
     cfg->dram_latency = 200;
     cfg->rmw_latency = 20;
@@ -135,6 +135,8 @@ int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
             return mmu_err_set(err, MMU_EINVAL, "%s.latency=0: must be >= 1", ML[i]);
         if (m->victim > 1)
             return mmu_err_set(err, MMU_EINVAL, "%s.victim=%u: must be 0 or 1", ML[i], m->victim);
+        if (m->pair > 1)
+            return mmu_err_set(err, MMU_EINVAL, "%s.pair=%u: must be 0 or 1", ML[i], m->pair);
         /* A victim level is filled from the level above it. */
         bool above = false;
         for (int j = 0; j < i; j++)

@@ -21,6 +21,7 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         mmu_memlat_level_t *l = &m->lvl[m->nlevels];
         l->sets = c->sets, l->ways = c->ways, l->latency = c->latency;
         l->victim = c->victim != 0;
+        l->pair = c->pair != 0;
         l->level = i;
         l->tag = calloc((size_t)c->sets * c->ways, sizeof *l->tag);
         l->stamp = calloc((size_t)c->sets * c->ways, sizeof *l->stamp);
@@ -79,6 +80,21 @@ static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
     return out;
 }
 
+/* Bring `line` into the ordinary levels from `from` down that lack it; what
+ * an ordinary level displaces goes into a victim level right below it. */
+static void fill(mmu_memlat_t *m, uint64_t line, unsigned from, const bool *held, uint64_t t)
+{
+    for (unsigned i = from; i < m->nlevels; i++) {
+        mmu_memlat_level_t *l = &m->lvl[i];
+        if ((held && held[i]) || l->victim || (!held && touch(l, line, t)))
+            continue;
+        const uint64_t out = insert(l, line, t);
+        mmu_memlat_level_t *below = i + 1 < m->nlevels ? &m->lvl[i + 1] : NULL;
+        if (out && below && below->victim && !touch(below, out - 1, t))
+            insert(below, out - 1, t);
+    }
+}
+
 /* The level that served the line (nlevels = DRAM). Every level that holds it
  * sees a use. Then every ordinary level that missed gets the line (the
  * fills are inclusive); a victim level gets only what the level above it
@@ -96,15 +112,14 @@ static unsigned lookup(mmu_memlat_t *m, uint64_t pa)
         if (hit[i] && served == m->nlevels)
             served = i;
     }
-    for (unsigned i = 0; i < m->nlevels; i++) {
-        mmu_memlat_level_t *l = &m->lvl[i];
-        if (hit[i] || l->victim)
-            continue;
-        const uint64_t out = insert(l, line, t);
-        mmu_memlat_level_t *below = i + 1 < m->nlevels ? &m->lvl[i + 1] : NULL;
-        if (out && below && below->victim && !touch(below, out - 1, t))
-            insert(below, out - 1, t);
-    }
+    fill(m, line, 0, hit, t);
+    /* The pair line of a level that missed (the first such level), as a
+     * prefetch: no latency, not counted. */
+    for (unsigned i = 0; i < m->nlevels; i++)
+        if (m->lvl[i].pair && !hit[i]) {
+            fill(m, line ^ 1, i, NULL, t);
+            break;
+        }
     return served;
 }
 

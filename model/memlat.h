@@ -16,6 +16,7 @@ typedef struct mmu_memlat_level {
     uint64_t *stamp; /* LRU: 64 bits, so the clock never wraps */
     unsigned sets, ways, latency;
     bool victim;     /* filled only by what the level above displaces */
+    bool pair;       /* a miss also fills the other line of the 128-byte pair */
     unsigned level;  /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
 } mmu_memlat_level_t;
 

@@ -91,6 +91,9 @@ typedef struct mmu_memlat_level_cfg {
                             1: filled only with the lines the level above it
                             displaces, and keeps lines that hit in it (a
                             non-inclusive or victim L3: Tiger Lake, Zen) */
+    unsigned pair;       /* 1: a line that misses here also brings the other line
+                            of its 128-byte pair into this level and the ones
+                            below (Intel's L2 "spatial prefetcher") */
 } mmu_memlat_level_cfg_t;
 
 #define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */

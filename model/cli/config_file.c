@@ -57,6 +57,8 @@
  *   latency            hit cycles, >= 1 when the level exists
  *   victim             1: filled only with what the level above displaces
  *                      (a non-inclusive or victim cache); keeps lines that hit
+ *   pair               1: a miss here also fills the other line of its 128-byte
+ *                      pair (Intel's L2 spatial prefetcher)
  *
  * Checks happen in three places: a value alone (number, name, range) as its
  * line is read; what depends on several keys (entries / ways, latency of a
@@ -170,6 +172,7 @@ static const cfgkey_t MLEVEL_KEYS[] = {
     K("ways", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, ways),
     K("latency", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, latency),
     K("victim", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, victim),
+    K("pair", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, pair),
 };
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 

@@ -290,9 +290,21 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
-    uint64_t now = 0, la;
+    const unsigned k = g->cfg.chains > 1 && !interval ? g->cfg.chains : 1;
+    const bool lockstep = k > 1 && g->cfg.lockstep;
+    uint64_t ready[MMU_SYNTH_CHAINS_MAX] = {0}; /* when each chain may issue */
+    uint64_t la, round_end = 0;
+    unsigned in_round = 0;
     mmu_access_t type;
     while (mmu_synth_next(g, &la, &type)) {
+        /* The chain that issues: the earliest free one (the lowest on a tie),
+         * or, in lockstep, every chain at the round's start. */
+        unsigned c = 0;
+        if (k > 1 && !lockstep)
+            for (unsigned i = 1; i < k; i++)
+                if (ready[i] < ready[c])
+                    c = i;
+        const uint64_t now = ready[c];
         mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
         runlib_acc_start(a, mmu, now);
@@ -304,9 +316,21 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
         runlib_acc_note(a, now, &res);
         if (a->n == a->rows.next)
             runlib_rows_emit(a, mmu);
-        /* Closed loop: the next access waits for this one. Open loop: a fixed
-         * issue rate, whatever completes. */
-        now = interval ? now + interval : res.done_at + gap;
+        /* Closed loop: the next access of the chain waits for this one (and
+         * its data). Open loop: a fixed issue rate, whatever completes. */
+        const uint64_t done = res.done_at + res.lat_data + gap;
+        if (interval) {
+            ready[0] = now + interval;
+        } else if (lockstep) {
+            round_end = done > round_end ? done : round_end;
+            if (++in_round == k) {
+                ready[0] = round_end;
+                in_round = 0;
+                round_end = 0;
+            }
+        } else {
+            ready[c] = done;
+        }
     }
     return 0;
 }

@@ -104,8 +104,12 @@ typedef struct runlib_rows {
 typedef struct runlib_acc {
     uint64_t *hist;      /* RUNLIB_LAT_BUCKETS counters, caller-owned, zeroed */
     uint64_t *walk_hist; /* optional: the same for the walk part of walked accesses */
+    uint64_t *load_hist; /* optional: the same for whole accesses, translation plus
+                            data line (done_at + lat_data - issue; cfg.data_lines) */
     uint64_t warmup;     /* accesses; runlib_acc_end_warmup may end it earlier */
-    uint64_t n, counted, lat_sum, lat_max, last_done;
+    uint64_t n, counted, lat_sum, lat_max;
+    uint64_t last_done;  /* the last completion: done_at + lat_data */
+    uint64_t load_sum, load_max; /* whole accesses, as lat_sum and lat_max */
     uint64_t walked, walk_sum; /* counted accesses served by a walk, their lat_walk */
     mmu_stats_t before;  /* counters at the end of the warm-up (zero without one) */
     const mmu_aspace_t *as;       /* optional: its counters get the same boundary */
@@ -143,7 +147,8 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu);
 static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_result_t *res)
 {
     a->n++;
-    a->last_done = res->done_at > a->last_done ? res->done_at : a->last_done;
+    const uint64_t end = res->done_at + res->lat_data;
+    a->last_done = end > a->last_done ? end : a->last_done;
     a->rows.lat_sum += res->done_at - now;
     if (a->n > a->warmup) {
         const uint64_t lat = res->done_at - now;
@@ -151,6 +156,11 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
         a->lat_sum += lat;
         a->lat_max = lat > a->lat_max ? lat : a->lat_max;
         a->counted++;
+        const uint64_t load = end - now;
+        a->load_sum += load;
+        a->load_max = load > a->load_max ? load : a->load_max;
+        if (a->load_hist)
+            a->load_hist[load < RUNLIB_LAT_BUCKETS ? load : RUNLIB_LAT_BUCKETS - 1]++;
         if (a->walk_hist && res->served == MMU_SERVED_WALK) {
             const uint64_t w = res->lat_walk;
             a->walk_hist[w < RUNLIB_LAT_BUCKETS ? w : RUNLIB_LAT_BUCKETS - 1]++;
@@ -160,10 +170,16 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
     }
 }
 
-/* Issue the stream of g one access at a time, each at the previous one's
- * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
- * account for them in *a. Returns 0, or the mmu_translate error of the access
- * that failed (then *bad_la is its address and the accounting stops before it). */
+/* Issue the stream of g and account for its accesses in *a. Closed loop
+ * (interval 0): an access completes when its translation and its data line
+ * (res.lat_data, with cfg.data_lines) are done, and the next access of its
+ * chain is issued gap cycles later. With g's chains > 1 the chains are in
+ * flight together: the stream's next address goes to the chain that is free
+ * first; with lockstep, one access per chain is issued together and the next
+ * round waits for all of them. Open loop (interval != 0, one chain): one access
+ * every `interval` cycles, whatever completes. Returns 0, or the mmu_translate
+ * error of the access that failed (then *bad_la is its address and the
+ * accounting stops before it). */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
 

@@ -35,6 +35,7 @@ TEST(Config, EachBadFieldIsNamed)
         {[](mmu_config_t *c) { c->coalesce = 3; }, "coalesce=3: must be 0, 1, 2, 4 or 8"},
         {[](mmu_config_t *c) { c->coalesce = 16; }, "coalesce=16: must be 0, 1, 2, 4 or 8"},
         {[](mmu_config_t *c) { c->memlat[2].victim = 2; }, "memlat.llc.victim=2: must be 0 or 1"},
+        {[](mmu_config_t *c) { c->memlat[1].pair = 2; }, "memlat.l2.pair=2: must be 0 or 1"},
         {[](mmu_config_t *c) { c->memlat[0].victim = 1; },
          "memlat.l1.victim=1: needs a cache level above it to take victims from"},
         {[](mmu_config_t *c) {

@@ -30,7 +30,7 @@ struct Timing : ::testing::Test {
             cfg.psc[l].latency = 2;
         cfg.walk_level_latency = 1;
         for (auto &m : cfg.memlat)
-            m = {0, 0, 0, 0};
+            m = {0, 0, 0, 0, 0};
         cfg.dram_latency = 100;
         cfg.rmw_latency = 20;
         cfg.walkers = 1;
@@ -196,7 +196,7 @@ TEST_F(Timing, HostCallbackSuppliesEveryPageTableLatency)
 
 TEST_F(Timing, PageTableLinesHitInTheCacheModel)
 {
-    cfg.memlat[0] = {64, 8, 5, 0}; // an L1D stand-in, 64-byte lines
+    cfg.memlat[0] = {64, 8, 5, 0, 0}; // an L1D stand-in, 64-byte lines
     make();
     mmu_result_t a = acc(kA, 0);
     // Reads miss to memory; each A update hits the line its read brought in.
@@ -215,7 +215,7 @@ TEST_F(Timing, PageTableLinesHitInTheCacheModel)
 
 TEST_F(Timing, DataLinesAreOffByDefault)
 {
-    cfg.memlat[0] = {64, 8, 5, 0};
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
     make(MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A, MMU_PTE_A);
     mmu_result_t a = acc(kA, 0);
     mmu_result_t b = acc(kA + 64, 1000);
@@ -225,7 +225,7 @@ TEST_F(Timing, DataLinesAreOffByDefault)
 
 TEST_F(Timing, DataLinesChargeTheLineAfterTheTranslation)
 {
-    cfg.memlat[0] = {64, 8, 5, 0};
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
     cfg.data_lines = 1;
     make(MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A, MMU_PTE_A);
     mmu_result_t a = acc(kA, 0);
@@ -246,7 +246,7 @@ TEST_F(Timing, DataLinesChargeTheLineAfterTheTranslation)
 TEST_F(Timing, DataLinesEvictPageTableLines)
 {
     // One 64-byte line of cache: whatever was loaded last is in it.
-    cfg.memlat[0] = {1, 1, 5, 0};
+    cfg.memlat[0] = {1, 1, 5, 0, 0};
     for (int data : {0, 1}) {
         SCOPED_TRACE(data);
         cfg.data_lines = unsigned(data);
@@ -265,7 +265,7 @@ TEST_F(Timing, DataLinesEvictPageTableLines)
 
 TEST_F(Timing, DataLinesNeverFollowAFault)
 {
-    cfg.memlat[0] = {64, 8, 5, 0};
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
     cfg.data_lines = 1;
     make();
     mmu_result_t r = acc(kA + 0x4000, 0); // not mapped: #PF
@@ -275,8 +275,8 @@ TEST_F(Timing, DataLinesNeverFollowAFault)
 
 TEST_F(Timing, DataAccessLoadsThroughTheStandIns)
 {
-    cfg.memlat[0] = {64, 8, 5, 0};
-    cfg.memlat[1] = {1024, 4, 14, 0};
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
+    cfg.memlat[1] = {1024, 4, 14, 0, 0};
     make();
     EXPECT_EQ(100u, mmu_data_access(mmu, 0x5000040, 0));
     EXPECT_EQ(5u, mmu_data_access(mmu, 0x5000048, 10)); // same line
@@ -293,8 +293,8 @@ TEST_F(Timing, DataAccessLoadsThroughTheStandIns)
 // An inclusive level took Y in place of X, so X comes from memory.
 TEST_F(Timing, VictimLevelHoldsWhatTheLevelAboveDisplaced)
 {
-    cfg.memlat[0] = {1, 1, 5, 0};
-    cfg.memlat[2] = {1, 2, 30, 1};
+    cfg.memlat[0] = {1, 1, 5, 0, 0};
+    cfg.memlat[2] = {1, 2, 30, 1, 0};
     make();
     const uint64_t x = 0x5000000, y = 0x5000040;
     EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
@@ -307,8 +307,8 @@ TEST_F(Timing, VictimLevelHoldsWhatTheLevelAboveDisplaced)
 
 TEST_F(Timing, InclusiveLevelIsFilledOnEveryMiss)
 {
-    cfg.memlat[0] = {1, 1, 5, 0};
-    cfg.memlat[2] = {1, 1, 30, 0};
+    cfg.memlat[0] = {1, 1, 5, 0, 0};
+    cfg.memlat[2] = {1, 1, 30, 0, 0};
     make();
     const uint64_t x = 0x5000000, y = 0x5000040;
     EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
@@ -321,6 +321,22 @@ TEST_F(Timing, InclusiveLevelIsFilledOnEveryMiss)
     EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
     EXPECT_EQ(100u, mmu_data_access(mmu, y, 0));
     EXPECT_EQ(30u, mmu_data_access(mmu, x, 0));
+}
+
+// pair: a miss in the L2 also brings the other half of the 128-byte pair.
+TEST_F(Timing, PairLevelPrefetchesTheOtherLineOfThePair)
+{
+    for (unsigned pair : {0u, 1u}) {
+        SCOPED_TRACE(pair);
+        cfg.memlat[0] = {1, 1, 5, 0, 0};
+        cfg.memlat[1] = {1, 4, 14, 0, pair};
+        make();
+        EXPECT_EQ(100u, mmu_data_access(mmu, 0x5000040, 0)); // the upper half
+        EXPECT_EQ(pair ? 14u : 100u, mmu_data_access(mmu, 0x5000000, 0));
+        EXPECT_EQ(100u, mmu_data_access(mmu, 0x5000080, 0)); // another pair
+        TearDown();
+        mmu = nullptr, pt = nullptr, mem = nullptr;
+    }
 }
 
 TEST_F(Timing, GpCostsNothingAndTouchesNothing)
