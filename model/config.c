@@ -158,6 +158,9 @@ int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
     if (cfg->frequency_mhz > 100000)
         return mmu_err_set(err, MMU_EINVAL, "frequency_mhz=%u: must be 0 (not set) or 1..100000",
                            cfg->frequency_mhz);
+    if (cfg->walk_skip_l1 > 1)
+        return mmu_err_set(err, MMU_EINVAL, "memlat.walk_skip_l1=%u: must be 0 or 1",
+                           cfg->walk_skip_l1);
     if (cfg->data_lines > 1)
         return mmu_err_set(err, MMU_EINVAL, "memlat.data_lines=%u: must be 0 or 1", cfg->data_lines);
     /* A group is read from one 64-byte line of 8 PTEs. */

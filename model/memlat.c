@@ -23,6 +23,9 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         l->victim = c->victim != 0;
         l->pair = c->pair != 0;
         l->level = i;
+        /* Walker loads that skip the L1D start at the first level below it. */
+        if (i == 0 && cfg->walk_skip_l1)
+            m->walk_first = 1;
         l->tag = calloc((size_t)c->sets * c->ways, sizeof *l->tag);
         l->stamp = calloc((size_t)c->sets * c->ways, sizeof *l->stamp);
         m->nlevels++;
@@ -101,21 +104,21 @@ static void fill(mmu_memlat_t *m, uint64_t line, unsigned from, const bool *held
  * displaces, and keeps a line that hits in it (non-inclusive). Hits are all
  * found before anything is filled, so a victim written into a level cannot
  * push out the line being looked up. */
-static unsigned lookup(mmu_memlat_t *m, uint64_t pa)
+static unsigned lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
     const uint64_t line = pa >> m->line_shift;
     const uint64_t t = ++m->clock;
     unsigned served = m->nlevels;
     bool hit[MMU_MEMLAT_LEVELS] = {false, false, false};
-    for (unsigned i = 0; i < m->nlevels; i++) {
+    for (unsigned i = first; i < m->nlevels; i++) {
         hit[i] = touch(&m->lvl[i], line, t);
         if (hit[i] && served == m->nlevels)
             served = i;
     }
-    fill(m, line, 0, hit, t);
+    fill(m, line, first, hit, t);
     /* The pair line of a level that missed (the first such level), as a
      * prefetch: no latency, not counted. */
-    for (unsigned i = 0; i < m->nlevels; i++)
+    for (unsigned i = first; i < m->nlevels; i++)
         if (m->lvl[i].pair && !hit[i]) {
             fill(m, line ^ 1, i, NULL, t);
             break;
@@ -127,7 +130,7 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
 {
     if (m->cb)
         return m->cb(m->ctx, pa, locked_rmw, now);
-    const unsigned lvl = lookup(m, pa);
+    const unsigned lvl = lookup(m, pa, m->walk_first);
     unsigned lat = m->dram_latency;
     if (lvl < m->nlevels) {
         lat = m->lvl[lvl].latency;
@@ -142,7 +145,7 @@ unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
 {
     if (m->cb)
         return 0;
-    const unsigned lvl = lookup(m, pa);
+    const unsigned lvl = lookup(m, pa, 0);
     if (lvl < m->nlevels) {
         m->data_hits[lvl]++;
         return m->lvl[lvl].latency;

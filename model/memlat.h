@@ -25,6 +25,7 @@ typedef struct mmu_memlat {
     unsigned nlevels;
     unsigned line_shift;
     unsigned dram_latency, rmw_latency;
+    unsigned walk_first; /* the first level walker accesses look up (cfg.walk_skip_l1) */
     mmu_memlat_fn cb;
     void *ctx;
     uint64_t clock;

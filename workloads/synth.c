@@ -87,6 +87,13 @@ static void perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed, uint64_t s
         p->key[i] = rng_next(&st);
 }
 
+#define SALT_FRAMES 0x6672616d65737274ull
+
+void mmu_synth_perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed)
+{
+    perm_init(p, n, seed, SALT_FRAMES);
+}
+
 /* Four Feistel rounds on bits-wide values. With an odd width the halves
  * differ by one bit and trade places each round (an unbalanced Feistel
  * network); after an even number of rounds they are back where they started.
@@ -355,6 +362,8 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "lockstep: needs chains >= 2");
     if (c->pretouch > 1)
         return say(msg, msglen, "pretouch: must be 0 or 1");
+    if (c->scatter > 1)
+        return say(msg, msglen, "scatter: must be 0 or 1");
 
     bool strided = c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE;
     if (!strided && c->stride)
@@ -443,7 +452,7 @@ static enum num_err parse_num(const char *v, size_t len, enum num_mode mode, uin
 
 /* Keys: which kinds take them (bit per kind), and how values read. */
 enum key_id { K_WS, K_N, K_SEED, K_PAGE, K_BASE, K_WRITES, K_FETCH, K_STRIDE, K_ELEM, K_S,
-              K_CHAINS, K_LOCKSTEP, K_PRETOUCH };
+              K_CHAINS, K_LOCKSTEP, K_PRETOUCH, K_SCATTER };
 #define ALL_KINDS 0x1fu
 #define KBIT(k) (1u << (k))
 static const struct {
@@ -464,6 +473,7 @@ static const struct {
     [K_CHAINS] = {"chains", ALL_KINDS, NUM_PLAIN},
     [K_LOCKSTEP] = {"lockstep", ALL_KINDS, NUM_PLAIN},
     [K_PRETOUCH] = {"pretouch", ALL_KINDS, NUM_PLAIN},
+    [K_SCATTER] = {"scatter", ALL_KINDS, NUM_PLAIN},
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -610,12 +620,15 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
                 break;
             case K_LOCKSTEP:
             case K_PRETOUCH:
+            case K_SCATTER:
                 if (x > 1)
                     return perr(msg, msglen, spec, "%s: must be 0 or 1", key);
                 if (k == K_LOCKSTEP)
                     cfg->lockstep = (unsigned)x;
-                else
+                else if (k == K_PRETOUCH)
                     cfg->pretouch = (unsigned)x;
+                else
+                    cfg->scatter = (unsigned)x;
                 break;
             default: break;
             }
@@ -683,7 +696,9 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
     if (c->lockstep)
         at += (size_t)snprintf(issue + at, sizeof issue - at, ",lockstep=1");
     if (c->pretouch)
-        snprintf(issue + at, sizeof issue - at, ",pretouch=1");
+        at += (size_t)snprintf(issue + at, sizeof issue - at, ",pretouch=1");
+    if (c->scatter)
+        snprintf(issue + at, sizeof issue - at, ",scatter=1");
     return snprintf(buf, len,
                     "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64
                     ",writes=%u,fetch=%u%s%s",

@@ -56,14 +56,17 @@ typedef struct mmu_synth_cfg {
                            0: each chain waits only for its own previous access */
     unsigned pretouch;  /* 1: map with A (and D in leaves) already set, as a buffer
                            written once before it is measured; 0: A/D clear */
+    unsigned scatter;   /* 1: map the pages to the frames of the region in a
+                           pseudo-random order, as a buddy allocator hands out
+                           frames; 0: physically contiguous, in order */
 } mmu_synth_cfg_t;
 
 #define MMU_SYNTH_CHAINS_MAX 16
 
 /* Fill *cfg with the defaults of a kind: ws=1g, n=1m (1,000,000), seed=1,
  * page=4k, base=0x10000000000, writes=30, fetch=0, chains=1, lockstep=0,
- * pretouch=0, and stride=64 (seq), stride=4096 (stride), elem=64 (chase) or
- * s=1 (zipf). */
+ * pretouch=0, scatter=0, and stride=64 (seq), stride=4096 (stride), elem=64
+ * (chase) or s=1 (zipf). */
 void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind);
 
 /* Check every field of a cfg built in code (mmu_synth_parse calls this too).
@@ -82,8 +85,8 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
 
 /* Write the canonical spec of a valid cfg: every key, in a fixed order, with
  * exact suffixes ("zipf:ws=1g,n=10m,seed=1,page=4k,base=0x10000000000,writes=30,
- * fetch=0,s=0.8"); chains, lockstep and pretouch only when they differ from
- * their defaults. mmu_synth_parse gives the same cfg back. Like snprintf:
+ * fetch=0,s=0.8"); chains, lockstep, pretouch and scatter only when they
+ * differ from their defaults. mmu_synth_parse gives the same cfg back. Like snprintf:
  * returns the length of the whole string (buf holds at most len-1 characters
  * of it, NUL-terminated when len > 0), or MMU_EINVAL if cfg->kind or
  * cfg->page_size is out of range. MMU_SYNTH_SPEC_MAX bytes always suffice. */
@@ -128,6 +131,9 @@ bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
 
 /* The bijection the generator uses (exposed for tests): perm(i) for i < p->n. */
 uint64_t mmu_synth_perm_apply(const mmu_synth_perm_t *p, uint64_t i);
+/* A bijection of [0, n) keyed by seed (n >= 1), for callers that need one of
+ * their own (the run command scatters page frames with it). */
+void mmu_synth_perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed);
 
 #ifdef __cplusplus
 }

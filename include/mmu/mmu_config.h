@@ -127,6 +127,9 @@ typedef struct mmu_config {
     mmu_memlat_level_cfg_t memlat[MMU_MEMLAT_LEVELS];
     unsigned memlat_line;    /* bytes per cached line, power of two >= 8 */
     unsigned dram_latency;   /* cycles when every level misses */
+    unsigned walk_skip_l1;   /* 1: the walker's page-table accesses look up (and
+                                fill) the levels below the L1D stand-in only;
+                                0 (default): they start at the L1D, as data */
     unsigned rmw_latency;    /* extra cycles of a locked A/D read-modify-write */
     /* On a TLB hit whose rights deny the access: 0 (default) fault from the TLB
      * entry (SDM 4.6: rights may come from the TLB); 1 re-walk memory first. */

@@ -51,6 +51,7 @@
  *   rmw_latency        extra cycles of the locked read-modify-write of an A/D update
  *   data_lines         1: each translated access's data line is charged into
  *                      the same stand-ins after the translation
+ *   walk_skip_l1       1: page-table accesses start at the level below the L1D
  * [memlat.l1] [memlat.l2] [memlat.llc]
  *   sets               sets, a power of two; 0: level absent
  *   ways               ways, >= 1 when the level exists
@@ -164,6 +165,7 @@ static const cfgkey_t MEMLAT_KEYS[] = {
     K("dram_latency", T_U32, 0, UINT_MAX, mmu_config_t, dram_latency),
     K("rmw_latency", T_U32, 0, UINT_MAX, mmu_config_t, rmw_latency),
     K("data_lines", T_BOOL, 0, 1, mmu_config_t, data_lines),
+    K("walk_skip_l1", T_BOOL, 0, 1, mmu_config_t, walk_skip_l1),
 };
 enum { MK_DRAM = 1 };
 

@@ -57,6 +57,7 @@ typedef struct lb {
     unsigned nsizes, repeats, pages; /* pages: bit i = PAGES[i] */
     unsigned freq;                   /* MHz, 0 = not set */
     int data_lines;                  /* -1: the configuration's */
+    int scatter;                     /* frames in pseudo-random order (--frames) */
     mmu_config_t cfg;
     lb_ref_t ref[LB_MAX_REF];
     unsigned nref;
@@ -76,6 +77,7 @@ static void usage(FILE *f)
     fputs("usage: mmusim latbench (--preset NAME | --config FILE) [--sizes LIST]\n"
           "                       [--buffer SIZE] [--count N] [--pages 4k,2m] [--repeats N]\n"
           "                       [--frequency MHZ] [--data-lines on|off] [--detail]\n"
+          "                       [--frames scattered|contiguous]\n"
           "                       [--reference FILE] [--csv FILE]\n"
           "tinymembench's memory-latency test on the model: random reads inside blocks of\n"
           "1 KiB .. --buffer (64m) of a pre-touched buffer mapped with 4K, then 2M pages;\n"
@@ -86,6 +88,9 @@ static void usage(FILE *f)
           "  --count N          reads per test, a multiple of 16 (default 10000000, as\n"
           "                     tinymembench)\n"
           "  --repeats N        offsets tried per size, the best kept (default 1)\n"
+          "  --frames F         contiguous (default): the buffer's pages get its frames in\n"
+          "                     order; scattered: in a pseudo-random order, as a buddy\n"
+          "                     allocator may hand out 4 KiB frames\n"
           "  --data-lines on|off  charge each read's data line into the caches (default:\n"
           "                     the configuration's memlat.data_lines)\n"
           "  --reference FILE   published 4K-2M gaps to compare with: CSV lines\n"
@@ -182,6 +187,7 @@ static int parse_args(int argc, char **argv, lb_t *L)
     L->count = 10000000;
     L->repeats = 1;
     L->data_lines = -1;
+    L->scatter = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const bool has = i + 1 < argc;
@@ -210,6 +216,14 @@ static int parse_args(int argc, char **argv, lb_t *L)
                 return 2;
             }
             L->buffer = v;
+        } else if (!strcmp(a, "--frames") && has) {
+            const char *o = argv[++i];
+            if (strcmp(o, "scattered") && strcmp(o, "contiguous")) {
+                fprintf(stderr, "mmusim latbench: --frames %s: must be scattered or contiguous\n",
+                        o);
+                return 2;
+            }
+            L->scatter = o[0] == 's';
         } else if (!strcmp(a, "--data-lines") && has) {
             const char *o = argv[++i];
             if (strcmp(o, "on") && strcmp(o, "off")) {
@@ -464,6 +478,7 @@ static int run_page(lb_t *L, unsigned pi, char *msg, size_t len)
     const unsigned ps = PAGES[pi];
     runlib_ws_t w = {0};
     w.pretouch = 1; /* memset before the test: every page present, A and D set */
+    w.scatter = L->scatter;
     int rc = runlib_ws_map(&w, &L->cfg, LB_BASE, L->buffer, ps, 4, msg, len);
     uint64_t clock = 0, bad = 0;
     double base[NTESTS];
@@ -685,10 +700,11 @@ int latbench_main(int argc, char **argv)
         printf("frequency %u MHz; ", L->freq);
     else
         printf("no frequency set (cycles only); ");
-    printf("buffer %s, written before the test (A/D set); %" PRIu64
+    printf("buffer %s, written before the test (A/D set), frames %s; %" PRIu64
            " reads per test after a warm-up pass of the same reads; best of %u offset%s; data "
            "lines %s\n",
-           runlib_bytes_str(L->buffer, bbuf, sizeof bbuf), L->count, L->repeats,
+           runlib_bytes_str(L->buffer, bbuf, sizeof bbuf),
+           L->scatter ? "scattered" : "contiguous", L->count, L->repeats,
            L->repeats == 1 ? "" : "s",
            L->cfg.data_lines && !L->cfg.memlat_cb ? "charged to the caches" : "not modelled");
     printf("extra latency over an L1 hit, per read (single) and per pair of independent reads (dual)\n");

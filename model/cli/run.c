@@ -39,7 +39,7 @@ static void usage(FILE *f)
           "                  [--levels 4|5] [--latency-csv FILE]\n"
           "  SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase;\n"
           "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
-          "  chains= lockstep= pretouch=\n"
+          "  chains= lockstep= pretouch= scatter=\n"
           "  (see workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
           "  --trace FILE [--format native|text|lackey|champsim] (detected by default)\n"
           "    pages are mapped on first touch: --policy 4k|thp|1g|mixed (thp),\n"
@@ -486,6 +486,7 @@ int run_main(int argc, char **argv)
     runlib_bytes_str(mapped, wsb, sizeof wsb);
     fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, runlib_size_name(ps));
     w.pretouch = (int)wcfg.pretouch;
+    w.scatter = (int)wcfg.scatter;
     if (runlib_ws_map(&w, &cfg, wcfg.base, mapped, ps, o.levels, msg, sizeof msg)) {
         fprintf(stderr, "mmusim run: %s\n", msg);
         goto out;
@@ -512,8 +513,9 @@ int run_main(int argc, char **argv)
     }
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
     snprintf(what, sizeof what, "workload %s", spec);
-    snprintf(setup, sizeof setup, "mapped %s with %s pages%s in %.2f s", wsb,
-             runlib_size_name(ps), wcfg.pretouch ? " (A/D set)" : "", t_map);
+    snprintf(setup, sizeof setup, "mapped %s with %s pages%s%s in %.2f s", wsb,
+             runlib_size_name(ps), wcfg.pretouch ? " (A/D set)" : "",
+             wcfg.scatter ? " (frames scattered)" : "", t_map);
     rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run);
     if (!rc && o.lat_csv && write_lat_csv(o.lat_csv, &cfg, &a))
         rc = 2;

@@ -118,9 +118,22 @@ int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64
     const uint64_t ad = w->pretouch ? MMU_PTE_A : 0;
     if (!e && w->pretouch)
         mmu_ptb_set_table_flags(w->pt, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A);
-    if (!e)
+    const uint64_t flags = MMU_PTE_RW | MMU_PTE_US | ad | (ad ? MMU_PTE_D : 0);
+    const uint64_t psz = 1ull << (12 + 9 * ps), npages = bytes / psz;
+    if (!e && w->scatter && npages > 1) {
+        /* Page i gets frame perm(i) of the region: no two neighbours are
+         * physically adjacent but by chance, so a physically indexed cache
+         * sees the uneven set pressure of a real 4K mapping. */
+        mmu_synth_perm_t perm;
+        mmu_synth_perm_init(&perm, npages, 0x5ca77e5);
+        const uint64_t data = data_base(bytes, ps, levels);
+        for (uint64_t i = 0; !e && i < npages; i++)
+            e = mmu_ptb_map(w->pt, base + i * psz, data + mmu_synth_perm_apply(&perm, i) * psz, psz,
+                            (mmu_page_size_t)ps, flags);
+    } else if (!e) {
         e = mmu_ptb_map(w->pt, base, data_base(bytes, ps, levels), bytes, (mmu_page_size_t)ps,
-                        MMU_PTE_RW | MMU_PTE_US | ad | (ad ? MMU_PTE_D : 0));
+                        flags);
+    }
     if (e) {
         snprintf(msg, len, "building page tables: %s", mmu_strerror(e));
         return 2;

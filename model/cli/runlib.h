@@ -52,6 +52,9 @@ typedef struct runlib_ws {
     mmu_t *mmu;
     int pretouch; /* set before runlib_ws_map: 1 = A set in every entry and D in
                      the leaves, as after the buffer was written once */
+    int scatter;  /* set before runlib_ws_map: 1 = the pages get the data
+                     region's frames in a pseudo-random order (as a buddy
+                     allocator hands out 4 KiB frames); 0 = in order */
 } runlib_ws_t;
 
 /* Whether bytes at va `base`, mapped with pages of size ps, fit with their page

@@ -148,7 +148,7 @@ TEST(Synth, IssueKeysLeaveTheAddressesAlone)
 {
     const auto plain = addrs("random:ws=1m,n=2000");
     EXPECT_EQ(plain, addrs("random:ws=1m,n=2000,chains=2"));
-    EXPECT_EQ(plain, addrs("random:ws=1m,n=2000,chains=3,lockstep=1,pretouch=1"));
+    EXPECT_EQ(plain, addrs("random:ws=1m,n=2000,chains=3,lockstep=1,pretouch=1,scatter=1"));
     const mmu_synth_cfg_t c = parse("chase:chains=2,lockstep=1,pretouch=1");
     EXPECT_EQ(2u, c.chains);
     EXPECT_EQ(1u, c.lockstep);
@@ -170,8 +170,8 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
         {"random:ws=1m,", "workload 'random:ws=1m,': empty key=value item"},
         {"random:ws", "workload 'random:ws': ws: expected key=value"},
         {"random:size=1m",
-         "workload 'random:size=1m': size: unknown key (random takes ws, n, seed, page, base, writes, fetch, chains, lockstep, pretouch)"},
-        {"zipf:x=1", "workload 'zipf:x=1': x: unknown key (zipf takes ws, n, seed, page, base, writes, fetch, s, chains, lockstep, pretouch)"},
+         "workload 'random:size=1m': size: unknown key (random takes ws, n, seed, page, base, writes, fetch, chains, lockstep, pretouch, scatter)"},
+        {"zipf:x=1", "workload 'zipf:x=1': x: unknown key (zipf takes ws, n, seed, page, base, writes, fetch, s, chains, lockstep, pretouch, scatter)"},
         {"random:s=1", "workload 'random:s=1': s: only for zipf"},
         {"chase:stride=64", "workload 'chase:stride=64': stride: only for seq and stride"},
         {"seq:elem=64", "workload 'seq:elem=64': elem: only for chase"},
@@ -213,6 +213,7 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
         {"random:chains=2,lockstep=2", "workload 'random:chains=2,lockstep=2': lockstep: must be 0 or 1"},
         {"random:pretouch=yes", "workload 'random:pretouch=yes': pretouch: bad number 'yes'"},
         {"random:pretouch=3", "workload 'random:pretouch=3': pretouch: must be 0 or 1"},
+        {"random:scatter=2", "workload 'random:scatter=2': scatter: must be 0 or 1"},
         {"random:ws=1m,ws=2m", "workload 'random:ws=1m,ws=2m': ws: given twice"},
     };
     for (const auto &k : cases)
@@ -318,6 +319,7 @@ TEST(Synth, FormatParsesBackToTheSameConfig)
         "chase:elem=8,ws=4k,page=4k,n=1g", "stride:stride=4104,ws=1000000,n=999",
         "seq:stride=8,fetch=100,writes=0",
         "random:ws=512k,page=2m,chains=2,lockstep=1,pretouch=1", "chase:chains=5,ws=3000",
+        "random:scatter=1", "seq:pretouch=1,scatter=1",
     };
     for (const char *s : specs) {
         mmu_synth_cfg_t a = parse(s);
