@@ -19,47 +19,12 @@
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
+#include "frames.h"
 #include "trace.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- physical frame allocator ---------------------------------------------- */
-
-typedef enum mmu_frames_mode {
-    /* Bump allocation: 4K frames upwards from the base, large pages downwards
-     * from the limit, naturally aligned. Large requests fail only when the two
-     * meet. */
-    MMU_FRAMES_CONTIGUOUS = 0,
-    /* A long-running machine: at creation frag_pct percent of the 2 MiB chunks
-     * get one frame pinned by "someone else" (seeded), and 4K frames are handed
-     * out in a seeded shuffled order over the whole region. A 2M (1G) request
-     * needs a wholly free aligned 2 MiB (1 GiB) chunk; when none is left it
-     * fails with MMU_ENOSPC and the caller falls back to smaller pages. */
-    MMU_FRAMES_FRAGMENTED = 1,
-} mmu_frames_mode_t;
-
-typedef struct mmu_frames mmu_frames_t;
-
-/* Create an allocator for the frames of [base, limit) (both 4 KiB aligned,
- * base < limit). seed and frag_pct (0..100) matter for FRAGMENTED only.
- * Returns 0, MMU_EINVAL (msg says which argument) or MMU_ENOMEM. The
- * FRAGMENTED mode keeps a bitmap of the region (1 bit per 4 KiB frame). */
-int mmu_frames_create(mmu_frames_mode_t mode, uint64_t base, uint64_t limit, uint64_t seed,
-                      unsigned frag_pct, mmu_frames_t **out, char *msg, size_t msglen);
-/* Free it. Accepts NULL. */
-void mmu_frames_destroy(mmu_frames_t *f);
-/* One naturally aligned frame of size ps: *pa its physical address.
- * Returns 0, or MMU_ENOSPC when no such frame is free (for 2M/1G: no free
- * aligned run; the caller may fall back to smaller pages). Frames are never
- * given back: an unmapped page's frame is not reused, so a stale translation
- * can never alias a live one. */
-int mmu_frames_alloc(mmu_frames_t *f, mmu_page_size_t ps, uint64_t *pa);
-/* 4 KiB frames handed out so far (a 2M page counts 512). */
-uint64_t mmu_frames_used(const mmu_frames_t *f);
-/* 4 KiB frames in the region. */
-uint64_t mmu_frames_total(const mmu_frames_t *f);
 
 /* ---- the driver ---------------------------------------------------------------- */
 
