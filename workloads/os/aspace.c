@@ -1,20 +1,21 @@
-/* Address spaces: the OS side of a trace run (frame allocator, demand paging
- * with a page-size policy, per-process page tables with PCIDs and KPTI).
- * It plays the kernel, not hardware: it writes page tables with mmu_ptb_* and
- * issues MOV to CR3, INVLPG and INVPCID as Linux would (switch_mm,
- * flush_tlb_mm_range, the KPTI entry code). Simplified: frames are never
- * freed, empty page tables are never reclaimed, and no fault-handler time is
- * charged. The rules chosen are in workloads/README.md, "Address spaces". */
-#include "aspace.h"
-
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Address spaces: the OS side of a trace run (aspace.h). It plays the kernel,
+ * not hardware: it writes page tables in the memory the MMU walks, issues MOV
+ * to CR3, INVLPG and INVPCID as Linux would (switch_mm, flush_tlb_mm_range,
+ * the KPTI entry code), and answers page faults the way mm/memory.c does:
+ * first touch (anonymous or file, with THP), swap-in (do_swap_page, with the
+ * swap cache and readahead), copy on write of private file pages, SIGSEGV.
+ * Reclaim, watermarks, swap-out and the OOM killer are in reclaim.c. Without
+ * a memory limit frames are never freed and nothing is reclaimed. The rules
+ * chosen are in workloads/os/README.md. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FRAME_MASK 0x000ffffffffff000ull
-#define SZ_4K (1ull << 12)
-#define SZ_2M (1ull << 21)
-#define SZ_1G (1ull << 30)
+#include "os_impl.h"
+
+#define FRAME_MASK MMU_PGT_FRAME
 #define PCID_USER_BIT 0x800u /* Linux's X86_CR3_PTI_PCID_USER_BIT is bit 11 */
 
 static int fail(char *msg, size_t len, int code, const char *fmt, ...)
@@ -41,40 +42,6 @@ static uint64_t page_bytes(mmu_page_size_t ps)
     return ps == MMU_PAGE_1G ? SZ_1G : ps == MMU_PAGE_2M ? SZ_2M : SZ_4K;
 }
 
-/* ======================= address spaces ======================= */
-
-typedef struct vma {
-    uint64_t start, end; /* [start, end), 4 KiB aligned */
-    uint64_t flags;      /* leaf flags of pages mapped in it */
-    uint8_t hint;        /* MAP record's page size: 2M/1G = hugetlb-like request */
-    uint8_t implicit;    /* part of the whole-user-half VMA of a MAP-less trace */
-} vma_t;
-
-typedef struct proc {
-    mmu_ptb_t *ptb;       /* builds the kernel view (everything) */
-    uint64_t kroot, uroot; /* uroot == kroot without KPTI */
-    uint16_t pcid_k, pcid_u;
-    int in_kernel;
-    vma_t *vma;           /* sorted, disjoint */
-    size_t nvma, cap;
-} proc_t;
-
-struct mmu_aspace {
-    mmu_aspace_cfg_t cfg;
-    mmu_t *mmu;
-    mmu_sparse_mem_t *mem;
-    mmu_frames_t *frames;
-    proc_t *procs;
-    uint64_t *foreign; /* CR3 bases seen in CR3 records, slot = process */
-    unsigned nforeign;
-    unsigned cur;
-    uint64_t slice;    /* accesses in the current time slice */
-    mmu_cycle_t now;
-    uint64_t user_top;
-    uint64_t kernel_pa;
-    mmu_aspace_stats_t st;
-};
-
 void mmu_aspace_cfg_init(mmu_aspace_cfg_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -97,6 +64,27 @@ void mmu_aspace_cfg_init(mmu_aspace_cfg_t *cfg)
     cfg->kernel_va = 0xffffffff80000000ull;
     cfg->kernel_global = 1;
     cfg->default_flags = MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US;
+    cfg->tables_in_mem = 1;
+    cfg->wmark_mode = MMU_WMARK_AUTO;
+    cfg->kswapd = 1;
+    cfg->reclaim_batch = 32;
+    cfg->repl = 3; /* twolist: see repl.c's table */
+    cfg->swappiness = 60;
+    cfg->swap_dev = MMU_BLKDEV_NVME;
+    cfg->file_dev = MMU_BLKDEV_NVME;
+    cfg->readahead = 8;
+    cfg->files_cached = 1;
+    cfg->thp_reclaim = 1;
+    cfg->freq_mhz = 4000;
+    cfg->fault_ns = 700;
+    cfg->zero_ns = 300;
+    cfg->copy_ns = 400;
+    cfg->scan_ns = 100;
+    cfg->unmap_ns = 250;
+    cfg->split_ns = 5000;
+    cfg->tick = 4096;
+    cfg->ws_tau = 100000;
+    cfg->lfu_decay = 8;
 }
 
 /* ---- VMAs ---- */
@@ -116,7 +104,8 @@ static int vma_reserve(proc_t *p, size_t extra)
     return 0;
 }
 
-/* Split the VMA that strictly contains x, so that x is a boundary. */
+/* Split the VMA that strictly contains x, so that x is a boundary (a file
+ * VMA's second part starts further into the file). */
 static int vma_split_at(proc_t *p, uint64_t x)
 {
     for (size_t i = 0; i < p->nvma; i++) {
@@ -128,6 +117,7 @@ static int vma_split_at(proc_t *p, uint64_t x)
             p->nvma++;
             p->vma[i].end = x;
             p->vma[i + 1].start = x;
+            p->vma[i + 1].foff += x - p->vma[i].start;
             return 0;
         }
         if (p->vma[i].start >= x)
@@ -182,16 +172,20 @@ static const vma_t *vma_find(const proc_t *p, uint64_t va)
     return NULL;
 }
 
-/* [s, e) lies in VMAs with the same flags and hint as *like, without gaps. */
+/* [s, e) lies in VMAs with the same flags, hint and kind as *like, without
+ * gaps (large pages are for anonymous memory only). */
 static int vma_covers(const proc_t *p, uint64_t s, uint64_t e, const vma_t *like)
 {
+    if (like->kind != MMU_MAP_ANON)
+        return 0;
     const vma_t *v = vma_find(p, s);
     if (!v)
         return 0;
     const vma_t *last = p->vma + p->nvma;
     uint64_t at = s;
     for (; v < last && at < e; v++) {
-        if (v->start > at || v->flags != like->flags || v->hint != like->hint)
+        if (v->start > at || v->flags != like->flags || v->hint != like->hint ||
+            v->kind != like->kind)
             return 0;
         at = v->end;
     }
@@ -210,37 +204,111 @@ static int wr(mmu_aspace_t *as, uint64_t pa, uint64_t v)
     return mmu_sparse_mem_write64(as->mem, pa, v);
 }
 
-typedef struct leaf {
-    int kind;      /* 0: nothing mapped at this level; 1: a leaf (present or PROT_NONE) */
-    unsigned level;
-    uint64_t epa;  /* address of the entry */
-    uint64_t pte;
-} leaf_t;
-
-/* Follow the kernel view (it holds every user mapping) down to va's leaf, or
- * to the first empty entry. */
-static int find_leaf(const mmu_aspace_t *as, const proc_t *p, uint64_t va, leaf_t *out)
+static int zero_frame(mmu_aspace_t *as, uint64_t pa)
 {
-    uint64_t table = p->kroot;
-    for (unsigned l = as->cfg.levels; l >= 1; l--) {
-        uint64_t epa = table + 8ull * ((va >> (12 + 9 * (l - 1))) & 511), e;
-        int rc = rd(as, epa, &e);
+    for (uint64_t off = 0; off < SZ_4K; off += 8) {
+        int rc = wr(as, pa + off, 0);
         if (rc)
             return rc;
-        out->level = l, out->epa = epa, out->pte = e;
-        int leaf = l == 1 || (l <= 3 && (e & MMU_PTE_PS));
+    }
+    return 0;
+}
+
+/* Table frames for one page-table change of one process. From the memory,
+ * they are taken before the change (each allocation may reclaim, and the OOM
+ * killer may end the process) and handed out from `pre`; from a pool outside
+ * it, as needed. */
+typedef struct tsrc {
+    mmu_aspace_t *as;
+    proc_t *p;
+    uint32_t pre[8];
+    unsigned npre;
+} tsrc_t;
+
+static int from_mem(const mmu_aspace_t *as)
+{
+    return as->pm && as->cfg.tables_in_mem;
+}
+
+static int tsrc_alloc(void *ctx, uint64_t *pa)
+{
+    tsrc_t *t = ctx;
+    mmu_aspace_t *as = t->as;
+    if (from_mem(as)) {
+        if (!t->npre)
+            return MMU_ENOSPC; /* unreachable: tables_needed counted them */
+        *pa = mmu_physmem_pa(as->pm, t->pre[--t->npre]);
+    } else {
+        if (t->p->pool_next >= t->p->pool_end)
+            return MMU_ENOSPC;
+        *pa = t->p->pool_next;
+        t->p->pool_next += SZ_4K;
+        as->table_frames++;
+        t->p->tables++;
+    }
+    return zero_frame(as, *pa);
+}
+
+static void tsrc_init(tsrc_t *t, mmu_aspace_t *as, proc_t *p)
+{
+    t->as = as;
+    t->p = p;
+    t->npre = 0;
+}
+
+/* Give back table frames taken but not used. */
+static void tsrc_release(tsrc_t *t)
+{
+    while (t->npre) {
+        uint32_t id = t->pre[--t->npre];
+        os_free(t->as, MMU_PAGE_4K, id);
+        t->as->table_frames--;
+        t->p->tables--;
+    }
+}
+
+/* Take the table frames a mapping at `level` for va still needs. Returns 0,
+ * OS_KILLED, or MMU_ENOSPC (out of memory with nothing to reclaim). */
+static int tables_needed(mmu_aspace_t *as, tsrc_t *t, uint64_t va, unsigned level)
+{
+    if (!from_mem(as))
+        return 0;
+    uint64_t table = t->p->kroot;
+    unsigned need = 0;
+    for (unsigned l = as->cfg.levels; l > level; l--) {
+        uint64_t e;
+        int rc = rd(as, table + 8ull * ((va >> (12 + 9 * (l - 1))) & 511), &e);
+        if (rc)
+            return rc;
         if (!(e & MMU_PTE_P)) {
-            /* A non-present entry that still holds a frame is a PROT_NONE page. */
-            out->kind = e != 0 && leaf;
-            return 0;
-        }
-        if (leaf) {
-            out->kind = 1;
-            return 0;
+            need = l - level;
+            break;
         }
         table = e & FRAME_MASK;
     }
-    return MMU_EINVAL; /* unreachable */
+    while (t->npre < need) {
+        uint32_t id;
+        int rc = os_alloc(as, MMU_PAGE_4K, PG_TABLE, 1, &id);
+        if (rc) {
+            tsrc_release(t);
+            return rc;
+        }
+        t->pre[t->npre++] = id;
+        as->table_frames++;
+        t->p->tables++;
+    }
+    return 0;
+}
+
+static mmu_pgt_t pgt_of(mmu_aspace_t *as, tsrc_t *t)
+{
+    mmu_pgt_t g = {as->mem, as->cfg.levels, tsrc_alloc, t};
+    return g;
+}
+
+static int find_leaf(mmu_aspace_t *as, const proc_t *p, uint64_t va, mmu_pgt_leaf_t *out)
+{
+    return mmu_pgt_find(&as->pgt, p->kroot, va, out);
 }
 
 /* KPTI: the user view shares every table below the root; copy the root entry. */
@@ -283,7 +351,7 @@ static int switch_to(mmu_aspace_t *as, unsigned p, char *msg, size_t len)
                     msg, len);
 }
 
-/* ---- invalidation after a page-table change of the running process ---- */
+/* ---- invalidation after a page-table change ---- */
 
 static int inval_page(mmu_aspace_t *as, uint64_t va, char *msg, size_t len)
 {
@@ -320,6 +388,42 @@ static int inval_all(mmu_aspace_t *as, char *msg, size_t len)
     return 0;
 }
 
+int os_inval(mmu_aspace_t *as, unsigned q, uint64_t va, int who)
+{
+    const proc_t *p = &as->procs[q];
+    int done = 0;
+    if (q == as->cur) {
+        mmu_invlpg(as->mmu, va);
+        done = 1;
+        if (as->cfg.kpti && as->cfg.pcid) {
+            mmu_err_t err;
+            int rc = mmu_invpcid(as->mmu, 0, p->in_kernel ? p->pcid_u : p->pcid_k, va, &err);
+            if (rc)
+                return rc;
+        }
+    } else if (as->cfg.pcid) {
+        /* Another process's PCID: INVPCID individual-address (an OS may
+         * instead defer it to the next switch, as Linux's tlb_gen does). */
+        uint16_t ids[2] = {p->pcid_k, p->pcid_u};
+        for (int i = 0; i < (as->cfg.kpti ? 2 : 1); i++) {
+            mmu_err_t err;
+            int rc = mmu_invpcid(as->mmu, 0, ids[i], va, &err);
+            if (rc)
+                return rc;
+        }
+        done = 1;
+    }
+    /* Without PCIDs, a process that is not running has nothing cached: its
+     * entries went with the CR3 load that switched away from it. */
+    if (done) {
+        if (who == WHO_KSWAPD)
+            as->st.shootdowns++;
+        else
+            as->st.reclaim_invlpg++;
+    }
+    return 0;
+}
+
 static void count_pages(mmu_aspace_t *as, mmu_page_size_t ps, uint64_t n)
 {
     if (ps == MMU_PAGE_1G)
@@ -331,33 +435,125 @@ static void count_pages(mmu_aspace_t *as, mmu_page_size_t ps, uint64_t n)
 }
 
 /* Replace a large leaf by 512 leaves of the next size down, same frames and
- * flags (PROT_NONE kept). */
-static int split_leaf(mmu_aspace_t *as, proc_t *p, uint64_t va, const leaf_t *lf)
+ * flags (A, D and PROT_NONE kept). With a memory limit only 2M pages exist;
+ * their table is the one deposited when the page was made (as Linux's
+ * pgtable_trans_huge_deposit), so a split never needs memory; the 512 pages
+ * then live on in the policy as 4 KiB pages (split_flags for their insert). */
+static int split_leaf(mmu_aspace_t *as, proc_t *p, uint64_t va, const mmu_pgt_leaf_t *lf,
+                      unsigned split_flags, int by_reclaim)
 {
     uint64_t size = 1ull << (12 + 9 * (lf->level - 1));
     uint64_t base = va & ~(size - 1);
     uint64_t frame = lf->pte & FRAME_MASK & ~(size - 1);
     uint64_t flags = lf->pte & ~(FRAME_MASK | MMU_PTE_PS);
     mmu_page_size_t small = lf->level == 3 ? MMU_PAGE_2M : MMU_PAGE_4K;
-    int rc = wr(as, lf->epa, 0);
-    if (!rc)
-        rc = mmu_ptb_map(p->ptb, base, frame, size, small, flags);
+    uint64_t ssize = page_bytes(small), table;
+    uint32_t head = NIL32;
+    int rc;
+    if (as->pm) {
+        head = mmu_physmem_frame(as->pm, frame);
+        if (head == NIL32 || as->pages[head].deposit == NIL32)
+            return MMU_EINVAL; /* unreachable: every 2M page has its deposit */
+        table = mmu_physmem_pa(as->pm, as->pages[head].deposit);
+        as->pages[head].deposit = NIL32;
+        if ((rc = zero_frame(as, table)) != 0)
+            return rc;
+    } else {
+        tsrc_t t;
+        tsrc_init(&t, as, p);
+        if ((rc = tsrc_alloc(&t, &table)) != 0)
+            return rc;
+    }
+    for (unsigned i = 0; i < 512; i++) {
+        uint64_t e = mmu_pgt_leaf(frame + i * ssize, small, flags);
+        if (!(lf->pte & MMU_PTE_P))
+            e &= ~MMU_PTE_P;
+        if ((rc = wr(as, table + 8ull * i, e)) != 0)
+            return rc;
+    }
+    if ((rc = wr(as, lf->epa, table | MMU_PGT_TABLE_FLAGS)) != 0)
+        return rc;
+    if (as->pm) {
+        os_page_t *h = &as->pages[head];
+        int in_lru = (h->flags & PGF_LRU) != 0;
+        if (in_lru)
+            os_lru_del(as, head);
+        uint8_t keep = h->flags & PGF_DIRTY;
+        uint16_t proc = h->proc;
+        uint8_t state = h->state;
+        for (unsigned i = 0; i < 512; i++) {
+            os_page_t *g = &as->pages[head + i];
+            g->va = base + i * SZ_4K;
+            g->ptepa = table + 8ull * i;
+            g->slot = MMU_SWP_NONE;
+            g->proc = proc;
+            g->state = state;
+            g->flags = keep;
+            g->head = head + i;
+            g->more = NIL32;
+            g->deposit = NIL32;
+        }
+        if (in_lru)
+            for (unsigned i = 0; i < 512; i++)
+                os_lru_add(as, head + i, split_flags);
+    }
+    if (by_reclaim)
+        as->st.thp_splits++;
+    else
+        as->st.splits++;
+    count_pages(as, small, 512);
+    return 0;
+}
+
+/* For reclaim.c: split the 2M page `id` (its only mapper's PDE), invalidate
+ * its translation, put its pieces in the policy. */
+int os_split_thp(mmu_aspace_t *as, uint32_t id, int who);
+int os_split_thp(mmu_aspace_t *as, uint32_t id, int who)
+{
+    os_page_t *g = &as->pages[id];
+    unsigned q = g->proc;
+    uint64_t va = g->va;
+    mmu_pgt_leaf_t lf;
+    int rc = find_leaf(as, &as->procs[q], va, &lf);
     if (rc)
         return rc;
-    if (!(lf->pte & MMU_PTE_P)) {
-        uint64_t t;
-        if ((rc = rd(as, lf->epa, &t)) != 0)
-            return rc;
-        t &= FRAME_MASK;
-        for (unsigned i = 0; i < 512 && !rc; i++) {
-            uint64_t e;
-            if ((rc = rd(as, t + 8ull * i, &e)) == 0)
-                rc = wr(as, t + 8ull * i, e & ~MMU_PTE_P);
-        }
+    if (lf.kind != 1 || lf.level != 2)
+        return MMU_EINVAL; /* unreachable: the page is mapped by its PDE */
+    if ((rc = split_leaf(as, &as->procs[q], va, &lf, MMU_REPL_SPLIT, 1)) != 0)
+        return rc;
+    /* The 2M TLB entry must go; INVLPG of any address in it does (SDM 4.10.4.1). */
+    return os_inval(as, q, va, who);
+}
+
+/* A leaf (or swap entry) of process q at va was just cleared: drop what it
+ * held: the swap slot reference, or the page's mapping (an anonymous page
+ * that nothing maps any more is freed; a file page stays cached, dirty if the
+ * PTE was). */
+static void release_leaf(mmu_aspace_t *as, unsigned q, uint64_t va, const mmu_pgt_leaf_t *lf)
+{
+    proc_t *p = &as->procs[q];
+    if (lf->kind == 2) {
+        mmu_swap_put(as->swap, mmu_pte_to_swp(lf->pte));
+        p->swapents--;
+        return;
     }
-    as->st.splits++;
-    count_pages(as, small, 512);
-    return rc;
+    if (!as->pm)
+        return;
+    uint32_t f = mmu_physmem_frame(as->pm, lf->pte & FRAME_MASK);
+    if (f == NIL32)
+        return;
+    uint32_t id = os_page_of(as, f);
+    os_page_t *g = &as->pages[id];
+    uint64_t size = 1ull << (12 + 9 * (lf->level - 1));
+    os_rmap_del(as, id, q, va & ~(size - 1));
+    p->rss -= size >> 12;
+    if (lf->pte & MMU_PTE_D)
+        g->flags |= PGF_DIRTY;
+    if (g->state == PG_ANON && !os_mapcount(as, id)) {
+        if (g->flags & PGF_LRU)
+            os_lru_del(as, id);
+        os_page_maybe_free(as, id);
+    }
 }
 
 enum range_op { OP_UNMAP, OP_PROTECT };
@@ -369,23 +565,24 @@ static int range_apply(mmu_aspace_t *as, proc_t *p, uint64_t s, uint64_t e, enum
      * the context. Like Linux, decide up front from the range's size. */
     int full = ((e - s) >> 12) > as->cfg.flush_ceiling;
     int changed = 0;
+    unsigned q = (unsigned)(p - as->procs);
     uint64_t va = s;
     while (va < e) {
-        leaf_t lf;
+        mmu_pgt_leaf_t lf;
         int rc = find_leaf(as, p, va, &lf);
         if (rc)
             return fail(msg, len, rc, "page tables at 0x%llx: %s", (unsigned long long)va,
                         mmu_strerror(rc));
         uint64_t size = 1ull << (12 + 9 * (lf.level - 1));
         uint64_t base = va & ~(size - 1);
-        if (!lf.kind) {
+        if (!lf.kind || (lf.kind == 2 && op == OP_PROTECT)) {
             va = base + size;
             if (va == 0)
                 break;
             continue;
         }
-        if (base < s || base + size > e) { /* a large page only partly in range */
-            if ((rc = split_leaf(as, p, va, &lf)) != 0)
+        if (lf.kind == 1 && (base < s || base + size > e)) { /* a large page only partly in range */
+            if ((rc = split_leaf(as, p, va, &lf, 0, 0)) != 0)
                 return fail(msg, len, rc, "splitting the page at 0x%llx: %s",
                             (unsigned long long)base, mmu_strerror(rc));
             changed = 1;
@@ -395,23 +592,105 @@ static int range_apply(mmu_aspace_t *as, proc_t *p, uint64_t s, uint64_t e, enum
         }
         if (op == OP_UNMAP) {
             rc = wr(as, lf.epa, 0);
-            as->st.pages_unmapped++;
+            if (lf.kind == 1)
+                as->st.pages_unmapped++;
+            release_leaf(as, q, base, &lf);
         } else {
             uint64_t keep = lf.pte & (FRAME_MASK | MMU_PTE_PS | MMU_PTE_A | MMU_PTE_D);
-            rc = wr(as, lf.epa, keep | (flags & ~(FRAME_MASK | MMU_PTE_PS | MMU_PTE_A | MMU_PTE_D)));
+            uint64_t nf = flags & ~(FRAME_MASK | MMU_PTE_PS | MMU_PTE_A | MMU_PTE_D | (7ull << 9));
+            if (as->pm) {
+                /* A private file page stays read-only: a write must copy it. */
+                uint32_t fr = mmu_physmem_frame(as->pm, lf.pte & FRAME_MASK);
+                if (fr != NIL32 && as->pages[os_page_of(as, fr)].state == PG_FILE &&
+                    !(as->pages[os_page_of(as, fr)].flags & PGF_SHARED))
+                    nf &= ~MMU_PTE_RW;
+            }
+            rc = wr(as, lf.epa, keep | nf);
             as->st.pages_protected++;
         }
         if (rc)
             return fail(msg, len, rc, "writing the entry of 0x%llx: %s", (unsigned long long)base,
                         mmu_strerror(rc));
         changed = 1;
-        if (!full && (rc = inval_page(as, base, msg, len)) != 0)
+        if (lf.kind == 1 && !full && (rc = inval_page(as, base, msg, len)) != 0)
             return rc;
         va = base + size;
         if (va == 0)
             break;
     }
     return full && changed ? inval_all(as, msg, len) : 0;
+}
+
+/* ---- ending a process (the OOM killer's choice) ---- */
+
+typedef struct kill_ctx {
+    mmu_aspace_t *as;
+    unsigned q;
+} kill_ctx_t;
+
+static int kill_leaf(void *ctx, uint64_t va, unsigned level, uint64_t epa, uint64_t pte)
+{
+    kill_ctx_t *k = ctx;
+    mmu_aspace_t *as = k->as;
+    mmu_pgt_leaf_t lf = {mmu_pte_is_swp(pte) ? 2 : 1, level, epa, pte};
+    if (lf.kind == 1 && as->pm &&
+        mmu_physmem_frame(as->pm, pte & FRAME_MASK) == NIL32)
+        return 0; /* the kernel page: not the process's */
+    int rc = wr(as, epa, 0);
+    if (!rc)
+        release_leaf(as, k->q, va, &lf);
+    return rc;
+}
+
+static int kill_table(void *ctx, uint64_t pa)
+{
+    kill_ctx_t *k = ctx;
+    mmu_aspace_t *as = k->as;
+    uint32_t f = as->pm ? mmu_physmem_frame(as->pm, pa) : NIL32;
+    if (f != NIL32 && as->pages[f].state == PG_TABLE) {
+        os_free(as, MMU_PAGE_4K, f);
+        as->table_frames--;
+        as->procs[k->q].tables--;
+    }
+    return 0;
+}
+
+int os_kill(mmu_aspace_t *as, unsigned q)
+{
+    proc_t *p = &as->procs[q];
+    kill_ctx_t k = {as, q};
+    mmu_pgt_visit_t v = {kill_leaf, kill_table, &k};
+    int rc = mmu_pgt_walk_all(&as->pgt, p->kroot, &v);
+    if (rc)
+        return rc;
+    /* Its translations must not outlive it: its tables are free memory now. */
+    if (as->cfg.pcid) {
+        uint16_t ids[2] = {p->pcid_k, p->pcid_u};
+        for (int i = 0; i < (as->cfg.kpti ? 2 : 1); i++) {
+            mmu_err_t err;
+            if ((rc = mmu_invpcid(as->mmu, 1, ids[i], 0, &err)) != 0)
+                return rc;
+        }
+    } else if (q == as->cur) {
+        mmu_flush_all(as->mmu);
+    }
+    uint64_t roots[2] = {p->kroot, p->uroot};
+    for (int i = 0; i < (p->uroot != p->kroot ? 2 : 1); i++)
+        kill_table(&k, roots[i]);
+    p->killed = 1;
+    p->killed_at = as->access_idx;
+    p->nvma = 0;
+    if (q == as->cur) {
+        as->killed_current = 1;
+        for (unsigned i = 1; i <= as->cfg.nproc; i++) {
+            unsigned n = (q + i) % as->cfg.nproc;
+            if (!as->procs[n].killed) {
+                char m[64];
+                return switch_to(as, n, m, sizeof m);
+            }
+        }
+    }
+    return 0;
 }
 
 /* ---- demand paging ---- */
@@ -423,49 +702,65 @@ static uint64_t region_hash(const mmu_aspace_t *as, uint64_t region, uint64_t sa
 
 static mmu_page_size_t wanted_size(const mmu_aspace_t *as, const vma_t *v, uint64_t va)
 {
+    mmu_page_size_t ps;
     if (v->hint == MMU_PAGE_2M || v->hint == MMU_PAGE_1G)
-        return (mmu_page_size_t)v->hint;
-    switch (as->cfg.policy) {
-    case MMU_POLICY_THP:
-        return MMU_PAGE_2M;
-    case MMU_POLICY_1G:
-        return MMU_PAGE_1G;
-    case MMU_POLICY_MIXED:
-        if (region_hash(as, va >> 30, 0x1ull) < as->cfg.mixed_1g_pct)
-            return MMU_PAGE_1G;
-        if (region_hash(as, va >> 21, 0x2ull) < as->cfg.mixed_2m_pct)
-            return MMU_PAGE_2M;
-        return MMU_PAGE_4K;
-    default:
-        return MMU_PAGE_4K;
-    }
+        ps = (mmu_page_size_t)v->hint;
+    else
+        switch (as->cfg.policy) {
+        case MMU_POLICY_THP:
+            ps = MMU_PAGE_2M;
+            break;
+        case MMU_POLICY_1G:
+            ps = MMU_PAGE_1G;
+            break;
+        case MMU_POLICY_MIXED:
+            if (region_hash(as, va >> 30, 0x1ull) < as->cfg.mixed_1g_pct)
+                ps = MMU_PAGE_1G;
+            else if (region_hash(as, va >> 21, 0x2ull) < as->cfg.mixed_2m_pct)
+                ps = MMU_PAGE_2M;
+            else
+                ps = MMU_PAGE_4K;
+            break;
+        default:
+            ps = MMU_PAGE_4K;
+        }
+    /* With a memory limit, pages are 4K or 2M: 1G pages (hugetlbfs) are
+     * reserved at boot and never reclaimed, outside what is studied here. */
+    if (as->pm && ps == MMU_PAGE_1G)
+        ps = MMU_PAGE_2M;
+    return ps;
 }
 
-/* Map the page holding va. *mapped = 0 when va is not demand-pageable. */
-static int demand_map(mmu_aspace_t *as, uint64_t va, int *mapped, char *msg, size_t len)
+static void count_demand(mmu_aspace_t *as, mmu_page_size_t ps)
 {
-    proc_t *p = &as->procs[as->cur];
-    *mapped = 0;
-    if (va >= as->user_top)
-        return 0;
-    const vma_t *v = vma_find(p, va);
-    if (!v || !(v->flags & MMU_PTE_P))
-        return 0;
-    leaf_t lf;
-    int rc = find_leaf(as, p, va, &lf);
-    if (rc)
-        return fail(msg, len, rc, "page tables at 0x%llx: %s", (unsigned long long)va,
-                    mmu_strerror(rc));
-    if (lf.kind)
-        return 0; /* mapped already: a real fault, not ours to fix */
+    as->st.demand_faults++;
+    if (ps == MMU_PAGE_1G)
+        as->st.demand_faults_1g++;
+    else if (ps == MMU_PAGE_2M)
+        as->st.demand_faults_2m++;
+    else
+        as->st.demand_faults_4k++;
+    count_pages(as, ps, 1);
+}
+
+/* Results of a fault handler. */
+enum { FX_FIXED = 0, FX_SEGV = 1, FX_RETRY = 2 };
+
+/* Without a memory limit: map the page holding va from the never-freed
+ * region. */
+static int legacy_map(mmu_aspace_t *as, proc_t *p, const vma_t *v, uint64_t va,
+                      const mmu_pgt_leaf_t *lf, char *msg, size_t len)
+{
     mmu_page_size_t ps = wanted_size(as, v, va);
     uint64_t pa = 0;
+    int rc;
     for (;;) {
         uint64_t size = page_bytes(ps);
         uint64_t base = va & ~(size - 1);
         /* Eligible: the empty entry is at or above this size's leaf level
          * (no smaller pages in the region) and the region is one kind of VMA. */
-        int ok = ps == MMU_PAGE_4K || (lf.level >= (unsigned)ps + 1 && vma_covers(p, base, base + size, v));
+        int ok = ps == MMU_PAGE_4K ||
+                 (lf->level >= (unsigned)ps + 1 && vma_covers(p, base, base + size, v));
         if (ok) {
             rc = mmu_frames_alloc(as->frames, ps, &pa);
             if (rc == 0)
@@ -482,34 +777,469 @@ static int demand_map(mmu_aspace_t *as, uint64_t va, int *mapped, char *msg, siz
         ps = (mmu_page_size_t)(ps - 1);
     }
     uint64_t size = page_bytes(ps), base = va & ~(size - 1);
-    rc = mmu_ptb_map(p->ptb, base, pa, size, ps, v->flags);
+    tsrc_t t;
+    tsrc_init(&t, as, p);
+    mmu_pgt_t g = pgt_of(as, &t);
+    rc = mmu_pgt_map(&g, p->kroot, base, pa, ps, v->flags, NULL);
     if (!rc)
         rc = sync_user_root(as, p, base);
     if (rc)
         return fail(msg, len, rc, "process %u: mapping 0x%llx: %s", as->cur,
                     (unsigned long long)base, mmu_strerror(rc));
-    as->st.demand_faults++;
-    if (ps == MMU_PAGE_1G)
-        as->st.demand_faults_1g++;
-    else if (ps == MMU_PAGE_2M)
-        as->st.demand_faults_2m++;
-    else
-        as->st.demand_faults_4k++;
-    count_pages(as, ps, 1);
-    *mapped = 1;
+    count_demand(as, ps);
+    as->st.minor_faults++;
+    p->rss += size >> 12;
+    return FX_FIXED;
+}
+
+/* Write the leaf of a new mapping (its tables are in t), make the page's
+ * first mapper process q at base, and keep the KPTI user root in step. */
+static int install(mmu_aspace_t *as, tsrc_t *t, unsigned q, uint64_t base, uint32_t id,
+                   mmu_page_size_t ps, uint64_t flags, char *msg, size_t len)
+{
+    proc_t *p = &as->procs[q];
+    mmu_pgt_t g = pgt_of(as, t);
+    uint64_t epa;
+    int rc = mmu_pgt_entry(&g, p->kroot, base, (unsigned)ps + 1, &epa, NULL);
+    if (!rc)
+        rc = wr(as, epa, mmu_pgt_leaf(mmu_physmem_pa(as->pm, id), ps, flags));
+    if (!rc)
+        rc = sync_user_root(as, p, base);
+    if (rc)
+        return fail(msg, len, rc, "process %u: mapping 0x%llx: %s", q, (unsigned long long)base,
+                    mmu_strerror(rc));
+    tsrc_release(t);
+    if ((rc = os_rmap_add(as, id, q, base, epa)) != 0)
+        return fail(msg, len, rc, "process %u: out of host memory for the reverse map", q);
+    p->rss += page_bytes(ps) >> 12;
     return 0;
 }
+
+static void charge(mmu_aspace_t *as, uint64_t ns)
+{
+    mmu_cycle_t c = os_cycles(as, ns);
+    as->now += c;
+    as->st.fault_cycles += c;
+}
+
+/* An allocation in a fault handler failed: the process was ended (OS_KILLED,
+ * passed up), or memory is full with nothing left to reclaim or kill. */
+static int alloc_failed(mmu_aspace_t *as, int rc, char *msg, size_t len)
+{
+    if (rc == OS_KILLED)
+        return OS_KILLED;
+    return fail(msg, len, MMU_ENOSPC,
+                "out of memory: %llu frames, none free and nothing left to reclaim or kill",
+                (unsigned long long)as->npages);
+}
+
+/* First touch of an anonymous page: a zeroed page, 2M where the THP rules
+ * allow and a whole free 2 MiB block is there (no reclaim for it, as THP's
+ * default defrag setting), else 4K. */
+static int first_touch_anon(mmu_aspace_t *as, const vma_t *v, uint64_t va,
+                            const mmu_pgt_leaf_t *lf, char *msg, size_t len)
+{
+    unsigned q = as->cur;
+    proc_t *p = &as->procs[q];
+    tsrc_t t;
+    tsrc_init(&t, as, p);
+    mmu_page_size_t ps = wanted_size(as, v, va);
+    uint32_t id = NIL32, dep = NIL32;
+    int rc;
+    if (ps == MMU_PAGE_2M) {
+        uint64_t base = va & ~(SZ_2M - 1);
+        if (lf->level >= 2 && vma_covers(p, base, base + SZ_2M, v)) {
+            if ((rc = tables_needed(as, &t, base, 2)) != 0)
+                return alloc_failed(as, rc, msg, len);
+            if (os_alloc(as, MMU_PAGE_2M, PG_ANON, 0, &id) == 0) {
+                if ((rc = os_alloc(as, MMU_PAGE_4K, PG_TABLE, 1, &dep)) != 0) {
+                    os_free(as, MMU_PAGE_2M, id);
+                    tsrc_release(&t);
+                    return alloc_failed(as, rc, msg, len);
+                }
+                as->table_frames++;
+                p->tables++;
+            } else {
+                as->st.fallbacks_2m++;
+            }
+        }
+        if (id == NIL32)
+            ps = MMU_PAGE_4K;
+    } else {
+        ps = MMU_PAGE_4K;
+    }
+    if (id == NIL32) {
+        if ((rc = tables_needed(as, &t, va, 1)) != 0 ||
+            (rc = os_alloc(as, MMU_PAGE_4K, PG_ANON, 1, &id)) != 0) {
+            tsrc_release(&t);
+            return alloc_failed(as, rc, msg, len);
+        }
+    }
+    uint64_t base = va & ~(page_bytes(ps) - 1);
+    os_page_t *g = &as->pages[id];
+    g->token = 0;
+    g->flags |= PGF_DIRTY;
+    if (ps == MMU_PAGE_2M) {
+        g->flags |= PGF_LARGE;
+        g->deposit = dep;
+        for (unsigned i = 1; i < 512; i++) {
+            as->pages[id + i].state = PG_TAIL;
+            as->pages[id + i].head = id;
+            as->pages[id + i].token = 0;
+        }
+    }
+    if ((rc = install(as, &t, q, base, id, ps, v->flags, msg, len)) != 0)
+        return rc;
+    if (ps == MMU_PAGE_4K || as->cfg.thp_reclaim)
+        os_lru_add(as, id, 0);
+    count_demand(as, ps);
+    as->st.minor_faults++;
+    charge(as, as->cfg.fault_ns + as->cfg.zero_ns * (page_bytes(ps) >> 12));
+    return FX_FIXED;
+}
+
+/* A page of the page cache for (file, pgoff): found (minor), or read into a
+ * new frame: major when it was cached before and dropped (a refault) or when
+ * files start uncached, minor otherwise. */
+static int file_page(mmu_aspace_t *as, const vma_t *v, uint64_t pgoff, uint32_t *out,
+                     int *major, char *msg, size_t len)
+{
+    mmu_filemap_entry_t *e = mmu_filemap_get(as->fm, v->file, pgoff);
+    if (!e)
+        return fail(msg, len, MMU_ENOMEM, "out of host memory for the page cache");
+    *major = 0;
+    if (e->page != MMU_FILEMAP_NOPAGE) {
+        *out = e->page;
+        return 0;
+    }
+    uint32_t id;
+    int rc = os_alloc(as, MMU_PAGE_4K, PG_FILE, 1, &id);
+    if (rc)
+        return alloc_failed(as, rc, msg, len);
+    e = mmu_filemap_get(as->fm, v->file, pgoff);
+    os_page_t *g = &as->pages[id];
+    g->token = e->token;
+    g->file = v->file;
+    g->pgoff = pgoff;
+    g->flags |= (v->kind == MMU_MAP_FILE_SHARED ? PGF_SHARED : 0) |
+                (!(v->flags & MMU_PTE_XD) ? PGF_EXEC : 0);
+    e->page = id;
+    mmu_filemap_note(as->fm, 1);
+    unsigned lf = (g->flags & PGF_EXEC) ? MMU_REPL_EXEC : 0;
+    if (e->shadow) {
+        as->st.refaults++;
+        if (os_refault_active(as, e->shadow)) {
+            as->st.refaults_active++;
+            lf |= MMU_REPL_ACTIVE;
+        }
+    }
+    if (e->shadow || !as->cfg.files_cached) {
+        *major = 1;
+        as->st.file_reads++;
+        charge(as, as->cfg.fault_ns);
+        mmu_cycle_t t0 = as->now, done = mmu_blkdev_submit(&as->filedev, t0, 1, 0);
+        as->st.io_wait_cycles += done - t0;
+        as->now = done;
+    }
+    os_lru_add(as, id, MMU_REPL_FILE | lf);
+    *out = id;
+    return 0;
+}
+
+/* First touch of a file page. A write to a private mapping copies the page
+ * into a new anonymous one (do_cow_fault); otherwise the page cache page is
+ * mapped, read-only in a private mapping (so a later write copies it). */
+static int first_touch_file(mmu_aspace_t *as, const vma_t *v, uint64_t va, int write, char *msg,
+                            size_t len)
+{
+    unsigned q = as->cur;
+    proc_t *p = &as->procs[q];
+    uint64_t base = va & ~(SZ_4K - 1);
+    uint64_t pgoff = (base - v->start + v->foff) >> 12;
+    tsrc_t t;
+    tsrc_init(&t, as, p);
+    int rc, major = 0;
+    uint32_t id = NIL32;
+    if ((rc = tables_needed(as, &t, base, 1)) != 0)
+        return alloc_failed(as, rc, msg, len);
+    if ((rc = file_page(as, v, pgoff, &id, &major, msg, len)) != 0) {
+        tsrc_release(&t);
+        return rc;
+    }
+    if (major)
+        as->st.major_faults++;
+    else
+        as->st.minor_faults++;
+    if (write && v->kind == MMU_MAP_FILE_PRIVATE) {
+        uint64_t tok = as->pages[id].token;
+        uint32_t aid;
+        if ((rc = os_alloc(as, MMU_PAGE_4K, PG_ANON, 1, &aid)) != 0) {
+            tsrc_release(&t);
+            return alloc_failed(as, rc, msg, len);
+        }
+        as->pages[aid].token = tok;
+        as->pages[aid].flags |= PGF_DIRTY;
+        if ((rc = install(as, &t, q, base, aid, MMU_PAGE_4K, v->flags, msg, len)) != 0)
+            return rc;
+        os_lru_add(as, aid, 0);
+        as->st.cow_faults++;
+        charge(as, as->cfg.fault_ns + as->cfg.copy_ns);
+        return FX_FIXED;
+    }
+    uint64_t flags = v->kind == MMU_MAP_FILE_PRIVATE ? v->flags & ~MMU_PTE_RW : v->flags;
+    if ((rc = install(as, &t, q, base, id, MMU_PAGE_4K, flags, msg, len)) != 0)
+        return rc;
+    if (!(as->pages[id].flags & PGF_LRU))
+        os_lru_add(as, id, MMU_REPL_FILE);
+    if (!major)
+        charge(as, as->cfg.fault_ns);
+    return FX_FIXED;
+}
+
+/* Swap it back (do_swap_page): from the swap cache if the page is still
+ * there (minor), else read from the slot's area (major), with the aligned
+ * readahead window of other swapped-out slots into the swap cache. A write
+ * fault, or swap more than half full, frees the slot (the page will differ
+ * from it); a read fault keeps it, so an unchanged page is later dropped
+ * without a write. */
+static int swap_in(mmu_aspace_t *as, const vma_t *v, uint64_t va, const mmu_pgt_leaf_t *lf,
+                   int write, char *msg, size_t len)
+{
+    unsigned q = as->cur;
+    proc_t *p = &as->procs[q];
+    mmu_swp_t e = mmu_pte_to_swp(lf->pte);
+    uint32_t id = mmu_swap_cache_page(as->swap, e);
+    int rc;
+    if (id != MMU_SWAP_NOPAGE) {
+        as->st.swapcache_hits++;
+        as->st.minor_faults++;
+        if (as->pages[id].flags & PGF_RA) {
+            as->st.readahead_hits++;
+            as->pages[id].flags &= (uint8_t)~PGF_RA;
+        }
+        charge(as, as->cfg.fault_ns);
+    } else {
+        if ((rc = os_alloc(as, MMU_PAGE_4K, PG_ANON, 1, &id)) != 0)
+            return alloc_failed(as, rc, msg, len);
+        mmu_swp_t ra[256];
+        uint32_t raid[256];
+        unsigned n = mmu_swap_window(as->swap, e, as->cfg.readahead, ra, 256), got = 0;
+        for (unsigned i = 0; i < n; i++) {
+            /* Read ahead only into memory above the low watermark. */
+            if (mmu_physmem_free_frames(as->pm) <= as->wlow + 1 ||
+                os_alloc(as, MMU_PAGE_4K, PG_ANON, 0, &raid[got]) != 0)
+                break;
+            os_page_t *r = &as->pages[raid[got]];
+            r->slot = ra[i];
+            r->token = mmu_swap_token(as->swap, ra[i]);
+            r->flags |= PGF_RA;
+            mmu_swap_cache_add(as->swap, ra[i], raid[got]);
+            os_lru_add(as, raid[got], MMU_REPL_COLD);
+            got++;
+        }
+        as->st.readahead_pages += got;
+        charge(as, as->cfg.fault_ns);
+        mmu_cycle_t t0 = as->now, done = mmu_blkdev_submit(mmu_swap_dev(as->swap, e), t0, 1 + got, 0);
+        as->st.io_wait_cycles += done - t0;
+        as->now = done;
+        os_page_t *g = &as->pages[id];
+        g->slot = e;
+        g->token = mmu_swap_token(as->swap, e);
+        mmu_swap_cache_add(as->swap, e, id);
+        as->st.swap_ins++;
+        as->st.major_faults++;
+        as->st.refaults++;
+        unsigned fl = 0;
+        if (os_refault_active(as, mmu_swap_shadow(as->swap, e))) {
+            as->st.refaults_active++;
+            fl = MMU_REPL_ACTIVE;
+        }
+        os_lru_add(as, id, fl);
+    }
+    os_page_t *g = &as->pages[id];
+    uint64_t base = va & ~(SZ_4K - 1);
+    if ((rc = wr(as, lf->epa, mmu_pgt_leaf(mmu_physmem_pa(as->pm, id), MMU_PAGE_4K, v->flags))) != 0)
+        return fail(msg, len, rc, "writing the entry of 0x%llx: %s", (unsigned long long)base,
+                    mmu_strerror(rc));
+    if ((rc = os_rmap_add(as, id, q, base, lf->epa)) != 0)
+        return fail(msg, len, rc, "out of host memory for the reverse map");
+    mmu_swap_put(as->swap, e);
+    p->swapents--;
+    p->rss++;
+    if (!(g->flags & PGF_LRU))
+        os_lru_add(as, id, 0);
+    if (write || 2 * mmu_swap_used(as->swap) > mmu_swap_total(as->swap)) {
+        mmu_swap_cache_del(as->swap, e);
+        g->slot = MMU_SWP_NONE;
+        g->flags |= PGF_DIRTY;
+    }
+    return FX_FIXED;
+}
+
+/* A write to a private file page mapped read-only: copy it into a new
+ * anonymous page and map that writable in its place (wp_page_copy), then
+ * invalidate the old read-only translation. */
+static int cow(mmu_aspace_t *as, const vma_t *v, uint64_t va, char *msg, size_t len)
+{
+    unsigned q = as->cur;
+    proc_t *p = &as->procs[q];
+    uint64_t base = va & ~(SZ_4K - 1);
+    mmu_pgt_leaf_t lf;
+    int rc = find_leaf(as, p, va, &lf);
+    if (rc)
+        return fail(msg, len, rc, "page tables at 0x%llx: %s", (unsigned long long)va,
+                    mmu_strerror(rc));
+    if (lf.kind != 1 || !(lf.pte & MMU_PTE_P) || lf.level != 1)
+        return FX_SEGV;
+    uint32_t f = mmu_physmem_frame(as->pm, lf.pte & FRAME_MASK);
+    if (f == NIL32 || as->pages[f].state != PG_FILE || (as->pages[f].flags & PGF_SHARED))
+        return FX_SEGV;
+    uint64_t tok = as->pages[f].token;
+    uint32_t aid;
+    if ((rc = os_alloc(as, MMU_PAGE_4K, PG_ANON, 1, &aid)) != 0)
+        return alloc_failed(as, rc, msg, len);
+    /* Reclaim may have taken the file page meanwhile: then fault again. */
+    mmu_pgt_leaf_t now;
+    if ((rc = find_leaf(as, p, va, &now)) != 0)
+        return rc;
+    if (now.kind != 1 || ((now.pte ^ lf.pte) & (FRAME_MASK | MMU_PTE_P))) {
+        os_free(as, MMU_PAGE_4K, aid);
+        return FX_RETRY;
+    }
+    if ((rc = wr(as, lf.epa, mmu_pgt_leaf(mmu_physmem_pa(as->pm, aid), MMU_PAGE_4K, v->flags))) != 0)
+        return rc;
+    os_rmap_del(as, f, q, base);
+    if ((rc = os_rmap_add(as, aid, q, base, lf.epa)) != 0)
+        return fail(msg, len, rc, "out of host memory for the reverse map");
+    as->pages[aid].token = tok;
+    as->pages[aid].flags |= PGF_DIRTY;
+    os_lru_add(as, aid, 0);
+    if ((rc = inval_page(as, base, msg, len)) != 0)
+        return rc;
+    as->st.cow_faults++;
+    as->st.minor_faults++;
+    charge(as, as->cfg.fault_ns + as->cfg.copy_ns);
+    return FX_FIXED;
+}
+
+static void note_event(mmu_aspace_t *as, const mmu_aspace_event_t *ev)
+{
+    if (as->nev_kind[ev->kind] >= MMU_ASPACE_MAX_EVENTS)
+        return;
+    as->nev_kind[ev->kind]++;
+    as->events[as->nevents++] = *ev;
+}
+
+/* Answer a #PF of the running process: FX_FIXED / FX_RETRY (try the access
+ * again), FX_SEGV (an invalid access), OS_KILLED, or a negative error. */
+static int handle_fault(mmu_aspace_t *as, const mmu_trec_t *rec, const mmu_fault_t *f,
+                        char *msg, size_t len)
+{
+    proc_t *p = &as->procs[as->cur];
+    uint64_t va = rec->la;
+    int write = rec->type == MMU_ACC_WRITE;
+    if (f->kind != MMU_FAULT_PF || (f->error_code & MMU_PF_RSVD) || va >= as->user_top)
+        return FX_SEGV;
+    const vma_t *v = vma_find(p, va);
+    if (!v || !(v->flags & MMU_PTE_P))
+        return FX_SEGV;
+    if (f->error_code & MMU_PF_P) {
+        if (write && as->pm && v->kind == MMU_MAP_FILE_PRIVATE && (v->flags & MMU_PTE_RW))
+            return cow(as, v, va, msg, len);
+        return FX_SEGV;
+    }
+    mmu_pgt_leaf_t lf;
+    int rc = find_leaf(as, p, va, &lf);
+    if (rc)
+        return fail(msg, len, rc, "page tables at 0x%llx: %s", (unsigned long long)va,
+                    mmu_strerror(rc));
+    if (!as->pm)
+        return lf.kind ? FX_SEGV : legacy_map(as, p, v, va, &lf, msg, len);
+    if (lf.kind == 2)
+        return swap_in(as, v, va, &lf, write, msg, len);
+    if (lf.kind == 1)
+        return FX_SEGV; /* PROT_NONE, or mapped already: not ours to fix */
+    if (v->kind == MMU_MAP_ANON)
+        return first_touch_anon(as, v, va, &lf, msg, len);
+    return first_touch_file(as, v, va, write, msg, len);
+}
+
+/* ---- records ---- */
+
+static int any_alive(const mmu_aspace_t *as)
+{
+    for (unsigned i = 0; i < as->cfg.nproc; i++)
+        if (!as->procs[i].killed)
+            return 1;
+    return 0;
+}
+
+static int grow_series(mmu_aspace_t *as)
+{
+    if (as->nseries < as->capseries)
+        return 0;
+    size_t cap = as->capseries ? 2 * as->capseries : 64;
+    mmu_aspace_sample_t *s = realloc(as->series, cap * sizeof *s);
+    if (!s)
+        return MMU_ENOMEM;
+    as->series = s;
+    as->capseries = cap;
+    return 0;
+}
+
+static uint64_t resident_now(const mmu_aspace_t *as)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < as->cfg.nproc; i++)
+        r += as->procs[i].rss;
+    return r;
+}
+
+/* One sample of the series, after `access` accesses. */
+static int sample(mmu_aspace_t *as)
+{
+    if (grow_series(as))
+        return MMU_ENOMEM;
+    mmu_aspace_sample_t *s = &as->series[as->nseries++];
+    s->access = as->access_idx;
+    s->cycle = as->now;
+    s->resident = resident_now(as);
+    s->free = as->pm ? mmu_physmem_free_frames(as->pm) : 0;
+    s->swap_used = mmu_swap_used(as->swap);
+    s->wss = as->wss;
+    s->minor = as->st.minor_faults;
+    s->major = as->st.major_faults;
+    as->wss = 0;
+    as->win++;
+    return 0;
+}
+
+void os_tick(mmu_aspace_t *as);
 
 static int do_access(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, char *msg,
                      size_t len)
 {
     if (as->cfg.switch_every && as->cfg.nproc > 1 && as->slice >= as->cfg.switch_every) {
-        int rc = switch_to(as, (as->cur + 1) % as->cfg.nproc, msg, len);
+        unsigned n = as->cur;
+        /* The next process that is still alive, round robin. */
+        for (unsigned i = 1; i <= as->cfg.nproc; i++)
+            if (!as->procs[(as->cur + i) % as->cfg.nproc].killed) {
+                n = (as->cur + i) % as->cfg.nproc;
+                break;
+            }
+        int rc = n != as->cur ? switch_to(as, n, msg, len) : (as->slice = 0, 0);
         if (rc)
             return rc;
     }
     as->slice++;
     as->st.accesses++;
+    uint64_t idx = as->access_idx++;
+    if (as->cfg.series_every && idx && idx % as->cfg.series_every == 0 && sample(as))
+        return fail(msg, len, MMU_ENOMEM, "out of host memory for the series");
+    if (as->procs[as->cur].killed) {
+        as->st.accesses_skipped++;
+        return MMU_ASPACE_SKIPPED;
+    }
     mmu_req_t req = {rec->la, rec->type, rec->cpl, 0, as->now};
     for (int attempt = 0;; attempt++) {
         int rc = mmu_translate(as->mmu, &req, res);
@@ -517,21 +1247,55 @@ static int do_access(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res,
             return fail(msg, len, rc, "translating 0x%llx: %s", (unsigned long long)rec->la,
                         mmu_strerror(rc));
         as->now = res->done_at;
-        req.now = as->now;
         const mmu_fault_t *f = &res->fault;
-        if (f->kind == MMU_FAULT_NONE)
+        if (f->kind == MMU_FAULT_NONE) {
+            if (as->pm) {
+                uint32_t fr = mmu_physmem_frame(as->pm, res->pa);
+                if (fr != NIL32) {
+                    uint32_t id = os_page_of(as, fr);
+                    if (as->repl->touch)
+                        as->repl->touch(as->repl_state, id, idx);
+                    if (as->pages[id].win != as->win) {
+                        as->pages[id].win = as->win;
+                        as->wss++;
+                    }
+                }
+                if (as->repl->tick && ++as->tick_ctr >= as->cfg.tick) {
+                    as->tick_ctr = 0;
+                    os_tick(as);
+                }
+            }
             return 0;
-        int mapped = 0;
-        if (attempt == 0 && f->kind == MMU_FAULT_PF &&
-            !(f->error_code & (MMU_PF_P | MMU_PF_RSVD))) {
-            rc = demand_map(as, rec->la, &mapped, msg, len);
-            if (rc)
-                return rc;
         }
-        if (!mapped) {
+        /* Two tries answer every fault (a first touch of a private file page
+         * by a write may need the page read, then copied); more only when
+         * reclaim took the page in between. */
+        rc = attempt < 8 ? handle_fault(as, rec, f, msg, len) : FX_SEGV;
+        if (rc < 0)
+            return rc;
+        if (rc == OS_KILLED) {
+            as->st.accesses_skipped++;
+            if (!any_alive(as)) {
+                as->stop_reason = "out of memory: the OOM killer ended every process";
+                return MMU_ASPACE_STOP;
+            }
+            return MMU_ASPACE_SKIPPED;
+        }
+        if (rc == FX_SEGV) {
             as->st.faults_returned++;
+            if (f->kind == MMU_FAULT_PF) {
+                as->st.invalid_faults++;
+                mmu_aspace_event_t ev = {MMU_EV_SIGSEGV, (uint16_t)as->cur, f->error_code, idx,
+                                         rec->la, 0, 0, 0};
+                note_event(as, &ev);
+                if (as->cfg.segv_stop) {
+                    as->stop_reason = "SIGSEGV (segv_stop is set)";
+                    return MMU_ASPACE_STOP;
+                }
+            }
             return 0;
         }
+        req.now = as->now;
     }
 }
 
@@ -540,25 +1304,33 @@ static int do_map(mmu_aspace_t *as, const mmu_trec_t *rec, char *msg, size_t len
     proc_t *p = &as->procs[as->cur];
     uint64_t s = rec->la & ~(SZ_4K - 1);
     uint64_t e = (rec->la + rec->len + SZ_4K - 1) & ~(SZ_4K - 1);
-    if (rec->len == 0)
+    if (rec->len == 0 || p->killed)
         return 0;
     if (e <= s || e > as->user_top)
         return fail(msg, len, MMU_EINVAL, "%s [0x%llx, +0x%llx): not in the user half",
                     rec->kind == MMU_TREC_MAP ? "MAP" : rec->kind == MMU_TREC_UNMAP ? "UNMAP" : "PROTECT",
                     (unsigned long long)rec->la, (unsigned long long)rec->len);
+    if (rec->kind == MMU_TREC_MAP && rec->map > MMU_MAP_FILE_SHARED)
+        return fail(msg, len, MMU_EINVAL, "MAP at 0x%llx: mapping kind %u unknown",
+                    (unsigned long long)rec->la, rec->map);
     int rc = 0;
     switch (rec->kind) {
     case MMU_TREC_MAP: {
-        /* The first MAP of a process ends the implicit whole-half VMA. */
-        size_t w = 0;
-        for (size_t i = 0; i < p->nvma; i++)
-            if (!p->vma[i].implicit)
-                p->vma[w++] = p->vma[i];
-        p->nvma = w;
+        /* The first MAP of a process ends the implicit whole-half VMA, unless
+         * it stays under the MAP ranges (implicit_vma 2). */
+        if (as->cfg.implicit_vma != 2) {
+            size_t w = 0;
+            for (size_t i = 0; i < p->nvma; i++)
+                if (!p->vma[i].implicit)
+                    p->vma[w++] = p->vma[i];
+            p->nvma = w;
+        }
         if ((rc = range_apply(as, p, s, e, OP_UNMAP, 0, msg, len)) != 0)
             return rc;
         vma_t v = {s, e, rec->value ? rec->value : as->cfg.default_flags,
-                   (uint8_t)(rec->size <= MMU_PAGE_1G ? rec->size : 0), 0};
+                   rec->map != MMU_MAP_ANON ? rec->file : 0,
+                   rec->map != MMU_MAP_ANON ? (rec->off & ~(SZ_4K - 1)) : 0,
+                   (uint8_t)(rec->size <= MMU_PAGE_1G ? rec->size : 0), 0, rec->map};
         rc = vma_insert(p, v);
         break;
     }
@@ -584,7 +1356,7 @@ static int do_cr3(mmu_aspace_t *as, uint64_t value, char *msg, size_t len)
     uint64_t base = value & FRAME_MASK;
     for (unsigned i = 0; i < as->cfg.nproc; i++) {
         proc_t *p = &as->procs[i];
-        if (base == p->kroot || base == p->uroot) {
+        if (!p->killed && (base == p->kroot || base == p->uroot)) {
             /* One of ours: pass it through exactly. */
             if (i != as->cur)
                 as->st.switches++;
@@ -604,6 +1376,12 @@ static int do_cr3(mmu_aspace_t *as, uint64_t value, char *msg, size_t len)
         else
             slot = (unsigned)((base >> 12) % as->cfg.nproc);
     }
+    if (as->procs[slot].killed) {
+        /* Its records are skipped from now on; nothing to load. */
+        as->cur = slot;
+        as->slice = 0;
+        return 0;
+    }
     return switch_to(as, slot, msg, len);
 }
 
@@ -622,8 +1400,15 @@ int mmu_aspace_feed(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, 
         msg[0] = '\0';
     proc_t *p = &as->procs[as->cur];
     switch (rec->kind) {
-    case MMU_TREC_ACCESS:
-        return do_access(as, rec, res, msg, msglen);
+    case MMU_TREC_ACCESS: {
+        int rc = do_access(as, rec, res, msg, msglen);
+        if (rc == MMU_ASPACE_SKIPPED) {
+            memset(res, 0, sizeof *res);
+            res->served = MMU_SERVED_NONE;
+            res->done_at = as->now;
+        }
+        return rc;
+    }
     case MMU_TREC_CR3:
         return do_cr3(as, rec->value, msg, msglen);
     case MMU_TREC_SYSCALL_ENTER:
@@ -631,7 +1416,7 @@ int mmu_aspace_feed(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, 
         int enter = rec->kind == MMU_TREC_SYSCALL_ENTER;
         if (enter)
             as->st.syscalls++;
-        if (p->in_kernel == enter)
+        if (p->in_kernel == enter || p->killed)
             return 0;
         p->in_kernel = enter;
         if (!as->cfg.kpti)
@@ -659,6 +1444,11 @@ int mmu_aspace_feed(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, 
     }
 }
 
+const char *mmu_aspace_stop_reason(const mmu_aspace_t *as)
+{
+    return as->stop_reason ? as->stop_reason : "";
+}
+
 /* ---- create / destroy / report ---- */
 
 void mmu_aspace_destroy(mmu_aspace_t *as)
@@ -666,13 +1456,18 @@ void mmu_aspace_destroy(mmu_aspace_t *as)
     if (!as)
         return;
     if (as->procs)
-        for (unsigned i = 0; i < as->cfg.nproc; i++) {
-            mmu_ptb_destroy(as->procs[i].ptb);
+        for (unsigned i = 0; i < as->cfg.nproc; i++)
             free(as->procs[i].vma);
-        }
     free(as->procs);
     free(as->foreign);
     mmu_frames_destroy(as->frames);
+    os_reclaim_fini(as);
+    mmu_swap_destroy(as->swap);
+    mmu_filemap_destroy(as->fm);
+    mmu_physmem_destroy(as->pm);
+    free(as->pages);
+    free(as->rmap);
+    free(as->series);
     free(as);
 }
 
@@ -683,12 +1478,8 @@ static int canonical(uint64_t va, unsigned levels)
     return (uint64_t)s == va;
 }
 
-int mmu_aspace_create(mmu_t *mmu, mmu_sparse_mem_t *mem, const mmu_aspace_cfg_t *cfg,
-                      mmu_aspace_t **out, char *msg, size_t msglen)
+static int check_cfg(const mmu_aspace_cfg_t *cfg, char *msg, size_t msglen)
 {
-    *out = NULL;
-    if (!mmu || !mem || !cfg)
-        return fail(msg, msglen, MMU_EINVAL, "aspace: mmu, mem and cfg are required");
     if (cfg->policy > MMU_POLICY_MIXED)
         return fail(msg, msglen, MMU_EINVAL, "aspace: policy=%u: must be 0..3", cfg->policy);
     if (cfg->nproc < 1 || cfg->nproc > 2047)
@@ -697,6 +1488,9 @@ int mmu_aspace_create(mmu_t *mmu, mmu_sparse_mem_t *mem, const mmu_aspace_cfg_t 
         return fail(msg, msglen, MMU_EINVAL, "aspace: levels=%u: must be 4 or 5", cfg->levels);
     if (cfg->mixed_1g_pct > 100 || cfg->mixed_2m_pct > 100)
         return fail(msg, msglen, MMU_EINVAL, "aspace: mixed_1g_pct/mixed_2m_pct: must be 0..100");
+    if (cfg->implicit_vma > 2)
+        return fail(msg, msglen, MMU_EINVAL, "aspace: implicit_vma=%u: must be 0, 1 or 2",
+                    cfg->implicit_vma);
     if (cfg->pt_pool < 2 * SZ_4K || (cfg->pt_pool & (SZ_4K - 1)))
         return fail(msg, msglen, MMU_EINVAL,
                     "aspace: pt_pool=%llu: must be a multiple of 4096, at least 8192",
@@ -708,13 +1502,89 @@ int mmu_aspace_create(mmu_t *mmu, mmu_sparse_mem_t *mem, const mmu_aspace_cfg_t 
                     (unsigned long long)cfg->kernel_va);
     if ((cfg->phys_base | cfg->phys_limit) & (SZ_4K - 1) || cfg->phys_base >= cfg->phys_limit)
         return fail(msg, msglen, MMU_EINVAL, "aspace: phys_base/phys_limit: need 4 KiB aligned base < limit");
-    uint64_t tables_end = cfg->phys_base + (uint64_t)cfg->nproc * cfg->pt_pool;
+    if (!cfg->mem_bytes)
+        return 0;
+    if (cfg->mem_bytes & (SZ_4K - 1))
+        return fail(msg, msglen, MMU_EINVAL, "memory: %llu bytes: must be a multiple of 4 KiB",
+                    (unsigned long long)cfg->mem_bytes);
+    const mmu_repl_ops_t *r = mmu_repl_get(cfg->repl);
+    if (!r)
+        return fail(msg, msglen, MMU_EINVAL, "reclaim: policy %u: no such policy", cfg->repl);
+    if (cfg->swappiness > 200)
+        return fail(msg, msglen, MMU_EINVAL, "swappiness %u: must be 0..200", cfg->swappiness);
+    if (cfg->readahead < 1 || cfg->readahead > 256 || (cfg->readahead & (cfg->readahead - 1)))
+        return fail(msg, msglen, MMU_EINVAL,
+                    "readahead %u: must be a power of two from 1 (off) to 256 pages",
+                    cfg->readahead);
+    if (cfg->freq_mhz < 1 || cfg->freq_mhz > 1000000)
+        return fail(msg, msglen, MMU_EINVAL, "frequency %u MHz: must be 1..1000000",
+                    cfg->freq_mhz);
+    if (cfg->reclaim_batch < 1)
+        return fail(msg, msglen, MMU_EINVAL, "reclaim batch: must be >= 1");
+    if (cfg->tick < 1)
+        return fail(msg, msglen, MMU_EINVAL, "policy tick: must be >= 1 access");
+    if (cfg->swap_dev >= MMU_BLKDEV_KINDS || cfg->file_dev >= MMU_BLKDEV_KINDS)
+        return fail(msg, msglen, MMU_EINVAL, "swap/file device: unknown kind");
+    if (cfg->wmark_mode > MMU_WMARK_SET)
+        return fail(msg, msglen, MMU_EINVAL, "watermarks: mode %u unknown", cfg->wmark_mode);
+    uint64_t frames = cfg->mem_bytes >> 12;
+    if (cfg->wmark_mode == MMU_WMARK_SET &&
+        (cfg->wmark_min > cfg->wmark_low || cfg->wmark_low > cfg->wmark_high ||
+         cfg->wmark_high >= frames))
+        return fail(msg, msglen, MMU_EINVAL,
+                    "watermarks %llu,%llu,%llu: need min <= low <= high < %llu frames",
+                    (unsigned long long)cfg->wmark_min, (unsigned long long)cfg->wmark_low,
+                    (unsigned long long)cfg->wmark_high, (unsigned long long)frames);
+    if (r->flags & MMU_REPL_NEEDS_FUTURE) {
+        if (!cfg->future)
+            return fail(msg, msglen, MMU_EINVAL,
+                        "reclaim %s: needs the offline pass over the trace (future)", r->name);
+        if (cfg->nproc != 1 || cfg->policy != MMU_POLICY_4K)
+            return fail(msg, msglen, MMU_EINVAL,
+                        "reclaim %s: defined for one process with 4 KiB pages "
+                        "(--procs 1 --policy 4k)",
+                        r->name);
+    }
+    /* Tables a process needs at start: its root (and KPTI user root) and the
+     * tables down to the kernel page; then one more chain and a page. */
+    uint64_t need = cfg->tables_in_mem
+                        ? (uint64_t)cfg->nproc * (1 + (cfg->kpti ? 1 : 0) + cfg->levels - 2) +
+                              cfg->levels
+                        : 1;
+    if (frames < need)
+        return fail(msg, msglen, MMU_EINVAL,
+                    "memory of %llu KiB (%llu frames) is smaller than the %llu frames the page "
+                    "tables of %u process%s and one page need",
+                    (unsigned long long)(cfg->mem_bytes >> 10), (unsigned long long)frames,
+                    (unsigned long long)need, cfg->nproc, cfg->nproc == 1 ? "" : "es");
+    return 0;
+}
+
+int mmu_aspace_create(mmu_t *mmu, mmu_sparse_mem_t *mem, const mmu_aspace_cfg_t *cfg,
+                      mmu_aspace_t **out, char *msg, size_t msglen)
+{
+    *out = NULL;
+    if (!mmu || !mem || !cfg)
+        return fail(msg, msglen, MMU_EINVAL, "aspace: mmu, mem and cfg are required");
+    int rc = check_cfg(cfg, msg, msglen);
+    if (rc)
+        return rc;
+    int limited = cfg->mem_bytes != 0;
+    uint64_t pools = limited && cfg->tables_in_mem ? 0 : (uint64_t)cfg->nproc * cfg->pt_pool;
+    uint64_t tables_end = cfg->phys_base + pools;
     uint64_t kernel_pa = (tables_end + SZ_2M - 1) & ~(SZ_2M - 1);
-    if (kernel_pa + SZ_2M + SZ_4K > cfg->phys_limit)
+    uint64_t mbase = (kernel_pa + SZ_2M + SZ_1G - 1) & ~(SZ_1G - 1);
+    if (!limited && kernel_pa + SZ_2M + SZ_4K > cfg->phys_limit)
         return fail(msg, msglen, MMU_EINVAL,
                     "aspace: region [0x%llx, 0x%llx) too small for %u page-table pools of %llu bytes",
                     (unsigned long long)cfg->phys_base, (unsigned long long)cfg->phys_limit,
                     cfg->nproc, (unsigned long long)cfg->pt_pool);
+    if (limited && (mbase + cfg->mem_bytes > cfg->phys_limit || mbase + cfg->mem_bytes < mbase))
+        return fail(msg, msglen, MMU_EINVAL,
+                    "memory of %llu bytes does not fit below the physical limit 0x%llx (it "
+                    "starts at 0x%llx, after the kernel page%s)",
+                    (unsigned long long)cfg->mem_bytes, (unsigned long long)cfg->phys_limit,
+                    (unsigned long long)mbase, pools ? " and the page-table pools" : "");
 
     mmu_aspace_t *as = calloc(1, sizeof *as);
     if (!as)
@@ -724,45 +1594,88 @@ int mmu_aspace_create(mmu_t *mmu, mmu_sparse_mem_t *mem, const mmu_aspace_cfg_t 
     as->mem = mem;
     as->user_top = cfg->levels == 5 ? 1ull << 56 : 1ull << 47;
     as->kernel_pa = kernel_pa;
+    as->pgt.mem = mem;
+    as->pgt.levels = cfg->levels;
+    as->rmap_free = NIL32;
     as->procs = calloc(cfg->nproc, sizeof *as->procs);
     as->foreign = calloc(cfg->nproc, sizeof *as->foreign);
     if (!as->procs || !as->foreign) {
         mmu_aspace_destroy(as);
         return fail(msg, msglen, MMU_ENOMEM, "aspace: out of host memory");
     }
-    int rc = mmu_frames_create((mmu_frames_mode_t)cfg->frames_mode, kernel_pa + SZ_2M,
+    if (!limited) {
+        rc = mmu_frames_create((mmu_frames_mode_t)cfg->frames_mode, kernel_pa + SZ_2M,
                                cfg->phys_limit, cfg->seed, cfg->frag_pct, &as->frames, msg, msglen);
+    } else {
+        rc = mmu_physmem_create(mbase, cfg->mem_bytes,
+                                cfg->frames_mode == MMU_FRAMES_FRAGMENTED ? cfg->frag_pct : 0,
+                                cfg->seed, &as->pm, msg, msglen);
+        if (!rc) {
+            as->npages = (uint32_t)mmu_physmem_frames(as->pm);
+            as->pages = calloc(as->npages, sizeof *as->pages);
+            if (!as->pages || mmu_filemap_create(&as->fm))
+                rc = fail(msg, msglen, MMU_ENOMEM, "memory: out of host memory for %u frames",
+                          as->npages);
+        }
+        mmu_blkdev_cfg_t dc;
+        if (!rc && cfg->nswap) {
+            mmu_blkdev_preset(cfg->swap_dev, &dc);
+            rc = mmu_swap_create(cfg->swap, cfg->nswap, &dc, cfg->freq_mhz, &as->swap, msg, msglen);
+        }
+        if (!rc) {
+            mmu_blkdev_preset(cfg->file_dev == MMU_BLKDEV_ZSWAP ? MMU_BLKDEV_NVME : cfg->file_dev,
+                              &dc);
+            mmu_blkdev_init(&as->filedev, &dc, cfg->freq_mhz);
+            rc = os_reclaim_init(as, msg, msglen);
+        }
+    }
     if (rc) {
         mmu_aspace_destroy(as);
         return rc;
     }
-    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
     for (unsigned i = 0; i < cfg->nproc; i++) {
         proc_t *p = &as->procs[i];
-        uint64_t pool = cfg->phys_base + (uint64_t)i * cfg->pt_pool, size = cfg->pt_pool;
-        if (cfg->kpti) {
-            p->uroot = pool;
-            for (uint64_t off = 0; off < SZ_4K && !rc; off += 8)
-                rc = wr(as, pool + off, 0);
-            pool += SZ_4K, size -= SZ_4K;
+        p->pool_next = cfg->phys_base + (uint64_t)i * cfg->pt_pool;
+        p->pool_end = p->pool_next + cfg->pt_pool;
+        tsrc_t t;
+        tsrc_init(&t, as, p);
+        /* The roots: from the memory, or the first frames of the pool (the
+         * KPTI user root first, as before). */
+        uint64_t roots[2] = {0, 0};
+        unsigned nroots = cfg->kpti ? 2 : 1;
+        for (unsigned r = 0; r < nroots && !rc; r++) {
+            if (from_mem(as)) {
+                uint32_t id;
+                rc = os_alloc(as, MMU_PAGE_4K, PG_TABLE, 0, &id);
+                if (!rc) {
+                    roots[r] = mmu_physmem_pa(as->pm, id);
+                    as->table_frames++;
+                    p->tables++;
+                    rc = zero_frame(as, roots[r]);
+                }
+            } else {
+                rc = tsrc_alloc(&t, &roots[r]);
+            }
         }
-        if (!rc)
-            rc = mmu_ptb_create(&ops, cfg->levels, pool, size, &p->ptb);
         if (!rc) {
-            p->kroot = mmu_ptb_root(p->ptb);
-            if (!cfg->kpti)
-                p->uroot = p->kroot;
+            p->uroot = roots[0];
+            p->kroot = cfg->kpti ? roots[1] : roots[0];
             uint64_t kflags = MMU_PTE_P | MMU_PTE_RW | (cfg->kernel_global ? MMU_PTE_G : 0);
-            rc = mmu_ptb_map(p->ptb, cfg->kernel_va, kernel_pa, SZ_2M, MMU_PAGE_2M, kflags);
+            rc = tables_needed(as, &t, cfg->kernel_va, 2);
+            mmu_pgt_t g = pgt_of(as, &t);
+            if (!rc)
+                rc = mmu_pgt_map(&g, p->kroot, cfg->kernel_va, kernel_pa, MMU_PAGE_2M, kflags, NULL);
         }
         if (!rc && cfg->implicit_vma) {
-            vma_t v = {0, as->user_top, cfg->default_flags, 0, 1};
+            vma_t v = {0, as->user_top, cfg->default_flags, 0, 0, 0, 1, MMU_MAP_ANON};
             rc = vma_insert(p, v);
         }
         if (rc) {
             mmu_aspace_destroy(as);
-            return fail(msg, msglen, rc, "aspace: process %u: building its address space: %s", i,
-                        mmu_strerror(rc));
+            return fail(msg, msglen, rc == MMU_ENOSPC ? MMU_EINVAL : rc,
+                        "aspace: process %u: building its address space: %s", i,
+                        rc == MMU_ENOSPC ? "the memory is too small for its page tables"
+                                         : mmu_strerror(rc));
         }
         p->pcid_k = (uint16_t)(cfg->pcid ? i + 1 : 0);
         p->pcid_u = (uint16_t)(cfg->pcid && cfg->kpti ? p->pcid_k | PCID_USER_BIT : p->pcid_k);
@@ -804,10 +1717,27 @@ uint64_t mmu_aspace_cr3(const mmu_aspace_t *as, unsigned p, int kernel)
 void mmu_aspace_get_stats(const mmu_aspace_t *as, mmu_aspace_stats_t *out)
 {
     *out = as->st;
-    out->frames_used = mmu_frames_used(as->frames);
-    out->table_frames = 0;
-    for (unsigned i = 0; i < as->cfg.nproc; i++)
-        out->table_frames += mmu_ptb_tables(as->procs[i].ptb) + (as->cfg.kpti ? 1 : 0);
+    out->frames_used = as->pm ? as->data_frames : mmu_frames_used(as->frames);
+    out->table_frames = as->table_frames;
+    out->resident_pages = resident_now(as);
+    out->free_frames = as->pm ? mmu_physmem_free_frames(as->pm) : 0;
+    out->swap_used = mmu_swap_used(as->swap);
+    out->page_cache_pages = mmu_filemap_resident(as->fm);
+    out->swap_cache_pages = 0;
+    for (uint32_t i = 0; as->pm && i < as->npages; i++)
+        if (as->pages[i].state == PG_ANON && as->pages[i].slot != MMU_SWP_NONE)
+            out->swap_cache_pages++;
+}
+
+void mmu_aspace_stats_diff(mmu_aspace_stats_t *out, const mmu_aspace_stats_t *after,
+                           const mmu_aspace_stats_t *before)
+{
+#define MMU__ASPACE_DIFF(name) out->name = after->name - before->name;
+    MMU_ASPACE_COUNTERS_MAP(MMU__ASPACE_DIFF)
+#undef MMU__ASPACE_DIFF
+#define MMU__ASPACE_KEEP(name) out->name = after->name;
+    MMU_ASPACE_GAUGES_MAP(MMU__ASPACE_KEEP)
+#undef MMU__ASPACE_KEEP
 }
 
 static double pct(uint64_t a, uint64_t b)
@@ -826,4 +1756,103 @@ void mmu_aspace_print_stats(FILE *f, const mmu_aspace_stats_t *s, const mmu_stat
                 pct(ms->l1_hits, ms->translations), pct(ms->l2_hits, ms->translations),
                 pct(ms->l1_hits + ms->l2_hits, ms->translations),
                 (unsigned long long)ms->translations, (unsigned long long)ms->walks);
+}
+
+void mmu_aspace_wmarks(const mmu_aspace_t *as, uint64_t *min, uint64_t *low, uint64_t *high,
+                       uint64_t *frames)
+{
+    *min = as->wmin;
+    *low = as->wlow;
+    *high = as->whigh;
+    *frames = as->npages;
+}
+
+const mmu_swap_t *mmu_aspace_swap(const mmu_aspace_t *as)
+{
+    return as->swap;
+}
+
+const mmu_blkdev_t *mmu_aspace_file_dev(const mmu_aspace_t *as)
+{
+    return &as->filedev;
+}
+
+int mmu_aspace_get_proc(const mmu_aspace_t *as, unsigned p, mmu_aspace_proc_info_t *out)
+{
+    if (p >= as->cfg.nproc)
+        return MMU_EINVAL;
+    const proc_t *pr = &as->procs[p];
+    out->rss = pr->rss;
+    out->swap = pr->swapents;
+    out->tables = pr->tables;
+    out->killed = pr->killed;
+    out->killed_at = pr->killed_at;
+    return 0;
+}
+
+size_t mmu_aspace_events(const mmu_aspace_t *as, const mmu_aspace_event_t **out)
+{
+    *out = as->events;
+    return as->nevents;
+}
+
+size_t mmu_aspace_series(const mmu_aspace_t *as, const mmu_aspace_sample_t **out)
+{
+    *out = as->series;
+    return as->nseries;
+}
+
+int mmu_aspace_lookup(const mmu_aspace_t *as, unsigned p, uint64_t va, uint64_t *pa)
+{
+    if (p >= as->cfg.nproc || as->procs[p].killed)
+        return 0;
+    mmu_pgt_leaf_t lf;
+    int rc = mmu_pgt_find(&as->pgt, as->procs[p].kroot, va, &lf);
+    if (rc)
+        return rc;
+    if (lf.kind != 1 || !(lf.pte & MMU_PTE_P))
+        return 0;
+    uint64_t size = 1ull << (12 + 9 * (lf.level - 1));
+    *pa = (lf.pte & FRAME_MASK & ~(size - 1)) | (va & (size - 1));
+    return 1;
+}
+
+int mmu_aspace_poke(mmu_aspace_t *as, uint64_t va, uint64_t token, char *msg, size_t msglen)
+{
+    if (!as->pm)
+        return fail(msg, msglen, MMU_EINVAL, "contents tokens need a memory limit");
+    mmu_trec_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = MMU_TREC_ACCESS;
+    rec.la = va;
+    rec.type = MMU_ACC_WRITE;
+    rec.cpl = 3;
+    mmu_result_t res;
+    int rc = mmu_aspace_feed(as, &rec, &res, msg, msglen);
+    if (rc)
+        return rc < 0 ? rc : MMU_ENOENT;
+    if (res.fault.kind != MMU_FAULT_NONE)
+        return fail(msg, msglen, MMU_ENOENT, "poke 0x%llx: the write faulted",
+                    (unsigned long long)va);
+    uint32_t f = mmu_physmem_frame(as->pm, res.pa);
+    if (f == NIL32)
+        return fail(msg, msglen, MMU_ENOENT, "poke 0x%llx: not a page of the memory",
+                    (unsigned long long)va);
+    as->pages[f].token = token;
+    return 0;
+}
+
+int mmu_aspace_peek(const mmu_aspace_t *as, uint64_t va, uint64_t *token)
+{
+    if (!as->pm)
+        return MMU_EINVAL;
+    uint64_t pa = 0;
+    int rc = mmu_aspace_lookup(as, as->cur, va, &pa);
+    if (rc <= 0)
+        return rc < 0 ? rc : MMU_ENOENT;
+    uint32_t f = mmu_physmem_frame(as->pm, pa);
+    if (f == NIL32)
+        return MMU_ENOENT;
+    *token = as->pages[f].token;
+    return 0;
 }
