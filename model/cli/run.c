@@ -15,6 +15,7 @@
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
 #include "aspace.h"
+#include "osrun.h"
 #include "runlib.h"
 #include "scenario.h"
 #include "synth.h"
@@ -26,6 +27,7 @@ typedef struct run_opts {
     uint64_t warmup, gap, interval;
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
+    osrun_opts_t os;                 /* --mem --swap --reclaim ... (osrun.h) */
 } run_opts_t;
 
 static void usage(FILE *f)
@@ -45,6 +47,7 @@ static void usage(FILE *f)
           "  one every N cycles instead, so misses overlap (walkers, walks in flight).\n"
           "  Exit 0, or 2 on bad input.\n",
           f);
+    osrun_usage(f);
 }
 
 /* Reach of a TLB level: sum over its arrays of entries x largest page held. */
@@ -69,10 +72,16 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
 {
     o->levels = 4;
     mmu_aspace_cfg_init(&o->as);
+    osrun_defaults(&o->as);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const bool has = i + 1 < argc;
         uint64_t v;
+        const int os_rc = osrun_parse("mmusim run", argc, argv, &i, &o->os, &o->as);
+        if (os_rc == 1)
+            continue;
+        if (os_rc == 2)
+            return 2;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 1;
@@ -160,13 +169,19 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         usage(stderr);
         return 2;
     }
+    if (o->workload && (o->os.mem_set || o->os.pressure_opts || o->os.series_csv)) {
+        fputs("mmusim run: memory pressure (--mem, --swap, ...) needs --trace: a synthetic "
+              "workload is mapped up front\n",
+              stderr);
+        return 2;
+    }
     return 0;
 }
 
 /* The report common to both drivers; `what` names the workload. */
 static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
                   const char *what, const char *setup, double t_run,
-                  const mmu_aspace_stats_t *as)
+                  const mmu_aspace_stats_t *as, const mmu_aspace_t *os, const mmu_aspace_cfg_t *ac)
 {
     mmu_stats_t after, st;
     mmu_get_stats(mmu, &after);
@@ -198,7 +213,10 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
         MMU_ASPACE_STATS_MAP(RUN__AS_PRINT)
 #undef RUN__AS_PRINT
         printf("\n");
+        osrun_report(stdout, os, ac, &o->os, as, a->counted, a->last_done);
     }
+    if (o->os.series_csv && os && osrun_series_csv("mmusim run", o->os.series_csv, os))
+        return 2;
     if (!o->json)
         return 0;
     FILE *jf = fopen(o->json, "w");
@@ -220,6 +238,7 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
         MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
 #undef RUN__AS_JSON
         fputs("},\n", jf);
+        osrun_json(jf, os, ac, &o->os);
     }
     fputs("\"stats\": ", jf);
     mmu_stats_print_json(jf, &st);
@@ -240,22 +259,35 @@ static int load_config(const run_opts_t *o, mmu_config_t *cfg)
 /* A trace: pages are mapped on first touch by the address-space driver, which
  * also plays the processes, PCIDs and KPTI. A malformed record stops the run
  * with its position, after the statistics of everything before it. */
-static int run_trace(const run_opts_t *o)
+static int run_trace(run_opts_t *o)
 {
     mmu_config_t cfg;
     if (load_config(o, &cfg))
         return 2;
+    mmu_aspace_cfg_t ac = o->as;
+    ac.levels = o->levels;
+    /* The configuration has no core frequency yet: the OS costs use 4000 MHz. */
+    if (osrun_finish("mmusim run", &o->os, &ac, 0))
+        return 2;
     char msg[512];
+    mmu_repl_future_t *future = NULL;
+    if (ac.mem_bytes && (mmu_repl_get(ac.repl)->flags & MMU_REPL_NEEDS_FUTURE)) {
+        /* OPT: the offline pass over the same trace first. */
+        if (osrun_future(o->trace, o->format, &future, msg, sizeof msg)) {
+            fprintf(stderr, "mmusim run: %s\n", msg);
+            return 2;
+        }
+        ac.future = future;
+    }
     mmu_trace_reader_t *tr = NULL;
     if (mmu_trace_open(o->trace, o->format, &tr, msg, sizeof msg)) {
         fprintf(stderr, "%s\n", msg);
+        mmu_repl_future_destroy(future);
         return 2;
     }
     runlib_as_t x = {0};
     runlib_acc_t a = {0};
     int rc = 2, bad = 0;
-    mmu_aspace_cfg_t ac = o->as;
-    ac.levels = o->levels;
     a.warmup = o->warmup;
     if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
         fputs("mmusim run: out of memory\n", stderr);
@@ -267,6 +299,7 @@ static int run_trace(const run_opts_t *o)
     }
     mmu_t *mmu = x.mmu;
     mmu_aspace_t *as = x.as;
+    a.as = as;
     const double t0 = runlib_now_s();
     const int r = runlib_trace_drive(as, mmu, tr, &a, 0, msg, sizeof msg);
     if (r == -1) {
@@ -285,9 +318,13 @@ static int run_trace(const run_opts_t *o)
              POL[ac.policy & 3], ac.frames_mode ? "fragmented" : "contiguous", ac.nproc,
              ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
              ac.kpti ? "on" : "off");
-    mmu_aspace_stats_t ast;
-    mmu_aspace_get_stats(as, &ast);
-    rc = report(o, &cfg, mmu, &a, what, setup, t_run, &ast);
+    mmu_aspace_stats_t ast, end;
+    mmu_aspace_get_stats(as, &end);
+    mmu_aspace_stats_diff(&ast, &end, &a.os_before);
+    rc = report(o, &cfg, mmu, &a, what, setup, t_run, &ast, as, &ac);
+    if (r == 2)
+        fprintf(stderr, "mmusim run: the run stopped at record %" PRIu64 ": %s\n",
+                mmu_trace_records(tr), mmu_aspace_stop_reason(as));
     if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
         fprintf(stderr, "%s\n", mmu_trace_error(tr));
@@ -298,6 +335,7 @@ static int run_trace(const run_opts_t *o)
 out:
     runlib_as_free(&x);
     mmu_trace_close(tr);
+    mmu_repl_future_destroy(future);
     free(a.hist);
     return rc;
 }
@@ -362,7 +400,7 @@ int run_main(int argc, char **argv)
     snprintf(what, sizeof what, "workload %s", spec);
     snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, runlib_size_name(ps),
              t_map);
-    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, NULL);
+    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, NULL, NULL, NULL);
     if (e)
         rc = 2;
 out:

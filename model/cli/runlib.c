@@ -206,7 +206,12 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
         const uint64_t now = mmu_aspace_now(as);
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_start(a, mmu);
-        if (mmu_aspace_feed(as, &rec, &res, msg, len))
+        const int rc = mmu_aspace_feed(as, &rec, &res, msg, len);
+        if (rc == MMU_ASPACE_STOP)
+            return 2;
+        if (rc == MMU_ASPACE_SKIPPED)
+            continue;
+        if (rc)
             return -1;
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_note(a, now, &res);

@@ -92,14 +92,19 @@ typedef struct runlib_acc {
     uint64_t n, counted, lat_sum, lat_max, last_done;
     uint64_t walked, walk_sum; /* counted accesses served by a walk, their lat_walk */
     mmu_stats_t before;  /* counters at the end of the warm-up (zero without one) */
+    const mmu_aspace_t *as;        /* optional: the OS whose counters follow the same boundary */
+    mmu_aspace_stats_t os_before;  /* its counters at the end of the warm-up */
 } runlib_acc_t;
 
 /* Before each access: at the end of the warm-up, snapshot the counters so the
  * report covers exactly the accesses whose latency is counted. */
 static inline void runlib_acc_start(runlib_acc_t *a, mmu_t *mmu)
 {
-    if (a->n == a->warmup && a->warmup)
+    if (a->n == a->warmup && a->warmup) {
         mmu_get_stats(mmu, &a->before);
+        if (a->as)
+            mmu_aspace_get_stats(a->as, &a->os_before);
+    }
 }
 
 /* After each access issued at `now` with result *res. */
@@ -131,9 +136,11 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
 
 /* Feed trace records to the address-space driver until the trace ends or
  * max_accesses ACCESS records (0: no limit) have been fed, accounting for each
- * access in *a. Returns 0; 1 when the reader failed (mmu_trace_error says
- * where); -1 when the driver refused a record (msg says why;
- * mmu_trace_records() is its number). */
+ * access in *a (accesses of a process the OOM killer ended are not
+ * translated and not counted). Returns 0; 1 when the reader failed
+ * (mmu_trace_error says where); 2 when the OS stopped the run
+ * (mmu_aspace_stop_reason says why); -1 when the driver refused a record (msg
+ * says why; mmu_trace_records() is its number). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        uint64_t max_accesses, char *msg, size_t len);
 
