@@ -693,6 +693,15 @@ int os_kill(mmu_aspace_t *as, unsigned q)
     return 0;
 }
 
+int mmu_aspace_exit(mmu_aspace_t *as, unsigned p, char *msg, size_t msglen)
+{
+    if (p >= as->cfg.nproc || as->procs[p].killed)
+        return fail(msg, msglen, MMU_EINVAL, "exit: process %u: no such process running", p);
+    int rc = os_kill(as, p);
+    as->killed_current = 0;
+    return rc ? fail(msg, msglen, rc, "exit: process %u: %s", p, mmu_strerror(rc)) : 0;
+}
+
 /* ---- demand paging ---- */
 
 static uint64_t region_hash(const mmu_aspace_t *as, uint64_t region, uint64_t salt)

@@ -263,6 +263,12 @@ const mmu_swap_t *mmu_aspace_swap(const mmu_aspace_t *as);
 /* The file device's counters. */
 const mmu_blkdev_t *mmu_aspace_file_dev(const mmu_aspace_t *as);
 
+/* Process p exits (as exit(2) would; the OOM killer does the same): its
+ * pages, swap slots and (with a memory limit) page tables are freed and its
+ * PCIDs flushed; its later records are skipped. Returns 0, MMU_EINVAL for p
+ * out of range or already ended, or a memory error. */
+int mmu_aspace_exit(mmu_aspace_t *as, unsigned p, char *msg, size_t msglen);
+
 /* Per process: resident 4 KiB pages, swap entries in its page tables, its
  * page-table frames, and whether (and at which access) the OOM killer ended it. */
 typedef struct mmu_aspace_proc_info {
