@@ -99,6 +99,12 @@ struct Os {
         mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
         mmu_err_t err;
         EXPECT_EQ(mmu_create(&mc, &ops, &mmu, &err), 0) << err.msg;
+        // As `mmusim run` sets it up (runlib_as_create): WP, SMEP/SMAP, NXE.
+        mmu_ctrl_t ctrl{};
+        ctrl.cr0 = MMU_CR0_WP;
+        ctrl.cr4 = MMU_CR4_SMEP | MMU_CR4_SMAP;
+        ctrl.efer = MMU_EFER_NXE;
+        EXPECT_EQ(mmu_set_ctrl(mmu, &ctrl, &err), 0) << err.msg;
         mmu_aspace_cfg_t c = cfg;
         if (c.phys_limit > (1ull << mc.maxphyaddr))
             c.phys_limit = 1ull << mc.maxphyaddr;
