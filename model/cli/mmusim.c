@@ -8,6 +8,7 @@
 #include "compare.h"
 #include "convert.h"
 #include "run.h"
+#include "vm_study.h"
 
 static void usage(FILE *f)
 {
@@ -19,6 +20,7 @@ static void usage(FILE *f)
           "  run     run a synthetic workload or a trace through a preset or config\n"
           "  compare page size against translation latency and TLB coverage, C and RTL walkers\n"
           "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
+          "  vm-study page faults per memory size and replacement policy over traces (OPT bound)\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
 }
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
         return compare_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return convert_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "vm-study"))
+        return vm_study_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;

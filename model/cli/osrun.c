@@ -298,8 +298,8 @@ int osrun_finish(const char *cmd, osrun_opts_t *o, mmu_aspace_cfg_t *ac, unsigne
     return 0;
 }
 
-int osrun_future(const char *trace, const char *format, mmu_repl_future_t **out, char *msg,
-                 size_t len)
+int osrun_future(const char *trace, const char *format, uint64_t max, mmu_repl_future_t **out,
+                 char *msg, size_t len)
 {
     mmu_trace_reader_t *tr = NULL;
     *out = NULL;
@@ -312,8 +312,8 @@ int osrun_future(const char *trace, const char *format, mmu_repl_future_t **out,
         return 2;
     }
     mmu_trec_t rec;
-    int r, rc = 0;
-    while ((r = mmu_trace_next(tr, &rec)) > 0)
+    int r = 0, rc = 0;
+    while ((!max || mmu_repl_future_len(f) < max) && (r = mmu_trace_next(tr, &rec)) > 0)
         if (rec.kind == MMU_TREC_ACCESS && (rc = mmu_repl_future_add(f, rec.la >> 12)) != 0)
             break;
     if (r < 0)

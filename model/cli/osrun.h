@@ -35,10 +35,10 @@ int osrun_finish(const char *cmd, osrun_opts_t *o, mmu_aspace_cfg_t *ac, unsigne
 /* Usage lines of the OS options. */
 void osrun_usage(FILE *f);
 
-/* OPT's offline pass: the page of every ACCESS record of the trace. Returns 0,
- * or 2 with the message in msg. */
-int osrun_future(const char *trace, const char *format, mmu_repl_future_t **out, char *msg,
-                 size_t len);
+/* OPT's offline pass: the page of every ACCESS record of the trace (the first
+ * max ones; 0 = all). Returns 0, or 2 with the message in msg. */
+int osrun_future(const char *trace, const char *format, uint64_t max, mmu_repl_future_t **out,
+                 char *msg, size_t len);
 
 /* The OS part of the report. st: the OS counters of the measured part (warm-up
  * subtracted), counted: the accesses in it. */

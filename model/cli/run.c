@@ -273,7 +273,7 @@ static int run_trace(run_opts_t *o)
     mmu_repl_future_t *future = NULL;
     if (ac.mem_bytes && (mmu_repl_get(ac.repl)->flags & MMU_REPL_NEEDS_FUTURE)) {
         /* OPT: the offline pass over the same trace first. */
-        if (osrun_future(o->trace, o->format, &future, msg, sizeof msg)) {
+        if (osrun_future(o->trace, o->format, 0, &future, msg, sizeof msg)) {
             fprintf(stderr, "mmusim run: %s\n", msg);
             return 2;
         }
