@@ -1562,9 +1562,10 @@ static int check_cfg(const mmu_aspace_cfg_t *cfg, char *msg, size_t msglen)
                         : 1;
     if (frames < need)
         return fail(msg, msglen, MMU_EINVAL,
-                    "memory of %llu KiB (%llu frames) is smaller than the %llu frames the page "
+                    "memory of %llu KiB (%llu frame%s) is smaller than the %llu frames the page "
                     "tables of %u process%s and one page need",
                     (unsigned long long)(cfg->mem_bytes >> 10), (unsigned long long)frames,
+                    frames == 1 ? "" : "s",
                     (unsigned long long)need, cfg->nproc, cfg->nproc == 1 ? "" : "es");
     return 0;
 }
