@@ -335,13 +335,26 @@ static double per_k(uint64_t a, uint64_t n)
     return n ? 1000.0 * (double)a / (double)n : 0.0;
 }
 
+static int study(study_t *sp);
+
 int vm_study_main(int argc, char **argv)
 {
     study_t s;
     memset(&s, 0, sizeof s);
     int rc = parse(&s, argc, argv);
-    if (rc)
-        return rc == 1 ? 0 : rc;
+    if (!rc)
+        rc = study(&s);
+    else if (rc == 1)
+        rc = 0;
+    for (unsigned t = 0; t < s.ntrace; t++)
+        free(s.trace[t]);
+    return rc;
+}
+
+static int study(study_t *sp)
+{
+    study_t s = *sp;
+    int rc;
     mmu_config_t cfg;
     char msg[512];
     if (runlib_load_config(s.preset, s.config, &cfg, msg, sizeof msg)) {
