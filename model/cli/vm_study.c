@@ -298,7 +298,8 @@ static int run_one(const study_t *s, const mmu_config_t *cfg, unsigned t, uint64
     }
     a.as = x.as;
     double t0 = runlib_now_s();
-    int d = runlib_trace_drive(x.as, x.mmu, tr, &a, s->max_accesses, msg, sizeof msg);
+    const runlib_trace_lim_t lim = {s->max_accesses, 0, 0};
+    int d = runlib_trace_drive(x.as, x.mmu, tr, &a, &lim, msg, sizeof msg);
     r->secs = runlib_now_s() - t0;
     if (d == 1) {
         fprintf(stderr, "mmusim vm-study: %s\n", mmu_trace_error(tr));

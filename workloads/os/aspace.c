@@ -1282,6 +1282,8 @@ static int do_access(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res,
         rc = attempt < 8 ? handle_fault(as, rec, f, msg, len) : FX_SEGV;
         if (rc < 0)
             return rc;
+        /* The second walk of a faulted access (mmu_stats_t counts it apart). */
+        req.flags |= MMU_REQ_RETRY;
         if (rc == OS_KILLED) {
             as->st.accesses_skipped++;
             if (!any_alive(as)) {
@@ -1763,8 +1765,9 @@ void mmu_aspace_print_stats(FILE *f, const mmu_aspace_stats_t *s, const mmu_stat
 #undef MMU__ASPACE_PRINT
     if (ms)
         fprintf(f, "tlb hit rate: l1 %.2f%%  l2 %.2f%%  l1+l2 %.2f%%  (%llu translations, %llu walks)\n",
-                pct(ms->l1_hits, ms->translations), pct(ms->l2_hits, ms->translations),
-                pct(ms->l1_hits + ms->l2_hits, ms->translations),
+                pct(ms->l1i_hits + ms->l1d_hits, ms->translations),
+                pct(ms->l2_hits, ms->translations),
+                pct(ms->l1i_hits + ms->l1d_hits + ms->l2_hits, ms->translations),
                 (unsigned long long)ms->translations, (unsigned long long)ms->walks);
 }
 
