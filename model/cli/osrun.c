@@ -425,6 +425,21 @@ void osrun_report(FILE *f, const mmu_aspace_t *as, const mmu_aspace_cfg_t *ac,
                " page-cache pages, %" PRIu64 " swap-cache pages\n",
             s->resident_pages, s->free_frames, s->table_frames, s->swap_used,
             s->page_cache_pages, s->swap_cache_pages);
+    const mmu_aspace_sample_t *sm;
+    size_t ns = mmu_aspace_series(as, &sm);
+    if (ns) {
+        uint64_t smin = UINT64_MAX, smax = 0, wsum = 0, rmax = 0;
+        for (size_t i = 0; i < ns; i++) {
+            smin = sm[i].wss < smin ? sm[i].wss : smin;
+            smax = sm[i].wss > smax ? sm[i].wss : smax;
+            rmax = sm[i].resident > rmax ? sm[i].resident : rmax;
+            wsum += sm[i].wss;
+        }
+        fprintf(f, "series: %zu samples, one every %" PRIu64 " accesses: working set (distinct "
+                   "pages touched in the interval) min %" PRIu64 ", mean %.1f, max %" PRIu64
+                   "; resident at most %" PRIu64 " pages (--json / --series-csv for all)\n",
+                ns, ac->series_every, smin, (double)wsum / (double)ns, smax, rmax);
+    }
     for (unsigned p = 0; p < ac->nproc && ac->nproc > 1; p++) {
         mmu_aspace_proc_info_t pi;
         mmu_aspace_get_proc(as, p, &pi);

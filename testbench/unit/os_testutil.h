@@ -127,6 +127,11 @@ struct Os {
         mmu_aspace_get_stats(as, &s);
         return s;
     }
+    // The driver's books agree with its state (mmu_aspace_check).
+    void Check()
+    {
+        EXPECT_EQ(mmu_aspace_check(as, msg, sizeof msg), 0) << msg;
+    }
     uint64_t Faults() const
     {
         mmu_aspace_stats_t s = Stats();

@@ -79,6 +79,7 @@ TEST(Filemap, DirtySharedPagesAreWrittenBackWithTheirContents)
     uint64_t t;
     ASSERT_EQ(mmu_aspace_peek(os.as, kBase, &t), 0);
     EXPECT_EQ(t, 0xabcdefu);
+    os.Check();
 }
 
 TEST(Filemap, AWriteToAPrivatePageCopiesItAndInvalidatesTheOldTranslation)
@@ -104,6 +105,7 @@ TEST(Filemap, AWriteToAPrivatePageCopiesItAndInvalidatesTheOldTranslation)
     ASSERT_EQ(os.Feed(Access(kBase + 4096, MMU_ACC_WRITE), &r1), 0);
     EXPECT_EQ(os.Stats().cow_faults, 2u);
     EXPECT_TRUE(r1.perms & MMU_PERM_W);
+    os.Check();
 }
 
 TEST(Filemap, OutsideEveryMapIsAnonymousOrInvalidBySetting)

@@ -228,7 +228,11 @@ void RandomCheck(const RandomCase &rc, unsigned seed)
         ASSERT_EQ(mmu_aspace_peek(os.as, va, &t), 0);
         auto it = want.find({p, page});
         ASSERT_EQ(t, it == want.end() ? 0u : it->second) << "access " << i << " contents";
+        if (i % 500 == 0) {
+            ASSERT_EQ(mmu_aspace_check(os.as, os.msg, sizeof os.msg), 0) << os.msg << " at " << i;
+        }
     }
+    ASSERT_EQ(mmu_aspace_check(os.as, os.msg, sizeof os.msg), 0) << os.msg;
     auto s = os.Stats();
     EXPECT_GT(s.swap_outs, 100u) << rc.policy;
     EXPECT_GT(s.swap_ins, 50u) << rc.policy;
@@ -312,6 +316,7 @@ TEST(Reclaim, OomKillsTheOnlyProcessWhenNothingCanBeReclaimed)
     EXPECT_EQ(ev[0].kind, MMU_EV_OOM);
     EXPECT_EQ(ev[0].rss, 64u);
     EXPECT_EQ(os.Feed(Access(kBase)), MMU_ASPACE_SKIPPED);
+    os.Check();
 }
 
 TEST(Reclaim, OomPicksTheProcessHoldingTheMostAndTheOtherGoesOn)
@@ -348,6 +353,7 @@ TEST(Reclaim, OomPicksTheProcessHoldingTheMostAndTheOtherGoesOn)
     ASSERT_EQ(os.Feed(Access(kBase + 5 * 4096ull), &res), 0);
     EXPECT_EQ(res.fault.kind, MMU_FAULT_NONE);
     EXPECT_EQ(os.Stats().oom_kills, 1u);
+    os.Check();
 }
 
 TEST(Reclaim, FullSwapMeansOomNotACrash)
@@ -364,6 +370,7 @@ TEST(Reclaim, FullSwapMeansOomNotACrash)
     EXPECT_EQ(p, 16u + 7u + 1u);
     EXPECT_EQ(os.Stats().oom_kills, 1u);
     EXPECT_EQ(os.Stats().swap_used, 0u); // freed with the process
+    os.Check();
 }
 
 TEST(Reclaim, ProcessExitFreesItsSwapSlots)
@@ -378,6 +385,7 @@ TEST(Reclaim, ProcessExitFreesItsSwapSlots)
     ASSERT_EQ(mmu_aspace_exit(os.as, 0, os.msg, sizeof os.msg), 0) << os.msg;
     EXPECT_EQ(os.Stats().swap_used, 0u);
     EXPECT_EQ(os.Stats().free_frames, 16u);
+    os.Check();
 }
 
 } // namespace

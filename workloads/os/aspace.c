@@ -1040,6 +1040,7 @@ static int swap_in(mmu_aspace_t *as, const vma_t *v, uint64_t va, const mmu_pgt_
                 break;
             os_page_t *r = &as->pages[raid[got]];
             r->slot = ra[i];
+            as->swapcache_pages++;
             r->token = mmu_swap_token(as->swap, ra[i]);
             r->flags |= PGF_RA;
             mmu_swap_cache_add(as->swap, ra[i], raid[got]);
@@ -1053,6 +1054,7 @@ static int swap_in(mmu_aspace_t *as, const vma_t *v, uint64_t va, const mmu_pgt_
         as->now = done;
         os_page_t *g = &as->pages[id];
         g->slot = e;
+        as->swapcache_pages++;
         g->token = mmu_swap_token(as->swap, e);
         mmu_swap_cache_add(as->swap, e, id);
         as->st.swap_ins++;
@@ -1080,6 +1082,7 @@ static int swap_in(mmu_aspace_t *as, const vma_t *v, uint64_t va, const mmu_pgt_
     if (write || 2 * mmu_swap_used(as->swap) > mmu_swap_total(as->swap)) {
         mmu_swap_cache_del(as->swap, e);
         g->slot = MMU_SWP_NONE;
+        as->swapcache_pages--;
         g->flags |= PGF_DIRTY;
     }
     return FX_FIXED;
@@ -1735,10 +1738,7 @@ void mmu_aspace_get_stats(const mmu_aspace_t *as, mmu_aspace_stats_t *out)
     out->free_frames = as->pm ? mmu_physmem_free_frames(as->pm) : 0;
     out->swap_used = mmu_swap_used(as->swap);
     out->page_cache_pages = mmu_filemap_resident(as->fm);
-    out->swap_cache_pages = 0;
-    for (uint32_t i = 0; as->pm && i < as->npages; i++)
-        if (as->pages[i].state == PG_ANON && as->pages[i].slot != MMU_SWP_NONE)
-            out->swap_cache_pages++;
+    out->swap_cache_pages = as->swapcache_pages;
 }
 
 void mmu_aspace_stats_diff(mmu_aspace_stats_t *out, const mmu_aspace_stats_t *after,
@@ -1867,5 +1867,105 @@ int mmu_aspace_peek(const mmu_aspace_t *as, uint64_t va, uint64_t *token)
     if (f == NIL32)
         return MMU_ENOENT;
     *token = as->pages[f].token;
+    return 0;
+}
+
+/* ---- self-check (tests) ---- */
+
+typedef struct check_ctx {
+    const mmu_aspace_t *as;
+    uint64_t rss, swapents, swap_pte_slots;
+} check_ctx_t;
+
+static int check_leaf(void *ctx, uint64_t va, unsigned level, uint64_t epa, uint64_t pte)
+{
+    (void)va, (void)epa;
+    check_ctx_t *c = ctx;
+    if (mmu_pte_is_swp(pte)) {
+        c->swapents++;
+        return 0;
+    }
+    uint32_t f = mmu_physmem_frame(c->as->pm, pte & FRAME_MASK);
+    if (f != NIL32)
+        c->rss += 1ull << (9 * (level - 1));
+    return 0;
+}
+
+int mmu_aspace_check(const mmu_aspace_t *as, char *msg, size_t msglen)
+{
+    if (!as->pm)
+        return fail(msg, msglen, MMU_EINVAL, "check: no memory limit");
+    uint64_t data = 0, tables = 0, lru = 0, cached = 0, freeish = 0, mapped_rss = 0;
+    for (uint32_t f = 0; f < as->npages; f++) {
+        const os_page_t *g = &as->pages[f];
+        int pfree = mmu_physmem_is_free(as->pm, f);
+        if (pfree != (g->state == PG_FREE) && !(g->state == PG_FREE && !pfree))
+            return fail(msg, msglen, MMU_EINVAL, "check: frame %u: state %u but %s", f, g->state,
+                        pfree ? "free" : "allocated");
+        if (pfree)
+            freeish++;
+        if (g->state == PG_ANON || g->state == PG_FILE || g->state == PG_TAIL)
+            data++;
+        if (g->state == PG_TABLE)
+            tables++;
+        if (g->state != PG_ANON && g->state != PG_FILE)
+            continue;
+        if (g->flags & PGF_LRU)
+            lru++;
+        if (g->state == PG_ANON && g->slot != MMU_SWP_NONE) {
+            cached++;
+            if (mmu_swap_cache_page(as->swap, g->slot) != f)
+                return fail(msg, msglen, MMU_EINVAL,
+                            "check: frame %u holds slot 0x%llx, which caches page %u", f,
+                            (unsigned long long)g->slot, mmu_swap_cache_page(as->swap, g->slot));
+        }
+        mapped_rss += (uint64_t)os_mapcount(as, f) << ((g->flags & PGF_LARGE) ? 9 : 0);
+    }
+    if (freeish != mmu_physmem_free_frames(as->pm))
+        return fail(msg, msglen, MMU_EINVAL, "check: %llu free frames, the allocator says %llu",
+                    (unsigned long long)freeish,
+                    (unsigned long long)mmu_physmem_free_frames(as->pm));
+    if (data != as->data_frames)
+        return fail(msg, msglen, MMU_EINVAL, "check: %llu data frames, counted %llu",
+                    (unsigned long long)data, (unsigned long long)as->data_frames);
+    if (from_mem(as) && tables != as->table_frames)
+        return fail(msg, msglen, MMU_EINVAL, "check: %llu table frames, counted %llu",
+                    (unsigned long long)tables, (unsigned long long)as->table_frames);
+    if (lru != as->lru_pages)
+        return fail(msg, msglen, MMU_EINVAL, "check: %llu pages in the policy, counted %llu",
+                    (unsigned long long)lru, (unsigned long long)as->lru_pages);
+    if (cached != as->swapcache_pages)
+        return fail(msg, msglen, MMU_EINVAL, "check: %llu swap-cache pages, counted %llu",
+                    (unsigned long long)cached, (unsigned long long)as->swapcache_pages);
+    uint64_t rss = 0, swapents = 0;
+    for (unsigned i = 0; i < as->cfg.nproc; i++) {
+        const proc_t *p = &as->procs[i];
+        if (p->killed)
+            continue;
+        check_ctx_t c = {as, 0, 0, 0};
+        mmu_pgt_visit_t v = {check_leaf, NULL, &c};
+        int rc = mmu_pgt_walk_all(&as->pgt, p->kroot, &v);
+        if (rc)
+            return fail(msg, msglen, rc, "check: process %u: walking its tables: %s", i,
+                        mmu_strerror(rc));
+        if (c.rss != p->rss || c.swapents != p->swapents)
+            return fail(msg, msglen, MMU_EINVAL,
+                        "check: process %u: tables map %llu pages and hold %llu swap entries; "
+                        "counted %llu and %llu",
+                        i, (unsigned long long)c.rss, (unsigned long long)c.swapents,
+                        (unsigned long long)p->rss, (unsigned long long)p->swapents);
+        rss += c.rss;
+        swapents += c.swapents;
+    }
+    if (rss != mapped_rss)
+        return fail(msg, msglen, MMU_EINVAL, "check: tables map %llu pages, the pages' mappers %llu",
+                    (unsigned long long)rss, (unsigned long long)mapped_rss);
+    /* Every slot in use is held by a PTE or the swap cache: no more slots than
+     * both together (slots shared by a PTE and the cache count once). */
+    if (mmu_swap_used(as->swap) > swapents + cached)
+        return fail(msg, msglen, MMU_EINVAL,
+                    "check: %llu swap slots in use, only %llu PTE entries and %llu cached pages",
+                    (unsigned long long)mmu_swap_used(as->swap), (unsigned long long)swapents,
+                    (unsigned long long)cached);
     return 0;
 }

@@ -309,6 +309,14 @@ size_t mmu_aspace_series(const mmu_aspace_t *as, const mmu_aspace_sample_t **out
  * no A/D): 1 = mapped, *pa its physical address (page offset included);
  * 0 = not mapped (a swap entry or nothing); negative on a memory error. */
 int mmu_aspace_lookup(const mmu_aspace_t *as, unsigned p, uint64_t va, uint64_t *pa);
+/* Check the driver's books against its state (memory limit only; for tests,
+ * O(memory + page tables)): every frame's state against the allocator, the
+ * data, table, policy and swap-cache page counts, and, walking every
+ * process's page tables, its resident pages and swap entries against its
+ * counters and the swap slots in use. 0, or MMU_EINVAL with the first
+ * mismatch in msg. */
+int mmu_aspace_check(const mmu_aspace_t *as, char *msg, size_t msglen);
+
 /* Contents tokens (a stand-in for the bytes of a page, kept per 4 KiB frame
  * and carried through swap and file write-back): poke writes `token` at va of
  * the running process, faulting it in as a write access would; peek reads the

@@ -104,6 +104,7 @@ struct mmu_aspace {
     os_page_t *pages;
     uint32_t npages;
     uint64_t data_frames;
+    uint64_t swapcache_pages; /* anonymous pages holding a swap slot */
     os_rmap_t *rmap;
     uint32_t nrmap, caprmap, rmap_free;
     mmu_swap_t *swap;

@@ -245,8 +245,10 @@ void os_page_maybe_free(mmu_aspace_t *as, uint32_t id)
     if ((g->flags & (PGF_LRU | PGF_WB)) || os_mapcount(as, id))
         return;
     if (g->state == PG_ANON) {
-        if (g->slot != MMU_SWP_NONE)
+        if (g->slot != MMU_SWP_NONE) {
             mmu_swap_cache_del(as->swap, g->slot);
+            as->swapcache_pages--;
+        }
         g->slot = MMU_SWP_NONE;
         if (g->flags & PGF_LARGE) {
             if (g->deposit != NIL32) {
@@ -376,6 +378,7 @@ static int reclaim_one(mmu_aspace_t *as, uint32_t id, int who)
             if (!as->swap || mmu_swap_alloc(as->swap, id, &e))
                 return 0;
             g->slot = e;
+            as->swapcache_pages++;
             dirty = 1;
         }
         mmu_swp_t e = g->slot;
