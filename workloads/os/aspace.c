@@ -928,6 +928,7 @@ static int file_page(mmu_aspace_t *as, const vma_t *v, uint64_t pgoff, uint32_t 
     e = mmu_filemap_get(as->fm, v->file, pgoff);
     os_page_t *g = &as->pages[id];
     g->token = e->token;
+    g->win = e->stamp;
     g->file = v->file;
     g->pgoff = pgoff;
     g->flags |= (v->kind == MMU_MAP_FILE_SHARED ? PGF_SHARED : 0) |
@@ -1042,6 +1043,7 @@ static int swap_in(mmu_aspace_t *as, const vma_t *v, uint64_t va, const mmu_pgt_
             r->slot = ra[i];
             as->swapcache_pages++;
             r->token = mmu_swap_token(as->swap, ra[i]);
+            r->win = mmu_swap_stamp(as->swap, ra[i]);
             r->flags |= PGF_RA;
             mmu_swap_cache_add(as->swap, ra[i], raid[got]);
             os_lru_add(as, raid[got], MMU_REPL_COLD);
@@ -1056,6 +1058,7 @@ static int swap_in(mmu_aspace_t *as, const vma_t *v, uint64_t va, const mmu_pgt_
         g->slot = e;
         as->swapcache_pages++;
         g->token = mmu_swap_token(as->swap, e);
+        g->win = mmu_swap_stamp(as->swap, e);
         mmu_swap_cache_add(as->swap, e, id);
         as->st.swap_ins++;
         as->st.major_faults++;
@@ -1125,6 +1128,7 @@ static int cow(mmu_aspace_t *as, const vma_t *v, uint64_t va, char *msg, size_t 
         return fail(msg, len, rc, "out of host memory for the reverse map");
     as->pages[aid].token = tok;
     as->pages[aid].flags |= PGF_DIRTY;
+    as->pages[aid].win = as->pages[f].win;
     os_lru_add(as, aid, 0);
     if ((rc = inval_page(as, base, msg, len)) != 0)
         return rc;

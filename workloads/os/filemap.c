@@ -92,6 +92,7 @@ mmu_filemap_entry_t *mmu_filemap_get(mmu_filemap_t *fm, uint64_t file, uint64_t 
     e->shadow = 0;
     e->token = mmu_filemap_initial_token(file, pgoff);
     e->page = MMU_FILEMAP_NOPAGE;
+    e->stamp = UINT32_MAX;
     fm->n++;
     return e;
 }

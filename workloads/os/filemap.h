@@ -23,6 +23,7 @@ typedef struct mmu_filemap_entry {
     uint64_t shadow;  /* eviction age when the page was last dropped (0: never) */
     uint64_t token;   /* contents of the page on the file */
     uint32_t page;    /* resident page, or MMU_FILEMAP_NOPAGE */
+    uint32_t stamp;   /* kept for the OS while the page is out (series window) */
     uint8_t used;
 } mmu_filemap_entry_t;
 

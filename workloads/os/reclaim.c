@@ -385,6 +385,7 @@ static int reclaim_one(mmu_aspace_t *as, uint32_t id, int who)
         unmapped = unmap_all(as, id, mmu_swp_to_pte(e), who);
         spend(as, who, unmapped * as->cfg.unmap_ns);
         mmu_swap_set_shadow(as->swap, e, ++as->age);
+        mmu_swap_set_stamp(as->swap, e, g->win);
         if (dirty) {
             mmu_blkdev_t *d = mmu_swap_dev(as->swap, e);
             mmu_swap_set_token(as->swap, e, g->token);
@@ -402,8 +403,10 @@ static int reclaim_one(mmu_aspace_t *as, uint32_t id, int who)
         unmapped = unmap_all(as, id, 0, who);
         spend(as, who, unmapped * as->cfg.unmap_ns);
         mmu_filemap_entry_t *e = mmu_filemap_find(as->fm, g->file, g->pgoff);
-        if (e)
+        if (e) {
             e->shadow = ++as->age;
+            e->stamp = g->win;
+        }
         if (dirty && (g->flags & PGF_SHARED)) {
             if (e)
                 e->token = g->token;

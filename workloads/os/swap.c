@@ -20,6 +20,7 @@ typedef struct area {
     uint8_t *map;
     uint32_t *cache;
     uint64_t *tok, *shadow;
+    uint32_t *stamp;
     uint16_t *cl_used;
     uint8_t *cl_onq;
     uint64_t nclusters, *freeq, q_head, q_len;
@@ -72,6 +73,7 @@ void mmu_swap_destroy(mmu_swap_t *s)
         free(a->cache);
         free(a->tok);
         free(a->shadow);
+        free(a->stamp);
         free(a->cl_used);
         free(a->cl_onq);
         free(a->freeq);
@@ -107,10 +109,11 @@ int mmu_swap_create(const mmu_swap_area_cfg_t *areas, unsigned n, const mmu_blkd
         a->cache = malloc(a->nslots * sizeof *a->cache);
         a->tok = calloc(a->nslots, sizeof *a->tok);
         a->shadow = calloc(a->nslots, sizeof *a->shadow);
+        a->stamp = calloc(a->nslots, sizeof *a->stamp);
         a->cl_used = calloc(a->nclusters, sizeof *a->cl_used);
         a->cl_onq = calloc(a->nclusters, 1);
         a->freeq = calloc(a->nclusters, sizeof *a->freeq);
-        if (!a->map || !a->cache || !a->tok || !a->shadow || !a->cl_used || !a->cl_onq ||
+        if (!a->map || !a->cache || !a->tok || !a->shadow || !a->stamp || !a->cl_used || !a->cl_onq ||
             !a->freeq) {
             s->n = i + 1;
             mmu_swap_destroy(s);
@@ -312,6 +315,20 @@ void mmu_swap_set_shadow(mmu_swap_t *s, mmu_swp_t e, uint64_t age)
     uint64_t k;
     area_t *a = area_of(s, e, &k);
     a->shadow[k] = age;
+}
+
+uint32_t mmu_swap_stamp(const mmu_swap_t *s, mmu_swp_t e)
+{
+    uint64_t k;
+    const area_t *a = area_of(s, e, &k);
+    return a->stamp[k];
+}
+
+void mmu_swap_set_stamp(mmu_swap_t *s, mmu_swp_t e, uint32_t stamp)
+{
+    uint64_t k;
+    area_t *a = area_of(s, e, &k);
+    a->stamp[k] = stamp;
 }
 
 mmu_blkdev_t *mmu_swap_dev(mmu_swap_t *s, mmu_swp_t e)

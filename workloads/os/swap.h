@@ -69,7 +69,7 @@ typedef struct mmu_swap mmu_swap_t;
 
 /* Areas as configured, each on its own device of configuration dev at
  * freq_mhz. Returns 0, MMU_EINVAL (msg says which area and why) or MMU_ENOMEM.
- * Storage: 21 bytes per slot, allocated here. */
+ * Storage: 25 bytes per slot, allocated here. */
 int mmu_swap_create(const mmu_swap_area_cfg_t *areas, unsigned n, const mmu_blkdev_cfg_t *dev,
                     unsigned freq_mhz, mmu_swap_t **out, char *msg, size_t msglen);
 void mmu_swap_destroy(mmu_swap_t *s);
@@ -94,6 +94,10 @@ uint64_t mmu_swap_token(const mmu_swap_t *s, mmu_swp_t e);
 void mmu_swap_set_token(mmu_swap_t *s, mmu_swp_t e, uint64_t token);
 uint64_t mmu_swap_shadow(const mmu_swap_t *s, mmu_swp_t e);
 void mmu_swap_set_shadow(mmu_swap_t *s, mmu_swp_t e, uint64_t age);
+/* A stamp kept for the OS (the series window the page was last touched in,
+ * so a page that leaves and comes back counts once in a working set). */
+uint32_t mmu_swap_stamp(const mmu_swap_t *s, mmu_swp_t e);
+void mmu_swap_set_stamp(mmu_swap_t *s, mmu_swp_t e, uint32_t stamp);
 /* The device of e's area. */
 mmu_blkdev_t *mmu_swap_dev(mmu_swap_t *s, mmu_swp_t e);
 /* Readahead: the entries of the aligned window of `window` slots (a power of
