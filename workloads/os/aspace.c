@@ -438,7 +438,8 @@ static void count_pages(mmu_aspace_t *as, mmu_page_size_t ps, uint64_t n)
  * flags (A, D and PROT_NONE kept). With a memory limit only 2M pages exist;
  * their table is the one deposited when the page was made (as Linux's
  * pgtable_trans_huge_deposit), so a split never needs memory; the 512 pages
- * then live on in the policy as 4 KiB pages (split_flags for their insert). */
+ * then live on in the policy as 4 KiB pages (split_flags for their insert)
+ * if the 2M page was there, or reclaim, which just took it out, splits it. */
 static int split_leaf(mmu_aspace_t *as, proc_t *p, uint64_t va, const mmu_pgt_leaf_t *lf,
                       unsigned split_flags, int by_reclaim)
 {
@@ -475,7 +476,7 @@ static int split_leaf(mmu_aspace_t *as, proc_t *p, uint64_t va, const mmu_pgt_le
         return rc;
     if (as->pm) {
         os_page_t *h = &as->pages[head];
-        int in_lru = (h->flags & PGF_LRU) != 0;
+        int in_lru = (h->flags & PGF_LRU) != 0 || by_reclaim;
         if (in_lru)
             os_lru_del(as, head);
         uint8_t keep = h->flags & PGF_DIRTY;
@@ -1916,6 +1917,10 @@ int mmu_aspace_check(const mmu_aspace_t *as, char *msg, size_t msglen)
             continue;
         if (g->flags & PGF_LRU)
             lru++;
+        else if (!(g->flags & PGF_WB) && !((g->flags & PGF_LARGE) && !as->cfg.thp_reclaim))
+            return fail(msg, msglen, MMU_EINVAL,
+                        "check: frame %u: an %s page neither in the policy nor being written", f,
+                        g->state == PG_ANON ? "anonymous" : "file-backed");
         if (g->state == PG_ANON && g->slot != MMU_SWP_NONE) {
             cached++;
             if (mmu_swap_cache_page(as->swap, g->slot) != f)
