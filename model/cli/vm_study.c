@@ -4,7 +4,8 @@
  * gives OPT its future; then every memory size (by default 10%..100% of W) is
  * run with every replacement policy under pure demand paging (a fixed number
  * of data frames, page tables outside them, no watermarks, kswapd, readahead
- * or THP, one page reclaimed per fault: osrun's --tables separate
+ * or THP, one page reclaimed per fault, all memory anonymous so that a
+ * virtual page is one frame (no page cache, no copy on write): osrun's --tables separate
  * --watermarks none --kswapd off --batch 1 --readahead 1 --policy 4k), on the
  * same MMU model as `mmusim run`. Output: a table per trace (faults per 1000
  * accesses), a CSV with one row per trace x memory x policy, and the check
@@ -269,6 +270,7 @@ static int run_one(const study_t *s, const mmu_config_t *cfg, unsigned t, uint64
     mmu_aspace_cfg_init(&ac);
     osrun_defaults(&ac);
     ac.policy = MMU_POLICY_4K;
+    ac.maps_anon = 1; /* one frame per virtual page: no page cache, no copies */
     ac.mem_bytes = frames * 4096;
     ac.tables_in_mem = 0;
     ac.wmark_mode = MMU_WMARK_NONE;

@@ -79,6 +79,7 @@ TEST(OsTraces, OptIsTheLowerBoundOnEveryShippedTrace)
                 mmu_aspace_cfg_t c = PureCfg(frames, mmu_repl_get(k)->name, fut);
                 c.flush_young = 0;  // as x86 Linux: the bound holds either way
                 c.implicit_vma = 2; // records outside MAP records are anonymous
+                c.maps_anon = 1;    // one frame per virtual page, as OPT's keys
                 Os os(c);
                 ASSERT_EQ(os.create_rc, 0) << os.msg;
                 for (const auto &r : recs)

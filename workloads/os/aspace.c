@@ -1346,10 +1346,11 @@ static int do_map(mmu_aspace_t *as, const mmu_trec_t *rec, char *msg, size_t len
         }
         if ((rc = range_apply(as, p, s, e, OP_UNMAP, 0, msg, len)) != 0)
             return rc;
+        uint8_t kind = as->cfg.maps_anon ? MMU_MAP_ANON : rec->map;
         vma_t v = {s, e, rec->value ? rec->value : as->cfg.default_flags,
-                   rec->map != MMU_MAP_ANON ? rec->file : 0,
-                   rec->map != MMU_MAP_ANON ? (rec->off & ~(SZ_4K - 1)) : 0,
-                   (uint8_t)(rec->size <= MMU_PAGE_1G ? rec->size : 0), 0, rec->map};
+                   kind != MMU_MAP_ANON ? rec->file : 0,
+                   kind != MMU_MAP_ANON ? (rec->off & ~(SZ_4K - 1)) : 0,
+                   (uint8_t)(rec->size <= MMU_PAGE_1G ? rec->size : 0), 0, kind};
         rc = vma_insert(p, v);
         break;
     }

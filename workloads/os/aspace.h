@@ -95,6 +95,9 @@ typedef struct mmu_aspace_cfg {
     unsigned segv_stop;      /* 1: an invalid access (SIGSEGV) stops the run */
     unsigned files_cached;   /* 1: a file page's first touch finds it cached (minor) */
     unsigned thp_reclaim;    /* 1: 2M pages are reclaimable (split first); 0: pinned */
+    unsigned maps_anon;      /* 1: MAP records' file kinds are ignored: all memory is
+                                anonymous (one frame per virtual page, as textbook
+                                demand paging; vm-study) */
     uint64_t series_every;   /* accesses between samples of the series; 0 = none */
     unsigned freq_mhz;       /* core clock that turns the ns costs into cycles (4000) */
     uint64_t fault_ns;       /* fault entry, handling and return (minor and major) */
