@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Captures a real program's memory address stream with valgrind lackey and
-# converts it into mmusim's native trace format, xz-compressed.
+# converts it into mmusim's native trace format, xz-compressed. The program's
+# mappings (its /proc/PID/maps when the capture ends: the last snapshot, or
+# the one taken at the --max cut) go first, as MAP records with their kind:
+# anonymous, or file id + offset, private or shared (workloads/README.md).
 #
 # usage: scripts/trace_program.sh [-o OUT.mtr.xz] [--max N] -- CMD [ARGS...]
 #   -o      output file (default build/traces/<cmd>.mtr.xz)
@@ -34,6 +38,8 @@ done
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+# A snapshot of a process's mappings; kept only when whole.
+snap() { cat "/proc/$1/maps" > "$tmp/maps.new" 2>/dev/null && mv "$tmp/maps.new" "$tmp/maps"; }
 echo "trace_program: running $* under valgrind lackey" >&2
 # lackey writes its trace to valgrind's log; the program's own output is kept
 # apart. With --max the log goes through a FIFO into head, which stops after N
@@ -48,8 +54,11 @@ if [ "$max" -gt 0 ]; then
     >"$tmp/stdout" 2>"$tmp/stderr" &
   vg=$!
   wait "$reader"
-  # /usr/bin/valgrind may be a wrapper around valgrind.bin: stop the process
-  # that writes this run's log, found by its unique log path.
+  # /usr/bin/valgrind may be a wrapper around valgrind.bin: the process that
+  # writes this run's log is found by its unique log path. Its mappings (the
+  # program's, valgrind holding it in its own address space) at the cut, then
+  # stop it.
+  for p in $(pgrep -f -- "--log-file=$tmp/log" || true); do snap "$p"; done
   pkill -KILL -f -- "--log-file=$tmp/log" 2>/dev/null || true
   status=0
   wait "$vg" 2>/dev/null || status=$?  # no "Killed" job notice
@@ -61,10 +70,49 @@ if [ "$max" -gt 0 ]; then
   fi
 else
   valgrind --tool=lackey --trace-mem=yes --log-file="$tmp/lackey.txt" -- "$@" \
-    >"$tmp/stdout" 2>"$tmp/stderr" || {
+    >"$tmp/stdout" 2>"$tmp/stderr" &
+  vg=$!
+  # The mappings as late as can be seen: a snapshot every 0.2 s while it runs.
+  while kill -0 "$vg" 2>/dev/null; do snap "$vg"; sleep 0.2; done
+  wait "$vg" || {
     echo "trace_program: the program failed; its stderr:" >&2; cat "$tmp/stderr" >&2; exit 1; }
 fi
+# The mappings as text-form MAP records: PROT_* from the permissions (no
+# access at all: a PROT_NONE mapping), anonymous for unnamed, [heap], [stack]
+# and [anon:...] ones, else the file (numbered in order of appearance) at its
+# offset, private or shared. Left out: the kernel's [vvar]/[vdso]/[vsyscall],
+# and valgrind's own tool image and pipe (the program's accesses never reach
+# them).
+: > "$tmp/maps.txt"
+if [ -s "$tmp/maps" ]; then
+  awk '
+    function hex(h,   i, v) { v = 0; h = tolower(h)
+      for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+      return v }
+    BEGIN { print "# mmusim text trace: the MAP records of the program'"'"'s /proc/PID/maps" }
+    {
+      split($1, r, "-"); perms = $2; off = $3
+      path = ""; for (i = 6; i <= NF; i++) path = path (i > 6 ? " " : "") $i
+      if (path ~ /^\[(vvar|vvar_vclock|vdso|vsyscall)\]$/) next
+      if (path ~ /\/valgrind\/[a-z]+-[a-z0-9]+-linux$/ || path ~ /^\/tmp\/vgdb-pipe/) next
+      if (length(r[1]) > 12) next                     # above the 47-bit user half
+      rd = substr(perms, 1, 1) == "r"; wr = substr(perms, 2, 1) == "w"; ex = substr(perms, 3, 1) == "x"
+      flags = (rd || wr || ex) ? "P|US" : "0"
+      if (wr) flags = flags "|RW"
+      if (!ex && flags != "0") flags = flags "|XD"
+      kind = ""
+      if (path != "" && path !~ /^\[/) {
+        if (!(path in id)) id[path] = ++nfile
+        kind = sprintf(" file %d 0x%s %s", id[path], off, substr(perms, 4, 1) == "s" ? "shared" : "private")
+      }
+      printf "map 0x%s %.0f %s 4k%s\n", r[1], hex(r[2]) - hex(r[1]), flags, kind
+    }' "$tmp/maps" > "$tmp/maps.txt"
+  echo "trace_program: $(grep -c '^map' "$tmp/maps.txt") mappings from /proc/PID/maps" >&2
+else
+  echo "trace_program: no /proc/PID/maps snapshot: the trace has no MAP records" >&2
+fi
 mkdir -p "$(dirname "$out")"
-"$root/build/rel/model/mmusim" convert --format lackey "$tmp/lackey.txt" "$tmp/trace.mtr"
+"$root/build/rel/model/mmusim" convert --format lackey --prepend "$tmp/maps.txt" \
+  "$tmp/lackey.txt" "$tmp/trace.mtr"
 xz -9 -T1 -c "$tmp/trace.mtr" > "$out"
 echo "trace_program: $(wc -l < "$tmp/lackey.txt") lackey lines -> $out ($(stat -c %s "$out") bytes)" >&2

@@ -1,7 +1,10 @@
-/* `mmusim convert [--format F] [--to native|text] IN OUT`: reads a trace in any
- * format (detected unless --format says) and writes it as a native binary or
- * text trace, streaming, in constant memory. A malformed input record stops the
- * conversion with its position; the records before it are written. */
+/* `mmusim convert [--format F] [--to native|text] [--prepend FILE] IN OUT`:
+ * reads a trace in any format (detected unless --format says) and writes it as
+ * a native binary or text trace, streaming, in constant memory; with
+ * --prepend, the records of FILE (any format, detected) go first (e.g. the
+ * MAP records of a program's mappings before its lackey trace). A malformed
+ * input record stops the conversion with its position; the records before it
+ * are written. */
 #include "convert.h"
 
 #include <inttypes.h>
@@ -12,15 +15,17 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: mmusim convert [--format native|text|lackey|champsim] [--to native|text] IN OUT\n"
+    fputs("usage: mmusim convert [--format native|text|lackey|champsim] [--to native|text]\n"
+          "                      [--prepend FILE] IN OUT\n"
           "  IN may be .xz/.gz compressed (detected); '-' is stdin/stdout.\n"
+          "  --prepend FILE: FILE's records (any format, detected) first, then IN's.\n"
           "  Exit 0, or 2 on bad input (the records before the bad one are written).\n",
           f);
 }
 
 int convert_main(int argc, char **argv)
 {
-    const char *format = NULL, *to = "native", *in = NULL, *out = NULL;
+    const char *format = NULL, *to = "native", *in = NULL, *out = NULL, *pre = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -28,6 +33,8 @@ int convert_main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--format") && i + 1 < argc) {
             format = argv[++i];
+        } else if (!strcmp(a, "--prepend") && i + 1 < argc) {
+            pre = argv[++i];
         } else if (!strcmp(a, "--to") && i + 1 < argc) {
             to = argv[++i];
             if (strcmp(to, "native") && strcmp(to, "text")) {
@@ -62,7 +69,27 @@ int convert_main(int argc, char **argv)
     }
     mmu_trec_t rec;
     int n, rc = 0;
-    while ((n = mmu_trace_next(r, &rec)) > 0) {
+    uint64_t pre_records = 0;
+    if (pre) {
+        mmu_trace_reader_t *pr = NULL;
+        if (mmu_trace_open(pre, NULL, &pr, msg, sizeof msg)) {
+            fprintf(stderr, "%s\n", msg);
+            rc = 2;
+        }
+        while (!rc && (n = mmu_trace_next(pr, &rec)) > 0)
+            if (mmu_trace_write(w, &rec)) {
+                fprintf(stderr, "%s: record %" PRIu64 " of %s: %s\n", out, mmu_trace_records(pr),
+                        pre, mmu_trace_writer_error(w));
+                rc = 2;
+            }
+        if (!rc && n < 0) {
+            fprintf(stderr, "%s\n", mmu_trace_error(pr));
+            rc = 2;
+        }
+        pre_records = pr ? mmu_trace_records(pr) : 0;
+        mmu_trace_close(pr);
+    }
+    while (!rc && (n = mmu_trace_next(r, &rec)) > 0) {
         if (mmu_trace_write(w, &rec)) {
             fprintf(stderr, "%s: record %" PRIu64 ": %s\n", out, mmu_trace_records(r),
                     mmu_trace_writer_error(w));
@@ -70,7 +97,7 @@ int convert_main(int argc, char **argv)
             break;
         }
     }
-    if (n < 0) {
+    if (!rc && n < 0) {
         fprintf(stderr, "%s\n", mmu_trace_error(r));
         rc = 2;
     }
@@ -79,8 +106,10 @@ int convert_main(int argc, char **argv)
         fprintf(stderr, "%s\n", msg);
         rc = 2;
     }
-    fprintf(stderr, "convert: %" PRIu64 " records from %s (%s) to %s (%s)\n", records, in,
-            mmu_trace_format(r), out, to);
+    if (pre)
+        fprintf(stderr, "convert: %" PRIu64 " records from %s, then", pre_records, pre);
+    fprintf(stderr, "%s%" PRIu64 " records from %s (%s) to %s (%s)\n", pre ? " " : "convert: ",
+            records, in, mmu_trace_format(r), out, to);
     mmu_trace_close(r);
     return rc;
 }

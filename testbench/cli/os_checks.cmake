@@ -113,3 +113,22 @@ run_mmusim(rc o e vm-study --preset tiny --traces ${t} --policies nope --out ${O
 expect("vm-study --policies nope: exit ${rc}" rc EQUAL 2)
 run_mmusim(rc o e vm-study --preset tiny --traces nosuchtrace --out ${OUT}/vmst_bad)
 expect("vm-study --traces nosuchtrace: exit ${rc}" rc EQUAL 2)
+
+# 5. A file mapping put in front with convert --prepend (what trace_program.sh
+#    does with /proc/PID/maps): its pages are file pages; the written ones go
+#    back to the file, the others are dropped.
+file(WRITE ${OUT}/os_pre.txt "# mmusim text trace\nmap 0x10000000000 0x30000 P|US|RW|XD 4k file 2 0 shared\n")
+run_mmusim(rc o e convert --prepend ${OUT}/os_pre.txt ${t} ${OUT}/os_file.mtr)
+expect("convert --prepend: exit ${rc}: ${e}" rc EQUAL 0)
+string(FIND "${e}" "convert: 1 records from ${OUT}/os_pre.txt, then 3000 records" at)
+expect("convert --prepend: stderr '${e}'" NOT at EQUAL -1)
+run_mmusim(rc o e run --preset tiny --trace ${OUT}/os_file.mtr --policy 4k --mem 96k --tables separate
+           --swap 1m --json ${OUT}/os_file.json)
+expect("run file trace: exit ${rc}: ${e}" rc EQUAL 0)
+file(READ ${OUT}/os_file.json j)
+string(JSON wb GET "${j}" os writebacks)
+string(JSON fd GET "${j}" os file_drops)
+string(JSON so GET "${j}" os swap_outs)
+string(JSON fr GET "${j}" os file_reads)
+expect("file trace: write-backs ${wb}, drops ${fd}, swap-outs ${so}, reads ${fr}"
+       wb GREATER 0 AND so EQUAL 0 AND fr GREATER 0)
