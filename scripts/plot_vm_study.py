@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Plot of `mmusim vm-study`, regenerated from its CSV (computes nothing
-itself): vm_study.png, one panel per trace, page faults per 1000 accesses
-against memory (as a share of the trace's working set), one line per policy,
-OPT dashed in black as the lower bound. With runs both without and with the
-TLB flush on clearing A, a second row of panels shows the flushed ones.
+"""Plots of `mmusim vm-study`, regenerated from its CSV (computes nothing
+itself). Pure demand paging rows: vm_study.png, one panel per trace, page
+faults per 1000 accesses against memory (as a share of the trace's working
+set), one line per policy, OPT dashed in black as the lower bound; with runs
+both without and with the TLB flush on clearing A, a second row of panels
+shows the flushed ones. `--mode linux` rows: vm_study_linux.png, per trace
+the faults and the cycles as a multiple of the unlimited run's.
 
 usage: /usr/bin/python3 scripts/plot_vm_study.py [DIR] [--out DIR]
 DIR holds vm_study.csv (default results/os); the PNG goes to --out (default
@@ -43,6 +45,58 @@ def main():
     if not rows:
         print(f"plot_vm_study: {path}: no rows", file=sys.stderr)
         return 2
+    out = args.out or args.dir
+    os.makedirs(out, exist_ok=True)
+    pure = [r for r in rows if r.get("mode", "pure") == "pure"]
+    linux = [r for r in rows if r.get("mode") == "linux"]
+    if pure:
+        plot_pure(pure, out)
+    if linux:
+        plot_linux(linux, out)
+    return 0
+
+
+def save(fig, out, name):
+    dest = os.path.join(out, name)
+    tmp = dest + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, dest)
+    print(f"plot_vm_study: {dest}")
+
+
+def plot_linux(rows, out):
+    traces = list(dict.fromkeys(r["trace"] for r in rows))
+    policies = list(dict.fromkeys(r["policy"] for r in rows))
+    rows = [r for r in rows if int(r["flush_young"]) == min(int(x["flush_young"]) for x in rows)]
+    fig, axes = plt.subplots(2, len(traces), figsize=(5.2 * len(traces), 8), squeeze=False)
+    for j, tr in enumerate(traces):
+        pts = [r for r in rows if r["trace"] == tr]
+        for p in policies:
+            pr = sorted((r for r in pts if r["policy"] == p), key=lambda r: float(r["mem_share"]))
+            if not pr:
+                continue
+            color, fmt = STYLE.get(p, ("gray", ".-"))
+            x = [100 * float(r["mem_share"]) for r in pr]
+            axes[0][j].plot(x, [max(float(r["faults_per_1k"]), 1e-3) for r in pr], fmt, color=color,
+                            label=p, markersize=4)
+            axes[1][j].plot(x, [float(r["cycles_vs_unlimited"]) for r in pr], fmt, color=color,
+                            label=p, markersize=4)
+        axes[0][j].set_title(f"{tr}: Linux-like set-up (THP, kswapd, watermarks)", fontsize=9)
+        axes[0][j].set_ylabel("page faults per 1000 accesses")
+        axes[0][j].set_yscale("log")
+        axes[1][j].set_ylabel("cycles / cycles with unlimited memory")
+        axes[1][j].set_yscale("log")
+        for i in range(2):
+            axes[i][j].set_xlabel("memory (% of the working set)")
+            axes[i][j].grid(True, which="both", alpha=0.3)
+        if j == 0:
+            axes[0][j].legend(fontsize=7)
+    fig.suptitle(f"mmusim vm-study --mode linux (preset {rows[0].get('preset', '')})", fontsize=11)
+    fig.tight_layout()
+    save(fig, out, "vm_study_linux.png")
+
+
+def plot_pure(rows, out):
     traces = list(dict.fromkeys(r["trace"] for r in rows))
     flushes = sorted({int(r["flush_young"]) for r in rows})
     policies = list(dict.fromkeys(r["policy"] for r in rows))
@@ -74,14 +128,7 @@ def main():
     preset = rows[0].get("preset", "")
     fig.suptitle(f"mmusim vm-study (preset {preset}): pure demand paging of 4 KiB pages", fontsize=11)
     fig.tight_layout()
-    out = args.out or args.dir
-    os.makedirs(out, exist_ok=True)
-    dest = os.path.join(out, "vm_study.png")
-    tmp = dest + ".tmp.png"
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, dest)
-    print(f"plot_vm_study: {dest}")
-    return 0
+    save(fig, out, "vm_study.png")
 
 
 if __name__ == "__main__":

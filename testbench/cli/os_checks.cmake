@@ -82,6 +82,30 @@ file(STRINGS ${OUT}/vmst/vm_study.csv rows)
 list(LENGTH rows n)
 expect("vm-study csv: 1 + 3 x 8 rows, got ${n}" n EQUAL 25)
 
+# 3b. vm-study --mode linux: cycles against an unlimited run, OPT left out.
+run_mmusim(rc o e vm-study --preset tiny --traces ${t} --mode linux --mems 50% --policies clock,opt
+           --out ${OUT}/vmst_linux)
+expect("vm-study --mode linux: exit ${rc}: ${e}\n${o}" rc EQUAL 0)
+string(FIND "${o}" "unlimited memory: " at)
+expect("vm-study --mode linux: no baseline line in:\n${o}" NOT at EQUAL -1)
+file(STRINGS ${OUT}/vmst_linux/vm_study.csv rows)
+list(LENGTH rows n)
+expect("vm-study --mode linux csv: 1 + 1 rows, got ${n}" n EQUAL 2)
+
+# 3c. The plots regenerate from those CSVs (when Python has matplotlib).
+if(PYTHON AND EXISTS ${PYTHON})
+  execute_process(COMMAND ${PYTHON} -c "import matplotlib" RESULT_VARIABLE nomp OUTPUT_QUIET ERROR_QUIET)
+  if(nomp EQUAL 0)
+    foreach(d vmst vmst_linux)
+      execute_process(COMMAND ${PYTHON} ${SRC}/scripts/plot_vm_study.py ${OUT}/${d}
+                      RESULT_VARIABLE prc ERROR_VARIABLE perr OUTPUT_QUIET)
+      expect("plot_vm_study.py ${d}: exit ${prc}: ${perr}" prc EQUAL 0)
+    endforeach()
+    expect("vm_study.png missing" EXISTS ${OUT}/vmst/vm_study.png)
+    expect("vm_study_linux.png missing" EXISTS ${OUT}/vmst_linux/vm_study_linux.png)
+  endif()
+endif()
+
 # 4. Bad input: exit 2 and what is wrong.
 set(base run --preset tiny --trace ${t})
 foreach(case
