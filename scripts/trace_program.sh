@@ -77,36 +77,10 @@ else
   wait "$vg" || {
     echo "trace_program: the program failed; its stderr:" >&2; cat "$tmp/stderr" >&2; exit 1; }
 fi
-# The mappings as text-form MAP records: PROT_* from the permissions (no
-# access at all: a PROT_NONE mapping), anonymous for unnamed, [heap], [stack]
-# and [anon:...] ones, else the file (numbered in order of appearance) at its
-# offset, private or shared. Left out: the kernel's [vvar]/[vdso]/[vsyscall],
-# and valgrind's own tool image and pipe (the program's accesses never reach
-# them).
+# The mappings as text-form MAP records (scripts/maps_to_trace.awk says how).
 : > "$tmp/maps.txt"
 if [ -s "$tmp/maps" ]; then
-  awk '
-    function hex(h,   i, v) { v = 0; h = tolower(h)
-      for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-      return v }
-    BEGIN { print "# mmusim text trace: the MAP records of the program'"'"'s /proc/PID/maps" }
-    {
-      split($1, r, "-"); perms = $2; off = $3
-      path = ""; for (i = 6; i <= NF; i++) path = path (i > 6 ? " " : "") $i
-      if (path ~ /^\[(vvar|vvar_vclock|vdso|vsyscall)\]$/) next
-      if (path ~ /\/valgrind\/[a-z]+-[a-z0-9]+-linux$/ || path ~ /^\/tmp\/vgdb-pipe/) next
-      if (length(r[1]) > 12) next                     # above the 47-bit user half
-      rd = substr(perms, 1, 1) == "r"; wr = substr(perms, 2, 1) == "w"; ex = substr(perms, 3, 1) == "x"
-      flags = (rd || wr || ex) ? "P|US" : "0"
-      if (wr) flags = flags "|RW"
-      if (!ex && flags != "0") flags = flags "|XD"
-      kind = ""
-      if (path != "" && path !~ /^\[/) {
-        if (!(path in id)) id[path] = ++nfile
-        kind = sprintf(" file %d 0x%s %s", id[path], off, substr(perms, 4, 1) == "s" ? "shared" : "private")
-      }
-      printf "map 0x%s %.0f %s 4k%s\n", r[1], hex(r[2]) - hex(r[1]), flags, kind
-    }' "$tmp/maps" > "$tmp/maps.txt"
+  awk -f "$root/scripts/maps_to_trace.awk" "$tmp/maps" > "$tmp/maps.txt"
   echo "trace_program: $(grep -c '^map' "$tmp/maps.txt") mappings from /proc/PID/maps" >&2
 else
   echo "trace_program: no /proc/PID/maps snapshot: the trace has no MAP records" >&2
