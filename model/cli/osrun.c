@@ -398,8 +398,7 @@ void osrun_report(FILE *f, const mmu_aspace_t *as, const mmu_aspace_cfg_t *ac,
     fprintf(f, "faults: %" PRIu64 " (%.3f per 1000 accesses): minor %" PRIu64 " (first touch %" PRIu64
                ", swap cache %" PRIu64 ", copy on write %" PRIu64 "), major %" PRIu64
                " (swap-in %" PRIu64 ", file %" PRIu64 "); invalid %" PRIu64 "\n",
-            faults, per_k(faults, counted), s->minor_faults,
-            s->minor_faults - s->swapcache_hits - s->cow_faults, s->swapcache_hits,
+            faults, per_k(faults, counted), s->minor_faults, s->first_touches, s->swapcache_hits,
             s->cow_faults, s->major_faults, s->swap_ins, s->file_reads, s->invalid_faults);
     fprintf(f, "paging: %" PRIu64 " swap-outs, %" PRIu64 " clean anonymous drops, %" PRIu64
                " file drops, %" PRIu64 " write-backs; %" PRIu64 " refaults (%" PRIu64

@@ -798,6 +798,7 @@ static int legacy_map(mmu_aspace_t *as, proc_t *p, const vma_t *v, uint64_t va,
                     (unsigned long long)base, mmu_strerror(rc));
     count_demand(as, ps);
     as->st.minor_faults++;
+    as->st.first_touches++;
     p->rss += size >> 12;
     return FX_FIXED;
 }
@@ -904,6 +905,7 @@ static int first_touch_anon(mmu_aspace_t *as, const vma_t *v, uint64_t va,
         os_lru_add(as, id, 0);
     count_demand(as, ps);
     as->st.minor_faults++;
+    as->st.first_touches++;
     charge(as, as->cfg.fault_ns + as->cfg.zero_ns * (page_bytes(ps) >> 12));
     return FX_FIXED;
 }
@@ -977,11 +979,16 @@ static int first_touch_file(mmu_aspace_t *as, const vma_t *v, uint64_t va, int w
         tsrc_release(&t);
         return rc;
     }
+    /* One fault, one kind: a read from the file (major), else a copy
+     * (minor, COW) or the cached page mapped (minor, first touch). */
+    int copy = write && v->kind == MMU_MAP_FILE_PRIVATE;
     if (major)
         as->st.major_faults++;
     else
         as->st.minor_faults++;
-    if (write && v->kind == MMU_MAP_FILE_PRIVATE) {
+    if (!major && !copy)
+        as->st.first_touches++;
+    if (copy) {
         uint64_t tok = as->pages[id].token;
         uint32_t aid;
         if ((rc = os_alloc(as, MMU_PAGE_4K, PG_ANON, 1, &aid)) != 0) {
@@ -993,7 +1000,8 @@ static int first_touch_file(mmu_aspace_t *as, const vma_t *v, uint64_t va, int w
         if ((rc = install(as, &t, q, base, aid, MMU_PAGE_4K, v->flags, msg, len)) != 0)
             return rc;
         os_lru_add(as, aid, 0);
-        as->st.cow_faults++;
+        if (!major)
+            as->st.cow_faults++;
         charge(as, as->cfg.fault_ns + as->cfg.copy_ns);
         return FX_FIXED;
     }
@@ -1947,6 +1955,16 @@ int mmu_aspace_check(const mmu_aspace_t *as, char *msg, size_t msglen)
     if (cached != as->swapcache_pages)
         return fail(msg, msglen, MMU_EINVAL, "check: %llu swap-cache pages, counted %llu",
                     (unsigned long long)cached, (unsigned long long)as->swapcache_pages);
+    const mmu_aspace_stats_t *st = &as->st;
+    if (st->minor_faults != st->first_touches + st->swapcache_hits + st->cow_faults ||
+        st->major_faults != st->swap_ins + st->file_reads)
+        return fail(msg, msglen, MMU_EINVAL,
+                    "check: faults by kind do not add up: minor %llu (%llu + %llu + %llu), "
+                    "major %llu (%llu + %llu)",
+                    (unsigned long long)st->minor_faults, (unsigned long long)st->first_touches,
+                    (unsigned long long)st->swapcache_hits, (unsigned long long)st->cow_faults,
+                    (unsigned long long)st->major_faults, (unsigned long long)st->swap_ins,
+                    (unsigned long long)st->file_reads);
     uint64_t rss = 0, swapents = 0;
     for (unsigned i = 0; i < as->cfg.nproc; i++) {
         const proc_t *p = &as->procs[i];

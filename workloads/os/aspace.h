@@ -156,13 +156,15 @@ void mmu_aspace_watermarks(const mmu_aspace_cfg_t *cfg, uint64_t *min, uint64_t 
     XX(os_invlpg)         /* INVLPG issued by MAP/UNMAP/PROTECT */               \
     XX(os_invpcid)        /* INVPCID issued by MAP/UNMAP/PROTECT */              \
     XX(os_full_flushes)   /* context flushes above the ceiling */                \
-    XX(minor_faults)      /* fixed without I/O: first touch, swap cache, COW */  \
-    XX(major_faults)      /* fixed with a read: swap-in or a file page */        \
+    XX(minor_faults)      /* fixed without I/O: = first_touches + swapcache_hits \
+                             + cow_faults */                                     \
+    XX(major_faults)      /* fixed with a read: = swap_ins + file_reads */       \
     XX(invalid_faults)    /* SIGSEGV: no mapping, or a protection fault */       \
-    XX(swapcache_hits)    /* minor faults on a page still in the swap cache */   \
-    XX(cow_faults)        /* writes to private file pages: copied */             \
-    XX(file_reads)        /* major faults reading a file page */                 \
-    XX(swap_ins)          /* major faults reading from swap */                   \
+    XX(first_touches)     /* minor: a new anonymous page, or a cached file page */ \
+    XX(swapcache_hits)    /* minor: a page still in the swap cache */            \
+    XX(cow_faults)        /* minor: a write to a private file page, copied */    \
+    XX(file_reads)        /* major: a file page read (copied too if written) */  \
+    XX(swap_ins)          /* major: a page read from swap */                     \
     XX(swap_outs)         /* pages written to swap */                            \
     XX(readahead_pages)   /* pages read ahead into the swap cache */             \
     XX(readahead_hits)    /* of those, faulted on later (minor) */               \
