@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures translation throughput (Google Benchmark, median of 5 repetitions)
-# and `mmusim check` throughput on a generated 100,000-access scenario (best of
+# Measures translation throughput (Google Benchmark, median of 5 repetitions),
+# trace reading, the OS model under memory pressure (with its records/s as a
+# share of the unconstrained run's), and `mmusim check` throughput on a generated 100,000-access scenario (best of
 # 5 runs). Prints the lines results/perf.md records.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
