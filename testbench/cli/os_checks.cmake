@@ -86,7 +86,7 @@ expect("vm-study csv: 1 + 3 x 8 rows, got ${n}" n EQUAL 25)
 run_mmusim(rc o e vm-study --preset tiny --traces ${t} --mode linux --mems 50% --policies clock,opt
            --out ${OUT}/vmst_linux)
 expect("vm-study --mode linux: exit ${rc}: ${e}\n${o}" rc EQUAL 0)
-string(FIND "${o}" "unlimited memory: " at)
+string(FIND "${o}" "memory never short (4x the working set): " at)
 expect("vm-study --mode linux: no baseline line in:\n${o}" NOT at EQUAL -1)
 file(STRINGS ${OUT}/vmst_linux/vm_study.csv rows)
 list(LENGTH rows n)
