@@ -84,7 +84,7 @@ def plot_linux(rows, out):
         axes[0][j].set_title(f"{tr}: Linux-like set-up (THP, kswapd, watermarks)", fontsize=9)
         axes[0][j].set_ylabel("page faults per 1000 accesses")
         axes[0][j].set_yscale("log")
-        axes[1][j].set_ylabel("cycles / cycles with unlimited memory")
+        axes[1][j].set_ylabel("cycles / cycles with memory never short")
         axes[1][j].set_yscale("log")
         for i in range(2):
             axes[i][j].set_xlabel("memory (% of the working set)")
