@@ -37,6 +37,7 @@
 typedef struct study {
     const char *preset, *config, *out, *traces_dir;
     char *trace[MAX_TRACES];
+    char *cache[MAX_TRACES];  /* the prefix that is run, plain native (read ~10x faster) */
     char name[MAX_TRACES][64];
     unsigned ntrace;
     double frac[MAX_MEMS];   /* memory as a share of the working set, or */
@@ -310,7 +311,7 @@ static int run_one(const study_t *s, const mmu_config_t *cfg, unsigned t, uint64
     }
     char msg[512];
     mmu_trace_reader_t *tr = NULL;
-    if (mmu_trace_open(s->trace[t], NULL, &tr, msg, sizeof msg)) {
+    if (mmu_trace_open(s->cache[t], NULL, &tr, msg, sizeof msg)) {
         fprintf(stderr, "mmusim vm-study: %s\n", msg);
         return 2;
     }
@@ -360,6 +361,55 @@ static int run_one(const study_t *s, const mmu_config_t *cfg, unsigned t, uint64
 out:
     runlib_as_free(&x);
     mmu_trace_close(tr);
+    return rc;
+}
+
+/* The offline pass: the first max accesses (0: all) of the trace copied to a
+ * plain native file, which every run then reads instead of decompressing the
+ * trace again, and OPT's future over them. Returns 0, or 2 after a message. */
+static int make_cache(const char *in, const char *cache, uint64_t max, mmu_repl_future_t **fut)
+{
+    char msg[512];
+    mmu_trace_reader_t *tr = NULL;
+    mmu_trace_writer_t *w = NULL;
+    *fut = NULL;
+    if (mmu_trace_open(in, NULL, &tr, msg, sizeof msg) ||
+        mmu_trace_writer_open(cache, "native", &w, msg, sizeof msg) ||
+        mmu_repl_future_create(fut)) {
+        fprintf(stderr, "mmusim vm-study: %s\n", msg);
+        mmu_trace_close(tr);
+        mmu_trace_writer_close(w, msg, sizeof msg);
+        return 2;
+    }
+    mmu_trec_t rec;
+    int r = 0, rc = 0;
+    while ((!max || mmu_repl_future_len(*fut) < max) && (r = mmu_trace_next(tr, &rec)) > 0) {
+        if (mmu_trace_write(w, &rec)) {
+            fprintf(stderr, "mmusim vm-study: %s\n", mmu_trace_writer_error(w));
+            rc = 2;
+            break;
+        }
+        if (rec.kind == MMU_TREC_ACCESS && mmu_repl_future_add(*fut, rec.la >> 12)) {
+            fprintf(stderr, "mmusim vm-study: %s: OPT's offline pass: out of memory or more "
+                            "than 2^32 - 2 accesses\n", in);
+            rc = 2;
+            break;
+        }
+    }
+    if (!rc && r < 0) {
+        fprintf(stderr, "mmusim vm-study: %s\n", mmu_trace_error(tr));
+        rc = 2;
+    }
+    mmu_trace_close(tr);
+    if (mmu_trace_writer_close(w, msg, sizeof msg) && !rc) {
+        fprintf(stderr, "mmusim vm-study: %s\n", msg);
+        rc = 2;
+    }
+    if (rc) {
+        mmu_repl_future_destroy(*fut);
+        *fut = NULL;
+        remove(cache);
+    }
     return rc;
 }
 
@@ -443,8 +493,10 @@ static int study(study_t *sp)
         /* The offline pass: accesses, distinct pages, OPT's future. */
         mmu_repl_future_t *fut = NULL;
         double t0 = runlib_now_s();
-        if (osrun_future(s.trace[t], NULL, s.max_accesses, &fut, msg, sizeof msg)) {
-            fprintf(stderr, "mmusim vm-study: %s\n", msg);
+        char cache[PATH_MAX + 96];
+        snprintf(cache, sizeof cache, "%s/.%s.run.mtr", s.out, s.name[t]);
+        if (!(s.cache[t] = strdup(cache)) || make_cache(s.trace[t], cache, s.max_accesses, &fut)) {
+            fputs(s.cache[t] ? "" : "mmusim vm-study: out of memory\n", stderr);
             rc = 2;
             break;
         }
@@ -531,7 +583,15 @@ static int study(study_t *sp)
         }
         }
         mmu_repl_future_destroy(fut);
+        remove(s.cache[t]);
+        free(s.cache[t]);
+        s.cache[t] = NULL;
     }
+    for (unsigned t = 0; t < s.ntrace; t++)
+        if (s.cache[t]) {
+            remove(s.cache[t]);
+            free(s.cache[t]);
+        }
     free(hist);
     free(rows);
     if (fclose(csv) || rc) {
