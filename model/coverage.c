@@ -738,7 +738,10 @@ void mmu_cov_count_inv(mmu_cov_t *c, unsigned kind, unsigned removed)
         c->n[b]++;
         return;
     }
-    for (unsigned g = 0; g < 3; g++)
+    /* A coalesced entry (AMD PTE coalescing) holds 4 KiB pages. */
+    if (removed & ((1u << MMU_PAGE_4K) | (1u << MMU_GRANULE_COALESCED)))
+        c->n[b + 1]++;
+    for (unsigned g = 1; g < 3; g++)
         if (removed & (1u << g))
             c->n[b + 1 + g]++;
     if (removed & MMU_COV_RM_GLOBAL)

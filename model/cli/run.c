@@ -21,6 +21,7 @@
 #include "cli_opt.h"
 #include "cli_out.h"
 #include "coverage_file.h"
+#include "osrun.h"
 #include "runlib.h"
 #include "synth.h"
 #include "trace.h"
@@ -34,9 +35,11 @@ typedef struct run_opts {
     uint64_t stats_every;             /* --stats-every N accesses into --stats-file */
     const char *stats_file;
     const char *coverage; /* --coverage FILE */
+    const char *lat_csv;              /* --latency-csv FILE: the latency histograms */
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
     bool kpti;
+    osrun_opts_t os;                 /* --mem --swap --reclaim ... (osrun.h) */
 } run_opts_t;
 
 static const char *const FORMATS[] = {"native", "text", "lackey", "champsim"};
@@ -64,6 +67,7 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     o->levels = 4;
     o->format = 4;
     mmu_aspace_cfg_init(&o->as);
+    osrun_defaults(&o->as);
     o->as.pcid = 1;
     const cli_opt_t opts[] = {
         {"preset", CLI_STR, &o->preset, "NAME", "a built-in CPU ('mmusim presets')", 0, 0, NULL},
@@ -112,6 +116,9 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         {"coverage", CLI_STR, &o->coverage, "FILE",
          "write the functional coverage (warm-up included) to\nFILE (JSON; 'mmusim coverage')",
          0, 0, NULL},
+        {"latency-csv", CLI_STR, &o->lat_csv, "FILE",
+         "the measured accesses' latency histogram, one row per\n"
+         "latency in cycles (and ns at the configuration's\nfrequency_mhz)", 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     bool seen[sizeof opts / sizeof opts[0]];
@@ -124,13 +131,36 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase,\n"
         "  or a kernel: gups | pagerank | spmv | hashjoin | hashprobe | btree;\n"
         "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=,\n"
-        "  kernels' deg= skew= band= load= ratio= hit= fanout= start=\n"
+        "  kernels' deg= skew= band= load= ratio= hit= fanout= start=;\n"
+        "  how it is issued and mapped: chains= lockstep= pretouch= scatter=\n"
         "  (workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
         "A workload's working set is mapped up front; a trace's pages are mapped on\n"
-        "first touch, and it is issued closed loop. Exit 0, or 2 on bad input.\n",
+        "first touch, and it is issued closed loop. With the workload key chains=N,\n"
+        "N dependent chains are in flight together. Exit 0, or 2 on bad input.\n",
         .opts = opts,
         .seen = seen};
-    int rc = cli_parse(&cmd, argc, argv, NULL);
+    /* The OS model's options (memory pressure) have their own parser, shared
+     * with vm-study: take them out first, then the rest goes to cli_parse. */
+    char **rest = malloc(((size_t)argc + 1) * sizeof *rest);
+    if (!rest) {
+        cli_error("run", "out of memory");
+        return 2;
+    }
+    int nrest = 0;
+    for (int i = 0; i < argc; i++) {
+        const int os_rc = i ? osrun_parse("mmusim run", argc, argv, &i, &o->os, &o->as) : 0;
+        if (os_rc == 2) {
+            free(rest);
+            return 2;
+        }
+        if (os_rc == 0)
+            rest[nrest++] = argv[i];
+    }
+    rest[nrest] = NULL;
+    int rc = cli_parse(&cmd, nrest, rest, NULL);
+    free(rest);
+    if (rc == 1)
+        osrun_usage(stdout);
     if (rc)
         return rc;
     o->as.kpti = o->kpti;
@@ -172,6 +202,12 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
                   cli_given(&cmd, "gap") ? "gap" : "interval");
         return 2;
     }
+    if (o->workload && (o->os.mem_set || o->os.pressure_opts || o->os.series_csv)) {
+        fputs("mmusim run: memory pressure (--mem, --swap, ...) needs --trace: a synthetic "
+              "workload is mapped up front\n",
+              stderr);
+        return 2;
+    }
     return 0;
 }
 
@@ -185,9 +221,38 @@ static json_t *jint(uint64_t v)
 /* --json FILE: the run's numbers as one JSON document (Jansson escapes the
  * strings: paths and specs may hold quotes or backslashes), written to a
  * temporary file renamed on success. */
+/* osrun_json's members ("memory", "processes", "events", "series") into doc:
+ * 0, or -1 when they could not be built. */
+static int add_os_json(json_t *doc, const mmu_aspace_t *os, const mmu_aspace_cfg_t *ac,
+                       const osrun_opts_t *oo)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return -1;
+    fputc('{', m);
+    osrun_json(m, os, ac, oo);
+    fputs("\"end\": 0}", m);
+    if (fclose(m)) {
+        free(buf);
+        return -1;
+    }
+    json_error_t err;
+    json_t *members = json_loads(buf, 0, &err);
+    free(buf);
+    if (!members)
+        return -1;
+    json_object_del(members, "end");
+    json_object_update(doc, members);
+    json_decref(members);
+    return 0;
+}
+
 static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t *a,
                       const uint64_t pct[3], const mmu_stats_t *st,
-                      const mmu_aspace_stats_t *as)
+                      const mmu_aspace_stats_t *as, const mmu_aspace_t *osm,
+                      const mmu_aspace_cfg_t *ac)
 {
     json_t *doc = json_object(), *lat = json_object(), *stats = json_object();
     json_object_set_new(doc, o->preset ? "preset" : "config",
@@ -210,6 +275,11 @@ static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t 
         MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
 #undef RUN__AS_JSON
         json_object_set_new(doc, "os", os);
+        if (osm && add_os_json(doc, osm, ac, &o->os)) {
+            cli_error("run", "--json %s: out of memory", o->json);
+            json_decref(doc);
+            return 2;
+        }
     }
     for (unsigned i = 0; i < mmu_stats_count(); i++)
         json_object_set_new(stats, mmu_stats_name(i), jint(mmu_stats_get(st, i)));
@@ -234,8 +304,60 @@ static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t 
 /* The report common to both drivers; `what` names the workload. Every
  * number comes from one set of counters taken over the measured accesses:
  * the headline rates are the table's counts per 1000 of those accesses. */
+/* The same figures in ns at cfg->frequency_mhz (nothing when it is not set). */
+static void print_ns(const mmu_config_t *cfg, const char *what, double mean, uint64_t p50,
+                     uint64_t p90, uint64_t p99, uint64_t max)
+{
+    if (!cfg->frequency_mhz)
+        return;
+    const double k = 1000.0 / (double)cfg->frequency_mhz;
+    printf("%s (ns at %u MHz): mean %.2f, p50 %.2f, p90 %.2f, p99 %.2f, max %.2f\n", what,
+           cfg->frequency_mhz, mean * k, (double)p50 * k, (double)p90 * k, (double)p99 * k,
+           (double)max * k);
+}
+
+/* --latency-csv: one row per latency (cycles) that some measured access had:
+ * how many translations took that long, and how many whole accesses
+ * (translation + data line) did; ns at the configured frequency. Written to
+ * FILE.tmp, then renamed. */
+static int write_lat_csv(const char *path, const mmu_config_t *cfg, const runlib_acc_t *a)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        fprintf(stderr, "mmusim run: --latency-csv %s: path too long\n", path);
+        return 2;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "mmusim run: cannot write %s\n", tmp);
+        return 2;
+    }
+    const bool data = cfg->data_lines && !cfg->memlat_cb;
+    fprintf(f, "cycles,ns,translations%s\n", data ? ",accesses" : "");
+    for (uint64_t i = 0; i < RUNLIB_LAT_BUCKETS; i++) {
+        const uint64_t t = a->hist[i], l = data && a->load_hist ? a->load_hist[i] : 0;
+        if (!t && !l)
+            continue;
+        /* The last row holds every longer latency too. */
+        fprintf(f, "%" PRIu64 "%s,", i, i == RUNLIB_LAT_BUCKETS - 1 ? "+" : "");
+        if (cfg->frequency_mhz)
+            fprintf(f, "%.3f", (double)i * 1000.0 / (double)cfg->frequency_mhz);
+        fprintf(f, ",%" PRIu64, t);
+        if (data)
+            fprintf(f, ",%" PRIu64, l);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f) || rename(tmp, path)) {
+        fprintf(stderr, "mmusim run: cannot write %s\n", path);
+        remove(tmp);
+        return 2;
+    }
+    return 0;
+}
+
 static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
-                  const char *what, const char *setup, double t_run, double cpu_run)
+                  const char *what, const char *setup, double t_run, double cpu_run,
+                  const mmu_aspace_t *os, const mmu_aspace_cfg_t *ac)
 {
     mmu_stats_t st;
     mmu_aspace_stats_t ast;
@@ -267,6 +389,18 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
     printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
            ", p99 %" PRIu64 ", max %" PRIu64 "\n",
            mean, p50, p90, p99, a->lat_max);
+    print_ns(cfg, "translation latency", mean, p50, p90, p99, a->lat_max);
+    if (cfg->data_lines && !cfg->memlat_cb && a->load_hist) {
+        /* The whole access: its translation, then its data line. */
+        const double lm = (double)a->load_sum / (double)a->counted;
+        const uint64_t l50 = runlib_percentile(a->load_hist, a->counted, 0.5),
+                       l90 = runlib_percentile(a->load_hist, a->counted, 0.9),
+                       l99 = runlib_percentile(a->load_hist, a->counted, 0.99);
+        printf("access latency, translation + data line (cycles): mean %.2f, p50 %" PRIu64
+               ", p90 %" PRIu64 ", p99 %" PRIu64 ", max %" PRIu64 "\n",
+               lm, l50, l90, l99, a->load_max);
+        print_ns(cfg, "access latency, translation + data line", lm, l50, l90, l99, a->load_max);
+    }
     const double k = 1000.0 / (double)a->counted;
     const uint64_t pf = st.faults_pf_not_present + st.faults_pf_rsvd + st.faults_pf_prot;
     printf("per 1000 accesses: L1 misses %.2f, L2 misses %.2f, walks %.2f (miss %.2f, "
@@ -281,11 +415,14 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
         MMU_ASPACE_STATS_MAP(RUN__AS_PRINT)
 #undef RUN__AS_PRINT
         printf("\n");
+        osrun_report(stdout, os, ac, &o->os, &ast, a->counted, a->last_done - a->warm_cycle);
     }
+    if (o->os.series_csv && os && osrun_series_csv("mmusim run", o->os.series_csv, os))
+        return 2;
     if (!o->json)
         return 0;
     const uint64_t pct[3] = {p50, p90, p99};
-    return write_json(o, what, a, pct, &st, a->as ? &ast : NULL);
+    return write_json(o, what, a, pct, &st, a->as ? &ast : NULL, os, ac);
 }
 
 static int load_config(const run_opts_t *o, mmu_config_t *cfg)
@@ -345,24 +482,38 @@ static void progress_end(const progress_t *p)
 /* A trace: pages are mapped on first touch by the address-space driver, which
  * also plays the processes, PCIDs and KPTI. A malformed record stops the run
  * with its position, after the statistics of everything before it. */
-static int run_trace(const run_opts_t *o)
+static int run_trace(run_opts_t *o)
 {
     mmu_config_t cfg;
     if (load_config(o, &cfg))
         return 2;
+    mmu_aspace_cfg_t ac = o->as;
+    ac.levels = o->levels;
+    /* The OS costs in cycles at the configuration's core frequency (4000 MHz
+     * when it has none). */
+    if (osrun_finish("mmusim run", &o->os, &ac, cfg.frequency_mhz))
+        return 2;
     char msg[512];
+    mmu_repl_future_t *future = NULL;
+    if (ac.mem_bytes && (mmu_repl_get(ac.repl)->flags & MMU_REPL_NEEDS_FUTURE)) {
+        /* OPT: the offline pass over the same trace first. */
+        if (osrun_future(o->trace, o->format < 4 ? FORMATS[o->format] : NULL, 0, &future, msg, sizeof msg)) {
+            fprintf(stderr, "mmusim run: %s\n", msg);
+            return 2;
+        }
+        ac.future = future;
+    }
     mmu_trace_reader_t *tr = NULL;
     if (mmu_trace_open(o->trace, o->format < 4 ? FORMATS[o->format] : NULL, &tr, msg,
                        sizeof msg)) {
         cli_error("run", "%s", msg);
+        mmu_repl_future_destroy(future);
         return 2;
     }
     runlib_as_t x = {0};
     runlib_acc_t a = {0};
     mmu_cov_t *cov = NULL;
     int rc = 2, bad = 0;
-    mmu_aspace_cfg_t ac = o->as;
-    ac.levels = o->levels;
     a.warmup = o->warmup;
     if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
         cli_error("run", "out of memory");
@@ -407,7 +558,10 @@ static int run_trace(const run_opts_t *o)
              POL[ac.policy & 3], ac.frames_mode ? "fragmented" : "contiguous", ac.nproc,
              ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
              ac.kpti ? "on" : "off");
-    rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run);
+    rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run, as, &ac);
+    if (r == 2)
+        fprintf(stderr, "mmusim run: the run stopped at record %" PRIu64 ": %s\n",
+                mmu_trace_records(tr), mmu_aspace_stop_reason(as));
     if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
         cli_error("run", "%s", mmu_trace_error(tr));
@@ -423,6 +577,7 @@ out:
     cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     runlib_as_free(&x);
     mmu_trace_close(tr);
+    mmu_repl_future_destroy(future);
     free(a.hist);
     return rc;
 }
@@ -461,7 +616,13 @@ int run_main(int argc, char **argv)
 
     /* The working set and its page tables must fit below MAXPHYADDR. */
     const unsigned ps = wcfg.page_size;
-    if (runlib_ws_fits(&cfg, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
+    const uint64_t mapped = mmu_synth_mapped(&wcfg); /* ws up to whole pages */
+    if (wcfg.chains > 1 && o.interval) {
+        cli_error("run", "--interval issues at a fixed rate, one access at a time: it "
+                         "excludes the workload's chains");
+        return 2;
+    }
+    if (runlib_ws_fits(&cfg, mapped, ps, o.levels, msg, sizeof msg)) {
         cli_error("run", "%s", msg);
         return 2;
     }
@@ -479,7 +640,8 @@ int run_main(int argc, char **argv)
     int e = 0;
     rc = 2;
     a.warmup = o.warmup;
-    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
+    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist)) ||
+        !(a.load_hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.load_hist))) {
         cli_error("run", "out of memory");
         goto out;
     }
@@ -490,9 +652,11 @@ int run_main(int argc, char **argv)
     }
     double t0 = runlib_now_s();
     char wsb[32];
-    runlib_bytes_str(wcfg.ws, wsb, sizeof wsb);
+    runlib_bytes_str(mapped, wsb, sizeof wsb);
     fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, runlib_size_name(ps));
-    if (runlib_ws_map(&w, &cfg, wcfg.base, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
+    w.pretouch = (int)wcfg.pretouch;
+    w.scatter = (int)wcfg.scatter;
+    if (runlib_ws_map(&w, &cfg, wcfg.base, mapped, ps, o.levels, msg, sizeof msg)) {
         cli_error("run", "%s", msg);
         goto out;
     }
@@ -522,9 +686,12 @@ int run_main(int argc, char **argv)
     }
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
     snprintf(what, sizeof what, "workload %s", spec);
-    snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, runlib_size_name(ps),
-             t_map);
-    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run);
+    snprintf(setup, sizeof setup, "mapped %s with %s pages%s%s in %.2f s", wsb,
+             runlib_size_name(ps), wcfg.pretouch ? " (A/D set)" : "",
+             wcfg.scatter ? " (frames scattered)" : "", t_map);
+    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run, NULL, NULL);
+    if (!rc && o.lat_csv && write_lat_csv(o.lat_csv, &cfg, &a))
+        rc = 2;
     if (e)
         rc = 2;
 out:
@@ -534,6 +701,7 @@ out:
     }
     cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     free(a.hist);
+    free(a.load_hist);
     runlib_ws_free(&w);
     return rc;
 }

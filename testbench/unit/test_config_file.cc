@@ -115,15 +115,15 @@ std::string LoadBytes(const std::string &bytes, mmu_config_t *base)
     return rc ? std::string(msg) : std::string();
 }
 
-TEST(ConfigFile, FourPresetsAreBuiltIn)
+TEST(ConfigFile, SevenPresetsAreBuiltIn)
 {
-    const char *want[] = {"skylake", "goldencove", "zen2", "tiny"};
-    ASSERT_EQ(4u, cli_preset_count);
-    for (size_t i = 0; i < 4; i++)
+    const char *want[] = {"skylake", "icelake", "tigerlake", "goldencove", "zen2", "zen3", "tiny"};
+    ASSERT_EQ(7u, cli_preset_count);
+    for (size_t i = 0; i < 7; i++)
         EXPECT_STREQ(want[i], cli_presets[i].name);
     char names[256];
     preset_names(names, sizeof names);
-    EXPECT_STREQ("skylake, goldencove, zen2, tiny", names);
+    EXPECT_STREQ("skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny", names);
 }
 
 TEST(ConfigFile, EveryPresetLoadsValidatesAndDescribesItself)
@@ -332,7 +332,7 @@ TEST(ConfigFile, EachBadInputGivesItsMessage)
          "t.ini:3: [mmu] preset=zen2: must be the first key of the file (it replaces everything "
          "set before it)"},
         {"[mmu]\npreset = zen9\n",
-         "t.ini:2: [mmu] preset=zen9: unknown preset (known: skylake, goldencove, zen2, tiny)"},
+         "t.ini:2: [mmu] preset=zen9: unknown preset (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)"},
         // Checks that need the whole file: at the latest line involved.
         {sky + "[l2.4k2m]\nentries = 1000\n",
          "t.ini:4: [l2.4k2m] entries=1000 not divisible by ways=12"},
@@ -476,7 +476,7 @@ TEST(ConfigFile, FilesOnDiskAndMissingFiles)
     EXPECT_EQ(-1, cfgfile_load(path, &got, msg, sizeof msg));
     EXPECT_EQ(std::string(path) + ": cannot open: No such file or directory", msg);
     EXPECT_EQ(-1, preset_load("nehalem", &got, msg, sizeof msg));
-    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, goldencove, zen2, tiny)", msg);
+    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)", msg);
 }
 
 } // namespace
