@@ -1,4 +1,4 @@
-// Config files and presets (model/cli/config_file.c, presets.c): every preset
+// Config files and presets (model/config_file.c, presets.c): every preset
 // loads and validates, write -> load round-trips, files apply on top of what
 // is there, and each kind of bad input gives its exact "file:line:" message.
 #include <gtest/gtest.h>
