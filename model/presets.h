@@ -1,36 +1,32 @@
-/* Built-in CPU presets: the INI files of model/presets/, embedded into the CLI
- * at build time (model/presets/embed.cmake writes presets_gen.c). Loading one
- * is preset_load() in config_file.h; this header only finds and lists them. */
-#ifndef MMU_CLI_PRESETS_H
-#define MMU_CLI_PRESETS_H
+/* Built-in CPU presets: the INI files of model/presets/, compiled into the
+ * core library as data (model/presets/embed.cmake writes presets_gen.c). The
+ * public side is mmu_config_preset*() in mmu_config.h; this header is the
+ * table and what config_keys.c needs to apply one. */
+#ifndef MMU_MODEL_PRESETS_H
+#define MMU_MODEL_PRESETS_H
 
 #include <stddef.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include "mmu/mmu.h"
 
-typedef struct cli_preset {
+typedef struct mmu_preset {
     const char *name; /* file name without .ini */
     const char *text; /* whole file, NUL-terminated */
-} cli_preset_t;
+} mmu_preset_t;
 
 /* Generated table, in the order model/CMakeLists.txt lists the files. */
-extern const cli_preset_t cli_presets[];
-extern const size_t cli_preset_count;
+extern const mmu_preset_t mmu_presets[];
+extern const size_t mmu_preset_count;
 
 /* The preset called name, or NULL. */
-const cli_preset_t *preset_find(const char *name);
-
-/* The text of the preset's first comment line (without '#' and leading
- * blanks) into buf; "" if the file does not start with a comment. */
-void preset_describe(const cli_preset_t *p, char *buf, size_t len);
+const mmu_preset_t *mmu_preset_find(const char *name);
 
 /* "skylake, goldencove, ..." into buf, for messages. */
-void preset_names(char *buf, size_t len);
+void mmu_preset_names(char *buf, size_t len);
 
-#ifdef __cplusplus
-}
-#endif
+/* Replace *cfg with preset p: mmu_config_init(), then its keys; the host's
+ * callbacks in *cfg are kept. depth > 0 when named by another file's
+ * `preset =`. On error *cfg is unchanged. */
+int mmu_preset_apply(mmu_config_t *cfg, const mmu_preset_t *p, int depth, mmu_err_t *err);
 
 #endif

@@ -31,7 +31,8 @@ typedef uint64_t mmu_cycle_t;
     XX(EEXIST, -6, "range already mapped differently")                       \
     XX(ENOSPC, -7, "page-table frame pool exhausted")                        \
     XX(ERETRY, -8, "paging-structure entry kept changing during A/D update") \
-    XX(ENOENT, -9, "no such entry")
+    XX(ENOENT, -9, "no such entry")                                          \
+    XX(EIO, -10, "a file or stream could not be read or written")
 
 enum mmu_errno {
     MMU_OK = 0,
@@ -43,7 +44,7 @@ enum mmu_errno {
 /* Filled by functions that take user input: where and what went wrong. */
 typedef struct mmu_err {
     int code;
-    char msg[256];
+    char msg[512];
 } mmu_err_t;
 
 /* "EINVAL" etc.; "UNKNOWN" for a code not in the list. Never NULL. */

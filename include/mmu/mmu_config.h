@@ -3,7 +3,9 @@
 #ifndef MMU_MMU_CONFIG_H
 #define MMU_MMU_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,6 +134,80 @@ void mmu_config_init(mmu_config_t *cfg);
 /* Check every field. Returns 0 or MMU_EINVAL; if err is non-NULL its msg names
  * the field and what is wrong ("maxphyaddr=60: must be 36..52"). */
 int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
+
+/* ---- built-in presets ----------------------------------------------------------
+ * Named CPU configurations (skylake, goldencove, zen2, tiny, ...): the
+ * commented INI files of model/presets/, compiled into the library as data, so
+ * a host gets exactly the configurations `mmusim` runs. Nothing is read from
+ * disk. */
+
+/* Replace *cfg with the preset `name`: mmu_config_init(), then the preset's
+ * keys. The host's callbacks already in *cfg (memlat_cb/ctx, walk_cb/ctx) are
+ * kept: a preset describes a CPU, not the host's plumbing. Returns 0, or
+ * MMU_EINVAL with err->msg "unknown preset 'x' (known: skylake, ...)" (or
+ * naming the NULL argument); *cfg is unchanged on error. */
+int mmu_config_preset(mmu_config_t *cfg, const char *name, struct mmu_err *err);
+
+/* How many presets there are, and the name of preset i in listing order (NULL
+ * for i >= mmu_config_preset_count()). */
+unsigned mmu_config_preset_count(void);
+const char *mmu_config_preset_name(unsigned i);
+
+/* The preset's INI text, with its comments and sources (NUL-terminated,
+ * static), or NULL for an unknown name. */
+const char *mmu_config_preset_text(const char *name);
+
+/* The preset's one-line description (the first line of its file, without the
+ * '#') into buf. Returns 0, or MMU_EINVAL for an unknown name, a NULL buf or
+ * len 0 (buf then holds "" when it can). */
+int mmu_config_preset_describe(const char *name, char *buf, size_t len);
+
+/* ---- keys: the config-file vocabulary, without a file ----------------------------
+ * Sections and keys are those of a config file (README.md "Config files"):
+ * section "mmu", "l1i", "l1d", "l2", "l1d.4k2m" (a TLB array, named by the page
+ * sizes it holds), "psc.pde" .. "psc.pml5e", "memlat", "memlat.l1" .. "llc";
+ * values as text ("64", "0x40", "lru", "yes", "4k, 2m"). */
+
+/* Apply one key on top of *cfg, exactly as a config file holding only that
+ * line would: the value is parsed and range-checked, then the whole
+ * configuration is checked (mmu_config_validate). Returns 0, or MMU_EINVAL
+ * with err->msg "[section] key=value: what is wrong"; *cfg is unchanged on
+ * error. To change several keys that only make sense together (entries and
+ * ways of a new array), use mmu_config_keys_*. */
+int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, const char *value,
+                   struct mmu_err *err);
+
+/* A set of keys applied as one file: in any order, each key once, checked as a
+ * whole at the end. A loader for another syntax feeds its lines here; the INI
+ * loader (mmu_config_file.h) and the presets do.
+ *   begin:   start from a copy of *base; `name` (copied; may be NULL) prefixes
+ *            messages as "name:line: ...".
+ *   section: a section header at `line` (so that an empty or unknown section is
+ *            reported too); optional before keys.
+ *   set:     one `key = value` of `section` at `line` (lines count from 1).
+ *   end:     the checks that need every key, then mmu_config_validate(); on
+ *            success *cfg = the result. Call once.
+ *   free:    release the set (accepts NULL).
+ * section/set/end return 0, or MMU_EINVAL with err->msg naming file, line,
+ * section and key ("t.ini:4: [l2.4k2m] ways=0: must be >= 1"); after the first
+ * error every later call returns that same error. begin returns MMU_EINVAL for
+ * NULL arguments or MMU_ENOMEM. */
+typedef struct mmu_config_keys mmu_config_keys_t;
+int mmu_config_keys_begin(const mmu_config_t *base, const char *name, mmu_config_keys_t **out,
+                          struct mmu_err *err);
+int mmu_config_keys_section(mmu_config_keys_t *keys, unsigned line, const char *section,
+                            struct mmu_err *err);
+int mmu_config_keys_set(mmu_config_keys_t *keys, unsigned line, const char *section,
+                        const char *key, const char *value, struct mmu_err *err);
+int mmu_config_keys_end(mmu_config_keys_t *keys, mmu_config_t *cfg, struct mmu_err *err);
+void mmu_config_keys_free(mmu_config_keys_t *keys);
+
+/* Print *cfg as a complete config file: every key, so loading it on top of any
+ * configuration gives *cfg back (absent TLB arrays come back zeroed; the
+ * callbacks are not part of a file). Returns 0, MMU_EINVAL for NULL arguments
+ * or a TLB array whose sizes no section name stands for, or MMU_EIO if the
+ * stream reports an error. */
+int mmu_config_print(FILE *f, const mmu_config_t *cfg);
 
 #ifdef __cplusplus
 }

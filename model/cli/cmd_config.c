@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 #include "mmu/mmu.h"
-#include "presets.h"
 
 static void presets_usage(FILE *f)
 {
@@ -31,14 +30,15 @@ int presets_main(int argc, char **argv)
         return 2;
     }
     int width = 0;
-    for (size_t i = 0; i < cli_preset_count; i++) {
-        int n = (int)strlen(cli_presets[i].name);
+    for (unsigned i = 0; i < mmu_config_preset_count(); i++) {
+        int n = (int)strlen(mmu_config_preset_name(i));
         width = n > width ? n : width;
     }
-    for (size_t i = 0; i < cli_preset_count; i++) {
+    for (unsigned i = 0; i < mmu_config_preset_count(); i++) {
+        const char *name = mmu_config_preset_name(i);
         char desc[256];
-        preset_describe(&cli_presets[i], desc, sizeof desc);
-        printf("%-*s  %s\n", width, cli_presets[i].name, desc);
+        mmu_config_preset_describe(name, desc, sizeof desc);
+        printf("%-*s  %s\n", width, name, desc);
     }
     return 0;
 }
@@ -74,16 +74,16 @@ int config_main(int argc, char **argv)
     }
     mmu_config_t cfg;
     mmu_config_init(&cfg);
-    char msg[1024];
-    if (preset && preset_load(preset, &cfg, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim config: %s\n", msg);
+    mmu_err_t err;
+    if (preset && mmu_config_preset(&cfg, preset, &err)) {
+        fprintf(stderr, "mmusim config: %s\n", err.msg);
         return 2;
     }
-    if (path && cfgfile_load(path, &cfg, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+    if (path && mmu_config_load(path, &cfg, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
-    if (cfgfile_write(stdout, &cfg) || fflush(stdout)) {
+    if (mmu_config_print(stdout, &cfg) || fflush(stdout)) {
         fprintf(stderr, "mmusim config: cannot write the configuration\n");
         return 2;
     }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 
 #define POOL_BASE 0x100000ull
 
@@ -57,10 +57,12 @@ int runlib_load_config(const char *preset, const char *config, mmu_config_t *cfg
                        size_t len)
 {
     mmu_config_init(cfg);
-    if (preset && preset_load(preset, cfg, msg, len))
+    mmu_err_t err;
+    if ((preset && mmu_config_preset(cfg, preset, &err)) ||
+        (config && mmu_config_load(config, cfg, &err))) {
+        snprintf(msg, len, "%s", err.msg);
         return 2;
-    if (config && cfgfile_load(config, cfg, msg, len))
-        return 2;
+    }
     return 0;
 }
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "aspace.h"
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 #include "cosim.h"
 #include "mmu/mmu_mem.h"
 #include "rtl_walker.h"
@@ -369,9 +369,10 @@ int walks_main(int argc, char **argv)
     char msg[512];
     mmu_config_t cfg;
     mmu_config_init(&cfg);
-    if ((o.preset ? preset_load(o.preset, &cfg, msg, sizeof msg)
-                  : cfgfile_load(o.config, &cfg, msg, sizeof msg)) != 0) {
-        fprintf(stderr, "%s\n", msg);
+    mmu_err_t cerr;
+    if ((o.preset ? mmu_config_preset(&cfg, o.preset, &cerr)
+                  : mmu_config_load(o.config, &cfg, &cerr)) != 0) {
+        fprintf(stderr, "%s\n", cerr.msg);
         return 2;
     }
     walks_state s;
