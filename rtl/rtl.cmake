@@ -1,12 +1,15 @@
-# The RTL page walker (rtl/*.sv), included from the top-level CMakeLists.txt.
+# The RTL page walker (rtl/*.sv), included from the top-level CMakeLists.txt
+# when MMU_RTL is on.
 # Targets:
 #   mmu_rtl_cc  Verilated --cc model, class Vwalker (default parameters), for
 #               C++ testbenches; with MMU_TESTS it also holds the parameter
 #               variants the walker test drives (Vwalker_min, Vwalker_lat2,
 #               Vwalker_psc), so they share one copy of the Verilator runtime.
-#   mmu_rtl_sc  Verilated --sc model, class Vwalker_sc, for the SystemC
-#               co-simulation (links PkgConfig::SystemC, defines VM_SC=1 and
-#               SC_CPLUSPLUS=201703L for its users).
+#   mmu_rtl_vsc Verilated --sc model, class Vwalker_sc, with its runtime: an
+#               object library that the RTL bridge library (mmu_rtl_sc,
+#               model/sc/sc.cmake) is archived from, so the bridge ships as one
+#               self-contained libmmusim-rtl-sc.a (links PkgConfig::SystemC,
+#               defines VM_SC=1 and SC_CPLUSPLUS=201703L for its users).
 # Tests (MMU_TESTS): rtl.lint*, verilator --lint-only -Wall for several
 # parameter sets, and the C-vs-RTL walker test (testbench/rtl).
 # See ../shared/TOOLCHAIN.md: VERILATOR_CFLAGS is not applied by verilate()
@@ -35,16 +38,16 @@ verilate(mmu_rtl_cc PREFIX Vwalker TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
 target_compile_options(mmu_rtl_cc PRIVATE ${VERILATOR_CFLAGS})
 set_target_properties(mmu_rtl_cc PROPERTIES SYSTEM ON)
 
-add_library(mmu_rtl_sc STATIC)
-verilate(mmu_rtl_sc SYSTEMC PREFIX Vwalker_sc TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
+add_library(mmu_rtl_vsc OBJECT)
+verilate(mmu_rtl_vsc SYSTEMC PREFIX Vwalker_sc TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
          VERILATOR_ARGS -Wall)
-target_link_libraries(mmu_rtl_sc PUBLIC PkgConfig::SystemC)
-target_compile_definitions(mmu_rtl_sc PUBLIC SC_CPLUSPLUS=201703L INTERFACE VM_SC=1)
-target_compile_options(mmu_rtl_sc PRIVATE ${VERILATOR_CFLAGS})
-set_target_properties(mmu_rtl_sc PROPERTIES SYSTEM ON)
+target_link_libraries(mmu_rtl_vsc PUBLIC PkgConfig::SystemC)
+target_compile_definitions(mmu_rtl_vsc PUBLIC SC_CPLUSPLUS=201703L INTERFACE VM_SC=1)
+target_compile_options(mmu_rtl_vsc PRIVATE ${VERILATOR_CFLAGS})
+# Archived into a static library a host may link into a shared object.
+set_target_properties(mmu_rtl_vsc PROPERTIES SYSTEM ON POSITION_INDEPENDENT_CODE ON)
 
 if(MMU_TESTS)
-  enable_testing()
 
   # Lint: the defaults, every option switched the other way (no 1G pages,
   # A on faults, one attempt, no level step, smallest MAXPHYADDR), and the

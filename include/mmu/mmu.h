@@ -48,9 +48,9 @@ typedef struct mmu_err {
 } mmu_err_t;
 
 /* "EINVAL" etc.; "UNKNOWN" for a code not in the list. Never NULL. */
-const char *mmu_err_name(int code);
+MMU_API const char *mmu_err_name(int code);
 /* Human-readable text of a code. Never NULL. */
-const char *mmu_strerror(int code);
+MMU_API const char *mmu_strerror(int code);
 
 /* ---- memory interface -------------------------------------------------- */
 
@@ -191,11 +191,11 @@ typedef struct mmu mmu_t;
  * copied (its ctx must outlive the MMU). On failure returns a negative code,
  * sets *out = NULL and, if err is non-NULL, says which field is wrong.
  * The control registers start as all-zero (4-level, CR3 = 0). */
-int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
+MMU_API int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
                mmu_err_t *err);
 
 /* Free an MMU. Accepts NULL. */
-void mmu_destroy(mmu_t *mmu);
+MMU_API void mmu_destroy(mmu_t *mmu);
 
 /* Load all control registers at once and flush all translation caches (a
  * context restore from nothing). Returns MMU_EINVAL (with err filled)
@@ -203,7 +203,7 @@ void mmu_destroy(mmu_t *mmu);
  * MAXPHYADDR (bit 63 is allowed with CR4.PCIDE = 1: the no-flush hint, which is
  * not kept), or reserved CR4 combinations (PCIDE with a non-zero PCID is fine).
  * On error the previous state is kept. */
-int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
+MMU_API int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
 
 /* MOV to CR0 / CR3 / CR4 (n = 0, 3, 4), with the invalidations SDM 4.10.4.1
  * requires: CR3 drops the non-global entries of PCID 0 (PCIDE=0) or of the new
@@ -211,7 +211,7 @@ int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
  * when PGE changes or PCIDE goes 1->0, and the current PCID's entries when SMEP
  * goes 0->1. Returns MMU_EINVAL (err filled) for a value the instruction would
  * refuse with #GP; then nothing changes. */
-int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
+MMU_API int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
 
 #define MMU_REG_EFER 1
 #define MMU_REG_RFLAGS 2
@@ -220,24 +220,24 @@ int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
 /* Write EFER, RFLAGS, PKRU or IA32_PKRS. None of these invalidates anything,
  * except that a change of EFER.NXE flushes all TLBs and paging-structure caches:
  * entries cached under one NXE would be wrong under the other. */
-int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err);
+MMU_API int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err);
 
 /* INVLPG: the current PCID's entries for the page of la, global entries for it
  * whatever their PCID, and every paging-structure-cache entry of the current
  * PCID. A non-canonical la makes it a no-op, as in 64-bit mode. */
-void mmu_invlpg(mmu_t *mmu, uint64_t la);
+MMU_API void mmu_invlpg(mmu_t *mmu, uint64_t la);
 
 /* INVPCID types 0 (individual address), 1 (single context), 2 (all contexts
  * with globals), 3 (all contexts except globals). MMU_EINVAL where the
  * instruction raises #GP: type > 3, pcid > 0xfff, a non-canonical la with type
  * 0, or a PCID other than 0 for types 0/1 while CR4.PCIDE = 0. */
-int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err);
+MMU_API int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err);
 
 /* Drop every TLB and paging-structure-cache entry (a cold start). */
-void mmu_flush_all(mmu_t *mmu);
+MMU_API void mmu_flush_all(mmu_t *mmu);
 
 /* The control registers currently loaded. */
-const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
+MMU_API const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
 
 /* Translate one access. Returns 0 with *res filled (res->fault says whether
  * the access faulted), or a negative code if the memory interface failed or
@@ -245,12 +245,12 @@ const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
  * Side effects are those of the hardware: accessed/dirty bits through
  * mem->cmpxchg64, TLB and paging-structure-cache fills, and the page-fault
  * invalidation of SDM 4.10.4.1. Allocates nothing. */
-int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
+MMU_API int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
 
 struct mmu_stats;
 /* Copy the counters (see mmu_stats.h) / zero them. */
-void mmu_get_stats(const mmu_t *mmu, struct mmu_stats *out);
-void mmu_reset_stats(mmu_t *mmu);
+MMU_API void mmu_get_stats(const mmu_t *mmu, struct mmu_stats *out);
+MMU_API void mmu_reset_stats(mmu_t *mmu);
 
 #ifdef __cplusplus
 }

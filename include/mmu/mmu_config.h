@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mmu/mmu_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -129,11 +131,11 @@ typedef struct mmu_config {
 
 /* Fill *cfg with defaults: MAXPHYADDR 46, 1G pages on, no A/D on faults,
  * 16 retries, and a small generic hierarchy (see config.c). */
-void mmu_config_init(mmu_config_t *cfg);
+MMU_API void mmu_config_init(mmu_config_t *cfg);
 
 /* Check every field. Returns 0 or MMU_EINVAL; if err is non-NULL its msg names
  * the field and what is wrong ("maxphyaddr=60: must be 36..52"). */
-int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
+MMU_API int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
 
 /* ---- built-in presets ----------------------------------------------------------
  * Named CPU configurations (skylake, goldencove, zen2, tiny, ...): the
@@ -146,21 +148,21 @@ int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
  * kept: a preset describes a CPU, not the host's plumbing. Returns 0, or
  * MMU_EINVAL with err->msg "unknown preset 'x' (known: skylake, ...)" (or
  * naming the NULL argument); *cfg is unchanged on error. */
-int mmu_config_preset(mmu_config_t *cfg, const char *name, struct mmu_err *err);
+MMU_API int mmu_config_preset(mmu_config_t *cfg, const char *name, struct mmu_err *err);
 
 /* How many presets there are, and the name of preset i in listing order (NULL
  * for i >= mmu_config_preset_count()). */
-unsigned mmu_config_preset_count(void);
-const char *mmu_config_preset_name(unsigned i);
+MMU_API unsigned mmu_config_preset_count(void);
+MMU_API const char *mmu_config_preset_name(unsigned i);
 
 /* The preset's INI text, with its comments and sources (NUL-terminated,
  * static), or NULL for an unknown name. */
-const char *mmu_config_preset_text(const char *name);
+MMU_API const char *mmu_config_preset_text(const char *name);
 
 /* The preset's one-line description (the first line of its file, without the
  * '#') into buf. Returns 0, or MMU_EINVAL for an unknown name, a NULL buf or
  * len 0 (buf then holds "" when it can). */
-int mmu_config_preset_describe(const char *name, char *buf, size_t len);
+MMU_API int mmu_config_preset_describe(const char *name, char *buf, size_t len);
 
 /* ---- keys: the config-file vocabulary, without a file ----------------------------
  * Sections and keys are those of a config file (README.md "Config files"):
@@ -174,7 +176,7 @@ int mmu_config_preset_describe(const char *name, char *buf, size_t len);
  * with err->msg "[section] key=value: what is wrong"; *cfg is unchanged on
  * error. To change several keys that only make sense together (entries and
  * ways of a new array), use mmu_config_keys_*. */
-int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, const char *value,
+MMU_API int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, const char *value,
                    struct mmu_err *err);
 
 /* A set of keys applied as one file: in any order, each key once, checked as a
@@ -193,21 +195,21 @@ int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, cons
  * error every later call returns that same error. begin returns MMU_EINVAL for
  * NULL arguments or MMU_ENOMEM. */
 typedef struct mmu_config_keys mmu_config_keys_t;
-int mmu_config_keys_begin(const mmu_config_t *base, const char *name, mmu_config_keys_t **out,
+MMU_API int mmu_config_keys_begin(const mmu_config_t *base, const char *name, mmu_config_keys_t **out,
                           struct mmu_err *err);
-int mmu_config_keys_section(mmu_config_keys_t *keys, unsigned line, const char *section,
+MMU_API int mmu_config_keys_section(mmu_config_keys_t *keys, unsigned line, const char *section,
                             struct mmu_err *err);
-int mmu_config_keys_set(mmu_config_keys_t *keys, unsigned line, const char *section,
+MMU_API int mmu_config_keys_set(mmu_config_keys_t *keys, unsigned line, const char *section,
                         const char *key, const char *value, struct mmu_err *err);
-int mmu_config_keys_end(mmu_config_keys_t *keys, mmu_config_t *cfg, struct mmu_err *err);
-void mmu_config_keys_free(mmu_config_keys_t *keys);
+MMU_API int mmu_config_keys_end(mmu_config_keys_t *keys, mmu_config_t *cfg, struct mmu_err *err);
+MMU_API void mmu_config_keys_free(mmu_config_keys_t *keys);
 
 /* Print *cfg as a complete config file: every key, so loading it on top of any
  * configuration gives *cfg back (absent TLB arrays come back zeroed; the
  * callbacks are not part of a file). Returns 0, MMU_EINVAL for NULL arguments
  * or a TLB array whose sizes no section name stands for, or MMU_EIO if the
  * stream reports an error. */
-int mmu_config_print(FILE *f, const mmu_config_t *cfg);
+MMU_API int mmu_config_print(FILE *f, const mmu_config_t *cfg);
 
 #ifdef __cplusplus
 }

@@ -22,10 +22,10 @@ extern "C" {
  * MMU_EINVAL with err->msg "path:line: [section] key=value: what is wrong" (or
  * "path: <what mmu_config_validate found>" when no line of the file is to
  * blame). On error *cfg is unchanged. */
-int mmu_config_load(const char *path, mmu_config_t *cfg, struct mmu_err *err);
+MMU_API int mmu_config_load(const char *path, mmu_config_t *cfg, struct mmu_err *err);
 
 /* The same for INI text held in memory; name is used in messages. */
-int mmu_config_load_string(const char *text, const char *name, mmu_config_t *cfg,
+MMU_API int mmu_config_load_string(const char *text, const char *name, mmu_config_t *cfg,
                            struct mmu_err *err);
 
 #ifdef __cplusplus

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mmu/mmu_version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -88,16 +90,16 @@ typedef struct mmu_stats {
 } mmu_stats_t;
 
 /* Number of counters and the name of counter i (NULL past the end). */
-unsigned mmu_stats_count(void);
-const char *mmu_stats_name(unsigned i);
+MMU_API unsigned mmu_stats_count(void);
+MMU_API const char *mmu_stats_name(unsigned i);
 /* Counter i of s, in MMU_STATS_MAP order. */
-uint64_t mmu_stats_get(const mmu_stats_t *s, unsigned i);
+MMU_API uint64_t mmu_stats_get(const mmu_stats_t *s, unsigned i);
 /* *out = *after - *before, counter by counter (subtract a warm-up). */
-void mmu_stats_diff(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before);
+MMU_API void mmu_stats_diff(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before);
 /* Human-readable tables: per-structure hit rates, walks, faults, invalidations. */
-void mmu_stats_print(FILE *f, const mmu_stats_t *s);
+MMU_API void mmu_stats_print(FILE *f, const mmu_stats_t *s);
 /* One JSON object {"name": value, ...} with every counter. */
-void mmu_stats_print_json(FILE *f, const mmu_stats_t *s);
+MMU_API void mmu_stats_print_json(FILE *f, const mmu_stats_t *s);
 
 #ifdef __cplusplus
 }

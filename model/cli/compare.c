@@ -33,8 +33,11 @@
 #include "synth.h"
 #include "trace.h"
 
-#ifndef MMU_TRACES_DIR
-#define MMU_TRACES_DIR "workloads/traces"
+/* Where the shipped traces are, relative to this program's directory: set by
+ * the build (share/mmusim next to bin/ once installed; the build tree has the
+ * same layout), never a source path. */
+#ifndef MMU_DATA_REL
+#define MMU_DATA_REL "../share/mmusim"
 #endif
 
 extern char **environ;
@@ -98,6 +101,7 @@ typedef struct cmp {
     mmu_config_t cfg;
     char cosim_path[PATH_MAX];
     char cosim_absent[PATH_MAX + 64]; /* non-empty: why there is no RTL column */
+    char traces_default[PATH_MAX];
     char cmdline[2048];
     cmp_row_t *rows;
     unsigned nrows, done;
@@ -105,8 +109,41 @@ typedef struct cmp {
     uint64_t *hist, *walk_hist;
 } cmp_t;
 
+/* The default --traces directory: <directory of this program>/MMU_DATA_REL/traces.
+ * /proc/self/exe is canonical, so each ".." of MMU_DATA_REL just drops a
+ * component. */
+static const char *default_traces(char dir[PATH_MAX])
+{
+    const ssize_t n = readlink("/proc/self/exe", dir, PATH_MAX - 1);
+    if (n <= 0) {
+        snprintf(dir, PATH_MAX, "%s", MMU_DATA_REL "/traces");
+        return dir;
+    }
+    dir[n] = '\0';
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    const char *rel = MMU_DATA_REL "/traces";
+    while (*rel) {
+        size_t len = strcspn(rel, "/");
+        size_t used = strlen(dir);
+        if (len == 2 && !strncmp(rel, "..", 2)) {
+            slash = strrchr(dir, '/');
+            if (slash && slash != dir)
+                *slash = '\0';
+        } else if (len && !(len == 1 && *rel == '.') && used + 1 + len < PATH_MAX) {
+            dir[used] = '/';
+            memcpy(dir + used + 1, rel, len);
+            dir[used + 1 + len] = '\0';
+        }
+        rel += len + (rel[len] == '/');
+    }
+    return dir;
+}
+
 static void usage(FILE *f)
 {
+    char traces[PATH_MAX];
     fprintf(f,
             "usage: mmusim compare [--preset NAME] [--config FILE] [--workloads LIST]\n"
             "                      [--sizes LIST] [--out DIR] [--accesses N] [--warmup N]\n"
@@ -133,7 +170,7 @@ static void usage(FILE *f)
             "    stopped after --rtl-timeout seconds (default 600) per configuration.\n"
             "  Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
             "  walkers disagree; 2: bad input or a run failed (what was done is written).\n",
-            MMU_TRACES_DIR, DEFAULT_WORKLOADS, DEFAULT_SIZES);
+            default_traces(traces), DEFAULT_WORKLOADS, DEFAULT_SIZES);
 }
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -350,7 +387,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
     c->rtl_walks = 5000;
     c->rtl_timeout = 600;
     c->out = "results";
-    c->traces = MMU_TRACES_DIR;
+    c->traces = default_traces(c->traces_default);
     c->wl_arg = DEFAULT_WORKLOADS;
     c->sizes_arg = DEFAULT_SIZES;
     size_t used = (size_t)snprintf(c->cmdline, sizeof c->cmdline, "mmusim compare");

@@ -550,7 +550,7 @@ int rtl_walker::latency_check(const mmu_config_t &c, mmu_err_t *err)
 }
 
 rtl_walker::rtl_walker(sc_core::sc_module_name name, sc_time period, const mmu_config_t &cfg)
-    : sc_core::sc_module(name)
+    : mmu_sc_ext_walker(name)
 {
     const impl::variant *v = impl::find(cfg);
     p_.reset(new impl(period, v ? *v : impl::kVariants[0]));
@@ -574,6 +574,36 @@ void rtl_walker::clock_step()
 bool rtl_walker::fits(const mmu_config_t &cfg) const
 {
     return impl::same(p_->built_for, cfg);
+}
+
+int rtl_walker::check(const mmu_config_t &cfg, mmu_err_t *err) const
+{
+    if (fits(cfg))
+        return latency_check(cfg, err);
+    if (err) {
+        err->code = MMU_EINVAL;
+        snprintf(err->msg, sizeof err->msg,
+                 "reconfigure: the RTL walker parameters (maxphyaddr, page_1g, ad_on_fault, "
+                 "ad_retry_limit, walk_level_latency) cannot change after construction");
+    }
+    return MMU_EINVAL;
+}
+
+mmu_sc_walker_slot rtl_walker::slot()
+{
+    mmu_sc_walker_slot s;
+    s.name = "rtl";
+    s.check = &rtl_walker::check_config;
+    s.make = [](const char *name, sc_time period,
+                const mmu_config_t &cfg) -> std::unique_ptr<mmu_sc_ext_walker> {
+        return std::unique_ptr<mmu_sc_ext_walker>(new rtl_walker(name, period, cfg));
+    };
+    return s;
+}
+
+rtl_walker *rtl_walker::of(mmu_sc &mmu)
+{
+    return dynamic_cast<rtl_walker *>(mmu.external_walker());
 }
 
 rtl_walker::params rtl_walker::parameters() const

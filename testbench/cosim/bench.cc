@@ -1,6 +1,8 @@
 /* The two-MMU bench of mmusim-cosim (see cosim.h). */
 #include "cosim.h"
 
+#include "rtl_walker.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -96,7 +98,11 @@ std::unique_ptr<bench> bench::create(const mmu_config_t &cfg, dut_kind dut, mmu_
     std::unique_ptr<bench> b(new bench("bench"));
     mmu_sc_opts oc, ortl;
     oc.walker = mmu_sc_walker::c;
-    ortl.walker = dut == dut_kind::rtl ? mmu_sc_walker::rtl : mmu_sc_walker::c_callback;
+    ortl.walker = mmu_sc_walker::c_callback;
+    if (dut == dut_kind::rtl) {
+        ortl.walker = mmu_sc_walker::external;
+        ortl.external = rtl_walker::slot();
+    }
     b->mmu[C] = mmu_sc::create("c_mmu", cfg, oc, err);
     if (!b->mmu[C])
         return nullptr;

@@ -155,8 +155,8 @@ void report(bench &b, run_state &st, uint64_t world_index, unsigned access_index
     printf("C walker:   %s\nRTL walker: %s\n", describe_result(c.rc, c.res).c_str(),
            describe_result(r.rc, r.res).c_str());
     print_answers(stdout, c, r);
-    if (b.mmu[bench::RTL]->rtl() && !b.mmu[bench::RTL]->rtl()->error().empty())
-        printf("bridge: %s\n", b.mmu[bench::RTL]->rtl()->error().c_str());
+    if (rtl_walker::of(*b.mmu[bench::RTL]) && !rtl_walker::of(*b.mmu[bench::RTL])->error().empty())
+        printf("bridge: %s\n", rtl_walker::of(*b.mmu[bench::RTL])->error().c_str());
     undo_view u{b.mem[bench::C].get(), {}};
     for (const auto &w : c.writes)
         u.before.emplace(w.pa, w.old_val);
@@ -274,7 +274,7 @@ void run(bench &b, run_state &st)
     const random_opts &o = *st.o;
     const bool rtl = o.dut == dut_kind::rtl;
     unsigned maxphyaddr = 52, page_1g = 1, ad = 0, retry = 16, step = 1;
-    if (rtl && mmu_sc::rtl_available()) {
+    if (rtl) {
         const rtl_walker::params p = rtl_walker::built();
         maxphyaddr = p.maxphyaddr, page_1g = p.page_1g, ad = p.ad_on_fault, retry = p.retry_limit,
         step = p.level_latency;
@@ -406,24 +406,16 @@ int random_main(int argc, char **argv)
     int rc = parse(argc, argv, o);
     if (rc)
         return rc == 1 ? 0 : rc;
-    if (o.dut == dut_kind::rtl && !mmu_sc::rtl_available()) {
-        fputs("mmusim-cosim random: this build has no Verilated RTL walker (use --dut c)\n", stderr);
-        return 2;
-    }
     /* The bench is built once, for a configuration with the RTL parameters;
      * every world reconfigures both cores. */
     mmu_config_t cfg;
     mmu_config_init(&cfg);
-    if (mmu_sc::rtl_available()) {
-        const rtl_walker::params p = rtl_walker::built();
-        cfg.maxphyaddr = p.maxphyaddr;
-        cfg.page_1g = p.page_1g;
-        cfg.ad_on_fault = p.ad_on_fault;
-        cfg.ad_retry_limit = p.retry_limit;
-        cfg.walk_level_latency = p.level_latency;
-    } else {
-        cfg.maxphyaddr = 52;
-    }
+    const rtl_walker::params rp = rtl_walker::built();
+    cfg.maxphyaddr = rp.maxphyaddr;
+    cfg.page_1g = rp.page_1g;
+    cfg.ad_on_fault = rp.ad_on_fault;
+    cfg.ad_retry_limit = rp.retry_limit;
+    cfg.walk_level_latency = rp.level_latency;
     mmu_err_t err{};
     std::unique_ptr<bench> b = bench::create(cfg, o.dut, &err);
     if (!b) {
@@ -453,7 +445,7 @@ int random_main(int argc, char **argv)
            "%.2f s wall; %" PRIu64 " late TLM annotations\n",
            o.dut == dut_kind::rtl ? "RTL" : "walk_cb", rs > 0 ? (double)st.walks / rs : 0.0, rs,
            cs > 0 ? (double)st.walks / cs : 0.0, cs, wall, b->late_annotations);
-    if (rtl_walker *bw = b->mmu[bench::RTL]->rtl()) {
+    if (rtl_walker *bw = rtl_walker::of(*b->mmu[bench::RTL])) {
         const rtl_walker::counters &k = bw->stats();
         printf("cosim: RTL walker: %" PRIu64 " walks, %.1f cycles per walk, %" PRIu64 " reads, %" PRIu64
                " locked updates, %" PRIu64 " started late (%" PRIu64 " edges)\n",

@@ -183,8 +183,8 @@ bool check(bench &b, walks_state &s, const mmu_req_t &req, const answer &c, cons
     fprintf(f, "cosim: MISMATCH at access %" PRIu64 "\nrequest: %s\ndiffers in:%s\n", s.accesses + 1,
             describe_req(req).c_str(), diff.c_str());
     print_answers(f, c, t);
-    if (b.mmu[bench::RTL]->rtl() && !b.mmu[bench::RTL]->rtl()->error().empty())
-        fprintf(f, "bridge: %s\n", b.mmu[bench::RTL]->rtl()->error().c_str());
+    if (rtl_walker::of(*b.mmu[bench::RTL]) && !rtl_walker::of(*b.mmu[bench::RTL])->error().empty())
+        fprintf(f, "bridge: %s\n", rtl_walker::of(*b.mmu[bench::RTL])->error().c_str());
     struct view {
         sc_memory *mem;
         const answer *a;
@@ -380,10 +380,6 @@ int walks_main(int argc, char **argv)
     s.orig_maxphyaddr = cfg.maxphyaddr;
     const char *src = o.preset ? o.preset : o.config;
     if (o.dut == dut_kind::rtl) {
-        if (!mmu_sc::rtl_available()) {
-            fputs("mmusim-cosim walks: this build has no Verilated RTL walker (use --dut c)\n", stderr);
-            return 2;
-        }
         const unsigned want = rtl_walker::built().maxphyaddr;
         if (cfg.maxphyaddr < want) {
             fprintf(stderr,
@@ -426,7 +422,7 @@ int walks_main(int argc, char **argv)
     /* Trace records go to the cores directly, not through the TLM sockets
      * whose annotation bench::translate checks: catch a walk that started
      * after its cycle (so completed after its done_at) here. */
-    if (rtl_walker *bw = b->mmu[bench::RTL]->rtl())
+    if (rtl_walker *bw = rtl_walker::of(*b->mmu[bench::RTL]))
         if (const uint64_t late = bw->stats().late) {
             fprintf(stderr,
                     "mmusim-cosim walks: %" PRIu64 " RTL walks started after their cycle (%" PRIu64
