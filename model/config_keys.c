@@ -915,6 +915,7 @@ static int validate_line(ctx_t *c, const char *msg, char *sname, size_t slen, co
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
+/* base must have passed mmu_config_import. */
 static ctx_t *keys_new(const mmu_config_t *base, const char *name, int depth)
 {
     ctx_t *c = calloc(1, sizeof *c);
@@ -930,7 +931,7 @@ static ctx_t *keys_new(const mmu_config_t *base, const char *name, int depth)
         memcpy(c->name, name, n);
     }
     c->depth = depth;
-    c->cfg = *base;
+    mmu_config_import(&c->cfg, base, NULL);
     stage_from_cfg(c);
     return c;
 }
@@ -981,7 +982,11 @@ int mmu_config_keys_begin(const mmu_config_t *base, const char *name, mmu_config
     *out = NULL;
     if (!base)
         return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_begin: base is NULL");
-    ctx_t *c = keys_new(base, name, 0);
+    mmu_config_t full;
+    int rc = mmu_config_import(&full, base, err);
+    if (rc)
+        return rc;
+    ctx_t *c = keys_new(&full, name, 0);
     if (!c)
         return mmu_err_set(err, MMU_ENOMEM, "mmu_config_keys_begin: out of memory");
     *out = c;
@@ -1018,10 +1023,14 @@ int mmu_config_keys_end(mmu_config_keys_t *k, mmu_config_t *cfg, mmu_err_t *err)
         return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_end: keys is NULL");
     if (!cfg)
         return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_end: cfg is NULL");
+    mmu_config_t old;
+    int rc = mmu_config_import(&old, cfg, err);
+    if (rc)
+        return rc;
     end_keys(k);
     if (k->failed)
         return report(k, err);
-    *cfg = k->cfg;
+    mmu_config_export(cfg, &k->cfg);
     return 0;
 }
 
@@ -1038,10 +1047,14 @@ int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, cons
 {
     if (!cfg)
         return mmu_err_set(err, MMU_EINVAL, "mmu_config_set: cfg is NULL");
-    ctx_t *c = keys_new(cfg, NULL, 0);
+    mmu_config_t full;
+    int rc = mmu_config_import(&full, cfg, err);
+    if (rc)
+        return rc;
+    ctx_t *c = keys_new(&full, NULL, 0);
     if (!c)
         return mmu_err_set(err, MMU_ENOMEM, "mmu_config_set: out of memory");
-    int rc = mmu_config_keys_set(c, 1, section, key, value, err);
+    rc = mmu_config_keys_set(c, 1, section, key, value, err);
     if (!rc)
         rc = mmu_config_keys_end(c, cfg, err);
     mmu_config_keys_free(c);
@@ -1152,10 +1165,12 @@ static void write_keys(FILE *f, const cfgkey_t *keys, size_t n, const void *base
     }
 }
 
-int mmu_config_print(FILE *f, const mmu_config_t *cfg)
+int mmu_config_print(FILE *f, const mmu_config_t *in)
 {
-    if (!f || !cfg)
+    mmu_config_t full;
+    if (!f || mmu_config_import(&full, in, NULL))
         return MMU_EINVAL;
+    const mmu_config_t *cfg = &full;
     int rc = 0;
     fputs("# mmusim configuration: every key, as `mmusim config` writes it.\n"
           "# Key reference: README.md, \"Config files\".\n\n[mmu]\n",

@@ -34,16 +34,19 @@ int mmu_preset_apply(mmu_config_t *cfg, const mmu_preset_t *p, int depth, mmu_er
 {
     char fname[80];
     snprintf(fname, sizeof fname, "%s.ini", p->name);
+    mmu_config_t old, tmp;
+    int rc = mmu_config_import(&old, cfg, err);
+    if (rc)
+        return rc;
     /* A preset describes a CPU; the callbacks are the host's plumbing. */
-    mmu_config_t tmp;
     mmu_config_init(&tmp);
-    tmp.memlat_cb = cfg->memlat_cb;
-    tmp.memlat_ctx = cfg->memlat_ctx;
-    tmp.walk_cb = cfg->walk_cb;
-    tmp.walk_ctx = cfg->walk_ctx;
-    int rc = mmu_config_apply_text(&tmp, p->text, fname, depth, err);
+    tmp.memlat_cb = old.memlat_cb;
+    tmp.memlat_ctx = old.memlat_ctx;
+    tmp.walk_cb = old.walk_cb;
+    tmp.walk_ctx = old.walk_ctx;
+    rc = mmu_config_apply_text(&tmp, p->text, fname, depth, err);
     if (!rc)
-        *cfg = tmp;
+        mmu_config_export(cfg, &tmp);
     return rc;
 }
 

@@ -26,27 +26,44 @@ const char *mmu_stats_name(unsigned i)
     return i < NSTATS ? NAMES[i] : NULL;
 }
 
-uint64_t mmu_stats_get(const mmu_stats_t *s, unsigned i)
+/* The caller's struct is `size` bytes (its headers' sizeof): counters are
+ * appended to the list, so it holds counters 0 .. size/8 - 1 of this one. */
+uint64_t mmu_stats_get_size(const mmu_stats_t *s, size_t size, unsigned i)
 {
     uint64_t v = 0;
-    if (i < NSTATS)
+    if (s && i < NSTATS && (i + 1) * sizeof v <= size)
         memcpy(&v, (const char *)s + i * sizeof v, sizeof v);
     return v;
 }
 
-void mmu_stats_diff(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before)
+static uint64_t get(const mmu_stats_t *s, unsigned i)
 {
-    for (unsigned i = 0; i < NSTATS; i++) {
-        uint64_t v = mmu_stats_get(after, i) - mmu_stats_get(before, i);
+    return mmu_stats_get_size(s, sizeof *s, i);
+}
+
+/* A caller's struct as this library's: zeros for the counters it lacks. */
+static void widen(mmu_stats_t *full, const mmu_stats_t *s, size_t size)
+{
+    memset(full, 0, sizeof *full);
+    memcpy(full, s, size < sizeof *full ? size : sizeof *full);
+}
+
+void mmu_stats_diff_size(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before,
+                         size_t size)
+{
+    if (!out || !after || !before)
+        return;
+    for (unsigned i = 0; i < NSTATS && (i + 1) * sizeof(uint64_t) <= size; i++) {
+        uint64_t v = get(after, i) - get(before, i);
         memcpy((char *)out + i * sizeof v, &v, sizeof v);
     }
 }
 
-void mmu_stats_print_json(FILE *f, const mmu_stats_t *s)
+static void print_json(FILE *f, const mmu_stats_t *s)
 {
     fputs("{", f);
     for (unsigned i = 0; i < NSTATS; i++)
-        fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", NAMES[i], mmu_stats_get(s, i));
+        fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", NAMES[i], get(s, i));
     fputs("\n}\n", f);
 }
 
@@ -68,7 +85,7 @@ static void print_tlb(FILE *f, const char *lvl, const uint64_t *c)
     }
 }
 
-void mmu_stats_print(FILE *f, const mmu_stats_t *s)
+static void print_tables(FILE *f, const mmu_stats_t *s)
 {
     const uint64_t n = s->translations;
     fprintf(f, "translations %" PRIu64 ": L1 hits %" PRIu64 " (%.2f%%), L2 hits %" PRIu64
@@ -125,4 +142,22 @@ void mmu_stats_print(FILE *f, const mmu_stats_t *s)
             s->inv_cr3, s->inv_cr3_noflush, s->inv_cr4, s->inv_invlpg, s->inv_invpcid0,
             s->inv_invpcid1, s->inv_invpcid2, s->inv_invpcid3, s->inv_pf, s->inv_flush_all,
             s->inv_entries);
+}
+
+void mmu_stats_print_size(FILE *f, const mmu_stats_t *s, size_t size)
+{
+    if (!f || !s)
+        return;
+    mmu_stats_t full;
+    widen(&full, s, size);
+    print_tables(f, &full);
+}
+
+void mmu_stats_print_json_size(FILE *f, const mmu_stats_t *s, size_t size)
+{
+    if (!f || !s)
+        return;
+    mmu_stats_t full;
+    widen(&full, s, size);
+    print_json(f, &full);
 }

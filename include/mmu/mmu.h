@@ -4,7 +4,33 @@
  * registers (mmu_ctrl_t) and the clock.  mmu_translate() turns one linear
  * address into a physical address or a fault, exactly as the SDM specifies.
  * A #PF or #GP is a normal result, not an error: errors are reserved for
- * misuse of the API and for failures of the caller's memory. */
+ * misuse of the API and for failures of the caller's memory.
+ *
+ * Threads. The library has no global state: separate mmu_t objects (and
+ * sparse memories, page-table builders, config key sets) may be used from
+ * different threads at the same time. One mmu_t is not locked: every call on
+ * it, and on what it was created over (its mmu_mem_ops_t ctx), must come from
+ * one thread at a time; the host serializes them. The memory callbacks (and
+ * cfg.memlat_cb, cfg.walk_cb) run synchronously inside the call that needs
+ * them, on the caller's thread; they must not call back into the same mmu_t,
+ * except that a walk_cb may call mmu_walk_c() and mmu_walk_latency() on it.
+ * Functions taking no object (mmu_config_*, mmu_err_name, mmu_strerror,
+ * mmu_stats_name, mmu_version) are safe from any thread.
+ *
+ * Bad use. No entry point crashes or aborts on what a host can pass: NULL
+ * pointers, out-of-range values or a failing callback give a negative MMU_E*
+ * code, and a message naming the argument or field in the mmu_err_t when the
+ * function takes one, else in mmu_last_error(). Functions that return nothing
+ * ignore a NULL object.
+ *
+ * Growing structs. Structs the caller owns and that will grow carry their
+ * layout: mmu_config_t.size and mmu_mem_ops_t.size (set by mmu_config_init(),
+ * mmu_sparse_mem_ops() and MMU_MEM_OPS_INIT), mmu_req_t.version (MMU_REQ_INIT;
+ * it also fixes the layout of the mmu_result_t written back), and the
+ * mmu_stats_t functions take the caller's sizeof through inline wrappers. New
+ * fields are only ever appended; a library reads and writes only the part the
+ * caller knows and gives the rest its default, so a host built against older
+ * headers keeps working with a newer libmmusim of the same SONAME. */
 #ifndef MMU_MMU_H
 #define MMU_MMU_H
 
@@ -56,17 +82,31 @@ MMU_API const char *mmu_strerror(int code);
 
 /* The model reaches paging structures only through these two calls.
  * Both take an 8-byte-aligned physical address and return 0 or a negative
- * MMU_E* code (the model passes that code back to its caller).
+ * MMU_E* code.
  *  read64:    *val = the 64-bit little-endian word at pa.
  *  cmpxchg64: atomically { *old = word; if (word == expected) word = desired; }
  *             Success means *old == expected. This is the locked
- *             read-modify-write hardware uses for accessed/dirty updates. */
+ *             read-modify-write hardware uses for accessed/dirty updates.
+ * When a callback fails, the call that was walking (mmu_translate,
+ * mmu_walk_c, a page-table builder call) stops at once and returns that code
+ * (a positive return, which breaks the contract, becomes MMU_EMEM), and
+ * mmu_last_error() says which access at which address failed. The walk is
+ * abandoned: no TLB or paging-structure-cache entry is filled, no walker time
+ * is charged, no walk is counted (the request still counts in `translations`),
+ * and *res is not meaningful. A/D updates the walk had already made stay in
+ * the host's memory, as they would in hardware. The MMU stays usable: the
+ * next request walks again. */
 typedef struct mmu_mem_ops {
+    uint32_t size; /* sizeof(mmu_mem_ops_t) of the caller's headers: MMU_MEM_OPS_INIT */
     int (*read64)(void *ctx, uint64_t pa, uint64_t *val);
     int (*cmpxchg64)(void *ctx, uint64_t pa, uint64_t expected,
                      uint64_t desired, uint64_t *old);
     void *ctx;
 } mmu_mem_ops_t;
+
+/* mmu_mem_ops_t ops = MMU_MEM_OPS_INIT; then set read64, cmpxchg64, ctx.
+ * (Every field is listed, so -Wmissing-field-initializers stays quiet.) */
+#define MMU_MEM_OPS_INIT {sizeof(mmu_mem_ops_t), 0, 0, 0}
 
 /* ---- architectural state ------------------------------------------------- */
 
@@ -111,13 +151,20 @@ typedef enum mmu_access {
  * supervisor-mode access whatever the CPL, and SMAP ignores EFLAGS.AC. */
 #define MMU_REQ_IMPLICIT 0x1u
 
+/* The layout of mmu_req_t and mmu_result_t in these headers. */
+#define MMU_REQ_VERSION 1u
+
 typedef struct mmu_req {
-    uint64_t la;      /* linear address */
+    uint32_t version; /* MMU_REQ_VERSION of the caller's headers: MMU_REQ_INIT */
     uint8_t type;     /* mmu_access_t */
     uint8_t cpl;      /* 0..3; CPL 3 is a user-mode access unless IMPLICIT */
     uint8_t flags;    /* MMU_REQ_* */
+    uint64_t la;      /* linear address */
     mmu_cycle_t now;  /* cycle at which the request is issued */
 } mmu_req_t;
+
+/* mmu_req_t req = MMU_REQ_INIT; then set la, type, cpl, flags, now. */
+#define MMU_REQ_INIT {MMU_REQ_VERSION, 0, 0, 0, 0, 0}
 
 typedef enum mmu_page_size {
     MMU_PAGE_4K = 0,
@@ -189,10 +236,11 @@ typedef struct mmu mmu_t;
 
 /* Create an MMU. cfg is validated (mmu_config_validate) and copied; mem is
  * copied (its ctx must outlive the MMU). On failure returns a negative code,
- * sets *out = NULL and, if err is non-NULL, says which field is wrong.
- * The control registers start as all-zero (4-level, CR3 = 0). */
+ * sets *out = NULL (when out is not NULL) and, if err is non-NULL, says which
+ * argument or field is wrong ("mem->read64: NULL", "walkers=0: must be
+ * 1..64"). The control registers start as all-zero (4-level, CR3 = 0). */
 MMU_API int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
-               mmu_err_t *err);
+                       mmu_err_t *err);
 
 /* Free an MMU. Accepts NULL. */
 MMU_API void mmu_destroy(mmu_t *mmu);
@@ -236,20 +284,28 @@ MMU_API int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, m
 /* Drop every TLB and paging-structure-cache entry (a cold start). */
 MMU_API void mmu_flush_all(mmu_t *mmu);
 
-/* The control registers currently loaded. */
+/* The control registers currently loaded (NULL for a NULL mmu). */
 MMU_API const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
 
 /* Translate one access. Returns 0 with *res filled (res->fault says whether
- * the access faulted), or a negative code if the memory interface failed or
- * the entry being updated kept changing (MMU_ERETRY); then *res is undefined.
- * Side effects are those of the hardware: accessed/dirty bits through
- * mem->cmpxchg64, TLB and paging-structure-cache fills, and the page-fault
- * invalidation of SDM 4.10.4.1. Allocates nothing. */
+ * the access faulted), or a negative code: MMU_EINVAL for bad use (a NULL
+ * argument, req->version not one this library knows, type or cpl out of
+ * range), a memory-interface error (see mmu_mem_ops_t), or MMU_ERETRY when
+ * the entry being updated kept changing; then *res is not meaningful and
+ * mmu_last_error() says what happened. Side effects are those of the
+ * hardware: accessed/dirty bits through mem->cmpxchg64, TLB and
+ * paging-structure-cache fills, and the page-fault invalidation of SDM
+ * 4.10.4.1. Allocates nothing. The caller's clock: req->now in, res->done_at
+ * out; the model keeps no time of its own beyond the busy-until stamps. */
 MMU_API int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
 
-struct mmu_stats;
-/* Copy the counters (see mmu_stats.h) / zero them. */
-MMU_API void mmu_get_stats(const mmu_t *mmu, struct mmu_stats *out);
+/* Why the last failing mmu_translate or mmu_walk_c on this MMU failed
+ * ("mmu_translate: la 0x1000: read64 of the entry at pa 0x3000 failed: EMEM");
+ * calls that take an mmu_err_t say it there. "" before any failure; for a NULL
+ * mmu a static message saying so. Valid until the next call on the MMU. */
+MMU_API const char *mmu_last_error(const mmu_t *mmu);
+
+/* Zero the counters. mmu_get_stats() is in mmu_stats.h. */
 MMU_API void mmu_reset_stats(mmu_t *mmu);
 
 #ifdef __cplusplus

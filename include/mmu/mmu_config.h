@@ -96,6 +96,9 @@ typedef struct mmu_memlat_level_cfg {
 #define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */
 
 typedef struct mmu_config {
+    uint32_t size;           /* sizeof(mmu_config_t) of the caller's headers, set by
+                                mmu_config_init(); new fields are appended, and a
+                                library reads and writes only this many bytes */
     unsigned maxphyaddr;     /* physical-address width, 36..52 */
     unsigned page_1g;        /* 1: 1-GByte pages supported (PDPTE.PS usable);
                                 0: PDPTE.PS is a reserved bit */
@@ -129,12 +132,22 @@ typedef struct mmu_config {
     void *walk_ctx;
 } mmu_config_t;
 
+/* mmu_config_init() with the caller's sizeof(mmu_config_t). Does nothing for
+ * a NULL cfg or a size smaller than the first released layout. */
+MMU_API void mmu_config_init_size(mmu_config_t *cfg, size_t size);
+
 /* Fill *cfg with defaults: MAXPHYADDR 46, 1G pages on, no A/D on faults,
- * 16 retries, and a small generic hierarchy (see config.c). */
-MMU_API void mmu_config_init(mmu_config_t *cfg);
+ * 16 retries, and a small generic hierarchy (see config.c); cfg->size = the
+ * caller's sizeof(mmu_config_t). Every function below that takes a
+ * configuration needs one initialized this way first. */
+static inline void mmu_config_init(mmu_config_t *cfg)
+{
+    mmu_config_init_size(cfg, sizeof *cfg);
+}
 
 /* Check every field. Returns 0 or MMU_EINVAL; if err is non-NULL its msg names
- * the field and what is wrong ("maxphyaddr=60: must be 36..52"). */
+ * the field and what is wrong ("maxphyaddr=60: must be 36..52", "size=12: ...
+ * use mmu_config_init()"). */
 MMU_API int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
 
 /* ---- built-in presets ----------------------------------------------------------

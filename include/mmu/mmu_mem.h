@@ -3,6 +3,7 @@
 #ifndef MMU_MMU_MEM_H
 #define MMU_MMU_MEM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mmu/mmu.h"
@@ -26,8 +27,17 @@ MMU_API void mmu_sparse_mem_clear(mmu_sparse_mem_t *mem);
  * 2^maxphyaddr (MMU_ERANGE). write64 may return MMU_ENOMEM. */
 MMU_API int mmu_sparse_mem_read64(const mmu_sparse_mem_t *mem, uint64_t pa, uint64_t *val);
 MMU_API int mmu_sparse_mem_write64(mmu_sparse_mem_t *mem, uint64_t pa, uint64_t val);
-/* Operations for mmu_create(); ctx is mem. */
-MMU_API mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *mem);
+/* What mmu_sparse_mem_ops() calls: fills the caller's *ops of `size` bytes.
+ * Returns 0, or MMU_EINVAL for a NULL mem or ops or a size smaller than the
+ * first released layout. */
+MMU_API int mmu_sparse_mem_ops_init(mmu_sparse_mem_t *mem, mmu_mem_ops_t *ops, size_t size);
+/* Operations for mmu_create() over mem (ctx is mem), with size set. */
+static inline mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *mem)
+{
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
+    mmu_sparse_mem_ops_init(mem, &ops, sizeof ops);
+    return ops;
+}
 /* Number of 4 KiB frames holding data. */
 MMU_API uint64_t mmu_sparse_mem_frames(const mmu_sparse_mem_t *mem);
 

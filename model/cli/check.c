@@ -166,7 +166,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
     }
     logged_mem_t lm = {mem, out, 0};
     uint64_t now = 0;
-    mmu_mem_ops_t ops = {lm_read64, lm_cmpxchg64, &lm};
+    mmu_mem_ops_t ops = {sizeof ops, lm_read64, lm_cmpxchg64, &lm};
     mmu_config_t cfg = o->cfg;
     cfg.maxphyaddr = s->maxphyaddr;
     if ((rc = mmu_create(&cfg, &ops, &mmu, &err)) != 0 ||
@@ -219,6 +219,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
         }
         if (op->kind == SCN_ACCESS) {
             mmu_req_t req = op->req;
+            req.version = MMU_REQ_VERSION;
             mmu_result_t res;
             size_t at = out->n;
             req.now = now;

@@ -182,7 +182,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
     uint64_t now = 0, la;
     mmu_access_t type;
     while (mmu_synth_next(g, &la, &type)) {
-        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+        mmu_req_t req = {
+            .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
         runlib_acc_start(a, mmu);
         const int e = mmu_translate(mmu, &req, &res);

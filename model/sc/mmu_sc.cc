@@ -88,7 +88,7 @@ int mmu_sc::build_core(const mmu_config_t &cfg, mmu_err_t *err)
         c.walk_ctx = ext_.get();
         break;
     }
-    const mmu_mem_ops_t ops = {&mmu_sc::mem_read64, &mmu_sc::mem_cmpxchg64, this};
+    const mmu_mem_ops_t ops = {sizeof ops, &mmu_sc::mem_read64, &mmu_sc::mem_cmpxchg64, this};
     mmu_t *m = nullptr;
     int rc = mmu_create(&c, &ops, &m, err);
     if (rc)
@@ -177,7 +177,7 @@ void mmu_sc::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 {
     mmu_sc_req_ext *ext = nullptr;
     gp.get_extension(ext);
-    mmu_req_t req{};
+    mmu_req_t req = MMU_REQ_INIT;
     switch (gp.get_command()) {
     case tlm::TLM_READ_COMMAND:
         req.type = (ext && ext->fetch) ? MMU_ACC_FETCH : MMU_ACC_READ;

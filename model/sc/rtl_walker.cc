@@ -63,7 +63,7 @@ struct rtl_walker::impl {
 
     const uint64_t period; /* in time-resolution units */
     mmu_t *mmu = nullptr;
-    mmu_mem_ops_t mem{};
+    mmu_mem_ops_t mem = MMU_MEM_OPS_INIT;
     counters cnt{};
     std::string err;
     bool broken = false; /* a walk ended in a protocol error: reset before the next */

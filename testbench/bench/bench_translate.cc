@@ -24,7 +24,7 @@ constexpr uint64_t kBase = 0x0000100000000000ull;
 
 struct World {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
 
@@ -60,7 +60,7 @@ struct World {
 void L1HitStream(benchmark::State &st)
 {
     World w(16 * 4096, MMU_PAGE_4K);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.cpl = 3;
     mmu_result_t res;
     uint64_t i = 0, sink = 0;
@@ -84,7 +84,7 @@ void WalkRandom(benchmark::State &st)
 {
     const uint64_t pages = uint64_t(st.range(0)) << (30 - 12); // range(0) GiB
     World w(pages << 12, MMU_PAGE_4K);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.cpl = 3;
     mmu_result_t res;
     uint64_t x = 0x9e3779b97f4a7c15ull, sink = 0, now = 0;

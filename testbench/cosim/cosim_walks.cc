@@ -251,7 +251,7 @@ void run_synth(bench &b, walks_state &s, const mmu_synth_cfg_t &wcfg)
     mmu_access_t type;
     mmu_cycle_t now = 0;
     while (s.more() && mmu_synth_next(&gen, &la, &type)) {
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.la = la;
         req.type = static_cast<uint8_t>(type);
         req.cpl = 3;
@@ -314,7 +314,7 @@ void run_trace(bench &b, walks_state &s, const mmu_config_t &cfg)
     while (s.more() && (r = mmu_trace_next(tr, &rec)) > 0) {
         answer a[2];
         char m[2][512];
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.la = rec.la;
         req.type = static_cast<uint8_t>(rec.type);
         req.cpl = rec.cpl;

@@ -48,7 +48,8 @@ if(DUMP)
   list(APPEND actual ${dump_lines})
 endif()
 
-# 1. What the headers declare: every `mmu_name(` outside comments.
+# 1. What the headers declare: every `mmu_name(` outside comments, but for
+#    the static inline wrappers defined there.
 set(declared)
 string(REPLACE "|" ";" HEADERS "${HEADERS}")
 foreach(h IN LISTS HEADERS)
@@ -60,8 +61,17 @@ foreach(h IN LISTS HEADERS)
     string(REGEX REPLACE "^.(mmu_[a-z0-9_]+).*$" "\\1" name "${c}")
     list(APPEND declared ${name})
   endforeach()
+  # Inline wrappers live in the header, not in the library.
+  string(REGEX MATCHALL "static inline [^;{(]*[ *]mmu_[a-z0-9_]+[ \t\n]*\\(" inl "${text}")
+  foreach(c IN LISTS inl)
+    string(REGEX REPLACE "^.*[ *](mmu_[a-z0-9_]+)[ \t\n]*\\($" "\\1" name "${c}")
+    list(APPEND inline ${name})
+  endforeach()
 endforeach()
 list(REMOVE_DUPLICATES declared)
+if(inline)
+  list(REMOVE_ITEM declared ${inline})
+endif()
 list(SORT declared)
 set(problems "")
 foreach(s IN LISTS exported)

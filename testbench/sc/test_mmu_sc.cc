@@ -489,7 +489,7 @@ struct method_caller : sc_core::sc_module {
     }
     void call()
     {
-        mmu_req_t q{};
+        mmu_req_t q = MMU_REQ_INIT;
         q.la = kLa;
         q.cpl = 3;
         q.now = 100;
@@ -511,7 +511,7 @@ void rtl_outside_thread_fails()
     mmu_ctrl_t c{};
     c.cr3 = 0x1000;
     CHECK_EQ(mmu->set_ctrl(c), 0);
-    mmu_req_t q{};
+    mmu_req_t q = MMU_REQ_INIT;
     q.la = kLa;
     q.cpl = 3;
     q.now = 100;

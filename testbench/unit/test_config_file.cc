@@ -396,4 +396,27 @@ TEST(ConfigFile, FilesOnDiskAndMissingFiles)
     EXPECT_EQ(std::string(path) + ": cannot open: No such file or directory", err.msg);
 }
 
+TEST(ConfigFile, LoaderEntryPointsRefuseBadUse)
+{
+    mmu_config_t c;
+    mmu_config_init(&c);
+    mmu_err_t err{};
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load(nullptr, &c, &err));
+    EXPECT_STREQ("mmu_config_load: path is NULL", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load("x.ini", nullptr, &err));
+    EXPECT_STREQ("mmu_config_load: cfg is NULL", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("", "x.ini", nullptr, &err));
+    EXPECT_STREQ("mmu_config_load_string: cfg is NULL", err.msg);
+    // A configuration that was never initialized is refused, not overwritten.
+    mmu_config_t raw{};
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("[mmu]\nwalkers = 2\n", "x.ini", &raw, &err));
+    EXPECT_STREQ("size=0: not an initialized mmu_config_t (use mmu_config_init())", err.msg);
+    EXPECT_EQ(0u, raw.walkers);
+    // NULL text is an empty file, a NULL name is "(string)"; err is optional.
+    EXPECT_EQ(0, mmu_config_load_string(nullptr, "x.ini", &c, &err)) << err.msg;
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("[mmu]\nwalkers = 0\n", nullptr, &c, &err));
+    EXPECT_STREQ("(string):2: [mmu] walkers=0: must be >= 1", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("[mmu]\nwalkers = 0\n", nullptr, &c, nullptr));
+}
+
 } // namespace

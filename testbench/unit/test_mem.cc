@@ -69,7 +69,7 @@ TEST_F(Mem, CmpxchgStoresOnlyOnMatch)
 
 struct Ptb : Mem {
     mmu_ptb_t *b = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     void make(unsigned levels)
     {
         ops = mmu_sparse_mem_ops(mem);

@@ -18,7 +18,7 @@ constexpr uint64_t kOld = 0x10000000, kNew = 0x20000000;
 
 struct Mmu : ::testing::Test {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
     mmu_config_t cfg{};
@@ -51,7 +51,7 @@ struct Mmu : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ, uint64_t now = 0)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;
