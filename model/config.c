@@ -41,6 +41,7 @@ static void config_defaults(mmu_config_t *cfg)
     cfg->page_1g = 1;
     cfg->ad_on_fault = MMU_AD_ON_FAULT_NONE;
     cfg->ad_retry_limit = 16;
+    cfg->splinter = 1;
     /* A generic recent Intel-like core. The named, sourced CPU configurations
      * are the presets (model/presets/); these defaults only make a fresh
      * config usable. */
@@ -165,6 +166,8 @@ int mmu_config_validate(const mmu_config_t *in, mmu_err_t *err)
         return rc;
     if (cfg->l2_inclusive > 1)
         return mmu_err_set(err, MMU_EINVAL, "l2_inclusive=%u: must be 0 or 1", cfg->l2_inclusive);
+    if (cfg->splinter > 1)
+        return mmu_err_set(err, MMU_EINVAL, "splinter=%u: must be 0 or 1", cfg->splinter);
     static const char *const PSC[6] = {"", "", "psc.pde", "psc.pdpte", "psc.pml4e", "psc.pml5e"};
     for (int l = 2; l <= 5; l++) {
         if ((rc = mmu_array_cfg_validate(&cfg->psc[l].arr, PSC[l], err)) != 0)

@@ -21,6 +21,8 @@
  *   walkers            concurrent page walks, >= 1
  *   walk_level_latency walker cycles per level besides the memory access
  *   l2_inclusive       1: an L2 TLB eviction also removes the page from L1
+ *   splinter           1: a level with no array for a page's size caches it as
+ *                      an entry of the largest smaller size it holds
  *   fault_rewalk       1: a TLB hit whose rights deny the access re-walks first
  *   seed               seed of random replacement (64-bit)
  *
@@ -117,6 +119,7 @@ static const cfgkey_t MMU_KEYS[] = {
     K("walkers", T_U32, 1, UINT_MAX, mmu_config_t, walkers),
     K("walk_level_latency", T_U32, 0, UINT_MAX, mmu_config_t, walk_level_latency),
     K("l2_inclusive", T_BOOL, 0, 1, mmu_config_t, l2_inclusive),
+    K("splinter", T_BOOL, 0, 1, mmu_config_t, splinter),
     K("fault_rewalk", T_BOOL, 0, 1, mmu_config_t, fault_rewalk),
     K("seed", T_U64, 0, 0, mmu_config_t, seed),
 };

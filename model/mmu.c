@@ -34,17 +34,37 @@
 #endif
 
 enum { SIDE_I = 0, SIDE_D = 1 };
-enum { CNT_ACCESSES, CNT_HITS, CNT_MISSES, CNT_FILLS, CNT_EVICTIONS };
+enum { CNT_HITS, CNT_FILLS, CNT_EVICTIONS };
+
+/* Why a walk is made (the walks_* counters; see mmu_stats.h). */
+typedef enum walk_kind { WALK_MISS, WALK_RETRY, WALK_D_ASSIST, WALK_REWALK } walk_kind_t;
 
 /* Counters the translate path indexes by level and size; copied into the named
- * fields of mmu_stats_t by mmu_get_stats(). The hot path counts only hits and
- * misses: accesses (= hits + misses) and the L1 hit total are derived there. */
+ * fields of mmu_stats_t by mmu_get_stats(). The hot path counts only hits (by
+ * entry size) and misses (by level): each level's hits and lookups
+ * (= hits + misses) are derived there, so they agree by construction. */
 typedef struct mmu_counters {
-    uint64_t tlb[3][3][5]; /* [l1i, l1d, l2][4k, 2m, 1g][CNT_*] */
-    uint64_t psc[4][3];    /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
+    uint64_t tlb[3][3][3];  /* [l1i, l1d, l2][entry 4k, 2m, 1g][CNT_*] */
+    uint64_t misses[3];     /* [l1i, l1d, l2] */
+    uint64_t splinters[3];  /* [l1i, l1d, l2] */
+    uint64_t walk_kind[4];  /* [walk_kind_t] */
+    uint64_t walk_size[3];  /* successful walks by page size */
+    uint64_t psc[4][3];     /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
     uint64_t walk_lat[MMU_WALK_HIST_BUCKETS];
     uint64_t walk_refs[8];
 } mmu_counters_t;
+
+/* mmu_get_stats copies each level's counters by position: lookups, hits,
+ * misses, splinters, then {hits, fills, evictions} for 4K, 2M and 1G entries. */
+_Static_assert(offsetof(mmu_stats_t, l1i_4k_hits) - offsetof(mmu_stats_t, l1i_lookups) ==
+                   4 * sizeof(uint64_t) &&
+               offsetof(mmu_stats_t, l1i_1g_evictions) - offsetof(mmu_stats_t, l1i_lookups) ==
+                   12 * sizeof(uint64_t) &&
+               offsetof(mmu_stats_t, l1d_lookups) - offsetof(mmu_stats_t, l1i_lookups) ==
+                   13 * sizeof(uint64_t) &&
+               offsetof(mmu_stats_t, l2_lookups) - offsetof(mmu_stats_t, l1d_lookups) ==
+                   13 * sizeof(uint64_t),
+               "TLB level counters are not laid out as mmu_get_stats copies them");
 
 struct mmu {
     /* Hot: read on every translation. */
@@ -448,10 +468,44 @@ static inline mmu_tlb_entry_t *lookup_level(mmu_tlb_t *arr, uint64_t la, uint16_
     return NULL;
 }
 
-/* Fill every array of a level that holds pages of this size. */
-static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
-                       const mmu_tlb_entry_t *val)
+/* The largest granule <= g that some array of the level holds, or -1. */
+static int level_granule(const mmu_tlb_t *arr, unsigned g)
 {
+    unsigned held = 0;
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++)
+        held |= arr[i].granules;
+    for (int k = (int)g; k >= 0; k--)
+        if (held & (1u << k))
+            return k;
+    return -1;
+}
+
+/* Fill every array of a level that holds entries of this size. A page whose
+ * size the level has no array for is cached splintered (cfg.splinter): as an
+ * entry of the largest smaller size the level holds, for the part of the page
+ * around la. The SDM allows it ("some processors may choose to cache multiple
+ * smaller-page TLB entries for a translation specified by the paging structures
+ * to use a page larger than 4 KBytes"; INVLPG and #PF then invalidate all of
+ * them, which mmu_tlb_invalidate does), and a core whose structure has no
+ * entries of a size must do it to cache such a page there at all. */
+static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
+                       const mmu_tlb_entry_t *in)
+{
+    mmu_tlb_entry_t split;
+    const mmu_tlb_entry_t *val = in;
+    const int g = level_granule(arr, in->granule);
+    if (g != (int)in->granule) {
+        if (g < 0 || !mmu->cfg.splinter)
+            return;
+        split = *in;
+        split.granule = (uint8_t)g;
+        /* The frame of the smaller piece around la within the page. */
+        const uint64_t page_mask = (1ull << (12 + 9 * in->granule)) - 1;
+        const uint64_t piece_mask = (1ull << (12 + 9 * (unsigned)g)) - 1;
+        split.frame = in->frame | (la & page_mask & ~piece_mask);
+        val = &split;
+        mmu->cnt.splinters[lvl]++;
+    }
     uint64_t *c = mmu->cnt.tlb[lvl][val->granule];
     for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
         if (!arr[i].sets || !(arr[i].granules & (1u << val->granule)))
@@ -459,7 +513,7 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
         mmu_tlb_entry_t victim;
         c[CNT_FILLS]++;
         if (mmu_tlb_fill(&arr[i], la, val, &victim)) {
-            c[CNT_EVICTIONS]++;
+            mmu->cnt.tlb[lvl][victim.granule][CNT_EVICTIONS]++;
             /* Inclusive L2: what leaves the L2 leaves the L1s too. */
             if (lvl == 2 && mmu->cfg.l2_inclusive) {
                 mmu_tlb_inv_t q = {.by_addr = true,
@@ -662,7 +716,7 @@ unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t n
 /* Out of line on purpose: inlined, its frame and saved registers would be paid
  * by every L1 hit, the simulator's common case. */
 static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
-                                          unsigned side, mmu_result_t *res)
+                                          unsigned side, walk_kind_t kind, mmu_result_t *res)
 {
     const uint64_t la = req->la;
     mmu_walk_start_t start = {mmu->mode.levels, mmu->mode.root, MMU_PERM_W | MMU_PERM_U};
@@ -714,7 +768,7 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     res->done_at = end;
     res->served = MMU_SERVED_WALK;
 
-    mmu->st.walks++;
+    mmu->cnt.walk_kind[kind]++;
     mmu->st.walk_cycles += tr.cycles;
     mmu->st.walk_reads += tr.reads;
     mmu->st.walk_ad_updates += tr.updates;
@@ -723,22 +777,23 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     mmu->cnt.walk_refs[tr.reads + tr.updates >= 8 ? 7 : (tr.reads + tr.updates) - 1]++;
 
     if (res->fault.kind != MMU_FAULT_NONE) {
+        mmu->st.walks_fault++;
         count_fault(mmu, &res->fault);
         inv_after_pf(mmu, la);
         return 0;
     }
+    mmu->cnt.walk_size[res->page_size]++;
     fill_pscs(mmu, la, &tr, end);
     const uint64_t leaf = tr.entry[tr.n - 1];
     mmu_tlb_entry_t e = {.frame = res->pa & ~((1ull << (12 + 9 * res->page_size)) - 1),
                          .ready_at = end,
                          .pcid = mmu->pcid,
+                         .page = res->page_size,
                          .granule = res->page_size,
                          .global = mmu->pge && (leaf & MMU_PTE_G),
                          .perms = res->perms,
                          .dirty = (leaf & MMU_PTE_D) != 0,
                          .pkey = res->pkey};
-    mmu->cnt.tlb[side][e.granule][CNT_MISSES]++;
-    mmu->cnt.tlb[2][e.granule][CNT_MISSES]++;
     fill_level(mmu, mmu->l2, 2, la, &e);
     fill_level(mmu, mmu->l1[side], side, la, &e);
     return 0;
@@ -806,13 +861,17 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     unsigned lvl = side;
     mmu_tlb_entry_t *e = lookup_level(mmu->l1[side], req->la, mmu->pcid);
     if (UNLIKELY(!e)) {
+        mmu->cnt.misses[side]++;
         t += mmu->l2_lat;
         res->lat_l2 = mmu->l2_lat;
         lvl = 2;
         e = lookup_level(mmu->l2, req->la, mmu->pcid);
+        if (!e)
+            mmu->cnt.misses[2]++;
     }
     if (e) {
         const unsigned g = e->granule;
+        mmu->cnt.tlb[lvl][g][CNT_HITS]++;
         if (UNLIKELY(e->ready_at > t)) { /* the walk that fills it is still in flight */
             res->lat_wait = (uint32_t)(e->ready_at - t);
             t = e->ready_at;
@@ -825,7 +884,7 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
         if (v.allowed && (type != MMU_ACC_WRITE || e->dirty)) {
             const uint64_t off_mask = (1ull << (12 + 9 * g)) - 1;
             res->pa = e->frame | (req->la & off_mask);
-            res->page_size = (uint8_t)g;
+            res->page_size = e->page;
             res->perms = e->perms;
             res->pkey = e->pkey;
             res->global = e->global;
@@ -833,26 +892,21 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
             if (lvl == 2) {
                 mmu_tlb_entry_t copy = *e; /* fill may move things; copy first */
                 res->served = MMU_SERVED_L2;
-                mmu->st.l2_hits++;
-                mmu->cnt.tlb[side][g][CNT_MISSES]++;
-                mmu->cnt.tlb[2][g][CNT_HITS]++;
                 fill_level(mmu, mmu->l1[side], side, req->la, &copy);
             } else {
                 res->served = MMU_SERVED_L1;
-                mmu->cnt.tlb[side][g][CNT_HITS]++;
             }
             return 0;
         }
         if (!v.allowed && !mmu->cfg.fault_rewalk)
             return fault_from_tlb(mmu, req, t, lvl, v.pk, res);
-        if (v.allowed) {
-            /* A write through an entry cached with D=0: the TLB cannot set D,
-             * so the walker goes to memory to set it (a "dirty-bit assist"). */
-            res->d_assist = 1;
-            mmu->st.d_assists++;
-        }
+        /* A hit that still walks: a write through an entry cached with D=0
+         * (the TLB cannot set D, so the walker goes to memory: a "dirty-bit
+         * assist"), or a denied hit re-walked before faulting. */
+        res->d_assist = v.allowed;
+        return walk(mmu, req, t, side, v.allowed ? WALK_D_ASSIST : WALK_REWALK, res);
     }
-    return walk(mmu, req, t, side, res);
+    return walk(mmu, req, t, side, (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS, res);
 }
 
 /* ---- statistics -------------------------------------------------------------------- */
@@ -879,21 +933,34 @@ void mmu_get_stats_size(const mmu_t *mmu, mmu_stats_t *dst, size_t size)
 static void get_stats(const mmu_t *mmu, mmu_stats_t *out)
 {
     *out = mmu->st;
-    char *base = (char *)out;
-    uint64_t tlb[3][3][5];
-    memcpy(tlb, mmu->cnt.tlb, sizeof tlb);
-    out->l1_hits = 0;
-    for (int l = 0; l < 3; l++)
+    const mmu_counters_t *c = &mmu->cnt;
+    uint64_t *const lvl[3] = {&out->l1i_lookups, &out->l1d_lookups, &out->l2_lookups};
+    for (int l = 0; l < 3; l++) {
+        /* lookups, hits, misses, splinters, then {hits, fills, evictions} per size */
+        uint64_t *f = lvl[l];
+        uint64_t hits = 0;
         for (int g = 0; g < 3; g++) {
-            tlb[l][g][CNT_ACCESSES] = tlb[l][g][CNT_HITS] + tlb[l][g][CNT_MISSES];
-            if (l < 2)
-                out->l1_hits += tlb[l][g][CNT_HITS];
+            hits += c->tlb[l][g][CNT_HITS];
+            for (int k = 0; k < 3; k++)
+                f[4 + 3 * g + k] = c->tlb[l][g][k];
         }
-    memcpy(base + offsetof(mmu_stats_t, l1i_4k_accesses), tlb, sizeof tlb);
-    memcpy(base + offsetof(mmu_stats_t, psc_pde_hits), mmu->cnt.psc, sizeof mmu->cnt.psc);
-    memcpy(base + offsetof(mmu_stats_t, walk_lat_0), mmu->cnt.walk_lat, sizeof mmu->cnt.walk_lat);
-    memcpy(base + offsetof(mmu_stats_t, walk_refs_1), mmu->cnt.walk_refs,
-           sizeof mmu->cnt.walk_refs);
+        f[0] = hits + c->misses[l];
+        f[1] = hits;
+        f[2] = c->misses[l];
+        f[3] = c->splinters[l];
+    }
+    out->walks_miss = c->walk_kind[WALK_MISS];
+    out->walks_retry = c->walk_kind[WALK_RETRY];
+    out->d_assists = c->walk_kind[WALK_D_ASSIST];
+    out->walks_rewalk = c->walk_kind[WALK_REWALK];
+    out->walks = out->walks_miss + out->walks_retry + out->d_assists + out->walks_rewalk;
+    out->walks_4k = c->walk_size[0];
+    out->walks_2m = c->walk_size[1];
+    out->walks_1g = c->walk_size[2];
+    char *base = (char *)out;
+    memcpy(base + offsetof(mmu_stats_t, psc_pde_hits), c->psc, sizeof c->psc);
+    memcpy(base + offsetof(mmu_stats_t, walk_lat_0), c->walk_lat, sizeof c->walk_lat);
+    memcpy(base + offsetof(mmu_stats_t, walk_refs_1), c->walk_refs, sizeof c->walk_refs);
     uint64_t lat[4] = {0, 0, 0, mmu->lat.dram};
     for (unsigned i = 0; i < mmu->lat.nlevels && i < 3; i++)
         lat[i] = mmu->lat.hits[i];

@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "config.h"
+#include "mmu/mmu_config.h"
 #include "mmu/mmu_stats.h"
 
 static const char *const NAMES[] = {
@@ -72,32 +74,82 @@ static double pct(uint64_t a, uint64_t b)
     return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
-static void print_tlb(FILE *f, const char *lvl, const uint64_t *c)
+/* One row of the TLB table. */
+static void tlb_row(FILE *f, const char *lvl, const char *arr, uint64_t lookups, uint64_t hits,
+                    uint64_t fills, uint64_t evictions)
 {
+    fprintf(f, "  %-4s %-7s %14" PRIu64 " %14" PRIu64 " %14" PRIu64 " %8.2f%% %12" PRIu64
+               " %12" PRIu64 "\n",
+            lvl, arr, lookups, hits, lookups - hits, pct(hits, lookups), fills, evictions);
+}
+
+/* "4k2m" for an array holding 4K and 2M entries. */
+static const char *sizes_name(unsigned sizes, char *buf)
+{
+    static const char *const SZ[] = {"4k", "2m", "1g"};
+    buf[0] = '\0';
+    for (int g = 0; g < 3; g++)
+        if (sizes & (1u << g))
+            strcat(buf, SZ[g]);
+    return buf;
+}
+
+/* A level: its total, then one row per array (with cfg) or per entry size. */
+static void print_level(FILE *f, const char *lvl, const uint64_t *c, const mmu_tlb_cfg_t *t)
+{
+    /* c: lookups, hits, misses, splinters, {hits, fills, evictions} x 4K/2M/1G */
+    uint64_t fills = 0, evictions = 0;
+    for (int g = 0; g < 3; g++) {
+        fills += c[4 + 3 * g + 1];
+        evictions += c[4 + 3 * g + 2];
+    }
+    if (!c[0] && !fills)
+        return;
+    tlb_row(f, lvl, "all", c[0], c[1], fills, evictions);
     static const char *const SZ[] = {"4K", "2M", "1G"};
-    for (int s = 0; s < 3; s++) {
-        const uint64_t *k = c + 5 * s;
-        if (!k[0] && !k[3])
-            continue;
-        fprintf(f, "  %-4s %-3s %14" PRIu64 " %14" PRIu64 " %7.2f%% %12" PRIu64 " %12" PRIu64
-                   " %12" PRIu64 "\n",
-                lvl, SZ[s], k[0], k[1], pct(k[1], k[0]), k[2], k[3], k[4]);
+    if (t) {
+        for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+            const mmu_array_cfg_t *a = &t->arr[i];
+            if (!a->entries)
+                continue;
+            uint64_t h = 0, fl = 0, ev = 0;
+            for (int g = 0; g < 3; g++)
+                if (a->sizes & (1u << g)) {
+                    h += c[4 + 3 * g];
+                    fl += c[4 + 3 * g + 1];
+                    ev += c[4 + 3 * g + 2];
+                }
+            char name[8];
+            tlb_row(f, "", sizes_name(a->sizes, name), c[0], h, fl, ev);
+        }
+    } else {
+        for (int g = 0; g < 3; g++)
+            if (c[4 + 3 * g] || c[4 + 3 * g + 1])
+                fprintf(f, "  %-4s %-7s %14s %14" PRIu64 " %14s %9s %12" PRIu64 " %12" PRIu64 "\n",
+                        "", SZ[g], "", c[4 + 3 * g], "", "", c[4 + 3 * g + 1], c[4 + 3 * g + 2]);
     }
 }
 
-static void print_tables(FILE *f, const mmu_stats_t *s)
+static void print_tables(FILE *f, const mmu_stats_t *s, const mmu_config_t *cfg)
 {
-    const uint64_t n = s->translations;
-    fprintf(f, "translations %" PRIu64 ": L1 hits %" PRIu64 " (%.2f%%), L2 hits %" PRIu64
-               " (%.2f%%), walks %" PRIu64 " (%.2f%%)\n",
-            n, s->l1_hits, pct(s->l1_hits, n), s->l2_hits, pct(s->l2_hits, n), s->walks,
-            pct(s->walks, n));
-    fputs("  TLB  size       accesses           hits  hit rate       misses        fills"
+    fprintf(f, "translations %" PRIu64 " (#GP %" PRIu64 "): L1 hits %" PRIu64
+               ", L2 hits %" PRIu64 ", walks %" PRIu64 "\n",
+            s->translations, s->faults_gp, s->l1i_hits + s->l1d_hits, s->l2_hits, s->walks);
+    fputs("  TLB  array          lookups           hits         misses  hit rate        fills"
           "    evictions\n",
           f);
-    print_tlb(f, "L1I", &s->l1i_4k_accesses);
-    print_tlb(f, "L1D", &s->l1d_4k_accesses);
-    print_tlb(f, "L2", &s->l2_4k_accesses);
+    print_level(f, "L1I", &s->l1i_lookups, cfg ? &cfg->l1i : NULL);
+    print_level(f, "L1D", &s->l1d_lookups, cfg ? &cfg->l1d : NULL);
+    print_level(f, "L2", &s->l2_lookups, cfg ? &cfg->l2 : NULL);
+    if (s->l1i_splinters || s->l1d_splinters || s->l2_splinters)
+        fprintf(f, "  splintered fills (a page cached as smaller entries: no array of its size): "
+                   "L1I %" PRIu64 ", L1D %" PRIu64 ", L2 %" PRIu64 "\n",
+                s->l1i_splinters, s->l1d_splinters, s->l2_splinters);
+    fprintf(f, "walks %" PRIu64 " = miss %" PRIu64 " + fault-retry %" PRIu64 " + D-assist %" PRIu64
+               " + rights re-walk %" PRIu64 "; ended in #PF %" PRIu64 ", in a 4K page %" PRIu64
+               ", 2M %" PRIu64 ", 1G %" PRIu64 "\n",
+            s->walks, s->walks_miss, s->walks_retry, s->d_assists, s->walks_rewalk, s->walks_fault,
+            s->walks_4k, s->walks_2m, s->walks_1g);
     fprintf(f, "paging-structure caches (walks %" PRIu64 ", started at the root %" PRIu64 ")\n",
             s->walks, s->psc_misses);
     const struct {
@@ -111,12 +163,12 @@ static void print_tables(FILE *f, const mmu_stats_t *s)
         fprintf(f, "  %-6s hits %12" PRIu64 " (%.2f%% of walks)  fills %12" PRIu64
                    "  evictions %12" PRIu64 "\n",
                 psc[i].name, psc[i].c[0], pct(psc[i].c[0], s->walks), psc[i].c[1], psc[i].c[2]);
-    fprintf(f, "walks: mean latency %.1f cycles, mean memory refs %.2f (reads %" PRIu64
+    fprintf(f, "walk cost: mean latency %.1f cycles, mean memory refs %.2f (reads %" PRIu64
                ", A/D updates %" PRIu64 "), waited for a walker %" PRIu64 " cycles, "
-               "hits on in-flight walks %" PRIu64 ", D-assists %" PRIu64 "\n",
+               "hits on in-flight walks %" PRIu64 "\n",
             s->walks ? (double)s->walk_cycles / (double)s->walks : 0.0,
             s->walks ? (double)s->walk_mem_refs / (double)s->walks : 0.0, s->walk_reads,
-            s->walk_ad_updates, s->walk_wait_cycles, s->inflight_hits, s->d_assists);
+            s->walk_ad_updates, s->walk_wait_cycles, s->inflight_hits);
     fputs("  walk latency (cycles):", f);
     const uint64_t *h = &s->walk_lat_0;
     for (int i = 0; i < MMU_WALK_HIST_BUCKETS; i++)
@@ -144,13 +196,15 @@ static void print_tables(FILE *f, const mmu_stats_t *s)
             s->inv_entries);
 }
 
-void mmu_stats_print_size(FILE *f, const mmu_stats_t *s, size_t size)
+void mmu_stats_print_size(FILE *f, const mmu_stats_t *s, size_t size, const mmu_config_t *cfg)
 {
     if (!f || !s)
         return;
     mmu_stats_t full;
     widen(&full, s, size);
-    print_tables(f, &full);
+    /* The caller's configuration, as this library's (or none if it is not one). */
+    mmu_config_t c;
+    print_tables(f, &full, cfg && !mmu_config_import(&c, cfg, NULL) ? &c : NULL);
 }
 
 void mmu_stats_print_json_size(FILE *f, const mmu_stats_t *s, size_t size)

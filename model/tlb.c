@@ -190,12 +190,12 @@ static void renumber(mmu_tlb_t *t)
         const size_t base = (size_t)s * t->ways;
         for (unsigned i = 0; i < t->ways; i++) {
             uint32_t rank = 0;
-            if (t->e[base + i].valid) {
+            if (MMU_TLB_VALID(&t->e[base + i])) {
                 rank = 1;
                 const uint32_t si = t->stamp[base + i];
                 for (unsigned j = 0; j < t->ways; j++) {
                     const uint32_t sj = t->stamp[base + j];
-                    if (t->e[base + j].valid && (sj < si || (sj == si && j < i)))
+                    if (MMU_TLB_VALID(&t->e[base + j]) && (sj < si || (sj == si && j < i)))
                         rank++;
                 }
             }
@@ -299,14 +299,15 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
         return 0; /* not held here (also every fill of an absent array) */
     mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
     n.vpn = vpn_of(la, g);
-    n.valid = 1;
+    if (n.page > g)
+        t->splintered = true;
     const unsigned set = set_of(t, n.vpn);
     mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
 
     unsigned free_way = t->ways;
     for (unsigned w = 0; w < t->ways; w++) {
         const mmu_tlb_entry_t *x = &row[w];
-        if (!x->valid) {
+        if (!MMU_TLB_VALID(x)) {
             if (free_way == t->ways)
                 free_way = w;
             continue;
@@ -340,11 +341,19 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
 
 static inline bool inv_match(const mmu_tlb_entry_t *x, const mmu_tlb_inv_t *q)
 {
-    if (!x->valid)
+    if (!MMU_TLB_VALID(x))
         return false;
     if (x->global)
         return q->global;
     return q->nonglobal && (q->all_pcids || x->pcid == q->pcid);
+}
+
+/* Whether entry x's translation covers la: its page number at the size of the
+ * page it translates (larger than its own granule when splintered). */
+static inline bool covers(const mmu_tlb_entry_t *x, uint64_t la)
+{
+    const unsigned r = x->page > x->granule ? x->page : x->granule;
+    return (x->vpn >> (9 * (r - x->granule))) == vpn_of(la, r);
 }
 
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
@@ -352,7 +361,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
     unsigned n = 0;
     if (!t->e)
         return 0;
-    if (q->by_addr) {
+    if (q->by_addr && !t->splintered) {
         /* Only one set per granule can hold a page or region covering la. */
         for (unsigned i = 0; i < t->ngran; i++) {
             const unsigned g = t->gran[i];
@@ -361,7 +370,6 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
             for (unsigned w = 0; w < t->ways; w++) {
                 mmu_tlb_entry_t *x = &row[w];
                 if (x->vpn == vpn && x->granule == g && inv_match(x, q)) {
-                    x->valid = 0;
                     x->vpn = MMU_TLB_NO_VPN;
                     n++;
                 }
@@ -371,9 +379,9 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
     }
     const size_t total = (size_t)t->sets * t->ways;
     for (size_t i = 0; i < total; i++) {
-        if (inv_match(&t->e[i], q)) {
-            t->e[i].valid = 0;
-            t->e[i].vpn = MMU_TLB_NO_VPN;
+        mmu_tlb_entry_t *x = &t->e[i];
+        if (inv_match(x, q) && (!q->by_addr || covers(x, q->la))) {
+            x->vpn = MMU_TLB_NO_VPN;
             n++;
         }
     }
@@ -385,6 +393,6 @@ unsigned mmu_tlb_occupancy(const mmu_tlb_t *t)
     unsigned n = 0;
     const size_t total = (size_t)t->sets * t->ways;
     for (size_t i = 0; i < total; i++)
-        n += t->e[i].valid;
+        n += MMU_TLB_VALID(&t->e[i]);
     return n;
 }

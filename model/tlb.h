@@ -25,12 +25,16 @@ extern "C" {
  * can match it, and the hit path need not test `valid`. */
 #define MMU_TLB_NO_VPN UINT64_MAX
 
+/* Whether an entry holds a translation (invalid ones carry MMU_TLB_NO_VPN). */
+#define MMU_TLB_VALID(x) ((x)->vpn != MMU_TLB_NO_VPN)
+
 typedef struct mmu_tlb_entry {
     uint64_t vpn;         /* la >> (12 + 9 * granule), sign bits included */
     uint64_t frame;       /* physical base of the page, or of the next table (PSC) */
     mmu_cycle_t ready_at; /* the fill completes at this cycle (a walk in flight) */
     uint16_t pcid;        /* ignored for matching when global */
-    uint8_t valid;
+    uint8_t page;         /* mmu_page_size_t of the translation: the granule, or a
+                             larger page cached splintered (SDM 4.10.2.3) */
     uint8_t granule;
     uint8_t global;
     uint8_t perms;        /* MMU_PERM_* combined over the levels above and this one */
@@ -56,6 +60,10 @@ typedef struct mmu_tlb {
     uint8_t gran[MMU_GRANULES];
     unsigned plru_words;    /* uint32_t words of tree bits per set */
     uint32_t *scratch;      /* ways words, used when the LRU/FIFO clock wraps */
+    /* Set by the first fill of an entry smaller than its page (splintered):
+     * from then on an invalidation by address must find every entry of the
+     * page, which can sit in other sets, so it scans the whole array. */
+    bool splintered;
 } mmu_tlb_t;
 
 /* Which entries an invalidation removes. Non-global entries go when their PCID
@@ -87,13 +95,16 @@ void mmu_tlb_free(mmu_tlb_t *t);
  * returns the entry; else NULL. la must be canonical. */
 mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid);
 
-/* Insert *val (its vpn is computed from la and val->granule). An entry with the
+/* Insert *val (its vpn is computed from la and val->granule; val->page is the
+ * size of the translation, larger than the granule for a splintered entry). An entry with the
  * same tag (vpn, granule, and PCID or global) is overwritten in place. Else the
  * victim is an invalid way, or the policy's choice; if a valid entry was
  * evicted it is copied to *victim (when non-NULL) and 1 is returned, else 0. */
 int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim);
 
-/* Remove matching entries; returns how many. */
+/* Remove matching entries; returns how many. By address, an entry matches when
+ * the page of its translation (val->page, not only its own granule) covers la:
+ * SDM 4.10.4.1, INVLPG removes every entry of a page cached as several. */
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q);
 
 /* Valid entries (for tests and stats). */

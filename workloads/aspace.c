@@ -726,6 +726,7 @@ static int do_access(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res,
             as->st.faults_returned++;
             return 0;
         }
+        req.flags |= MMU_REQ_RETRY;
     }
 }
 
@@ -1004,6 +1005,16 @@ void mmu_aspace_get_stats(const mmu_aspace_t *as, mmu_aspace_stats_t *out)
         out->table_frames += mmu_ptb_tables(as->procs[i].ptb) + (as->cfg.kpti ? 1 : 0);
 }
 
+void mmu_aspace_stats_diff(mmu_aspace_stats_t *out, const mmu_aspace_stats_t *after,
+                           const mmu_aspace_stats_t *before)
+{
+#define MMU__ASPACE_DIFF(name) out->name = after->name - before->name;
+    MMU_ASPACE_STATS_MAP(MMU__ASPACE_DIFF)
+#undef MMU__ASPACE_DIFF
+    out->frames_used = after->frames_used;
+    out->table_frames = after->table_frames;
+}
+
 static double pct(uint64_t a, uint64_t b)
 {
     return b ? 100.0 * (double)a / (double)b : 0.0;
@@ -1017,7 +1028,8 @@ void mmu_aspace_print_stats(FILE *f, const mmu_aspace_stats_t *s, const mmu_stat
 #undef MMU__ASPACE_PRINT
     if (ms)
         fprintf(f, "tlb hit rate: l1 %.2f%%  l2 %.2f%%  l1+l2 %.2f%%  (%llu translations, %llu walks)\n",
-                pct(ms->l1_hits, ms->translations), pct(ms->l2_hits, ms->translations),
-                pct(ms->l1_hits + ms->l2_hits, ms->translations),
+                pct(ms->l1i_hits + ms->l1d_hits, ms->translations),
+                pct(ms->l2_hits, ms->translations),
+                pct(ms->l1i_hits + ms->l1d_hits + ms->l2_hits, ms->translations),
                 (unsigned long long)ms->translations, (unsigned long long)ms->walks);
 }

@@ -167,6 +167,10 @@ int mmu_aspace_in_kernel(const mmu_aspace_t *as);
 uint64_t mmu_aspace_cr3(const mmu_aspace_t *as, unsigned p, int kernel);
 /* Copy the counters. */
 void mmu_aspace_get_stats(const mmu_aspace_t *as, mmu_aspace_stats_t *out);
+/* *out = *after - *before for the counters (subtract a warm-up); the gauges
+ * (frames_used, table_frames) are after's values. */
+void mmu_aspace_stats_diff(mmu_aspace_stats_t *out, const mmu_aspace_stats_t *after,
+                           const mmu_aspace_stats_t *before);
 /* Report: the OS counters, then the MMU's TLB hit rates from *ms (L1, L2 and
  * L1+L2 as a share of translations), the number that shows what PCIDs keep
  * across switches. */

@@ -183,15 +183,20 @@ int mmu_trace_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
 {
     if (r->failed)
         return -1;
+    /* Records still pending belong to the input record already counted. */
+    const int cont = r->ipend < r->npend;
     int rc = r->next(r, rec);
-    if (rc > 0)
+    if (rc > 0) {
         r->nrec++;
+        r->nin += !cont;
+    }
     return rc;
 }
 
 const char *mmu_trace_error(const mmu_trace_reader_t *r) { return r->err; }
 const char *mmu_trace_format(const mmu_trace_reader_t *r) { return r->format; }
 uint64_t mmu_trace_records(const mmu_trace_reader_t *r) { return r->nrec; }
+uint64_t mmu_trace_input_records(const mmu_trace_reader_t *r) { return r->nin; }
 
 void mmu_trace_close(mmu_trace_reader_t *r)
 {

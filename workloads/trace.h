@@ -58,8 +58,13 @@ int mmu_trace_next(mmu_trace_reader_t *r, mmu_trec_t *rec);
 const char *mmu_trace_error(const mmu_trace_reader_t *r);
 /* Name of the format being read ("native", "lackey", ...). */
 const char *mmu_trace_format(const mmu_trace_reader_t *r);
-/* Records returned so far. */
+/* Records (mmu_trec_t) returned so far. */
 uint64_t mmu_trace_records(const mmu_trace_reader_t *r);
+/* Records of the input format read so far: a native record, a lackey line with
+ * an access, a ChampSim instruction. One may expand into several mmu_trec_t (a
+ * lackey M line into a read and a write, a ChampSim instruction into its fetch,
+ * loads and stores); counted when its first mmu_trec_t is returned. */
+uint64_t mmu_trace_input_records(const mmu_trace_reader_t *r);
 /* Close. Accepts NULL. */
 void mmu_trace_close(mmu_trace_reader_t *r);
 

@@ -25,6 +25,7 @@ struct mmu_trace_reader {
     int eof;          /* the source has no more bytes */
     int failed;       /* an error was reported; next() keeps returning -1 */
     uint64_t nrec;
+    uint64_t nin;     /* input-format records (see mmu_trace_input_records) */
     uint64_t line;    /* text formats: number of the line last read */
     const char *format;
     mmu_trace_next_fn next;

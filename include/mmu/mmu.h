@@ -150,6 +150,10 @@ typedef enum mmu_access {
 /* The access is an implicit supervisor-mode access (GDT/IDT/TSS...): it is a
  * supervisor-mode access whatever the CPL, and SMAP ignores EFLAGS.AC. */
 #define MMU_REQ_IMPLICIT 0x1u
+/* The caller re-issues an access after handling the fault it raised (demand
+ * paging). Nothing changes in the translation; only a walk it needs is counted
+ * as a fault-retry walk (walks_retry) rather than a miss walk (walks_miss). */
+#define MMU_REQ_RETRY 0x2u
 
 /* The layout of mmu_req_t and mmu_result_t in these headers. */
 #define MMU_REQ_VERSION 1u
@@ -214,7 +218,8 @@ typedef enum mmu_served {
 typedef struct mmu_result {
     mmu_fault_t fault;    /* kind NONE on success */
     uint64_t pa;          /* physical address; valid when no fault */
-    uint8_t page_size;    /* mmu_page_size_t of the leaf */
+    uint8_t page_size;    /* mmu_page_size_t of the leaf (also when a TLB served it
+                             from a smaller, splintered entry) */
     uint8_t perms;        /* MMU_PERM_* */
     uint8_t pkey;         /* protection key of the leaf (bits 62:59) */
     uint8_t global;       /* G of the leaf (meaningful with CR4.PGE) */

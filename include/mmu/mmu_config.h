@@ -111,6 +111,11 @@ typedef struct mmu_config {
     mmu_tlb_cfg_t l1i, l1d, l2;
     unsigned l2_inclusive;   /* 1: an L2 eviction also removes the page from L1;
                                 0 (default): non-inclusive */
+    /* A page whose size no array of a TLB level holds: 1 (default) the level
+     * caches it as an entry of the largest smaller size it holds, covering the
+     * part of the page around the access ("splintering", SDM 4.10.2.3); 0 the
+     * level does not cache it at all. */
+    unsigned splinter;
     /* Paging-structure caches, indexed by the level of the entry they hold:
      * psc[2] PDE cache, psc[3] PDPTE, psc[4] PML4E, psc[5] PML5E; [0], [1] unused. */
     mmu_psc_cfg_t psc[6];

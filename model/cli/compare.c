@@ -480,9 +480,11 @@ static void fill_row(cmp_t *c, cmp_row_t *r, const runlib_acc_t *a, mmu_t *mmu)
     r->walk_p50 = runlib_percentile(a->walk_hist, a->walked, 0.5);
     r->walk_p99 = runlib_percentile(a->walk_hist, a->walked, 0.99);
     r->refs = st.walks ? (double)st.walk_mem_refs / (double)st.walks : NAN;
-    const uint64_t l1miss = st.translations - st.l1_hits;
-    r->l1_hit = st.translations ? 100.0 * (double)st.l1_hits / (double)st.translations : NAN;
-    r->l2_hit = l1miss ? 100.0 * (double)st.l2_hits / (double)l1miss : NAN;
+    /* Hit rates are of lookups; misses per 1000 of the measured accesses. */
+    const uint64_t l1look = st.l1i_lookups + st.l1d_lookups;
+    const uint64_t l1miss = st.l1i_misses + st.l1d_misses;
+    r->l1_hit = l1look ? 100.0 * (double)(st.l1i_hits + st.l1d_hits) / (double)l1look : NAN;
+    r->l2_hit = st.l2_lookups ? 100.0 * (double)st.l2_hits / (double)st.l2_lookups : NAN;
     r->l1_pki = a->counted ? 1000.0 * (double)l1miss / (double)a->counted : NAN;
     r->walk_pki = a->counted ? 1000.0 * (double)st.walks / (double)a->counted : NAN;
     const uint64_t psc[4] = {st.psc_pde_hits, st.psc_pdpte_hits, st.psc_pml4e_hits,
@@ -564,8 +566,9 @@ static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, 
     int rc = runlib_as_create(&x, &c->cfg, &ac, msg, len);
     if (!rc) {
         char m[512];
-        const uint64_t cap = c->trace_accesses ? c->warmup + c->trace_accesses : 0;
-        const int e = runlib_trace_drive(x.as, x.mmu, tr, &a, cap, m, sizeof m);
+        const runlib_trace_lim_t lim = {c->trace_accesses ? c->warmup + c->trace_accesses : 0, 0,
+                                        0};
+        const int e = runlib_trace_drive(x.as, x.mmu, tr, &a, &lim, m, sizeof m);
         if (e == -1) {
             snprintf(msg, len, "%s: record %" PRIu64 ": %s", path, mmu_trace_records(tr), m);
             rc = 2;
@@ -1106,9 +1109,11 @@ static int write_md(const cmp_t *c, const char *path, const char *date)
     write_reading(f, c);
     fputs("## TLB reach\n\n", f);
     print_reach(f, true, c);
-    fputs("\n## C model\n\nLatencies in cycles. L2 hit% is of the L1 misses; walks/1k = L2 "
-          "misses (page walks) per 1000 accesses. For traces, ws is the distinct 4 KiB pages "
-          "touched.\n\n",
+    fputs("\n## C model\n\nLatencies in cycles. L1 hit% and L2 hit% are of the lookups "
+          "of that level (an L2 lookup per L1 miss); a D-assist (a write hitting an entry "
+          "cached with D=0) is a hit. walks/1k = page walks per 1000 measured accesses: L2 "
+          "misses, fault retries and D-assists (README \"Statistics\"). For traces, ws is the "
+          "distinct 4 KiB pages touched.\n\n",
           f);
     print_table(f, true, NCOL1, HEAD1, W1, c, row_cells1);
     fputs("\n## C walker vs RTL walker\n\n", f);
@@ -1414,8 +1419,9 @@ int compare_main(int argc, char **argv)
                c->preset && c->config ? " + " : "", c->config ? c->config : "", c->done,
                c->accesses, c->warmup, runlib_now_s() - t0);
         print_reach(stdout, false, c);
-        printf("\nLatencies in cycles; L2 hit%% is of the L1 misses; walks/1k = page walks per "
-               "1000 accesses; traces: ws = 4 KiB pages touched.\n");
+        printf("\nLatencies in cycles; hit%% of each level's lookups (L2: of the L1 misses; a "
+               "D-assist is a hit); walks/1k = page walks (L2 misses, fault retries, D-assists) "
+               "per 1000 accesses; traces: ws = 4 KiB pages touched.\n");
         print_table(stdout, false, NCOL1, HEAD1, W1, c, row_cells1);
         putchar('\n');
         print_rtl(stdout, false, c);

@@ -24,6 +24,9 @@ typedef struct run_opts {
     const char *preset, *config, *workload, *json;
     const char *trace, *format;      /* --trace FILE [--format F] */
     uint64_t warmup, gap, interval;
+    uint64_t warmup_records, records; /* traces: by input record */
+    uint64_t stats_every;             /* --stats-every N accesses into --stats-file */
+    const char *stats_file;
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
 } run_opts_t;
@@ -40,7 +43,11 @@ static void usage(FILE *f)
           "    pages are mapped on first touch: --policy 4k|thp|1g|mixed (thp),\n"
           "    --frames contiguous|fragmented, --procs N --switch ACCESSES (1, 0),\n"
           "    --pcid on|off (on), --kpti (off). .xz and .gz traces are read directly.\n"
-          "  --warmup N: the first N accesses are not counted. Each access is issued when\n"
+          "  --warmup N: the first N accesses are not counted (traces: --warmup-records N,\n"
+          "  the first N records of the input format; --records N stops after N of them).\n"
+          "  --stats-every N --stats-file F: the counters of every N accesses as one row\n"
+          "  (CSV when F ends in .csv, else JSON lines), warm-up included and marked.\n"
+          "  Each access is issued when\n"
           "  the previous one completes, plus --gap cycles (default 0); --interval N issues\n"
           "  one every N cycles instead, so misses overlap (walkers, walks in flight).\n"
           "  Exit 0, or 2 on bad input.\n",
@@ -125,6 +132,21 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
                 o->as.switch_every = v;
         } else if (!strcmp(a, "--json") && has) {
             o->json = argv[++i];
+        } else if (!strcmp(a, "--stats-file") && has) {
+            o->stats_file = argv[++i];
+        } else if ((!strcmp(a, "--warmup-records") || !strcmp(a, "--records") ||
+                    !strcmp(a, "--stats-every")) &&
+                   has) {
+            if (scn_u64(argv[++i], &v) || v == 0) {
+                fprintf(stderr, "mmusim run: %s %s: must be a number >= 1\n", a, argv[i]);
+                return 2;
+            }
+            if (a[2] == 'w')
+                o->warmup_records = v;
+            else if (a[2] == 'r')
+                o->records = v;
+            else
+                o->stats_every = v;
         } else if ((!strcmp(a, "--warmup") || !strcmp(a, "--gap") || !strcmp(a, "--levels") ||
                     !strcmp(a, "--interval")) &&
                    has) {
@@ -150,6 +172,19 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
             return 2;
         }
     }
+    if ((o->warmup_records || o->records) && !o->trace) {
+        fputs("mmusim run: --warmup-records and --records count trace records: they need --trace\n",
+              stderr);
+        return 2;
+    }
+    if (o->warmup_records && o->warmup) {
+        fputs("mmusim run: --warmup and --warmup-records exclude each other\n", stderr);
+        return 2;
+    }
+    if (!o->stats_every != !o->stats_file) {
+        fputs("mmusim run: --stats-every N and --stats-file FILE go together\n", stderr);
+        return 2;
+    }
     if (o->interval && o->gap) {
         fputs("mmusim run: --gap and --interval exclude each other\n", stderr);
         return 2;
@@ -163,38 +198,53 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     return 0;
 }
 
-/* The report common to both drivers; `what` names the workload. */
+/* The report common to both drivers; `what` names the workload. Every
+ * number comes from one set of counters taken over the measured accesses:
+ * the headline rates are the table's counts per 1000 of those accesses. */
 static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
-                  const char *what, const char *setup, double t_run,
-                  const mmu_aspace_stats_t *as)
+                  const char *what, const char *setup, double t_run, double cpu_run)
 {
-    mmu_stats_t after, st;
-    mmu_get_stats(mmu, &after);
-    mmu_stats_diff(&st, &after, &a->before);
-    const double mean = a->counted ? (double)a->lat_sum / (double)a->counted : 0.0;
-    const uint64_t p50 = runlib_percentile(a->hist, a->counted, 0.5),
-                   p90 = runlib_percentile(a->hist, a->counted, 0.9),
-                   p99 = runlib_percentile(a->hist, a->counted, 0.99);
+    mmu_stats_t st;
+    mmu_aspace_stats_t ast;
+    runlib_acc_stats(a, mmu, &st, &ast);
     printf("mmusim run: %s %s, %s, %u-level paging\n", o->preset ? "preset" : "config",
            o->preset ? o->preset : o->config, what, o->levels);
-    printf("%s; %" PRIu64 " accesses (%" PRIu64 " after warm-up) in %.2f s (%.2f M/s); %" PRIu64
-           " cycles\n",
-           setup, a->n, a->counted, t_run, t_run > 0 ? (double)a->n / t_run / 1e6 : 0.0,
-           a->last_done);
+    const uint64_t warm = a->n - a->counted;
+    printf("%s; %" PRIu64 " accesses (%" PRIu64 " measured after %" PRIu64
+           " of warm-up) in %.2f s wall, %.2f s CPU (%.2f M accesses/s); %" PRIu64
+           " cycles (%" PRIu64 " measured)\n",
+           setup, a->n, a->counted, warm, t_run, cpu_run,
+           t_run > 0 ? (double)a->n / t_run / 1e6 : 0.0, a->last_done,
+           a->counted ? a->last_done - a->warm_cycle : 0);
+    if (!a->counted) {
+        fprintf(stderr,
+                "mmusim run: nothing measured: the run ended after %" PRIu64
+                " accesses, all of them warm-up\n",
+                a->n);
+        return 2;
+    }
     printf("TLB reach:\n");
     print_reach(stdout, "L1I", &cfg->l1i);
     print_reach(stdout, "L1D", &cfg->l1d);
     print_reach(stdout, "L2", &cfg->l2);
-    const double k = a->counted ? 1000.0 / (double)a->counted : 0;
+    const double mean = (double)a->lat_sum / (double)a->counted;
+    const uint64_t p50 = runlib_percentile(a->hist, a->counted, 0.5),
+                   p90 = runlib_percentile(a->hist, a->counted, 0.9),
+                   p99 = runlib_percentile(a->hist, a->counted, 0.99);
     printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
            ", p99 %" PRIu64 ", max %" PRIu64 "\n",
            mean, p50, p90, p99, a->lat_max);
-    printf("misses per 1000 accesses: L1 %.2f, L2 %.2f (walks)\n",
-           (double)(st.translations - st.l1_hits) * k, (double)st.walks * k);
-    mmu_stats_print(stdout, &st);
-    if (as) {
+    const double k = 1000.0 / (double)a->counted;
+    const uint64_t pf = st.faults_pf_not_present + st.faults_pf_rsvd + st.faults_pf_prot;
+    printf("per 1000 accesses: L1 misses %.2f, L2 misses %.2f, walks %.2f (miss %.2f, "
+           "fault-retry %.2f, D-assist %.2f, re-walk %.2f), #PF %.2f\n",
+           (double)(st.l1i_misses + st.l1d_misses) * k, (double)st.l2_misses * k,
+           (double)st.walks * k, (double)st.walks_miss * k, (double)st.walks_retry * k,
+           (double)st.d_assists * k, (double)st.walks_rewalk * k, (double)pf * k);
+    mmu_stats_print(stdout, &st, cfg);
+    if (a->as) {
         printf("operating system:");
-#define RUN__AS_PRINT(name) printf(" %s=%" PRIu64, #name, as->name);
+#define RUN__AS_PRINT(name) printf(" %s=%" PRIu64, #name, ast.name);
         MMU_ASPACE_STATS_MAP(RUN__AS_PRINT)
 #undef RUN__AS_PRINT
         printf("\n");
@@ -213,10 +263,10 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
             ", \"p99\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
             o->preset ? "preset" : "config", o->preset ? o->preset : o->config, what, o->levels,
             a->n, a->counted, mean, p50, p90, p99, a->lat_max);
-    if (as) {
+    if (a->as) {
         fputs("\"os\": {", jf);
         const char *sep = "";
-#define RUN__AS_JSON(name) fprintf(jf, "%s\"%s\": %" PRIu64, sep, #name, as->name), sep = ", ";
+#define RUN__AS_JSON(name) fprintf(jf, "%s\"%s\": %" PRIu64, sep, #name, ast.name), sep = ", ";
         MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
 #undef RUN__AS_JSON
         fputs("},\n", jf);
@@ -267,27 +317,34 @@ static int run_trace(const run_opts_t *o)
     }
     mmu_t *mmu = x.mmu;
     mmu_aspace_t *as = x.as;
-    const double t0 = runlib_now_s();
-    const int r = runlib_trace_drive(as, mmu, tr, &a, 0, msg, sizeof msg);
+    if (runlib_rows_open(&a.rows, o->stats_file, o->stats_every, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim run: %s\n", msg);
+        goto out;
+    }
+    const double t0 = runlib_now_s(), c0 = runlib_cpu_s();
+    const runlib_trace_lim_t lim = {0, o->records, o->warmup_records};
+    const int r = runlib_trace_drive(as, mmu, tr, &a, &lim, msg, sizeof msg);
     if (r == -1) {
         fprintf(stderr, "mmusim run: %s: record %" PRIu64 ": %s\n", o->trace,
                 mmu_trace_records(tr), msg);
         bad = 1;
     }
-    const double t_run = runlib_now_s() - t0;
+    const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
+    if (runlib_rows_close(&a, mmu)) {
+        fprintf(stderr, "mmusim run: %s: write error\n", o->stats_file);
+        bad = 1;
+    }
     static const char *const POL[] = {"4k", "thp", "1g", "mixed"};
-    char what[256], setup[256];
-    snprintf(what, sizeof what, "trace %s (%s, %" PRIu64 " records)", o->trace,
-             mmu_trace_format(tr), mmu_trace_records(tr));
+    char what[512], setup[256];
+    snprintf(what, sizeof what, "trace %s (%s: %" PRIu64 " records read, %" PRIu64 " accesses)",
+             o->trace, mmu_trace_format(tr), mmu_trace_input_records(tr), a.n);
     snprintf(setup, sizeof setup,
              "demand paging, policy %s, %s frames, %u process%s, switch every %" PRIu64
              ", PCIDs %s, KPTI %s",
              POL[ac.policy & 3], ac.frames_mode ? "fragmented" : "contiguous", ac.nproc,
              ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
              ac.kpti ? "on" : "off");
-    mmu_aspace_stats_t ast;
-    mmu_aspace_get_stats(as, &ast);
-    rc = report(o, &cfg, mmu, &a, what, setup, t_run, &ast);
+    rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run);
     if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
         fprintf(stderr, "%s\n", mmu_trace_error(tr));
@@ -330,6 +387,13 @@ int run_main(int argc, char **argv)
         return 2;
     }
 
+    if (o.warmup >= wcfg.n) {
+        fprintf(stderr,
+                "mmusim run: --warmup %" PRIu64 ": must be less than the workload's %" PRIu64
+                " accesses, or nothing is measured\n",
+                o.warmup, wcfg.n);
+        return 2;
+    }
     runlib_ws_t w = {0};
     runlib_acc_t a = {0};
     int e = 0;
@@ -349,20 +413,29 @@ int run_main(int argc, char **argv)
     }
     const double t_map = runlib_now_s() - t0;
 
+    if (runlib_rows_open(&a.rows, o.stats_file, o.stats_every, msg, sizeof msg)) {
+        fprintf(stderr, "mmusim run: %s\n", msg);
+        goto out;
+    }
     mmu_synth_t gen;
     mmu_synth_init(&gen, &wcfg);
     uint64_t la = 0;
     t0 = runlib_now_s();
+    const double c0 = runlib_cpu_s();
     if ((e = runlib_synth_drive(w.mmu, &gen, &a, o.gap, o.interval, &la)) != 0)
         /* the statistics so far are still printed */
         fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", a.n + 1, la,
                 mmu_strerror(e));
-    const double t_run = runlib_now_s() - t0;
+    const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
+    if (runlib_rows_close(&a, w.mmu)) {
+        fprintf(stderr, "mmusim run: %s: write error\n", o.stats_file);
+        e = 1;
+    }
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
     snprintf(what, sizeof what, "workload %s", spec);
     snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, runlib_size_name(ps),
              t_map);
-    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, NULL);
+    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run);
     if (e)
         rc = 2;
 out:

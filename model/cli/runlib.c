@@ -3,8 +3,10 @@
  * same thing the same way. */
 #include "runlib.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "mmu/mmu_config_file.h"
@@ -18,8 +20,17 @@ double runlib_now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double runlib_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 uint64_t runlib_percentile(const uint64_t *h, uint64_t total, double q)
 {
+    if (!total)
+        return 0; /* nothing counted: callers say so rather than print this */
     uint64_t want = (uint64_t)((double)total * q + 0.999999), seen = 0;
     for (uint64_t i = 0; i < RUNLIB_LAT_BUCKETS; i++) {
         seen += h[i];
@@ -176,6 +187,103 @@ void runlib_as_free(runlib_as_t *x)
     x->mem = NULL;
 }
 
+void runlib_acc_end_warmup(runlib_acc_t *a, mmu_t *mmu, uint64_t now)
+{
+    mmu_get_stats(mmu, &a->before);
+    if (a->as)
+        mmu_aspace_get_stats(a->as, &a->as_before);
+    a->warmup = a->n;
+    a->warm_cycle = now;
+    a->warm_done = 1;
+}
+
+void runlib_acc_stats(const runlib_acc_t *a, mmu_t *mmu, mmu_stats_t *st, mmu_aspace_stats_t *ast)
+{
+    mmu_stats_t after;
+    mmu_get_stats(mmu, &after);
+    mmu_stats_diff(st, &after, &a->before);
+    if (ast && a->as) {
+        mmu_aspace_stats_t now;
+        mmu_aspace_get_stats(a->as, &now);
+        mmu_aspace_stats_diff(ast, &now, &a->as_before);
+    }
+}
+
+/* ---- periodic rows ------------------------------------------------------------ */
+
+int runlib_rows_open(runlib_rows_t *r, const char *path, uint64_t every, char *msg, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    if (!path)
+        return 0;
+    if (!every) {
+        snprintf(msg, len, "--stats-every: must be >= 1 access");
+        return 2;
+    }
+    if (!(r->f = fopen(path, "w"))) {
+        snprintf(msg, len, "%s: cannot write: %s", path, strerror(errno));
+        return 2;
+    }
+    const size_t n = strlen(path);
+    r->csv = n >= 4 && !strcmp(path + n - 4, ".csv");
+    r->every = every;
+    r->next = every;
+    if (r->csv) {
+        fputs("row,first_access,accesses,warmup,lat_mean,cycles", r->f);
+        for (unsigned i = 0; i < mmu_stats_count(); i++)
+            fprintf(r->f, ",%s", mmu_stats_name(i));
+        fputc('\n', r->f);
+    }
+    return 0;
+}
+
+void runlib_rows_emit(runlib_acc_t *a, mmu_t *mmu)
+{
+    runlib_rows_t *r = &a->rows;
+    const uint64_t n = a->n - r->first;
+    if (!r->f || !n)
+        return;
+    mmu_stats_t now, d;
+    mmu_get_stats(mmu, &now);
+    mmu_stats_diff(&d, &now, &r->prev);
+    /* A row is warm-up if any of its accesses is: they are not in the report. */
+    const int warm = r->first < a->warmup;
+    const double mean = (double)r->lat_sum / (double)n;
+    const uint64_t cycles = a->last_done - r->last_done;
+    if (r->csv) {
+        fprintf(r->f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d,%.4f,%" PRIu64, r->row, r->first, n,
+                warm, mean, cycles);
+        for (unsigned i = 0; i < mmu_stats_count(); i++)
+            fprintf(r->f, ",%" PRIu64, mmu_stats_get(&d, i));
+    } else {
+        fprintf(r->f,
+                "{\"row\": %" PRIu64 ", \"first_access\": %" PRIu64 ", \"accesses\": %" PRIu64
+                ", \"warmup\": %d, \"lat_mean\": %.4f, \"cycles\": %" PRIu64,
+                r->row, r->first, n, warm, mean, cycles);
+        for (unsigned i = 0; i < mmu_stats_count(); i++)
+            fprintf(r->f, ", \"%s\": %" PRIu64, mmu_stats_name(i), mmu_stats_get(&d, i));
+        fputc('}', r->f);
+    }
+    fputc('\n', r->f);
+    r->prev = now;
+    r->row++;
+    r->first = a->n;
+    r->next = a->n + r->every;
+    r->lat_sum = 0;
+    r->last_done = a->last_done;
+}
+
+int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
+{
+    runlib_rows_t *r = &a->rows;
+    if (!r->f)
+        return 0;
+    runlib_rows_emit(a, mmu);
+    const int bad = ferror(r->f) | fclose(r->f);
+    r->f = NULL;
+    return bad ? 2 : 0;
+}
+
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
@@ -185,13 +293,15 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
         mmu_req_t req = {
             .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
-        runlib_acc_start(a, mmu);
+        runlib_acc_start(a, mmu, now);
         const int e = mmu_translate(mmu, &req, &res);
         if (e) {
             *bad_la = la;
             return e;
         }
         runlib_acc_note(a, now, &res);
+        if (a->n == a->rows.next)
+            runlib_rows_emit(a, mmu);
         /* Closed loop: the next access waits for this one. Open loop: a fixed
          * issue rate, whatever completes. */
         now = interval ? now + interval : res.done_at + gap;
@@ -200,19 +310,37 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
 }
 
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
-                       uint64_t max_accesses, char *msg, size_t len)
+                       const runlib_trace_lim_t *lim, char *msg, size_t len)
 {
     mmu_trec_t rec;
     int r = 1;
-    while ((!max_accesses || a->n < max_accesses) && (r = mmu_trace_next(tr, &rec)) > 0) {
-        mmu_result_t res;
+    a->as = as;
+    if (lim->warmup_records)
+        a->warmup = UINT64_MAX; /* ended below, by records */
+    while ((!lim->max_accesses || a->n < lim->max_accesses)) {
+        const uint64_t in = mmu_trace_input_records(tr);
+        if ((r = mmu_trace_next(tr, &rec)) <= 0)
+            break;
         const uint64_t now = mmu_aspace_now(as);
+        /* Limits by input record act where one starts, so it is whole. */
+        if (mmu_trace_input_records(tr) > in) {
+            if (lim->max_records && in >= lim->max_records) {
+                r = 0;
+                break;
+            }
+            if (lim->warmup_records && in == lim->warmup_records)
+                runlib_acc_end_warmup(a, mmu, now);
+        }
         if (rec.kind == MMU_TREC_ACCESS)
-            runlib_acc_start(a, mmu);
+            runlib_acc_start(a, mmu, now);
+        mmu_result_t res;
         if (mmu_aspace_feed(as, &rec, &res, msg, len))
             return -1;
-        if (rec.kind == MMU_TREC_ACCESS)
+        if (rec.kind == MMU_TREC_ACCESS) {
             runlib_acc_note(a, now, &res);
+            if (a->n == a->rows.next)
+                runlib_rows_emit(a, mmu);
+        }
     }
     return r < 0 ? 1 : 0;
 }

@@ -20,6 +20,8 @@
 
 /* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
 double runlib_now_s(void);
+/* CPU seconds this process has used (all threads), printed next to wall time. */
+double runlib_cpu_s(void);
 
 /* The smallest latency with at least q (0..1] of the `total` counted entries
  * of h (RUNLIB_LAT_BUCKETS long) at or below it. */
@@ -83,30 +85,64 @@ void runlib_as_free(runlib_as_t *x);
 
 /* ---- latency accounting ----------------------------------------------------- */
 
+/* Periodic statistics (--stats-every N): one row every N accesses, warm-up
+ * included, with the counters of just those accesses. */
+typedef struct runlib_rows {
+    FILE *f;             /* NULL: off */
+    int csv;             /* 1: CSV with a header line; 0: one JSON object per line */
+    uint64_t every;
+    uint64_t row, first, next; /* row number, its first access, the access ending it */
+    uint64_t lat_sum, last_done;
+    mmu_stats_t prev;
+} runlib_rows_t;
+
 /* Per-translation latency and the counters of the measured part of a run. The
- * first `warmup` accesses are issued but not counted. */
+ * first `warmup` accesses are issued but not counted, and every counter a
+ * report prints (MMU and OS) starts where they end: one warm-up boundary. */
 typedef struct runlib_acc {
     uint64_t *hist;      /* RUNLIB_LAT_BUCKETS counters, caller-owned, zeroed */
     uint64_t *walk_hist; /* optional: the same for the walk part of walked accesses */
-    uint64_t warmup;
+    uint64_t warmup;     /* accesses; runlib_acc_end_warmup may end it earlier */
     uint64_t n, counted, lat_sum, lat_max, last_done;
     uint64_t walked, walk_sum; /* counted accesses served by a walk, their lat_walk */
     mmu_stats_t before;  /* counters at the end of the warm-up (zero without one) */
+    const mmu_aspace_t *as;       /* optional: its counters get the same boundary */
+    mmu_aspace_stats_t as_before;
+    uint64_t warm_cycle; /* cycle at which the measured part was issued */
+    int warm_done;       /* the warm-up ended (snapshots taken) */
+    runlib_rows_t rows;
 } runlib_acc_t;
 
-/* Before each access: at the end of the warm-up, snapshot the counters so the
- * report covers exactly the accesses whose latency is counted. */
-static inline void runlib_acc_start(runlib_acc_t *a, mmu_t *mmu)
+/* End the warm-up now, before access a->n + 1: snapshot the MMU's (and the
+ * address space's) counters. */
+void runlib_acc_end_warmup(runlib_acc_t *a, mmu_t *mmu, uint64_t now);
+
+/* Before each access issued at `now`: at the end of the warm-up, snapshot the
+ * counters so the report covers exactly the accesses whose latency is counted. */
+static inline void runlib_acc_start(runlib_acc_t *a, mmu_t *mmu, uint64_t now)
 {
-    if (a->n == a->warmup && a->warmup)
-        mmu_get_stats(mmu, &a->before);
+    if (a->n == a->warmup && a->warmup && !a->warm_done)
+        runlib_acc_end_warmup(a, mmu, now);
 }
+
+/* The measured counters: MMU, and (when a->as) OS counters minus the warm-up. */
+void runlib_acc_stats(const runlib_acc_t *a, mmu_t *mmu, mmu_stats_t *st,
+                      mmu_aspace_stats_t *ast);
+
+/* Open --stats-every output: CSV when path ends in ".csv", else JSON lines.
+ * Returns 0, or 2 with msg filled. */
+int runlib_rows_open(runlib_rows_t *r, const char *path, uint64_t every, char *msg, size_t len);
+/* Write the row that ends at the current access (called by the drivers) and
+ * the last, partial one (runlib_rows_close). */
+void runlib_rows_emit(runlib_acc_t *a, mmu_t *mmu);
+int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu);
 
 /* After each access issued at `now` with result *res. */
 static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_result_t *res)
 {
     a->n++;
     a->last_done = res->done_at > a->last_done ? res->done_at : a->last_done;
+    a->rows.lat_sum += res->done_at - now;
     if (a->n > a->warmup) {
         const uint64_t lat = res->done_at - now;
         a->hist[lat < RUNLIB_LAT_BUCKETS ? lat : RUNLIB_LAT_BUCKETS - 1]++;
@@ -129,12 +165,18 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
 
-/* Feed trace records to the address-space driver until the trace ends or
- * max_accesses ACCESS records (0: no limit) have been fed, accounting for each
- * access in *a. Returns 0; 1 when the reader failed (mmu_trace_error says
- * where); -1 when the driver refused a record (msg says why;
- * mmu_trace_records() is its number). */
+/* Where a trace run stops and where its warm-up ends, counted in records of the
+ * input format (mmu_trace_input_records: a ChampSim instruction, a lackey
+ * line) as well as in accesses; 0 = no limit / not by records. */
+typedef struct runlib_trace_lim {
+    uint64_t max_accesses, max_records, warmup_records;
+} runlib_trace_lim_t;
+
+/* Feed trace records to the address-space driver until the trace ends or a
+ * limit of *lim is reached, accounting for each access in *a. Returns 0; 1 when
+ * the reader failed (mmu_trace_error says where); -1 when the driver refused a
+ * record (msg says why; mmu_trace_records() is its number). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
-                       uint64_t max_accesses, char *msg, size_t len);
+                       const runlib_trace_lim_t *lim, char *msg, size_t len);
 
 #endif

@@ -76,7 +76,7 @@ void L1HitStream(benchmark::State &st)
     mmu_stats_t s;
     mmu_get_stats(w.mmu, &s);
     st.SetItemsProcessed(int64_t(st.iterations()));
-    st.counters["l1_hit_pct"] = 100.0 * double(s.l1_hits) / double(s.translations);
+    st.counters["l1_hit_pct"] = 100.0 * double(s.l1i_hits + s.l1d_hits) / double(s.translations);
 }
 BENCHMARK(L1HitStream);
 

@@ -397,8 +397,8 @@ TEST_F(ApiMmu, StatsCallsIgnoreNull)
     EXPECT_EQ(0u, mmu_stats_get_size(nullptr, sizeof s, 0));
     mmu_stats_diff_size(nullptr, &s, &s, sizeof s);
     mmu_stats_diff_size(&s, nullptr, &s, sizeof s);
-    mmu_stats_print_size(nullptr, &s, sizeof s);
-    mmu_stats_print_size(stdout, nullptr, sizeof s);
+    mmu_stats_print_size(nullptr, &s, sizeof s, nullptr);
+    mmu_stats_print_size(stdout, nullptr, sizeof s, nullptr);
     mmu_stats_print_json_size(nullptr, &s, sizeof s);
     EXPECT_EQ(nullptr, mmu_stats_name(mmu_stats_count()));
 }

@@ -504,7 +504,7 @@ double HitRateWithSwitches(unsigned pcid, mmu_aspace_stats_t *as_out, mmu_stats_
         mmu_aspace_get_stats(e.as, as_out);
     if (ms_out)
         *ms_out = d;
-    return double(d.l1_hits + d.l2_hits) / double(d.translations);
+    return double(d.l1i_hits + d.l1d_hits + d.l2_hits) / double(d.translations);
 }
 
 TEST(Aspace, PcidsKeepTranslationsAcrossSwitchesWithoutThemEverySwitchFlushes)

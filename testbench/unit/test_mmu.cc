@@ -445,9 +445,13 @@ TEST_F(Mmu, EachPageSizeIsFoundInItsArray)
     EXPECT_EQ(MMU_PAGE_2M, acc(0x801fffff).page_size);
     EXPECT_EQ(MMU_SERVED_L1, acc(kA + 0xfff).served);
     mmu_stats_t s = stats();
-    EXPECT_EQ(1u, s.l1d_1g_misses);
+    EXPECT_EQ(1u, s.walks_1g);
+    EXPECT_EQ(2u, s.l1d_1g_hits);
+    EXPECT_EQ(2u, s.l1d_2m_hits);
     EXPECT_EQ(1u, s.l1d_2m_fills);
-    EXPECT_EQ(2u, s.l1d_4k_accesses);
+    EXPECT_EQ(1u, s.l1d_4k_hits);
+    EXPECT_EQ(8u, s.l1d_lookups);
+    EXPECT_EQ(3u, s.l1d_misses);
 }
 
 TEST_F(Mmu, InclusiveL2EvictionRemovesTheL1Copy)
@@ -539,3 +543,104 @@ TEST_F(Mmu, TranslateAllocatesNothing)
 }
 } // namespace
 #endif
+
+// ---- splintering (SDM 4.10.2.3) -------------------------------------------------
+// A level with no array for a page's size caches the page as entries of the
+// largest smaller size it holds, one per piece touched; with cfg.splinter = 0 it
+// does not cache the page at all.
+
+namespace {
+constexpr uint64_t kBig = 0x0000300000000000ull; // a 2M page
+constexpr uint64_t kBigPa = 0x40000000;
+constexpr mmu_array_cfg_t k4kOnly = {64, 4, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+} // namespace
+
+struct Splinter : Mmu {
+    void make_4k_only(unsigned splinter)
+    {
+        cfg.splinter = splinter;
+        cfg.l1d.arr[0] = k4kOnly;
+        cfg.l1d.arr[1] = {};
+        cfg.l1d.arr[2] = {};
+        cfg.l2.arr[0] = {512, 4, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+        cfg.l2.arr[1] = {};
+        make();
+        ASSERT_EQ(0, mmu_ptb_map(pt, kBig, kBigPa, 0x200000, MMU_PAGE_2M,
+                                 MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A | MMU_PTE_D));
+    }
+};
+
+TEST_F(Splinter, LargePageIsCachedAsSmallerEntriesPerPiece)
+{
+    make_4k_only(1);
+    mmu_result_t a = acc(kBig + 0x5123);
+    EXPECT_EQ(MMU_SERVED_WALK, a.served);
+    mmu_result_t b = acc(kBig + 0x5fff); // the same 4K piece: an L1 hit
+    EXPECT_EQ(MMU_SERVED_L1, b.served);
+    EXPECT_EQ(kBigPa + 0x5fff, b.pa);
+    EXPECT_EQ(MMU_PAGE_2M, b.page_size); // the page is still a 2M page
+    mmu_result_t c = acc(kBig + 0x1ff008); // another piece: not cached yet
+    EXPECT_EQ(MMU_SERVED_WALK, c.served);
+    EXPECT_EQ(kBigPa + 0x1ff008, c.pa);
+    EXPECT_EQ(MMU_SERVED_L1, acc(kBig + 0x1ff000).served);
+    mmu_stats_t s = stats();
+    EXPECT_EQ(2u, s.l1d_splinters);
+    EXPECT_EQ(2u, s.l2_splinters);
+    EXPECT_EQ(2u, s.l1d_4k_fills);
+    EXPECT_EQ(0u, s.l1d_2m_fills);
+    EXPECT_EQ(2u, s.walks_2m);
+}
+
+TEST_F(Splinter, OffMeansTheLevelDoesNotCacheThePage)
+{
+    make_4k_only(0);
+    acc(kBig);
+    EXPECT_EQ(MMU_SERVED_WALK, acc(kBig).served);
+    mmu_stats_t s = stats();
+    EXPECT_EQ(0u, s.l1d_splinters);
+    EXPECT_EQ(0u, s.l1d_4k_fills);
+    EXPECT_EQ(2u, s.walks);
+}
+
+// SDM 4.10.4.1: INVLPG of any address in a page cached as several entries
+// removes all of them, also the pieces in other sets.
+TEST_F(Splinter, InvlpgAnywhereInThePageRemovesEveryPiece)
+{
+    make_4k_only(1);
+    acc(kBig + 0x3000);
+    acc(kBig + 0x1f0000);
+    ASSERT_EQ(MMU_SERVED_L1, acc(kBig + 0x3000).served);
+    ASSERT_EQ(MMU_SERVED_L1, acc(kBig + 0x1f0000).served);
+    mmu_invlpg(mmu, kBig + 0x100000); // a piece never touched
+    EXPECT_EQ(MMU_SERVED_WALK, acc(kBig + 0x3000).served);
+    EXPECT_EQ(MMU_SERVED_WALK, acc(kBig + 0x1f0000).served);
+}
+
+TEST_F(Splinter, InvlpgOutsideThePageKeepsThePieces)
+{
+    make_4k_only(1);
+    ASSERT_EQ(0, mmu_ptb_map(pt, kBig + 0x200000, kBigPa + 0x200000, 0x1000, MMU_PAGE_4K,
+                             MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A | MMU_PTE_D));
+    acc(kBig + 0x3000);
+    mmu_invlpg(mmu, kBig + 0x200000); // the next 2M region
+    EXPECT_EQ(MMU_SERVED_L1, acc(kBig + 0x3000).served);
+}
+
+// A fetch from a 1G page through an L1 ITLB that holds 4K and 2M entries: the
+// ITLB caches a 2M piece, so the next fetch in that piece hits in L1.
+TEST_F(Mmu, OneGigPageFetchesHitTheItlbAsTwoMegPieces)
+{
+    make();
+    ASSERT_EQ(0, mmu_ptb_map(pt, 0x40000000, 0x80000000, 0x40000000, MMU_PAGE_1G,
+                             MMU_PTE_RW | MMU_PTE_US));
+    acc(0x40000000 + 0x123000, MMU_ACC_FETCH);
+    mmu_result_t r = acc(0x40000000 + 0x1ff000, MMU_ACC_FETCH);
+    EXPECT_EQ(MMU_SERVED_L1, r.served);
+    EXPECT_EQ(MMU_PAGE_1G, r.page_size);
+    EXPECT_EQ(0x80000000u + 0x1ff000, r.pa);
+    EXPECT_EQ(MMU_SERVED_L2, acc(0x40000000 + 0x200000, MMU_ACC_FETCH).served);
+    mmu_stats_t s = stats();
+    EXPECT_EQ(2u, s.l1i_splinters);
+    EXPECT_EQ(2u, s.l1i_2m_fills);
+    EXPECT_EQ(0u, s.l2_splinters); // the L2 has a 1G array
+}

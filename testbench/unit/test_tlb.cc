@@ -223,7 +223,7 @@ TEST(Tlb, HitsOnlyTheFilledPage)
     ASSERT_NE(e, nullptr);
     EXPECT_EQ(e->frame, 0xabc000u);
     EXPECT_EQ(e->vpn, 0x7f0000345ull);
-    EXPECT_EQ(e->valid, 1);
+    EXPECT_TRUE(MMU_TLB_VALID(e));
     EXPECT_FALSE(a.hit(0x7f0000346000)); // next page
     EXPECT_FALSE(a.hit(0x7f0000344fff)); // previous page
     // Same set (low index bits equal), different tag.
@@ -379,7 +379,7 @@ TEST(Tlb, EvictionReturnsTheVictim)
     EXPECT_EQ(victim.frame, 0xf000u);
     EXPECT_EQ(victim.pcid, 9);
     EXPECT_EQ(victim.perms, MMU_PERM_W);
-    EXPECT_EQ(victim.valid, 1);
+    EXPECT_TRUE(MMU_TLB_VALID(&victim));
     EXPECT_FALSE(a.hit(0x1000, 9));
     // A NULL victim pointer still reports the eviction.
     EXPECT_EQ(mmu_tlb_fill(&a.t, 0x4000, &v, nullptr), 1);

@@ -175,3 +175,27 @@ TEST(TraceChampsim, BinaryThatIsNotNativeIsDetectedAsChampsim)
 }
 
 } // namespace
+
+// A ChampSim record is one instruction; its fetch, loads and stores are several
+// mmu_trec_t. The reader counts both, each as what it is.
+TEST(TraceChampsim, InputRecordsCountInstructionsNotAccesses)
+{
+    std::vector<Instr> v = sample(500);
+    std::string p = scratch("cs_count.trace");
+    put_file(p, encode(v));
+    mmu_trace_reader_t *r = nullptr;
+    char msg[256];
+    ASSERT_EQ(0, mmu_trace_open(p.c_str(), nullptr, &r, msg, sizeof msg)) << msg;
+    mmu_trec_t rec;
+    uint64_t n = 0;
+    while (mmu_trace_next(r, &rec) > 0) {
+        n++;
+        // Counted when the instruction's first record (its fetch) comes out.
+        EXPECT_EQ(rec.icount + 1, mmu_trace_input_records(r));
+    }
+    EXPECT_EQ(500u, mmu_trace_input_records(r));
+    EXPECT_EQ(expand(v).size(), n);
+    EXPECT_EQ(n, mmu_trace_records(r));
+    EXPECT_GT(n, 500u);
+    mmu_trace_close(r);
+}
