@@ -57,10 +57,12 @@ int main(void)
     uint64_t now = 0, stall = 0, bad = 0; /* the host's clock, in MMU cycles */
     for (unsigned i = 0; i < 20000; i++) {
         /* The trace: fetches from the code page alternate with loads and
-         * stores walking through the heap 40 bytes at a time. */
+         * stores that sweep 512 KiB of the heap 40 bytes at a time, twice:
+         * more pages than the L1 DTLB holds, fewer than the L2. */
         struct access a = {CODE + (i * 4ull) % (2 << 20), MMU_ACC_FETCH};
         if (i % 2)
-            a = (struct access){HEAP + (i * 40ull) % (2 << 20), i % 3 ? MMU_ACC_READ : MMU_ACC_WRITE};
+            a = (struct access){HEAP + (i * 40ull) % (512 << 10),
+                                i % 3 ? MMU_ACC_READ : MMU_ACC_WRITE};
         mmu_req_t req = MMU_REQ_INIT;
         req.la = a.la, req.type = a.type, req.cpl = 3, req.now = now;
         mmu_result_t res;
