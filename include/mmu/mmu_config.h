@@ -194,8 +194,8 @@ MMU_API int mmu_config_preset_describe(const char *name, char *buf, size_t len);
  * with err->msg "[section] key=value: what is wrong"; *cfg is unchanged on
  * error. To change several keys that only make sense together (entries and
  * ways of a new array), use mmu_config_keys_*. */
-MMU_API int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, const char *value,
-                   struct mmu_err *err);
+MMU_API int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key,
+                           const char *value, struct mmu_err *err);
 
 /* A set of keys applied as one file: in any order, each key once, checked as a
  * whole at the end. A loader for another syntax feeds its lines here; the INI
@@ -213,12 +213,12 @@ MMU_API int mmu_config_set(mmu_config_t *cfg, const char *section, const char *k
  * error every later call returns that same error. begin returns MMU_EINVAL for
  * NULL arguments or MMU_ENOMEM. */
 typedef struct mmu_config_keys mmu_config_keys_t;
-MMU_API int mmu_config_keys_begin(const mmu_config_t *base, const char *name, mmu_config_keys_t **out,
-                          struct mmu_err *err);
+MMU_API int mmu_config_keys_begin(const mmu_config_t *base, const char *name,
+                                  mmu_config_keys_t **out, struct mmu_err *err);
 MMU_API int mmu_config_keys_section(mmu_config_keys_t *keys, unsigned line, const char *section,
-                            struct mmu_err *err);
+                                    struct mmu_err *err);
 MMU_API int mmu_config_keys_set(mmu_config_keys_t *keys, unsigned line, const char *section,
-                        const char *key, const char *value, struct mmu_err *err);
+                                const char *key, const char *value, struct mmu_err *err);
 MMU_API int mmu_config_keys_end(mmu_config_keys_t *keys, mmu_config_t *cfg, struct mmu_err *err);
 MMU_API void mmu_config_keys_free(mmu_config_keys_t *keys);
 

@@ -26,7 +26,7 @@ MMU_API int mmu_config_load(const char *path, mmu_config_t *cfg, struct mmu_err 
 
 /* The same for INI text held in memory; name is used in messages. */
 MMU_API int mmu_config_load_string(const char *text, const char *name, mmu_config_t *cfg,
-                           struct mmu_err *err);
+                                   struct mmu_err *err);
 
 #ifdef __cplusplus
 }

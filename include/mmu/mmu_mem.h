@@ -73,7 +73,7 @@ typedef struct mmu_ptb mmu_ptb_t;
  * is the first. The builder writes through mem->read64/cmpxchg64, so it works
  * on a host simulator's memory too. Returns 0, MMU_EINVAL, MMU_ENOMEM. */
 MMU_API int mmu_ptb_create(const mmu_mem_ops_t *mem, unsigned levels, uint64_t pool_base,
-                   uint64_t pool_size, mmu_ptb_t **out);
+                           uint64_t pool_size, mmu_ptb_t **out);
 MMU_API void mmu_ptb_destroy(mmu_ptb_t *b);
 /* Physical address of the root table: put it in CR3. */
 MMU_API uint64_t mmu_ptb_root(const mmu_ptb_t *b);
@@ -86,7 +86,7 @@ MMU_API void mmu_ptb_set_table_flags(mmu_ptb_t *b, uint64_t flags);
  * overwritten; an existing mapping of another size at a level in the way gives
  * MMU_EEXIST. MMU_ENOSPC when the frame pool runs out. */
 MMU_API int mmu_ptb_map(mmu_ptb_t *b, uint64_t va, uint64_t pa, uint64_t len,
-                mmu_page_size_t ps, uint64_t leaf_flags);
+                        mmu_page_size_t ps, uint64_t leaf_flags);
 /* Physical address of the entry at `level` that translates va, following the
  * tables as they are in memory now. MMU_ENOENT if a level above is not present
  * or is a leaf. Use it to poke single bits in tests. */
