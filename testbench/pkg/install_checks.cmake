@@ -29,7 +29,7 @@ endfunction()
 function(build_project name src)
   set(dir ${OUT}/${name})
   file(REMOVE_RECURSE ${dir})
-  string(JOIN " " san "${SAN}")
+  string(JOIN " " san ${SAN})
   run("configure ${name}" ${CMAKE_COMMAND} -S ${src} -B ${dir} -G ${GEN}
       -DCMAKE_C_COMPILER=${CC} -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_BUILD_TYPE=RelWithDebInfo
       "-DCMAKE_C_FLAGS=${san}" "-DCMAKE_CXX_FLAGS=${san}" "-DCMAKE_EXE_LINKER_FLAGS=${san}"
