@@ -1,15 +1,24 @@
 # The RTL page walker (rtl/*.sv), included from the top-level CMakeLists.txt
 # when MMU_RTL is on.
 # Targets:
-#   mmu_rtl_cc  Verilated --cc model, class Vwalker (default parameters), for
-#               C++ testbenches; with MMU_TESTS it also holds the parameter
-#               variants the walker test drives (Vwalker_min, Vwalker_lat2,
-#               Vwalker_psc), so they share one copy of the Verilator runtime.
-#   mmu_rtl_vsc Verilated --sc model, class Vwalker_sc, with its runtime: an
-#               object library that the RTL bridge library (mmu_rtl_sc,
-#               model/sc/sc.cmake) is archived from, so the bridge ships as one
-#               self-contained libmmusim-rtl-sc.a (links PkgConfig::SystemC,
-#               defines VM_SC=1 and SC_CPLUSPLUS=201703L for its users).
+#   mmu_rtl_cc        Verilated --cc models for C++: every bridge variant
+#                     (class V<name>) and, with MMU_TESTS, the parameter sets
+#                     the walker test drives (Vwalker_min, Vwalker_lat2,
+#                     Vwalker_psc), so they share one copy of the Verilator
+#                     runtime.
+#   mmu_rtl_vsc       Verilated --sc models, class V<name>_sc per bridge variant,
+#                     for the SystemC bridge (links PkgConfig::SystemC, defines
+#                     VM_SC=1 and SC_CPLUSPLUS=201703L for its users).
+#   mmu_rtl_cc_trace  with MMU_RTL_TRACE: the bridge variants again, with FST
+#                     tracing (class V<name>_trace), for mmusim-cosim-trace.
+# mmu_rtl_cc and mmu_rtl_vsc are object libraries (position-independent): the
+# RTL bridge library libmmusim-rtl-sc (mmu_rtl_sc, model/sc/sc.cmake) is
+# archived from their objects, so it ships self-contained and a host never
+# sees a Verilator build-tree directory.
+# Each target also carries a generated header, mmu_rtl_variants.h, with the
+# X-macro MMU_RTL_VARIANTS(XX) listing its bridge variants as
+# XX(class, MAXPHYADDR, PAGE_1G, AD_ON_FAULT_USED, RETRY_LIMIT, LEVEL_LATENCY),
+# the default first; model/sc/rtl_walker*.cc build their variant tables from it.
 # Tests (MMU_TESTS): rtl.lint*, verilator --lint-only -Wall for several
 # parameter sets, and the C-vs-RTL walker test (testbench/rtl).
 # See ../shared/TOOLCHAIN.md: VERILATOR_CFLAGS is not applied by verilate()
@@ -22,6 +31,8 @@ if(NOT TARGET PkgConfig::SystemC)
   pkg_check_modules(SystemC REQUIRED IMPORTED_TARGET systemc>=2.3.4)
 endif()
 
+option(MMU_RTL_TRACE "Also build mmusim-cosim-trace, whose RTL walker can write FST waveforms" OFF)
+
 set(MMU_RTL_DIR ${CMAKE_CURRENT_LIST_DIR})
 # Package first: every module imports it.
 set(MMU_RTL_SOURCES
@@ -32,20 +43,82 @@ set(MMU_RTL_SOURCES
   ${MMU_RTL_DIR}/walker.sv
 )
 
-add_library(mmu_rtl_cc STATIC)
-verilate(mmu_rtl_cc PREFIX Vwalker TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
-         VERILATOR_ARGS -Wall)
-target_compile_options(mmu_rtl_cc PRIVATE ${VERILATOR_CFLAGS})
-set_target_properties(mmu_rtl_cc PROPERTIES SYSTEM ON)
+# The walker variants the bridges can run, one verilate() per variant and
+# model kind: NAME:MAXPHYADDR:PAGE_1G:AD_ON_FAULT_USED:RETRY_LIMIT:LEVEL_LATENCY.
+# The first is the default (what `mmusim-cosim random` runs). A variant has no
+# paging-structure caches of its own: the C core's sit in front of it. To add
+# one, append an entry; the bridges pick the variant whose parameters equal
+# the configuration's (maxphyaddr, page_1g, ad_on_fault, ad_retry_limit,
+# walk_level_latency).
+set(MMU_RTL_VARIANTS "walker:52:1:0:16:1" CACHE STRING
+    "RTL walker variants for the bridges (NAME:MAXPHYADDR:PAGE_1G:AD_ON_FAULT_USED:RETRY_LIMIT:LEVEL_LATENCY;...)")
+
+# mmu_rtl_variants(TARGET SUFFIX [SYSTEMC] [TRACE_FST]): verilate every variant
+# into TARGET as class V<name><SUFFIX> and write TARGET's mmu_rtl_variants.h.
+function(mmu_rtl_variants target suffix)
+  cmake_parse_arguments(V "SYSTEMC;TRACE_FST" "" "" ${ARGN})
+  set(kinds)
+  if(V_SYSTEMC)
+    list(APPEND kinds SYSTEMC)
+  endif()
+  if(V_TRACE_FST)
+    list(APPEND kinds TRACE_FST)
+  endif()
+  set(includes "")
+  set(rows "")
+  foreach(v ${MMU_RTL_VARIANTS})
+    string(REPLACE ":" ";" f "${v}")
+    list(LENGTH f n)
+    if(NOT n EQUAL 6)
+      message(FATAL_ERROR "MMU_RTL_VARIANTS: '${v}' is not NAME:MAXPHYADDR:PAGE_1G:AD_ON_FAULT_USED:RETRY_LIMIT:LEVEL_LATENCY")
+    endif()
+    list(GET f 0 name)
+    list(GET f 1 maxphyaddr)
+    list(GET f 2 page_1g)
+    list(GET f 3 ad)
+    list(GET f 4 retry)
+    list(GET f 5 step)
+    set(prefix V${name}${suffix})
+    verilate(${target} ${kinds} PREFIX ${prefix} TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
+             VERILATOR_ARGS -Wall -GMAXPHYADDR=${maxphyaddr} -GPAGE_1G=${page_1g}
+                            -GAD_ON_FAULT_USED=${ad} -GRETRY_LIMIT=${retry} -GLEVEL_LATENCY=${step})
+    string(APPEND includes "#include \"${prefix}.h\"\n")
+    string(APPEND rows " \\\n    XX(${prefix}, ${maxphyaddr}, ${page_1g}, ${ad}, ${retry}, ${step})")
+  endforeach()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/${target}_variants)
+  file(GENERATE OUTPUT ${dir}/mmu_rtl_variants.h CONTENT
+"/* Generated by rtl/rtl.cmake from MMU_RTL_VARIANTS: the walker variants of ${target}. */
+#ifndef MMU_RTL_VARIANTS_H
+#define MMU_RTL_VARIANTS_H
+${includes}
+/* XX(class, MAXPHYADDR, PAGE_1G, AD_ON_FAULT_USED, RETRY_LIMIT, LEVEL_LATENCY), default first */
+#define MMU_RTL_VARIANTS(XX)${rows}
+
+#endif
+")
+  target_include_directories(${target} PUBLIC ${dir})
+  target_compile_options(${target} PRIVATE ${VERILATOR_CFLAGS})
+  set_target_properties(${target} PROPERTIES SYSTEM ON)
+endfunction()
+
+add_library(mmu_rtl_cc OBJECT)
+mmu_rtl_variants(mmu_rtl_cc "")
+set_target_properties(mmu_rtl_cc PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 add_library(mmu_rtl_vsc OBJECT)
-verilate(mmu_rtl_vsc SYSTEMC PREFIX Vwalker_sc TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
-         VERILATOR_ARGS -Wall)
+mmu_rtl_variants(mmu_rtl_vsc _sc SYSTEMC)
 target_link_libraries(mmu_rtl_vsc PUBLIC PkgConfig::SystemC)
 target_compile_definitions(mmu_rtl_vsc PUBLIC SC_CPLUSPLUS=201703L INTERFACE VM_SC=1)
-target_compile_options(mmu_rtl_vsc PRIVATE ${VERILATOR_CFLAGS})
-# Archived into a static library a host may link into a shared object.
-set_target_properties(mmu_rtl_vsc PROPERTIES SYSTEM ON POSITION_INDEPENDENT_CODE ON)
+set_target_properties(mmu_rtl_vsc PROPERTIES POSITION_INDEPENDENT_CODE ON)
+
+if(MMU_RTL_TRACE)
+  # FST needs zlib (Debian's zlib1g-dev, in scripts/bootstrap.sh).
+  find_package(ZLIB REQUIRED)
+  add_library(mmu_rtl_cc_trace STATIC)
+  mmu_rtl_variants(mmu_rtl_cc_trace _trace TRACE_FST)
+  target_link_libraries(mmu_rtl_cc_trace PUBLIC ZLIB::ZLIB)
+  target_compile_definitions(mmu_rtl_cc_trace INTERFACE VM_TRACE=1 VM_TRACE_FST=1)
+endif()
 
 if(MMU_TESTS)
 
@@ -62,7 +135,8 @@ if(MMU_TESTS)
                    -GPSC_PML4E=1 -GPSC_PML5E=2)
 
   # Variants for the walker test, in mmu_rtl_cc (one runtime). Keep these
-  # parameters in step with the Variant table in test_rtl_walker.cc.
+  # parameters in step with the Variant table in test_rtl_walker.cc; its
+  # default (Vwalker) is the first bridge variant.
   verilate(mmu_rtl_cc PREFIX Vwalker_min TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
            VERILATOR_ARGS -Wall -GMAXPHYADDR=36 -GPAGE_1G=0 -GAD_ON_FAULT_USED=1
                           -GRETRY_LIMIT=3 -GLEVEL_LATENCY=0)

@@ -22,6 +22,13 @@
 //  request raised at edge P at edge P + mmu_walk_latency() with mem_req_ready
 //  high. The walker takes a response at any edge after it raised the request
 //  (also the edge that accepts it), so any latency >= 1 works.
+//  Edges are cycles, but an environment may leave out the edges of a memory
+//  wait, in which the walker can do nothing but wait (a simulation bridge
+//  does, to save host time): mem_rsp_skip = s with the response says the
+//  edge that samples it stands for the edge s cycles later, so a response
+//  due at P + lat may come with the edge after P and s = lat - 1. The walker
+//  adds s to its cycle count (res_cycles), and every cycle above is then
+//  counted in those cycles, not in edges. s = 0 is a clock that runs through.
 // Reset is asynchronous, active low; hold rst_n low across a rising clk edge
 // (a simulator that starts rst_n at 0 sees no negedge, and the caches' LRU
 // ranks need their reset values).
@@ -89,6 +96,7 @@ module walker
   output logic        mem_rsp_ready,
   input  logic [63:0] mem_rsp_data,
   input  logic        mem_rsp_err,
+  input  logic [31:0] mem_rsp_skip,     // cycles of the wait left out, see the top
 
   // Result (mmu_walk_out_t). On a fault or error res_n and every success
   // field are 0. res_entryI is the entry at level start_level - I as written
@@ -371,7 +379,9 @@ module walker
     mlocked_d = mlocked_q;
     mcmp_d = mcmp_q;
     mwdata_d = mwdata_q;
-    cycles_d = state_q == IDLE || state_q == DONE ? cycles_q : cycles_q + 32'd1;
+    // A response counts the cycles of its wait that had no edge (mem_rsp_skip).
+    cycles_d = state_q == IDLE || state_q == DONE ? cycles_q :
+               cycles_q + 32'd1 + (mem_rsp_valid && mem_rsp_ready ? mem_rsp_skip : 32'd0);
     restart = 1'b0;
     read_next = 1'b0;
     scan = 1'b0;

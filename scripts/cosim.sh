@@ -5,6 +5,18 @@
 # MMU_BUILD_DIR, relative to the repository or absolute). Works from any
 # directory; exits with mmusim-cosim's status (1 on a mismatch).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'USAGE'
+usage: scripts/cosim.sh [--walks N] [--seed S] [mmusim-cosim random options...]
+  Builds mmusim-cosim in build/rel (MMU_BUILD_DIR overrides) if needed, then
+  runs `mmusim-cosim random` with the options given: random page tables,
+  control state and accesses through the C walker and the RTL walker, every
+  answer, write and cycle count compared. `mmusim-cosim random --help` lists
+  the options. Exit 0, 1 on a mismatch, 2 on bad input.
+USAGE
+    exit 0 ;;
+esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${MMU_BUILD_DIR:-build/rel}"
 case "$dir" in /*) ;; *) dir="$root/$dir" ;; esac

@@ -1,5 +1,6 @@
 /* The RTL walker bridge (see rtl_walker.h): drives the Verilated `walker`
- * module's ports from the thread that called mmu_translate. */
+ * module's ports from the thread that called mmu_translate (the SystemC
+ * engine), or hands the walk to rtl_walker_cc (the direct engine). */
 #include "rtl_walker.h"
 
 #include <algorithm>
@@ -7,13 +8,8 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "Vwalker_sc.h"
-
-/* The parameters rtl/rtl.cmake verilates the library with (sc.cmake passes
- * them in; a mismatch shows up as co-simulation differences). */
-#ifndef MMU_RTL_MAXPHYADDR
-#error "MMU_RTL_MAXPHYADDR must be defined by the build (model/sc/sc.cmake)"
-#endif
+#include "mmu_rtl_variants.h" /* mmu_rtl_vsc's: the --sc models and their parameters */
+#include "rtl_walker_cc.h"
 
 using sc_core::sc_signal;
 using sc_core::sc_time;
@@ -49,6 +45,7 @@ struct rtl_walker::impl {
     sc_signal<bool> mem_rsp_valid{"mem_rsp_valid"}, mem_rsp_ready{"mem_rsp_ready"},
         mem_rsp_err{"mem_rsp_err"};
     sc_signal<uint64_t> mem_rsp_data{"mem_rsp_data"};
+    sc_signal<uint32_t> mem_rsp_skip{"mem_rsp_skip"};
     /* result */
     sc_signal<bool> res_valid{"res_valid"}, res_ready{"res_ready", true}, res_global{"res_global"};
     sc_signal<uint32_t> res_kind{"res_kind"}, res_vector{"res_vector"},
@@ -67,6 +64,10 @@ struct rtl_walker::impl {
     counters cnt{};
     std::string err;
     bool broken = false; /* a walk ended in a protocol error: reset before the next */
+    bool skip_idle = true;
+    engine eng = engine::systemc;
+    const mmu_config_t cfg;
+    std::unique_ptr<rtl_walker_cc> direct; /* the direct engine, made on first use */
 
     /* dut_factory: builds the Verilated model for this impl's parameters
      * and binds its ports to the signals above. */
@@ -95,7 +96,7 @@ struct rtl_walker::impl {
     }
     params built_for;
 
-    impl(sc_time p, const variant &v) : period(p.value()), built_for(v.p)
+    impl(sc_time p, const variant &v, const mmu_config_t &c) : period(p.value()), cfg(c), built_for(v.p)
     {
         dut = v.make(*this);
     }
@@ -110,6 +111,7 @@ struct rtl_walker::impl {
      * edges carry the reset; after a walk one more edge takes the walker from
      * DONE back to IDLE. */
     int64_t gate_until = 2;   /* the last rising edge that may be made */
+    int64_t skip_to = 0;      /* no rising edge before this one (skipped waits) */
     int64_t last_edge = -1;   /* the last rising edge made */
     int64_t pending_edge = -1; /* the rising edge clock_step is waiting for */
     bool clk_high = false;
@@ -133,7 +135,8 @@ struct rtl_walker::impl {
         }
         /* The next edge lies strictly after now, so inputs written at the
          * moment the gate opens are sampled by it, never raced by it. */
-        const int64_t k = std::max(last_edge + 1, static_cast<int64_t>(t / period) + 1);
+        const int64_t k =
+            std::max({last_edge + 1, static_cast<int64_t>(t / period) + 1, skip_to});
         if (k > gate_until) {
             pending_edge = -1;
             sc_core::next_trigger(gate_ev);
@@ -226,6 +229,7 @@ template <class V> std::unique_ptr<sc_core::sc_module> rtl_walker::impl::make_du
     d->mem_rsp_ready(s.mem_rsp_ready);
     d->mem_rsp_data(s.mem_rsp_data);
     d->mem_rsp_err(s.mem_rsp_err);
+    d->mem_rsp_skip(s.mem_rsp_skip);
     d->res_valid(s.res_valid);
     d->res_ready(s.res_ready);
     d->res_kind(s.res_kind);
@@ -270,6 +274,7 @@ int rtl_walker::impl::walk(const mmu_walk_job_t &j, mmu_walk_out_t &o)
          * reset is asynchronous; one edge of it is plenty) and start clean. */
         req_valid.write(false);
         mem_rsp_valid.write(false);
+        mem_rsp_skip.write(0);
         rst_n.write(false);
         open_gate();
         wait(clk.posedge_event());
@@ -355,6 +360,7 @@ int rtl_walker::impl::walk(const mmu_walk_job_t &j, mmu_walk_out_t &o)
             if (e != due)
                 return fail("rtl_walker: response due at edge %" PRId64 " sampled at %" PRId64, due, e);
             mem_rsp_valid.write(false);
+            mem_rsp_skip.write(0);
             raised = outstanding = false;
             sampled = true;
             quiet_since = e;
@@ -370,6 +376,8 @@ int rtl_walker::impl::walk(const mmu_walk_job_t &j, mmu_walk_out_t &o)
             const mmu_cycle_t now = j.t0 + static_cast<mmu_cycle_t>(p - t0e);
             const unsigned lat = mmu_walk_latency(mmu, addr, locked, now);
             if (lat < 2)
+                /* The request is seen at the edge that takes it, p + 1:
+                 * too late for an answer at p + 1. */
                 return fail("rtl_walker: latency %u at pa 0x%" PRIx64
                             ": the RTL memory port needs >= 2 cycles", lat, addr);
             if (locked) {
@@ -390,6 +398,21 @@ int rtl_walker::impl::walk(const mmu_walk_job_t &j, mmu_walk_out_t &o)
             due = p + lat;
             outstanding = true;
             quiet_since = e;
+            if (skip_idle && due > e + 1) {
+                /* Leave out the edges e+1 .. due-1, in which the walker can
+                 * only wait: answer now, with mem_rsp_skip saying how many
+                 * cycles the clock's next edge, at `due`, stands for beyond
+                 * the one after e (walker.sv, cycle contract). Simulated time
+                 * is unchanged; the clock just makes no edges meanwhile. */
+                const int64_t skipped = due - e - 1;
+                mem_rsp_data.write(rsp_data);
+                mem_rsp_err.write(rsp_err);
+                mem_rsp_skip.write(static_cast<uint32_t>(skipped));
+                mem_rsp_valid.write(true);
+                raised = true;
+                skip_to = due;
+                cnt.skipped += static_cast<uint64_t>(skipped);
+            }
         }
         if (outstanding && !raised && e == raise_at) {
             mem_rsp_data.write(rsp_data);
@@ -475,13 +498,11 @@ int rtl_walker::impl::walk(const mmu_walk_job_t &j, mmu_walk_out_t &o)
 
 /* ---- rtl_walker ------------------------------------------------------------ */
 
-/* To add a variant: verilate it into mmu_rtl_sc with its own PREFIX, include
- * its header above and add a row here. */
-const rtl_walker::impl::variant rtl_walker::impl::kVariants[] = {
-    {{MMU_RTL_MAXPHYADDR, MMU_RTL_PAGE_1G, MMU_RTL_AD_ON_FAULT_USED, MMU_RTL_RETRY_LIMIT,
-      MMU_RTL_LEVEL_LATENCY},
-     &rtl_walker::impl::make_dut<Vwalker_sc>},
-};
+/* The variants come from rtl/rtl.cmake (MMU_RTL_VARIANTS), the default first. */
+#define MMU_RTL_ROW(cls, maxphyaddr, page_1g, ad, retry, step) \
+    {{maxphyaddr, page_1g, ad, retry, step}, &rtl_walker::impl::make_dut<cls>},
+const rtl_walker::impl::variant rtl_walker::impl::kVariants[] = {MMU_RTL_VARIANTS(MMU_RTL_ROW)};
+#undef MMU_RTL_ROW
 const size_t rtl_walker::impl::kNumVariants = sizeof kVariants / sizeof kVariants[0];
 
 rtl_walker::params rtl_walker::built()
@@ -491,33 +512,10 @@ rtl_walker::params rtl_walker::built()
 
 int rtl_walker::check_config(const mmu_config_t &c, mmu_err_t *err)
 {
-    if (impl::find(c))
-        return latency_check(c, err);
-    /* Name the first field that differs from the default variant. */
-    const params b = built();
-    const char *field = nullptr;
-    unsigned have = 0, want = 0;
-    if (c.maxphyaddr != b.maxphyaddr)
-        field = "maxphyaddr", have = c.maxphyaddr, want = b.maxphyaddr;
-    else if (c.page_1g != b.page_1g)
-        field = "page_1g", have = c.page_1g, want = b.page_1g;
-    else if (c.ad_on_fault != b.ad_on_fault)
-        field = "ad_on_fault", have = c.ad_on_fault, want = b.ad_on_fault;
-    else if (c.ad_retry_limit != b.retry_limit)
-        field = "ad_retry_limit", have = c.ad_retry_limit, want = b.retry_limit;
-    else if (c.walk_level_latency != b.level_latency)
-        field = "walk_level_latency", have = c.walk_level_latency, want = b.level_latency;
-    if (field) {
-        if (err) {
-            err->code = MMU_EINVAL;
-            snprintf(err->msg, sizeof err->msg,
-                     "%s=%u: the RTL walker was built with %u (rtl/rtl.cmake parameters "
-                     "MAXPHYADDR=%u PAGE_1G=%u AD_ON_FAULT_USED=%u RETRY_LIMIT=%u LEVEL_LATENCY=%u)",
-                     field, have, want, b.maxphyaddr, b.page_1g, b.ad_on_fault, b.retry_limit,
-                     b.level_latency);
-        }
-        return MMU_EINVAL;
-    }
+    /* Both engines are built from the same MMU_RTL_VARIANTS list: the direct
+     * bridge's message names the field and every variant. */
+    if (!impl::find(c))
+        return rtl_walker_cc::check_config(c, err);
     return latency_check(c, err);
 }
 
@@ -553,7 +551,7 @@ rtl_walker::rtl_walker(sc_core::sc_module_name name, sc_time period, const mmu_c
     : mmu_sc_ext_walker(name)
 {
     const impl::variant *v = impl::find(cfg);
-    p_.reset(new impl(period, v ? *v : impl::kVariants[0]));
+    p_.reset(new impl(period, v ? *v : impl::kVariants[0], cfg));
     SC_HAS_PROCESS(rtl_walker);
     SC_METHOD(reset);
     SC_METHOD(clock_step);
@@ -615,6 +613,41 @@ void rtl_walker::attach(mmu_t *mmu, const mmu_mem_ops_t &mem)
 {
     p_->mmu = mmu;
     p_->mem = mem;
+    if (p_->direct)
+        p_->direct->attach(mmu, mem);
+}
+
+void rtl_walker::set_engine(engine e)
+{
+    p_->eng = e;
+    if (e == engine::direct && !p_->direct) {
+        p_->direct.reset(new rtl_walker_cc(p_->cfg));
+        p_->direct->set_skip(p_->skip_idle);
+        if (p_->mmu)
+            p_->direct->attach(p_->mmu, p_->mem);
+    }
+}
+
+rtl_walker::engine rtl_walker::get_engine() const
+{
+    return p_->eng;
+}
+
+void rtl_walker::set_skip(bool on)
+{
+    p_->skip_idle = on;
+    if (p_->direct)
+        p_->direct->set_skip(on);
+}
+
+bool rtl_walker::skip() const
+{
+    return p_->skip_idle;
+}
+
+rtl_walker_cc *rtl_walker::direct()
+{
+    return p_->direct.get();
 }
 
 int rtl_walker::walk_cb(void *ctx, const mmu_walk_job_t *job, mmu_walk_out_t *out)
@@ -624,17 +657,29 @@ int rtl_walker::walk_cb(void *ctx, const mmu_walk_job_t *job, mmu_walk_out_t *ou
 
 int rtl_walker::walk(const mmu_walk_job_t &job, mmu_walk_out_t &out)
 {
+    if (p_->eng == engine::direct)
+        return p_->direct->walk(job, out);
     return p_->walk(job, out);
 }
 
-const rtl_walker::counters &rtl_walker::stats() const
+rtl_walker::counters rtl_walker::stats() const
 {
-    return p_->cnt;
+    if (p_->eng != engine::direct)
+        return p_->cnt;
+    const rtl_walker_cc::counters &d = p_->direct->stats();
+    counters c{};
+    c.walks = d.walks;
+    c.edges = d.cycles;
+    c.reads = d.reads;
+    c.cmpxchgs = d.cmpxchgs;
+    c.clock_edges = d.edges;
+    c.skipped = d.skipped;
+    return c;
 }
 
 const std::string &rtl_walker::error() const
 {
-    return p_->err;
+    return p_->eng == engine::direct ? p_->direct->error() : p_->err;
 }
 
 const sc_core::sc_signal<bool> &rtl_walker::clock() const

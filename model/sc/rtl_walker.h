@@ -1,11 +1,18 @@
 /* rtl_walker: the bridge between the C core's walker slot (cfg.walk_cb,
  * include/mmu/mmu_walk.h) and the Verilated SystemVerilog walker (rtl/,
- * module `walker`, verilated with --sc as Vwalker_sc).
+ * module `walker`), with two engines:
+ *  - systemc (the default): the walker verilated with --sc (V<name>_sc),
+ *    clocked by a SystemC signal, described below;
+ *  - direct: the walker verilated with --cc, clocked from C++ inside the
+ *    walk_cb call (rtl_walker_cc.h); no simulated time passes during a walk,
+ *    the TLM annotation of mmu_sc carries its cycles. Several times faster;
+ *    what campaigns use.
+ * Both check the same things and give the same answers and cycles.
  *
- * mmu_translate calls walk_cb synchronously on every TLB and paging-structure
- * cache miss; the bridge then runs the RTL clock edge by clock edge, so it
- * must be called from an SC_THREAD (it wait()s; from anywhere else it fails
- * with MMU_EINVAL). One walk:
+ * SystemC engine. mmu_translate calls walk_cb synchronously on every TLB and
+ * paging-structure cache miss; the bridge then runs the RTL clock edge by
+ * clock edge, so it must be called from an SC_THREAD (it wait()s; from
+ * anywhere else it fails with MMU_EINVAL). One walk:
  *  1. Time. The bridge owns the walker's clock: rising edge k is at
  *     k * period, i.e. edge k is MMU cycle k. The clock is gated: it runs
  *     from the moment a job is presented until one edge after its result,
@@ -23,6 +30,11 @@
  *     initiator socket, so the same memory model serves both walkers), raises
  *     mem_rsp_valid at edge P + lat - 1 and checks the walker samples it at
  *     P + lat. Latencies below 2 cannot be served this way and are an error.
+ *     With skipping on (the default, set_skip) the clock makes no edges
+ *     between P + 1 and P + lat: the response goes out right after P + 1 with
+ *     mem_rsp_skip = lat - 2, the cycles the walker must count without an
+ *     edge (walker.sv, cycle contract), and the next edge is P + lat.
+ *     Simulated time and every edge's time stay the same.
  *  3. Result. res_valid rises at the edge R the last response is sampled; the
  *     bridge looks at it one delta cycle after that edge (once the model has
  *     evaluated it), returns res_* as mmu_walk_out_t with cycles = R - t0
@@ -49,6 +61,8 @@
 #include "mmu/mmu_walk.h"
 #include "mmu_sc.h"
 
+class rtl_walker_cc;
+
 class rtl_walker : public mmu_sc_ext_walker {
   public:
     /* What mmu_sc_opts::external takes to put this walker in the wrapper's
@@ -64,11 +78,12 @@ class rtl_walker : public mmu_sc_ext_walker {
     struct params {
         unsigned maxphyaddr, page_1g, ad_on_fault, retry_limit, level_latency;
     };
-    /* Those of the default variant (rtl/rtl.cmake's mmu_rtl_sc). */
+    /* Those of the default variant (rtl/rtl.cmake's MMU_RTL_VARIANTS). */
     static params built();
     /* 0 if a variant in this build matches cfg's maxphyaddr, page_1g,
      * ad_on_fault, ad_retry_limit and walk_level_latency and its page-table
-     * latencies are >= 2; else MMU_EINVAL naming the field. */
+     * latencies are >= 2 (what the SystemC engine needs); else MMU_EINVAL
+     * naming the field. */
     static int check_config(const mmu_config_t &cfg, mmu_err_t *err);
 
     /* The variant is chosen by cfg (check_config must accept it); the clock's
@@ -89,15 +104,29 @@ class rtl_walker : public mmu_sc_ext_walker {
     static int walk_cb(void *ctx, const mmu_walk_job_t *job, mmu_walk_out_t *out);
     int walk(const mmu_walk_job_t &job, mmu_walk_out_t &out) override;
 
+    enum class engine { systemc, direct };
+    /* Between walks. The direct engine is built on first use, for the
+     * variant chosen at construction. */
+    void set_engine(engine e);
+    engine get_engine() const;
+    /* Leave out the idle edges of memory waits (both engines; default on). */
+    void set_skip(bool on);
+    bool skip() const;
+    /* The direct engine (nullptr before set_engine(engine::direct)), e.g.
+     * for its waveform calls. */
+    rtl_walker_cc *direct();
+
+    /* Of the current engine. */
     struct counters {
         uint64_t walks;      /* walks completed */
-        uint64_t edges;      /* rising edges from t0 to the result, summed */
-        uint64_t late;       /* walks whose t0 came after job.t0 */
+        uint64_t edges;      /* cycles from t0 to the result, summed */
+        uint64_t late;       /* walks whose t0 came after job.t0 (SystemC engine) */
         uint64_t late_edges; /* by how many edges, summed */
         uint64_t reads, cmpxchgs;
-        uint64_t clock_edges; /* rising edges the gated clock made, reset included */
+        uint64_t clock_edges; /* rising edges the clock made, reset included */
+        uint64_t skipped;     /* cycles of memory waits left without an edge */
     };
-    const counters &stats() const;
+    counters stats() const;
     /* The last protocol error ("" if none). */
     const std::string &error() const;
     /* The walker's clock (rising edge k at k * period; gated: it runs only

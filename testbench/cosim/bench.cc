@@ -1,9 +1,8 @@
 /* The two-MMU bench of mmusim-cosim (see cosim.h). */
 #include "cosim.h"
 
-#include "rtl_walker.h"
-
 #include <chrono>
+#include <string>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +10,9 @@
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
+
+#include "rtl_walker.h"
+#include "world.h"
 
 namespace cosim {
 
@@ -27,6 +29,48 @@ bool parse_u64(const char *s, uint64_t *v)
         return false;
     *v = x;
     return true;
+}
+
+bool parse_dut(const char *v, dut_kind *k)
+{
+    if (!strcmp(v, "rtl"))
+        *k = dut_kind::rtl;
+    else if (!strcmp(v, "rtl-sc"))
+        *k = dut_kind::rtl_sc;
+    else if (!strcmp(v, "c"))
+        *k = dut_kind::c_callback;
+    else
+        return false;
+    return true;
+}
+
+const char *dut_name(const dut_opts &d)
+{
+    switch (d.kind) {
+    case dut_kind::rtl:
+        return d.skip ? "RTL (direct)" : "RTL (direct, every edge)";
+    case dut_kind::rtl_sc:
+        return d.skip ? "RTL (SystemC)" : "RTL (SystemC, every edge)";
+    default:
+        return "walk_cb (C)";
+    }
+}
+
+mmu_sc_opts dut_opts_for(const dut_opts &d)
+{
+    mmu_sc_opts o;
+    o.walker = mmu_sc_walker::c_callback;
+    if (d.kind != dut_kind::c_callback) {
+        o.walker = mmu_sc_walker::external;
+        o.external = rtl_walker::slot();
+    }
+    return o;
+}
+
+unsigned hashed_latency(void *ctx, uint64_t pa, int locked, uint64_t now)
+{
+    const uint64_t h = mix(pa ^ mix(now ^ reinterpret_cast<uintptr_t>(ctx)) ^ (locked ? 0x55 : 0));
+    return 2 + static_cast<unsigned>(h % 24) + (locked ? static_cast<unsigned>((h >> 8) % 8) : 0);
 }
 
 meddler::meddler(sc_core::sc_module_name n, sc_memory *m)
@@ -93,22 +137,23 @@ double bench::seconds(side s) const
     return ticks ? static_cast<double>(ticks_[s]) * wall / static_cast<double>(ticks) : 0.0;
 }
 
-std::unique_ptr<bench> bench::create(const mmu_config_t &cfg, dut_kind dut, mmu_err_t *err)
+std::unique_ptr<bench> bench::create(const mmu_config_t &cfg, const dut_opts &dut, mmu_err_t *err)
 {
     std::unique_ptr<bench> b(new bench("bench"));
     mmu_sc_opts oc, ortl;
     oc.walker = mmu_sc_walker::c;
-    ortl.walker = mmu_sc_walker::c_callback;
-    if (dut == dut_kind::rtl) {
-        ortl.walker = mmu_sc_walker::external;
-        ortl.external = rtl_walker::slot();
-    }
+    ortl = dut_opts_for(dut);
     b->mmu[C] = mmu_sc::create("c_mmu", cfg, oc, err);
     if (!b->mmu[C])
         return nullptr;
     b->mmu[RTL] = mmu_sc::create("rtl_mmu", cfg, ortl, err);
     if (!b->mmu[RTL])
         return nullptr;
+    if (rtl_walker *w = rtl_walker::of(*b->mmu[RTL])) {
+        w->set_skip(dut.skip);
+        w->set_engine(dut.kind == dut_kind::rtl ? rtl_walker::engine::direct
+                                                : rtl_walker::engine::systemc);
+    }
     b->mem[C].reset(new sc_memory("c_mem", cfg.maxphyaddr));
     b->mem[RTL].reset(new sc_memory("rtl_mem", cfg.maxphyaddr));
     b->sock_c.bind(b->mmu[C]->socket);
@@ -182,6 +227,16 @@ answer bench::translate(side s, const mmu_req_t &req)
         late_annotations++;
     }
     return a;
+}
+
+int bench::reconfigure(const mmu_config_t &cfg, mmu_err_t *err)
+{
+    for (int s = 0; s < 2; s++) {
+        const int rc = mmu[s]->reconfigure(cfg, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 bool bench::both(const std::function<int(mmu_sc &)> &op, int *rc)

@@ -2,7 +2,8 @@
  * mmu_sc (same C core TLBs and PSCs in front) over its own sc_memory.
  *
  *   random: random page-table worlds, control state and accesses (world.h);
- *   walks:  the workloads `mmusim run` takes (synthetic spec or trace).
+ *   walks:  the workloads `mmusim run` takes (synthetic spec or trace);
+ *   check:  `mmusim check` scenarios (a mismatch's reproduction).
  *
  * Every access goes to both MMUs through their TLM sockets at the same cycle;
  * the scoreboard compares every field of the answers and the writes each
@@ -26,9 +27,26 @@
 
 namespace cosim {
 
-/* Which walker the "RTL" side uses: the Verilated RTL, or (to test this
- * program itself) the C walker through the walk_cb interface. */
-enum class dut_kind { rtl, c_callback };
+/* Which walker the "RTL" side uses: the Verilated RTL through the direct
+ * engine (the --cc model clocked from C++, rtl_walker_cc.h) or the SystemC
+ * engine (the --sc model on a SystemC clock), or (to test this program
+ * itself) the C walker through the walk_cb interface. */
+enum class dut_kind { rtl, rtl_sc, c_callback };
+
+struct dut_opts {
+    dut_kind kind = dut_kind::rtl;
+    /* Leave out the idle edges of memory waits (rtl_walker::set_skip). */
+    bool skip = true;
+};
+
+/* Parse the value of --dut (rtl, rtl-sc or c); false if unknown. */
+bool parse_dut(const char *v, dut_kind *k);
+/* "RTL (direct)", "RTL (SystemC)", "walk_cb (C)": for reports. */
+const char *dut_name(const dut_opts &d);
+/* The wrapper options that put d's walker behind the RTL side's caches: the
+ * C walker through walk_cb, or the RTL bridge in the walker slot
+ * (rtl_walker::slot(); mmusim-cosim always links libmmusim-rtl-sc). */
+mmu_sc_opts dut_opts_for(const dut_opts &d);
 
 /* Between an MMU and its memory: plays another agent that writes page
  * tables while the walker works, and a memory that fails in a region. Both
@@ -72,7 +90,10 @@ class bench : public sc_core::sc_module {
     uint64_t late_annotations = 0; /* TLM delays that did not add up to done_at - now */
 
     /* nullptr (err filled) if either MMU refuses cfg. */
-    static std::unique_ptr<bench> create(const mmu_config_t &cfg, dut_kind dut, mmu_err_t *err);
+    static std::unique_ptr<bench> create(const mmu_config_t &cfg, const dut_opts &dut, mmu_err_t *err);
+    /* Reconfigure both MMUs (a new core each; the RTL bridge keeps its
+     * engine). 0, or the error of the side that refused. */
+    int reconfigure(const mmu_config_t &cfg, mmu_err_t *err);
     ~bench() override;
 
     /* Translate req on one side through its TLM socket, issued at req.now
@@ -94,9 +115,15 @@ class bench : public sc_core::sc_module {
     unsigned char buf_[2][8];
 };
 
-/* Entry points of the two subcommands; argv[0] is the subcommand. */
+/* Entry points of the subcommands; argv[0] is the subcommand. */
 int random_main(int argc, char **argv);
 int walks_main(int argc, char **argv);
+int check_main(int argc, char **argv);
+
+/* The host latency callback (cfg.memlat_cb) of some `random` worlds: a fixed
+ * function of its arguments and of ctx (the world's key), so both MMUs get
+ * the same answers for the same calls. */
+unsigned hashed_latency(void *ctx, uint64_t pa, int locked, uint64_t now);
 
 /* Parse an unsigned number (decimal or 0x hex); false if malformed. */
 bool parse_u64(const char *s, uint64_t *v);

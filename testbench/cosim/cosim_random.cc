@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "mmu/mmu_config_file.h"
 #include "cosim.h"
 #include "mmu/mmu_mem.h"
 #include "rtl_walker.h"
@@ -24,7 +27,7 @@ struct random_opts {
     uint64_t seed = kDefaultSeed;
     unsigned levels = 0; /* 0: mixed */
     bool quiet = false;
-    dut_kind dut = dut_kind::rtl;
+    dut_opts dut;
     const char *repro = nullptr;
     /* --inject-bug KIND:N (hidden, for the scoreboard's own test) */
     int bug = 0; /* 0 none, 1 result, 2 write, 3 late */
@@ -34,14 +37,20 @@ struct random_opts {
 void usage(FILE *f)
 {
     fputs("usage: mmusim-cosim random [--walks N] [--seed S] [--levels 4|5|mixed] [--quiet]\n"
-          "                           [--repro FILE] [--dut rtl|c]\n"
+          "                           [--repro FILE] [--dut rtl|rtl-sc|c] [--no-skip]\n"
           "  Random page tables, control state and accesses through two MMUs, one with\n"
           "  the C walker and one with the RTL walker, until N accesses have reached the\n"
           "  walker (default 10000). Every field of every answer and every memory write\n"
           "  is compared; the first mismatch is printed with a `mmusim check` scenario\n"
-          "  that reproduces it (also written to FILE with --repro) and exits 1.\n"
-          "  --dut c puts the C walker behind walk_cb on the second side instead of the\n"
-          "  RTL (a check of this program). Exit 0, 1 on a mismatch, 2 on bad input.\n",
+          "  of its world up to that access and exits 1. --repro FILE also writes that\n"
+          "  scenario to FILE and the world's configuration to FILE.ini, and the\n"
+          "  scenario's first lines give the `mmusim-cosim check` command that replays\n"
+          "  it through both walkers.\n"
+          "  --dut: rtl (default) runs the Verilated walker clocked directly from C++,\n"
+          "  rtl-sc the one on a SystemC clock; c puts the C walker behind walk_cb\n"
+          "  instead (a check of this program). --no-skip clocks the RTL through every\n"
+          "  cycle of its memory waits (slower; same answers and cycles).\n"
+          "  Exit 0, 1 on a mismatch, 2 on bad input.\n",
           f);
 }
 
@@ -77,14 +86,12 @@ int parse(int argc, char **argv, random_opts &o)
             o.repro = argv[++i];
         } else if (!strcmp(a, "--dut") && has) {
             const char *v = argv[++i];
-            if (!strcmp(v, "rtl"))
-                o.dut = dut_kind::rtl;
-            else if (!strcmp(v, "c"))
-                o.dut = dut_kind::c_callback;
-            else {
-                fprintf(stderr, "mmusim-cosim random: --dut '%s': must be rtl or c\n", v);
+            if (!parse_dut(v, &o.dut.kind)) {
+                fprintf(stderr, "mmusim-cosim random: --dut '%s': must be rtl, rtl-sc or c\n", v);
                 return 2;
             }
+        } else if (!strcmp(a, "--no-skip")) {
+            o.dut.skip = false;
         } else if (!strcmp(a, "--inject-bug") && has) {
             const char *v = argv[++i];
             const char *colon = strchr(v, ':');
@@ -106,16 +113,32 @@ int parse(int argc, char **argv, random_opts &o)
     return 0;
 }
 
-/* A host latency callback (cfg.memlat_cb) for some worlds: a fixed function of
- * its arguments, so both MMUs get the same answers for the same calls. */
-unsigned hashed_latency(void *ctx, uint64_t pa, int locked, uint64_t now)
-{
-    const uint64_t h = mix(pa ^ mix(now ^ reinterpret_cast<uintptr_t>(ctx)) ^ (locked ? 0x55 : 0));
-    return 2 + static_cast<unsigned>(h % 24) + (locked ? static_cast<unsigned>((h >> 8) % 8) : 0);
-}
+/* What happened in the current world, in `mmusim check` terms, so a
+ * mismatch can be replayed with the TLB and PSC contents it had: the
+ * operations that succeeded on both sides and the accesses. */
+struct event {
+    enum kind_t { ACCESS, CTL, CR3, INVLPG, INVPCID, WRITE, FLUSH } kind;
+    mmu_req_t req = MMU_REQ_INIT;   /* ACCESS; req.la for INVLPG, INVPCID */
+    mmu_ctrl_t ctrl{}; /* CTL: the whole state after it */
+    uint64_t a = 0, b = 0; /* CR3: value; WRITE: pa, value; INVPCID: type */
+    uint16_t pcid = 0;
+};
+
+/* The current world and how it runs, for its reproduction. */
+struct world_env {
+    uint64_t index = 0;
+    const world *w = nullptr;
+    mmu_config_t cfg{};
+    unsigned gap = 0;
+    mmu_cycle_t start = 0; /* issue cycle of its first access */
+    unsigned interfere_pm = 0;
+    uint64_t key = 0, bad_lo = 0, bad_hi = 0;
+    std::vector<event> events;
+};
 
 struct run_state {
     const random_opts *o;
+    world_env env;
     uint64_t walks = 0, accesses = 0, worlds = 0, mismatches = 0;
     uint64_t bug_walks = 0, bug_writes = 0;
     uint64_t psc_walks = 0, root_walks = 0, ad_writes = 0;
@@ -124,22 +147,110 @@ struct run_state {
     int exit_code = 0;
 };
 
-/* Pre-access values of the C memory: the current word, or the value it had
- * before this access wrote it. */
-struct undo_view {
-    sc_memory *mem;
-    std::map<uint64_t, uint64_t> before;
-    static uint64_t read(void *ctx, uint64_t pa)
-    {
-        auto *u = static_cast<undo_view *>(ctx);
-        auto it = u->before.find(pa);
-        if (it != u->before.end())
-            return it->second;
-        uint64_t v = 0;
-        u->mem->read64(pa, &v);
-        return v;
+/* The world up to and including the access that differed, as a scenario, and
+ * the command that replays it (world_env's settings as options). */
+std::string world_repro(const run_state &st, const std::string &note, const std::string &scn,
+                        const std::string &ini)
+{
+    const world_env &e = st.env;
+    const world &w = *e.w;
+    std::string s;
+    char b[512];
+    std::string cmd = "mmusim-cosim check --config " + ini;
+    snprintf(b, sizeof b, " --start %" PRIu64 " --gap %u", static_cast<uint64_t>(e.start), e.gap);
+    cmd += b;
+    /* After a walk that ends in an error the next access is issued no
+     * earlier than the simulated time the SystemC engine spent on it, so that
+     * engine's timeline differs from the direct one's: replay with the same. */
+    if (st.o->dut.kind == dut_kind::rtl_sc)
+        cmd += " --dut rtl-sc";
+    if (e.cfg.memlat_cb) {
+        snprintf(b, sizeof b, " --host-latency %" PRIu64, e.index);
+        cmd += b;
     }
-};
+    if (e.interfere_pm) {
+        snprintf(b, sizeof b, " --interfere %u:0x%" PRIx64, e.interfere_pm, e.key);
+        cmd += b;
+    }
+    if (e.bad_hi) {
+        snprintf(b, sizeof b, " --bad-region 0x%" PRIx64 ":0x%" PRIx64, e.bad_lo, e.bad_hi);
+        cmd += b;
+    }
+    std::string text = note;
+    text += "World " + std::to_string(e.index) +
+            " from its start (page tables, control state, every operation and access up to the one\n"
+            "that differed), so the TLBs and paging-structure caches hold what they held. Replay it\n"
+            "through both walkers with the world's configuration (" + ini + ") and environment:\n  " +
+            cmd + " " + scn + "\n";
+    std::istringstream lines(text);
+    for (std::string l; std::getline(lines, l);)
+        s += "# " + l + "\n";
+    auto ctl = [&](const mmu_ctrl_t &c) {
+        snprintf(b, sizeof b,
+                 "ctl wp=%d smep=%d smap=%d pke=%d pks=%d pcide=%d pge=%d nxe=%d ac=%d pkru=0x%x "
+                 "pkrs=0x%x\n",
+                 (c.cr0 & MMU_CR0_WP) != 0, (c.cr4 & MMU_CR4_SMEP) != 0, (c.cr4 & MMU_CR4_SMAP) != 0,
+                 (c.cr4 & MMU_CR4_PKE) != 0, (c.cr4 & MMU_CR4_PKS) != 0, (c.cr4 & MMU_CR4_PCIDE) != 0,
+                 (c.cr4 & MMU_CR4_PGE) != 0, (c.efer & MMU_EFER_NXE) != 0,
+                 (c.rflags & MMU_RFLAGS_AC) != 0, c.pkru, c.pkrs);
+        return std::string(b);
+    };
+    snprintf(b, sizeof b, "scenario cosim_world_%" PRIu64 "\nlevels %u\nmaxphyaddr %u\ncr3 0x%" PRIx64 "\n",
+             e.index, w.levels, w.maxphyaddr, w.ctrl.cr3);
+    s += b;
+    s += ctl(w.ctrl);
+    for (const auto &kv : w.words) {
+        snprintf(b, sizeof b, "mem 0x%" PRIx64 " 0x%016" PRIx64 "\n", kv.first, kv.second);
+        s += b;
+    }
+    unsigned id = 0;
+    static const char T[] = {'r', 'w', 'x'};
+    for (const event &ev : e.events) {
+        switch (ev.kind) {
+        case event::ACCESS:
+            snprintf(b, sizeof b, "access %u 0x%016" PRIx64 " %c %u%s\n", ++id, ev.req.la,
+                     ev.req.type < 3 ? T[ev.req.type] : 'r', ev.req.cpl,
+                     (ev.req.flags & MMU_REQ_IMPLICIT) ? " implicit" : "");
+            break;
+        case event::CTL:
+            snprintf(b, sizeof b, "%s", ctl(ev.ctrl).c_str());
+            break;
+        case event::CR3:
+            snprintf(b, sizeof b, "cr3 0x%" PRIx64 "\n", ev.a);
+            break;
+        case event::INVLPG:
+            snprintf(b, sizeof b, "invlpg 0x%" PRIx64 "\n", ev.req.la);
+            break;
+        case event::INVPCID:
+            snprintf(b, sizeof b, "invpcid %" PRIu64 " 0x%x 0x%" PRIx64 "\n", ev.a, ev.pcid, ev.req.la);
+            break;
+        case event::WRITE:
+            snprintf(b, sizeof b, "write 0x%" PRIx64 " 0x%016" PRIx64 "\n", ev.a, ev.b);
+            break;
+        case event::FLUSH: /* mmu_flush_all = INVPCID type 2: everything, globals included */
+            snprintf(b, sizeof b, "invpcid 2 0 0x0    # flush everything\n");
+            break;
+        }
+        s += b;
+    }
+    s += "end\n";
+    return s;
+}
+
+/* Write text to path through path.tmp (the old file survives a failure). */
+bool write_file(const std::string &path, const std::function<bool(FILE *)> &fill)
+{
+    const std::string tmp = path + ".tmp";
+    FILE *f = fopen(tmp.c_str(), "w");
+    if (!f)
+        return false;
+    const bool ok = fill(f);
+    if (fclose(f) != 0 || !ok || rename(tmp.c_str(), path.c_str()) != 0) {
+        remove(tmp.c_str());
+        return false;
+    }
+    return true;
+}
 
 void report(bench &b, run_state &st, uint64_t world_index, unsigned access_index, const mmu_req_t &req,
             const answer &c, const answer &r, const std::string &diff)
@@ -157,25 +268,26 @@ void report(bench &b, run_state &st, uint64_t world_index, unsigned access_index
     print_answers(stdout, c, r);
     if (rtl_walker::of(*b.mmu[bench::RTL]) && !rtl_walker::of(*b.mmu[bench::RTL])->error().empty())
         printf("bridge: %s\n", rtl_walker::of(*b.mmu[bench::RTL])->error().c_str());
-    undo_view u{b.mem[bench::C].get(), {}};
-    for (const auto &w : c.writes)
-        u.before.emplace(w.pa, w.old_val);
     char note[512];
     snprintf(note, sizeof note,
              "mmusim-cosim random --seed 0x%" PRIx64 ": access %" PRIu64 " (world %" PRIu64
-             ") differs in:%s\nC walker:   %s\nRTL walker: %s\n%s",
-             o.seed, st.accesses + 1, world_index, diff.c_str(), describe_result(c.rc, c.res).c_str(),
-             describe_result(r.rc, r.res).c_str(),
-             c.res.psc_level ? "the walk started below a paging-structure-cache hit; this cold "
-                               "replay walks from the root"
-                             : "");
-    const std::string repro = make_repro(b.mmu[bench::C]->ctrl(), b.mem[bench::C]->maxphyaddr(), req,
-                                         &undo_view::read, &u, note);
-    printf("reproduction (mmusim check scenario):\n%s", repro.c_str());
+             ", access %u of it) differs in:%s\nC walker:   %s\nRTL walker: %s\n",
+             o.seed, st.accesses + 1, world_index, access_index, diff.c_str(),
+             describe_result(c.rc, c.res).c_str(), describe_result(r.rc, r.res).c_str());
+    /* Without --repro the configuration is not written: name placeholders. */
+    const std::string scn = o.repro ? std::string(o.repro) : std::string("FILE");
+    const std::string ini = scn + ".ini";
+    const std::string repro = world_repro(st, note, scn, ini);
+    printf("reproduction (mmusim check scenario%s):\n%s",
+           o.repro ? "" : "; --repro FILE writes it to FILE and the configuration to FILE.ini",
+           repro.c_str());
     if (o.repro) {
-        FILE *f = fopen(o.repro, "w");
-        if (!f || fputs(repro.c_str(), f) < 0 || fclose(f)) {
-            fprintf(stderr, "mmusim-cosim: cannot write %s\n", o.repro);
+        const mmu_config_t &cfg = st.env.cfg;
+        const bool ok =
+            write_file(o.repro, [&](FILE *f) { return fputs(repro.c_str(), f) >= 0; }) &&
+            write_file(ini, [&](FILE *f) { return mmu_config_print(f, &cfg) == 0; });
+        if (!ok) {
+            fprintf(stderr, "mmusim-cosim: cannot write %s or %s\n", o.repro, ini.c_str());
             st.exit_code = 2;
         }
     }
@@ -189,15 +301,19 @@ bool control_op(bench &b, world &w, rng &r, run_state &st)
     const unsigned u = static_cast<unsigned>(r.range(0, 999));
     const char *what = nullptr;
     bool same = true;
+    int rc = 0;
+    event ev{};
+    ev.kind = event::CTL; /* the default: the control state after the operation */
     if (u < 70) {
         what = "flush_all";
+        ev.kind = event::FLUSH;
         same = b.both([](mmu_sc &m) { m.flush_all(); return 0; });
     } else if (u < 190) {
         const unsigned reg = static_cast<unsigned>(r.range(0, 2));
         const uint64_t v = reg == 0 ? (cur.rflags ^ MMU_RFLAGS_AC) : random_key_register(r);
         const unsigned id = reg == 0 ? MMU_REG_RFLAGS : reg == 1 ? MMU_REG_PKRU : MMU_REG_PKRS;
         what = "write_reg";
-        same = b.both([&](mmu_sc &m) { return m.write_reg(id, v); });
+        same = b.both([&](mmu_sc &m) { return m.write_reg(id, v); }, &rc);
     } else if (u < 215) {
         mmu_ctrl_t c = cur;
         static const uint64_t kCr4[] = {MMU_CR4_PGE, MMU_CR4_SMEP, MMU_CR4_SMAP, MMU_CR4_PKE, MMU_CR4_PKS};
@@ -207,10 +323,19 @@ bool control_op(bench &b, world &w, rng &r, run_state &st)
         if (r.chance(20))
             c.efer ^= MMU_EFER_NXE;
         what = "set_ctrl";
-        same = b.both([&](mmu_sc &m) { return m.set_ctrl(c); });
+        same = b.both([&](mmu_sc &m) { return m.set_ctrl(c); }, &rc);
+        /* set_ctrl loads the registers and flushes everything: the ctl line
+         * (below), then a flush. */
+        if (same && rc == 0) {
+            ev.ctrl = b.mmu[bench::C]->ctrl();
+            st.env.events.push_back(ev);
+            ev.kind = event::FLUSH;
+        }
     } else if (u < 245) {
         const uint64_t la = r.chance(80) ? w.targets[r.range(0, w.targets.size() - 1)] : r.u64();
         what = "invlpg";
+        ev.kind = event::INVLPG;
+        ev.req.la = la;
         same = b.both([&](mmu_sc &m) { m.invlpg(la); return 0; });
     } else if (u < 265) {
         const unsigned type = static_cast<unsigned>(r.range(0, 3));
@@ -218,7 +343,11 @@ bool control_op(bench &b, world &w, rng &r, run_state &st)
                                            : static_cast<uint16_t>(r.range(0, 0xfff));
         const uint64_t la = r.chance(80) ? w.targets[r.range(0, w.targets.size() - 1)] : r.u64();
         what = "invpcid";
-        same = b.both([&](mmu_sc &m) { return m.invpcid(type, pcid, la); });
+        ev.kind = event::INVPCID;
+        ev.a = type;
+        ev.pcid = pcid;
+        ev.req.la = la;
+        same = b.both([&](mmu_sc &m) { return m.invpcid(type, pcid, la); }, &rc);
     } else if (u < 285) {
         uint64_t v = w.root;
         if (cur.cr4 & MMU_CR4_PCIDE)
@@ -227,21 +356,23 @@ bool control_op(bench &b, world &w, rng &r, run_state &st)
         else
             v |= (r.chance(30) ? MMU_CR3_PWT : 0) | (r.chance(30) ? MMU_CR3_PCD : 0);
         what = "write_cr3";
-        same = b.both([&](mmu_sc &m) { return m.write_cr(3, v); });
+        ev.kind = event::CR3;
+        ev.a = v;
+        same = b.both([&](mmu_sc &m) { return m.write_cr(3, v); }, &rc);
     } else if (u < 300) {
         static const uint64_t kCr4[] = {MMU_CR4_PGE, MMU_CR4_SMEP, MMU_CR4_SMAP, MMU_CR4_PKE,
                                         MMU_CR4_PKS, MMU_CR4_PCIDE};
         const uint64_t v = cur.cr4 ^ kCr4[r.range(0, 5)];
         what = "write_cr4";
-        same = b.both([&](mmu_sc &m) { return m.write_cr(4, v); });
+        same = b.both([&](mmu_sc &m) { return m.write_cr(4, v); }, &rc);
     } else if (u < 310) {
         const uint64_t v = cur.cr0 ^ MMU_CR0_WP;
         what = "write_cr0";
-        same = b.both([&](mmu_sc &m) { return m.write_cr(0, v); });
+        same = b.both([&](mmu_sc &m) { return m.write_cr(0, v); }, &rc);
     } else if (u < 315) {
         const uint64_t v = cur.efer ^ MMU_EFER_NXE;
         what = "write_efer";
-        same = b.both([&](mmu_sc &m) { return m.write_reg(MMU_REG_EFER, v); });
+        same = b.both([&](mmu_sc &m) { return m.write_reg(MMU_REG_EFER, v); }, &rc);
     } else if (u < 345 && !w.entries.empty()) {
         /* Software edits an entry and invalidates nothing: cached
          * translations and PSC entries go stale, as the SDM allows. */
@@ -249,14 +380,23 @@ bool control_op(bench &b, world &w, rng &r, run_state &st)
                                          MMU_PTE_G, MMU_PTE_XD, MMU_PTE_PS, 1ull << 59, 1ull << 61};
         const uint64_t pa = w.entries[r.range(0, w.entries.size() - 1)];
         const uint64_t bit = kBits[r.range(0, 9)];
+        uint64_t v = 0;
         for (int s = 0; s < 2; s++) {
-            uint64_t v = 0;
             b.mem[s]->read64(pa, &v);
             b.mem[s]->write64(pa, v ^ bit);
         }
+        ev.kind = event::WRITE;
+        ev.a = pa;
+        ev.b = v ^ bit;
+        st.env.events.push_back(ev);
         return true;
     } else {
         return true;
+    }
+    if (same && rc == 0) {
+        if (ev.kind == event::CTL)
+            ev.ctrl = b.mmu[bench::C]->ctrl();
+        st.env.events.push_back(ev);
     }
     if (!same) {
         st.mismatches++;
@@ -272,7 +412,7 @@ bool control_op(bench &b, world &w, rng &r, run_state &st)
 void run(bench &b, run_state &st)
 {
     const random_opts &o = *st.o;
-    const bool rtl = o.dut == dut_kind::rtl;
+    const bool rtl = o.dut.kind != dut_kind::c_callback;
     unsigned maxphyaddr = 52, page_1g = 1, ad = 0, retry = 16, step = 1;
     if (rtl) {
         const rtl_walker::params p = rtl_walker::built();
@@ -330,6 +470,19 @@ void run(bench &b, run_state &st)
             b.med[s]->bad_lo = bad_lo;
             b.med[s]->bad_hi = bad_hi;
         }
+        /* Each access is issued this many cycles after the previous one
+         * completes (one number per world, so `check --gap` replays it). */
+        const unsigned gap = static_cast<unsigned>(r.range(0, 3));
+        world_env &env = st.env;
+        env.index = wi;
+        env.w = &w;
+        env.cfg = cfg;
+        env.gap = gap;
+        env.interfere_pm = interfere;
+        env.key = mix(wi);
+        env.bad_lo = bad_lo;
+        env.bad_hi = bad_hi;
+        env.events.clear();
         if (!b.both([&](mmu_sc &m) { return m.set_ctrl(w.ctrl); })) {
             st.exit_code = 1;
             st.mismatches++;
@@ -349,6 +502,12 @@ void run(bench &b, run_state &st)
              * done_at (a mismatch, "completion_cycle"), issue the next
              * request no earlier than now. */
             req.now = std::max(now, b.cycle());
+            if (i == 0)
+                env.start = req.now;
+            event ev{};
+            ev.kind = event::ACCESS;
+            ev.req = req;
+            env.events.push_back(ev);
             answer c = b.translate(bench::C, req);
             answer t = b.translate(bench::RTL, req);
             const bool walked = t.rc == 0 && t.res.served == MMU_SERVED_WALK;
@@ -387,7 +546,7 @@ void run(bench &b, run_state &st)
             if (c.rc == 0 && c.res.fault.kind == MMU_FAULT_GP)
                 st.gp++;
             st.ad_writes += c.writes.size();
-            now = (c.rc == 0 ? c.res.done_at : now) + r.range(0, 3);
+            now = (c.rc == 0 ? c.res.done_at : now) + gap;
             if (!o.quiet && st.walks >= next_progress) {
                 const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 fprintf(stderr, "cosim: %" PRIu64 " walks, %" PRIu64 " accesses, %.0f s\n", st.walks,
@@ -443,14 +602,16 @@ int random_main(int argc, char **argv)
            st.eretry, st.memerr);
     printf("cosim: %s path %.0f walks/s (%.2f s in translate), C path %.0f walks/s (%.2f s); "
            "%.2f s wall; %" PRIu64 " late TLM annotations\n",
-           o.dut == dut_kind::rtl ? "RTL" : "walk_cb", rs > 0 ? (double)st.walks / rs : 0.0, rs,
+           dut_name(o.dut), rs > 0 ? (double)st.walks / rs : 0.0, rs,
            cs > 0 ? (double)st.walks / cs : 0.0, cs, wall, b->late_annotations);
     if (rtl_walker *bw = rtl_walker::of(*b->mmu[bench::RTL])) {
-        const rtl_walker::counters &k = bw->stats();
-        printf("cosim: RTL walker: %" PRIu64 " walks, %.1f cycles per walk, %" PRIu64 " reads, %" PRIu64
+        const rtl_walker::counters k = bw->stats();
+        const double n = k.walks ? static_cast<double>(k.walks) : 1.0;
+        printf("cosim: RTL walker: %" PRIu64 " walks, %.3f cycles per walk, %.2f clock edges per walk "
+               "(%" PRIu64 " cycles of memory waits had none), %" PRIu64 " reads, %" PRIu64
                " locked updates, %" PRIu64 " started late (%" PRIu64 " edges)\n",
-               k.walks, k.walks ? (double)k.edges / (double)k.walks : 0.0, k.reads, k.cmpxchgs, k.late,
-               k.late_edges);
+               k.walks, static_cast<double>(k.edges) / n, static_cast<double>(k.clock_edges) / n,
+               k.skipped, k.reads, k.cmpxchgs, k.late, k.late_edges);
     }
     if (st.exit_code == 0 && b->late_annotations)
         printf("cosim: note: %" PRIu64 " requests completed later in simulated time than done_at\n",

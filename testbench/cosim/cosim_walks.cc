@@ -32,14 +32,15 @@ struct walks_opts {
     uint64_t max_walks = 0; /* 0: no limit */
     bool have_accesses = false, json = false;
     unsigned levels = 4;
-    dut_kind dut = dut_kind::rtl;
+    dut_opts dut;
 };
 
 void usage(FILE *f)
 {
     fputs("usage: mmusim-cosim walks (--preset NAME | --config FILE)\n"
           "                          (--workload SPEC | --trace FILE [--policy 4k|thp|1g] [--format F])\n"
-          "                          --accesses K [--walks W] [--levels 4|5] [--json] [--dut rtl|c]\n"
+          "                          --accesses K [--walks W] [--levels 4|5] [--json]\n"
+          "                          [--dut rtl|rtl-sc|c] [--no-skip]\n"
           "  Runs the first K accesses of a `mmusim run` workload through two MMUs, one\n"
           "  with the C walker and one with the RTL walker, compares every answer and\n"
           "  memory write, and reports walk latencies of both; with --walks, stops after\n"
@@ -47,7 +48,8 @@ void usage(FILE *f)
           "  {\"walks\":W,\"accesses\":K,\"mismatches\":M,\"c_walk_mean\":x,...}.\n"
           "  The RTL walker is built for one MAXPHYADDR: a configuration with a smaller\n"
           "  one runs with the RTL's on both sides (its tables lie below both), noted on\n"
-          "  stderr. Exit 0, 1 on a mismatch, 2 on bad input.\n",
+          "  stderr. --dut and --no-skip as for `mmusim-cosim random`.\n"
+          "  Exit 0, 1 on a mismatch, 2 on bad input.\n",
           f);
 }
 
@@ -99,11 +101,12 @@ int parse(int argc, char **argv, walks_opts &o)
             o.json = true;
         } else if (!strcmp(a, "--dut") && has) {
             const char *v = argv[++i];
-            if (strcmp(v, "rtl") && strcmp(v, "c")) {
-                fprintf(stderr, "mmusim-cosim walks: --dut '%s': must be rtl or c\n", v);
+            if (!parse_dut(v, &o.dut.kind)) {
+                fprintf(stderr, "mmusim-cosim walks: --dut '%s': must be rtl, rtl-sc or c\n", v);
                 return 2;
             }
-            o.dut = v[0] == 'r' ? dut_kind::rtl : dut_kind::c_callback;
+        } else if (!strcmp(a, "--no-skip")) {
+            o.dut.skip = false;
         } else {
             fprintf(stderr, "mmusim-cosim walks: unexpected argument '%s'\n", a);
             usage(stderr);
@@ -379,7 +382,7 @@ int walks_main(int argc, char **argv)
     s.o = &o;
     s.orig_maxphyaddr = cfg.maxphyaddr;
     const char *src = o.preset ? o.preset : o.config;
-    if (o.dut == dut_kind::rtl) {
+    if (o.dut.kind != dut_kind::c_callback) {
         const unsigned want = rtl_walker::built().maxphyaddr;
         if (cfg.maxphyaddr < want) {
             fprintf(stderr,

@@ -263,19 +263,32 @@ struct RtlOut {
     unsigned n = 0;
     uint64_t entry[5] = {};
     unsigned eperms[5] = {};
+    // Cycles: edges of a clock that runs through every cycle, or with skipped
+    // memory waits the cycles the edges stand for (see Mode).
     uint64_t t0 = 0, res_edge = 0;
-    std::vector<uint64_t> raised; // edge each memory request was raised, relative to t0
-    std::vector<uint64_t> sampled; // edge each response was sampled, relative to t0
+    uint64_t edges = 0; // clock edges made from t0 to the result
+    std::vector<uint64_t> raised; // cycle each memory request was raised, relative to t0
+    std::vector<uint64_t> sampled; // cycle each response was sampled, relative to t0
     bool timeout = false;
 };
+
+// How the memory answers.
+//  kExact: a request raised at edge P is answered at edge P + latency, with the
+//          clock running through every cycle of the wait.
+//  kStall: random mem_req_ready and extra response delay (results must not
+//          change; cycles are then not compared).
+//  kSkip:  the idle edges of a memory wait are left out: the response comes
+//          with the edge after P and mem_rsp_skip = latency - 1, so that edge
+//          is cycle P + latency (walker.sv, cycle contract). Same cycles as
+//          kExact, fewer edges.
+enum class Mode { kExact, kStall, kSkip };
 
 class RtlBase {
   public:
     virtual ~RtlBase() = default;
-    // One walk. stall: random mem_req_ready and extra response delay (results
-    // must not change; cycles are then not compared).
+    // One walk.
     virtual RtlOut walk(const mmu_walk_job_t &j, Memory &mem, mmu_t *lat_mmu, Rng &rng,
-                        bool stall) = 0;
+                        Mode mode) = 0;
     // A paging-structure-cache invalidation, given while idle.
     virtual void invalidate(unsigned kind, uint16_t pcid, uint64_t la) = 0;
     virtual void reset() = 0;
@@ -295,6 +308,7 @@ template <class M> class Rtl final : public RtlBase {
         top_.req_valid = 0;
         top_.mem_req_ready = 1;
         top_.mem_rsp_valid = 0;
+        top_.mem_rsp_skip = 0;
         top_.res_ready = 0;
         top_.inv_valid = 0;
         tick();
@@ -314,8 +328,10 @@ template <class M> class Rtl final : public RtlBase {
     }
 
     RtlOut walk(const mmu_walk_job_t &j, Memory &mem, mmu_t *lat_mmu, Rng &rng,
-                bool stall) override
+                Mode mode) override
     {
+        const bool stall = mode == Mode::kStall, skip = mode == Mode::kSkip;
+        uint64_t edge0 = 0;
         RtlOut out;
         top_.req_la = j.la;
         top_.req_type = static_cast<CData>(j.type);
@@ -376,10 +392,12 @@ template <class M> class Rtl final : public RtlBase {
             if (req_fire) {
                 started = true;
                 out.t0 = edge_;
+                edge0 = real_edges_;
                 top_.req_valid = 0;
             }
             if (mrsp_fire) {
                 top_.mem_rsp_valid = 0;
+                top_.mem_rsp_skip = 0;
                 out.sampled.push_back(edge_ - out.t0);
             }
             if (mreq_fire) {
@@ -402,6 +420,11 @@ template <class M> class Rtl final : public RtlBase {
                     EXPECT_GE(lat, 1u);
                     rsp_pending = true;
                     rsp_at = edge_ + lat - 1;
+                    if (skip && lat >= 1) {
+                        // Answer at the next edge, which stands for P + lat.
+                        rsp_at = edge_;
+                        top_.mem_rsp_skip = lat - 1;
+                    }
                 }
             }
             if (rsp_pending && edge_ >= rsp_at) {
@@ -415,6 +438,7 @@ template <class M> class Rtl final : public RtlBase {
             if (top_.res_valid && !have_res) {
                 have_res = true;
                 capture(out);
+                out.edges = real_edges_ - edge0;
                 res_wait = rng.below(3);
             }
             if (have_res) {
@@ -430,13 +454,19 @@ template <class M> class Rtl final : public RtlBase {
     }
 
   private:
+    // edge_ counts cycles: a response taken with mem_rsp_skip = s makes its
+    // edge stand for s more (the driver's own count, which the walker's
+    // res_cycles must match).
     void tick()
     {
+        const bool take = top_.mem_rsp_valid && top_.mem_rsp_ready;
+        const uint64_t s = take ? top_.mem_rsp_skip : 0;
         top_.clk = 0;
         top_.eval();
         top_.clk = 1;
         top_.eval();
-        edge_++;
+        edge_ += 1 + s;
+        real_edges_++;
     }
 
     void capture(RtlOut &o)
@@ -468,6 +498,7 @@ template <class M> class Rtl final : public RtlBase {
     std::unique_ptr<VerilatedContext> ctx_;
     M top_;
     uint64_t edge_ = 0;
+    uint64_t real_edges_ = 0;
 };
 
 std::unique_ptr<RtlBase> make_rtl(const Variant &v)
@@ -836,7 +867,9 @@ void run_random(const Variant &v, uint64_t seed, unsigned worlds, unsigned per_w
 
         for (unsigned ai = 0; ai < per_world; ai++) {
             mmu_walk_job_t j = random_job(w, wr);
-            const bool stall = wr.chance(10);
+            const unsigned m = wr.below(100);
+            const Mode mode = m < 10 ? Mode::kStall : m < 40 ? Mode::kSkip : Mode::kExact;
+            const bool stall = mode == Mode::kStall;
             Inject inj;
             const unsigned r = wr.below(100);
             if (r < 12) {
@@ -869,7 +902,7 @@ void run_random(const Variant &v, uint64_t seed, unsigned worlds, unsigned per_w
             } else {
                 e = gp(); // the C core raises it before any lookup
             }
-            const RtlOut ro = rtl->walk(j, w.b, mb, wr, stall);
+            const RtlOut ro = rtl->walk(j, w.b, mb, wr, mode);
 
             std::string d = compare(e, ro, !stall);
             if (!canonical && ro.res_edge != ro.t0)
@@ -973,7 +1006,8 @@ struct Fixed {
     }
 
     // Run both; EXPECT agreement; return both results.
-    std::pair<int, RtlOut> run(const mmu_walk_job_t &j, mmu_walk_out_t &o, const Inject &inj = {})
+    std::pair<int, RtlOut> run(const mmu_walk_job_t &j, mmu_walk_out_t &o, const Inject &inj = {},
+                               Mode mode = Mode::kExact)
     {
         a.log.clear();
         b.log.clear();
@@ -981,7 +1015,7 @@ struct Fixed {
         lat_b.log.clear();
         a.inj = b.inj = inj;
         const int rc = mmu_walk_c(ma, &j, &o);
-        RtlOut r = rtl->walk(j, b, mb, rng, false);
+        RtlOut r = rtl->walk(j, b, mb, rng, mode);
         const std::string d = compare(from_walk(rc, o), r, true) + compare_ops(a.log, b.log) +
                               compare_lat(lat_a.log, lat_b.log, true);
         EXPECT_EQ("", d) << describe(j);
@@ -1010,6 +1044,34 @@ TEST(RtlWalker, CycleContractLiteral)
     EXPECT_EQ(4u, r2.reads);
     EXPECT_EQ(0u, r2.updates);
     EXPECT_EQ(24u, r2.res_edge - r2.t0);
+}
+
+// The same walk with the idle edges of each memory wait left out: the same
+// cycles (raised, sampled, res_cycles, the C walker's count), in 12 edges
+// after t0 instead of 56: per read a level step and one edge that accepts
+// the request and takes its answer; per update one edge.
+TEST(RtlWalker, SkippedWaitsKeepTheCycleContract)
+{
+    Fixed f(kDefault, MMU_PTE_RW | MMU_PTE_US);
+    mmu_walk_out_t o;
+    const RtlOut r = f.run(f.job(Fixed::kVa + 0x123, MMU_ACC_WRITE), o, {}, Mode::kSkip).second;
+    EXPECT_EQ(0u, r.kind);
+    EXPECT_EQ((std::vector<uint64_t>{1, 7, 13, 19, 24, 32, 40, 48}), r.raised);
+    EXPECT_EQ((std::vector<uint64_t>{6, 12, 18, 24, 32, 40, 48, 56}), r.sampled);
+    EXPECT_EQ(56u, r.port_cycles);
+    EXPECT_EQ(56u, o.cycles);
+    EXPECT_EQ(12u, r.edges);
+    // The exact clock, for comparison: one edge per cycle.
+    Fixed g(kDefault, MMU_PTE_RW | MMU_PTE_US);
+    EXPECT_EQ(56u, g.run(g.job(Fixed::kVa + 0x123, MMU_ACC_WRITE), o).second.edges);
+    // LEVEL_LATENCY = 0 and a restart: still the C walker's cycles.
+    for (const Variant *v : {&kMin, &kLat2}) {
+        Fixed h(*v, MMU_PTE_RW | MMU_PTE_US);
+        Inject inj;
+        inj.flip_op = 2;
+        inj.flip = 1ull << 9;
+        h.run(h.job(Fixed::kVa, MMU_ACC_WRITE), o, inj, Mode::kSkip);
+    }
 }
 
 // LEVEL_LATENCY = 0: each read is raised at the edge the previous response is
@@ -1085,7 +1147,7 @@ TEST(RtlWalker, NonCanonicalIsGpAtAcceptance)
     Fixed f(kDefault, MMU_PTE_RW | MMU_PTE_US);
     mmu_walk_out_t o;
     for (uint64_t la : {0x0000800000000000ull, 0x8000000000000000ull, 0xffff7fffffffffffull}) {
-        const RtlOut r = f.rtl->walk(f.job(la, MMU_ACC_READ), f.b, f.mb, f.rng, false);
+        const RtlOut r = f.rtl->walk(f.job(la, MMU_ACC_READ), f.b, f.mb, f.rng, Mode::kExact);
         EXPECT_EQ("", compare(gp(), r, true)) << std::hex << la;
         EXPECT_EQ(r.t0, r.res_edge);
         EXPECT_TRUE(f.b.log.empty());
@@ -1093,7 +1155,7 @@ TEST(RtlWalker, NonCanonicalIsGpAtAcceptance)
     // Canonical with 57 bits: walked (not present in this 4-level world's
     // tables read as a 5-level root, but a #PF, not a #GP).
     const RtlOut r = f.rtl->walk(f.job(0x0000800000000000ull, MMU_ACC_READ, 5), f.b, f.mb, f.rng,
-                                 false);
+                                 Mode::kExact);
     EXPECT_EQ(1u, r.kind);
     (void)o;
 }
@@ -1338,7 +1400,7 @@ TEST(RtlWalker, PscMatchesCore)
             // level step before it), or at done_at - lat_walk.
             j.t0 = rc == 0 ? res.done_at - res.lat_walk
                            : (lat_a.log.empty() ? 0 : lat_a.log[0].now - v.level_latency);
-            const RtlOut ro = rtl->walk(j, w.b, mb, wr, false);
+            const RtlOut ro = rtl->walk(j, w.b, mb, wr, wr.chance(50) ? Mode::kSkip : Mode::kExact);
 
             std::string d = compare(e, ro, true);
             d += compare_ops(w.a.log, w.b.log);
