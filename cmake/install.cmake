@@ -2,10 +2,10 @@
 # layers that are built. `cmake --install BUILD --prefix P` lays out:
 #   P/include/mmu/*.h, P/include/mmu/sc/*.h          public headers
 #   P/lib/libmmusim.so.N (+ .a), libmmusim-config.*, libmmusim-sc.a,
-#   libmmusim-rtl-sc.a                                the layers' libraries
+#   libmmusim-rtl.a, libmmusim-rtl-sc.a               the layers' libraries
 #   P/lib/pkgconfig/mmusim*.pc                         one per library
 #   P/lib/cmake/mmusim/                                find_package(mmusim)
-#   P/bin/mmusim, mmusim-cosim; P/share/mmusim/traces  programs and their data
+#   P/bin/mmusim, mmusim-cosim(-trace); P/share/mmusim/traces  programs, data
 #   P/share/doc/mmusim/LICENSE
 # Everything is relative to P: the .pc files find the prefix from their own
 # place (${pcfiledir}), the CMake package from its own, the programs their data
@@ -38,10 +38,11 @@ if(MMU_SYSTEMC)
   list(APPEND MMU_COMPONENTS sc)
 endif()
 if(MMU_RTL)
-  install(FILES ${MMU_SC_DIR}/rtl_walker.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mmu/sc)
-  list(APPEND MMU_INSTALL_TARGETS mmu_rtl_sc)
-  list(APPEND MMU_PCS mmusim-rtl-sc)
-  list(APPEND MMU_COMPONENTS rtl_sc)
+  install(FILES ${MMU_SC_DIR}/rtl_walker.h ${MMU_SC_DIR}/rtl_walker_cc.h
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mmu/sc)
+  list(APPEND MMU_INSTALL_TARGETS mmu_rtl_bridge mmu_rtl_sc)
+  list(APPEND MMU_PCS mmusim-rtl mmusim-rtl-sc)
+  list(APPEND MMU_COMPONENTS rtl rtl_sc)
 endif()
 install(TARGETS ${MMU_INSTALL_TARGETS} EXPORT mmusimTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -71,4 +72,7 @@ if(MMU_CLI)
 endif()
 if(MMU_RTL)
   install(TARGETS mmusim-cosim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  if(TARGET mmusim-cosim-trace)
+    install(TARGETS mmusim-cosim-trace RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
 endif()

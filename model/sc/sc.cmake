@@ -4,8 +4,9 @@
 # mmusim-cosim).
 #   mmu_sc          libmmusim-sc: the sc_module around mmu_t, the TLM memory
 #                   model, the C walker. Never links a Verilated model.
-#   mmu_rtl_bridge  the direct bridge (rtl_walker_cc): the --cc walker behind
-#                   walk_cb, plain C++, no SystemC.
+#   mmu_rtl_bridge  libmmusim-rtl (mmusim::mmu_rtl): the direct bridge
+#                   (rtl_walker_cc), the --cc walker behind walk_cb, plain
+#                   C++, no SystemC.
 #   mmu_rtl_sc      libmmusim-rtl-sc: the SystemC bridge (rtl_walker), which
 #                   plugs the Verilated walker into the wrapper's walker slot
 #                   (rtl_walker::slot()), with its direct engine, archived with
@@ -49,11 +50,17 @@ if(MMU_RTL)
     set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   endfunction()
   mmu_rtl_bridge_objs(mmu_rtl_bridge_objs mmu_rtl_cc 0)
+  # libmmusim-rtl (mmusim::mmu_rtl): the direct bridge and the --cc models
+  # with their Verilator runtime, for a host without SystemC.
   add_library(mmu_rtl_bridge STATIC $<TARGET_OBJECTS:mmu_rtl_bridge_objs>
                                     $<TARGET_OBJECTS:mmu_rtl_cc>)
-  target_include_directories(mmu_rtl_bridge PUBLIC ${MMU_SC_DIR})
+  target_include_directories(mmu_rtl_bridge PUBLIC ${MMU_SC_INCLUDES})
   # The Verilator runtime needs threads and atomics.
-  target_link_libraries(mmu_rtl_bridge PUBLIC mmu Threads::Threads atomic)
+  target_link_libraries(mmu_rtl_bridge PUBLIC $<BUILD_INTERFACE:mmu> $<INSTALL_INTERFACE:mmusim::mmu>
+                                              Threads::Threads atomic)
+  set_target_properties(mmu_rtl_bridge PROPERTIES OUTPUT_NAME mmusim-rtl EXPORT_NAME mmu_rtl
+                                                  POSITION_INDEPENDENT_CODE ON)
+  add_library(mmusim::mmu_rtl ALIAS mmu_rtl_bridge)
 
   # The SystemC bridge; the parameters of its variants come from the
   # generated mmu_rtl_variants.h of the models.

@@ -8,7 +8,8 @@
 #   files each layer ships, and no source or build path in the package files.
 # STEP=c: testbench/examples/trace_sim.c through pkg-config, shared and static.
 # STEP=cmake: testbench/pkg/consumer through find_package (and a version
-#   request the package must refuse).
+#   request the package must refuse); with the RTL layer also the direct
+#   bridge without SystemC (rtl_direct.cc).
 # STEP=sc: testbench/examples/vp (SystemC virtual platform; RTL bridge check).
 # STEP=programs: the installed mmusim finds its shipped traces.
 # Nothing here may use the source or build tree but to read example sources.
@@ -55,7 +56,8 @@ if(STEP STREQUAL "install")
                      lib/pkgconfig/mmusim-sc.pc)
   endif()
   if(HAVE_RTL)
-    list(APPEND want include/mmu/sc/rtl_walker.h lib/libmmusim-rtl-sc.a
+    list(APPEND want include/mmu/sc/rtl_walker.h include/mmu/sc/rtl_walker_cc.h
+                     lib/libmmusim-rtl.a lib/libmmusim-rtl-sc.a lib/pkgconfig/mmusim-rtl.pc
                      lib/pkgconfig/mmusim-rtl-sc.pc bin/mmusim-cosim)
   endif()
   if(HAVE_CLI)
@@ -131,6 +133,13 @@ elseif(STEP STREQUAL "cmake")
       message(FATAL_ERROR "${exe} printed:\n${OUTPUT}")
     endif()
   endforeach()
+  if(HAVE_RTL)
+    run(rtl_direct ${OUT}/consumer/rtl_direct)
+    message(STATUS "${OUTPUT}")
+    if(NOT OUTPUT MATCHES ": ok\n$")
+      message(FATAL_ERROR "rtl_direct printed:\n${OUTPUT}")
+    endif()
+  endif()
   run("ldd" ldd ${OUT}/consumer/consumer)
   if(NOT OUTPUT MATCHES "libmmusim\\.so\\.[0-9]+ => ${LIB}/")
     message(FATAL_ERROR "consumer does not use the installed libmmusim.so:\n${OUTPUT}")
