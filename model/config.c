@@ -184,14 +184,27 @@ int mmu_config_validate(const mmu_config_t *in, mmu_err_t *err)
             continue;
         if (m->sets & (m->sets - 1))
             return mmu_err_set(err, MMU_EINVAL, "%s.sets=%u: must be a power of two", ML[i], m->sets);
+        if (m->sets > MMU_MEMLAT_MAX_SETS)
+            return mmu_err_set(err, MMU_EINVAL, "%s.sets=%u: must be <= %u", ML[i], m->sets,
+                               MMU_MEMLAT_MAX_SETS);
         if (m->ways < 1)
             return mmu_err_set(err, MMU_EINVAL, "%s.ways=0: must be >= 1", ML[i]);
+        if (m->ways > MMU_MEMLAT_MAX_WAYS)
+            return mmu_err_set(err, MMU_EINVAL, "%s.ways=%u: must be <= %u", ML[i], m->ways,
+                               MMU_MEMLAT_MAX_WAYS);
+        /* Host memory: 12 bytes per line. */
+        if ((uint64_t)m->sets * m->ways > MMU_MEMLAT_MAX_LINES)
+            return mmu_err_set(err, MMU_EINVAL,
+                               "%s.ways=%u: sets x ways = %llu lines: must be <= %u", ML[i],
+                               m->ways, (unsigned long long)m->sets * m->ways,
+                               MMU_MEMLAT_MAX_LINES);
         if (m->latency < 1)
             return mmu_err_set(err, MMU_EINVAL, "%s.latency=0: must be >= 1", ML[i]);
     }
-    if (cfg->memlat_line < 8 || (cfg->memlat_line & (cfg->memlat_line - 1)))
-        return mmu_err_set(err, MMU_EINVAL, "memlat.line=%u: must be a power of two >= 8",
-                           cfg->memlat_line);
+    if (cfg->memlat_line < 8 || cfg->memlat_line > MMU_MEMLAT_MAX_LINE ||
+        (cfg->memlat_line & (cfg->memlat_line - 1)))
+        return mmu_err_set(err, MMU_EINVAL, "memlat.line=%u: must be a power of two, 8..%u",
+                           cfg->memlat_line, MMU_MEMLAT_MAX_LINE);
     if (!cfg->memlat_cb && cfg->dram_latency < 1)
         return mmu_err_set(err, MMU_EINVAL, "memlat.dram_latency=0: must be >= 1");
     if (cfg->fault_rewalk > 1)

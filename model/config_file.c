@@ -7,9 +7,12 @@
  * Format (inih): `[section]` headers, `key = value` lines, comments are lines
  * starting with '#' or ';', or ` ; text` after a value. Leading blanks are
  * ignored. The keys: README.md "Config files" and config_keys.c. */
+#define _POSIX_C_SOURCE 200809L /* fmemopen, getc_unlocked */
+
 #include "mmu/mmu_config_file.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -86,47 +89,65 @@ static int set_err(mmu_err_t *err, int code, const char *fmt, ...)
 }
 
 /* Read one physical line for inih. Leading blanks are dropped, so an indented
- * key is a key and never an inih continuation line. */
+ * key is a key and never an inih continuation line. A line is checked whole
+ * before inih sees it: longer than inih's buffer allows (num - 3 bytes of
+ * text, besides "\r\n" and the NUL) or holding a NUL byte, which inih would
+ * take for the end of the line, is an error at that line. */
 static char *reader(char *str, int num, void *stream)
 {
     ctx_t *c = stream;
     if (c->failed)
         return NULL;
     bool toolong = false;
+    size_t len = 0; /* bytes of the line in c->buf, its "\n" included */
     if (c->str) {
         if (!*c->str)
             return NULL;
-        size_t len = strcspn(c->str, "\n");
+        len = strcspn(c->str, "\n");
         if (c->str[len] == '\n')
             len++;
-        size_t n = len < sizeof c->buf - 1 ? len : sizeof c->buf - 1;
+        const size_t n = len < sizeof c->buf - 1 ? len : sizeof c->buf - 1;
         toolong = n < len;
         memcpy(c->buf, c->str, n);
-        c->buf[n] = '\0';
         c->str += len;
+        len = n;
     } else {
-        if (!fgets(c->buf, sizeof c->buf, c->fp))
-            return NULL;
-        size_t n = strlen(c->buf);
-        if (n == sizeof c->buf - 1 && c->buf[n - 1] != '\n') {
-            toolong = true;
-            int ch;
-            while ((ch = fgetc(c->fp)) != EOF && ch != '\n')
-                ;
+        int ch;
+        bool any = false;
+        while ((ch = getc_unlocked(c->fp)) != EOF) {
+            any = true;
+            if (len == sizeof c->buf - 1) {
+                toolong = true;
+                break;
+            }
+            c->buf[len++] = (char)ch;
+            if (ch == '\n')
+                break;
         }
+        if (!any)
+            return NULL;
     }
+    c->buf[len] = '\0';
     c->line++;
+    size_t text = len;
+    if (text && c->buf[text - 1] == '\n')
+        text--;
+    if (text && c->buf[text - 1] == '\r')
+        text--;
+    if (toolong || num < 4 || text > (size_t)num - 3) {
+        fail(c, c->line, "line longer than %d bytes", num < 4 ? 0 : num - 3);
+        return NULL;
+    }
+    const char *nul = memchr(c->buf, '\0', text);
+    if (nul) {
+        fail(c, c->line, "NUL byte in column %zu (binary data in a text file)",
+             (size_t)(nul - c->buf) + 1);
+        return NULL;
+    }
     char *s = c->buf;
     while (*s == ' ' || *s == '\t')
         s++;
-    size_t len = strlen(s), text = len;
-    while (text && (s[text - 1] == '\n' || s[text - 1] == '\r'))
-        text--;
-    /* inih's buffer holds num - 3 characters, "\r\n" and the NUL. */
-    if (toolong || num < 4 || text > (size_t)num - 3 || len > (size_t)num - 1) {
-        fail(c, c->line, "line too long (at most %d characters)", num - 3);
-        return NULL;
-    }
+    len -= (size_t)(s - c->buf);
     if (*s == '[') {
         char *end = strchr(s, ']');
         if (!end) {
@@ -214,6 +235,24 @@ int mmu_config_load_string(const char *text, const char *name, mmu_config_t *cfg
     return rc;
 }
 
+int mmu_config_load_file(FILE *f, const char *name, mmu_config_t *cfg, mmu_err_t *err)
+{
+    if (!f)
+        return set_err(err, MMU_EINVAL, "mmu_config_load_file: f is NULL");
+    if (!cfg)
+        return set_err(err, MMU_EINVAL, "mmu_config_load_file: cfg is NULL");
+    if (!name)
+        name = "(stream)";
+    ctx_t *c = calloc(1, sizeof *c);
+    int rc;
+    if (c)
+        rc = load(c, NULL, f, name, cfg, err);
+    else
+        rc = set_err(err, MMU_ENOMEM, "%s: out of memory", name);
+    free(c);
+    return rc;
+}
+
 int mmu_config_load(const char *path, mmu_config_t *cfg, mmu_err_t *err)
 {
     if (!path)
@@ -223,13 +262,26 @@ int mmu_config_load(const char *path, mmu_config_t *cfg, mmu_err_t *err)
     FILE *f = fopen(path, "r");
     if (!f)
         return set_err(err, MMU_EIO, "%s: cannot open: %s", path, strerror(errno));
-    ctx_t *c = calloc(1, sizeof *c);
-    int rc;
-    if (c)
-        rc = load(c, NULL, f, path, cfg, err);
-    else
-        rc = set_err(err, MMU_ENOMEM, "%s: out of memory", path);
-    free(c);
+    int rc = mmu_config_load_file(f, path, cfg, err);
+    fclose(f);
+    return rc;
+}
+
+int mmu_config_load_mem(const void *data, size_t len, const char *name, mmu_config_t *cfg,
+                        mmu_err_t *err)
+{
+    if (!cfg)
+        return set_err(err, MMU_EINVAL, "mmu_config_load_mem: cfg is NULL");
+    if (!data && len)
+        return set_err(err, MMU_EINVAL, "mmu_config_load_mem: data is NULL, len %zu", len);
+    if (!name)
+        name = "(memory)";
+    static const char none[1];
+    /* Read mode never writes to the buffer; a FILE keeps one code path. */
+    FILE *f = fmemopen((void *)(uintptr_t)(data ? data : none), data ? len : 0, "r");
+    if (!f)
+        return set_err(err, MMU_EIO, "%s: %s", name, strerror(errno));
+    int rc = mmu_config_load_file(f, name, cfg, err);
     fclose(f);
     return rc;
 }

@@ -35,8 +35,9 @@
  * [<level>.<sizes>]    one array, named by the page sizes it holds: 4k, 2m, 1g
  *                      or a combination in that order (4k2m, 2m1g, 4k2m1g, ...).
  *                      Two arrays of a level may not hold the same size.
- *   entries            entries; 0 removes the array
- *   ways               ways; entries / ways sets, a power of two
+ *   entries            entries, <= 1048576; 0 removes the array
+ *   ways               ways; entries / ways sets, a power of two; ways <= 64,
+ *                      or ways = entries (fully associative) up to 4096
  *   repl               lru | plru | fifo | random
  *   index              low | xor (XOR-folded page-number bits, Skylake STLB)
  *   index_bits         xor: page-number bits folded; 0 = 2 * log2(sets)
@@ -46,12 +47,12 @@
  *   latency            probe cycles, >= 1 when entries > 0
  *
  * [memlat]             cache model for page-table fetches
- *   line               bytes per line, a power of two >= 8
+ *   line               bytes per line, a power of two, 8..4096
  *   dram_latency       cycles when every level misses, >= 1
  *   rmw_latency        extra cycles of the locked read-modify-write of an A/D update
  * [memlat.l1] [memlat.l2] [memlat.llc]
- *   sets               sets, a power of two; 0: level absent
- *   ways               ways, >= 1 when the level exists
+ *   sets               sets, a power of two <= 1048576; 0: level absent
+ *   ways               ways, 1..64 when the level exists; sets x ways <= 4 M
  *   latency            hit cycles, >= 1 when the level exists
  *
  * Checks happen in three places: a value alone (number, name, range) as its
@@ -75,7 +76,8 @@
 #include "presets.h"
 #include "tlb.h"
 
-enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 10 };
+/* MAXKEYS: the most keys a section kind has (checked below, at each table). */
+enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 16 };
 
 static const char *const LEVEL_NAME[NLEVELS] = {"l1i", "l1d", "l2"};
 static const char *const PSC_NAME[6] = {NULL, NULL, "pde", "pdpte", "pml4e", "pml5e"};
@@ -131,7 +133,7 @@ static const cfgkey_t LEVEL_KEYS[] = {
 
 enum { AK_ENTRIES, AK_WAYS, AK_REPL, AK_INDEX, AK_INDEX_BITS, AK_N };
 static const cfgkey_t ARRAY_KEYS[] = {
-    K("entries", T_U32, 0, UINT_MAX, mmu_array_cfg_t, entries),
+    K("entries", T_U32, 0, MMU_ARRAY_MAX_ENTRIES, mmu_array_cfg_t, entries),
     K("ways", T_U32, 0, UINT_MAX, mmu_array_cfg_t, ways),
     K("repl", T_REPL, 0, 3, mmu_array_cfg_t, repl),
     K("index", T_INDEX, 0, 1, mmu_array_cfg_t, index),
@@ -140,7 +142,7 @@ static const cfgkey_t ARRAY_KEYS[] = {
 
 /* The array keys first, in ARRAY_KEYS order (validate_array relies on it). */
 static const cfgkey_t PSC_KEYS[] = {
-    K("entries", T_U32, 0, UINT_MAX, mmu_psc_cfg_t, arr.entries),
+    K("entries", T_U32, 0, MMU_ARRAY_MAX_ENTRIES, mmu_psc_cfg_t, arr.entries),
     K("ways", T_U32, 0, UINT_MAX, mmu_psc_cfg_t, arr.ways),
     K("repl", T_REPL, 0, 3, mmu_psc_cfg_t, arr.repl),
     K("index", T_INDEX, 0, 1, mmu_psc_cfg_t, arr.index),
@@ -150,20 +152,28 @@ static const cfgkey_t PSC_KEYS[] = {
 enum { PK_LATENCY = 5 };
 
 static const cfgkey_t MEMLAT_KEYS[] = {
-    K("line", T_LINE, 8, UINT_MAX, mmu_config_t, memlat_line),
+    K("line", T_LINE, 8, MMU_MEMLAT_MAX_LINE, mmu_config_t, memlat_line),
     K("dram_latency", T_U32, 0, UINT_MAX, mmu_config_t, dram_latency),
     K("rmw_latency", T_U32, 0, UINT_MAX, mmu_config_t, rmw_latency),
 };
 enum { MK_DRAM = 1 };
 
 static const cfgkey_t MLEVEL_KEYS[] = {
-    K("sets", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, sets),
-    K("ways", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, ways),
+    K("sets", T_U32, 0, MMU_MEMLAT_MAX_SETS, mmu_memlat_level_cfg_t, sets),
+    K("ways", T_U32, 0, MMU_MEMLAT_MAX_WAYS, mmu_memlat_level_cfg_t, ways),
     K("latency", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, latency),
 };
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+/* lines_t keeps one line number per key: a table with more keys than MAXKEYS
+ * would write past it (the [mmu] table outgrew 10 when `splinter` came). */
+_Static_assert(NKEYS(MMU_KEYS) <= MAXKEYS, "MAXKEYS < [mmu] keys");
+_Static_assert(NKEYS(LEVEL_KEYS) <= MAXKEYS, "MAXKEYS < level keys");
+_Static_assert(NKEYS(ARRAY_KEYS) <= MAXKEYS, "MAXKEYS < array keys");
+_Static_assert(NKEYS(PSC_KEYS) <= MAXKEYS, "MAXKEYS < psc keys");
+_Static_assert(NKEYS(MEMLAT_KEYS) <= MAXKEYS, "MAXKEYS < memlat keys");
+_Static_assert(NKEYS(MLEVEL_KEYS) <= MAXKEYS, "MAXKEYS < memlat level keys");
 
 /* ---- sections ---------------------------------------------------------------- */
 
@@ -461,8 +471,9 @@ static bool parse_value(ctx_t *c, const char *sec, const cfgkey_t *k, const char
             fail(c, c->line, "[%s] %s=%s: too large (at most %u)", sec, k->name, v, UINT_MAX);
             return false;
         }
-        if (k->type == T_LINE && (x < k->lo || (x & (x - 1)))) {
-            fail(c, c->line, "[%s] %s=%s: must be a power of two >= %u", sec, k->name, v, k->lo);
+        if (k->type == T_LINE && (x < k->lo || x > k->hi || (x & (x - 1)))) {
+            fail(c, c->line, "[%s] %s=%s: must be a power of two, %u..%u", sec, k->name, v, k->lo,
+                 k->hi);
             return false;
         }
         if (x < k->lo || x > k->hi) {
@@ -874,6 +885,10 @@ static void finish(ctx_t *c)
         if (!m->latency)
             fail(c, ln->key[LK_LATENCY] ? ln->key[LK_LATENCY] : ln->sec,
                  "[%s] latency=0: must be >= 1 when the level exists (sets > 0)", sname);
+        const int geo = max_line(ln->key[LK_SETS], ln->key[LK_WAYS]);
+        if ((uint64_t)m->sets * m->ways > MMU_MEMLAT_MAX_LINES)
+            fail(c, geo ? geo : ln->sec, "[%s] sets x ways = %u x %u: at most %u lines", sname, m->sets, m->ways,
+                 MMU_MEMLAT_MAX_LINES);
     }
     if (c->memlat_l.key[MK_DRAM] && !c->cfg.dram_latency && !c->cfg.memlat_cb)
         fail(c, c->memlat_l.key[MK_DRAM], "[memlat] dram_latency=0: must be >= 1");

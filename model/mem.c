@@ -8,6 +8,7 @@
 #define _DEFAULT_SOURCE /* madvise */
 #include <sys/mman.h>
 #endif
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,16 @@
 #include "mmu/mmu_mem.h"
 
 #define FRAME_WORDS 512u
-/* Frames are carved in allocation order out of 2 MiB-aligned slabs that the
- * host may back with one huge page: a walk over hundreds of MiB of page tables
- * otherwise takes a host TLB miss on nearly every entry it reads. */
+/* Frames are carved in allocation order out of slabs. Large memories get
+ * 2 MiB-aligned slabs that the host may back with one huge page: a walk over
+ * hundreds of MiB of page tables otherwise takes a host TLB miss on nearly
+ * every entry it reads. The first slabs are small and each is twice the last
+ * (64 KiB, 128 KiB, ... 2 MiB): a memory holding a handful of page tables
+ * (a `mmusim check` scenario) would otherwise pay for the kernel zeroing a
+ * whole 2 MiB huge page, about 0.35 ms, on its first write. */
 #define SLAB_BYTES (2u << 20)
 #define SLAB_FRAMES (SLAB_BYTES / 4096u)
+#define SLAB_FIRST_FRAMES 16u
 #define NODE_BITS 13u
 #define NODE_SIZE (1u << NODE_BITS)
 
@@ -39,12 +45,18 @@ struct mmu_sparse_mem {
     uint64_t frames;
     char **slabs;       /* every slab, for freeing */
     size_t nslabs, capslabs;
+    /* Root slots holding a mid node, and for each mid node its leaf slots in
+     * use, so that clearing visits what was allocated, not 2^(maxphyaddr-38)
+     * root slots times 8192 leaf slots (a cost every small memory paid). */
+    uint32_t *used;     /* (root index << NODE_BITS) | leaf index, per leaf node */
+    size_t nused, capused;
     unsigned slab_used; /* frames handed out from slabs[nslabs - 1] */
+    unsigned slab_frames; /* frames in slabs[nslabs - 1] */
 };
 
 static uint64_t *new_frame(mmu_sparse_mem_t *m)
 {
-    if (!m->nslabs || m->slab_used == SLAB_FRAMES) {
+    if (!m->nslabs || m->slab_used == m->slab_frames) {
         if (m->nslabs == m->capslabs) {
             size_t ncap = m->capslabs ? 2 * m->capslabs : 16;
             char **p = realloc(m->slabs, ncap * sizeof *p);
@@ -53,14 +65,20 @@ static uint64_t *new_frame(mmu_sparse_mem_t *m)
             m->slabs = p;
             m->capslabs = ncap;
         }
-        char *slab = aligned_alloc(SLAB_BYTES, SLAB_BYTES);
+        const unsigned frames = !m->nslabs ? SLAB_FIRST_FRAMES
+                                : m->slab_frames < SLAB_FRAMES ? 2 * m->slab_frames
+                                                               : SLAB_FRAMES;
+        const size_t bytes = (size_t)frames * 4096u;
+        char *slab = aligned_alloc(frames == SLAB_FRAMES ? SLAB_BYTES : 4096u, bytes);
         if (!slab)
             return NULL;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-        madvise(slab, SLAB_BYTES, MADV_HUGEPAGE); /* a hint; failure is harmless */
+        if (frames == SLAB_FRAMES)
+            madvise(slab, SLAB_BYTES, MADV_HUGEPAGE); /* a hint; failure is harmless */
 #endif
         m->slabs[m->nslabs++] = slab;
         m->slab_used = 0;
+        m->slab_frames = frames;
     }
     uint64_t *f = (uint64_t *)(m->slabs[m->nslabs - 1] + (size_t)m->slab_used++ * 4096u);
     memset(f, 0, 4096);
@@ -94,18 +112,22 @@ void mmu_sparse_mem_clear(mmu_sparse_mem_t *m)
 {
     if (!m)
         return;
-    for (size_t r = 0; r < m->root_size; r++) {
-        mid_node_t *mid = m->root[r];
-        if (!mid)
-            continue;
-        for (size_t i = 0; i < NODE_SIZE; i++)
-            free(mid->leaf[i]);
-        free(mid);
+    /* Leaves first (each listed once), then their mid nodes. */
+    for (size_t i = 0; i < m->nused; i++) {
+        mid_node_t *mid = m->root[m->used[i] >> NODE_BITS];
+        free(mid->leaf[m->used[i] & (NODE_SIZE - 1)]);
+        mid->leaf[m->used[i] & (NODE_SIZE - 1)] = NULL;
+    }
+    for (size_t i = 0; i < m->nused; i++) {
+        const size_t r = m->used[i] >> NODE_BITS;
+        free(m->root[r]); /* free(NULL) after the first leaf of that mid */
         m->root[r] = NULL;
     }
+    m->nused = 0;
     for (size_t i = 0; i < m->nslabs; i++)
         free(m->slabs[i]);
     m->nslabs = 0;
+    m->slab_frames = 0;
     m->frames = 0;
 }
 
@@ -115,6 +137,7 @@ void mmu_sparse_mem_destroy(mmu_sparse_mem_t *m)
         return;
     mmu_sparse_mem_clear(m);
     free(m->slabs);
+    free(m->used);
     free(m->root);
     free(m);
 }
@@ -131,11 +154,28 @@ static inline uint64_t *find(const mmu_sparse_mem_t *m, uint64_t pfn)
 static int frame_for_write(mmu_sparse_mem_t *m, uint64_t pfn, uint64_t **page)
 {
     mid_node_t **mid = &m->root[pfn >> (2 * NODE_BITS)];
-    if (!*mid && !(*mid = calloc(1, sizeof **mid)))
+    const bool new_mid = !*mid;
+    if (new_mid && !(*mid = calloc(1, sizeof **mid)))
         return MMU_ENOMEM;
     leaf_node_t **leaf = &(*mid)->leaf[(pfn >> NODE_BITS) & (NODE_SIZE - 1)];
-    if (!*leaf && !(*leaf = calloc(1, sizeof **leaf)))
-        return MMU_ENOMEM;
+    if (!*leaf) {
+        uint32_t *p = m->used;
+        if (m->nused == m->capused) {
+            const size_t ncap = m->capused ? 2 * m->capused : 16;
+            if ((p = realloc(m->used, ncap * sizeof *p)) != NULL) {
+                m->used = p;
+                m->capused = ncap;
+            }
+        }
+        if (!p || !(*leaf = calloc(1, sizeof **leaf))) {
+            if (new_mid) { /* only the used list leads clear to a mid node */
+                free(*mid);
+                *mid = NULL;
+            }
+            return MMU_ENOMEM;
+        }
+        m->used[m->nused++] = (uint32_t)(pfn >> NODE_BITS);
+    }
     uint64_t **frame = &(*leaf)->frame[pfn & (NODE_SIZE - 1)];
     if (!*frame) {
         if (!(*frame = new_frame(m)))

@@ -4,6 +4,7 @@
 #include "memlat.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
 {
@@ -20,10 +21,11 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
             continue;
         mmu_memlat_level_t *l = &m->lvl[m->nlevels];
         l->sets = c->sets, l->ways = c->ways, l->latency = c->latency;
-        l->tag = calloc((size_t)c->sets * c->ways, sizeof *l->tag);
-        l->stamp = calloc((size_t)c->sets * c->ways, sizeof *l->stamp);
+        l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
+        l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
+        l->nvalid = calloc(c->sets, sizeof *l->nvalid);
         m->nlevels++;
-        if (!l->tag || !l->stamp) {
+        if (!l->tag || !l->stamp || !l->nvalid) {
             mmu_memlat_free(m);
             return MMU_ENOMEM;
         }
@@ -36,8 +38,10 @@ void mmu_memlat_free(mmu_memlat_t *m)
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         free(m->lvl[i].tag);
         free(m->lvl[i].stamp);
+        free(m->lvl[i].nvalid);
         m->lvl[i].tag = NULL;
         m->lvl[i].stamp = NULL;
+        m->lvl[i].nvalid = NULL;
     }
     m->nlevels = 0;
 }
@@ -45,24 +49,26 @@ void mmu_memlat_free(mmu_memlat_t *m)
 void mmu_memlat_flush(mmu_memlat_t *m)
 {
     for (unsigned i = 0; i < m->nlevels; i++)
-        for (size_t k = 0; k < (size_t)m->lvl[i].sets * m->lvl[i].ways; k++)
-            m->lvl[i].tag[k] = 0;
+        memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
 }
 
 /* Probe (and on a miss fill) one level; true on a hit. */
 static bool probe(mmu_memlat_level_t *l, uint64_t line, uint32_t now)
 {
-    const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
+    const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
+    const size_t valid = l->nvalid[set];
     size_t victim = base;
-    for (size_t w = base; w < base + l->ways; w++) {
+    for (size_t w = base; w < base + valid; w++) {
         if (l->tag[w] == line + 1) {
             l->stamp[w] = now;
             return true;
         }
-        /* An empty way first, else the least recently used. */
-        if (l->tag[victim] && (!l->tag[w] || l->stamp[w] < l->stamp[victim]))
+        if (l->stamp[w] < l->stamp[victim])
             victim = w;
     }
+    /* An empty way first (the lowest), else the least recently used. */
+    if (valid < l->ways)
+        victim = base + l->nvalid[set]++;
     l->tag[victim] = line + 1;
     l->stamp[victim] = now;
     return false;

@@ -12,8 +12,11 @@
 #include "mmu/mmu.h"
 
 typedef struct mmu_memlat_level {
-    uint64_t *tag;   /* sets * ways line numbers + 1 (0 = empty) */
-    uint32_t *stamp; /* LRU */
+    uint64_t *tag;    /* sets * ways line numbers + 1, valid below nvalid[set] */
+    uint32_t *stamp;  /* LRU, valid below nvalid[set] */
+    uint32_t *nvalid; /* per set: ways filled, always the lowest ones. Only this
+                         is zeroed at init and flush, not the tag array (384 KiB
+                         for a 2 MiB LLC stand-in): creating an MMU stays cheap */
     unsigned sets, ways, latency;
 } mmu_memlat_level_t;
 

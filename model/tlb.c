@@ -31,6 +31,9 @@ int mmu_array_cfg_validate(const mmu_array_cfg_t *c, const char *name, mmu_err_t
         return mmu_err_set(err, MMU_EINVAL, "%s: config is NULL", name);
     if (c->entries == 0)
         return 0; /* absent: nothing else matters */
+    if (c->entries > MMU_ARRAY_MAX_ENTRIES)
+        return mmu_err_set(err, MMU_EINVAL, "%s: entries=%u: must be <= %u", name, c->entries,
+                           MMU_ARRAY_MAX_ENTRIES);
     if (c->ways < 1)
         return mmu_err_set(err, MMU_EINVAL, "%s: ways=%u: must be >= 1", name, c->ways);
     if (c->ways > c->entries)
@@ -39,6 +42,18 @@ int mmu_array_cfg_validate(const mmu_array_cfg_t *c, const char *name, mmu_err_t
     if (c->entries % c->ways)
         return mmu_err_set(err, MMU_EINVAL, "%s: entries=%u not divisible by ways=%u", name,
                            c->entries, c->ways);
+    /* Limits of the model, not of hardware (mmu_config.h): every lookup scans
+     * a set, and a fully-associative array is one set. */
+    if (c->ways == c->entries && c->ways > MMU_ARRAY_MAX_WAYS && c->entries > MMU_ARRAY_MAX_FA)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "%s: entries=%u, ways=%u: a fully-associative array holds at most %u "
+                           "entries",
+                           name, c->entries, c->ways, MMU_ARRAY_MAX_FA);
+    if (c->ways != c->entries && c->ways > MMU_ARRAY_MAX_WAYS)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "%s: ways=%u: must be <= %u, or equal to entries=%u (fully associative, "
+                           "up to %u entries)",
+                           name, c->ways, MMU_ARRAY_MAX_WAYS, c->entries, MMU_ARRAY_MAX_FA);
     const unsigned sets = c->entries / c->ways;
     /* The set index is a bit field of the page number (or a fold of one). */
     if (!is_pow2(sets))

@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# Measures translation throughput (Google Benchmark, median of 5 repetitions)
-# and `mmusim check` throughput on a generated 100,000-access scenario (best of
-# 5 runs). Prints the lines results/perf.md records.
+# Measures translation throughput (Google Benchmark, median of 5 repetitions),
+# trace reading and workload-kernel generation rates (median of 3), and
+# `mmusim check` throughput on a generated 100,000-access scenario (best of 5
+# runs). Prints the lines results/perf.md records.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/bench.sh [ACCESSES]
+Builds build/rel, then measures translation throughput (Google Benchmark),
+trace reading, and `mmusim check` on a generated scenario of ACCESSES accesses
+(default 100000). Prints the lines results/perf.md records.
+EOF
+    exit 0 ;;
+  '') ;;
+  *[!0-9]*) echo "bench.sh: ACCESSES must be digits, not '$1' (see --help)" >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "bench.sh: unexpected argument '$2' (see --help)" >&2; exit 2; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
@@ -13,6 +27,9 @@ build/rel/testbench/bench/bench_translate --benchmark_min_time=1 --benchmark_rep
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark|^---'
 echo "== trace reading (build/rel/testbench/bench/bench_trace, median of 3) =="
 build/rel/testbench/bench/bench_trace --benchmark_min_time=1 --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark'
+echo "== workload kernels, generation alone (build/rel/testbench/bench/bench_kernels, median of 3) =="
+build/rel/testbench/bench/bench_kernels --benchmark_min_time=1 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark'
 echo "== mmusim check =="
 n="${1:-100000}"
@@ -29,3 +46,22 @@ results=$(grep -c '^result' build/bench/check.out)
 faults=$(grep -c '^result .* fault' build/bench/check.out || true)
 printf 'mmusim check: %d accesses (%d faults), %d scenario lines, best of 5: %.3f s (%.2f M accesses/s, parse included)\n' \
   "$results" "$faults" "$(wc -l < build/bench/check.scn)" "$best" "$(awk -v n="$results" -v t="$best" 'BEGIN { print n / t / 1e6 }')"
+echo "== mmusim check, many scenarios (one MMU and memory each) =="
+# Wall and CPU seconds and peak RSS of one run (MMUSIM overrides the binary,
+# e.g. an older build for a before/after comparison).
+measure() {
+  /usr/bin/python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.time()
+subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, check=True)
+wall = time.time() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%s: %.2f s wall, %.2f s CPU, peak RSS %.1f MB"
+      % (sys.argv[1], wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024))
+PY
+}
+mmusim="${MMUSIM:-build/rel/model/mmusim}"
+/usr/bin/python3 workloads/gen_check_scenario.py --accesses 200000 --scenarios 200000 > build/bench/check_200k.scn
+/usr/bin/python3 workloads/gen_check_scenario.py --accesses 1000000 --scenarios 80000 > build/bench/check_80k.scn
+measure "200,000 one-access scenarios" "$mmusim" check build/bench/check_200k.scn
+measure "1,000,000 accesses in 80,000 scenarios" "$mmusim" check build/bench/check_80k.scn

@@ -2,15 +2,28 @@
 # Installs the Debian packages mmusim needs, when they are missing.
 # Idempotent and silent when everything is already there.
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/bootstrap.sh
+Installs the Debian packages mmusim needs to build and test (apt-get, as root
+or through sudo) when some are missing; prints nothing when all are there.
+EOF
+    exit 0 ;;
+  '') ;;
+  *) echo "bootstrap.sh: unexpected argument '$1' (see --help)" >&2; exit 2 ;;
+esac
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config   # C11/C++17 build
   libgtest-dev libgmock-dev                      # unit tests
   libinih-dev                                    # config files (INI parser)
+  libjansson-dev                                 # JSON: run --json, compare reading mmusim-cosim
   libbenchmark-dev                               # translation-rate benchmarks
   zlib1g-dev liblzma-dev                         # compressed traces (.gz, .xz)
   verilator libsystemc-dev                       # RTL walker, SystemC co-simulation
   python3-matplotlib                             # plots of `mmusim compare` (scripts/plot_compare.py)
+  clang libclang-rt-14-dev                       # libFuzzer harnesses (scripts/fuzz.sh, testbench/fuzz)
 )
 
 missing=()

@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
 # Configures and builds one build tree: scripts/build.sh DIR [cmake -D options...]
 set -euo pipefail
+usage() {
+  cat <<'EOF'
+usage: scripts/build.sh DIR [cmake -D options...]
+Configures DIR (Ninja when installed) with the options on first use, then
+builds everything in it, e.g.
+  scripts/build.sh build/rel -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMU_WERROR=ON
+EOF
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  '') usage >&2; exit 2 ;;
+  -*) echo "build.sh: the first argument is the build directory, not '$1' (see --help)" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$1"; shift
 gen=()

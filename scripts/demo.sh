@@ -8,6 +8,18 @@
 # Arguments go to `mmusim compare` (e.g. --preset zen2 --out /tmp/zen2).
 # Exit status: that of `mmusim compare` (1: the C and RTL walkers disagree).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/demo.sh [mmusim compare options]
+Installs what is missing, builds mmusim (and mmusim-cosim) in build/rel
+(MMUSIM_BUILD_DIR overrides), runs `mmusim compare` (preset skylake, synthetic
+streams over 1 MiB .. 64 GiB and the shipped traces, 4K/2M/1G pages) and
+plots the results into results/ (or --out DIR). Options go to mmusim compare
+(`mmusim compare --help`). Exit status: that of mmusim compare.
+EOF
+    exit 0 ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
@@ -35,6 +47,7 @@ args=("$@")
 prev=
 for a in "$@"; do
   [ "$prev" = --out ] && out="$a"
+  case "$a" in --out=*) out="${a#--out=}" ;; esac
   prev="$a"
 done
 [ "$out" = results ] && args=(--out results "$@")

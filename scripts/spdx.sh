@@ -8,13 +8,29 @@
 # Data files are not touched: traces, scenarios and goldens, the preset INI
 # files (their first line is the preset's description), Markdown, plots.
 set -euo pipefail
+check=0
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/spdx.sh [--check]
+Puts "SPDX-License-Identifier: Apache-2.0" into every source file of the tree
+that lacks it (C/C++, SystemVerilog, CMake, shell, Python, pkg-config
+templates); data files (traces, scenarios, goldens, presets) are left alone.
+--check: change nothing, list the files without it, exit 1 if there are any.
+EOF
+    exit 0 ;;
+  --check) check=1 ;;
+  '') ;;
+  *) echo "spdx.sh: unexpected argument '$1' (see --help)" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-check=0
-[ "${1:-}" = "--check" ] && check=1
 tag="SPDX-License-Identifier: Apache-2.0"
 
 missing=0
+# An interrupted run leaves no half-written temporary file behind.
+tmp=""
+trap 'if [ -n "$tmp" ]; then rm -f "$tmp"; fi' EXIT
 while IFS= read -r -d '' f; do
   head -n 3 "$f" | grep -q "SPDX-License-Identifier" && continue
   if [ $check -eq 1 ]; then

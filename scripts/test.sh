@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test twice: a normal
 # optimised build, then an AddressSanitizer + UndefinedBehaviorSanitizer build
-# in which any sanitizer report aborts the test that caused it.
+# in which any sanitizer report aborts the test that caused it; then every
+# parser's libFuzzer harness for 18 s (scripts/fuzz.sh, build/fuzz).
 set -euo pipefail
+case "${1:-}" in
+  -h|--help)
+    cat <<'EOF'
+usage: scripts/test.sh
+Installs what is missing (scripts/bootstrap.sh), builds build/rel
+(RelWithDebInfo) and build/asan (ASan + UBSan), both with -Werror, and runs
+every test in both. This is what CI runs. Exit 0 when everything passed.
+EOF
+    exit 0 ;;
+  '') ;;
+  *) echo "test.sh: unexpected argument '$1' (see --help)" >&2; exit 2 ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 scripts/bootstrap.sh
@@ -21,3 +34,6 @@ echo "== tests under sanitizers =="
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== fuzzers (clang, libFuzzer; 18 s each) =="
+scripts/fuzz.sh 18

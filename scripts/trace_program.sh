@@ -15,6 +15,7 @@ while [ $# -gt 0 ]; do
     -o) out="$2"; shift 2 ;;
     --max) max="$2"; shift 2 ;;
     --) shift; break ;;
+    -h|--help) sed -n '/^# usage:/,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) echo "usage: $0 [-o OUT.mtr.xz] [--max N] -- CMD [ARGS...]" >&2; exit 2 ;;
   esac
 done

@@ -7,13 +7,38 @@ import argparse
 import random
 
 
+def many(a, r):
+    """--scenarios N: N scenarios of accesses/N accesses (the first ones get
+    the remainder), each mapping 16 user 4 KiB pages."""
+    out = []
+    per, extra = divmod(a.accesses, a.scenarios)
+    k = 0
+    for s in range(a.scenarios):
+        out += ["scenario s%d" % s, "ctl wp=1 smep=1 smap=1 nxe=1", "cr3 0x1000",
+                "mem 0x1000 0x2007", "mem 0x2000 0x3007", "mem 0x3000 0x4007"]
+        for p in range(16):
+            out.append("mem 0x%x 0x%x" % (0x4000 + 8 * p, (0x100000 + p * 0x1000) | 7))
+        for _ in range(per + (1 if s < extra else 0)):
+            out.append("access %d 0x%x %s %d" % (k, (r.randrange(16) << 12) | r.randrange(4096),
+                                                r.choice("rwx"), r.choice((0, 3))))
+            k += 1
+        out.append("end")
+    print("\n".join(out))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--accesses", type=int, default=100_000)
     ap.add_argument("--pages", type=int, default=32768)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--scenarios", type=int, default=1,
+                    help="split the accesses over this many scenarios, each with its "
+                         "own small page tables (16 pages), as co-verification files are")
     a = ap.parse_args()
     r = random.Random(a.seed)
+    if a.scenarios > 1:
+        many(a, r)
+        return
     out = ["scenario bench", "levels 4", "maxphyaddr 46",
            "ctl wp=1 smep=1 smap=1 nxe=1", "cr3 0x1000",
            "mem 0x1000 0x2007", "mem 0x2000 0x3007"]

@@ -61,6 +61,14 @@ typedef struct mmu_array_cfg {
 
 #define MMU_TLB_ARRAYS 3
 
+/* Size limits mmu_config_validate() enforces on every TLB and PSC array. Not
+ * architectural: they keep a configuration's memory and lookup time sane (an
+ * entry costs 36 bytes of host memory, and a lookup scans a set's ways), far
+ * above any real TLB (the largest STLBs hold a few thousand entries). */
+#define MMU_ARRAY_MAX_ENTRIES (1u << 20) /* entries per array */
+#define MMU_ARRAY_MAX_WAYS 64u           /* ways of a set-associative array ... */
+#define MMU_ARRAY_MAX_FA 4096u           /* ... or entries of a fully-associative one */
+
 /* A TLB level: up to three arrays probed in parallel (Intel: one per page size;
  * AMD: one array for all sizes). A hit in any of them is a hit. */
 typedef struct mmu_tlb_cfg {
@@ -95,6 +103,13 @@ typedef struct mmu_memlat_level_cfg {
 
 #define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */
 
+/* Limits on each cache-model level (12 bytes of host memory per line, and a
+ * lookup scans the ways): up to 4 M lines, 256 MiB of cache with 64-byte lines. */
+#define MMU_MEMLAT_MAX_SETS (1u << 20)
+#define MMU_MEMLAT_MAX_WAYS 64u
+#define MMU_MEMLAT_MAX_LINES (1u << 22) /* sets x ways */
+#define MMU_MEMLAT_MAX_LINE 4096u       /* bytes per line, at most a page */
+
 typedef struct mmu_config {
     uint32_t size;           /* sizeof(mmu_config_t) of the caller's headers, set by
                                 mmu_config_init(); new fields are appended, and a
@@ -125,7 +140,7 @@ typedef struct mmu_config {
     mmu_memlat_fn memlat_cb;
     void *memlat_ctx;
     mmu_memlat_level_cfg_t memlat[MMU_MEMLAT_LEVELS];
-    unsigned memlat_line;    /* bytes per cached line, power of two >= 8 */
+    unsigned memlat_line;    /* bytes per cached line, power of two, 8..4096 */
     unsigned dram_latency;   /* cycles when every level misses */
     unsigned rmw_latency;    /* extra cycles of a locked A/D read-modify-write */
     /* On a TLB hit whose rights deny the access: 0 (default) fault from the TLB

@@ -7,6 +7,9 @@
 #ifndef MMU_MMU_CONFIG_FILE_H
 #define MMU_MMU_CONFIG_FILE_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "mmu/mmu.h"
 #include "mmu/mmu_config.h"
 
@@ -21,12 +24,23 @@ extern "C" {
  * read ("path: cannot open: No such file or directory"), MMU_ENOMEM, or
  * MMU_EINVAL with err->msg "path:line: [section] key=value: what is wrong" (or
  * "path: <what mmu_config_validate found>" when no line of the file is to
- * blame). On error *cfg is unchanged. */
+ * blame). On error *cfg is unchanged. A line holds at most 197 bytes besides
+ * its end (inih's 200-byte buffer less "\r\n" and the NUL); a longer one, or
+ * a NUL byte, is an error at its line. */
 MMU_API int mmu_config_load(const char *path, mmu_config_t *cfg, struct mmu_err *err);
 
 /* The same for INI text held in memory; name is used in messages. */
 MMU_API int mmu_config_load_string(const char *text, const char *name, mmu_config_t *cfg,
                                    struct mmu_err *err);
+
+/* The same for an open stream (read to its end, not closed; MMU_EIO on a read
+ * error), and for the bytes data[0..len), which may hold anything (a NUL is an
+ * error at its line): both take exactly the path a file's bytes take. name is
+ * used in messages. */
+MMU_API int mmu_config_load_file(FILE *f, const char *name, mmu_config_t *cfg,
+                                 struct mmu_err *err);
+MMU_API int mmu_config_load_mem(const void *data, size_t len, const char *name,
+                                mmu_config_t *cfg, struct mmu_err *err);
 
 #ifdef __cplusplus
 }

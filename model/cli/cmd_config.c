@@ -7,28 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_opt.h"
 #include "mmu/mmu_config_file.h"
 #include "mmu/mmu.h"
 
-static void presets_usage(FILE *f)
-{
-    fputs("usage: mmusim presets\n"
-          "Lists the built-in CPU presets (model/presets/*.ini) with a one-line description.\n"
-          "Print one with 'mmusim config --preset NAME'.\n",
-          f);
-}
-
 int presets_main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            presets_usage(stdout);
-            return 0;
-        }
-        fprintf(stderr, "mmusim presets: unexpected argument '%s'\n", argv[i]);
-        presets_usage(stderr);
-        return 2;
-    }
+    const cli_opt_t opts[] = {{NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL}};
+    const cli_cmd_t cmd = {
+        .name = "presets",
+        .synopsis = "",
+        .about = "Lists the built-in CPU presets (model/presets/*.ini) with a one-line\n"
+                 "description. Print one with 'mmusim config --preset NAME'.\n",
+        .opts = opts};
+    int rc = cli_parse(&cmd, argc, argv, NULL);
+    if (rc)
+        return rc == 1 ? 0 : 2;
     int width = 0;
     for (unsigned i = 0; i < mmu_config_preset_count(); i++) {
         int n = (int)strlen(mmu_config_preset_name(i));
@@ -43,48 +37,40 @@ int presets_main(int argc, char **argv)
     return 0;
 }
 
-static void config_usage(FILE *f)
-{
-    fputs("usage: mmusim config [--preset NAME] [--config FILE]\n"
-          "Prints the effective configuration as a complete config file: the preset\n"
-          "(default: the built-in defaults), then FILE applied on top of it.\n"
-          "  --preset NAME   start from a built-in preset ('mmusim presets' lists them)\n"
-          "  --config FILE   apply an INI config file (keys: README.md, \"Config files\")\n"
-          "Errors go to stderr as FILE:LINE: [section] key: what is wrong; exit status 2.\n",
-          f);
-}
-
 int config_main(int argc, char **argv)
 {
     const char *preset = NULL, *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--preset") && i + 1 < argc && !preset) {
-            preset = argv[++i];
-        } else if (!strcmp(a, "--config") && i + 1 < argc && !path) {
-            path = argv[++i];
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            config_usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "mmusim config: unexpected argument '%s'\n", a);
-            config_usage(stderr);
-            return 2;
-        }
-    }
+    const cli_opt_t opts[] = {
+        {"preset", CLI_STR, &preset, "NAME",
+         "start from a built-in preset ('mmusim presets')", 0, 0, NULL},
+        {"config", CLI_STR, &path, "FILE",
+         "apply an INI file on top (README.md, \"Config files\")", 0, 0, NULL},
+        {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
+    };
+    const cli_cmd_t cmd = {
+        .name = "config",
+        .synopsis = "[--preset NAME] [--config FILE]",
+        .about = "Prints the effective configuration as a complete config file: the preset\n"
+                 "(default: the built-in defaults), then FILE applied on top of it.\n",
+        .notes = "Errors go to stderr as 'mmusim config: FILE:LINE: [section] key: what is\n"
+                 "wrong'; exit status 2.\n",
+        .opts = opts};
+    int rc = cli_parse(&cmd, argc, argv, NULL);
+    if (rc)
+        return rc == 1 ? 0 : 2;
     mmu_config_t cfg;
     mmu_config_init(&cfg);
     mmu_err_t err;
     if (preset && mmu_config_preset(&cfg, preset, &err)) {
-        fprintf(stderr, "mmusim config: %s\n", err.msg);
+        cli_error("config", "%s", err.msg);
         return 2;
     }
     if (path && mmu_config_load(path, &cfg, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
+        cli_error("config", "%s", err.msg);
         return 2;
     }
     if (mmu_config_print(stdout, &cfg) || fflush(stdout)) {
-        fprintf(stderr, "mmusim config: cannot write the configuration\n");
+        cli_error("config", "cannot write the configuration");
         return 2;
     }
     return 0;

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <spawn.h>
@@ -29,6 +30,8 @@
 #include "mmu/mmu.h"
 #include "mmu/mmu_stats.h"
 #include "aspace.h"
+#include "cli_opt.h"
+#include "cli_out.h"
 #include "runlib.h"
 #include "synth.h"
 #include "trace.h"
@@ -55,6 +58,7 @@ static const char *const POLICY[NPAGES] = {"4k", "thp", "1g"};
 
 typedef struct cmp_wl {
     char name[64];
+    const char *arg; /* as given in --workloads (points into the list copy) */
     int kind;   /* mmu_synth_kind_t, or -1 for a trace */
     char *path; /* traces: the file */
 } cmp_wl_t;
@@ -95,7 +99,9 @@ typedef struct cmp {
     cmp_wl_t wl[MAX_WL];
     unsigned nwl;
     uint64_t sizes[MAX_SIZES];
+    const char *size_args[MAX_SIZES]; /* as given, for messages */
     unsigned nsizes;
+    char lists[2][2048];              /* copies of --workloads and --sizes */
     uint64_t accesses, warmup, trace_accesses, rtl_walks;
     double rtl_timeout; /* seconds one mmusim-cosim run may take */
     mmu_config_t cfg;
@@ -141,38 +147,6 @@ static const char *default_traces(char dir[PATH_MAX])
     return dir;
 }
 
-static void usage(FILE *f)
-{
-    char traces[PATH_MAX];
-    fprintf(f,
-            "usage: mmusim compare [--preset NAME] [--config FILE] [--workloads LIST]\n"
-            "                      [--sizes LIST] [--out DIR] [--accesses N] [--warmup N]\n"
-            "                      [--trace-accesses N] [--rtl-walks K] [--traces DIR]\n"
-            "                      [--cosim PATH] [--rtl-timeout SECONDS]\n"
-            "  Every workload at every working-set size with 4K, 2M and 1G pages: translation\n"
-            "  latency (mean, p50, p99), walk latency, memory references per walk, L1/L2 TLB\n"
-            "  hit rates, walks per 1000 accesses, PSC hits per level and TLB reach; C and RTL\n"
-            "  walk latencies side by side. Table on stdout; compare.md, compare.csv and\n"
-            "  compare_latency.csv in DIR (default: results). Plots: scripts/plot_compare.py.\n"
-            "  --preset NAME (default skylake) and/or --config FILE (applied on top).\n"
-            "  --workloads: seq, stride, random, zipf, chase, the name of a trace in the\n"
-            "    --traces directory (%s),\n"
-            "    or a trace file. Default: %s\n"
-            "  --sizes: working sets, binary suffixes k m g t.\n"
-            "    Default: %s\n"
-            "    Traces run once per page size; their working set is what they touch.\n"
-            "  --accesses N (default 1m) measured after --warmup N (default 100k) accesses;\n"
-            "    traces: at most --trace-accesses N after the warm-up (default 0: the whole\n"
-            "    trace). 4K pages take 2 MiB of page tables per GiB mapped.\n"
-            "  --rtl-walks K (default 5000; 0 = off): each configuration's stream, warm-up\n"
-            "    included, through both walkers in mmusim-cosim until it ends or K walks\n"
-            "    were compared (mmusim-cosim: next to this binary, or --cosim PATH),\n"
-            "    stopped after --rtl-timeout seconds (default 600) per configuration.\n"
-            "  Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
-            "  walkers disagree; 2: bad input or a run failed (what was done is written).\n",
-            default_traces(traces), DEFAULT_WORKLOADS, DEFAULT_SIZES);
-}
-
 /* ---- small helpers ----------------------------------------------------------- */
 
 /* Human-readable bytes: "64 GiB", "8.7 MiB". */
@@ -212,31 +186,16 @@ static void bin_range(unsigned b, uint64_t *lo, uint64_t *hi)
     *hi = (9ull + sub) << (o - 3);
 }
 
-/* A count with the decimal suffixes of workload specs (1m = 1,000,000). */
-static int parse_count(const char *s, bool allow0, uint64_t *v)
-{
-    if (allow0 && !strcmp(s, "0")) {
-        *v = 0;
-        return 0;
-    }
-    char spec[96];
-    mmu_synth_cfg_t w;
-    if (strlen(s) > 40 || strchr(s, ','))
-        return -1;
-    snprintf(spec, sizeof spec, "seq:n=%s", s);
-    if (mmu_synth_parse(spec, &w, NULL, 0))
-        return -1;
-    *v = w.n;
-    return 0;
-}
-
 /* A working-set size with the binary suffixes of workload specs (1m = 1 MiB),
  * rounded up to 4 KiB. */
 static int parse_size(const char *s, uint64_t *v)
 {
     char spec[96];
     mmu_synth_cfg_t w;
-    if (strlen(s) > 40 || strchr(s, ','))
+    uint64_t bytes;
+    /* digits and a suffix only; then the workload spec's own range and
+     * rounding, so compare and run agree on what a size means */
+    if (cli_size(s, &bytes) || strlen(s) > 40)
         return -1;
     snprintf(spec, sizeof spec, "seq:ws=%s", s);
     if (mmu_synth_parse(spec, &w, NULL, 0))
@@ -277,6 +236,11 @@ static void list_traces(const char *dir, char *buf, size_t len)
 
 static int add_workload(cmp_t *c, const char *tok)
 {
+    for (unsigned i = 0; i < c->nwl; i++)
+        if (!strcmp(c->wl[i].arg, tok)) {
+            cli_error("compare", "--workloads: '%s' given twice", tok);
+            return 2;
+        }
     if (c->nwl == MAX_WL) {
         fprintf(stderr, "mmusim compare: --workloads: at most %d workloads\n", MAX_WL);
         return 2;
@@ -285,6 +249,7 @@ static int add_workload(cmp_t *c, const char *tok)
     for (int k = 0; k < 5; k++)
         if (!strcmp(tok, KIND_NAMES[k])) {
             snprintf(w->name, sizeof w->name, "%s", tok);
+            w->arg = tok;
             w->kind = k;
             c->nwl++;
             return 0;
@@ -323,6 +288,14 @@ static int add_workload(cmp_t *c, const char *tok)
     base = base ? base + 1 : path;
     const char *dot = strchr(base, '.');
     snprintf(w->name, sizeof w->name, "%.*s", dot && dot != base ? (int)(dot - base) : 63, base);
+    for (unsigned i = 0; i < c->nwl; i++)
+        if (c->wl[i].kind < 0 && !strcmp(c->wl[i].name, w->name)) {
+            cli_error("compare",
+                      "--workloads: '%s' and '%s' are both called %s in the tables; rename one",
+                      c->wl[i].arg, tok, w->name);
+            return 2;
+        }
+    w->arg = tok;
     w->kind = -1;
     w->path = strdup(path);
     if (!w->path) {
@@ -339,42 +312,57 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Split a comma-separated list and hand each item to fn. */
+/* Split a comma-separated list and hand each item to fn. Every item must be
+ * non-empty: "a,,b" or "," is a mistake, not a shorter list. */
 static int each_item(cmp_t *c, const char *list, const char *flag,
                      int (*fn)(cmp_t *, const char *))
 {
-    char buf[2048];
-    if (strlen(list) >= sizeof buf || !list[0]) {
-        fprintf(stderr, "mmusim compare: %s: %s\n", flag, list[0] ? "list too long" : "empty");
+    if (strlen(list) >= sizeof c->lists[0]) {
+        cli_error("compare", "--%s: list too long", flag);
         return 2;
     }
-    snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        int rc = fn(c, t);
+    char *buf = !strcmp(flag, "sizes") ? c->lists[1] : c->lists[0];
+    snprintf(buf, sizeof c->lists[0], "%s", list);
+    unsigned k = 1;
+    for (char *t = buf;; k++) {
+        char *comma = strchr(t, ',');
+        if (comma)
+            *comma = '\0';
+        if (!*t) {
+            cli_error("compare", "--%s '%s': item %u is empty", flag, list, k);
+            return 2;
+        }
+        const int rc = fn(c, t);
         if (rc)
             return rc;
+        if (!comma)
+            return 0;
+        t = comma + 1;
     }
-    return 0;
 }
 
 static int add_size(cmp_t *c, const char *tok)
 {
     uint64_t v;
     if (parse_size(tok, &v)) {
-        fprintf(stderr,
-                "mmusim compare: --sizes: '%s': not a working-set size (a number with an "
-                "optional binary suffix k, m, g or t; > 0 and at most 64t)\n",
-                tok);
+        cli_error("compare",
+                  "--sizes: '%s': not a working-set size (digits with an optional binary "
+                  "suffix k, m, g or t; > 0 and at most 64t)",
+                  tok);
         return 2;
     }
     for (unsigned i = 0; i < c->nsizes; i++)
-        if (c->sizes[i] == v)
-            return 0;
+        if (c->sizes[i] == v) {
+            char b[32];
+            cli_error("compare", "--sizes: '%s' and '%s' are the same size (%s)",
+                      c->size_args[i], tok, hbytes(v, b, sizeof b));
+            return 2;
+        }
     if (c->nsizes == MAX_SIZES) {
-        fprintf(stderr, "mmusim compare: --sizes: at most %d sizes\n", MAX_SIZES);
+        cli_error("compare", "--sizes: at most %d sizes", MAX_SIZES);
         return 2;
     }
+    c->size_args[c->nsizes] = tok;
     c->sizes[c->nsizes++] = v;
     return 0;
 }
@@ -398,64 +386,70 @@ static int parse_args(int argc, char **argv, cmp_t *c)
         if (n > 0 && (size_t)n < sizeof c->cmdline - used)
             used += (size_t)n;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const bool has = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
-        } else if (!strcmp(a, "--preset") && has) {
-            c->preset = argv[++i];
-        } else if (!strcmp(a, "--config") && has) {
-            c->config = argv[++i];
-        } else if (!strcmp(a, "--workloads") && has) {
-            c->wl_arg = argv[++i];
-        } else if (!strcmp(a, "--sizes") && has) {
-            c->sizes_arg = argv[++i];
-        } else if (!strcmp(a, "--out") && has) {
-            c->out = argv[++i];
-        } else if (!strcmp(a, "--traces") && has) {
-            c->traces = argv[++i];
-        } else if (!strcmp(a, "--cosim") && has) {
-            c->cosim = argv[++i];
-        } else if (!strcmp(a, "--rtl-timeout") && has) {
-            char *end;
-            c->rtl_timeout = strtod(argv[++i], &end);
-            if (*end || end == argv[i] || !(c->rtl_timeout > 0)) {
-                fprintf(stderr, "mmusim compare: --rtl-timeout %s: not a number of seconds > 0\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if ((!strcmp(a, "--accesses") || !strcmp(a, "--warmup") ||
-                    !strcmp(a, "--trace-accesses") || !strcmp(a, "--rtl-walks")) &&
-                   has) {
-            uint64_t v;
-            const bool need1 = !strcmp(a, "--accesses");
-            if (parse_count(argv[++i], !need1, &v)) {
-                fprintf(stderr,
-                        "mmusim compare: %s %s: not a count (decimal suffixes k, m, g%s)\n", a,
-                        argv[i], need1 ? "; >= 1" : "");
-                return 2;
-            }
-            if (need1)
-                c->accesses = v;
-            else if (a[2] == 'w')
-                c->warmup = v;
-            else if (a[2] == 't')
-                c->trace_accesses = v;
-            else
-                c->rtl_walks = v;
-        } else {
-            fprintf(stderr, "mmusim compare: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
+    static char notes[1536];
+    snprintf(notes, sizeof notes,
+             "--workloads: seq, stride, random, zipf, chase, the name of a trace in the\n"
+             "  --traces directory (%s),\n"
+             "  or a trace file. Default: %s\n"
+             "--sizes: working sets, digits with a binary suffix k m g t. Default:\n"
+             "  %s\n"
+             "  Traces run once per page size; their working set is what they touch.\n"
+             "  4K pages take 2 MiB of page tables per GiB mapped.\n"
+             "Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
+             "walkers disagree; 2: bad input or a run failed (what was done is written).\n",
+             c->traces_default, DEFAULT_WORKLOADS, DEFAULT_SIZES);
+    /* Counts stay far below 2^64 when added (warm-up + measured). */
+    const uint64_t COUNT_MAX = 1000000000000000ull;
+    const cli_opt_t opts[] = {
+        {"preset", CLI_STR, &c->preset, "NAME", "a built-in CPU (default skylake)", 0, 0, NULL},
+        {"config", CLI_STR, &c->config, "FILE", "a config file (applied on top of --preset)", 0,
+         0, NULL},
+        {"workloads", CLI_STR, &c->wl_arg, "LIST", "comma-separated workloads (below)", 0, 0,
+         NULL},
+        {"sizes", CLI_STR, &c->sizes_arg, "LIST", "comma-separated working-set sizes (below)", 0,
+         0, NULL},
+        {"out", CLI_STR, &c->out, "DIR",
+         "compare.md, compare.csv, compare_latency.csv go here\n(default: results)", 0, 0,
+         NULL},
+        {"accesses", CLI_COUNT, &c->accesses, "N",
+         "accesses measured per configuration (default 1m;\nsuffixes k, m, g: x1000)", 1, COUNT_MAX,
+         NULL},
+        {"warmup", CLI_COUNT, &c->warmup, "N", "accesses before the measured ones (default 100k)",
+         0, COUNT_MAX, NULL},
+        {"trace-accesses", CLI_COUNT, &c->trace_accesses, "N",
+         "traces: at most N accesses after the warm-up (default 0:\nthe whole trace)", 0,
+         COUNT_MAX, NULL},
+        {"rtl-walks", CLI_COUNT, &c->rtl_walks, "K",
+         "each configuration's stream, warm-up included,\n"
+         "through both walkers in mmusim-cosim until it ends or\n"
+         "K walks were compared (default 5000; 0 = off)",
+         0, COUNT_MAX, NULL},
+        {"traces", CLI_STR, &c->traces, "DIR", "where trace names are looked up", 0, 0, NULL},
+        {"cosim", CLI_STR, &c->cosim, "PATH",
+         "mmusim-cosim (default: next to this binary)", 0, 0, NULL},
+        {"rtl-timeout", CLI_SECONDS, &c->rtl_timeout, "SECONDS",
+         "stop one mmusim-cosim run after this long (default 600)", 0, 7 * 86400, NULL},
+        {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
+    };
+    const cli_cmd_t cmd = {
+        .name = "compare",
+        .synopsis = "[--preset NAME] [--config FILE] [--workloads LIST]\n"
+                    "                      [--sizes LIST] [--out DIR] [OPTIONS]",
+        .about = "Every workload at every working-set size with 4K, 2M and 1G pages: translation\n"
+                 "latency (mean, p50, p99), walk latency, memory references per walk, L1/L2 TLB\n"
+                 "hit rates, walks per 1000 accesses, PSC hits per level and TLB reach; C and RTL\n"
+                 "walk latencies side by side. Table on stdout, files in --out. Plots:\n"
+                 "scripts/plot_compare.py.\n",
+        .notes = notes,
+        .opts = opts};
+    const int rc0 = cli_parse(&cmd, argc, argv, NULL);
+    if (rc0)
+        return rc0;
     if (!c->preset && !c->config)
         c->preset = "skylake";
-    int rc = each_item(c, c->wl_arg, "--workloads", add_workload);
+    int rc = each_item(c, c->wl_arg, "workloads", add_workload);
     if (!rc)
-        rc = each_item(c, c->sizes_arg, "--sizes", add_size);
+        rc = each_item(c, c->sizes_arg, "sizes", add_size);
     if (rc)
         return rc;
     qsort(c->sizes, c->nsizes, sizeof c->sizes[0], cmp_u64);
@@ -570,7 +564,7 @@ static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, 
                                         0};
         const int e = runlib_trace_drive(x.as, x.mmu, tr, &a, &lim, m, sizeof m);
         if (e == -1) {
-            snprintf(msg, len, "%s: record %" PRIu64 ": %s", path, mmu_trace_records(tr), m);
+            snprintf(msg, len, "%s", m);
             rc = 2;
         } else if (e == 1) {
             snprintf(msg, len, "%s", mmu_trace_error(tr));
@@ -687,22 +681,36 @@ static int cosim_start(cmp_t *c, const cmp_row_t *r, cosim_job_t *j, char *note,
     return 0;
 }
 
-/* The value of "key": in a one-line JSON object. */
-static int json_num(const char *s, const char *key, double *v)
+/* mmusim-cosim --json prints one JSON object on a line of its own: the last
+ * such line of f, parsed (Jansson). NULL with the reason in why when there is
+ * none or it does not parse. */
+static json_t *cosim_json(FILE *f, char *why, size_t len)
 {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = strstr(s, pat);
-    if (!p)
-        return -1;
-    p += strlen(pat);
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (*p++ != ':')
-        return -1;
-    char *end;
-    *v = strtod(p, &end);
-    return end == p || !isfinite(*v) ? -1 : 0;
+    char *line = NULL, *last = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    rewind(f);
+    while ((n = getline(&line, &cap, f)) > 0)
+        if (line[0] == '{') {
+            free(last);
+            last = strdup(line);
+        }
+    free(line);
+    snprintf(why, len, "printed no JSON line");
+    if (!last)
+        return NULL;
+    json_error_t e;
+    json_t *j = json_loads(last, 0, &e);
+    free(last);
+    if (!j)
+        snprintf(why, len, "printed a JSON line that does not parse (column %d: %.120s)",
+                 e.column, e.text);
+    else if (!json_is_object(j)) {
+        snprintf(why, len, "printed JSON that is not an object");
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
 }
 
 /* The last non-empty line of f (trimmed), for a failure's reason. */
@@ -733,11 +741,8 @@ static void cosim_finish(cosim_job_t *j, cmp_rtl_t *rt, double t_start, double t
         const struct timespec ts = {0, 5000000}; /* 5 ms */
         nanosleep(&ts, NULL);
     }
-    char json[2048] = "", line[2048], err[200];
-    rewind(j->out);
-    while (fgets(line, sizeof line, j->out))
-        if (line[0] == '{')
-            snprintf(json, sizeof json, "%s", line);
+    char why[200], err[200];
+    json_t *json = cosim_json(j->out, why, sizeof why);
     last_line(j->err, err, sizeof err);
     fclose(j->out);
     fclose(j->err);
@@ -757,18 +762,25 @@ static void cosim_finish(cosim_job_t *j, cmp_rtl_t *rt, double t_start, double t
                  WEXITSTATUS(status), err[0] ? ": " : "", err);
         return;
     }
-    if (!json[0]) {
-        snprintf(rt->note, sizeof rt->note, "mmusim-cosim printed no JSON line (exit %d)%s%.160s",
+    if (!json) {
+        snprintf(rt->note, sizeof rt->note, "mmusim-cosim %.100s (exit %d)%s%.100s", why,
                  WEXITSTATUS(status), err[0] ? ": " : "", err);
         return;
     }
 #define CMP__PARSE(k)                                                                     \
-    if (json_num(json, #k, &rt->k)) {                                                     \
-        snprintf(rt->note, sizeof rt->note, "mmusim-cosim's JSON has no number '%s'", #k); \
-        return;                                                                           \
+    {                                                                                     \
+        const json_t *v = json_object_get(json, #k);                                      \
+        if (!json_is_number(v)) {                                                         \
+            snprintf(rt->note, sizeof rt->note, "mmusim-cosim's JSON has no number '%s'", \
+                     #k);                                                                 \
+            json_decref(json);                                                            \
+            return;                                                                       \
+        }                                                                                 \
+        rt->k = json_number_value(v);                                                     \
     }
     COSIM_KEYS(CMP__PARSE)
 #undef CMP__PARSE
+    json_decref(json);
     /* Exit 1 with a JSON line is the tool reporting mismatches; they count below. */
     if (WEXITSTATUS(status) == 1 && rt->mismatches == 0) {
         snprintf(rt->note, sizeof rt->note, "mmusim-cosim exited with status 1%s%.160s",
@@ -1080,11 +1092,8 @@ static void write_reading(FILE *f, const cmp_t *c)
           f);
 }
 
-static int write_md(const cmp_t *c, const char *path, const char *date)
+static void write_md(const cmp_t *c, FILE *f, const char *date)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     fputs("# Page size against translation latency and TLB coverage\n\n", f);
     fprintf(f, "Produced by `%s` on %s, configuration: %s%s%s%s.\n", c->cmdline, date,
             c->preset ? "preset " : "", c->preset ? c->preset : "",
@@ -1139,7 +1148,6 @@ static int write_md(const cmp_t *c, const char *path, const char *date)
           "accesses with lat_lo <= latency < lat_hi; exact below 16 cycles, then 8 bins per "
           "power of two).\n",
           f);
-    return fclose(f);
 }
 
 static void csv_num(FILE *f, double v, int prec)
@@ -1150,11 +1158,8 @@ static void csv_num(FILE *f, double v, int prec)
         fprintf(f, ",%.*f", prec, v);
 }
 
-static int write_csv(const cmp_t *c, const char *path, const char *lpath)
+static void write_csv(const cmp_t *c, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return -1;
     const char *preset = c->preset ? c->preset : c->config;
     fputs("preset,workload,source,ws_bytes,mapped_bytes,page,walker,accesses,lat_mean,lat_p50,"
           "lat_p99,lat_max,walk_mean,walk_p50,walk_p99,walk_diff,refs_per_walk,l1_hit_pct,"
@@ -1216,11 +1221,11 @@ static int write_csv(const cmp_t *c, const char *path, const char *lpath)
             }
         }
     }
-    if (fclose(f))
-        return -1;
-    f = fopen(lpath, "w");
-    if (!f)
-        return -1;
+}
+
+static void write_lat(const cmp_t *c, FILE *f)
+{
+    const char *preset = c->preset ? c->preset : c->config;
     fputs("preset,workload,ws_bytes,page,lat_lo,lat_hi,count\n", f);
     for (unsigned k = 0; k < c->done; k++) {
         const cmp_row_t *r = &c->rows[k];
@@ -1233,7 +1238,6 @@ static int write_csv(const cmp_t *c, const char *path, const char *lpath)
                     c->wl[r->wl].name, r->ws, runlib_size_name(r->page), lo, hi, r->bins[b]);
         }
     }
-    return fclose(f);
 }
 
 /* mkdir -p */
@@ -1269,8 +1273,35 @@ static int write_outputs(const cmp_t *c)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &tm);
-    if (write_md(c, md, date) || write_csv(c, csv, lat)) {
-        fprintf(stderr, "mmusim compare: cannot write into %s: %s\n", c->out, strerror(errno));
+    /* All three are written to temporary files first and renamed only when
+     * all were written: a failure leaves the previous set as it was. */
+    const char *paths[3] = {md, csv, lat};
+    void (*const writers[3])(const cmp_t *, FILE *) = {NULL, write_csv, write_lat};
+    cli_out_t out[3];
+    char msg[PATH_MAX + 128];
+    int bad = -1;
+    memset(out, 0, sizeof out);
+    for (int i = 0; i < 3 && bad < 0; i++) {
+        if (cli_out_open(&out[i], paths[i], msg, sizeof msg)) {
+            bad = i;
+            break;
+        }
+        if (i == 0)
+            write_md(c, out[i].f, date);
+        else
+            writers[i](c, out[i].f);
+        if (fflush(out[i].f) || ferror(out[i].f)) {
+            snprintf(msg, sizeof msg, "%s: write error: %s", paths[i], strerror(errno));
+            bad = i;
+        }
+    }
+    for (int i = 0; i < 3 && bad < 0; i++)
+        if (cli_out_commit(&out[i], msg, sizeof msg))
+            bad = i;
+    if (bad >= 0) {
+        for (int i = 0; i < 3; i++)
+            cli_out_abort(&out[i]);
+        cli_error("compare", "%s", msg);
         return 2;
     }
     fprintf(stderr, "compare: wrote %s, %s, %s\n", md, csv, lat);

@@ -1,86 +1,102 @@
 /* `mmusim convert [--format F] [--to native|text] IN OUT`: reads a trace in any
  * format (detected unless --format says) and writes it as a native binary or
  * text trace, streaming, in constant memory. A malformed input record stops the
- * conversion with its position; the records before it are written. */
+ * conversion with its position; the records before it are written. OUT is
+ * written to a temporary file renamed on success, and OUT may not be IN: the
+ * input is never truncated, whatever path, hard link or symbolic link names it. */
 #include "convert.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_opt.h"
+#include "cli_out.h"
 #include "trace.h"
 
-static void usage(FILE *f)
-{
-    fputs("usage: mmusim convert [--format native|text|lackey|champsim] [--to native|text] IN OUT\n"
-          "  IN may be .xz/.gz compressed (detected); '-' is stdin/stdout.\n"
-          "  Exit 0, or 2 on bad input (the records before the bad one are written).\n",
-          f);
-}
+static const char *const FORMATS[] = {"native", "text", "lackey", "champsim"};
 
 int convert_main(int argc, char **argv)
 {
-    const char *format = NULL, *to = "native", *in = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--format") && i + 1 < argc) {
-            format = argv[++i];
-        } else if (!strcmp(a, "--to") && i + 1 < argc) {
-            to = argv[++i];
-            if (strcmp(to, "native") && strcmp(to, "text")) {
-                fprintf(stderr, "mmusim convert: --to %s: must be native or text\n", to);
-                return 2;
-            }
-        } else if ((a[0] != '-' || !strcmp(a, "-")) && !in) {
-            in = a;
-        } else if ((a[0] != '-' || !strcmp(a, "-")) && !out) {
-            out = a;
-        } else {
-            fprintf(stderr, "mmusim convert: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!in || !out) {
-        usage(stderr);
+    unsigned format = 4, to = 0; /* 4: detect */
+    const cli_opt_t opts[] = {
+        {"format", CLI_CHOICE, &format, "F", "IN's format (default: detected)", .choices =
+         "native|text|lackey|champsim"},
+        {"to", CLI_CHOICE, &to, "F", "OUT's format: native (default) or text", .choices =
+         "native|text"},
+        {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
+    };
+    static const char *const POS[] = {"IN", "OUT"};
+    const cli_cmd_t cmd = {
+        .name = "convert",
+        .synopsis = "[--format F] [--to native|text] IN OUT",
+        .about = "Converts a trace (native, text, valgrind lackey or ChampSim) to a native or\n"
+        "text trace, streaming in constant memory.\n",
+        .notes = "IN may be .xz/.gz compressed (detected); '-' is stdin (IN) or stdout (OUT).\n"
+        "OUT is written to a temporary file beside it and renamed when complete; OUT\n"
+        "may not be IN (same file by any path). Exit 0, or 2 on bad input (the records\n"
+        "before the bad one are written).\n",
+        .opts = opts,
+        .pos_names = POS,
+        .npos = 2,
+        .min_pos = 2};
+    const char *pos[2];
+    int rc = cli_parse(&cmd, argc, argv, pos);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    const char *in = pos[0], *out = pos[1];
+    if (cli_same_file(in, out)) {
+        cli_error("convert", "%s and %s are the same file; writing one would destroy the other",
+                  in, out);
         return 2;
     }
     char msg[512];
     mmu_trace_reader_t *r = NULL;
     mmu_trace_writer_t *w = NULL;
-    if (mmu_trace_open(in, format, &r, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+    cli_out_t of;
+    if (mmu_trace_open(in, format < 4 ? FORMATS[format] : NULL, &r, msg, sizeof msg)) {
+        cli_error("convert", "%s", msg);
         return 2;
     }
-    if (mmu_trace_writer_open(out, to, &w, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+    if (cli_out_open(&of, out, msg, sizeof msg) ||
+        mmu_trace_writer_fopen(of.f, out, FORMATS[to], &w, msg, sizeof msg)) {
+        cli_error("convert", "%s", msg);
+        cli_out_abort(&of);
         mmu_trace_close(r);
         return 2;
     }
     mmu_trec_t rec;
-    int n, rc = 0;
+    int n;
+    bool bad_in = false, bad_out = false;
     while ((n = mmu_trace_next(r, &rec)) > 0) {
         if (mmu_trace_write(w, &rec)) {
-            fprintf(stderr, "%s: record %" PRIu64 ": %s\n", out, mmu_trace_records(r),
-                    mmu_trace_writer_error(w));
-            rc = 2;
+            cli_error("convert", "%s (input record %" PRIu64 ")", mmu_trace_writer_error(w),
+                      mmu_trace_records(r));
+            bad_out = true;
             break;
         }
     }
     if (n < 0) {
-        fprintf(stderr, "%s\n", mmu_trace_error(r));
-        rc = 2;
+        cli_error("convert", "%s", mmu_trace_error(r));
+        bad_in = true;
     }
     const uint64_t records = mmu_trace_records(r);
     if (mmu_trace_writer_close(w, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
-        rc = 2;
+        cli_error("convert", "%s", msg);
+        bad_out = true;
     }
-    fprintf(stderr, "convert: %" PRIu64 " records from %s (%s) to %s (%s)\n", records, in,
-            mmu_trace_format(r), out, to);
+    /* A bad input record still leaves the records before it in OUT, as
+     * promised; a failed write leaves OUT as it was. */
+    if (bad_out)
+        cli_out_abort(&of);
+    else if (cli_out_commit(&of, msg, sizeof msg)) {
+        cli_error("convert", "%s", msg);
+        bad_out = true;
+    }
+    if (!bad_out)
+        fprintf(stderr, "convert: %" PRIu64 " records from %s (%s) to %s (%s)\n", records, in,
+                mmu_trace_format(r), out, FORMATS[to]);
     mmu_trace_close(r);
-    return rc;
+    return bad_in || bad_out ? 2 : 0;
 }

@@ -8,10 +8,12 @@
 #include "compare.h"
 #include "convert.h"
 #include "run.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: mmusim COMMAND [ARGS]\n"
+          "       mmusim --version\n"
           "commands:\n"
           "  check   run page-walk scenarios and print (or compare) what the MMU did\n"
           "  config  print the configuration a preset and/or config file give\n"
@@ -43,11 +45,14 @@ int main(int argc, char **argv)
         return compare_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return convert_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--version")) {
+        printf("mmusim %s\n", mmusim_version());
+        return 0;
+    }
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "mmusim: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "mmusim: unknown command '%s' (see 'mmusim --help')\n", argv[1]);
     return 2;
 }

@@ -7,52 +7,37 @@
 #include "run.h"
 
 #include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
 #include "aspace.h"
+#include "cli_opt.h"
+#include "cli_out.h"
 #include "runlib.h"
-#include "scenario.h"
 #include "synth.h"
 #include "trace.h"
 
 typedef struct run_opts {
     const char *preset, *config, *workload, *json;
-    const char *trace, *format;      /* --trace FILE [--format F] */
+    const char *trace;               /* --trace FILE [--format F] */
+    unsigned format;                 /* index in FORMATS; 4: detect */
     uint64_t warmup, gap, interval;
     uint64_t warmup_records, records; /* traces: by input record */
     uint64_t stats_every;             /* --stats-every N accesses into --stats-file */
     const char *stats_file;
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
+    bool kpti;
 } run_opts_t;
 
-static void usage(FILE *f)
-{
-    fputs("usage: mmusim run (--preset NAME | --config FILE) (--workload SPEC | --trace FILE)\n"
-          "                  [--json FILE] [--warmup N] [--gap CYCLES | --interval CYCLES]\n"
-          "                  [--levels 4|5]\n"
-          "  SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase;\n"
-          "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
-          "  (see workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
-          "  --trace FILE [--format native|text|lackey|champsim] (detected by default)\n"
-          "    pages are mapped on first touch: --policy 4k|thp|1g|mixed (thp),\n"
-          "    --frames contiguous|fragmented, --procs N --switch ACCESSES (1, 0),\n"
-          "    --pcid on|off (on), --kpti (off). .xz and .gz traces are read directly.\n"
-          "  --warmup N: the first N accesses are not counted (traces: --warmup-records N,\n"
-          "  the first N records of the input format; --records N stops after N of them).\n"
-          "  --stats-every N --stats-file F: the counters of every N accesses as one row\n"
-          "  (CSV when F ends in .csv, else JSON lines), warm-up included and marked.\n"
-          "  Each access is issued when\n"
-          "  the previous one completes, plus --gap cycles (default 0); --interval N issues\n"
-          "  one every N cycles instead, so misses overlap (walkers, walks in flight).\n"
-          "  Exit 0, or 2 on bad input.\n",
-          f);
-}
+static const char *const FORMATS[] = {"native", "text", "lackey", "champsim"};
 
 /* Reach of a TLB level: sum over its arrays of entries x largest page held. */
 static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
@@ -75,127 +60,170 @@ static void print_reach(FILE *f, const char *lvl, const mmu_tlb_cfg_t *t)
 static int parse_args(int argc, char **argv, run_opts_t *o)
 {
     o->levels = 4;
+    o->format = 4;
     mmu_aspace_cfg_init(&o->as);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const bool has = i + 1 < argc;
-        uint64_t v;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
-        } else if (!strcmp(a, "--preset") && has) {
-            o->preset = argv[++i];
-        } else if (!strcmp(a, "--config") && has) {
-            o->config = argv[++i];
-        } else if (!strcmp(a, "--workload") && has) {
-            o->workload = argv[++i];
-        } else if (!strcmp(a, "--trace") && has) {
-            o->trace = argv[++i];
-        } else if (!strcmp(a, "--format") && has) {
-            o->format = argv[++i];
-        } else if (!strcmp(a, "--policy") && has) {
-            static const char *const P[] = {"4k", "thp", "1g", "mixed"};
-            const char *v_ = argv[++i];
-            unsigned k = 0;
-            while (k < 4 && strcmp(v_, P[k]))
-                k++;
-            if (k == 4) {
-                fprintf(stderr, "mmusim run: --policy %s: must be 4k, thp, 1g or mixed\n", v_);
-                return 2;
-            }
-            o->as.policy = k;
-        } else if (!strcmp(a, "--frames") && has) {
-            const char *v_ = argv[++i];
-            if (strcmp(v_, "contiguous") && strcmp(v_, "fragmented")) {
-                fprintf(stderr, "mmusim run: --frames %s: must be contiguous or fragmented\n", v_);
-                return 2;
-            }
-            o->as.frames_mode = v_[0] == 'f' ? MMU_FRAMES_FRAGMENTED : MMU_FRAMES_CONTIGUOUS;
-        } else if (!strcmp(a, "--pcid") && has) {
-            const char *v_ = argv[++i];
-            if (strcmp(v_, "on") && strcmp(v_, "off")) {
-                fprintf(stderr, "mmusim run: --pcid %s: must be on or off\n", v_);
-                return 2;
-            }
-            o->as.pcid = !strcmp(v_, "on");
-        } else if (!strcmp(a, "--kpti")) {
-            o->as.kpti = 1;
-        } else if ((!strcmp(a, "--procs") || !strcmp(a, "--switch")) && has) {
-            if (scn_u64(argv[++i], &v) || (a[2] == 'p' && (v < 1 || v > 2047))) {
-                fprintf(stderr, "mmusim run: %s %s: %s\n", a, argv[i],
-                        a[2] == 'p' ? "must be 1..2047" : "not a number");
-                return 2;
-            }
-            if (a[2] == 'p')
-                o->as.nproc = (unsigned)v;
-            else
-                o->as.switch_every = v;
-        } else if (!strcmp(a, "--json") && has) {
-            o->json = argv[++i];
-        } else if (!strcmp(a, "--stats-file") && has) {
-            o->stats_file = argv[++i];
-        } else if ((!strcmp(a, "--warmup-records") || !strcmp(a, "--records") ||
-                    !strcmp(a, "--stats-every")) &&
-                   has) {
-            if (scn_u64(argv[++i], &v) || v == 0) {
-                fprintf(stderr, "mmusim run: %s %s: must be a number >= 1\n", a, argv[i]);
-                return 2;
-            }
-            if (a[2] == 'w')
-                o->warmup_records = v;
-            else if (a[2] == 'r')
-                o->records = v;
-            else
-                o->stats_every = v;
-        } else if ((!strcmp(a, "--warmup") || !strcmp(a, "--gap") || !strcmp(a, "--levels") ||
-                    !strcmp(a, "--interval")) &&
-                   has) {
-            if (scn_u64(argv[++i], &v) || (a[2] == 'l' && v != 4 && v != 5) ||
-                (a[2] == 'i' && v == 0)) {
-                fprintf(stderr, "mmusim run: %s %s: %s\n", a, argv[i],
-                        a[2] == 'l'   ? "must be 4 or 5"
-                        : a[2] == 'i' ? "must be a number of cycles >= 1"
-                                      : "not a number");
-                return 2;
-            }
-            if (a[2] == 'w')
-                o->warmup = v;
-            else if (a[2] == 'g')
-                o->gap = v;
-            else if (a[2] == 'i')
-                o->interval = v;
-            else
-                o->levels = (unsigned)v;
-        } else {
-            fprintf(stderr, "mmusim run: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if ((o->warmup_records || o->records) && !o->trace) {
-        fputs("mmusim run: --warmup-records and --records count trace records: they need --trace\n",
-              stderr);
+    o->as.pcid = 1;
+    const cli_opt_t opts[] = {
+        {"preset", CLI_STR, &o->preset, "NAME", "a built-in CPU ('mmusim presets')", 0, 0, NULL},
+        {"config", CLI_STR, &o->config, "FILE", "a config file ('mmusim config')", 0, 0, NULL},
+        {"workload", CLI_STR, &o->workload, "SPEC", "a synthetic stream (below)", 0, 0, NULL},
+        {"trace", CLI_STR, &o->trace, "FILE", "a trace (.xz/.gz read directly)", 0, 0, NULL},
+        {"format", CLI_CHOICE, &o->format, "F", "the trace's format (default: detected)", 0, 0,
+         "native|text|lackey|champsim"},
+        {"json", CLI_STR, &o->json, "FILE", "also write the results as JSON", 0, 0, NULL},
+        {"warmup", CLI_COUNT, &o->warmup, "N", "the first N accesses are not counted", 0, 0,
+         NULL},
+        {"gap", CLI_U64, &o->gap, "CYCLES",
+         "workloads: issue each access CYCLES after the previous\none completes (default 0)",
+         0, RUNLIB_CYCLE_LIMIT, NULL},
+        {"interval", CLI_U64, &o->interval, "CYCLES",
+         "workloads: issue one access every CYCLES instead, so\n"
+         "misses overlap (walkers, walks in flight)",
+         1, RUNLIB_CYCLE_LIMIT, NULL},
+        {"levels", CLI_UINT, &o->levels, "4|5", "paging levels (default 4)", 4, 5, NULL},
+        {"policy", CLI_CHOICE, &o->as.policy, "P",
+         "traces: pages mapped on first touch as 4k, thp\n(default), 1g or mixed", 0, 0,
+         "4k|thp|1g|mixed"},
+        {"frames", CLI_CHOICE, &o->as.frames_mode, "F",
+         "traces: physical frames contiguous (default) or\nfragmented", 0, 0,
+         "contiguous|fragmented"},
+        {"procs", CLI_UINT, &o->as.nproc, "N", "traces: processes (default 1)", 1, 2047, NULL},
+        {"switch", CLI_U64, &o->as.switch_every, "ACCESSES",
+         "traces: switch process every ACCESSES (default 0: never)", 0, 0, NULL},
+        {"pcid", CLI_CHOICE, &o->as.pcid, "on|off", "traces: PCIDs (default on)", 0, 0,
+         "off|on"},
+        {"kpti", CLI_FLAG, &o->kpti, NULL, "traces: separate user and kernel page tables", 0, 0,
+         NULL},
+        {"warmup-records", CLI_COUNT, &o->warmup_records, "N",
+         "traces: the first N records of the input format (a\n"
+         "ChampSim instruction, a lackey line) are warm-up",
+         1, 0, NULL},
+        {"records", CLI_COUNT, &o->records, "N", "traces: stop after N records of the input format",
+         1, 0, NULL},
+        {"stats-every", CLI_COUNT, &o->stats_every, "N",
+         "the counters of every N accesses as one row of\n"
+         "--stats-file (warm-up included and marked)",
+         1, 0, NULL},
+        {"stats-file", CLI_STR, &o->stats_file, "FILE",
+         "where --stats-every rows go: CSV when FILE ends in .csv,\nelse JSON lines", 0, 0,
+         NULL},
+        {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
+    };
+    bool seen[sizeof opts / sizeof opts[0]];
+    const cli_cmd_t cmd = {
+        .name = "run",
+        .synopsis = "(--preset NAME | --config FILE)\n"
+                    "                  (--workload SPEC | --trace FILE) [OPTIONS]",
+        .about = "Runs a synthetic workload or a trace through one configuration and prints\n"
+        "the latency and the TLB, walk and fault statistics.\n",
+        .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase,\n"
+        "  or a kernel: gups | pagerank | spmv | hashjoin | hashprobe | btree;\n"
+        "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=,\n"
+        "  kernels' deg= skew= band= load= ratio= hit= fanout= start=\n"
+        "  (workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
+        "A workload's working set is mapped up front; a trace's pages are mapped on\n"
+        "first touch, and it is issued closed loop. Exit 0, or 2 on bad input.\n",
+        .opts = opts,
+        .seen = seen};
+    int rc = cli_parse(&cmd, argc, argv, NULL);
+    if (rc)
+        return rc;
+    o->as.kpti = o->kpti;
+    if (!o->workload == !o->trace) {
+        cli_error("run", "need one of --workload SPEC and --trace FILE");
         return 2;
     }
-    if (o->warmup_records && o->warmup) {
-        fputs("mmusim run: --warmup and --warmup-records exclude each other\n", stderr);
-        return 2;
-    }
-    if (!o->stats_every != !o->stats_file) {
-        fputs("mmusim run: --stats-every N and --stats-file FILE go together\n", stderr);
+    if (!o->preset == !o->config) {
+        cli_error("run", "need one of --preset NAME and --config FILE");
         return 2;
     }
     if (o->interval && o->gap) {
-        fputs("mmusim run: --gap and --interval exclude each other\n", stderr);
+        cli_error("run", "--gap and --interval exclude each other");
         return 2;
     }
-    if (!o->workload == !o->trace || (!o->preset == !o->config)) {
-        fputs("mmusim run: need one of --workload / --trace and one of --preset / --config\n",
-              stderr);
-        usage(stderr);
+    if (o->warmup_records && o->warmup) {
+        cli_error("run", "--warmup and --warmup-records exclude each other");
+        return 2;
+    }
+    if (!o->stats_every != !o->stats_file) {
+        cli_error("run", "--stats-every N and --stats-file FILE go together");
+        return 2;
+    }
+    if (o->workload && (o->warmup_records || o->records)) {
+        cli_error("run", "--%s counts trace records: it needs --trace",
+                  o->warmup_records ? "warmup-records" : "records");
+        return 2;
+    }
+    /* Options of the other driver would be silently ignored: refuse them. */
+    static const char *const TRACE_ONLY[] = {"format", "policy", "frames", "procs",
+                                             "switch", "pcid", "kpti"};
+    for (size_t k = 0; o->workload && k < sizeof TRACE_ONLY / sizeof *TRACE_ONLY; k++)
+        if (cli_given(&cmd, TRACE_ONLY[k])) {
+            cli_error("run", "--%s applies to --trace only", TRACE_ONLY[k]);
+            return 2;
+        }
+    if (o->trace && (cli_given(&cmd, "gap") || cli_given(&cmd, "interval"))) {
+        cli_error("run", "--%s applies to --workload only (a trace is issued closed loop)",
+                  cli_given(&cmd, "gap") ? "gap" : "interval");
         return 2;
     }
     return 0;
+}
+
+/* A JSON integer; counters and cycles stay far below 2^63 (cycles are
+ * bounded by RUNLIB_CYCLE_LIMIT), so json_int_t holds them exactly. */
+static json_t *jint(uint64_t v)
+{
+    return v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+}
+
+/* --json FILE: the run's numbers as one JSON document (Jansson escapes the
+ * strings: paths and specs may hold quotes or backslashes), written to a
+ * temporary file renamed on success. */
+static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t *a,
+                      const uint64_t pct[3], const mmu_stats_t *st,
+                      const mmu_aspace_stats_t *as)
+{
+    json_t *doc = json_object(), *lat = json_object(), *stats = json_object();
+    json_object_set_new(doc, o->preset ? "preset" : "config",
+                        json_string(o->preset ? o->preset : o->config));
+    json_object_set_new(doc, "workload", json_string(what));
+    json_object_set_new(doc, "levels", json_integer(o->levels));
+    json_object_set_new(doc, "accesses", jint(a->n));
+    json_object_set_new(doc, "counted", jint(a->counted));
+    json_object_set_new(lat, "mean", json_real(a->counted ? (double)a->lat_sum /
+                                                            (double)a->counted : 0.0));
+    json_object_set_new(lat, "sum", jint(a->lat_sum));
+    json_object_set_new(lat, "p50", jint(pct[0]));
+    json_object_set_new(lat, "p90", jint(pct[1]));
+    json_object_set_new(lat, "p99", jint(pct[2]));
+    json_object_set_new(lat, "max", jint(a->lat_max));
+    json_object_set_new(doc, "latency", lat);
+    if (as) {
+        json_t *os = json_object();
+#define RUN__AS_JSON(name) json_object_set_new(os, #name, jint(as->name));
+        MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
+#undef RUN__AS_JSON
+        json_object_set_new(doc, "os", os);
+    }
+    for (unsigned i = 0; i < mmu_stats_count(); i++)
+        json_object_set_new(stats, mmu_stats_name(i), jint(mmu_stats_get(st, i)));
+    json_object_set_new(doc, "stats", stats);
+
+    char msg[PATH_MAX + 128];
+    cli_out_t out;
+    int rc = 0;
+    if (cli_out_open(&out, o->json, msg, sizeof msg) ||
+        json_dumpf(doc, out.f, JSON_INDENT(1) | JSON_REAL_PRECISION(15)) != 0 ||
+        fputc('\n', out.f) == EOF || cli_out_commit(&out, msg, sizeof msg)) {
+        if (out.f) /* the dump or the newline failed */
+            snprintf(msg, sizeof msg, "%s: write error", o->json);
+        cli_out_abort(&out);
+        cli_error("run", "--json %s", msg);
+        rc = 2;
+    }
+    json_decref(doc);
+    return rc;
 }
 
 /* The report common to both drivers; `what` names the workload. Every
@@ -251,40 +279,62 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
     }
     if (!o->json)
         return 0;
-    FILE *jf = fopen(o->json, "w");
-    if (!jf) {
-        fprintf(stderr, "mmusim run: cannot write %s\n", o->json);
-        return 2;
-    }
-    fprintf(jf,
-            "{\n\"%s\": \"%s\",\n\"workload\": \"%s\",\n\"levels\": %u,\n"
-            "\"accesses\": %" PRIu64 ",\n\"counted\": %" PRIu64 ",\n"
-            "\"latency\": {\"mean\": %.4f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64
-            ", \"p99\": %" PRIu64 ", \"max\": %" PRIu64 "},\n",
-            o->preset ? "preset" : "config", o->preset ? o->preset : o->config, what, o->levels,
-            a->n, a->counted, mean, p50, p90, p99, a->lat_max);
-    if (a->as) {
-        fputs("\"os\": {", jf);
-        const char *sep = "";
-#define RUN__AS_JSON(name) fprintf(jf, "%s\"%s\": %" PRIu64, sep, #name, ast.name), sep = ", ";
-        MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
-#undef RUN__AS_JSON
-        fputs("},\n", jf);
-    }
-    fputs("\"stats\": ", jf);
-    mmu_stats_print_json(jf, &st);
-    fputs("}\n", jf);
-    return fclose(jf) ? 2 : 0;
+    const uint64_t pct[3] = {p50, p90, p99};
+    return write_json(o, what, a, pct, &st, a->as ? &ast : NULL);
 }
 
 static int load_config(const run_opts_t *o, mmu_config_t *cfg)
 {
     char msg[512];
     if (runlib_load_config(o->preset, o->config, cfg, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+        cli_error("run", "%s", msg);
         return 2;
     }
     return 0;
+}
+
+/* A progress line on stderr, rewritten in place, once a run has taken a
+ * second -- only when stderr is a terminal, so logs and tests stay clean. */
+typedef struct progress {
+    double t0, last;
+    uint64_t total;  /* accesses in the run; 0 unknown (a trace) */
+    const mmu_trace_reader_t *tr;
+    bool shown;
+} progress_t;
+
+static void progress_note(void *ctx, const runlib_acc_t *a)
+{
+    progress_t *p = ctx;
+    const double now = runlib_now_s();
+    if (now - p->t0 < 1.0 || now - p->last < 0.25)
+        return;
+    p->last = now;
+    p->shown = true;
+    if (p->tr)
+        fprintf(stderr, "\rmmusim run: %.1f M records, %.1f M accesses in %.0f s (%.2f M/s) ",
+                (double)mmu_trace_records(p->tr) / 1e6, (double)a->n / 1e6, now - p->t0,
+                (double)a->n / (now - p->t0) / 1e6);
+    else
+        fprintf(stderr, "\rmmusim run: %.1f of %.1f M accesses (%.0f%%) in %.0f s ",
+                (double)a->n / 1e6, (double)p->total / 1e6,
+                100.0 * (double)a->n / (double)p->total, now - p->t0);
+    fflush(stderr);
+}
+
+static void progress_start(progress_t *p, runlib_acc_t *a, uint64_t total,
+                           const mmu_trace_reader_t *tr)
+{
+    *p = (progress_t){runlib_now_s(), 0, total, tr, false};
+    if (isatty(STDERR_FILENO)) {
+        a->progress = progress_note;
+        a->progress_ctx = p;
+    }
+}
+
+static void progress_end(const progress_t *p)
+{
+    if (p->shown)
+        fputs("\r\033[K", stderr); /* erase the line */
 }
 
 /* A trace: pages are mapped on first touch by the address-space driver, which
@@ -297,8 +347,9 @@ static int run_trace(const run_opts_t *o)
         return 2;
     char msg[512];
     mmu_trace_reader_t *tr = NULL;
-    if (mmu_trace_open(o->trace, o->format, &tr, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+    if (mmu_trace_open(o->trace, o->format < 4 ? FORMATS[o->format] : NULL, &tr, msg,
+                       sizeof msg)) {
+        cli_error("run", "%s", msg);
         return 2;
     }
     runlib_as_t x = {0};
@@ -308,30 +359,32 @@ static int run_trace(const run_opts_t *o)
     ac.levels = o->levels;
     a.warmup = o->warmup;
     if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
-        fputs("mmusim run: out of memory\n", stderr);
+        cli_error("run", "out of memory");
         goto out;
     }
     if (runlib_as_create(&x, &cfg, &ac, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim run: %s\n", msg);
+        cli_error("run", "%s", msg);
         goto out;
     }
     mmu_t *mmu = x.mmu;
     mmu_aspace_t *as = x.as;
     if (runlib_rows_open(&a.rows, o->stats_file, o->stats_every, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim run: %s\n", msg);
+        cli_error("run", "%s", msg);
         goto out;
     }
     const double t0 = runlib_now_s(), c0 = runlib_cpu_s();
     const runlib_trace_lim_t lim = {0, o->records, o->warmup_records};
+    progress_t prog;
+    progress_start(&prog, &a, 0, tr);
     const int r = runlib_trace_drive(as, mmu, tr, &a, &lim, msg, sizeof msg);
+    progress_end(&prog);
     if (r == -1) {
-        fprintf(stderr, "mmusim run: %s: record %" PRIu64 ": %s\n", o->trace,
-                mmu_trace_records(tr), msg);
+        cli_error("run", "%s", msg);
         bad = 1;
     }
     const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
     if (runlib_rows_close(&a, mmu)) {
-        fprintf(stderr, "mmusim run: %s: write error\n", o->stats_file);
+        cli_error("run", "--stats-file %s: write error", o->stats_file);
         bad = 1;
     }
     static const char *const POL[] = {"4k", "thp", "1g", "mixed"};
@@ -347,12 +400,13 @@ static int run_trace(const run_opts_t *o)
     rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run);
     if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
-        fprintf(stderr, "%s\n", mmu_trace_error(tr));
+        cli_error("run", "%s", mmu_trace_error(tr));
         bad = 1;
     }
     if (bad)
         rc = 2;
 out:
+    cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     runlib_as_free(&x);
     mmu_trace_close(tr);
     free(a.hist);
@@ -364,7 +418,7 @@ int run_main(int argc, char **argv)
     run_opts_t o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc)
-        return rc == 1 ? 0 : rc;
+        return rc == 1 ? 0 : 2;
     if (o.trace)
         return run_trace(&o);
 
@@ -374,7 +428,18 @@ int run_main(int argc, char **argv)
         return 2;
     mmu_synth_cfg_t wcfg;
     if (mmu_synth_parse(o.workload, &wcfg, msg, sizeof msg) != 0) {
-        fprintf(stderr, "%s\n", msg);
+        cli_error("run", "%s", msg);
+        return 2;
+    }
+    /* Issue times grow by at least --interval or --gap per access: refuse a
+     * run whose clock would pass the limit before it starts. */
+    const uint64_t step = o.interval ? o.interval : o.gap;
+    if (wcfg.n > 1 && step > (RUNLIB_CYCLE_LIMIT - 1) / (wcfg.n - 1)) {
+        cli_error("run",
+                  "--%s %" PRIu64 ": %" PRIu64 " accesses that far apart would take the "
+                  "model's clock past 2^62 cycles; at most %" PRIu64 " for this run",
+                  o.interval ? "interval" : "gap", step, wcfg.n,
+                  (RUNLIB_CYCLE_LIMIT - 1) / (wcfg.n - 1));
         return 2;
     }
     char spec[MMU_SYNTH_SPEC_MAX];
@@ -383,15 +448,15 @@ int run_main(int argc, char **argv)
     /* The working set and its page tables must fit below MAXPHYADDR. */
     const unsigned ps = wcfg.page_size;
     if (runlib_ws_fits(&cfg, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim run: %s\n", msg);
+        cli_error("run", "%s", msg);
         return 2;
     }
 
     if (o.warmup >= wcfg.n) {
-        fprintf(stderr,
-                "mmusim run: --warmup %" PRIu64 ": must be less than the workload's %" PRIu64
-                " accesses, or nothing is measured\n",
-                o.warmup, wcfg.n);
+        cli_error("run",
+                  "--warmup %" PRIu64 ": must be less than the workload's %" PRIu64
+                  " accesses, or nothing is measured",
+                  o.warmup, wcfg.n);
         return 2;
     }
     runlib_ws_t w = {0};
@@ -400,7 +465,12 @@ int run_main(int argc, char **argv)
     rc = 2;
     a.warmup = o.warmup;
     if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
-        fputs("mmusim run: out of memory\n", stderr);
+        cli_error("run", "out of memory");
+        goto out;
+    }
+    /* Before the mapping, which can take a while: a bad --stats-file fails now. */
+    if (runlib_rows_open(&a.rows, o.stats_file, o.stats_every, msg, sizeof msg)) {
+        cli_error("run", "%s", msg);
         goto out;
     }
     double t0 = runlib_now_s();
@@ -408,27 +478,27 @@ int run_main(int argc, char **argv)
     runlib_bytes_str(wcfg.ws, wsb, sizeof wsb);
     fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, runlib_size_name(ps));
     if (runlib_ws_map(&w, &cfg, wcfg.base, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim run: %s\n", msg);
+        cli_error("run", "%s", msg);
         goto out;
     }
     const double t_map = runlib_now_s() - t0;
 
-    if (runlib_rows_open(&a.rows, o.stats_file, o.stats_every, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim run: %s\n", msg);
-        goto out;
-    }
     mmu_synth_t gen;
     mmu_synth_init(&gen, &wcfg);
     uint64_t la = 0;
     t0 = runlib_now_s();
     const double c0 = runlib_cpu_s();
-    if ((e = runlib_synth_drive(w.mmu, &gen, &a, o.gap, o.interval, &la)) != 0)
-        /* the statistics so far are still printed */
-        fprintf(stderr, "mmusim run: access %" PRIu64 " (0x%" PRIx64 "): %s\n", a.n + 1, la,
-                mmu_strerror(e));
+    progress_t prog;
+    progress_start(&prog, &a, wcfg.n, NULL);
+    e = runlib_synth_drive(w.mmu, &gen, &a, o.gap, o.interval, &la);
+    progress_end(&prog);
+    if (e) /* the statistics so far are still printed */
+        cli_error("run", "access %" PRIu64 " (0x%" PRIx64 "): %s", a.n + 1, la,
+                  e == RUNLIB_ECLOCK ? "the model's clock would pass 2^63 cycles"
+                                     : mmu_strerror(e));
     const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
     if (runlib_rows_close(&a, w.mmu)) {
-        fprintf(stderr, "mmusim run: %s: write error\n", o.stats_file);
+        cli_error("run", "--stats-file %s: write error", o.stats_file);
         e = 1;
     }
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
@@ -439,6 +509,7 @@ int run_main(int argc, char **argv)
     if (e)
         rc = 2;
 out:
+    cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     free(a.hist);
     runlib_ws_free(&w);
     return rc;

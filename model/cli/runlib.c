@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -220,10 +221,12 @@ int runlib_rows_open(runlib_rows_t *r, const char *path, uint64_t every, char *m
         snprintf(msg, len, "--stats-every: must be >= 1 access");
         return 2;
     }
-    if (!(r->f = fopen(path, "w"))) {
-        snprintf(msg, len, "%s: cannot write: %s", path, strerror(errno));
+    char why[PATH_MAX + 128];
+    if (cli_out_open(&r->out, path, why, sizeof why)) {
+        snprintf(msg, len, "--stats-file %s", why);
         return 2;
     }
+    r->f = r->out.f;
     const size_t n = strlen(path);
     r->csv = n >= 4 && !strcmp(path + n - 4, ".csv");
     r->every = every;
@@ -256,13 +259,20 @@ void runlib_rows_emit(runlib_acc_t *a, mmu_t *mmu)
         for (unsigned i = 0; i < mmu_stats_count(); i++)
             fprintf(r->f, ",%" PRIu64, mmu_stats_get(&d, i));
     } else {
-        fprintf(r->f,
-                "{\"row\": %" PRIu64 ", \"first_access\": %" PRIu64 ", \"accesses\": %" PRIu64
-                ", \"warmup\": %d, \"lat_mean\": %.4f, \"cycles\": %" PRIu64,
-                r->row, r->first, n, warm, mean, cycles);
+        /* One JSON object per line, built with Jansson as every JSON the CLI
+         * writes; counters stay below 2^63, so json_int_t holds them. */
+        json_t *o = json_object();
+        json_object_set_new(o, "row", json_integer((json_int_t)r->row));
+        json_object_set_new(o, "first_access", json_integer((json_int_t)r->first));
+        json_object_set_new(o, "accesses", json_integer((json_int_t)n));
+        json_object_set_new(o, "warmup", json_integer(warm));
+        json_object_set_new(o, "lat_mean", json_real(mean));
+        json_object_set_new(o, "cycles", json_integer((json_int_t)cycles));
         for (unsigned i = 0; i < mmu_stats_count(); i++)
-            fprintf(r->f, ", \"%s\": %" PRIu64, mmu_stats_name(i), mmu_stats_get(&d, i));
-        fputc('}', r->f);
+            json_object_set_new(o, mmu_stats_name(i),
+                                json_integer((json_int_t)mmu_stats_get(&d, i)));
+        json_dumpf(o, r->f, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(o);
     }
     fputc('\n', r->f);
     r->prev = now;
@@ -279,9 +289,9 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
     if (!r->f)
         return 0;
     runlib_rows_emit(a, mmu);
-    const int bad = ferror(r->f) | fclose(r->f);
+    char msg[PATH_MAX + 64];
     r->f = NULL;
-    return bad ? 2 : 0;
+    return cli_out_commit(&r->out, msg, sizeof msg) ? 2 : 0;
 }
 
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
@@ -293,6 +303,10 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
         mmu_req_t req = {
             .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
+        if (now >= RUNLIB_CLOCK_MAX) {
+            *bad_la = la;
+            return RUNLIB_ECLOCK;
+        }
         runlib_acc_start(a, mmu, now);
         const int e = mmu_translate(mmu, &req, &res);
         if (e) {
@@ -302,6 +316,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
         runlib_acc_note(a, now, &res);
         if (a->n == a->rows.next)
             runlib_rows_emit(a, mmu);
+        if (a->progress && !(a->n & 0xffff))
+            a->progress(a->progress_ctx, a);
         /* Closed loop: the next access waits for this one. Open loop: a fixed
          * issue rate, whatever completes. */
         now = interval ? now + interval : res.done_at + gap;
@@ -314,6 +330,7 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
 {
     mmu_trec_t rec;
     int r = 1;
+    uint64_t nrec = 0;
     a->as = as;
     if (lim->warmup_records)
         a->warmup = UINT64_MAX; /* ended below, by records */
@@ -322,6 +339,10 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
         if ((r = mmu_trace_next(tr, &rec)) <= 0)
             break;
         const uint64_t now = mmu_aspace_now(as);
+        if (now >= RUNLIB_CLOCK_MAX) {
+            snprintf(msg, len, "the model's clock would pass 2^63 cycles");
+            return -1;
+        }
         /* Limits by input record act where one starts, so it is whole. */
         if (mmu_trace_input_records(tr) > in) {
             if (lim->max_records && in >= lim->max_records) {
@@ -334,13 +355,19 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_start(a, mmu, now);
         mmu_result_t res;
-        if (mmu_aspace_feed(as, &rec, &res, msg, len))
+        char why[400];
+        if (mmu_aspace_feed(as, &rec, &res, why, sizeof why)) {
+            char at[200];
+            snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), why);
             return -1;
+        }
         if (rec.kind == MMU_TREC_ACCESS) {
             runlib_acc_note(a, now, &res);
             if (a->n == a->rows.next)
                 runlib_rows_emit(a, mmu);
         }
+        if (a->progress && !(++nrec & 0xffff))
+            a->progress(a->progress_ctx, a);
     }
     return r < 0 ? 1 : 0;
 }

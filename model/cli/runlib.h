@@ -13,10 +13,22 @@
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
 #include "aspace.h"
+#include "cli_out.h"
 #include "synth.h"
 #include "trace.h"
 
 #define RUNLIB_LAT_BUCKETS 65536u /* exact latency histogram; longer ones share the last */
+
+/* Cycle counts must not wrap. The spacing a run asks for (--gap, --interval,
+ * times the accesses) is refused up front beyond RUNLIB_CYCLE_LIMIT, 2^62
+ * cycles (146 years at 1 GHz); the latencies the model adds on top stay far
+ * below another 2^62. The drive loops still stop, with an error, before
+ * issuing at or past RUNLIB_CLOCK_MAX, 2^63, which leaves 2^63 cycles above
+ * any issue time: no latency can wrap a 64-bit cycle count. */
+#define RUNLIB_CYCLE_LIMIT ((uint64_t)1 << 62)
+#define RUNLIB_CLOCK_MAX ((uint64_t)1 << 63)
+/* runlib_synth_drive: the next issue time would reach RUNLIB_CLOCK_MAX. */
+#define RUNLIB_ECLOCK 1
 
 /* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
 double runlib_now_s(void);
@@ -88,7 +100,8 @@ void runlib_as_free(runlib_as_t *x);
 /* Periodic statistics (--stats-every N): one row every N accesses, warm-up
  * included, with the counters of just those accesses. */
 typedef struct runlib_rows {
-    FILE *f;             /* NULL: off */
+    FILE *f;             /* NULL: off; else out.f */
+    cli_out_t out;       /* a temporary file, renamed onto the path when closed */
     int csv;             /* 1: CSV with a header line; 0: one JSON object per line */
     uint64_t every;
     uint64_t row, first, next; /* row number, its first access, the access ending it */
@@ -111,6 +124,10 @@ typedef struct runlib_acc {
     uint64_t warm_cycle; /* cycle at which the measured part was issued */
     int warm_done;       /* the warm-up ended (snapshots taken) */
     runlib_rows_t rows;
+    /* Optional: called every 65536 accesses or records by the drive loops
+     * (progress lines on a terminal). */
+    void (*progress)(void *ctx, const struct runlib_acc *a);
+    void *progress_ctx;
 } runlib_acc_t;
 
 /* End the warm-up now, before access a->n + 1: snapshot the MMU's (and the
@@ -160,8 +177,10 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
 
 /* Issue the stream of g one access at a time, each at the previous one's
  * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
- * account for them in *a. Returns 0, or the mmu_translate error of the access
- * that failed (then *bad_la is its address and the accounting stops before it). */
+ * account for them in *a. gap and interval must be <= RUNLIB_CYCLE_LIMIT.
+ * Returns 0, the mmu_translate error of the access that failed, or
+ * RUNLIB_ECLOCK when its issue time would reach RUNLIB_CLOCK_MAX (then *bad_la
+ * is its address and the accounting stops before it). */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
 
@@ -175,7 +194,9 @@ typedef struct runlib_trace_lim {
 /* Feed trace records to the address-space driver until the trace ends or a
  * limit of *lim is reached, accounting for each access in *a. Returns 0; 1 when
  * the reader failed (mmu_trace_error says where); -1 when the driver refused a
- * record (msg says why; mmu_trace_records() is its number). */
+ * record (msg is then "file:LINE: why" or "file: byte N: why", where the
+ * record came from: mmu_trace_where) or the model's clock would pass
+ * RUNLIB_CLOCK_MAX (msg says why). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len);
 

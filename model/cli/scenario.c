@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@ typedef struct parser {
 
 __attribute__((format(printf, 2, 3))) static int fail(parser_t *p, const char *fmt, ...)
 {
-    int n = snprintf(p->msg, p->msglen, "%s:%d: ", p->path, p->line);
+    /* Line 0: about the whole (empty) file, not a line of it. */
+    int n = p->line ? snprintf(p->msg, p->msglen, "%s:%d: ", p->path, p->line)
+                    : snprintf(p->msg, p->msglen, "%s: ", p->path);
     if (n >= 0 && (size_t)n < p->msglen) {
         va_list ap;
         va_start(ap, fmt);
@@ -50,18 +53,69 @@ int scn_tokenize(char *line, char **tok, int max)
 
 int scn_u64(const char *s, uint64_t *v)
 {
-    if (!*s || *s == '-' || *s == '+')
+    /* Digits only: strtoull would skip leading blanks (\v, \f too) and take a
+     * sign, turning "\v-1" into 2^64 - 1. */
+    uint64_t base = 10, x = 0;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
         return -1;
-    char *end;
-    errno = 0;
-    int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
-    if (base == 16 && !s[2])
-        return -1;
-    unsigned long long x = strtoull(s, &end, base);
-    if (errno || *end)
-        return -1;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return -1;
+        if (x > (UINT64_MAX - d) / base)
+            return -1;
+        x = x * base + d;
+    }
     *v = x;
     return 0;
+}
+
+int scn_getline(FILE *in, char *buf, const char *path, int lineno, char *msg, size_t msglen)
+{
+    size_t n = 0;
+    int c, any = 0;
+    while ((c = getc_unlocked(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        /* SCN_LINE_MAX bytes and a '\r' fit; one more byte is too many. */
+        if (n == SCN_LINE_MAX + 1) {
+            snprintf(msg, msglen, "%s:%d: line longer than %d bytes", path, lineno,
+                     SCN_LINE_MAX);
+            return -1;
+        }
+        buf[n++] = (char)c;
+    }
+    if (ferror(in)) {
+        snprintf(msg, msglen, "%s:%d: read error: %s", path, lineno, strerror(errno));
+        return -1;
+    }
+    if (!any)
+        return 0;
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    if (n > SCN_LINE_MAX) {
+        snprintf(msg, msglen, "%s:%d: line longer than %d bytes", path, lineno, SCN_LINE_MAX);
+        return -1;
+    }
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        snprintf(msg, msglen, "%s:%d: NUL byte in column %zu (binary data in a text file)", path,
+                 lineno, (size_t)(nul - buf) + 1);
+        return -1;
+    }
+    buf[n] = '\0';
+    return 1;
 }
 
 int scn_i64(const char *s, int64_t *v)
@@ -363,15 +417,27 @@ static int check_scenario(parser_t *p, scenario_t *s)
     return 0;
 }
 
-int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msglen)
+static void scn_free_one(scenario_t *s)
+{
+    free(s->name);
+    free(s->mem);
+    free(s->ops);
+}
+
+/* With fn, each scenario is handed over once checked and then freed, so out
+ * holds one scenario at a time; without, out collects them all. */
+static int parse(FILE *in, const char *path, scn_file_t *out, int (*fn)(void *, scenario_t *),
+                 void *ctx, char *msg, size_t msglen)
 {
     parser_t p = {path, 0, msg, msglen};
     scenario_t *cur = NULL;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
+    char *line = malloc(SCN_LINE_MAX + 2);
+    int rc = 0, got = 0;
+    size_t seen = 0;
     memset(out, 0, sizeof *out);
-    while (getline(&line, &cap, in) >= 0) {
+    if (!line)
+        return fail(&p, "out of memory");
+    while ((got = scn_getline(in, line, path, p.line + 1, msg, msglen)) > 0) {
         char *tok[MAX_TOK];
         p.line++;
         int n = scn_tokenize(line, tok, MAX_TOK);
@@ -383,30 +449,51 @@ int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msg
             continue;
         if ((rc = parse_line(&p, out, &cur, tok, n)) != 0)
             break;
-        if (!cur && !strcmp(tok[0], "end") && (rc = check_scenario(&p, &out->s[out->n - 1])))
-            break;
+        if (!cur && !strcmp(tok[0], "end")) {
+            if ((rc = check_scenario(&p, &out->s[out->n - 1])) != 0)
+                break;
+            seen++;
+            if (fn) {
+                rc = fn(ctx, &out->s[0]);
+                scn_free_one(&out->s[0]);
+                out->n = 0;
+                if (rc)
+                    break;
+            }
+        }
     }
     free(line);
-    if (!rc && ferror(in)) {
-        rc = fail(&p, "read error");
-    } else if (!rc && cur) {
+    if (rc) {
+        /* a parse error (-1, msg filled) or what fn returned */
+    } else if (got < 0) {
+        rc = -1; /* msg says where: a long line, a NUL byte, a read error */
+    } else if (cur) {
         rc = fail(&p, "end of file inside scenario '%s' (line %d): missing 'end'", cur->name,
                   cur->line);
-    } else if (!rc && out->n == 0) {
+    } else if (seen == 0) {
         rc = fail(&p, "no scenario in file");
     }
-    if (rc)
+    if (rc || fn)
         scn_free(out);
     return rc;
 }
 
+int scn_parse(FILE *in, const char *path, scn_file_t *out, char *msg, size_t msglen)
+{
+    return parse(in, path, out, NULL, NULL, msg, msglen);
+}
+
+int scn_parse_each(FILE *in, const char *path, int (*fn)(void *ctx, scenario_t *s), void *ctx,
+                   char *msg, size_t msglen)
+{
+    scn_file_t f;
+    return parse(in, path, &f, fn, ctx, msg, msglen);
+}
+
 void scn_free(scn_file_t *f)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->s[i].name);
-        free(f->s[i].mem);
-        free(f->s[i].ops);
-    }
+    for (size_t i = 0; i < f->n; i++)
+        scn_free_one(&f->s[i]);
     free(f->s);
     memset(f, 0, sizeof *f);
 }

@@ -180,8 +180,19 @@ elseif(PART STREQUAL "errors")
                "--preset;nope|unknown preset 'nope'"
                "--config;${OUT}/missing.ini|missing.ini"
                "--sizes;64t|does not fit below MAXPHYADDR"
-               "--accesses;0|--accesses 0: not a count"
-               "--bogus|unexpected argument '--bogus'")
+               "--accesses;0|mmusim compare: --accesses 0: must be 1..1000000000000000"
+               "--accesses;1e6|mmusim compare: --accesses '1e6': not a number"
+               "--bogus|mmusim compare: unknown option '--bogus'"
+               "--workloads;,|mmusim compare: --workloads ',': item 1 is empty"
+               "--workloads;seq,,chase|--workloads 'seq,,chase': item 2 is empty"
+               "--workloads;seq,|--workloads 'seq,': item 2 is empty"
+               "--sizes;,|mmusim compare: --sizes ',': item 1 is empty"
+               "--sizes=|mmusim compare: --sizes: empty value"
+               "--workloads;seq,chase,seq|--workloads: 'seq' given twice"
+               "--sizes;1m,4m,1024k|--sizes: '1m' and '1024k' are the same size (1 MiB)"
+               "--sizes;0x100000|--sizes: '0x100000': not a working-set size"
+               "--rtl-timeout;-1|--rtl-timeout '-1': must be a number of seconds > 0"
+               "--rtl-timeout;inf|--rtl-timeout 'inf': must be a number of seconds > 0")
     string(REPLACE "|" ";" parts "${case}")
     list(GET parts -1 want)
     list(REMOVE_AT parts -1)

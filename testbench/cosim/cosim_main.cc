@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "cosim.h"
+#include "version.h"
 
 static void usage(FILE *f)
 {
@@ -17,6 +18,7 @@ static void usage(FILE *f)
           "                          (--workload SPEC | --trace FILE [--policy 4k|thp|1g])\n"
           "                          --accesses K [--json]\n"
           "       mmusim-cosim check [--preset NAME | --config FILE] [--cold] FILE\n"
+          "       mmusim-cosim --version\n"
           "  `mmusim-cosim COMMAND --help` for more. Exit 0, 1 on a mismatch, 2 on bad input.\n",
           f);
 }
@@ -35,6 +37,10 @@ int sc_main(int argc, char **argv)
         return cosim::walks_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check"))
         return cosim::check_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--version")) {
+        printf("mmusim-cosim %s\n", mmusim_version());
+        return 0;
+    }
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "mmu/mmu.h"
+#include "mmu/mmu_mem.h"
 
 namespace {
 
@@ -29,6 +30,18 @@ TEST(Config, EachBadFieldIsNamed)
         {[](mmu_config_t *c) { c->page_1g = 2; }, "page_1g=2: must be 0 or 1"},
         {[](mmu_config_t *c) { c->ad_on_fault = 7; }, "ad_on_fault=7"},
         {[](mmu_config_t *c) { c->ad_retry_limit = 0; }, "ad_retry_limit=0: must be >= 1"},
+        // Size limits: each array, PSCs included, and each cache-model level.
+        {[](mmu_config_t *c) { c->l2.arr[0].entries = 64u << 20; c->l2.arr[0].ways = 16; },
+         "l2[0]: entries=67108864: must be <= 1048576"},
+        {[](mmu_config_t *c) { c->psc[2].arr = {8192, 8192, 0, 0, 0, 0}; },
+         "psc.pde: entries=8192, ways=8192: a fully-associative array holds at most 4096"},
+        {[](mmu_config_t *c) { c->memlat[2].sets = 2u << 20; },
+         "memlat.llc.sets=2097152: must be <= 1048576"},
+        {[](mmu_config_t *c) { c->memlat[1].ways = 65; }, "memlat.l2.ways=65: must be <= 64"},
+        {[](mmu_config_t *c) { c->memlat[2] = {1u << 20, 8, 42}; },
+         "memlat.llc.ways=8: sets x ways = 8388608 lines: must be <= 4194304"},
+        {[](mmu_config_t *c) { c->memlat_line = 8192; },
+         "memlat.line=8192: must be a power of two, 8..4096"},
     };
     for (const Case &k : cases) {
         mmu_config_t c;
@@ -45,6 +58,26 @@ TEST(Config, EachBadFieldIsNamed)
         EXPECT_EQ(nullptr, m);
         EXPECT_NE(std::string::npos, std::string(err.msg).find(k.msg)) << err.msg;
     }
+}
+
+TEST(Config, TheLargestAllowedSizesAreValid)
+{
+    mmu_config_t c;
+    mmu_config_init(&c);
+    c.l2.arr[0] = {MMU_ARRAY_MAX_ENTRIES, MMU_ARRAY_MAX_WAYS, MMU_SIZE_4K | MMU_SIZE_2M, 0, 0, 0};
+    c.l2.arr[1] = {MMU_ARRAY_MAX_FA, MMU_ARRAY_MAX_FA, MMU_SIZE_1G, 0, 0, 0};
+    c.memlat[2] = {1u << 16, MMU_MEMLAT_MAX_WAYS, 42}; /* 4 M lines */
+    c.memlat_line = MMU_MEMLAT_MAX_LINE;
+    mmu_err_t err{};
+    EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
+    // ... and an MMU of that size can be built (about 100 MB of host memory).
+    mmu_sparse_mem_t *mem = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    mmu_t *m = nullptr;
+    EXPECT_EQ(0, mmu_create(&c, &ops, &m, &err)) << err.msg;
+    mmu_destroy(m);
+    mmu_sparse_mem_destroy(mem);
 }
 
 TEST(Config, ErrorNamesComeFromOneList)

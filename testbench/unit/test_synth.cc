@@ -119,8 +119,8 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
     struct {
         const char *spec, *msg;
     } cases[] = {
-        {"", "workload '': kind: unknown '' (seq, stride, random, zipf, chase)"},
-        {"rand:ws=1m", "workload 'rand:ws=1m': kind: unknown 'rand' (seq, stride, random, zipf, chase)"},
+        {"", "workload '': kind: unknown '' (seq, stride, random, zipf, chase, gups, pagerank, spmv, hashjoin, hashprobe and btree)"},
+        {"rand:ws=1m", "workload 'rand:ws=1m': kind: unknown 'rand' (seq, stride, random, zipf, chase, gups, pagerank, spmv, hashjoin, hashprobe and btree)"},
         {"random:", "workload 'random:': empty key=value item"},
         {"random:ws=1m,", "workload 'random:ws=1m,': empty key=value item"},
         {"random:ws", "workload 'random:ws': ws: expected key=value"},
@@ -161,6 +161,13 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
         {"zipf:s=-0.5", "workload 'zipf:s=-0.5': s: must be > 0"},
         {"zipf:s=1.0x", "workload 'zipf:s=1.0x': s: bad number '1.0x'"},
         {"zipf:s=inf", "workload 'zipf:s=inf': s: bad number 'inf'"},
+        {"zipf:s=0x1p1", "workload 'zipf:s=0x1p1': s: bad number '0x1p1'"},
+        {"zipf:s=-nan", "workload 'zipf:s=-nan': s: bad number '-nan'"},
+        {"zipf:s=1 ", "workload 'zipf:s=1 ': s: bad number '1 '"},
+        {"zipf:s= 1", "workload 'zipf:s= 1': s: bad number ' 1'"},
+        {"random:seed= 1", "workload 'random:seed= 1': seed: bad number ' 1'"},
+        {"random:n=\v1", "workload 'random:n=\v1': n: bad number '\v1'"},
+        {"random:base=+0x1000", "workload 'random:base=+0x1000': base: bad number '+0x1000'"},
         {"zipf:s=1e999", "workload 'zipf:s=1e999': s: '1e999' is too large"},
     };
     for (const auto &k : cases)
@@ -185,7 +192,7 @@ TEST(Synth, ValidateNamesTheBadFieldOfAHandBuiltConfig)
     } cases[] = {
         {[](mmu_synth_cfg_t *c) { c->ws = 4097; }, "ws: must be a multiple of the page size (4k)"},
         {[](mmu_synth_cfg_t *c) { c->page_size = 3; }, "page: must be 4k, 2m or 1g"},
-        {[](mmu_synth_cfg_t *c) { c->kind = mmu_synth_kind_t(9); }, "kind: unknown kind 9"},
+        {[](mmu_synth_cfg_t *c) { c->kind = mmu_synth_kind_t(99); }, "kind: unknown kind 99"},
         {[](mmu_synth_cfg_t *c) { c->stride = 64; }, "stride: only for seq and stride"},
         {[](mmu_synth_cfg_t *c) { c->elem = 64; }, "elem: only for chase"},
         {[](mmu_synth_cfg_t *c) { c->zipf_s = NAN; }, "s: only for zipf"},
