@@ -160,7 +160,7 @@ void ScenarioSetup(benchmark::State &st)
         mmu_ctrl_t ctrl{};
         ctrl.cr3 = 0x1000;
         mmu_set_ctrl(mmu, &ctrl, &err);
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.cpl = 3;
         mmu_result_t res;
         mmu_translate(mmu, &req, &res);
