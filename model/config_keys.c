@@ -25,6 +25,9 @@
  *                      an entry of the largest smaller size it holds
  *   fault_rewalk       1: a TLB hit whose rights deny the access re-walks first
  *   seed               seed of random replacement (64-bit)
+ *   frequency_mhz      core clock, 0 = not set (ns are then not printed)
+ *   coalesce           PTE coalescing: 0/1 off, 2, 4, 8 = up to that many 4K
+ *                      pages in one TLB entry (AMD)
  *
  * [l1i] [l1d] [l2]     a TLB level: up to 3 arrays probed in parallel
  *   latency            lookup cycles, >= 1 when the level has an array
@@ -50,10 +53,17 @@
  *   line               bytes per line, a power of two, 8..4096
  *   dram_latency       cycles when every level misses, >= 1
  *   rmw_latency        extra cycles of the locked read-modify-write of an A/D update
+ *   data_lines         1: each translated access's data line is charged into
+ *                      the same stand-ins after the translation
+ *   walk_skip_l1       1: page-table accesses start at the level below the L1D
  * [memlat.l1] [memlat.l2] [memlat.llc]
  *   sets               sets, a power of two <= 1048576; 0: level absent
  *   ways               ways, 1..64 when the level exists; sets x ways <= 4 M
  *   latency            hit cycles, >= 1 when the level exists
+ *   victim             1: filled only with what the level above displaces
+ *                      (a non-inclusive or victim cache); keeps lines that hit
+ *   pair               1: a miss here also fills the other line of its 128-byte
+ *                      pair (Intel's L2 spatial prefetcher)
  *
  * Checks happen in three places: a value alone (number, name, range) as its
  * line is read; what depends on several keys (entries / ways, latency of a
@@ -124,6 +134,8 @@ static const cfgkey_t MMU_KEYS[] = {
     K("splinter", T_BOOL, 0, 1, mmu_config_t, splinter),
     K("fault_rewalk", T_BOOL, 0, 1, mmu_config_t, fault_rewalk),
     K("seed", T_U64, 0, 0, mmu_config_t, seed),
+    K("frequency_mhz", T_U32, 0, 100000, mmu_config_t, frequency_mhz),
+    K("coalesce", T_U32, 0, 8, mmu_config_t, coalesce),
 };
 
 static const cfgkey_t LEVEL_KEYS[] = {
@@ -155,6 +167,8 @@ static const cfgkey_t MEMLAT_KEYS[] = {
     K("line", T_LINE, 8, MMU_MEMLAT_MAX_LINE, mmu_config_t, memlat_line),
     K("dram_latency", T_U32, 0, UINT_MAX, mmu_config_t, dram_latency),
     K("rmw_latency", T_U32, 0, UINT_MAX, mmu_config_t, rmw_latency),
+    K("data_lines", T_BOOL, 0, 1, mmu_config_t, data_lines),
+    K("walk_skip_l1", T_BOOL, 0, 1, mmu_config_t, walk_skip_l1),
 };
 enum { MK_DRAM = 1 };
 
@@ -162,6 +176,8 @@ static const cfgkey_t MLEVEL_KEYS[] = {
     K("sets", T_U32, 0, MMU_MEMLAT_MAX_SETS, mmu_memlat_level_cfg_t, sets),
     K("ways", T_U32, 0, MMU_MEMLAT_MAX_WAYS, mmu_memlat_level_cfg_t, ways),
     K("latency", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, latency),
+    K("victim", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, victim),
+    K("pair", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, pair),
 };
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 

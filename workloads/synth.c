@@ -88,6 +88,13 @@ static void perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed, uint64_t s
         p->key[i] = rng_next(&st);
 }
 
+#define SALT_FRAMES 0x6672616d65737274ull
+
+void mmu_synth_perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed)
+{
+    perm_init(p, n, seed, SALT_FRAMES);
+}
+
 /* Four Feistel rounds on bits-wide values. With an odd width the halves
  * differ by one bit and trade places each round (an unbalanced Feistel
  * network); after an even number of rounds they are back where they started.
@@ -471,6 +478,7 @@ static const uint64_t page_bytes[] = {1ull << 12, 1ull << 21, 1ull << 30};
  * of the kernels' integer keys. */
 enum key_id {
     K_WS, K_N, K_SEED, K_PAGE, K_BASE, K_WRITES, K_FETCH, K_STRIDE, K_ELEM, K_S,
+    K_CHAINS, K_LOCKSTEP, K_PRETOUCH, K_SCATTER, /* how the stream is issued and mapped */
     K_DEG, K_SKEW, K_BAND, K_LOAD, K_RATIO, K_HIT, K_FANOUT, K_START
 };
 #define KBIT(k) (1u << (k))
@@ -494,6 +502,10 @@ static const struct {
     [K_STRIDE] = {"stride", KBIT(MMU_SYNTH_SEQ) | KBIT(MMU_SYNTH_STRIDE), NUM_BIN, 0, 0},
     [K_ELEM] = {"elem", KBIT(MMU_SYNTH_CHASE), NUM_BIN, 0, 0},
     [K_S] = {"s", KBIT(MMU_SYNTH_ZIPF), NUM_PLAIN, 0, 0},
+    [K_CHAINS] = {"chains", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_LOCKSTEP] = {"lockstep", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_PRETOUCH] = {"pretouch", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_SCATTER] = {"scatter", ALL_KINDS, NUM_PLAIN, 0, 0},
     [K_DEG] = {"deg", KBIT(MMU_SYNTH_PAGERANK) | KBIT(MMU_SYNTH_SPMV), NUM_PLAIN, 1, 1000},
     [K_SKEW] = {"skew", KBIT(MMU_SYNTH_PAGERANK) | KBIT(MMU_SYNTH_SPMV), NUM_PLAIN, 50, 99},
     [K_BAND] = {"band", KBIT(MMU_SYNTH_SPMV), NUM_DEC, 0, UINT64_MAX},
@@ -570,6 +582,7 @@ void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind)
     cfg->page_size = MMU_PAGE_4K;
     cfg->write_pct = kind < MMU_SYNTH_FIRST_KERNEL ? 30 : 0;
     cfg->fetch_pct = 0;
+    cfg->chains = 1;
     if (kind == MMU_SYNTH_SEQ)
         cfg->stride = 64;
     else if (kind == MMU_SYNTH_STRIDE)
@@ -615,9 +628,12 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "ws: must be > 0");
     if (c->ws > MMU_SYNTH_WS_MAX)
         return say(msg, msglen, "ws: must be at most 64t (2^46 bytes)");
-    if (c->ws % pg)
-        return say(msg, msglen, "ws: must be a multiple of the page size (%s)",
-                   page_names[c->page_size]);
+    /* Accesses are 8-byte words; zipf draws whole 4 KiB pages. A set smaller
+     * than a page, or not a multiple of one, is mapped up to the next page. */
+    if (c->ws % 8)
+        return say(msg, msglen, "ws: must be a multiple of 8");
+    if (c->kind == MMU_SYNTH_ZIPF && c->ws % 4096)
+        return say(msg, msglen, "ws: must be a multiple of 4k for zipf (it draws 4 KiB pages)");
     if (c->n == 0)
         return say(msg, msglen, "n: must be >= 1");
     /* A canonical 48-bit address: bits 63:47 all equal. The set must not
@@ -629,7 +645,7 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "base: must be a multiple of the page size (%s)",
                    page_names[c->page_size]);
     uint64_t room = upper ? 0 - c->base : (1ull << 47) - c->base;
-    if (c->ws > room)
+    if (mmu_synth_mapped(c) > room)
         return say(msg, msglen, "base: base+ws runs past the end of the canonical %s half",
                    upper ? "upper" : "lower");
     char kinds[96];
@@ -653,6 +669,16 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "fetch: must be 0..100");
     if (c->write_pct + c->fetch_pct > 100)
         return say(msg, msglen, "fetch: writes+fetch must be <= 100");
+    if (c->chains < 1 || c->chains > MMU_SYNTH_CHAINS_MAX)
+        return say(msg, msglen, "chains: must be 1..%u", MMU_SYNTH_CHAINS_MAX);
+    if (c->lockstep > 1)
+        return say(msg, msglen, "lockstep: must be 0 or 1");
+    if (c->lockstep && c->chains < 2)
+        return say(msg, msglen, "lockstep: needs chains >= 2");
+    if (c->pretouch > 1)
+        return say(msg, msglen, "pretouch: must be 0 or 1");
+    if (c->scatter > 1)
+        return say(msg, msglen, "scatter: must be 0 or 1");
 
     bool strided = c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE;
     if (!strided && c->stride)
@@ -679,6 +705,12 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return kernels[c->kind].setup(&k, c, msg, msglen);
     }
     return 0;
+}
+
+uint64_t mmu_synth_mapped(const mmu_synth_cfg_t *c)
+{
+    const uint64_t pg = page_bytes[c->page_size <= MMU_PAGE_1G ? c->page_size : 0];
+    return (c->ws + pg - 1) / pg * pg;
 }
 
 /* ---- parsing ---------------------------------------------------------------- */
@@ -882,6 +914,23 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
                 break;
             case K_STRIDE: cfg->stride = x; break;
             case K_ELEM: cfg->elem = x; break;
+            case K_CHAINS:
+                if (x < 1 || x > MMU_SYNTH_CHAINS_MAX)
+                    return perr(msg, msglen, spec, "chains: must be 1..%u", MMU_SYNTH_CHAINS_MAX);
+                cfg->chains = (unsigned)x;
+                break;
+            case K_LOCKSTEP:
+            case K_PRETOUCH:
+            case K_SCATTER:
+                if (x > 1)
+                    return perr(msg, msglen, spec, "%s: must be 0 or 1", key);
+                if (k == K_LOCKSTEP)
+                    cfg->lockstep = (unsigned)x;
+                else if (k == K_PRETOUCH)
+                    cfg->pretouch = (unsigned)x;
+                else
+                    cfg->scatter = (unsigned)x;
+                break;
             default:
                 if (x < keys[k].min || x > keys[k].max)
                     return perr(msg, msglen, spec, "%s: must be %" PRIu64 "..%" PRIu64, key,
@@ -893,9 +942,10 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
         p = end ? end + 1 : NULL;
     }
 
-    /* The set is mapped with page= pages, so it covers whole pages. */
-    uint64_t pg = page_bytes[cfg->page_size];
-    cfg->ws = (cfg->ws + pg - 1) / pg * pg;
+    /* Whole access words (zipf: whole 4 KiB pages); the run command maps the
+     * set up to whole pages of the page size. */
+    const uint64_t unit = cfg->kind == MMU_SYNTH_ZIPF ? 4096 : 8;
+    cfg->ws = (cfg->ws + unit - 1) / unit * unit;
 
     char why[160];
     if (mmu_synth_validate(cfg, why, sizeof why))
@@ -928,9 +978,19 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
 {
     if ((unsigned)c->kind >= NKINDS || c->page_size > MMU_PAGE_1G)
         return MMU_EINVAL;
-    char ws[32], n[32], extra[96] = "";
+    char ws[32], n[32], extra[96] = "", issue[64] = "";
     fmt_size(ws, sizeof ws, c->ws, true);
     fmt_size(n, sizeof n, c->n, false);
+    /* Printed only when set, so that the specs of plain streams stay short. */
+    size_t ia = 0;
+    if (c->chains > 1)
+        ia += (size_t)snprintf(issue + ia, sizeof issue - ia, ",chains=%u", c->chains);
+    if (c->lockstep)
+        ia += (size_t)snprintf(issue + ia, sizeof issue - ia, ",lockstep=1");
+    if (c->pretouch)
+        ia += (size_t)snprintf(issue + ia, sizeof issue - ia, ",pretouch=1");
+    if (c->scatter)
+        snprintf(issue + ia, sizeof issue - ia, ",scatter=1");
     if (c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE) {
         char v[32];
         fmt_size(v, sizeof v, c->stride, true);
@@ -960,13 +1020,13 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
                 break;
             at += (size_t)w;
         }
-        return snprintf(buf, len, "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64 "%s",
+        return snprintf(buf, len, "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64 "%s%s",
                         kind_names[c->kind], ws, n, c->seed, page_names[c->page_size], c->base,
-                        extra);
+                        extra, issue);
     }
     return snprintf(buf, len,
                     "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64
-                    ",writes=%u,fetch=%u%s",
+                    ",writes=%u,fetch=%u%s%s",
                     kind_names[c->kind], ws, n, c->seed, page_names[c->page_size], c->base,
-                    c->write_pct, c->fetch_pct, extra);
+                    c->write_pct, c->fetch_pct, extra, issue);
 }

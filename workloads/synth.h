@@ -58,7 +58,7 @@ typedef enum mmu_synth_kind {
 
 typedef struct mmu_synth_cfg {
     mmu_synth_kind_t kind;
-    uint64_t ws;        /* working-set bytes: a multiple of page_size, <= 2^46 */
+    uint64_t ws;        /* working-set bytes: a multiple of 8 (of 4096 for zipf), <= 2^46 */
     uint64_t n;         /* accesses in the stream, >= 1 */
     uint64_t seed;
     uint64_t base;      /* first byte of the set: canonical, page-aligned */
@@ -77,13 +77,28 @@ typedef struct mmu_synth_cfg {
     unsigned hit_pct;   /* hashjoin, hashprobe, btree: percent of probes/lookups that match */
     unsigned fanout;    /* btree: children per inner node, 3..1024 */
     unsigned start_pct; /* pagerank, spmv, hashjoin: % into the first pass the stream starts */
+    /* How the run command issues and maps the stream (the offsets do not
+     * depend on these): */
+    unsigned chains;    /* 1..MMU_SYNTH_CHAINS_MAX: access i belongs to chain i % chains,
+                           each chain a dependent sequence, the chains in flight together */
+    unsigned lockstep;  /* 1: a round of one access per chain is issued together and the
+                           next round waits for all of them (tinymembench's dual read);
+                           0: each chain waits only for its own previous access */
+    unsigned pretouch;  /* 1: map with A (and D in leaves) already set, as a buffer
+                           written once before it is measured; 0: A/D clear */
+    unsigned scatter;   /* 1: map the pages to the frames of the region in a
+                           pseudo-random order, as a buddy allocator hands out
+                           frames; 0: physically contiguous, in order */
 } mmu_synth_cfg_t;
 
+#define MMU_SYNTH_CHAINS_MAX 16
+
 /* Fill *cfg with the defaults of a kind: ws=1g, n=1m (1,000,000), seed=1,
- * page=4k, base=0x10000000000, writes=30 (0 for kernels), fetch=0, and
- * stride=64 (seq), stride=4096 (stride), elem=64 (chase), s=1 (zipf),
- * deg=16 skew=76 (pagerank), deg=16 skew=50 band=0 (spmv), load=1 ratio=1
- * hit=100 (hashjoin, hashprobe), fanout=16 hit=100 (btree), start=0. */
+ * page=4k, base=0x10000000000, writes=30 (0 for kernels), fetch=0, chains=1,
+ * lockstep=0, pretouch=0, scatter=0, and stride=64 (seq), stride=4096
+ * (stride), elem=64 (chase), s=1 (zipf), deg=16 skew=76 (pagerank), deg=16
+ * skew=50 band=0 (spmv), load=1 ratio=1 hit=100 (hashjoin, hashprobe),
+ * fanout=16 hit=100 (btree), start=0. */
 void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind);
 
 /* Check every field of a cfg built in code (mmu_synth_parse calls this too).
@@ -92,15 +107,18 @@ void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind);
 int mmu_synth_validate(const mmu_synth_cfg_t *cfg, char *msg, size_t msglen);
 
 /* Parse a spec "KIND[:key=value,...]" into *cfg: the kind's defaults, then the
- * keys, then ws rounded up to a multiple of the page size, then
- * mmu_synth_validate. Returns 0, or MMU_EINVAL with
+ * keys, then ws rounded up to whole 8-byte words (zipf: 4 KiB pages), then
+ * mmu_synth_validate. ws may be smaller than a page or not a multiple of it:
+ * the run command maps it rounded up to whole pages (mmu_synth_mapped).
+ * Returns 0, or MMU_EINVAL with
  * "workload 'SPEC': key: what is wrong" in msg (msg may be NULL); *cfg is
  * undefined on error. */
 int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t msglen);
 
 /* Write the canonical spec of a valid cfg: every key, in a fixed order, with
  * exact suffixes ("zipf:ws=1g,n=10m,seed=1,page=4k,base=0x10000000000,writes=30,
- * fetch=0,s=0.8"). mmu_synth_parse gives the same cfg back. Like snprintf:
+ * fetch=0,s=0.8"); chains, lockstep, pretouch and scatter only when they
+ * differ from their defaults. mmu_synth_parse gives the same cfg back. Like snprintf:
  * returns the length of the whole string (buf holds at most len-1 characters
  * of it, NUL-terminated when len > 0), or MMU_EINVAL if cfg->kind or
  * cfg->page_size is out of range. MMU_SYNTH_SPEC_MAX bytes always suffice. */
@@ -145,6 +163,9 @@ typedef struct mmu_synth {
     uint64_t kbuf[MMU_KERN_STEP_MAX];
 } mmu_synth_t;
 
+/* Bytes the run command maps for the set: ws rounded up to the page size. */
+uint64_t mmu_synth_mapped(const mmu_synth_cfg_t *cfg);
+
 /* Start a stream. cfg must be valid (mmu_synth_parse or mmu_synth_validate
  * accepted it) and is copied. Two generators with equal cfgs produce equal
  * streams. */
@@ -180,6 +201,9 @@ static inline bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *ty
 
 /* The bijection the generator uses (exposed for tests): perm(i) for i < p->n. */
 uint64_t mmu_synth_perm_apply(const mmu_synth_perm_t *p, uint64_t i);
+/* A bijection of [0, n) keyed by seed (n >= 1), for callers that need one of
+ * their own (the run command scatters page frames with it). */
+void mmu_synth_perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed);
 
 #ifdef __cplusplus
 }

@@ -233,6 +233,10 @@ typedef struct mmu_result {
     uint32_t lat_l1, lat_l2, lat_psc;
     uint32_t lat_wait;    /* waiting for a free walker or for a walk in flight */
     uint32_t lat_walk;    /* the walk's own memory accesses and steps */
+    /* With cfg.data_lines: cycles of the data line's load, which starts at
+     * done_at (the access's data arrives at done_at + lat_data); else 0. Not
+     * part of done_at, which stays the end of the translation. */
+    uint32_t lat_data;
 } mmu_result_t;
 
 /* ---- the MMU object -------------------------------------------------------- */
@@ -303,6 +307,16 @@ MMU_API const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
  * 4.10.4.1. Allocates nothing. The caller's clock: req->now in, res->done_at
  * out; the model keeps no time of its own beyond the busy-until stamps. */
 MMU_API int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
+
+/* The load of the data line holding physical address pa, issued at `now`
+ * after its translation: the line goes through the model's L1D/L2/LLC
+ * stand-ins (filling them, so it competes with page-table lines there) and
+ * the cycles until it arrives are returned. This is what mmu_translate does
+ * by itself with cfg.data_lines = 1 (res->lat_data); a caller that keeps
+ * data_lines off can call it at the moment it issues the data access. Returns
+ * 0 when cfg.memlat_cb supplies latencies (the host's caches hold its data),
+ * and for a NULL mmu. Allocates nothing. */
+MMU_API unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now);
 
 /* Why the last failing mmu_translate or mmu_walk_c on this MMU failed
  * ("mmu_translate: la 0x1000: read64 of the entry at pa 0x3000 failed: EMEM");

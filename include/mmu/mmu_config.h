@@ -99,6 +99,13 @@ typedef int (*mmu_walk_fn)(void *ctx, const struct mmu_walk_job *job, struct mmu
 typedef struct mmu_memlat_level_cfg {
     unsigned sets, ways; /* sets = 0: level absent */
     unsigned latency;    /* hit latency in cycles */
+    unsigned victim;     /* 0: filled on every miss (inclusive of the levels above);
+                            1: filled only with the lines the level above it
+                            displaces, and keeps lines that hit in it (a
+                            non-inclusive or victim L3: Tiger Lake, Zen) */
+    unsigned pair;       /* 1: a line that misses here also brings the other line
+                            of its 128-byte pair into this level and the ones
+                            below (Intel's L2 "spatial prefetcher") */
 } mmu_memlat_level_cfg_t;
 
 #define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */
@@ -142,10 +149,33 @@ typedef struct mmu_config {
     mmu_memlat_level_cfg_t memlat[MMU_MEMLAT_LEVELS];
     unsigned memlat_line;    /* bytes per cached line, power of two, 8..4096 */
     unsigned dram_latency;   /* cycles when every level misses */
+    unsigned walk_skip_l1;   /* 1: the walker's page-table accesses look up (and
+                                fill) the levels below the L1D stand-in only;
+                                0 (default): they start at the L1D, as data */
     unsigned rmw_latency;    /* extra cycles of a locked A/D read-modify-write */
     /* On a TLB hit whose rights deny the access: 0 (default) fault from the TLB
      * entry (SDM 4.6: rights may come from the TLB); 1 re-walk memory first. */
     unsigned fault_rewalk;
+    /* Core clock in MHz, 0 = not set. The model counts cycles only; tools use
+     * this to print nanoseconds next to them (and an OS model to turn its
+     * microseconds into cycles). */
+    unsigned frequency_mhz;
+    /* 1: after each successful translation the data line it maps is charged
+     * into the same L1D/L2/LLC stand-ins the page-table lines use (see
+     * mmu_data_access), so data competes with page-table lines for them as on
+     * a real core. 0 (default): only page-table lines enter them, for host
+     * simulators that model their own caches (they see every walker access
+     * through memlat_cb). Ignored when memlat_cb is set: the host's caches
+     * then hold the data, and the model has no stand-ins to charge. */
+    unsigned data_lines;
+    /* PTE coalescing (AMD Zen): 0 or 1 = off; 2, 4 or 8 = a walk that ends in
+     * a 4 KiB page also reads the other PTEs of the naturally aligned group of
+     * that many pages (they share its 64-byte line) and, when the whole group
+     * maps one aligned, physically contiguous block with identical attributes
+     * and A=1, fills ONE entry covering the group into every TLB array that
+     * holds 4 KiB pages; otherwise the usual 4 KiB entry. Pages keep their
+     * architectural size (4 KiB) in results and statistics. */
+    unsigned coalesce;
     uint64_t seed;           /* random replacement */
     /* The walker behind the caches: NULL (default) for the built-in one. */
     mmu_walk_fn walk_cb;

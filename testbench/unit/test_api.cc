@@ -403,6 +403,12 @@ TEST_F(ApiMmu, StatsCallsIgnoreNull)
     EXPECT_EQ(nullptr, mmu_stats_name(mmu_stats_count()));
 }
 
+TEST_F(ApiMmu, DataAccessIgnoresNull)
+{
+    EXPECT_EQ(0u, mmu_data_access(nullptr, 0x1000, 0)); // bad use: no cycles, no crash
+    EXPECT_GT(mmu_data_access(mmu, 0x1000, 0), 0u);       // the stand-ins answer
+}
+
 // ---- sparse memory and page-table builder ----------------------------------------
 
 TEST(Api, SparseMemoryRefusesNull)

@@ -115,18 +115,20 @@ std::string LoadBytes(const std::string &bytes, mmu_config_t *base)
     return rc ? std::string(err.msg) : std::string();
 }
 
-TEST(ConfigFile, FourPresetsAreBuiltIn)
+TEST(ConfigFile, SevenPresetsAreBuiltIn)
 {
-    const char *want[] = {"skylake", "goldencove", "zen2", "tiny"};
-    ASSERT_EQ(4u, mmu_config_preset_count());
-    for (unsigned i = 0; i < 4; i++)
+    const char *want[] = {"skylake", "icelake", "tigerlake", "goldencove", "zen2", "zen3", "tiny"};
+    ASSERT_EQ(7u, mmu_config_preset_count());
+    for (unsigned i = 0; i < 7; i++)
         EXPECT_STREQ(want[i], mmu_config_preset_name(i));
-    EXPECT_EQ(nullptr, mmu_config_preset_name(4));
+    EXPECT_EQ(nullptr, mmu_config_preset_name(7));
     mmu_config_t c;
     mmu_config_init(&c);
     mmu_err_t err{};
     EXPECT_EQ(MMU_EINVAL, mmu_config_preset(&c, "nehalem", &err));
-    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, goldencove, zen2, tiny)", err.msg);
+    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, icelake, tigerlake, goldencove, zen2, "
+                 "zen3, tiny)",
+                 err.msg);
 }
 
 TEST(ConfigFile, EveryPresetLoadsValidatesAndDescribesItself)
@@ -341,7 +343,7 @@ TEST(ConfigFile, EachBadInputGivesItsMessage)
          "t.ini:3: [mmu] preset=zen2: must be the first key of the file (it replaces everything "
          "set before it)"},
         {"[mmu]\npreset = zen9\n",
-         "t.ini:2: [mmu] preset=zen9: unknown preset (known: skylake, goldencove, zen2, tiny)"},
+         "t.ini:2: [mmu] preset=zen9: unknown preset (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)"},
         // Checks that need the whole file: at the latest line involved.
         {sky + "[l2.4k2m]\nentries = 1000\n",
          "t.ini:4: [l2.4k2m] entries=1000 not divisible by ways=12"},

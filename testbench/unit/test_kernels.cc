@@ -964,8 +964,8 @@ TEST(Kernels, BadSpecsNameTheKeyAndTheProblem)
                                    "bytes for one group of 64 buckets (load=1, ratio=4)"},
         {"btree:ws=8k,fanout=1024",
          "workload 'btree:ws=8k,fanout=1024': ws: must be at least 16384 bytes for one node (fanout=1024)"},
-        {"gups:sz=1", "workload 'gups:sz=1': sz: unknown key (gups takes ws, n, seed, page, base)"},
-        {"btree:x=1", "workload 'btree:x=1': x: unknown key (btree takes ws, n, seed, page, base, hit, fanout)"},
+        {"gups:sz=1", "workload 'gups:sz=1': sz: unknown key (gups takes ws, n, seed, page, base, chains, lockstep, pretouch, scatter)"},
+        {"btree:x=1", "workload 'btree:x=1': x: unknown key (btree takes ws, n, seed, page, base, chains, lockstep, pretouch, scatter, hit, fanout)"},
     };
     for (const auto &k : cases)
         EXPECT_EQ(std::string(k.msg), parse_error(k.spec));
