@@ -700,7 +700,7 @@ struct Coalesce : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;

@@ -73,7 +73,7 @@ struct World {
     }
     mmu_result_t read(uint64_t la)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = MMU_ACC_READ;
         r.cpl = 3;
