@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install rules, pkg-config files and the CMake package (MMU_INSTALL), for the
 # layers that are built. `cmake --install BUILD --prefix P` lays out:
 #   P/include/mmu/*.h, P/include/mmu/sc/*.h          public headers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration defaults and the one place every field is validated. */
 #include "config.h"
 

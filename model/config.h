@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal helpers shared by blocks that report configuration errors. */
 #ifndef MMU_MODEL_CONFIG_H
 #define MMU_MODEL_CONFIG_H

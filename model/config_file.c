@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Config files: INI text -> mmu_config_t, through the inih library. The
  * loader library (libmmusim-config): it reads lines and hands sections and
  * keys to the core's key table (mmu_config_keys_*, model/config_keys.c), which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The keys of a config file and what they do to an mmu_config_t: the one
  * table of sections and keys, value parsing, the checks, and the printer.
  * Pure: no file is read here (STYLE 3). The INI loader (config_file.c, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sparse physical memory: the default backing for page tables.
  * A three-level radix tree over the frame number (root -> 8192-entry node ->
  * 8192 frame pointers -> 4 KiB frame), allocated on first write. Page tables

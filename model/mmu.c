@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MMU top (SDM 4.10): the order of a translation — canonical check, L1 TLB,
  * L2 TLB, paging-structure caches, page walk — the fills after a walk, the
  * invalidations of SDM 4.10.4.1, and the timing that ties them together.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Built-in presets: lookup, listing, and loading one (its text goes through
  * the same key table as any config file, config_keys.c). The table itself is
  * generated from the INI files of model/presets/. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Built-in CPU presets: the INI files of model/presets/, compiled into the
  * core library as data (model/presets/embed.cmake writes presets_gen.c). The
  * public side is mmu_config_preset*() in mmu_config.h; this header is the

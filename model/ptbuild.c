@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page-table builder: writes 4- or 5-level paging structures (SDM 4.5) into
  * any memory reachable through mmu_mem_ops_t. Used by tests, workloads and
  * host simulators to set up address spaces; it is not part of the modelled

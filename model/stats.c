@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Statistics enumeration, difference and printers. Nothing here runs on the
  * translate path: the MMU only increments fields. */
 #include <inttypes.h>

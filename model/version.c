@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The library's version at run time (mmu/mmu_version.h is generated). */
 #include "mmu/mmu_version.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page walker (SDM 4.5 4-level and 5-level paging, 4.8 accessed/dirty flags).
  * One walk reads one entry per level from the root down, stops at the first
  * entry that is not present, has a reserved bit set, or maps a page, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page walker: the level loop, its memory references and the locked
  * accessed/dirty updates (SDM 4.5, 4.8). */
 #ifndef MMU_MODEL_WALKER_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The RTL page walker (rtl/*.sv), included from the top-level CMakeLists.txt
 # when MMU_RTL is on.
 # Targets:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim public API: an x86-64 MMU model (Intel SDM Vol. 3A, chapter 4).
  *
  * The caller owns the page-table memory (through mmu_mem_ops_t), the control

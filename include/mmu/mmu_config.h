@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim configuration: a plain struct the caller fills, validated in one
  * place (mmu_config_validate) when an MMU is created. */
 #ifndef MMU_MMU_CONFIG_H

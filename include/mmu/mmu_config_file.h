@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim config files: an INI file -> mmu_config_t, for hosts that keep their
  * MMU configuration in files as `mmusim` does. This is the loader library
  * (libmmusim-config, parsing with inih), separate from the core, which never

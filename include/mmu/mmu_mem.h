@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Memory the model can walk: a sparse physical memory (untouched words read
  * as 0) and a page-table builder that works over any mmu_mem_ops_t. */
 #ifndef MMU_MMU_MEM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim statistics. Every counter is a uint64_t in one flat struct, named by
  * one list, so printers (table, CSV, JSON) and mmu_stats_diff never fall out
  * of step with the fields. */

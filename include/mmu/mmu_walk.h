@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim: the page walker as a replaceable block.
  *
  * mmu_translate() looks up the TLBs and the paging-structure caches itself;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim check`: runs every scenario of a file through the model and prints,
  * per access, the result and every paging-structure write it made. Writes are
  * seen by wrapping the memory interface, exactly where a host simulator would

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim presets`: name and one-line description of each built-in preset.
  * `mmusim config [--preset NAME] [--config FILE]`: the configuration they give
  * (the preset, then the file on top; with neither, the defaults), printed as

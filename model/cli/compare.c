@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim compare`: how translation latency and TLB coverage change with page
  * size. For every workload (synthetic streams over each working-set size, and
  * real-program traces) and every page size (4K, 2M, 1G) it maps the working set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by `mmusim run` and `mmusim compare` (see runlib.h): the set-up of a
  * run and the loop that issues its accesses, so both commands measure the
  * same thing the same way. */

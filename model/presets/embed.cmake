@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Turns the preset INI files into a C table (mmu_presets[] of model/presets.h).
 # Run at build time by model/CMakeLists.txt:
 #   cmake -DDIR=<presets dir> -DNAMES=a,b,c -DOUT=<presets_gen.c> -P embed.cmake

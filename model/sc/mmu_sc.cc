@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmu_sc (see mmu_sc.h): TLM sockets and method calls around mmu_t. */
 #include "mmu_sc.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmu_sc: the SystemC/TLM-2.0 wrapper of the C core (mmu_t).
  *
  * Why this lives in model/sc/ and not in testbench/: it is part of what users

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The RTL walker bridge (see rtl_walker.h): drives the Verilated `walker`
  * module's ports from the thread that called mmu_translate (the SystemC
  * engine), or hands the walk to rtl_walker_cc (the direct engine). */

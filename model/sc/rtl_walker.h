@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtl_walker: the bridge between the C core's walker slot (cfg.walk_cb,
  * include/mmu/mmu_walk.h) and the Verilated SystemVerilog walker (rtl/,
  * module `walker`), with two engines:

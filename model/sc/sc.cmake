@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # SystemC wrapper of the C core (model/sc/), included from the top-level
 # CMakeLists.txt when MMU_SYSTEMC is on; with MMU_RTL (after rtl/rtl.cmake)
 # also the RTL bridges and the C-versus-RTL co-simulation (testbench/cosim/,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Translation throughput (Google Benchmark). Numbers go to results/perf.md via
 // scripts/bench.sh; nothing here asserts a speed.
 //   L1HitStream:  a few pages touched over and over, the simulator's common case;

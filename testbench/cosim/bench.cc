@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two-MMU bench of mmusim-cosim (see cosim.h). */
 #include "cosim.h"
 

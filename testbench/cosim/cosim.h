@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim: the C walker against the RTL walker, each behind its own
  * mmu_sc (same C core TLBs and PSCs in front) over its own sc_memory.
  *

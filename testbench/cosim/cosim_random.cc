@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim random: random worlds through both walkers (see cosim.h). */
 #include <algorithm>
 #include <chrono>

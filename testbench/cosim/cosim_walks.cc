@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim walks: the workloads of `mmusim run` through both walkers
  * (see cosim.h). The synthetic set-up copies model/cli/run.c: the working set
  * is mapped up front (A/D clear), accesses are CPL 3 and closed-loop (each

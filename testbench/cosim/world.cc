@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Random worlds for the co-simulation (see world.h). */
 #include "world.h"
 

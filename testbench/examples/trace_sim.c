@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C example for trace-driven simulators (README "The 30 lines a simulator
  * author writes"): the host owns the memory, the page tables and the clock;
  * mmusim answers one translation per access of its trace, with the cycle it

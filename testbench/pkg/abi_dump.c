@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prints the layout facts of libmmusim's ABI that the symbol table does not
  * show: the size of every public struct and the value of every public enum
  * constant, one "size NAME N" / "value NAME N" line each. check_abi.cmake

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The ABI of one shared library against its committed record, so that every
 # change to it is deliberate. Run as
 #   cmake -DLIB=<.so> -DRECORD=<.abi> -DHEADERS=<h1|h2|...> [-DDUMP=<abi_dump>]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The installed package, used the way hosts use it. Run by CTest as
 #   cmake -DSTEP=<step> -DBUILD=<build dir> -DOUT=<scratch dir> -DSRC=<source dir>
 #         -DCC=<c compiler> -DCXX=<c++ compiler> -DGEN=<generator> [-DSAN=<flags>]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The layers, from the outside: a build with every optional layer off, and a
 # host that uses the source tree through add_subdirectory(). Both must need
 # nothing but CMake and a C compiler: the C++ compiler is a path that does not

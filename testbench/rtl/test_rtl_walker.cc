@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The RTL page walker (rtl/walker.sv, Verilated --cc) against the C walker
 // (model/walker.c through mmu_walk_c), walk by walk: SDM 4.5 (the walk), 4.6
 // (rights, keys), 4.7 (error codes), 4.8 (A/D with locked compare-exchange,

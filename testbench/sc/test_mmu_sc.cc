@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Tests of the SystemC wrapper (model/sc/): TLM translation with each walker,
 // the delay annotation, control-register and invalidation calls, page-table
 // memory through the initiator socket, configurations refused, and the RTL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Shared fixture for the rule tests (test_pte.cc, test_fault.cc, test_walker.cc):
 // a sparse memory, a logging memory interface between the MMU and that memory,
 // a page-table builder, control-register presets and result matchers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The public API as a host uses it, including how it is misused (issue 14):
 // every entry point of include/mmu/*.h answers NULL pointers, out-of-range
 // values and a failing memory callback with an error code and a message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Configuration defaults and validation (model/config.c), and error names.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Config files and presets (model/config_file.c, config_keys.c, presets.c): every preset
 // loads and validates, write -> load round-trips, files apply on top of what
 // is there, and each kind of bad input gives its exact "file:line:" message.

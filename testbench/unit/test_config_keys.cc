@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The config-file vocabulary in the core (model/config_keys.c, presets.c):
 // mmu_config_set, the mmu_config_keys_* sets a loader feeds, the printer, the
 // presets' own line splitter, and what each entry point does with bad use.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Sparse physical memory and the page-table builder (model/mem.c, ptbuild.c).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // MMU top (model/mmu.c): lookup order, fills, and the invalidations of SDM
 // 4.10.4. A translation that survived is seen by changing the leaf in memory
 // without invalidating: a cached translation still gives the old frame (which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Randomized differential test: the model (mmu_translate) against the
 // independent SDM reference (ref_paging.cc) over random page tables, control
 // state and accesses. Every field of the answer and the exact ordered list of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Cycle accounting (model/mmu.c, walker.c, memlat.c): one request at a time
 // against fixed latencies, exact cycles. Latencies used throughout:
 //   L1 TLB 1, L2 TLB 8, PSC probe 2, walker step 1 per level,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The walker as a replaceable block (include/mmu/mmu_walk.h): an MMU whose
 // walks go through cfg.walk_cb must give exactly the answers, cycles, memory
 // writes and cache fills of an MMU using the built-in walker. The external

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The RTL walker from the installed package: the SystemC wrapper with the
 // Verilated walker plugged into its walker slot by libmmusim-rtl-sc
 // (find_package(mmusim COMPONENTS rtl_sc)), one translation checked against

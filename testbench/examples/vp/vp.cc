@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A small SystemC/TLM-2.0 virtual platform around mmusim (README "The 30
 // lines a SystemC user writes"), built against the installed package
 // (find_package(mmusim COMPONENTS sc)) by the test suite.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A C++ host built against the installed package (find_package): a preset
 // from the core library, a config file from the loader library on top of it,
 // and one translation checked against the page tables it set up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The RTL walker without SystemC, from the installed package: libmmusim-rtl
 // (find_package(mmusim COMPONENTS rtl), mmusim::mmu_rtl) puts the Verilated
 // walker, clocked from C++, in the core's walker slot. One walk is checked
