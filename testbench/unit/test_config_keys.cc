@@ -49,7 +49,8 @@ TEST(ConfigKeys, SetRefusesWithoutALocationAndKeepsTheConfig)
         {"l2.4k2m", "entries", "1000", "[l2.4k2m] entries=1000 not divisible by ways=12"},
         {"", "walkers", "2", "key 'walkers' before any [section]"},
         {"mmu", "preset", "zen9",
-         "[mmu] preset=zen9: unknown preset (known: skylake, goldencove, zen2, tiny)"},
+         "[mmu] preset=zen9: unknown preset (known: skylake, icelake, tigerlake, goldencove, "
+         "zen2, zen3, tiny)"},
         {nullptr, "walkers", "2", "section: NULL"},
         {"mmu", nullptr, "2", "key: NULL"},
         {"mmu", "walkers", nullptr, "value: NULL"},
