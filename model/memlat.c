@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page-table fetch latency model (see memlat.h). The caches are filled on
  * every access at every level (inclusive), the simplest policy that makes a
  * walk's repeated upper-level lines hit the way they do in real L1Ds. */

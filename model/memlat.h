@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Latency of the walker's page-table accesses: either a host callback, or a
  * small model of the data-cache hierarchy holding page-table lines (stand-ins
  * for L1D, L2 and LLC, each set-associative with LRU, inclusive fills) in

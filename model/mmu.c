@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MMU top (SDM 4.10): the order of a translation — canonical check, L1 TLB,
  * L2 TLB, paging-structure caches, page walk — the fills after a walk, the
  * invalidations of SDM 4.10.4.1, and the timing that ties them together.
@@ -9,6 +10,8 @@
  * flight (ready_at in its future) waits for that walk instead of starting one.
  * Functionally, entries are usable as soon as the walk that fills them is
  * modelled, so results never depend on timing. */
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +90,25 @@ struct mmu {
     /* Cold. */
     mmu_config_t cfg;
     mmu_ctrl_t ctrl;
+    char last_err[256]; /* mmu_last_error() */
 };
+
+/* Record why a call without an mmu_err_t failed (mmu_last_error); returns rc.
+ * Only on error paths: never on a translation that succeeds. */
+static int set_last(mmu_t *mmu, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_last(mmu_t *mmu, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(mmu->last_err, sizeof mmu->last_err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *mmu_last_error(const mmu_t *mmu)
+{
+    return mmu ? mmu->last_err : "mmu_last_error: mmu is NULL";
+}
 
 /* ---- configuration ----------------------------------------------------------- */
 
@@ -138,22 +159,23 @@ static int init_level(mmu_tlb_t *arr, const mmu_tlb_cfg_t *c, const char *lvl, u
     return 0;
 }
 
-int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, mmu_err_t *err)
+int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out, mmu_err_t *err)
 {
     if (!out)
         return mmu_err_set(err, MMU_EINVAL, "mmu_create: out is NULL");
     *out = NULL;
-    int rc = mmu_config_validate(cfg, err);
-    if (rc)
+    mmu_config_t full;
+    mmu_mem_ops_t ops;
+    int rc = mmu_config_validate(cfg_in, err);
+    if (rc || (rc = mmu_config_import(&full, cfg_in, err)) != 0 ||
+        (rc = mmu_mem_ops_import(&ops, mem, err)) != 0)
         return rc;
-    if (!mem || !mem->read64 || !mem->cmpxchg64)
-        return mmu_err_set(err, MMU_EINVAL,
-                           "mmu_create: memory interface needs read64 and cmpxchg64");
+    const mmu_config_t *cfg = &full;
     mmu_t *mmu = calloc(1, sizeof *mmu);
     if (!mmu)
         return mmu_err_set(err, MMU_ENOMEM, "mmu_create: out of memory");
     mmu->cfg = *cfg;
-    mmu->walker.mem = *mem;
+    mmu->walker.mem = ops;
     mmu->walker.frame_mask = ((1ull << cfg->maxphyaddr) - 1) & ~0xfffull;
     mmu->walker.page_1g = cfg->page_1g;
     mmu->walker.ad_on_fault = cfg->ad_on_fault;
@@ -218,7 +240,7 @@ void mmu_destroy(mmu_t *mmu)
 
 const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu)
 {
-    return &mmu->ctrl;
+    return mmu ? &mmu->ctrl : NULL;
 }
 
 /* ---- invalidation --------------------------------------------------------------- */
@@ -258,6 +280,8 @@ static void inv_everything(mmu_t *mmu, bool globals_too)
 
 void mmu_flush_all(mmu_t *mmu)
 {
+    if (!mmu)
+        return;
     mmu->st.inv_flush_all++;
     inv_everything(mmu, true);
 }
@@ -277,7 +301,7 @@ static void inv_after_pf(mmu_t *mmu, uint64_t la)
 void mmu_invlpg(mmu_t *mmu, uint64_t la)
 {
     /* In 64-bit mode INVLPG of a non-canonical address is a no-op. */
-    if (!mmu_la_canonical(la, mmu->mode.la_width))
+    if (!mmu || !mmu_la_canonical(la, mmu->mode.la_width))
         return;
     mmu->st.inv_invlpg++;
     /* The current PCID's entries for the page, and global ones whatever PCID. */
@@ -291,6 +315,8 @@ void mmu_invlpg(mmu_t *mmu, uint64_t la)
 
 int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err)
 {
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_invpcid: mmu is NULL");
     if (type > 3)
         return mmu_err_set(err, MMU_EINVAL, "invpcid: type %u: must be 0..3", type);
     if (pcid > 0xfff)
@@ -343,6 +369,8 @@ static int check_cr3(const mmu_t *mmu, uint64_t cr3, uint64_t cr4, mmu_err_t *er
 
 int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
 {
+    if (!mmu || !ctrl)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_set_ctrl: %s is NULL", mmu ? "ctrl" : "mmu");
     int rc = check_cr3(mmu, ctrl->cr3, ctrl->cr4, err);
     if (rc)
         return rc;
@@ -358,6 +386,8 @@ int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
 
 int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
 {
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_write_cr: mmu is NULL");
     const mmu_ctrl_t old = mmu->ctrl;
     int rc;
     switch (n) {
@@ -414,6 +444,8 @@ int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
 
 int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err)
 {
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_write_reg: mmu is NULL");
     switch (reg) {
     case MMU_REG_EFER: {
         const bool nxe_changed = (mmu->ctrl.efer ^ value) & MMU_EFER_NXE;
@@ -597,6 +629,19 @@ static void job_from(const mmu_t *mmu, const mmu_req_t *req, const mmu_walk_star
                           .t0 = t0};
 }
 
+/* Why a walk failed, for mmu_last_error(). Cold: only on errors. */
+static __attribute__((noinline, cold)) int walk_failed(mmu_t *mmu, const char *fn, uint64_t la,
+                                                       const mmu_walk_trace_t *tr, int rc)
+{
+    if (rc == MMU_ERETRY)
+        return set_last(mmu, rc,
+                        "%s: la 0x%" PRIx64 ": a paging-structure entry kept changing during "
+                        "the A/D update (%u attempts, ad_retry_limit)",
+                        fn, la, mmu->cfg.ad_retry_limit);
+    return set_last(mmu, rc, "%s: la 0x%" PRIx64 ": %s of the entry at pa 0x%" PRIx64 " failed: %s",
+                    fn, la, tr->err_locked ? "cmpxchg64" : "read64", tr->err_pa, mmu_err_name(rc));
+}
+
 /* A walk by cfg.walk_cb, turned into what the built-in walker returns. */
 static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_t *start,
                          mmu_cycle_t t0, mmu_walk_trace_t *tr, mmu_result_t *res)
@@ -607,9 +652,14 @@ static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_
     memset(&o, 0, sizeof o);
     int rc = mmu->cfg.walk_cb(mmu->cfg.walk_ctx, &j, &o);
     if (rc)
-        return rc;
+        return set_last(mmu, rc < 0 ? rc : MMU_EMEM,
+                        "mmu_translate: la 0x%" PRIx64 ": walk_cb failed: %d (%s)", req->la, rc,
+                        mmu_err_name(rc));
     if (o.n > 5 || (o.fault.kind == MMU_FAULT_NONE && (o.n == 0 || o.n > start->level)))
-        return MMU_EINVAL; /* the external walker broke its contract */
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_translate: la 0x%" PRIx64 ": walk_cb broke its contract: n=%u "
+                        "entries for a walk from level %u (fault kind %u)",
+                        req->la, o.n, start->level, o.fault.kind);
     res->fault = o.fault;
     res->mem_refs = o.reads + o.updates;
     if (o.fault.kind == MMU_FAULT_NONE) {
@@ -633,9 +683,19 @@ static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_
 
 int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
 {
-    if ((j->levels != 4 && j->levels != 5) || j->start_level < 1 || j->start_level > j->levels ||
-        j->type > MMU_ACC_FETCH || j->cpl > 3 || j->start_perms > 7)
+    if (!mmu)
         return MMU_EINVAL;
+    if (!j || !o)
+        return set_last(mmu, MMU_EINVAL, "mmu_walk_c: %s is NULL", j ? "out" : "job");
+    if (j->levels != 4 && j->levels != 5)
+        return set_last(mmu, MMU_EINVAL, "mmu_walk_c: job->levels=%u: must be 4 or 5", j->levels);
+    if (j->start_level < 1 || j->start_level > j->levels)
+        return set_last(mmu, MMU_EINVAL, "mmu_walk_c: job->start_level=%u: must be 1..%u",
+                        j->start_level, j->levels);
+    if (j->type > MMU_ACC_FETCH || j->cpl > 3 || j->start_perms > 7)
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_walk_c: job->type=%u, cpl=%u, start_perms=%u: must be <= 2, 3, 7",
+                        j->type, j->cpl, j->start_perms);
     mmu_walk_mode_t m = {.levels = j->levels,
                          .la_width = j->levels == 5 ? 57 : 48,
                          .root = j->start_table,
@@ -649,7 +709,8 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
                                  .pkru = j->pkru,
                                  .pkrs = j->pkrs}};
     mmu_pte_rsvd_init(&m.rsvd, mmu->cfg.maxphyaddr, m.ctl.nxe, mmu->cfg.page_1g);
-    const mmu_req_t req = {.la = j->la, .type = j->type, .cpl = j->cpl, .flags = j->flags};
+    const mmu_req_t req = {.version = MMU_REQ_VERSION, .la = j->la, .type = j->type,
+                           .cpl = j->cpl, .flags = j->flags};
     const mmu_walk_start_t start = {j->start_level, j->start_table & mmu->walker.frame_mask,
                                     j->start_perms};
     mmu_walk_trace_t tr;
@@ -658,7 +719,7 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
     memset(o, 0, sizeof *o);
     int rc = mmu_walker_walk(&mmu->walker, &m, &req, &start, j->t0, &tr, &res);
     if (rc)
-        return rc;
+        return walk_failed(mmu, "mmu_walk_c", j->la, &tr, rc);
     o->fault = res.fault;
     o->reads = tr.reads;
     o->updates = tr.updates;
@@ -680,12 +741,14 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
 
 unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t now)
 {
-    return mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now);
+    return mmu ? mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now) : 0;
 }
 
 unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now)
 {
     (void)now; /* the stand-ins have no queues: the latency does not depend on it */
+    if (!mmu)
+        return 0; /* bad use: no MMU, no cycles (see mmu.h) */
     return mmu_memlat_data(&mmu->lat, pa);
 }
 
@@ -779,8 +842,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     mmu_walk_trace_t tr;
     int rc = mmu->cfg.walk_cb ? external_walk(mmu, req, &start, begin, &tr, res)
                               : mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
-    if (rc)
-        return rc;
+    if (rc) /* external_walk has said why */
+        return mmu->cfg.walk_cb ? rc : walk_failed(mmu, "mmu_translate", la, &tr, rc);
     const mmu_cycle_t end = begin + tr.cycles;
     mmu->busy_until[wi] = end;
     res->lat_walk = (uint32_t)tr.cycles;
@@ -838,13 +901,35 @@ static __attribute__((noinline)) int fault_from_tlb(mmu_t *mmu, const mmu_req_t 
     return 0;
 }
 
+/* mmu_translate's answer to bad use, with the field named (cold). */
+static __attribute__((noinline, cold)) int bad_request(mmu_t *mmu, const mmu_req_t *req,
+                                                       const mmu_result_t *res)
+{
+    if (!mmu)
+        return MMU_EINVAL;
+    if (!req || !res)
+        return set_last(mmu, MMU_EINVAL, "mmu_translate: %s is NULL", req ? "res" : "req");
+    if (req->version != MMU_REQ_VERSION)
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_translate: req->version=%u: this libmmusim (%s) knows version %u "
+                        "(MMU_REQ_INIT sets it)",
+                        req->version, MMU_VERSION_STRING, MMU_REQ_VERSION);
+    if (req->type > MMU_ACC_FETCH)
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_translate: req->type=%u: must be 0 (read), 1 (write) or 2 (fetch)",
+                        req->type);
+    return set_last(mmu, MMU_EINVAL, "mmu_translate: req->cpl=%u: must be 0..3", req->cpl);
+}
+
 int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
 {
+    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
+        return bad_request(mmu, req, res);
     memset(res, 0, sizeof *res);
     res->done_at = req->now;
     res->served = MMU_SERVED_NONE;
     if (UNLIKELY(req->type > MMU_ACC_FETCH || req->cpl > 3))
-        return MMU_EINVAL;
+        return bad_request(mmu, req, res);
     mmu->st.translations++;
     /* SDM 4.5: a non-canonical linear address is a #GP(0), before any lookup. */
     if (UNLIKELY(!mmu_la_canonical(req->la, mmu->mode.la_width))) {
@@ -915,7 +1000,26 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
 
 /* ---- statistics -------------------------------------------------------------------- */
 
-void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
+static void get_stats(const mmu_t *mmu, mmu_stats_t *out);
+
+void mmu_get_stats_size(const mmu_t *mmu, mmu_stats_t *dst, size_t size)
+{
+    if (!dst)
+        return;
+    mmu_stats_t full;
+    memset(&full, 0, sizeof full);
+    if (mmu)
+        get_stats(mmu, &full);
+    /* Counters are appended to the list, so an older host's struct is a prefix
+     * of this one, and a newer host's has zeros for what this library lacks. */
+    if (size > sizeof full) {
+        memset((char *)dst + sizeof full, 0, size - sizeof full);
+        size = sizeof full;
+    }
+    memcpy(dst, &full, size);
+}
+
+static void get_stats(const mmu_t *mmu, mmu_stats_t *out)
 {
     *out = mmu->st;
     const mmu_counters_t *c = &mmu->cnt;
@@ -958,6 +1062,8 @@ void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
 
 void mmu_reset_stats(mmu_t *mmu)
 {
+    if (!mmu)
+        return;
     memset(&mmu->st, 0, sizeof mmu->st);
     memset(&mmu->cnt, 0, sizeof mmu->cnt);
     memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);

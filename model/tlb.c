@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One set-associative translation-cache array (SDM 4.10.2 TLBs, 4.10.3
  * paging-structure caches): lookup, fill with replacement, invalidation.
  * Simplifications: every granule an array holds is probed in the same cycle

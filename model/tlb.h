@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One set-associative translation-cache array (SDM 4.10.2 TLBs, 4.10.3
  * paging-structure caches): sets x ways of entries tagged by page number,
  * granule size, PCID and global, with LRU / tree-PLRU / FIFO / random

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trace byte source with transparent gzip / xz decompression (trace_src.h).
  *
  * gzip goes through zlib's inflate() rather than the gz* file API so that both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by `mmusim run` and `mmusim compare` (see runlib.h): the set-up of a
  * run and the loop that issues its accesses, so both commands measure the
  * same thing the same way. */
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 
 #define POOL_BASE 0x100000ull
 
@@ -69,10 +70,12 @@ int runlib_load_config(const char *preset, const char *config, mmu_config_t *cfg
                        size_t len)
 {
     mmu_config_init(cfg);
-    if (preset && preset_load(preset, cfg, msg, len))
+    mmu_err_t err;
+    if ((preset && mmu_config_preset(cfg, preset, &err)) ||
+        (config && mmu_config_load(config, cfg, &err))) {
+        snprintf(msg, len, "%s", err.msg);
         return 2;
-    if (config && cfgfile_load(config, cfg, msg, len))
-        return 2;
+    }
     return 0;
 }
 
@@ -328,7 +331,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
                 if (ready[i] < ready[c])
                     c = i;
         const uint64_t now = ready[c];
-        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+        mmu_req_t req = {
+            .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
         if (now >= RUNLIB_CLOCK_MAX) {
             *bad_la = la;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Translation throughput (Google Benchmark). Numbers go to results/perf.md via
 // scripts/bench.sh; nothing here asserts a speed.
 //   L1HitStream:  a few pages touched over and over, the simulator's common case;
@@ -33,7 +34,7 @@ constexpr uint64_t kBase = 0x0000100000000000ull;
 
 struct World {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
 
@@ -70,7 +71,7 @@ struct World {
 void L1HitStream(benchmark::State &st)
 {
     World w(16 * 4096, MMU_PAGE_4K, st.range(0) != 0);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.cpl = 3;
     mmu_result_t res;
     uint64_t i = 0, sink = 0;
@@ -94,7 +95,7 @@ void WalkRandom(benchmark::State &st)
 {
     const uint64_t pages = uint64_t(st.range(0)) << (30 - 12); // range(0) GiB
     World w(pages << 12, MMU_PAGE_4K);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.cpl = 3;
     mmu_result_t res;
     uint64_t x = 0x9e3779b97f4a7c15ull, sink = 0, now = 0;
@@ -163,7 +164,7 @@ void ScenarioSetup(benchmark::State &st)
         mmu_ctrl_t ctrl{};
         ctrl.cr3 = 0x1000;
         mmu_set_ctrl(mmu, &ctrl, &err);
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.cpl = 3;
         mmu_result_t res;
         mmu_translate(mmu, &req, &res);

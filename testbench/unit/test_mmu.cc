@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // MMU top (model/mmu.c): lookup order, fills, and the invalidations of SDM
 // 4.10.4. A translation that survived is seen by changing the leaf in memory
 // without invalidating: a cached translation still gives the old frame (which
@@ -18,7 +19,7 @@ constexpr uint64_t kOld = 0x10000000, kNew = 0x20000000;
 
 struct Mmu : ::testing::Test {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
     mmu_config_t cfg{};
@@ -51,7 +52,7 @@ struct Mmu : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ, uint64_t now = 0)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;
@@ -700,7 +701,7 @@ struct Coalesce : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;
