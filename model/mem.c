@@ -235,8 +235,28 @@ static int ops_cmpxchg64(void *ctx, uint64_t pa, uint64_t expected, uint64_t des
     return mmu_sparse_mem_write64(ctx, pa, desired);
 }
 
+/* Finding the frame reads the radix nodes (usually cached); only the word's
+ * own line is prefetched, the miss mmu_translate_batch wants to overlap. */
+static int ops_peek64(void *ctx, uint64_t pa, uint64_t *val)
+{
+    const mmu_sparse_mem_t *m = ctx;
+    if (check_pa(m, pa))
+        return 1;
+    const uint64_t *page = find(m, pa >> 12);
+    if (!page)
+        return 1;
+    if (!val) {
+#if defined(__GNUC__)
+        __builtin_prefetch(&page[(pa & 0xfff) >> 3]);
+#endif
+        return 0;
+    }
+    *val = page[(pa & 0xfff) >> 3];
+    return 0;
+}
+
 mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *m)
 {
-    mmu_mem_ops_t ops = {ops_read64, ops_cmpxchg64, m};
+    mmu_mem_ops_t ops = {ops_read64, ops_cmpxchg64, m, ops_peek64};
     return ops;
 }

@@ -37,6 +37,9 @@ void mmu_memlat_free(mmu_memlat_t *m);
 /* Cycles for one 8-byte page-table access issued at `now`. A locked A/D
  * update costs the line access plus rmw_latency. */
 unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+/* Ask the host to bring the sets an access to pa would probe into its caches
+ * (no effect on the model). */
+void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa);
 /* Empty the modelled caches (not the counters). */
 void mmu_memlat_flush(mmu_memlat_t *m);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "config.h"
 #include "fault.h"
 #include "memlat.h"
@@ -947,6 +948,17 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
         return 0;
     }
     return translate_slow(mmu, req, res);
+}
+
+void mmu_batch_view(const mmu_t *mmu, mmu_batch_view_t *v)
+{
+    *v = (mmu_batch_view_t){.l1 = {mmu->l1[SIDE_I], mmu->l1[SIDE_D]},
+                            .l2 = mmu->l2,
+                            .psc = mmu->psc,
+                            .mode = &mmu->mode,
+                            .walker = &mmu->walker,
+                            .lat = &mmu->lat,
+                            .pcid = mmu->pcid};
 }
 
 /* ---- statistics -------------------------------------------------------------------- */

@@ -149,6 +149,13 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
     return NULL;
 }
 
+/* ---- for looking ahead (mmu_translate_batch): no effect on any state ------- */
+
+/* The entry a probe would return, without the use it would record, or NULL. */
+const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid);
+/* Ask the host to bring the sets la maps to (entries and stamps) into its caches. */
+void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,7 +26,7 @@ void mmu_sparse_mem_clear(mmu_sparse_mem_t *mem);
  * 2^maxphyaddr (MMU_ERANGE). write64 may return MMU_ENOMEM. */
 int mmu_sparse_mem_read64(const mmu_sparse_mem_t *mem, uint64_t pa, uint64_t *val);
 int mmu_sparse_mem_write64(mmu_sparse_mem_t *mem, uint64_t pa, uint64_t val);
-/* Operations for mmu_create(); ctx is mem. */
+/* Operations for mmu_create() (read64, cmpxchg64, peek64); ctx is mem. */
 mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *mem);
 /* Number of 4 KiB frames holding data. */
 uint64_t mmu_sparse_mem_frames(const mmu_sparse_mem_t *mem);

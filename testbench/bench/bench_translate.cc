@@ -7,6 +7,9 @@
 //   WalkRandom:   uniform random pages over a 64 GiB working set of 4 KiB pages;
 //                 nearly every access misses both TLB levels and walks, with the
 //                 paging-structure caches and the page-table cache model on.
+//   WalkRandomGroups: the same addresses as independent requests in groups of
+//                 64, through mmu_translate_batch (batch:1) or the one-at-a-time
+//                 loop it equals (batch:0).
 //   HostRandomLoad: one dependent random load over 128 MiB of host memory, the
 //                 size of that working set's PTEs: the floor for WalkRandom,
 //                 whose every walk must read one such PTE.
@@ -170,6 +173,50 @@ void WalkRandom(benchmark::State &st)
     st.counters["mean_refs"] = s.walks ? double(s.walk_mem_refs) / double(s.walks) : 0;
 }
 BENCHMARK(WalkRandom)->Arg(64)->Unit(benchmark::kNanosecond);
+
+// WalkRandom's addresses as independent requests, 64 at a time, all issued at
+// the cycle the previous group completed: range(1) = 1 through
+// mmu_translate_batch, 0 through the equivalent mmu_translate loop (the same
+// requests, results and statistics; only host time differs).
+void WalkRandomGroups(benchmark::State &st)
+{
+    const uint64_t pages = uint64_t(st.range(0)) << (30 - 12);
+    const bool batch = st.range(1) != 0;
+    World w(pages << 12, MMU_PAGE_4K);
+    constexpr size_t kGroup = 64;
+    mmu_req_t r[kGroup]{};
+    mmu_result_t res[kGroup];
+    uint64_t x = 0x9e3779b97f4a7c15ull, sink = 0, now = 0;
+    for (auto _ : st) {
+        for (size_t k = 0; k < kGroup; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            r[k].la = kBase + ((x % pages) << 12) + (x >> 52 << 3);
+            r[k].cpl = 3;
+            r[k].now = now;
+        }
+        if (batch) {
+            mmu_translate_batch(w.mmu, r, kGroup, res, nullptr);
+        } else {
+            for (size_t k = 0; k < kGroup; k++)
+                mmu_translate(w.mmu, &r[k], &res[k]);
+        }
+        for (size_t k = 0; k < kGroup; k++) {
+            now = res[k].done_at > now ? res[k].done_at : now;
+            sink += res[k].pa;
+        }
+    }
+    benchmark::DoNotOptimize(sink);
+    mmu_stats_t s;
+    mmu_get_stats(w.mmu, &s);
+    st.SetItemsProcessed(int64_t(st.iterations() * kGroup));
+    st.counters["walk_pct"] = 100.0 * double(s.walks) / double(s.translations);
+    st.counters["ns_per_translation"] = benchmark::Counter(
+        double(st.iterations() * kGroup), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(WalkRandomGroups)
+    ->ArgsProduct({{64}, {0, 1}})
+    ->ArgNames({"GiB", "batch"})
+    ->Unit(benchmark::kMicrosecond);
 
 void HostRandomLoad(benchmark::State &st)
 {

@@ -43,7 +43,7 @@ struct Mem {
         }
         return rc;
     }
-    mmu_mem_ops_t ops() { return mmu_mem_ops_t{read64, cmpxchg64, this}; }
+    mmu_mem_ops_t ops() { return mmu_mem_ops_t{read64, cmpxchg64, this, nullptr}; }
     // The README's worked example: PML4E with A set, then PDPTE, PDE, PTE.
     void worked_example()
     {
