@@ -114,9 +114,27 @@ int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64
     }
     mmu_mem_ops_t ops = mmu_sparse_mem_ops(w->mem);
     int e = mmu_ptb_create(&ops, levels, POOL_BASE, pool_bytes(bytes, levels), &w->pt);
-    if (!e)
+    /* A pre-touched buffer: the walks that touched it set A on the way down
+     * and the writes set D in the leaves, so measured walks write nothing. */
+    const uint64_t ad = w->pretouch ? MMU_PTE_A : 0;
+    if (!e && w->pretouch)
+        mmu_ptb_set_table_flags(w->pt, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A);
+    const uint64_t flags = MMU_PTE_RW | MMU_PTE_US | ad | (ad ? MMU_PTE_D : 0);
+    const uint64_t psz = 1ull << (12 + 9 * ps), npages = bytes / psz;
+    if (!e && w->scatter && npages > 1) {
+        /* Page i gets frame perm(i) of the region: no two neighbours are
+         * physically adjacent but by chance, so a physically indexed cache
+         * sees the uneven set pressure of a real 4K mapping. */
+        mmu_synth_perm_t perm;
+        mmu_synth_perm_init(&perm, npages, 0x5ca77e5);
+        const uint64_t data = data_base(bytes, ps, levels);
+        for (uint64_t i = 0; !e && i < npages; i++)
+            e = mmu_ptb_map(w->pt, base + i * psz, data + mmu_synth_perm_apply(&perm, i) * psz, psz,
+                            (mmu_page_size_t)ps, flags);
+    } else if (!e) {
         e = mmu_ptb_map(w->pt, base, data_base(bytes, ps, levels), bytes, (mmu_page_size_t)ps,
-                        MMU_PTE_RW | MMU_PTE_US);
+                        flags);
+    }
     if (e) {
         snprintf(msg, len, "building page tables: %s", mmu_strerror(e));
         return 2;
@@ -295,9 +313,21 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
-    uint64_t now = 0, la;
+    const unsigned k = g->cfg.chains > 1 && !interval ? g->cfg.chains : 1;
+    const bool lockstep = k > 1 && g->cfg.lockstep;
+    uint64_t ready[MMU_SYNTH_CHAINS_MAX] = {0}; /* when each chain may issue */
+    uint64_t la, round_end = 0;
+    unsigned in_round = 0;
     mmu_access_t type;
     while (mmu_synth_next(g, &la, &type)) {
+        /* The chain that issues: the earliest free one (the lowest on a tie),
+         * or, in lockstep, every chain at the round's start. */
+        unsigned c = 0;
+        if (k > 1 && !lockstep)
+            for (unsigned i = 1; i < k; i++)
+                if (ready[i] < ready[c])
+                    c = i;
+        const uint64_t now = ready[c];
         mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
         if (now >= RUNLIB_CLOCK_MAX) {
@@ -315,9 +345,21 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
             runlib_rows_emit(a, mmu);
         if (a->progress && !(a->n & 0xffff))
             a->progress(a->progress_ctx, a);
-        /* Closed loop: the next access waits for this one. Open loop: a fixed
-         * issue rate, whatever completes. */
-        now = interval ? now + interval : res.done_at + gap;
+        /* Closed loop: the next access of the chain waits for this one (and
+         * its data). Open loop: a fixed issue rate, whatever completes. */
+        const uint64_t done = res.done_at + res.lat_data + gap;
+        if (interval) {
+            ready[0] = now + interval;
+        } else if (lockstep) {
+            round_end = done > round_end ? done : round_end;
+            if (++in_round == k) {
+                ready[0] = round_end;
+                in_round = 0;
+                round_end = 0;
+            }
+        } else {
+            ready[c] = done;
+        }
     }
     return 0;
 }
@@ -352,8 +394,12 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
         if (rec.kind == MMU_TREC_ACCESS)
             runlib_acc_start(a, mmu, now);
         mmu_result_t res;
-        if (mmu_aspace_feed(as, &rec, &res, msg, len))
+        char why[400];
+        if (mmu_aspace_feed(as, &rec, &res, why, sizeof why)) {
+            char at[200];
+            snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), why);
             return -1;
+        }
         if (rec.kind == MMU_TREC_ACCESS) {
             runlib_acc_note(a, now, &res);
             if (a->n == a->rows.next)

@@ -1,6 +1,8 @@
 // Translation throughput (Google Benchmark). Numbers go to results/perf.md via
 // scripts/bench.sh; nothing here asserts a speed.
-//   L1HitStream:  a few pages touched over and over, the simulator's common case.
+//   L1HitStream:  a few pages touched over and over, the simulator's common case;
+//                 /1 with cfg.data_lines on (each hit also loads its data line
+//                 through the cache stand-ins), /0 off (the library default).
 //   BareProbe:    the floor for L1HitStream: a bare 16-set x 4-way array with LRU
 //                 stamps, a rights check and the PA composition, on the same
 //                 stream. Both run in one binary so their ratio prints every run.
@@ -41,10 +43,11 @@ struct World {
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
 
-    World(uint64_t bytes, mmu_page_size_t ps)
+    World(uint64_t bytes, mmu_page_size_t ps, bool data_lines = false)
     {
         mmu_config_t cfg;
         mmu_config_init(&cfg);
+        cfg.data_lines = data_lines;
         mmu_err_t err{};
         if (mmu_sparse_mem_create(46, &mem) ||
             (ops = mmu_sparse_mem_ops(mem),
@@ -72,7 +75,7 @@ struct World {
 
 void L1HitStream(benchmark::State &st)
 {
-    World w(16 * 4096, MMU_PAGE_4K);
+    World w(16 * 4096, MMU_PAGE_4K, st.range(0) != 0);
     mmu_req_t r{};
     r.cpl = 3;
     mmu_result_t res;
@@ -91,7 +94,7 @@ void L1HitStream(benchmark::State &st)
     st.SetItemsProcessed(int64_t(st.iterations()));
     st.counters["l1_hit_pct"] = 100.0 * double(s.l1i_hits + s.l1d_hits) / double(s.translations);
 }
-BENCHMARK(L1HitStream);
+BENCHMARK(L1HitStream)->Arg(0)->Arg(1);
 
 // What a hit must do at the least: find the way, stamp it, check the rights,
 // compose the PA. The same stream as L1HitStream.
