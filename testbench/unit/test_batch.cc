@@ -277,6 +277,19 @@ TEST(Batch, EqualsLoopSmallArraysAllPolicies)
     }
 }
 
+// The fidelity options: coalesced 4K groups in the TLBs, data lines loaded
+// through the cache stand-ins after each translation.
+TEST(Batch, EqualsLoopCoalescingAndDataLines)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.coalesce = 4;
+    cfg.data_lines = 1;
+    run(31, true, cfg, 150, false);
+    cfg.coalesce = 0;
+    run(32, true, cfg, 150, false);
+}
+
 // A memory error or an invalid request stops the batch where the loop stops.
 TEST(Batch, StopsWhereLoopStops)
 {
