@@ -449,7 +449,12 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
             runlib_acc_start(a, mmu, now);
         mmu_result_t res;
         char why[400];
-        if (mmu_aspace_feed(as, &rec, &res, why, sizeof why)) {
+        const int rc = mmu_aspace_feed(as, &rec, &res, why, sizeof why);
+        if (rc == MMU_ASPACE_STOP)
+            return 2;
+        if (rc == MMU_ASPACE_SKIPPED)
+            continue;
+        if (rc) {
             char at[200];
             snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), why);
             return -1;

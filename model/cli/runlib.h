@@ -212,8 +212,10 @@ typedef struct runlib_trace_lim {
 } runlib_trace_lim_t;
 
 /* Feed trace records to the address-space driver until the trace ends or a
- * limit of *lim is reached, accounting for each access in *a. Returns 0; 1 when
- * the reader failed (mmu_trace_error says where); -1 when the driver refused a
+ * limit of *lim is reached, accounting for each access in *a. Accesses of a
+ * process the OOM killer ended are not translated and not counted. Returns 0;
+ * 1 when the reader failed (mmu_trace_error says where); 2 when the OS stopped
+ * the run (mmu_aspace_stop_reason says why); -1 when the driver refused a
  * record (msg is then "file:LINE: why" or "file: byte N: why", where the
  * record came from: mmu_trace_where) or the model's clock would pass
  * RUNLIB_CLOCK_MAX (msg says why). */
