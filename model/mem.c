@@ -246,6 +246,26 @@ static int ops_cmpxchg64(void *ctx, uint64_t pa, uint64_t expected, uint64_t des
     return mmu_sparse_mem_write64(ctx, pa, desired);
 }
 
+/* Finding the frame reads the radix nodes (usually cached); only the word's
+ * own line is prefetched, the miss mmu_translate_batch wants to overlap. */
+static int ops_peek64(void *ctx, uint64_t pa, uint64_t *val)
+{
+    const mmu_sparse_mem_t *m = ctx;
+    if (check_pa(m, pa))
+        return 1;
+    const uint64_t *page = find(m, pa >> 12);
+    if (!page)
+        return 1;
+    if (!val) {
+#if defined(__GNUC__)
+        __builtin_prefetch(&page[(pa & 0xfff) >> 3]);
+#endif
+        return 0;
+    }
+    *val = page[(pa & 0xfff) >> 3];
+    return 0;
+}
+
 /* The first released layout of mmu_mem_ops_t ends with ctx. */
 #define MEM_OPS_SIZE_V1 (offsetof(mmu_mem_ops_t, ctx) + sizeof(void *))
 #define MEM_OPS_SIZE_MAX 512u /* beyond any plausible later layout: never initialized */
@@ -254,7 +274,7 @@ int mmu_sparse_mem_ops_init(mmu_sparse_mem_t *m, mmu_mem_ops_t *ops, size_t size
 {
     if (!m || !ops || size < MEM_OPS_SIZE_V1 || size > MEM_OPS_SIZE_MAX)
         return MMU_EINVAL;
-    mmu_mem_ops_t full = {(uint32_t)size, ops_read64, ops_cmpxchg64, m};
+    mmu_mem_ops_t full = {(uint32_t)size, ops_read64, ops_cmpxchg64, m, ops_peek64};
     if (size > sizeof full) { /* newer headers: zero the operations this library lacks */
         memset((char *)ops + sizeof full, 0, size - sizeof full);
         size = sizeof full;

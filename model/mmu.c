@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "config.h"
 #include "fault.h"
 #include "memlat.h"
@@ -30,7 +31,9 @@
 /* Layout hints for the hit path (GCC/Clang; harmless elsewhere). */
 #if defined(__GNUC__)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 #else
+#define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
 #endif
 
@@ -53,6 +56,9 @@ typedef struct mmu_counters {
     uint64_t psc[4][3];     /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
     uint64_t walk_lat[MMU_WALK_HIST_BUCKETS];
     uint64_t walk_refs[8];
+    /* L1 hits taken by mmu_translate's fast path, per side: 4K hits of that
+     * L1 and translations, added in by mmu_get_stats (one count, not two). */
+    uint64_t fast_hits[2];
 } mmu_counters_t;
 
 /* mmu_get_stats copies each level's counters by position: lookups, hits,
@@ -67,8 +73,20 @@ _Static_assert(offsetof(mmu_stats_t, l1i_4k_hits) - offsetof(mmu_stats_t, l1i_lo
                    13 * sizeof(uint64_t),
                "TLB level counters are not laid out as mmu_get_stats copies them");
 
+/* What the L1 hit fast path reads, per side, in one place: array 0 of the
+ * side when it can be probed by the short loop (one granule, 4 KiB, LRU,
+ * low-bits index), else e == NULL. */
+typedef struct l1_fast {
+    mmu_tlb_entry_t *e;
+    uint32_t *stamp;
+    uint32_t *clock;
+    uint64_t *hits; /* cnt.fast_hits[side] */
+    uint32_t set_mask, ways, lat;
+} l1_fast_t;
+
 struct mmu {
     /* Hot: read on every translation. */
+    l1_fast_t fast[2];
     mmu_tlb_t l1[2][MMU_TLB_ARRAYS]; /* [SIDE_I / SIDE_D] */
     mmu_tlb_t l2[MMU_TLB_ARRAYS];
     unsigned l1_lat[2], l2_lat;
@@ -81,6 +99,12 @@ struct mmu {
     mmu_walk_mode_t mode;
     mmu_stats_t st;
     mmu_counters_t cnt;
+    /* For the L1 hit fast path (mmu_translate): which protection keys each
+     * access may use, by ALLOW_IDX(type, cpl == 3,
+     * implicit, perms): mmu_pte_check's verdict tabled whenever the control
+     * bits change, so a hit reads one word instead of running the rules. */
+    uint16_t allow[3 * 2 * 2 * 8];
+    bool allow_init;
     /* Walk side. */
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
@@ -112,10 +136,39 @@ const char *mmu_last_error(const mmu_t *mmu)
 
 /* ---- configuration ----------------------------------------------------------- */
 
+#define ALLOW_IDX(type, cpl3, implicit, perms) \
+    ((((unsigned)(type) * 2 + (unsigned)(cpl3)) * 2 + (unsigned)(implicit)) * 8 + (unsigned)(perms))
+
+static void derive_allow(mmu_t *mmu)
+{
+    const mmu_pte_ctl_t *c = &mmu->mode.ctl;
+    for (unsigned type = 0; type <= MMU_ACC_FETCH; type++)
+        for (unsigned cpl3 = 0; cpl3 < 2; cpl3++)
+            for (unsigned impl = 0; impl < 2; impl++)
+                for (unsigned perms = 0; perms < 8; perms++) {
+                    const bool user_access = cpl3 && !impl;
+                    /* Keys matter only where PKRU/PKRS are consulted. */
+                    const bool keyed = type != MMU_ACC_FETCH &&
+                                       ((perms & MMU_PERM_U) ? c->pke : c->pks);
+                    uint16_t mask = 0;
+                    for (unsigned k = 0; k < 16; k++) {
+                        if (k && !keyed) {
+                            mask = (mask & 1) ? 0xffff : 0;
+                            break;
+                        }
+                        if (mmu_pte_check(c, perms, k, (mmu_access_t)type, user_access, impl)
+                                .allowed)
+                            mask |= (uint16_t)(1u << k);
+                    }
+                    mmu->allow[ALLOW_IDX(type, cpl3, impl, perms)] = mask;
+                }
+}
+
 static void derive_mode(mmu_t *mmu)
 {
     const mmu_ctrl_t *c = &mmu->ctrl;
     mmu_walk_mode_t *m = &mmu->mode;
+    const mmu_pte_ctl_t old_ctl = m->ctl;
     m->levels = (c->cr4 & MMU_CR4_LA57) ? 5 : 4;
     m->la_width = m->levels == 5 ? 57 : 48;
     m->root = c->cr3 & mmu->walker.frame_mask;
@@ -132,6 +185,10 @@ static void derive_mode(mmu_t *mmu)
     /* SDM 4.10.1: the current PCID is CR3[11:0] with CR4.PCIDE=1, else 0. */
     mmu->pcid = (c->cr4 & MMU_CR4_PCIDE) ? (uint16_t)(c->cr3 & MMU_CR3_PCID_MASK) : 0;
     mmu->pge = c->cr4 & MMU_CR4_PGE;
+    if (memcmp(&old_ctl, &m->ctl, sizeof old_ctl) || !mmu->allow_init) {
+        derive_allow(mmu);
+        mmu->allow_init = true;
+    }
 }
 
 static void free_arrays(mmu_t *mmu)
@@ -204,6 +261,20 @@ int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out
         mmu_tlb_set_coalesce(&mmu->l1[SIDE_I][i], mmu->coalesce);
         mmu_tlb_set_coalesce(&mmu->l1[SIDE_D][i], mmu->coalesce);
         mmu_tlb_set_coalesce(&mmu->l2[i], mmu->coalesce);
+    }
+    for (int side = 0; side < 2; side++) {
+        mmu_tlb_t *a = &mmu->l1[side][0];
+        /* Not with coalescing: array 0 then holds groups too, probed after
+         * 4 KiB entries, and the short loop does not tell them apart. */
+        if (a->sets && a->granules == 1u << MMU_PAGE_4K && a->repl == MMU_REPL_LRU &&
+            !a->xor_index)
+            mmu->fast[side] = (l1_fast_t){.e = a->e,
+                                          .stamp = a->stamp,
+                                          .clock = &a->clock,
+                                          .hits = &mmu->cnt.fast_hits[side],
+                                          .set_mask = a->set_mask,
+                                          .ways = a->ways,
+                                          .lat = mmu->l1_lat[side]};
     }
     static const char *const PSC_NAME[6] = {"", "", "psc.pde", "psc.pdpte", "psc.pml4e",
                                             "psc.pml5e"};
@@ -921,7 +992,9 @@ static __attribute__((noinline, cold)) int bad_request(mmu_t *mmu, const mmu_req
     return set_last(mmu, MMU_EINVAL, "mmu_translate: req->cpl=%u: must be 0..3", req->cpl);
 }
 
-int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
+/* Everything but the common L1 hit. */
+static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t *req,
+                                                    mmu_result_t *res)
 {
     if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
         return bad_request(mmu, req, res);
@@ -998,6 +1071,73 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     return walk(mmu, req, t, side, (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS, res);
 }
 
+/* The common case first: an L1 hit in the side's first array that the rights
+ * allow, whose fill is complete. It is exactly what the general path does for
+ * such a hit (lookup_level probes array 0 first, and array 0 holds only
+ * 4 KiB entries), minus the work that cannot apply; anything else, a non-canonical
+ * address included (it can match no entry), goes to translate_slow, which
+ * probes again from the start: nothing here has changed any state by then. */
+_Static_assert(offsetof(mmu_result_t, perms) == offsetof(mmu_result_t, page_size) + 1 &&
+                   offsetof(mmu_result_t, pkey) == offsetof(mmu_result_t, page_size) + 2 &&
+                   offsetof(mmu_result_t, global) == offsetof(mmu_result_t, page_size) + 3 &&
+                   offsetof(mmu_tlb_entry_t, perms) == offsetof(mmu_tlb_entry_t, page) + 1 &&
+                   offsetof(mmu_tlb_entry_t, pkey) == offsetof(mmu_tlb_entry_t, page) + 2 &&
+                   offsetof(mmu_tlb_entry_t, global) == offsetof(mmu_tlb_entry_t, page) + 3,
+               "a hit copies page, perms, pkey and global as one word");
+
+int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
+{
+    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
+        return bad_request(mmu, req, res);
+    const unsigned type = req->type, cpl = req->cpl;
+    const l1_fast_t *f = &mmu->fast[type == MMU_ACC_FETCH ? SIDE_I : SIDE_D];
+    mmu_tlb_entry_t *const e = f->e;
+    if (UNLIKELY(!e || type > MMU_ACC_FETCH || cpl > 3))
+        return translate_slow(mmu, req, res);
+    const uint64_t la = req->la, vpn = la >> 12;
+    const unsigned ways = f->ways;
+    const size_t base = (size_t)((unsigned)vpn & f->set_mask) * ways;
+    const uint16_t pcid = mmu->pcid;
+    for (unsigned w = 0; w < ways; w++) {
+        const mmu_tlb_entry_t *x = &e[base + w];
+        if (x->vpn != vpn || !(x->global | (x->pcid == pcid)))
+            continue;
+        const uint32_t lat = f->lat;
+        const mmu_cycle_t done = req->now + lat;
+        const unsigned idx = ALLOW_IDX(type, cpl == 3, req->flags & MMU_REQ_IMPLICIT, x->perms);
+        uint32_t *const clock = f->clock;
+        if (UNLIKELY(x->ready_at > done || !((mmu->allow[idx] >> x->pkey) & 1) ||
+                     (type == MMU_ACC_WRITE && !x->dirty) || *clock == UINT32_MAX))
+            break; /* in flight, denied, a D assist or a clock wrap: the long way */
+        f->stamp[base + w] = ++*clock;
+        ++*f->hits;
+        const uint64_t pa = x->frame | (la & 0xfff);
+        uint32_t info;
+        memcpy(&info, &x->page, 4);
+        memset(res, 0, sizeof *res);
+        res->pa = pa;
+        memcpy(&res->page_size, &info, 4);
+        res->done_at = done;
+        res->lat_l1 = lat;
+        if (UNLIKELY(mmu->data_lines)) /* the data line after the translation */
+            res->lat_data = mmu_memlat_data(&mmu->lat, pa);
+        _Static_assert(MMU_SERVED_L1 == 0, "served is left as memset wrote it");
+        return 0;
+    }
+    return translate_slow(mmu, req, res);
+}
+
+void mmu_batch_view(const mmu_t *mmu, mmu_batch_view_t *v)
+{
+    *v = (mmu_batch_view_t){.l1 = {mmu->l1[SIDE_I], mmu->l1[SIDE_D]},
+                            .l2 = mmu->l2,
+                            .psc = mmu->psc,
+                            .mode = &mmu->mode,
+                            .walker = &mmu->walker,
+                            .lat = &mmu->lat,
+                            .pcid = mmu->pcid};
+}
+
 /* ---- statistics -------------------------------------------------------------------- */
 
 static void get_stats(const mmu_t *mmu, mmu_stats_t *out);
@@ -1023,15 +1163,18 @@ static void get_stats(const mmu_t *mmu, mmu_stats_t *out)
 {
     *out = mmu->st;
     const mmu_counters_t *c = &mmu->cnt;
+    out->translations += c->fast_hits[SIDE_I] + c->fast_hits[SIDE_D];
     uint64_t *const lvl[3] = {&out->l1i_lookups, &out->l1d_lookups, &out->l2_lookups};
     for (int l = 0; l < 3; l++) {
         /* lookups, hits, misses, splinters, then {hits, fills, evictions} per size */
         uint64_t *f = lvl[l];
         uint64_t hits = 0;
         for (int g = 0; g < 3; g++) {
-            hits += c->tlb[l][g][CNT_HITS];
             for (int k = 0; k < 3; k++)
                 f[4 + 3 * g + k] = c->tlb[l][g][k];
+            if (l < 2 && g == MMU_PAGE_4K)
+                f[4 + CNT_HITS] += c->fast_hits[l];
+            hits += f[4 + 3 * g + CNT_HITS];
         }
         f[0] = hits + c->misses[l];
         f[1] = hits;

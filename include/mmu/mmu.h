@@ -103,11 +103,20 @@ typedef struct mmu_mem_ops {
     int (*cmpxchg64)(void *ctx, uint64_t pa, uint64_t expected,
                      uint64_t desired, uint64_t *old);
     void *ctx;
+    /* Optional (NULL: mmu_translate_batch takes the plain path). Must have no
+     * effect the host or the model could observe: no counting, no timing, no
+     * error reported. With val == NULL, start bringing the word at pa into the
+     * host's caches (a prefetch: return at once); else also store the word in
+     * *val, as read64 would. Used only to decide what to prefetch next: a
+     * wrong or stale value can slow mmu_translate_batch, never change a
+     * result. Return 0, or non-zero when pa is not backed (the walk ahead
+     * stops there). */
+    int (*peek64)(void *ctx, uint64_t pa, uint64_t *val);
 } mmu_mem_ops_t;
 
 /* mmu_mem_ops_t ops = MMU_MEM_OPS_INIT; then set read64, cmpxchg64, ctx.
  * (Every field is listed, so -Wmissing-field-initializers stays quiet.) */
-#define MMU_MEM_OPS_INIT {sizeof(mmu_mem_ops_t), 0, 0, 0}
+#define MMU_MEM_OPS_INIT {sizeof(mmu_mem_ops_t), 0, 0, 0, 0}
 
 /* ---- architectural state ------------------------------------------------- */
 
@@ -327,6 +336,28 @@ MMU_API const char *mmu_last_error(const mmu_t *mmu);
 
 /* Zero the counters. mmu_get_stats() is in mmu_stats.h. */
 MMU_API void mmu_reset_stats(mmu_t *mmu);
+
+/* Translate n requests the caller declares independent: none depends on the
+ * result of another (an open-loop trace, a sweep, an out-of-order core's load
+ * queue), though each still sees the TLB fills and A/D updates of those
+ * before it, exactly as in the loop
+ *     for (i = 0; i < n; i++) mmu_translate(mmu, &reqs[i], &results[i]);
+ * which it equals in every result, every A/D write (values, and their order),
+ * every statistic and every cycle. What differs is host time: with
+ * mem->peek64, the page-table words of up to MMU_BATCH_WINDOW requests at a
+ * time are followed ahead with peeks, level by level across all of them, and
+ * the model's own arrays those requests will touch are prefetched, so the
+ * host's cache misses overlap instead of following one another. The peeks
+ * are extra calls to the memory interface, interleaved across requests; the
+ * read64 and cmpxchg64 calls are those of the loop, in its order. Without
+ * peek64 it is the loop. Returns 0 when all n are translated, else the
+ * negative code of the first request that failed: results before it are
+ * filled, it and those after are not translated. *done (if non-NULL) is the
+ * number translated. Allocates nothing. */
+#define MMU_BATCH_WINDOW 16
+MMU_API int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n,
+                                mmu_result_t *results, size_t *done);
+
 
 #ifdef __cplusplus
 }
