@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page walker: the level loop, its memory references and the locked
  * accessed/dirty updates (SDM 4.5, 4.8). */
 #ifndef MMU_MODEL_WALKER_H
@@ -56,6 +57,8 @@ typedef struct mmu_walk_trace {
      * coverage only. */
     uint8_t fault_level, fault_perms, fault_pkey;
     uint64_t fault_entry;
+    uint64_t err_pa;    /* after a memory error: the entry being accessed ... */
+    bool err_locked;    /* ... and whether by the A/D compare-exchange */
 } mmu_walk_trace_t;
 
 /* Walk the tables for a canonical req->la from *start, issuing the first access

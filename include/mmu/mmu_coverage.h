@@ -29,24 +29,24 @@ typedef struct mmu_cov mmu_cov_t;
 
 /* Allocate an object with every count 0. Returns 0, MMU_EINVAL (out NULL) or
  * MMU_ENOMEM; err (may be NULL) says which. */
-int mmu_cov_create(mmu_cov_t **out, mmu_err_t *err);
+MMU_API int mmu_cov_create(mmu_cov_t **out, mmu_err_t *err);
 /* Free. Accepts NULL. Detach it from every MMU first. */
-void mmu_cov_destroy(mmu_cov_t *cov);
+MMU_API void mmu_cov_destroy(mmu_cov_t *cov);
 /* Zero every count. */
-void mmu_cov_reset(mmu_cov_t *cov);
+MMU_API void mmu_cov_reset(mmu_cov_t *cov);
 /* dst += src, bin by bin (saturating at UINT64_MAX). */
-void mmu_cov_merge(mmu_cov_t *dst, const mmu_cov_t *src);
+MMU_API void mmu_cov_merge(mmu_cov_t *dst, const mmu_cov_t *src);
 
 /* Start counting what mmu does into cov (NULL: stop). Allocates the MMU's own
  * bookkeeping for the PCID bins (which TLB entries survived a no-flush MOV to
  * CR3) here, never in mmu_translate. Returns 0, MMU_ENOMEM, or MMU_EINVAL
  * when the library was built with MMU_COVERAGE=OFF (err says so). The MMU does
  * not own cov: destroying the MMU leaves it alone. */
-int mmu_cov_attach(mmu_t *mmu, mmu_cov_t *cov, mmu_err_t *err);
+MMU_API int mmu_cov_attach(mmu_t *mmu, mmu_cov_t *cov, mmu_err_t *err);
 /* The object attached to mmu, or NULL. */
-mmu_cov_t *mmu_cov_attached(const mmu_t *mmu);
+MMU_API mmu_cov_t *mmu_cov_attached(const mmu_t *mmu);
 /* 1 if this library counts coverage (MMU_COVERAGE=ON, the default), else 0. */
-int mmu_cov_compiled_in(void);
+MMU_API int mmu_cov_compiled_in(void);
 
 /* ---- the bin list ---------------------------------------------------------------- */
 
@@ -63,29 +63,29 @@ typedef enum mmu_cov_group {
 } mmu_cov_group_t;
 
 /* Number of bins (the same in every build of one bin list). */
-unsigned mmu_cov_bins(void);
+MMU_API unsigned mmu_cov_bins(void);
 /* Group of bin i; its name ("xlat", "ad", ...). */
-unsigned mmu_cov_bin_group(unsigned i);
-const char *mmu_cov_group_name(unsigned g);
+MMU_API unsigned mmu_cov_bin_group(unsigned i);
+MMU_API const char *mmu_cov_group_name(unsigned g);
 /* The name of bin i ("xlat.l4.read.cpl3.4k.l1.ok"): written to buf (always
  * NUL-terminated when len > 0); returns its length, 0 past the end. Names are
  * unique, at most MMU_COV_NAME_MAX - 1 characters. */
 #define MMU_COV_NAME_MAX 64
-size_t mmu_cov_bin_name(unsigned i, char *buf, size_t len);
+MMU_API size_t mmu_cov_bin_name(unsigned i, char *buf, size_t len);
 /* Bin index of a name, or -1. */
-long mmu_cov_bin_find(const char *name);
+MMU_API long mmu_cov_bin_find(const char *name);
 /* 0: bin i is reachable. Else the number of the first rule that declares it
  * unreachable; mmu_cov_rule_text() gives that rule's reason. */
-unsigned mmu_cov_bin_rule(unsigned i);
-unsigned mmu_cov_rules(void); /* rules are numbered 1..mmu_cov_rules() */
-const char *mmu_cov_rule_text(unsigned rule);
+MMU_API unsigned mmu_cov_bin_rule(unsigned i);
+MMU_API unsigned mmu_cov_rules(void); /* rules are numbered 1..mmu_cov_rules() */
+MMU_API const char *mmu_cov_rule_text(unsigned rule);
 /* A 64-bit fingerprint of the bin list: every name and its reachability.
  * Coverage files carry it, so counts from another bin list are refused. */
-uint64_t mmu_cov_list_id(void);
+MMU_API uint64_t mmu_cov_list_id(void);
 
 /* Count of bin i (0 past the end); set it (loading a file). */
-uint64_t mmu_cov_count(const mmu_cov_t *cov, unsigned i);
-void mmu_cov_set_count(mmu_cov_t *cov, unsigned i, uint64_t n);
+MMU_API uint64_t mmu_cov_count(const mmu_cov_t *cov, unsigned i);
+MMU_API void mmu_cov_set_count(mmu_cov_t *cov, unsigned i, uint64_t n);
 
 /* ---- the translation cross, for binning outcomes from elsewhere --------------------- */
 
@@ -145,16 +145,16 @@ typedef struct mmu_cov_xlat {
 
 /* The xlat bin of an outcome, or -1 when it has no bin (a cause of NONE, a
  * level or cause outside the outcome list, a bad dimension). */
-long mmu_cov_xlat_bin(const mmu_cov_xlat_t *x);
+MMU_API long mmu_cov_xlat_bin(const mmu_cov_xlat_t *x);
 /* Access class and CPL class of a request. */
-unsigned mmu_cov_acc_of(const mmu_req_t *req);
-unsigned mmu_cov_user_of(const mmu_req_t *req);
+MMU_API unsigned mmu_cov_acc_of(const mmu_req_t *req);
+MMU_API unsigned mmu_cov_user_of(const mmu_req_t *req);
 /* The reserved-bit cause of a present entry at `level`, or NONE. */
-unsigned mmu_cov_rsvd_cause(uint64_t entry, unsigned level, unsigned maxphyaddr, int nxe,
+MMU_API unsigned mmu_cov_rsvd_cause(uint64_t entry, unsigned level, unsigned maxphyaddr, int nxe,
                             int page_1g);
 /* The protection cause of an access to a translation with rights perms
  * (MMU_PERM_*) and key pkey under ctrl, or NONE when it is allowed. */
-unsigned mmu_cov_prot_cause(const mmu_ctrl_t *ctrl, const mmu_req_t *req, unsigned perms,
+MMU_API unsigned mmu_cov_prot_cause(const mmu_ctrl_t *ctrl, const mmu_req_t *req, unsigned perms,
                             unsigned pkey);
 
 #ifdef __cplusplus

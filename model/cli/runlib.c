@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by `mmusim run` and `mmusim compare` (see runlib.h): the set-up of a
  * run and the loop that issues its accesses, so both commands measure the
  * same thing the same way. */
@@ -10,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 
 #define POOL_BASE 0x100000ull
 
@@ -69,10 +70,12 @@ int runlib_load_config(const char *preset, const char *config, mmu_config_t *cfg
                        size_t len)
 {
     mmu_config_init(cfg);
-    if (preset && preset_load(preset, cfg, msg, len))
+    mmu_err_t err;
+    if ((preset && mmu_config_preset(cfg, preset, &err)) ||
+        (config && mmu_config_load(config, cfg, &err))) {
+        snprintf(msg, len, "%s", err.msg);
         return 2;
-    if (config && cfgfile_load(config, cfg, msg, len))
-        return 2;
+    }
     return 0;
 }
 
@@ -310,10 +313,66 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
     return cli_out_commit(&r->out, msg, sizeof msg) ? 2 : 0;
 }
 
+/* Open loop: no access waits for another, so they go through
+ * mmu_translate_batch, which equals the one-at-a-time loop in every result
+ * and counter. A batch ends where the loop would read the MMU's counters
+ * between two accesses (the end of the warm-up, a --stats-every row), so
+ * they are read at the same point. */
+#define RUNLIB_BATCH 64
+
+static int synth_open_loop(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t interval,
+                           uint64_t *bad_la)
+{
+    mmu_req_t req[RUNLIB_BATCH];
+    mmu_result_t res[RUNLIB_BATCH];
+    uint64_t now = 0, la;
+    mmu_access_t type;
+    for (;;) {
+        size_t cap = RUNLIB_BATCH, n = 0;
+        if (a->warmup && !a->warm_done && a->warmup > a->n && a->warmup - a->n < cap)
+            cap = (size_t)(a->warmup - a->n);
+        if (a->rows.f && a->rows.next > a->n && a->rows.next - a->n < cap)
+            cap = (size_t)(a->rows.next - a->n);
+        bool clock_out = false;
+        while (n < cap && mmu_synth_next(g, &la, &type)) {
+            if (now >= RUNLIB_CLOCK_MAX) {
+                clock_out = true; /* after the accesses before it */
+                break;
+            }
+            req[n++] = (mmu_req_t){.version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+            now += interval;
+        }
+        if (n) {
+            runlib_acc_start(a, mmu, req[0].now);
+            size_t done = 0;
+            const int e = mmu_translate_batch(mmu, req, n, res, &done);
+            const uint64_t before = a->n;
+            for (size_t i = 0; i < done; i++)
+                runlib_acc_note(a, req[i].now, &res[i]);
+            if (e) {
+                *bad_la = req[done].la;
+                return e;
+            }
+            if (a->n == a->rows.next)
+                runlib_rows_emit(a, mmu);
+            if (a->progress && (before >> 16) != (a->n >> 16))
+                a->progress(a->progress_ctx, a);
+        }
+        if (clock_out) {
+            *bad_la = la;
+            return RUNLIB_ECLOCK;
+        }
+        if (n < cap)
+            return 0; /* the stream ended */
+    }
+}
+
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
-    const unsigned k = g->cfg.chains > 1 && !interval ? g->cfg.chains : 1;
+    if (interval)
+        return synth_open_loop(mmu, g, a, interval, bad_la);
+    const unsigned k = g->cfg.chains > 1 ? g->cfg.chains : 1;
     const bool lockstep = k > 1 && g->cfg.lockstep;
     uint64_t ready[MMU_SYNTH_CHAINS_MAX] = {0}; /* when each chain may issue */
     uint64_t la, round_end = 0;
@@ -328,7 +387,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
                 if (ready[i] < ready[c])
                     c = i;
         const uint64_t now = ready[c];
-        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+        mmu_req_t req = {
+            .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
         mmu_result_t res;
         if (now >= RUNLIB_CLOCK_MAX) {
             *bad_la = la;
@@ -346,11 +406,9 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
         if (a->progress && !(a->n & 0xffff))
             a->progress(a->progress_ctx, a);
         /* Closed loop: the next access of the chain waits for this one (and
-         * its data). Open loop: a fixed issue rate, whatever completes. */
+         * its data). */
         const uint64_t done = res.done_at + res.lat_data + gap;
-        if (interval) {
-            ready[0] = now + interval;
-        } else if (lockstep) {
+        if (lockstep) {
             round_end = done > round_end ? done : round_end;
             if (++in_round == k) {
                 ready[0] = round_end;

@@ -21,7 +21,7 @@ constexpr uint64_t kBase = 0x0000100000000000ull;
 
 struct World {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
     mmu_cov_t *cov = nullptr;
@@ -63,7 +63,7 @@ void l1_hits(benchmark::State &st, bool cover)
     static World *w[2];
     if (!w[cover]) // kept for the whole run: repetitions interleave
         w[cover] = new World(16 * 4096, cover);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.cpl = 3;
     mmu_result_t res;
     uint64_t i = 0, sink = 0;
@@ -84,7 +84,7 @@ void walks(benchmark::State &st, bool cover)
     static World *w[2];
     if (!w[cover])
         w[cover] = new World(pages << 12, cover);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.cpl = 3;
     mmu_result_t res;
     uint64_t x = 0x9e3779b97f4a7c15ull, sink = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim: co-simulation of the C walker against the Verilated RTL
  * walker (see cosim.h and README "Co-simulation"). */
 #include <cstdio>
@@ -9,9 +10,7 @@
 #include <systemc>
 
 #include "cosim.h"
-#if MMU_SC_HAVE_RTL
 #include "rtl_coverage.h"
-#endif
 #include "version.h"
 
 static void usage(FILE *f)
@@ -31,7 +30,6 @@ static int dispatch(int argc, char **argv);
 int sc_main(int argc, char **argv)
 {
     const int rc = dispatch(argc, argv);
-#if MMU_SC_HAVE_RTL
     /* An instrumented build (MMU_RTL_COVERAGE=ON) run by scripts/coverage.sh
      * leaves the RTL walker's Verilator coverage where it is told to. */
     const std::string f = rtl_coverage::env_file("mmusim-cosim");
@@ -40,7 +38,6 @@ int sc_main(int argc, char **argv)
         fprintf(stderr, "mmusim-cosim: RTL coverage: %s\n", why.c_str());
         return rc ? rc : 2;
     }
-#endif
     return rc;
 }
 

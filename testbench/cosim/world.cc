@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Random worlds for the co-simulation (see world.h). */
 #include "world.h"
 
@@ -249,7 +250,7 @@ world make_world(rng &r, unsigned levels, unsigned maxphyaddr, const world_bias 
 
 mmu_req_t make_request(world &w, rng &r, const world_bias *b)
 {
-    mmu_req_t q{};
+    mmu_req_t q = MMU_REQ_INIT;
     const unsigned top = w.levels == 5 ? 56 : 47;
     const uint64_t pick = r.range(0, 99);
     const uint64_t repeat = b ? b->p_repeat : 15;

@@ -235,7 +235,7 @@ mmu_ctrl_t ctl(uint64_t cr4, bool wp = false, bool nxe = true, bool ac = false, 
 
 mmu_req_t rq(mmu_access_t t, unsigned cpl, bool implicit = false)
 {
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.type = uint8_t(t);
     r.cpl = uint8_t(cpl);
     r.flags = implicit ? MMU_REQ_IMPLICIT : 0;
@@ -392,7 +392,7 @@ constexpr uint64_t kUser = MMU_PTE_RW | MMU_PTE_US;
 // Memory that can play another agent: before the next `steal` locked
 // updates it changes the entry (ignored bit 9), so the compare-exchange fails.
 struct Meddler {
-    mmu_mem_ops_t inner{};
+    mmu_mem_ops_t inner = MMU_MEM_OPS_INIT;
     unsigned steal = 0;
     static int read64(void *c, uint64_t pa, uint64_t *v)
     {
@@ -414,7 +414,7 @@ struct Meddler {
 
 struct Cov : ::testing::Test {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t raw{}, ops{};
+    mmu_mem_ops_t raw = MMU_MEM_OPS_INIT, ops = MMU_MEM_OPS_INIT;
     Meddler med;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
@@ -444,7 +444,9 @@ struct Cov : ::testing::Test {
         ASSERT_EQ(0, mmu_sparse_mem_create(cfg.maxphyaddr, &mem));
         raw = mmu_sparse_mem_ops(mem);
         med.inner = raw;
-        ops = {&Meddler::read64, &Meddler::cmpxchg64, &med};
+        ops.read64 = &Meddler::read64;
+        ops.cmpxchg64 = &Meddler::cmpxchg64;
+        ops.ctx = &med;
         ASSERT_EQ(0, mmu_ptb_create(&raw, levels, 0x100000, 0x400000, &pt));
     }
     void make(uint64_t cr4_bits = 0, uint64_t cr3_low = 0)
@@ -494,7 +496,7 @@ struct Cov : ::testing::Test {
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ, unsigned cpl = 3,
                      uint64_t now = 0, bool implicit = false)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = uint8_t(cpl);
@@ -568,6 +570,32 @@ TEST_F(Cov, WalkThenL1ThenPdeCacheThenL2)
     EXPECT_EQ(1u, n("xlat.l4.fetch.cpl3.4k.walk_pde.ok"));
     acc(kVa, MMU_ACC_FETCH, 3); // in the L2 from the data side
     EXPECT_EQ(1u, n("xlat.l4.fetch.cpl3.4k.l2.ok"));
+}
+
+// Hits on a completed L1 fill are what mmu_translate's fast path serves when
+// no coverage object is attached; attached, every one is counted, and after a
+// detach and a new attach too.
+TEST_F(Cov, L1HitsOnCompletedFillsAreCounted)
+{
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    make();
+    mmu_cov_reset(cov);
+    const uint64_t later = 1000000; // long after the walk's fill
+    EXPECT_EQ(MMU_SERVED_WALK, acc(kVa).served);
+    for (unsigned i = 0; i < 5; i++)
+        EXPECT_EQ(MMU_SERVED_L1, acc(kVa + 8 * i, MMU_ACC_READ, 3, later + i).served);
+    EXPECT_EQ(5u, n("xlat.l4.read.cpl3.4k.l1.ok")) << hits(MMU_COV_G_XLAT);
+    EXPECT_EQ(5u, n("dirty.read_hit_d0.l1.4k"));
+    acc(kVa, MMU_ACC_FETCH, 0, later); // from the L2 into the empty fetch side
+    EXPECT_EQ(MMU_SERVED_L1, acc(kVa, MMU_ACC_FETCH, 0, 2 * later).served);
+    EXPECT_EQ(1u, n("xlat.l4.fetch.cpl012.4k.l1.ok")) << hits(MMU_COV_G_XLAT);
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_cov_attach(mmu, nullptr, &err));
+    EXPECT_EQ(MMU_SERVED_L1, acc(kVa, MMU_ACC_READ, 3, 3 * later).served);
+    EXPECT_EQ(5u, n("xlat.l4.read.cpl3.4k.l1.ok"));
+    ASSERT_EQ(0, mmu_cov_attach(mmu, cov, &err));
+    EXPECT_EQ(MMU_SERVED_L1, acc(kVa, MMU_ACC_READ, 3, 4 * later).served);
+    EXPECT_EQ(6u, n("xlat.l4.read.cpl3.4k.l1.ok"));
 }
 
 TEST_F(Cov, DetachedCountsNothingAndDetachingIsSafe)
