@@ -390,7 +390,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
         if (n > 0 && (size_t)n < sizeof c->cmdline - used)
             used += (size_t)n;
     }
-    static char notes[1536 + sizeof c->traces_default]; /* the --traces default is a path */
+    static char notes[6144]; /* the default traces directory is a path of up to PATH_MAX bytes */
     snprintf(notes, sizeof notes,
              "--workloads: seq, stride, random, zipf, chase, the name of a trace in the\n"
              "  --traces directory (%s),\n"
