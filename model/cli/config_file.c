@@ -1081,6 +1081,28 @@ int cfgfile_load(const char *path, mmu_config_t *cfg, char *msg, size_t msglen)
     return rc;
 }
 
+int cfgfile_check_key(const char *section, const char *key, const char *value, char *msg,
+                      size_t msglen)
+{
+    ctx_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    c->name = "";
+    mmu_config_init(&c->cfg);
+    stage_from_cfg(c);
+    c->line = 1;
+    section_seen(c, section);
+    if (!c->failed && key)
+        handler(c, section, key, value);
+    const int rc = c->failed ? -1 : 0;
+    if (rc)
+        snprintf(msg, msglen, "%s", c->err);
+    free(c);
+    return rc;
+}
+
 int preset_load(const char *name, mmu_config_t *cfg, char *msg, size_t msglen)
 {
     const cli_preset_t *p = preset_find(name);

@@ -26,6 +26,14 @@ int cfgfile_load(const char *path, mmu_config_t *cfg, char *msg, size_t msglen);
 int cfgfile_load_string(const char *text, const char *name, mmu_config_t *cfg, char *msg,
                         size_t msglen);
 
+/* Check one value alone, as its line is read: the section and key exist and
+ * the value has the key's type and range (nothing that depends on other keys).
+ * Returns 0, or -1 with "[section] key=value: what is wrong" (or "unknown
+ * section/key ...") in msg. `mmusim sweep` checks every alternative of a spec
+ * with it before it runs anything. */
+int cfgfile_check_key(const char *section, const char *key, const char *value, char *msg,
+                      size_t msglen);
+
 /* Print a complete config file for *cfg: every key the file format has, so
  * loading it on top of any configuration gives *cfg back (absent TLB array
  * slots come back zeroed, and the memlat callback is not part of a file).

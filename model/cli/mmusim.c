@@ -8,6 +8,7 @@
 #include "compare.h"
 #include "convert.h"
 #include "run.h"
+#include "sweep.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -20,6 +21,7 @@ static void usage(FILE *f)
           "  presets list the built-in CPU presets\n"
           "  run     run a synthetic workload or a trace through a preset or config\n"
           "  compare page size against translation latency and TLB coverage, C and RTL walkers\n"
+          "  sweep   TLB sizing: many geometries x workloads, batched, parallel, resumable\n"
           "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
         return run_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "compare"))
         return compare_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sweep"))
+        return sweep_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version")) {

@@ -292,75 +292,128 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
     return cli_out_commit(&r->out, msg, sizeof msg) ? 2 : 0;
 }
 
+int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint64_t gap,
+                             uint64_t interval)
+{
+    uint64_t la, k = 0;
+    mmu_access_t type;
+    unsigned live = n;
+    runlib_acc_t *a0 = l[0].a;
+    while (live && mmu_synth_next(g, &la, &type)) {
+        for (unsigned i = 0; i < n; i++) {
+            runlib_lane_t *x = &l[i];
+            if (x->err)
+                continue;
+            runlib_acc_t *a = x->a;
+            const uint64_t now = x->now;
+            if (now >= RUNLIB_CLOCK_MAX) {
+                x->bad_la = la;
+                x->err = RUNLIB_ECLOCK;
+                live--;
+                continue;
+            }
+            mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+            mmu_result_t res;
+            runlib_acc_start(a, x->mmu, now);
+            const int e = mmu_translate(x->mmu, &req, &res);
+            if (e) {
+                x->bad_la = la;
+                x->err = e;
+                live--;
+                continue;
+            }
+            runlib_acc_note(a, now, &res);
+            if (a->n == a->rows.next)
+                runlib_rows_emit(a, x->mmu);
+            /* Closed loop: the next access waits for this one. Open loop: a
+             * fixed issue rate, whatever completes. */
+            x->now = interval ? now + interval : res.done_at + gap;
+        }
+        if (a0->progress && !(++k & 0xffff))
+            a0->progress(a0->progress_ctx, a0);
+    }
+    return live == n ? 0 : -1;
+}
+
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
-    uint64_t now = 0, la;
-    mmu_access_t type;
-    while (mmu_synth_next(g, &la, &type)) {
-        mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
-        mmu_result_t res;
-        if (now >= RUNLIB_CLOCK_MAX) {
-            *bad_la = la;
-            return RUNLIB_ECLOCK;
-        }
-        runlib_acc_start(a, mmu, now);
-        const int e = mmu_translate(mmu, &req, &res);
-        if (e) {
-            *bad_la = la;
-            return e;
-        }
-        runlib_acc_note(a, now, &res);
-        if (a->n == a->rows.next)
-            runlib_rows_emit(a, mmu);
-        if (a->progress && !(a->n & 0xffff))
-            a->progress(a->progress_ctx, a);
-        /* Closed loop: the next access waits for this one. Open loop: a fixed
-         * issue rate, whatever completes. */
-        now = interval ? now + interval : res.done_at + gap;
+    runlib_lane_t l = {.mmu = mmu, .a = a};
+    runlib_synth_drive_lanes(&l, 1, g, gap, interval);
+    if (l.err)
+        *bad_la = l.bad_la;
+    return l.err;
+}
+
+int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
+                             const runlib_trace_lim_t *lim)
+{
+    mmu_trec_t rec;
+    int r = 1;
+    uint64_t nrec = 0, nacc = 0;
+    unsigned live = n;
+    runlib_acc_t *a0 = l[0].a;
+    for (unsigned i = 0; i < n; i++) {
+        l[i].a->as = l[i].as;
+        if (lim->warmup_records)
+            l[i].a->warmup = UINT64_MAX; /* ended below, by records */
     }
-    return 0;
+    while (live && (!lim->max_accesses || nacc < lim->max_accesses)) {
+        const uint64_t in = mmu_trace_input_records(tr);
+        if ((r = mmu_trace_next(tr, &rec)) <= 0)
+            break;
+        /* Limits by input record act where one starts, so it is whole. */
+        const int starts = mmu_trace_input_records(tr) > in;
+        if (starts && lim->max_records && in >= lim->max_records) {
+            r = 0;
+            break;
+        }
+        const int access = rec.kind == MMU_TREC_ACCESS;
+        for (unsigned i = 0; i < n; i++) {
+            runlib_lane_t *x = &l[i];
+            if (x->err)
+                continue;
+            runlib_acc_t *a = x->a;
+            const uint64_t now = mmu_aspace_now(x->as);
+            if (now >= RUNLIB_CLOCK_MAX) {
+                snprintf(x->msg, sizeof x->msg, "the model's clock would pass 2^63 cycles");
+                x->err = -1;
+                x->bad_rec = mmu_trace_records(tr);
+                live--;
+                continue;
+            }
+            if (starts && lim->warmup_records && in == lim->warmup_records)
+                runlib_acc_end_warmup(a, x->mmu, now);
+            if (access)
+                runlib_acc_start(a, x->mmu, now);
+            mmu_result_t res;
+            if (mmu_aspace_feed(x->as, &rec, &res, x->msg, sizeof x->msg)) {
+                x->err = -1;
+                x->bad_rec = mmu_trace_records(tr);
+                live--;
+                continue;
+            }
+            if (access) {
+                runlib_acc_note(a, now, &res);
+                if (a->n == a->rows.next)
+                    runlib_rows_emit(a, x->mmu);
+            }
+        }
+        nacc += (uint64_t)access;
+        if (a0->progress && !(++nrec & 0xffff))
+            a0->progress(a0->progress_ctx, a0);
+    }
+    return r < 0 ? 1 : 0;
 }
 
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len)
 {
-    mmu_trec_t rec;
-    int r = 1;
-    uint64_t nrec = 0;
-    a->as = as;
-    if (lim->warmup_records)
-        a->warmup = UINT64_MAX; /* ended below, by records */
-    while ((!lim->max_accesses || a->n < lim->max_accesses)) {
-        const uint64_t in = mmu_trace_input_records(tr);
-        if ((r = mmu_trace_next(tr, &rec)) <= 0)
-            break;
-        const uint64_t now = mmu_aspace_now(as);
-        if (now >= RUNLIB_CLOCK_MAX) {
-            snprintf(msg, len, "the model's clock would pass 2^63 cycles");
-            return -1;
-        }
-        /* Limits by input record act where one starts, so it is whole. */
-        if (mmu_trace_input_records(tr) > in) {
-            if (lim->max_records && in >= lim->max_records) {
-                r = 0;
-                break;
-            }
-            if (lim->warmup_records && in == lim->warmup_records)
-                runlib_acc_end_warmup(a, mmu, now);
-        }
-        if (rec.kind == MMU_TREC_ACCESS)
-            runlib_acc_start(a, mmu, now);
-        mmu_result_t res;
-        if (mmu_aspace_feed(as, &rec, &res, msg, len))
-            return -1;
-        if (rec.kind == MMU_TREC_ACCESS) {
-            runlib_acc_note(a, now, &res);
-            if (a->n == a->rows.next)
-                runlib_rows_emit(a, mmu);
-        }
-        if (a->progress && !(++nrec & 0xffff))
-            a->progress(a->progress_ctx, a);
+    runlib_lane_t l = {.mmu = mmu, .as = as, .a = a};
+    const int r = runlib_trace_drive_lanes(&l, 1, tr, lim);
+    if (l.err) {
+        snprintf(msg, len, "%s", l.msg);
+        return -1;
     }
-    return r < 0 ? 1 : 0;
+    return r;
 }

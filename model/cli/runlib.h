@@ -175,6 +175,20 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
     }
 }
 
+/* One MMU of a batch that a single decoded stream feeds (`mmusim sweep`): its
+ * own clock, accounting and, for traces, address space. A lane that fails
+ * stops; the others go on. */
+typedef struct runlib_lane {
+    mmu_t *mmu;
+    mmu_aspace_t *as;  /* traces: the demand-paging driver of this MMU */
+    runlib_acc_t *a;
+    uint64_t now;      /* synthetic streams: the next issue time */
+    int err;           /* 0 while it runs; else as the drive functions return */
+    uint64_t bad_la;   /* synthetic: the address of the access that failed */
+    uint64_t bad_rec;  /* traces: the record that failed (mmu_trace_records) */
+    char msg[512];     /* traces: why (err == -1) */
+} runlib_lane_t;
+
 /* Issue the stream of g one access at a time, each at the previous one's
  * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
  * account for them in *a. gap and interval must be <= RUNLIB_CYCLE_LIMIT.
@@ -183,6 +197,14 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
  * is its address and the accounting stops before it). */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
+
+/* The same for n lanes fed one generator: every address is produced once and
+ * issued to each lane at that lane's own time, so each lane gets exactly what
+ * runlib_synth_drive would give it alone. A failing lane keeps its err and
+ * bad_la and drops out. Returns 0 when no lane failed, else -1. This and
+ * runlib_trace_drive_lanes are the only per-access loops of the CLI. */
+int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint64_t gap,
+                             uint64_t interval);
 
 /* Where a trace run stops and where its warm-up ends, counted in records of the
  * input format (mmu_trace_input_records: a ChampSim instruction, a lackey
@@ -198,5 +220,12 @@ typedef struct runlib_trace_lim {
  * mmu_trace_records() is its number). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len);
+
+/* The same for n lanes (each with its own address space) fed one reader: each
+ * record is decoded once and fed to every lane. A lane the driver refuses
+ * keeps err = -1, msg and bad_rec, and drops out. Returns 1 when the reader
+ * failed, else 0 (check each lane's err). */
+int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
+                             const runlib_trace_lim_t *lim);
 
 #endif
