@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -292,47 +294,71 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
     return cli_out_commit(&r->out, msg, sizeof msg) ? 2 : 0;
 }
 
+/* Lanes run a block of the stream each in turn rather than each access on
+ * every lane: one MMU's arrays stay in the cache for a whole block. Alone (n
+ * = 1) a lane runs access by access, so the reader never runs ahead of the
+ * record a message names. */
+#define LANE_BLOCK 4096u
+
+/* One lane over accesses [0, k) of a block of a synthetic stream. */
+static void synth_lane(runlib_lane_t *x, const uint64_t *las, const uint8_t *types, unsigned k,
+                       uint64_t gap, uint64_t interval)
+{
+    runlib_acc_t *a = x->a;
+    for (unsigned j = 0; j < k; j++) {
+        const uint64_t now = x->now;
+        if (now >= RUNLIB_CLOCK_MAX) {
+            x->bad_la = las[j];
+            x->err = RUNLIB_ECLOCK;
+            return;
+        }
+        mmu_req_t req = {.la = las[j], .type = types[j], .cpl = 3, .now = now};
+        mmu_result_t res;
+        runlib_acc_start(a, x->mmu, now);
+        const int e = mmu_translate(x->mmu, &req, &res);
+        if (e) {
+            x->bad_la = las[j];
+            x->err = e;
+            return;
+        }
+        runlib_acc_note(a, now, &res);
+        if (a->n == a->rows.next)
+            runlib_rows_emit(a, x->mmu);
+        /* Closed loop: the next access waits for this one. Open loop: a fixed
+         * issue rate, whatever completes. */
+        x->now = interval ? now + interval : res.done_at + gap;
+    }
+}
+
 int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint64_t gap,
                              uint64_t interval)
 {
-    uint64_t la, k = 0;
-    mmu_access_t type;
-    unsigned live = n;
+    uint64_t las[LANE_BLOCK], done = 0;
+    uint8_t types[LANE_BLOCK];
+    const unsigned block = n > 1 ? LANE_BLOCK : 1;
+    unsigned live = 0;
+    for (unsigned i = 0; i < n; i++)
+        live += !l[i].err;
+    const unsigned start = live;
     runlib_acc_t *a0 = l[0].a;
-    while (live && mmu_synth_next(g, &la, &type)) {
-        for (unsigned i = 0; i < n; i++) {
-            runlib_lane_t *x = &l[i];
-            if (x->err)
-                continue;
-            runlib_acc_t *a = x->a;
-            const uint64_t now = x->now;
-            if (now >= RUNLIB_CLOCK_MAX) {
-                x->bad_la = la;
-                x->err = RUNLIB_ECLOCK;
-                live--;
-                continue;
+    while (live) {
+        unsigned k = 0;
+        mmu_access_t type;
+        while (k < block && mmu_synth_next(g, &las[k], &type))
+            types[k++] = (uint8_t)type;
+        if (!k)
+            break;
+        live = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!l[i].err) {
+                synth_lane(&l[i], las, types, k, gap, interval);
+                live += !l[i].err;
             }
-            mmu_req_t req = {.la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
-            mmu_result_t res;
-            runlib_acc_start(a, x->mmu, now);
-            const int e = mmu_translate(x->mmu, &req, &res);
-            if (e) {
-                x->bad_la = la;
-                x->err = e;
-                live--;
-                continue;
-            }
-            runlib_acc_note(a, now, &res);
-            if (a->n == a->rows.next)
-                runlib_rows_emit(a, x->mmu);
-            /* Closed loop: the next access waits for this one. Open loop: a
-             * fixed issue rate, whatever completes. */
-            x->now = interval ? now + interval : res.done_at + gap;
-        }
-        if (a0->progress && !(++k & 0xffff))
+        if (a0->progress && (done + k) >> 16 != done >> 16)
             a0->progress(a0->progress_ctx, a0);
+        done += k;
     }
-    return live == n ? 0 : -1;
+    return live == start ? 0 : -1;
 }
 
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
@@ -345,64 +371,106 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
     return l.err;
 }
 
+/* A block of decoded trace records: each with its number (for messages) and
+ * whether the warm-up ends before it. */
+typedef struct trace_slot {
+    mmu_trec_t rec;
+    uint64_t recno;
+    uint8_t end_warm;
+} trace_slot_t;
+
+/* One lane over records [0, k) of a block. */
+static void trace_lane(runlib_lane_t *x, const trace_slot_t *b, unsigned k)
+{
+    runlib_acc_t *a = x->a;
+    for (unsigned j = 0; j < k; j++) {
+        const mmu_trec_t *rec = &b[j].rec;
+        const uint64_t now = mmu_aspace_now(x->as);
+        if (now >= RUNLIB_CLOCK_MAX) {
+            snprintf(x->msg, sizeof x->msg, "the model's clock would pass 2^63 cycles");
+            x->err = -1;
+            x->bad_rec = b[j].recno;
+            return;
+        }
+        if (b[j].end_warm)
+            runlib_acc_end_warmup(a, x->mmu, now);
+        const int access = rec->kind == MMU_TREC_ACCESS;
+        if (access)
+            runlib_acc_start(a, x->mmu, now);
+        mmu_result_t res;
+        if (mmu_aspace_feed(x->as, rec, &res, x->msg, sizeof x->msg)) {
+            x->err = -1;
+            x->bad_rec = b[j].recno;
+            return;
+        }
+        if (access) {
+            runlib_acc_note(a, now, &res);
+            if (a->n == a->rows.next)
+                runlib_rows_emit(a, x->mmu);
+        }
+    }
+}
+
 int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
                              const runlib_trace_lim_t *lim)
 {
-    mmu_trec_t rec;
+    trace_slot_t one, *b = n > 1 ? malloc(LANE_BLOCK * sizeof *b) : &one;
+    const unsigned block = n > 1 ? LANE_BLOCK : 1;
     int r = 1;
     uint64_t nrec = 0, nacc = 0;
-    unsigned live = n;
+    unsigned live = 0;
     runlib_acc_t *a0 = l[0].a;
     for (unsigned i = 0; i < n; i++) {
         l[i].a->as = l[i].as;
         if (lim->warmup_records)
-            l[i].a->warmup = UINT64_MAX; /* ended below, by records */
+            l[i].a->warmup = UINT64_MAX; /* ended by records */
+        live += !l[i].err;
     }
-    while (live && (!lim->max_accesses || nacc < lim->max_accesses)) {
-        const uint64_t in = mmu_trace_input_records(tr);
-        if ((r = mmu_trace_next(tr, &rec)) <= 0)
-            break;
-        /* Limits by input record act where one starts, so it is whole. */
-        const int starts = mmu_trace_input_records(tr) > in;
-        if (starts && lim->max_records && in >= lim->max_records) {
-            r = 0;
-            break;
+    if (!b) {
+        for (unsigned i = 0; i < n; i++)
+            if (!l[i].err) {
+                snprintf(l[i].msg, sizeof l[i].msg, "out of memory");
+                l[i].err = -1;
+            }
+        return 0;
+    }
+    bool stop = false;
+    while (live && !stop) {
+        unsigned k = 0;
+        while (k < block) {
+            if (lim->max_accesses && nacc >= lim->max_accesses) {
+                stop = true;
+                break;
+            }
+            const uint64_t in = mmu_trace_input_records(tr);
+            if ((r = mmu_trace_next(tr, &b[k].rec)) <= 0) {
+                stop = true;
+                break;
+            }
+            /* Limits by input record act where one starts, so it is whole. */
+            const int starts = mmu_trace_input_records(tr) > in;
+            if (starts && lim->max_records && in >= lim->max_records) {
+                r = 0;
+                stop = true;
+                break;
+            }
+            b[k].end_warm = starts && lim->warmup_records && in == lim->warmup_records;
+            b[k].recno = mmu_trace_records(tr);
+            nacc += b[k].rec.kind == MMU_TREC_ACCESS;
+            k++;
         }
-        const int access = rec.kind == MMU_TREC_ACCESS;
-        for (unsigned i = 0; i < n; i++) {
-            runlib_lane_t *x = &l[i];
-            if (x->err)
-                continue;
-            runlib_acc_t *a = x->a;
-            const uint64_t now = mmu_aspace_now(x->as);
-            if (now >= RUNLIB_CLOCK_MAX) {
-                snprintf(x->msg, sizeof x->msg, "the model's clock would pass 2^63 cycles");
-                x->err = -1;
-                x->bad_rec = mmu_trace_records(tr);
-                live--;
-                continue;
+        live = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!l[i].err) {
+                trace_lane(&l[i], b, k);
+                live += !l[i].err;
             }
-            if (starts && lim->warmup_records && in == lim->warmup_records)
-                runlib_acc_end_warmup(a, x->mmu, now);
-            if (access)
-                runlib_acc_start(a, x->mmu, now);
-            mmu_result_t res;
-            if (mmu_aspace_feed(x->as, &rec, &res, x->msg, sizeof x->msg)) {
-                x->err = -1;
-                x->bad_rec = mmu_trace_records(tr);
-                live--;
-                continue;
-            }
-            if (access) {
-                runlib_acc_note(a, now, &res);
-                if (a->n == a->rows.next)
-                    runlib_rows_emit(a, x->mmu);
-            }
-        }
-        nacc += (uint64_t)access;
-        if (a0->progress && !(++nrec & 0xffff))
+        if (a0->progress && (nrec + k) >> 16 != nrec >> 16)
             a0->progress(a0->progress_ctx, a0);
+        nrec += k;
     }
+    if (b != &one)
+        free(b);
     return r < 0 ? 1 : 0;
 }
 
