@@ -6,12 +6,27 @@
 #   per-point  mmusim sweep with batch = 1 (16 processes, each decodes the trace)
 #   run loop   16 x mmusim run --trace (what a user's shell loop does)
 # and the ratios of their wall and CPU times. Same results checked equal.
-# usage: scripts/sweep_speed.sh [MMUSIM] [TRACE] [ACCESSES]   (default: build/rel, awk, whole trace)
 set -eu
+usage() {
+  cat <<'EOF'
+usage: scripts/sweep_speed.sh [--mmusim BIN] [--trace NAME|FILE] [--accesses N]
+  Times a 16-point L2 sweep (l2.4k2m entries 64..8192*2 x ways 4|8) over the
+  trace (default awk, whole) batched, one process per point, and as 16 x
+  mmusim run (whole trace only), on one worker; prints times and ratios.
+  Work files under build/sweep_speed. BIN default: build/rel/model/mmusim.
+EOF
+}
+M=build/rel/model/mmusim T=awk N=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mmusim) M="$2"; shift 2 ;;
+    --trace) T="$2"; shift 2 ;;
+    --accesses) N="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "sweep_speed.sh: unexpected argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
-M=${1:-build/rel/model/mmusim}
-T=${2:-awk}
-N=${3:-0}
 W=build/sweep_speed
 rm -rf "$W"
 mkdir -p "$W"

@@ -258,7 +258,8 @@ static void write_header(const sw_t *s, FILE *f)
             fprintf(f, ",%s", col);
         }
     fputs(",workload,policy,status,accesses,counted,cycles," LAT_COLS
-          ",l1_misses_per_1k,l2_misses_per_1k,walks_per_1k,tlb_entries,l2_entries,psc_entries",
+          ",l1_misses_per_1k,l2_misses_per_1k,walks_per_1k,tlb_entries,l2_entries,psc_entries,"
+          "total_entries",
           f);
     for (unsigned i = 0; i < mmu_stats_count(); i++)
         fprintf(f, ",%s", mmu_stats_name(i));
@@ -314,10 +315,10 @@ static void write_row(const sw_t *s, FILE *f, uint32_t r, const mmu_config_t *cf
     for (int i = 2; i <= 5; i++)
         psc += cfg->psc[i].arr.entries;
     const uint64_t l2e = total_entries(&cfg->l2);
-    fprintf(f, ",%.4f,%.4f,%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+    const uint64_t tlb = total_entries(&cfg->l1i) + total_entries(&cfg->l1d) + l2e;
+    fprintf(f, ",%.4f,%.4f,%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
             (double)(st.l1i_misses + st.l1d_misses) * k, (double)st.l2_misses * k,
-            (double)st.walks * k, total_entries(&cfg->l1i) + total_entries(&cfg->l1d) + l2e, l2e,
-            psc);
+            (double)st.walks * k, tlb, l2e, psc, tlb + psc);
     for (unsigned i = 0; i < mmu_stats_count(); i++)
         fprintf(f, ",%" PRIu64, mmu_stats_get(&st, i));
 #define SW__AS_VAL(name)                                                                       \
@@ -593,12 +594,12 @@ static int read_parts(const sw_t *s, mrow_t *rows, uint32_t *missing, uint32_t *
             m->text = strdup(line);
             char *fields[4096];
             const unsigned nf = csv_split(line, fields, 4096);
-            /* status, accesses, counted, cycles, lat_mean ... tlb_entries */
-            bad = !m->text || nf < lead + 14;
+            /* status, accesses, counted, cycles, lat_mean ... total_entries */
+            bad = !m->text || nf < lead + 17;
             if (!bad) {
                 m->ok = !strcmp(fields[lead], "ok");
                 m->lat = strtod(fields[lead + 4], NULL);
-                m->entries = strtoull(fields[lead + 13], NULL, 10);
+                m->entries = strtoull(fields[lead + 16], NULL, 10);
             }
             k++;
         }
@@ -630,8 +631,9 @@ static int cmp_front(const void *x, const void *y)
     return a->r < b->r ? -1 : 1;
 }
 
-/* Pareto frontier of (tlb_entries, lat_mean) among the rows of each
- * workload x policy: no other row has as few entries and a lower latency. */
+/* Pareto frontier of (total_entries, lat_mean) among the rows of each
+ * workload x policy: no other row has as few entries (TLB and PSC, an area
+ * proxy) and a lower latency. */
 static void pareto(const sw_t *s, mrow_t *rows)
 {
     const sw_spec_t *sp = &s->spec;
@@ -683,7 +685,7 @@ static void write_md(const sw_t *s, FILE *f, const mrow_t *rows)
                 if (ru->wl != w || ru->pol != q)
                     continue;
                 if (!any) {
-                    fprintf(f, "## %s, policy %s\n\n| point | configuration | TLB entries | "
+                    fprintf(f, "## %s, policy %s\n\n| point | configuration | entries (TLB + PSC) | "
                                "L2 misses /1k | walks /1k | mean latency | Pareto |\n"
                                "|---:|---|---:|---:|---:|---:|:-:|\n",
                             sp->wl[w].label, SW_POLICY_NAME[sp->pol[q]]);
@@ -694,15 +696,15 @@ static void write_md(const sw_t *s, FILE *f, const mrow_t *rows)
                 snprintf(copy, sizeof copy, "%s", rows[r].text);
                 const unsigned lead = lead_cols(sp);
                 const unsigned nf = csv_split(copy, fields, 4096);
-                if (nf < lead + 16)
+                if (nf < lead + 17)
                     continue;
                 if (!rows[r].ok) {
                     fprintf(f, "| %" PRIu32 " | %s | %s | %s | | | |\n", ru->point, lab,
-                            fields[lead + 13], fields[lead]);
+                            fields[lead + 16], fields[lead]);
                     continue;
                 }
                 fprintf(f, "| %" PRIu32 " | %s | %s | %s | %s | %s | %s |\n", ru->point, lab,
-                        fields[lead + 13], fields[lead + 11], fields[lead + 12], fields[lead + 4],
+                        fields[lead + 16], fields[lead + 11], fields[lead + 12], fields[lead + 4],
                         rows[r].pareto ? "*" : "");
             }
             if (any)

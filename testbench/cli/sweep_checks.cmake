@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # `mmusim sweep` end to end, small enough for every CI.
-# -DPART=model|errors selects the checks; MMUSIM, OUT (scratch), SRC (source
-# tree) are always given.
+# -DPART=model|errors|plot selects the checks; MMUSIM, OUT (scratch), SRC
+# (source tree) are always given, PYTHON for plot (SKIPPED without matplotlib).
 #  model:  impossible points listed with the spec's line; every row equals a
 #          separate `mmusim run --json` of that point (synthetic stream and
 #          trace, 4K and THP); a batch of many points equals batches of one;
@@ -181,6 +181,29 @@ entries = 0 | 32
   expect("--merge with a missing batch: ${rc}" rc EQUAL 2)
   expect_has("${e}" "1 of 32 batches have no result" "--merge")
   expect_has("${e}" "batches: 3)" "--merge")
+
+elseif(PART STREQUAL "plot")
+  execute_process(COMMAND ${PYTHON} -c "import matplotlib" RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(NOT rc EQUAL 0)
+    message("SKIPPED: ${PYTHON} cannot import matplotlib")
+    return()
+  endif()
+  file(WRITE ${W}/spec.ini "[sweep]\nworkloads = random:ws=16m | zipf:ws=16m\npolicies = 4k | thp\n"
+             "accesses = 5000\n[l2.4k2m]\nentries = 64..256*2\nways = 4\n[psc.pde]\nentries = 0 | 32\n")
+  run_mmusim(rc o e sweep ${W}/spec.ini --out ${W}/a -j 2)
+  expect("sweep: ${e}" rc EQUAL 0)
+  execute_process(COMMAND ${PYTHON} ${SRC}/scripts/plot_sweep.py ${W}/a --out ${W}/png
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
+  expect("plot_sweep.py: exit ${rc}: ${e}" rc EQUAL 0)
+  foreach(f sweep_misses sweep_latency sweep_pareto)
+    file(SIZE ${W}/png/${f}.png sz)
+    expect("${f}.png: ${sz} bytes" sz GREATER 10000)
+  endforeach()
+  # A CSV that is not a sweep's: a clear message, exit 2.
+  file(WRITE ${W}/bad/sweep.csv "a,b\n1,2\n")
+  execute_process(COMMAND ${PYTHON} ${SRC}/scripts/plot_sweep.py ${W}/bad
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
+  expect("plot_sweep.py on a bad CSV: exit ${rc}: ${e}" rc EQUAL 2 AND e MATCHES "sweep.csv")
 
 elseif(PART STREQUAL "errors")
   file(WRITE ${W}/t.txt "# mmusim text trace\nr 0x1000 3 1\n")
