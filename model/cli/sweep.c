@@ -7,6 +7,7 @@
  * DIR/parts/bNNNNNN.csv (temporary file + rename), which is what a rerun
  * skips and what the merge concatenates: the final CSV does not depend on how
  * often the sweep was interrupted. */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "sweep.h"
 
 #include <dirent.h>
@@ -20,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -489,6 +492,48 @@ static bool exists(const char *p)
     return stat(p, &st) == 0;
 }
 
+/* Remove temporary files of parts left by a batch killed while writing
+ * (SIGKILL). Only when no other process can be writing into DIR: a local
+ * sweep holding DIR's lock, or a Slurm submission with no job of its own in
+ * the queue -- never an array task, whose siblings write beside it. */
+static void clean_stale(const sw_t *s)
+{
+    DIR *d = opendir(s->parts);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-")) {
+            char p[PATH_MAX + 300];
+            snprintf(p, sizeof p, "%s/%s", s->parts, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+}
+
+/* One local sweep per DIR at a time: an exclusive lock on DIR/.lock held
+ * (through inherited descriptors) until the last worker exits. */
+static int lock_dir(const sw_t *s)
+{
+    char p[PATH_MAX + 16];
+    if (make_dir(s->out)) {
+        cli_error(CMD, "--out %s: cannot create the directory: %s", s->out, strerror(errno));
+        return 2;
+    }
+    setf(p, sizeof p, "%s/.lock", s->out);
+    const int fd = open(p, O_RDWR | O_CREAT, 0666);
+    if (fd < 0) {
+        cli_error(CMD, "%s: %s", p, strerror(errno));
+        return 2;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        cli_error(CMD, "another mmusim sweep is running in %s", s->out);
+        close(fd);
+        return 2;
+    }
+    return 0; /* fd stays open: the lock lasts as long as the process */
+}
+
 /* DIR/sweep.spec-hash names the spec the parts belong to: a rerun with a
  * changed spec (or changed traces) must not mix old and new parts. */
 static int check_dir(sw_t *s)
@@ -507,17 +552,13 @@ static int check_dir(sw_t *s)
         fclose(f);
     }
     DIR *d = opendir(s->parts);
-    unsigned stale = 0, parts = 0;
+    unsigned parts = 0;
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             char p[PATH_MAX + 300];
             snprintf(p, sizeof p, "%s/%s", s->parts, e->d_name);
-            if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-")) {
-                /* A batch killed with SIGKILL while writing: never a result. */
-                unlink(p);
-                stale++;
-            } else if (e->d_name[0] == 'b' && strstr(e->d_name, ".csv")) {
+            if (e->d_name[0] == 'b' && strstr(e->d_name, ".csv")) {
                 if (s->restart)
                     unlink(p);
                 else
@@ -979,7 +1020,8 @@ static int parse_args(int argc, char **argv, sw_t *s, const char **spec)
     return 0;
 }
 
-int sweep_slurm(sw_t *s, const uint32_t *todo, uint32_t ntodo, char *const *argv, int argc);
+static int sweep_slurm(sw_t *s, const uint32_t *todo, uint32_t ntodo, char *const *argv,
+                       int argc);
 
 int sweep_main(int argc, char **argv)
 {
@@ -1041,8 +1083,14 @@ int sweep_main(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    /* A local sweep locks DIR before it looks at (or --restart deletes) parts. */
+    const bool local = !s.merge_only && !s.slurm && !s.task_given;
+    if (local && (rc = lock_dir(&s)) != 0)
+        goto out;
     if (!s.merge_only && (rc = check_dir(&s)) != 0)
         goto out;
+    if (local)
+        clean_stale(&s);
     if (s.merge_only) {
         rc = merge(&s);
         goto out;
@@ -1067,6 +1115,15 @@ int sweep_main(int argc, char **argv)
         free(todo);
         goto out;
     }
+    /* Fault injection for the Slurm test: this array task fails at once. */
+    const char *fail = getenv("MMUSIM_SWEEP_FAIL_TASK");
+    if (s.task_given && fail && cli_u64(fail, &(uint64_t){0}) == 0 &&
+        strtoull(fail, NULL, 10) == s.task) {
+        cli_error(CMD, "task %" PRIu64 ": failing as MMUSIM_SWEEP_FAIL_TASK asks", s.task);
+        free(todo);
+        rc = 3;
+        goto out;
+    }
     if (done_runs && !s.task_given)
         fprintf(stderr, "sweep: %" PRIu32 " of %" PRIu32 " runs already done in %s; running the "
                 "other %" PRIu32 "\n", done_runs, s.nruns, s.out, s.nruns - done_runs);
@@ -1086,13 +1143,246 @@ out:
     return rc;
 }
 
-int sweep_slurm(sw_t *s, const uint32_t *todo, uint32_t ntodo, char *const *argv, int argc)
+/* ---- Slurm ----------------------------------------------------------------------------- */
+
+/* Run argv (PATH searched), its stdout into out (NUL-terminated, cut at len).
+ * Returns its exit status, or -1 when it could not run or was killed. */
+static int capture(char *const *argv, char *out, size_t len)
 {
-    (void)todo;
-    (void)ntodo;
+    int fd[2];
+    if (pipe(fd))
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    const pid_t p = fork();
+    if (p < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (p == 0) {
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        execvp(argv[0], argv);
+        fprintf(stderr, "mmusim sweep: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t used = 0;
+    for (;;) {
+        char b[512];
+        const ssize_t n = read(fd[0], b, sizeof b);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n && used + 1 < len; i++)
+            out[used++] = b[i];
+    }
+    if (len)
+        out[used] = '\0';
+    close(fd[0]);
+    int st;
+    while (waitpid(p, &st, 0) < 0 && errno == EINTR)
+        ;
+    while (used && (out[used - 1] == '\n' || out[used - 1] == '\r'))
+        out[--used] = '\0';
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* 'text' for sh, single quotes escaped. */
+static void shq(char *buf, size_t len, const char *v)
+{
+    size_t u = 0;
+    if (u + 1 < len)
+        buf[u++] = '\'';
+    for (; *v && u + 5 < len; v++) {
+        if (*v == '\'') {
+            memcpy(buf + u, "'\\''", 4);
+            u += 4;
+        } else {
+            buf[u++] = *v;
+        }
+    }
+    if (u + 1 < len)
+        buf[u++] = '\'';
+    buf[u] = '\0';
+}
+
+/* DIR/slurm/state: "tasks K\njob JID\n" of the last submission. */
+static void slurm_state_read(const sw_t *s, uint64_t *tasks, char *job, size_t len)
+{
+    char p[PATH_MAX + 32];
+    setf(p, sizeof p, "%s/slurm/state", s->out);
+    *tasks = 0;
+    job[0] = '\0';
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        uint64_t v;
+        char w[128];
+        if (sscanf(line, "tasks %" SCNu64, &v) == 1)
+            *tasks = v;
+        else if (sscanf(line, "job %127s", w) == 1)
+            snprintf(job, len, "%s", w);
+    }
+    fclose(f);
+}
+
+static int sweep_slurm(sw_t *s, const uint32_t *todo, uint32_t ntodo, char *const *argv,
+                       int argc)
+{
     (void)argv;
     (void)argc;
-    (void)s;
-    cli_error(CMD, "--slurm: not built yet");
-    return 2;
+    char sdir[PATH_MAX], msg[PATH_MAX + 128], out[4096];
+    setf(sdir, sizeof sdir, "%s/slurm", s->out);
+    if (make_dir(sdir)) {
+        cli_error(CMD, "%s: cannot create: %s", sdir, strerror(errno));
+        return 2;
+    }
+    uint64_t tasks;
+    char job[128];
+    slurm_state_read(s, &tasks, job, sizeof job);
+    /* A job still queued or running would race a resubmission. */
+    if (job[0]) {
+        char *const sq[] = {"squeue", "-h", "-j", job, "-o", "%K %T", NULL};
+        if (capture(sq, out, sizeof out) == 0 && out[0]) {
+            cli_error(CMD, "Slurm job %s of this sweep is still queued or running:\n%s\n"
+                      "wait for it (or scancel %s), then rerun", job, out, job);
+            return 2;
+        }
+    }
+    clean_stale(s);
+    if (!ntodo) {
+        fprintf(stderr, "sweep: every batch has a result; merging\n");
+        return merge(s);
+    }
+    if (!tasks || s->restart || (s->tasks && s->tasks != tasks))
+        tasks = s->tasks ? s->tasks : (s->nbatches < 1000 ? s->nbatches : 1000);
+    if (tasks > s->nbatches)
+        tasks = s->nbatches;
+    /* The array indices that still have batches to run; a rerun resubmits
+     * only those (task i runs the batches b with b % tasks == i). */
+    unsigned char *want = calloc(tasks, 1);
+    char list[8192] = "";
+    size_t used = 0;
+    uint32_t nt = 0;
+    if (!want)
+        return 2;
+    for (uint32_t i = 0; i < ntodo; i++)
+        want[todo[i] % tasks] = 1;
+    for (uint64_t t = 0; t < tasks; t++)
+        if (want[t]) {
+            int n = snprintf(list + used, sizeof list - used, "%s%" PRIu64, nt ? "," : "", t);
+            if (n < 0 || (size_t)n >= sizeof list - used) {
+                free(want);
+                cli_error(CMD, "--slurm: too many array tasks to list; use fewer --tasks");
+                return 2;
+            }
+            used += (size_t)n;
+            nt++;
+        }
+    free(want);
+    if (job[0]) {
+        /* What happened to the tasks of the last submission that left batches
+         * undone: Slurm's word while it remembers the job, and each log. */
+        char *const sq[] = {"squeue", "-h", "-t", "all", "-j", job, "-o", "%K %T", NULL};
+        char states[4096] = "";
+        capture(sq, states, sizeof states);
+        fprintf(stderr, "sweep: job %s left %" PRIu32 " batches without a result; array tasks %s "
+                "are resubmitted\n", job, ntodo, list);
+        for (char *line = strtok(states, "\n"); line; line = strtok(NULL, "\n")) {
+            unsigned t;
+            char st[64];
+            if (sscanf(line, "%u %63s", &t, st) == 2 && strcmp(st, "COMPLETED"))
+                fprintf(stderr, "sweep:   task %u: %s (log %s/task-%s_%u.out)\n", t, st, sdir, job,
+                        t);
+        }
+    }
+    char self[PATH_MAX], spec_abs[PATH_MAX], out_abs[PATH_MAX];
+    const ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (sl <= 0 || !realpath(s->spec_path, spec_abs) || !realpath(s->out, out_abs)) {
+        cli_error(CMD, "--slurm: cannot resolve the paths of mmusim, the spec or --out");
+        return 2;
+    }
+    self[sl] = '\0';
+    char q_self[PATH_MAX * 2], q_spec[PATH_MAX * 2], q_out[PATH_MAX * 2], q_tr[PATH_MAX * 2];
+    shq(q_self, sizeof q_self, self);
+    shq(q_spec, sizeof q_spec, spec_abs);
+    shq(q_out, sizeof q_out, out_abs);
+    char tr_abs[PATH_MAX];
+    shq(q_tr, sizeof q_tr, realpath(s->traces, tr_abs) ? tr_abs : s->traces);
+    char wrap[PATH_MAX * 8], merge_wrap[PATH_MAX * 8], array[8300], output[PATH_MAX + 64],
+        moutput[PATH_MAX + 64], tasks_s[32], dep[160];
+    setf(wrap, sizeof wrap,
+         "exec %s sweep %s --out %s --traces %s -j 1 --tasks %" PRIu64
+         " --task \"$SLURM_ARRAY_TASK_ID\"",
+         q_self, q_spec, q_out, q_tr, tasks);
+    setf(merge_wrap, sizeof merge_wrap, "exec %s sweep %s --out %s --traces %s --merge", q_self,
+         q_spec, q_out, q_tr);
+    setf(array, sizeof array, "--array=%s", list);
+    setf(output, sizeof output, "--output=%s/slurm/task-%%A_%%a.out", out_abs);
+    setf(moutput, sizeof moutput, "--output=%s/slurm/merge-%%j.out", out_abs);
+    snprintf(tasks_s, sizeof tasks_s, "%" PRIu64, tasks);
+    char part_opt[300] = "";
+    if (s->partition)
+        setf(part_opt, sizeof part_opt, "--partition=%s", s->partition);
+    char *sb[12];
+    int k = 0;
+    sb[k++] = "sbatch";
+    sb[k++] = "--parsable";
+    sb[k++] = "--job-name=mmusim-sweep";
+    sb[k++] = array;
+    sb[k++] = output;
+    sb[k++] = "--cpus-per-task=1";
+    if (part_opt[0])
+        sb[k++] = part_opt;
+    sb[k++] = "--wrap";
+    sb[k++] = wrap;
+    sb[k] = NULL;
+    int rc = capture(sb, out, sizeof out);
+    char jid[128];
+    if (rc != 0 || sscanf(out, "%127[0-9]", jid) != 1) {
+        cli_error(CMD, "--slurm: sbatch failed (exit %d): %s", rc, out);
+        return 2;
+    }
+    /* Remember the job before anything else can fail. */
+    char st_path[PATH_MAX + 32];
+    setf(st_path, sizeof st_path, "%s/state", sdir);
+    cli_out_t o;
+    if (cli_out_open(&o, st_path, msg, sizeof msg) ||
+        fprintf(o.f, "tasks %" PRIu64 "\njob %s\n", tasks, jid) < 0 ||
+        cli_out_commit(&o, msg, sizeof msg)) {
+        cli_out_abort(&o);
+        cli_error(CMD, "%s", msg);
+        return 2;
+    }
+    setf(dep, sizeof dep, "--dependency=afterany:%s", jid);
+    k = 0;
+    sb[k++] = "sbatch";
+    sb[k++] = "--parsable";
+    sb[k++] = "--job-name=mmusim-sweep-merge";
+    sb[k++] = dep;
+    sb[k++] = moutput;
+    if (part_opt[0])
+        sb[k++] = part_opt;
+    sb[k++] = "--wrap";
+    sb[k++] = merge_wrap;
+    sb[k] = NULL;
+    char mjid[128] = "";
+    rc = capture(sb, out, sizeof out);
+    if (rc != 0 || sscanf(out, "%127[0-9]", mjid) != 1) {
+        cli_error(CMD, "--slurm: sbatch of the merge job failed (exit %d): %s; run 'mmusim sweep "
+                  "%s --out %s --merge' once job %s ends", rc, out, s->spec_path, s->out, jid);
+        return 2;
+    }
+    printf("mmusim sweep: submitted job %s: %" PRIu32 " array tasks (%s of %s) for %" PRIu32
+           " batches; merge job %s writes %s/sweep.csv when they end.\n"
+           "Task logs: %s/task-%s_*.out. Rerun this command to resubmit failed or missing "
+           "tasks.\n",
+           jid, nt, list, tasks_s, ntodo, mjid, s->out, sdir, jid);
+    return 0;
 }
