@@ -9,97 +9,24 @@
 # resubmitted), and checks the merged sweep.csv equals a local run's apart
 # from the timing column. Stops every daemon it started. Prints
 # "SKIPPED: why" and exits 0 when Slurm cannot start (ctest marks it skipped).
+# The cluster: scripts/slurm_local.sh.
 # usage: sweep_slurm.sh MMUSIM WORKDIR
 set -u
 M=$(realpath "$1")
 W=$2
+UP=$(dirname "$0")/../../scripts/slurm_local.sh
 rm -rf "$W"
-mkdir -p "$W"/{state,spool,log}
+mkdir -p "$W"
 W=$(realpath "$W")
-export SLURM_CONF=$W/slurm.conf
-H=$(hostname -s)
-started_munge=
-skip() { echo "SKIPPED: $*"; exit 0; }
-fail() { echo "FAIL: $*" >&2; for f in "$W"/log/*.log; do echo "== $f" >&2; tail -5 "$f" >&2; done; exit 1; }
-
-alive() { # pid file, daemon name
-  [ -f "$1" ] || return 1
-  local p; p=$(cat "$1" 2>/dev/null) || return 1
-  [ -n "$p" ] && [ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] &&
-    ! grep -q '^[0-9]* ([^)]*) Z' /proc/"$p"/stat 2>/dev/null
-}
-down() {
-  if scontrol ping >/dev/null 2>&1; then
-    scancel -u root >/dev/null 2>&1
-    for _ in $(seq 50); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done
-    scontrol shutdown >/dev/null 2>&1
-  fi
-  for d in slurmctld slurmd; do
-    for _ in $(seq 25); do alive "$W/$d.pid" $d || break; sleep 0.2; done
-    if alive "$W/$d.pid" $d; then
-      kill -TERM "$(cat "$W/$d.pid")" 2>/dev/null; sleep 3
-      alive "$W/$d.pid" $d && kill -KILL "$(cat "$W/$d.pid")" 2>/dev/null
-    fi
-  done
-  if [ -n "$started_munge" ] && [ -f /run/munge/munged.pid ]; then
-    kill "$(cat /run/munge/munged.pid)" 2>/dev/null
-  fi
-}
-trap down EXIT
-
-for b in slurmctld slurmd sbatch squeue scontrol srun munged munge unmunge; do
-  command -v $b >/dev/null || skip "$b not installed (scripts/bootstrap.sh installs slurmctld slurmd slurm-client munge)"
-done
-[ "$(id -u)" = 0 ] || skip "needs root to start slurmd and munged"
-
-# munge: the machine's own daemon when it runs, else one started here.
-if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
-  [ -f /etc/munge/munge.key ] || mungekey --create --keyfile=/etc/munge/munge.key >/dev/null 2>&1
-  chown munge:munge /etc/munge/munge.key 2>/dev/null; chmod 0400 /etc/munge/munge.key
-  install -d -o munge -g munge -m 0755 /run/munge
-  runuser -u munge -- /usr/sbin/munged >/dev/null 2>&1 || skip "munged does not start"
-  started_munge=1
-  for _ in $(seq 20); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.2; done
-  munge -n 2>/dev/null | unmunge >/dev/null 2>&1 || skip "munge does not work"
-fi
-
-mem=$(awk '/MemTotal/ {m = int($2 / 1024) - 1024; print m < 512 ? 512 : m}' /proc/meminfo)
-cat > "$SLURM_CONF" <<CONF
-ClusterName=mmusimci
-SlurmctldHost=$H
-SlurmctldPort=16817
-SlurmdPort=16818
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-StateSaveLocation=$W/state
-SlurmdSpoolDir=$W/spool
-SlurmctldPidFile=$W/slurmctld.pid
-SlurmdPidFile=$W/slurmd.pid
-SlurmctldLogFile=$W/log/slurmctld.log
-SlurmdLogFile=$W/log/slurmd.log
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-MpiDefault=none
-ReturnToService=2
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-JobCompType=jobcomp/filetxt
-JobCompLoc=$W/log/jobcomp.txt
-NodeName=$H CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
-PartitionName=mmusimci Nodes=$H Default=YES MaxTime=INFINITE State=UP
-CONF
-slurmctld || skip "slurmctld does not start: $(tail -3 "$W/log/slurmctld.log" 2>/dev/null)"
-slurmd || skip "slurmd does not start: $(tail -3 "$W/log/slurmd.log" 2>/dev/null)"
-for _ in $(seq 100); do
-  scontrol ping >/dev/null 2>&1 && [ "$(sinfo -h -N -n "$H" -o %T 2>/dev/null)" = idle ] && break
-  sleep 0.2
-done
-[ "$(sinfo -h -N -n "$H" -o %T 2>/dev/null)" = idle ] || skip "the node does not come up idle: $(sinfo -h -N -o '%T %E' 2>&1)"
-[ "$(srun -n1 -t1 echo ok 2>/dev/null)" = ok ] || skip "srun smoke test failed"
-echo "slurm up: node $H idle, srun works"
+export SLURM_CONF=$W/cluster/slurm.conf
+fail() { echo "FAIL: $*" >&2; for f in "$W"/cluster/log/*.log; do echo "== $f" >&2; tail -5 "$f" >&2; done; exit 1; }
+trap 'bash "$UP" down "$W/cluster"' EXIT
+out=$(bash "$UP" up "$W/cluster")
+case $? in
+  0) echo "$out" ;;
+  3) echo "$out"; exit 0 ;; # SKIPPED: why
+  *) fail "slurm_local.sh up: $out" ;;
+esac
 
 cat > "$W/spec.ini" <<'SPEC'
 [sweep]
@@ -131,9 +58,9 @@ grep -q "submitted job" "$W/submit1.out" || fail "no job submitted: $(cat "$W/su
 jid=$(jobs_of)
 wait_job "$jid"
 for _ in $(seq 50); do [ -z "$(squeue -h 2>/dev/null)" ] && break; sleep 0.2; done # the merge job
-grep "ArrayJobId=$jid " "$W/log/jobcomp.txt" | grep "ArrayTaskId=1 " | grep -q "JobState=FAILED" ||
-  fail "the job-completion log does not show task 1 FAILED: $(cat "$W/log/jobcomp.txt")"
-[ "$(grep "ArrayJobId=$jid " "$W/log/jobcomp.txt" | grep -c JobState=COMPLETED)" = 2 ] ||
+grep "ArrayJobId=$jid " "$W/cluster/log/jobcomp.txt" | grep "ArrayTaskId=1 " | grep -q "JobState=FAILED" ||
+  fail "the job-completion log does not show task 1 FAILED: $(cat "$W/cluster/log/jobcomp.txt")"
+[ "$(grep "ArrayJobId=$jid " "$W/cluster/log/jobcomp.txt" | grep -c JobState=COMPLETED)" = 2 ] ||
   fail "tasks 0 and 2 not COMPLETED in the job-completion log"
 [ -e "$W/slurm/sweep.csv" ] && fail "sweep.csv written although task 1 failed"
 # 8 batches; task 1 runs batches 1, 4, 7 (b % 3 == 1): exactly those are missing.
