@@ -470,8 +470,8 @@ int sw_spec_load(const char *path, const char *traces_dir, sw_spec_t *s, char *m
         s->keys = nk;
         sw_key_t *k = &s->keys[s->nkeys];
         memset(k, 0, sizeof *k);
-        snprintf(k->sec, sizeof k->sec, "%s", sec);
-        snprintf(k->key, sizeof k->key, "%s", key);
+        memcpy(k->sec, sec, strlen(sec) + 1); /* both fit: checked above */
+        memcpy(k->key, key, strlen(key) + 1);
         k->line = l.line;
         char why[600];
         if (sw_expand(val, &k->alt, &k->nalt, why, sizeof why)) {
