@@ -53,9 +53,9 @@ void mmu_config_init(mmu_config_t *cfg)
     cfg->psc[5] = (mmu_psc_cfg_t){arr(2, 2, 0), 1};
     cfg->walkers = 2;
     cfg->walk_level_latency = 1;
-    cfg->memlat[0] = (mmu_memlat_level_cfg_t){64, 8, 5};     /* 32 KiB */
-    cfg->memlat[1] = (mmu_memlat_level_cfg_t){1024, 4, 14};  /* 256 KiB */
-    cfg->memlat[2] = (mmu_memlat_level_cfg_t){2048, 16, 42}; /* 2 MiB slice */
+    cfg->memlat[0] = (mmu_memlat_level_cfg_t){64, 8, 5, 0, 0};     /* 32 KiB */
+    cfg->memlat[1] = (mmu_memlat_level_cfg_t){1024, 4, 14, 0, 0};  /* 256 KiB */
+    cfg->memlat[2] = (mmu_memlat_level_cfg_t){2048, 16, 42, 0, 0}; /* 2 MiB slice */
     cfg->memlat_line = 64;
     cfg->dram_latency = 200;
     cfg->rmw_latency = 20;
@@ -129,17 +129,55 @@ int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
             continue;
         if (m->sets & (m->sets - 1))
             return mmu_err_set(err, MMU_EINVAL, "%s.sets=%u: must be a power of two", ML[i], m->sets);
+        if (m->sets > MMU_MEMLAT_MAX_SETS)
+            return mmu_err_set(err, MMU_EINVAL, "%s.sets=%u: must be <= %u", ML[i], m->sets,
+                               MMU_MEMLAT_MAX_SETS);
         if (m->ways < 1)
             return mmu_err_set(err, MMU_EINVAL, "%s.ways=0: must be >= 1", ML[i]);
+        if (m->ways > MMU_MEMLAT_MAX_WAYS)
+            return mmu_err_set(err, MMU_EINVAL, "%s.ways=%u: must be <= %u", ML[i], m->ways,
+                               MMU_MEMLAT_MAX_WAYS);
+        /* Host memory: 12 bytes per line. */
+        if ((uint64_t)m->sets * m->ways > MMU_MEMLAT_MAX_LINES)
+            return mmu_err_set(err, MMU_EINVAL,
+                               "%s.ways=%u: sets x ways = %llu lines: must be <= %u", ML[i],
+                               m->ways, (unsigned long long)m->sets * m->ways,
+                               MMU_MEMLAT_MAX_LINES);
         if (m->latency < 1)
             return mmu_err_set(err, MMU_EINVAL, "%s.latency=0: must be >= 1", ML[i]);
+        if (m->victim > 1)
+            return mmu_err_set(err, MMU_EINVAL, "%s.victim=%u: must be 0 or 1", ML[i], m->victim);
+        if (m->pair > 1)
+            return mmu_err_set(err, MMU_EINVAL, "%s.pair=%u: must be 0 or 1", ML[i], m->pair);
+        /* A victim level is filled from the level above it. */
+        bool above = false;
+        for (int j = 0; j < i; j++)
+            above |= cfg->memlat[j].sets != 0;
+        if (m->victim && !above)
+            return mmu_err_set(err, MMU_EINVAL,
+                               "%s.victim=1: needs a cache level above it to take victims from",
+                               ML[i]);
     }
-    if (cfg->memlat_line < 8 || (cfg->memlat_line & (cfg->memlat_line - 1)))
-        return mmu_err_set(err, MMU_EINVAL, "memlat.line=%u: must be a power of two >= 8",
-                           cfg->memlat_line);
+    if (cfg->memlat_line < 8 || cfg->memlat_line > MMU_MEMLAT_MAX_LINE ||
+        (cfg->memlat_line & (cfg->memlat_line - 1)))
+        return mmu_err_set(err, MMU_EINVAL, "memlat.line=%u: must be a power of two, 8..%u",
+                           cfg->memlat_line, MMU_MEMLAT_MAX_LINE);
     if (!cfg->memlat_cb && cfg->dram_latency < 1)
         return mmu_err_set(err, MMU_EINVAL, "memlat.dram_latency=0: must be >= 1");
     if (cfg->fault_rewalk > 1)
         return mmu_err_set(err, MMU_EINVAL, "fault_rewalk=%u: must be 0 or 1", cfg->fault_rewalk);
+    /* 100 GHz: a bound that keeps cycle <-> ns arithmetic far from overflow,
+     * not a statement about hardware. */
+    if (cfg->frequency_mhz > 100000)
+        return mmu_err_set(err, MMU_EINVAL, "frequency_mhz=%u: must be 0 (not set) or 1..100000",
+                           cfg->frequency_mhz);
+    if (cfg->walk_skip_l1 > 1)
+        return mmu_err_set(err, MMU_EINVAL, "memlat.walk_skip_l1=%u: must be 0 or 1",
+                           cfg->walk_skip_l1);
+    if (cfg->data_lines > 1)
+        return mmu_err_set(err, MMU_EINVAL, "memlat.data_lines=%u: must be 0 or 1", cfg->data_lines);
+    /* A group is read from one 64-byte line of 8 PTEs. */
+    if (cfg->coalesce > 8 || (cfg->coalesce & (cfg->coalesce - 1)))
+        return mmu_err_set(err, MMU_EINVAL, "coalesce=%u: must be 0, 1, 2, 4 or 8", cfg->coalesce);
     return 0;
 }

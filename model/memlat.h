@@ -12,12 +12,12 @@
 #include "mmu/mmu.h"
 
 typedef struct mmu_memlat_level {
-    uint64_t *tag;    /* sets * ways line numbers + 1, valid below nvalid[set] */
-    uint32_t *stamp;  /* LRU, valid below nvalid[set] */
-    uint32_t *nvalid; /* per set: ways filled, always the lowest ones. Only this
-                         is zeroed at init and flush, not the tag array (384 KiB
-                         for a 2 MiB LLC stand-in): creating an MMU stays cheap */
+    uint64_t *tag;   /* sets * ways line numbers + 1 (0 = empty) */
+    uint64_t *stamp; /* LRU: 64 bits, so the clock never wraps */
     unsigned sets, ways, latency;
+    bool victim;     /* filled only by what the level above displaces */
+    bool pair;       /* a miss also fills the other line of the 128-byte pair */
+    unsigned level;  /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
 } mmu_memlat_level_t;
 
 typedef struct mmu_memlat {
@@ -25,10 +25,12 @@ typedef struct mmu_memlat {
     unsigned nlevels;
     unsigned line_shift;
     unsigned dram_latency, rmw_latency;
+    unsigned walk_first; /* the first level walker accesses look up (cfg.walk_skip_l1) */
     mmu_memlat_fn cb;
     void *ctx;
-    uint32_t clock;
-    uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where accesses were served */
+    uint64_t clock;
+    uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where page-table accesses were served */
+    uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
 } mmu_memlat_t;
 
 /* From cfg (already validated). Returns 0 or MMU_ENOMEM. */
@@ -37,6 +39,11 @@ void mmu_memlat_free(mmu_memlat_t *m);
 /* Cycles for one 8-byte page-table access issued at `now`. A locked A/D
  * update costs the line access plus rmw_latency. */
 unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+/* Cycles for a load of the data line holding pa, through the same stand-ins
+ * (filling them as a page-table access does, so data and page-table lines
+ * compete for them); counted apart from page-table accesses. 0 when a host
+ * callback supplies the latencies: the host's caches hold its data. */
+unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa);
 /* Empty the modelled caches (not the counters). */
 void mmu_memlat_flush(mmu_memlat_t *m);
 

@@ -71,6 +71,10 @@ struct mmu {
     unsigned l1_lat[2], l2_lat;
     uint16_t pcid;
     bool pge;
+    bool data_lines; /* cfg.data_lines with the built-in stand-ins */
+    uint8_t gshift[MMU_GRANULES];   /* page-number shift of a TLB granule */
+    uint8_t cnt_size[MMU_GRANULES]; /* the size a granule's hits count under */
+    unsigned coalesce;              /* pages per coalesced group, 0 = off */
     mmu_walk_mode_t mode;
     mmu_stats_t st;
     mmu_counters_t cnt;
@@ -159,10 +163,26 @@ int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, m
     mmu->l1_lat[SIDE_I] = cfg->l1i.latency;
     mmu->l1_lat[SIDE_D] = cfg->l1d.latency;
     mmu->l2_lat = cfg->l2.latency;
+    mmu->data_lines = cfg->data_lines && !cfg->memlat_cb;
+    mmu->coalesce = cfg->coalesce >= 2 ? cfg->coalesce : 0;
+    for (unsigned g = 0; g < MMU_GRANULES; g++) {
+        mmu->gshift[g] = (uint8_t)(12 + 9 * g);
+        mmu->cnt_size[g] = (uint8_t)(g < 3 ? g : 0);
+    }
+    /* A coalesced group spans log2(pages) bits more than 4 KiB; it is a
+     * 4 KiB translation, so its hits count as 4K hits (cnt_size). */
+    mmu->gshift[MMU_GRANULE_COALESCED] = 12;
+    for (unsigned n = mmu->coalesce; n > 1; n >>= 1)
+        mmu->gshift[MMU_GRANULE_COALESCED]++;
     if ((rc = init_level(mmu->l1[SIDE_I], &cfg->l1i, "l1i", cfg->seed, err)) != 0 ||
         (rc = init_level(mmu->l1[SIDE_D], &cfg->l1d, "l1d", cfg->seed + 8, err)) != 0 ||
         (rc = init_level(mmu->l2, &cfg->l2, "l2", cfg->seed + 16, err)) != 0)
         goto fail;
+    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
+        mmu_tlb_set_coalesce(&mmu->l1[SIDE_I][i], mmu->coalesce);
+        mmu_tlb_set_coalesce(&mmu->l1[SIDE_D][i], mmu->coalesce);
+        mmu_tlb_set_coalesce(&mmu->l2[i], mmu->coalesce);
+    }
     static const char *const PSC_NAME[6] = {"", "", "psc.pde", "psc.pdpte", "psc.pml4e",
                                             "psc.pml5e"};
     for (unsigned l = 2; l <= 5; l++) {
@@ -462,6 +482,16 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
 {
     mmu_tlb_entry_t split;
     const mmu_tlb_entry_t *val = in;
+    if (in->granule == MMU_GRANULE_COALESCED && !(arr[0].granules & (1u << in->granule)) &&
+        !(arr[1].granules & (1u << in->granule)) && !(arr[2].granules & (1u << in->granule))) {
+        /* A level without 4K arrays cannot hold the group: it gets the page
+         * alone, as 4 KiB (and splintering decides from there). */
+        split = *in;
+        split.granule = MMU_PAGE_4K;
+        split.frame = in->frame | (la & ((1ull << mmu->gshift[in->granule]) - 1) & ~0xfffull);
+        in = &split;
+        val = in;
+    }
     const int g = level_granule(arr, in->granule);
     if (g != (int)in->granule) {
         if (g < 0 || !mmu->cfg.splinter)
@@ -475,18 +505,18 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
         val = &split;
         mmu->cnt.splinters[lvl]++;
     }
-    uint64_t *c = mmu->cnt.tlb[lvl][val->granule];
+    uint64_t *c = mmu->cnt.tlb[lvl][mmu->cnt_size[val->granule]];
     for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
         if (!arr[i].sets || !(arr[i].granules & (1u << val->granule)))
             continue;
         mmu_tlb_entry_t victim;
         c[CNT_FILLS]++;
         if (mmu_tlb_fill(&arr[i], la, val, &victim)) {
-            mmu->cnt.tlb[lvl][victim.granule][CNT_EVICTIONS]++;
+            mmu->cnt.tlb[lvl][mmu->cnt_size[victim.granule]][CNT_EVICTIONS]++;
             /* Inclusive L2: what leaves the L2 leaves the L1s too. */
             if (lvl == 2 && mmu->cfg.l2_inclusive) {
                 mmu_tlb_inv_t q = {.by_addr = true,
-                                   .la = victim.vpn << (12 + 9 * victim.granule),
+                                   .la = victim.vpn << mmu->gshift[victim.granule],
                                    .pcid = victim.pcid,
                                    .nonglobal = !victim.global,
                                    .global = victim.global};
@@ -653,6 +683,55 @@ unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t n
     return mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now);
 }
 
+unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now)
+{
+    (void)now; /* the stand-ins have no queues: the latency does not depend on it */
+    return mmu_memlat_data(&mmu->lat, pa);
+}
+
+/* PTE coalescing (cfg.coalesce, AMD Zen): the walk that ended in the 4 KiB
+ * leaf at `la` also has the PTEs of its naturally aligned group of
+ * mmu->coalesce pages (one 64-byte line holds 8 PTEs, so they come with the
+ * leaf's line at no further cost). When every PTE of the group is present,
+ * free of reserved bits, has A=1, maps the next 4 KiB of one physically
+ * contiguous block aligned to the group, and carries the same attributes as
+ * the leaf (R/W, U/S, PWT, PCD, PAT, G, XD, protection key), *e becomes one
+ * entry for the whole group (granule MMU_GRANULE_COALESCED), dirty only if
+ * every PTE has D=1. Else *e stays the leaf's 4 KiB entry. A=1 is required
+ * because a translation is cached only for a page whose A flag is set; the
+ * group is not formed from pages never accessed. Functional only: the
+ * neighbours are read through mem->read64 and nothing is written. */
+static void coalesce(mmu_t *mmu, uint64_t la, const mmu_walk_start_t *start,
+                     const mmu_walk_trace_t *tr, mmu_tlb_entry_t *e)
+{
+    const uint64_t fm = mmu->walker.frame_mask;
+    /* The page table holding the leaf: the one the PDE names, or the table
+     * the walk started in when a PDE-cache hit skipped to it. */
+    const uint64_t table = tr->n >= 2 ? tr->entry[tr->n - 2] & fm : start->table;
+    const uint64_t leaf = tr->entry[tr->n - 1];
+    const uint64_t n = mmu->coalesce, pos = (la >> 12) & (n - 1);
+    const uint64_t first = ((la >> 12) & 511) & ~(n - 1);
+    const uint64_t block = (leaf & fm) - (pos << 12);
+    if ((block >> 12) & (n - 1))
+        return; /* the physical block is not aligned to the group */
+    /* Everything but the frame, A, D and the bits software may use. */
+    const uint64_t same = MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_PWT | MMU_PTE_PCD |
+                          (1ull << 7) /* PAT */ | MMU_PTE_G | MMU_PTE_XD | (0xfull << 59);
+    bool dirty = true;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t v;
+        if (mmu->walker.mem.read64(mmu->walker.mem.ctx, table + 8 * (first + i), &v))
+            return;
+        if (!(v & MMU_PTE_P) || !(v & MMU_PTE_A) || (v & mmu->mode.rsvd.leaf[1]) ||
+            (v & same) != (leaf & same) || (v & fm) != block + (i << 12))
+            return;
+        dirty &= (v & MMU_PTE_D) != 0;
+    }
+    e->granule = MMU_GRANULE_COALESCED;
+    e->frame = block;
+    e->dirty = dirty;
+}
+
 /* Out of line on purpose: inlined, its frame and saved registers would be paid
  * by every L1 hit, the simulator's common case. */
 static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
@@ -724,6 +803,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     }
     mmu->cnt.walk_size[res->page_size]++;
     fill_pscs(mmu, la, &tr, end);
+    if (mmu->data_lines)
+        res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
     const uint64_t leaf = tr.entry[tr.n - 1];
     mmu_tlb_entry_t e = {.frame = res->pa & ~((1ull << (12 + 9 * res->page_size)) - 1),
                          .ready_at = end,
@@ -734,6 +815,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
                          .perms = res->perms,
                          .dirty = (leaf & MMU_PTE_D) != 0,
                          .pkey = res->pkey};
+    if (mmu->coalesce && res->page_size == MMU_PAGE_4K)
+        coalesce(mmu, la, &start, &tr, &e);
     fill_level(mmu, mmu->l2, 2, la, &e);
     fill_level(mmu, mmu->l1[side], side, la, &e);
     return 0;
@@ -789,7 +872,7 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     }
     if (e) {
         const unsigned g = e->granule;
-        mmu->cnt.tlb[lvl][g][CNT_HITS]++;
+        mmu->cnt.tlb[lvl][mmu->cnt_size[g]][CNT_HITS]++;
         if (UNLIKELY(e->ready_at > t)) { /* the walk that fills it is still in flight */
             res->lat_wait = (uint32_t)(e->ready_at - t);
             t = e->ready_at;
@@ -800,13 +883,16 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
         const mmu_pte_verdict_t v =
             mmu_pte_check(&mmu->mode.ctl, e->perms, e->pkey, type, user_access, implicit);
         if (v.allowed && (type != MMU_ACC_WRITE || e->dirty)) {
-            const uint64_t off_mask = (1ull << (12 + 9 * g)) - 1;
+            const uint64_t off_mask = (1ull << mmu->gshift[g]) - 1;
             res->pa = e->frame | (req->la & off_mask);
             res->page_size = e->page;
             res->perms = e->perms;
             res->pkey = e->pkey;
             res->global = e->global;
             res->done_at = t;
+            /* The data line after the translation (cfg.data_lines). */
+            if (UNLIKELY(mmu->data_lines))
+                res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
             if (lvl == 2) {
                 mmu_tlb_entry_t copy = *e; /* fill may move things; copy first */
                 res->served = MMU_SERVED_L2;
@@ -860,10 +946,14 @@ void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
     memcpy(base + offsetof(mmu_stats_t, psc_pde_hits), c->psc, sizeof c->psc);
     memcpy(base + offsetof(mmu_stats_t, walk_lat_0), c->walk_lat, sizeof c->walk_lat);
     memcpy(base + offsetof(mmu_stats_t, walk_refs_1), c->walk_refs, sizeof c->walk_refs);
-    uint64_t lat[4] = {0, 0, 0, mmu->lat.dram};
-    for (unsigned i = 0; i < mmu->lat.nlevels && i < 3; i++)
-        lat[i] = mmu->lat.hits[i];
-    memcpy(base + offsetof(mmu_stats_t, memlat_l1_hits), lat, sizeof lat);
+    /* By configured level: with an absent L2, the LLC's hits are the LLC's. */
+    uint64_t lat[8] = {0, 0, 0, mmu->lat.dram, 0, 0, 0, mmu->lat.data_dram};
+    for (unsigned i = 0; i < mmu->lat.nlevels; i++) {
+        lat[mmu->lat.lvl[i].level] = mmu->lat.hits[i];
+        lat[4 + mmu->lat.lvl[i].level] = mmu->lat.data_hits[i];
+    }
+    memcpy(base + offsetof(mmu_stats_t, memlat_l1_hits), lat, 4 * sizeof lat[0]);
+    memcpy(base + offsetof(mmu_stats_t, data_l1_hits), lat + 4, 4 * sizeof lat[0]);
 }
 
 void mmu_reset_stats(mmu_t *mmu)
@@ -872,4 +962,6 @@ void mmu_reset_stats(mmu_t *mmu)
     memset(&mmu->cnt, 0, sizeof mmu->cnt);
     memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);
     mmu->lat.dram = 0;
+    memset(mmu->lat.data_hits, 0, sizeof mmu->lat.data_hits);
+    mmu->lat.data_dram = 0;
 }

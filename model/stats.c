@@ -164,6 +164,10 @@ void mmu_stats_print(FILE *f, const mmu_stats_t *s, const mmu_config_t *cfg)
     fprintf(f, "\n  page-table fetches served by L1 %" PRIu64 ", L2 %" PRIu64 ", LLC %" PRIu64
                ", DRAM %" PRIu64 "\n",
             s->memlat_l1_hits, s->memlat_l2_hits, s->memlat_llc_hits, s->memlat_dram);
+    if (s->data_l1_hits | s->data_l2_hits | s->data_llc_hits | s->data_dram)
+        fprintf(f, "  data lines served by L1 %" PRIu64 ", L2 %" PRIu64 ", LLC %" PRIu64
+                   ", DRAM %" PRIu64 "\n",
+                s->data_l1_hits, s->data_l2_hits, s->data_llc_hits, s->data_dram);
     fprintf(f, "faults: #GP %" PRIu64 ", #PF not present %" PRIu64 ", reserved bit %" PRIu64
                ", protection %" PRIu64 " (protection key %" PRIu64 ", decided on a TLB entry %"
                PRIu64 ")\n",

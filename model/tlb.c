@@ -31,6 +31,9 @@ int mmu_array_cfg_validate(const mmu_array_cfg_t *c, const char *name, mmu_err_t
         return mmu_err_set(err, MMU_EINVAL, "%s: config is NULL", name);
     if (c->entries == 0)
         return 0; /* absent: nothing else matters */
+    if (c->entries > MMU_ARRAY_MAX_ENTRIES)
+        return mmu_err_set(err, MMU_EINVAL, "%s: entries=%u: must be <= %u", name, c->entries,
+                           MMU_ARRAY_MAX_ENTRIES);
     if (c->ways < 1)
         return mmu_err_set(err, MMU_EINVAL, "%s: ways=%u: must be >= 1", name, c->ways);
     if (c->ways > c->entries)
@@ -39,6 +42,18 @@ int mmu_array_cfg_validate(const mmu_array_cfg_t *c, const char *name, mmu_err_t
     if (c->entries % c->ways)
         return mmu_err_set(err, MMU_EINVAL, "%s: entries=%u not divisible by ways=%u", name,
                            c->entries, c->ways);
+    /* Limits of the model, not of hardware (mmu_config.h): every lookup scans
+     * a set, and a fully-associative array is one set. */
+    if (c->ways == c->entries && c->ways > MMU_ARRAY_MAX_WAYS && c->entries > MMU_ARRAY_MAX_FA)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "%s: entries=%u, ways=%u: a fully-associative array holds at most %u "
+                           "entries",
+                           name, c->entries, c->ways, MMU_ARRAY_MAX_FA);
+    if (c->ways != c->entries && c->ways > MMU_ARRAY_MAX_WAYS)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "%s: ways=%u: must be <= %u, or equal to entries=%u (fully associative, "
+                           "up to %u entries)",
+                           name, c->ways, MMU_ARRAY_MAX_WAYS, c->entries, MMU_ARRAY_MAX_FA);
     const unsigned sets = c->entries / c->ways;
     /* The set index is a bit field of the page number (or a fold of one). */
     if (!is_pow2(sets))
@@ -111,9 +126,12 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     t->set_bits = log2u(t->sets);
     t->set_mask = t->sets - 1;
     t->granules = granules;
-    for (unsigned g = 0; g < MMU_GRANULES; g++)
+    for (unsigned g = 0; g < MMU_GRANULES; g++) {
+        t->shift[g] = (uint8_t)(12 + 9 * g);
         if (granules & (1u << g))
             t->gran[t->ngran++] = (uint8_t)g;
+    }
+    t->shift[MMU_GRANULE_COALESCED] = 12; /* until mmu_tlb_set_coalesce */
     t->repl = cfg->repl;
     /* One set has no index to compute; forcing LOW also keeps the fold loop
      * from shifting by 0. */
@@ -155,9 +173,24 @@ void mmu_tlb_free(mmu_tlb_t *t)
 
 /* ---- set index ------------------------------------------------------------- */
 
-static inline uint64_t vpn_of(uint64_t la, unsigned g)
+static inline uint64_t vpn_of(const mmu_tlb_t *t, uint64_t la, unsigned g)
 {
-    return la >> (12 + 9 * g);
+    return la >> t->shift[g];
+}
+
+void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages)
+{
+    if (!t->sets || !(t->granules & 1u) || pages < 2)
+        return;
+    t->shift[MMU_GRANULE_COALESCED] = (uint8_t)(12 + log2u(pages));
+    t->granules |= 1u << MMU_GRANULE_COALESCED;
+    /* Probe order by span: 4K, the group, then 2M and up. */
+    t->ngran = 0;
+    t->gran[t->ngran++] = 0;
+    t->gran[t->ngran++] = MMU_GRANULE_COALESCED;
+    for (unsigned g = 1; g < MMU_GRANULE_COALESCED; g++)
+        if (t->granules & (1u << g))
+            t->gran[t->ngran++] = (uint8_t)g;
 }
 
 unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn)
@@ -298,7 +331,7 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
     if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
         return 0; /* not held here (also every fill of an absent array) */
     mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
-    n.vpn = vpn_of(la, g);
+    n.vpn = vpn_of(t, la, g);
     if (n.page > g)
         t->splintered = true;
     const unsigned set = set_of(t, n.vpn);
@@ -349,11 +382,14 @@ static inline bool inv_match(const mmu_tlb_entry_t *x, const mmu_tlb_inv_t *q)
 }
 
 /* Whether entry x's translation covers la: its page number at the size of the
- * page it translates (larger than its own granule when splintered). */
-static inline bool covers(const mmu_tlb_entry_t *x, uint64_t la)
+ * page it translates (larger than its own granule when splintered; a
+ * coalesced group is larger than its 4 KiB pages). */
+static inline bool covers(const mmu_tlb_t *t, const mmu_tlb_entry_t *x, uint64_t la)
 {
-    const unsigned r = x->page > x->granule ? x->page : x->granule;
-    return (x->vpn >> (9 * (r - x->granule))) == vpn_of(la, r);
+    const unsigned sg = t->shift[x->granule], sp = 12 + 9 * (unsigned)x->page;
+    if (sp > sg)
+        return (x->vpn >> (sp - sg)) == la >> sp;
+    return x->vpn == la >> sg;
 }
 
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
@@ -365,7 +401,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
         /* Only one set per granule can hold a page or region covering la. */
         for (unsigned i = 0; i < t->ngran; i++) {
             const unsigned g = t->gran[i];
-            const uint64_t vpn = vpn_of(q->la, g);
+            const uint64_t vpn = vpn_of(t, q->la, g);
             mmu_tlb_entry_t *row = &t->e[(size_t)set_of(t, vpn) * t->ways];
             for (unsigned w = 0; w < t->ways; w++) {
                 mmu_tlb_entry_t *x = &row[w];
@@ -380,7 +416,7 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
     const size_t total = (size_t)t->sets * t->ways;
     for (size_t i = 0; i < total; i++) {
         mmu_tlb_entry_t *x = &t->e[i];
-        if (inv_match(x, q) && (!q->by_addr || covers(x, q->la))) {
+        if (inv_match(x, q) && (!q->by_addr || covers(t, x, q->la))) {
             x->vpn = MMU_TLB_NO_VPN;
             n++;
         }

@@ -20,7 +20,10 @@
 extern "C" {
 #endif
 
-#define MMU_GRANULES 5
+#define MMU_GRANULES 6
+/* Granule 5: a naturally aligned group of 4 KiB pages held in one entry (AMD
+ * PTE coalescing); its size is set per array by mmu_tlb_set_coalesce. */
+#define MMU_GRANULE_COALESCED 5
 /* The page number of every invalid entry: la >> 12 is below 2^52, so no lookup
  * can match it, and the hit path need not test `valid`. */
 #define MMU_TLB_NO_VPN UINT64_MAX
@@ -29,7 +32,7 @@ extern "C" {
 #define MMU_TLB_VALID(x) ((x)->vpn != MMU_TLB_NO_VPN)
 
 typedef struct mmu_tlb_entry {
-    uint64_t vpn;         /* la >> (12 + 9 * granule), sign bits included */
+    uint64_t vpn;         /* la >> the array's shift of its granule, sign bits included */
     uint64_t frame;       /* physical base of the page, or of the next table (PSC) */
     mmu_cycle_t ready_at; /* the fill completes at this cycle (a walk in flight) */
     uint16_t pcid;        /* ignored for matching when global */
@@ -56,8 +59,10 @@ typedef struct mmu_tlb {
     unsigned set_mask;      /* sets - 1 */
     bool xor_index;         /* MMU_INDEX_XOR with more than one set */
     uint64_t index_mask;    /* MMU_INDEX_XOR: the page-number bits folded */
-    unsigned ngran;         /* granules held, in increasing order */
+    unsigned ngran;         /* granules held, smallest span first */
     uint8_t gran[MMU_GRANULES];
+    uint8_t shift[MMU_GRANULES]; /* page-number shift: 12 + 9 * granule, or
+                                    12 + log2(group) for the coalesced one */
     unsigned plru_words;    /* uint32_t words of tree bits per set */
     uint32_t *scratch;      /* ways words, used when the LRU/FIFO clock wraps */
     /* Set by the first fill of an entry smaller than its page (splintered):
@@ -107,6 +112,12 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
  * SDM 4.10.4.1, INVLPG removes every entry of a page cached as several. */
 unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q);
 
+/* Let an array that holds 4 KiB pages also hold coalesced groups of `pages`
+ * (2, 4 or 8) 4 KiB pages (granule MMU_GRANULE_COALESCED), probed after 4 KiB
+ * entries and before larger ones. pages < 2, or an array without 4 KiB
+ * entries: nothing changes. */
+void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages);
+
 /* Valid entries (for tests and stats). */
 unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);
 
@@ -129,7 +140,7 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 {
     for (unsigned i = 0; i < t->ngran; i++) {
         const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> (12 + 9 * g);
+        const uint64_t vpn = la >> t->shift[g];
         const unsigned set = mmu_tlb_set_of(t, vpn);
         mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
         for (unsigned w = 0; w < t->ways; w++) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Measures translation throughput (Google Benchmark, median of 5 repetitions)
-# and `mmusim check` throughput on a generated 100,000-access scenario (best of
-# 5 runs). Prints the lines results/perf.md records.
+# Measures translation throughput (Google Benchmark, median of 5 repetitions),
+# trace reading and workload-kernel generation rates (median of 3), and
+# `mmusim check` throughput on a generated 100,000-access scenario (best of 5
+# runs). Prints the lines results/perf.md records.
 set -euo pipefail
 case "${1:-}" in
   -h|--help)
@@ -26,6 +27,9 @@ build/rel/testbench/bench/bench_translate --benchmark_min_time=1 --benchmark_rep
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark|^---'
 echo "== trace reading (build/rel/testbench/bench/bench_trace, median of 3) =="
 build/rel/testbench/bench/bench_trace --benchmark_min_time=1 --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark'
+echo "== workload kernels, generation alone (build/rel/testbench/bench/bench_kernels, median of 3) =="
+build/rel/testbench/bench/bench_kernels --benchmark_min_time=1 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark'
 echo "== mmusim check =="
 n="${1:-100000}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test twice: a normal
 # optimised build, then an AddressSanitizer + UndefinedBehaviorSanitizer build
-# in which any sanitizer report aborts the test that caused it.
+# in which any sanitizer report aborts the test that caused it; then every
+# parser's libFuzzer harness for 18 s (scripts/fuzz.sh, build/fuzz).
 set -euo pipefail
 case "${1:-}" in
   -h|--help)
@@ -33,3 +34,6 @@ echo "== tests under sanitizers =="
 ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== fuzzers (clang, libFuzzer; 18 s each) =="
+scripts/fuzz.sh 18

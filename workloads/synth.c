@@ -1,7 +1,8 @@
-/* Synthetic address streams: spec parsing, validation, formatting and the
- * five generators (seq, stride, random, zipf, chase). No hardware block: this
- * is the stimulus side of `mmusim run`. Everything is O(1) in memory; the
- * randomness is splitmix64 (Steele, Lea & Flood 2014), the permutations a
+/* Synthetic address streams: spec parsing, validation, formatting, the
+ * five generators (seq, stride, random, zipf, chase) and the dispatch to the
+ * kernels (kern_*.c: gups, pagerank, spmv, hashjoin, hashprobe, btree). No
+ * hardware block: this is the stimulus side of `mmusim run`. Everything is
+ * O(1) in memory; the randomness is splitmix64 (Steele, Lea & Flood 2014), the permutations a
  * keyed Feistel network with cycle-walking (Black & Rogaway 2002), the Zipf
  * sampler rejection-inversion (Hörmann & Derflinger 1996). */
 #include "synth.h"
@@ -85,6 +86,13 @@ static void perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed, uint64_t s
     uint64_t st = seed ^ salt;
     for (unsigned i = 0; i < 4; i++)
         p->key[i] = rng_next(&st);
+}
+
+#define SALT_FRAMES 0x6672616d65737274ull
+
+void mmu_synth_perm_init(mmu_synth_perm_t *p, uint64_t n, uint64_t seed)
+{
+    perm_init(p, n, seed, SALT_FRAMES);
 }
 
 /* Four Feistel rounds on bits-wide values. With an odd width the halves
@@ -191,6 +199,136 @@ static uint64_t zipf_rank(mmu_synth_t *g)
     }
 }
 
+/* ---- kernels ---------------------------------------------------------------
+ * A kernel is one file (kern_<name>.c) and one entry here: set up its
+ * structure from the cfg (this also decides whether ws can hold it), emit
+ * the accesses of its next step, and say what it built. */
+
+static int gups_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
+{
+    return mmu_kern_gups_setup(&k->gups, c->ws, c->seed, msg, len);
+}
+static unsigned gups_step(mmu_synth_kern_t *k, uint64_t *buf)
+{
+    return mmu_kern_gups_step(&k->gups, buf);
+}
+static uint64_t gups_footprint(const mmu_synth_kern_t *k)
+{
+    return k->gups.footprint;
+}
+static int gups_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
+{
+    return snprintf(buf, len, "table of %" PRIu64 " 8-byte words", k->gups.words);
+}
+
+static int pagerank_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
+{
+    return mmu_kern_pagerank_setup(&k->pagerank, c->ws, c->deg, c->skew, c->seed, msg, len);
+}
+static unsigned pagerank_step(mmu_synth_kern_t *k, uint64_t *buf)
+{
+    return mmu_kern_pagerank_step(&k->pagerank, buf);
+}
+static uint64_t pagerank_footprint(const mmu_synth_kern_t *k)
+{
+    return k->pagerank.footprint;
+}
+static int pagerank_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
+{
+    return snprintf(buf, len, "%" PRIu64 " vertices, %" PRIu64 " edges", k->pagerank.v,
+                    k->pagerank.e);
+}
+static void pagerank_seek(mmu_synth_kern_t *k, unsigned pct)
+{
+    mmu_kern_pagerank_seek(&k->pagerank, pct);
+}
+
+static int spmv_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
+{
+    return mmu_kern_spmv_setup(&k->spmv, c->ws, c->deg, c->skew, c->band, c->seed, msg, len);
+}
+static unsigned spmv_step(mmu_synth_kern_t *k, uint64_t *buf)
+{
+    return mmu_kern_spmv_step(&k->spmv, buf);
+}
+static uint64_t spmv_footprint(const mmu_synth_kern_t *k)
+{
+    return k->spmv.footprint;
+}
+static int spmv_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
+{
+    return snprintf(buf, len, "%" PRIu64 " x %" PRIu64 " matrix, %" PRIu64 " non-zeros",
+                    k->spmv.rows, k->spmv.rows, k->spmv.nnz);
+}
+static void spmv_seek(mmu_synth_kern_t *k, unsigned pct)
+{
+    mmu_kern_spmv_seek(&k->spmv, pct);
+}
+
+static int hash_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
+{
+    return mmu_kern_hash_setup(&k->hash, c->kind == MMU_SYNTH_HASHJOIN, c->ws, c->load,
+                               c->ratio, c->hit_pct, c->seed, msg, len);
+}
+static unsigned hash_step(mmu_synth_kern_t *k, uint64_t *buf)
+{
+    return mmu_kern_hash_step(&k->hash, buf);
+}
+static uint64_t hash_footprint(const mmu_synth_kern_t *k)
+{
+    return k->hash.footprint;
+}
+static int hash_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
+{
+    return snprintf(buf, len, "%" PRIu64 " buckets, |R| = %" PRIu64 ", |S| = %" PRIu64,
+                    k->hash.buckets, k->hash.nr, k->hash.ns);
+}
+static void hash_seek(mmu_synth_kern_t *k, unsigned pct)
+{
+    mmu_kern_hash_seek(&k->hash, pct);
+}
+
+static int btree_setup(mmu_synth_kern_t *k, const mmu_synth_cfg_t *c, char *msg, size_t len)
+{
+    return mmu_kern_btree_setup(&k->btree, c->ws, c->fanout, c->hit_pct, c->seed, msg, len);
+}
+static unsigned btree_step(mmu_synth_kern_t *k, uint64_t *buf)
+{
+    return mmu_kern_btree_step(&k->btree, buf);
+}
+static uint64_t btree_footprint(const mmu_synth_kern_t *k)
+{
+    return k->btree.footprint;
+}
+static int btree_describe(const mmu_synth_kern_t *k, char *buf, size_t len)
+{
+    const mmu_kern_btree_t *b = &k->btree;
+    return snprintf(buf, len,
+                    "%" PRIu64 " keys, %" PRIu64 " nodes of %" PRIu64 " bytes, %u levels", b->keys,
+                    b->footprint / b->node_bytes, b->node_bytes, b->height);
+}
+
+static const struct kernel {
+    int (*setup)(mmu_synth_kern_t *, const mmu_synth_cfg_t *, char *msg, size_t len);
+    unsigned (*step)(mmu_synth_kern_t *, uint64_t *buf);
+    uint64_t (*footprint)(const mmu_synth_kern_t *);
+    int (*describe)(const mmu_synth_kern_t *, char *buf, size_t len);
+    void (*seek)(mmu_synth_kern_t *, unsigned pct); /* start=; NULL if not taken */
+} kernels[MMU_SYNTH_NKINDS] = {
+    [MMU_SYNTH_GUPS] = {gups_setup, gups_step, gups_footprint, gups_describe, NULL},
+    [MMU_SYNTH_PAGERANK] = {pagerank_setup, pagerank_step, pagerank_footprint, pagerank_describe,
+                            pagerank_seek},
+    [MMU_SYNTH_SPMV] = {spmv_setup, spmv_step, spmv_footprint, spmv_describe, spmv_seek},
+    [MMU_SYNTH_HASHJOIN] = {hash_setup, hash_step, hash_footprint, hash_describe, hash_seek},
+    [MMU_SYNTH_HASHPROBE] = {hash_setup, hash_step, hash_footprint, hash_describe, NULL},
+    [MMU_SYNTH_BTREE] = {btree_setup, btree_step, btree_footprint, btree_describe, NULL},
+};
+
+static bool is_kernel(unsigned kind)
+{
+    return kind < MMU_SYNTH_NKINDS && kernels[kind].setup != NULL;
+}
+
 /* ---- generators ------------------------------------------------------------ */
 
 #define ZIPF_PAGE_SHIFT 12
@@ -222,15 +360,69 @@ void mmu_synth_init(mmu_synth_t *g, const mmu_synth_cfg_t *cfg)
         g->count = cfg->ws / cfg->elem;
         perm_init(&g->perm, g->count, cfg->seed, SALT_CHASE);
         break;
+    default: {
+        assert(is_kernel(cfg->kind));
+        const int e = kernels[cfg->kind].setup(&g->kern, cfg, NULL, 0);
+        assert(e == 0); /* validated */
+        (void)e;
+        if (kernels[cfg->kind].seek)
+            kernels[cfg->kind].seek(&g->kern, cfg->start_pct);
+        break;
+    }
     }
 }
 
-bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
+uint64_t mmu_synth_footprint(const mmu_synth_cfg_t *cfg)
+{
+    if (!is_kernel(cfg->kind))
+        return cfg->ws;
+    mmu_synth_kern_t k;
+    if (kernels[cfg->kind].setup(&k, cfg, NULL, 0))
+        return 0;
+    return kernels[cfg->kind].footprint(&k);
+}
+
+int mmu_synth_describe(const mmu_synth_cfg_t *cfg, char *buf, size_t len)
+{
+    if (!is_kernel(cfg->kind))
+        return snprintf(buf, len, "%s", "");
+    mmu_synth_kern_t k;
+    if (kernels[cfg->kind].setup(&k, cfg, NULL, 0))
+        return MMU_EINVAL;
+    return kernels[cfg->kind].describe(&k, buf, len);
+}
+
+static bool stream_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
+static bool kern_refill_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type);
+
+/* What the inline mmu_synth_next leaves: the end of the stream, the five
+ * streams, and a kernel's next step. */
+bool mmu_synth_next_slow(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
 {
     if (g->left == 0)
         return false;
     g->left--;
+    if (g->cfg.kind < MMU_SYNTH_FIRST_KERNEL)
+        return stream_next(g, la, type);
+    return kern_refill_next(g, la, type);
+}
 
+/* A kernel's next step, and its first access. */
+static bool kern_refill_next(mmu_synth_t *g, uint64_t *la,
+                                                        mmu_access_t *type)
+{
+    g->kbuf_len = kernels[g->cfg.kind].step(&g->kern, g->kbuf);
+    g->kbuf_at = 1;
+    const uint64_t e = g->kbuf[0];
+    *la = g->cfg.base + (e & ~(uint64_t)MMU_KERN_WRITE);
+    *type = (e & MMU_KERN_WRITE) ? MMU_ACC_WRITE : MMU_ACC_READ;
+    return true;
+}
+
+/* The next access of one of the five streams. */
+static bool stream_next(mmu_synth_t *g, uint64_t *la,
+                                                   mmu_access_t *type)
+{
     uint64_t off = 0;
     switch (g->cfg.kind) {
     case MMU_SYNTH_SEQ:
@@ -254,6 +446,8 @@ bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
         if (++g->pos == g->count)
             g->pos = 0;
         break;
+    default: /* kernels: mmu_synth_next */
+        break;
     }
     *la = g->cfg.base + off;
 
@@ -271,11 +465,111 @@ bool mmu_synth_next(mmu_synth_t *g, uint64_t *la, mmu_access_t *type)
 
 /* ---- configuration --------------------------------------------------------- */
 
-static const char *const kind_names[] = {"seq", "stride", "random", "zipf", "chase"};
+static const char *const kind_names[MMU_SYNTH_NKINDS] = {
+    "seq", "stride", "random", "zipf", "chase",
+    "gups", "pagerank", "spmv", "hashjoin", "hashprobe", "btree",
+};
 static const char *const page_names[] = {"4k", "2m", "1g"};
 static const uint64_t page_bytes[] = {1ull << 12, 1ull << 21, 1ull << 30};
 
-#define NKINDS (sizeof kind_names / sizeof kind_names[0])
+#define NKINDS ((unsigned)MMU_SYNTH_NKINDS)
+
+/* Keys: which kinds take them (bit per kind), how values read, and the range
+ * of the kernels' integer keys. */
+enum key_id {
+    K_WS, K_N, K_SEED, K_PAGE, K_BASE, K_WRITES, K_FETCH, K_STRIDE, K_ELEM, K_S,
+    K_CHAINS, K_LOCKSTEP, K_PRETOUCH, K_SCATTER, /* how the stream is issued and mapped */
+    K_DEG, K_SKEW, K_BAND, K_LOAD, K_RATIO, K_HIT, K_FANOUT, K_START
+};
+#define KBIT(k) (1u << (k))
+#define ALL_KINDS ((1u << MMU_SYNTH_NKINDS) - 1)
+#define STREAM_KINDS ((1u << MMU_SYNTH_FIRST_KERNEL) - 1)
+#define HASH_KINDS (KBIT(MMU_SYNTH_HASHJOIN) | KBIT(MMU_SYNTH_HASHPROBE))
+enum num_mode { NUM_PLAIN, NUM_BIN, NUM_DEC };
+static const struct {
+    const char *name;
+    unsigned kinds;
+    enum num_mode mode;
+    uint64_t min, max; /* K_DEG .. K_FANOUT (and band's 0..any) */
+} keys[] = {
+    [K_WS] = {"ws", ALL_KINDS, NUM_BIN, 0, 0},
+    [K_N] = {"n", ALL_KINDS, NUM_DEC, 0, 0},
+    [K_SEED] = {"seed", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_PAGE] = {"page", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_BASE] = {"base", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_WRITES] = {"writes", STREAM_KINDS, NUM_PLAIN, 0, 0},
+    [K_FETCH] = {"fetch", STREAM_KINDS, NUM_PLAIN, 0, 0},
+    [K_STRIDE] = {"stride", KBIT(MMU_SYNTH_SEQ) | KBIT(MMU_SYNTH_STRIDE), NUM_BIN, 0, 0},
+    [K_ELEM] = {"elem", KBIT(MMU_SYNTH_CHASE), NUM_BIN, 0, 0},
+    [K_S] = {"s", KBIT(MMU_SYNTH_ZIPF), NUM_PLAIN, 0, 0},
+    [K_CHAINS] = {"chains", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_LOCKSTEP] = {"lockstep", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_PRETOUCH] = {"pretouch", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_SCATTER] = {"scatter", ALL_KINDS, NUM_PLAIN, 0, 0},
+    [K_DEG] = {"deg", KBIT(MMU_SYNTH_PAGERANK) | KBIT(MMU_SYNTH_SPMV), NUM_PLAIN, 1, 1000},
+    [K_SKEW] = {"skew", KBIT(MMU_SYNTH_PAGERANK) | KBIT(MMU_SYNTH_SPMV), NUM_PLAIN, 50, 99},
+    [K_BAND] = {"band", KBIT(MMU_SYNTH_SPMV), NUM_DEC, 0, UINT64_MAX},
+    [K_LOAD] = {"load", HASH_KINDS, NUM_PLAIN, 1, MMU_KERN_HASH_LOAD_MAX},
+    [K_RATIO] = {"ratio", HASH_KINDS, NUM_PLAIN, 1, 1000},
+    [K_HIT] = {"hit", HASH_KINDS | KBIT(MMU_SYNTH_BTREE), NUM_PLAIN, 0, 100},
+    [K_FANOUT] = {"fanout", KBIT(MMU_SYNTH_BTREE), NUM_PLAIN, MMU_KERN_BTREE_FANOUT_MIN,
+                  MMU_KERN_BTREE_FANOUT_MAX},
+    [K_START] = {"start",
+                 KBIT(MMU_SYNTH_PAGERANK) | KBIT(MMU_SYNTH_SPMV) | KBIT(MMU_SYNTH_HASHJOIN),
+                 NUM_PLAIN, 0, 99},
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* The kernels' own keys live in these fields. */
+static uint64_t kern_key(const mmu_synth_cfg_t *c, unsigned k)
+{
+    switch (k) {
+    case K_DEG: return c->deg;
+    case K_SKEW: return c->skew;
+    case K_BAND: return c->band;
+    case K_LOAD: return c->load;
+    case K_RATIO: return c->ratio;
+    case K_HIT: return c->hit_pct;
+    case K_FANOUT: return c->fanout;
+    case K_START: return c->start_pct;
+    default: return 0;
+    }
+}
+
+static void set_kern_key(mmu_synth_cfg_t *c, unsigned k, uint64_t v)
+{
+    switch (k) {
+    case K_DEG: c->deg = (unsigned)v; break;
+    case K_SKEW: c->skew = (unsigned)v; break;
+    case K_BAND: c->band = v; break;
+    case K_LOAD: c->load = (unsigned)v; break;
+    case K_RATIO: c->ratio = (unsigned)v; break;
+    case K_HIT: c->hit_pct = (unsigned)v; break;
+    case K_FANOUT: c->fanout = (unsigned)v; break;
+    case K_START: c->start_pct = (unsigned)v; break;
+    default: break;
+    }
+}
+
+/* "seq and stride", "hashjoin, hashprobe and btree": the kinds of a mask. */
+static void kinds_list(unsigned mask, char *buf, size_t len)
+{
+    unsigned total = 0, done = 0;
+    for (unsigned k = 0; k < NKINDS; k++)
+        total += (mask >> k) & 1;
+    size_t at = 0;
+    buf[0] = '\0';
+    for (unsigned k = 0; k < NKINDS && at < len; k++) {
+        if (!(mask & KBIT(k)))
+            continue;
+        const char *sep = done == 0 ? "" : done + 1 == total ? " and " : ", ";
+        int w = snprintf(buf + at, len - at, "%s%s", sep, kind_names[k]);
+        if (w < 0)
+            return;
+        at += (size_t)w;
+        done++;
+    }
+}
 
 void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind)
 {
@@ -286,8 +580,9 @@ void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind)
     cfg->seed = 1;
     cfg->base = 0x10000000000ull;
     cfg->page_size = MMU_PAGE_4K;
-    cfg->write_pct = 30;
+    cfg->write_pct = kind < MMU_SYNTH_FIRST_KERNEL ? 30 : 0;
     cfg->fetch_pct = 0;
+    cfg->chains = 1;
     if (kind == MMU_SYNTH_SEQ)
         cfg->stride = 64;
     else if (kind == MMU_SYNTH_STRIDE)
@@ -296,6 +591,19 @@ void mmu_synth_defaults(mmu_synth_cfg_t *cfg, mmu_synth_kind_t kind)
         cfg->elem = 64;
     else if (kind == MMU_SYNTH_ZIPF)
         cfg->zipf_s = 1.0;
+    if (kind == MMU_SYNTH_PAGERANK || kind == MMU_SYNTH_SPMV) {
+        cfg->deg = 16;
+        /* Graph500's R-MAT a+b for graphs; near-equal rows for matrices. */
+        cfg->skew = kind == MMU_SYNTH_PAGERANK ? 76 : 50;
+    }
+    if (kind == MMU_SYNTH_HASHJOIN || kind == MMU_SYNTH_HASHPROBE) {
+        cfg->load = 1;
+        cfg->ratio = 1;
+    }
+    if (kind == MMU_SYNTH_HASHJOIN || kind == MMU_SYNTH_HASHPROBE || kind == MMU_SYNTH_BTREE)
+        cfg->hit_pct = 100;
+    if (kind == MMU_SYNTH_BTREE)
+        cfg->fanout = 16;
 }
 
 static int say(char *msg, size_t msglen, const char *fmt, ...)
@@ -320,9 +628,12 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "ws: must be > 0");
     if (c->ws > MMU_SYNTH_WS_MAX)
         return say(msg, msglen, "ws: must be at most 64t (2^46 bytes)");
-    if (c->ws % pg)
-        return say(msg, msglen, "ws: must be a multiple of the page size (%s)",
-                   page_names[c->page_size]);
+    /* Accesses are 8-byte words; zipf draws whole 4 KiB pages. A set smaller
+     * than a page, or not a multiple of one, is mapped up to the next page. */
+    if (c->ws % 8)
+        return say(msg, msglen, "ws: must be a multiple of 8");
+    if (c->kind == MMU_SYNTH_ZIPF && c->ws % 4096)
+        return say(msg, msglen, "ws: must be a multiple of 4k for zipf (it draws 4 KiB pages)");
     if (c->n == 0)
         return say(msg, msglen, "n: must be >= 1");
     /* A canonical 48-bit address: bits 63:47 all equal. The set must not
@@ -334,15 +645,40 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
         return say(msg, msglen, "base: must be a multiple of the page size (%s)",
                    page_names[c->page_size]);
     uint64_t room = upper ? 0 - c->base : (1ull << 47) - c->base;
-    if (c->ws > room)
+    if (mmu_synth_mapped(c) > room)
         return say(msg, msglen, "base: base+ws runs past the end of the canonical %s half",
                    upper ? "upper" : "lower");
+    char kinds[96];
+    for (unsigned k = K_WRITES; k < NKEYS; k++) {
+        const uint64_t v = k == K_WRITES ? c->write_pct : k == K_FETCH ? c->fetch_pct
+                                                                        : kern_key(c, k);
+        if (k >= K_STRIDE && k < K_DEG)
+            continue; /* stride, elem, s: below */
+        if (v && !(keys[k].kinds & KBIT(c->kind))) {
+            kinds_list(keys[k].kinds, kinds, sizeof kinds);
+            return say(msg, msglen, "%s: only for %s", keys[k].name, kinds);
+        }
+        if (k >= K_DEG && (keys[k].kinds & KBIT(c->kind)) &&
+            (v < keys[k].min || v > keys[k].max))
+            return say(msg, msglen, "%s: must be %" PRIu64 "..%" PRIu64, keys[k].name,
+                       keys[k].min, keys[k].max);
+    }
     if (c->write_pct > 100)
         return say(msg, msglen, "writes: must be 0..100");
     if (c->fetch_pct > 100)
         return say(msg, msglen, "fetch: must be 0..100");
     if (c->write_pct + c->fetch_pct > 100)
         return say(msg, msglen, "fetch: writes+fetch must be <= 100");
+    if (c->chains < 1 || c->chains > MMU_SYNTH_CHAINS_MAX)
+        return say(msg, msglen, "chains: must be 1..%u", MMU_SYNTH_CHAINS_MAX);
+    if (c->lockstep > 1)
+        return say(msg, msglen, "lockstep: must be 0 or 1");
+    if (c->lockstep && c->chains < 2)
+        return say(msg, msglen, "lockstep: needs chains >= 2");
+    if (c->pretouch > 1)
+        return say(msg, msglen, "pretouch: must be 0 or 1");
+    if (c->scatter > 1)
+        return say(msg, msglen, "scatter: must be 0 or 1");
 
     bool strided = c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE;
     if (!strided && c->stride)
@@ -363,12 +699,22 @@ int mmu_synth_validate(const mmu_synth_cfg_t *c, char *msg, size_t msglen)
     }
     if (c->kind == MMU_SYNTH_ZIPF && !(isfinite(c->zipf_s) && c->zipf_s > 0.0))
         return say(msg, msglen, "s: must be > 0");
+    if (is_kernel(c->kind)) {
+        /* Whether ws holds the structure at all (and not too much of it). */
+        mmu_synth_kern_t k;
+        return kernels[c->kind].setup(&k, c, msg, msglen);
+    }
     return 0;
+}
+
+uint64_t mmu_synth_mapped(const mmu_synth_cfg_t *c)
+{
+    const uint64_t pg = page_bytes[c->page_size <= MMU_PAGE_1G ? c->page_size : 0];
+    return (c->ws + pg - 1) / pg * pg;
 }
 
 /* ---- parsing ---------------------------------------------------------------- */
 
-enum num_mode { NUM_PLAIN, NUM_BIN, NUM_DEC };
 enum num_err { NUM_OK, NUM_BAD, NUM_BIG };
 
 /* Decimal or 0x-hex digits, then (NUM_BIN) one of k m g t = 2^10..2^40 or
@@ -423,27 +769,6 @@ static enum num_err parse_num(const char *v, size_t len, enum num_mode mode, uin
     return NUM_OK;
 }
 
-/* Keys: which kinds take them (bit per kind), and how values read. */
-enum key_id { K_WS, K_N, K_SEED, K_PAGE, K_BASE, K_WRITES, K_FETCH, K_STRIDE, K_ELEM, K_S };
-#define ALL_KINDS 0x1fu
-#define KBIT(k) (1u << (k))
-static const struct {
-    const char *name;
-    unsigned kinds;
-    enum num_mode mode;
-} keys[] = {
-    [K_WS] = {"ws", ALL_KINDS, NUM_BIN},
-    [K_N] = {"n", ALL_KINDS, NUM_DEC},
-    [K_SEED] = {"seed", ALL_KINDS, NUM_PLAIN},
-    [K_PAGE] = {"page", ALL_KINDS, NUM_PLAIN},
-    [K_BASE] = {"base", ALL_KINDS, NUM_PLAIN},
-    [K_WRITES] = {"writes", ALL_KINDS, NUM_PLAIN},
-    [K_FETCH] = {"fetch", ALL_KINDS, NUM_PLAIN},
-    [K_STRIDE] = {"stride", KBIT(MMU_SYNTH_SEQ) | KBIT(MMU_SYNTH_STRIDE), NUM_BIN},
-    [K_ELEM] = {"elem", KBIT(MMU_SYNTH_CHASE), NUM_BIN},
-    [K_S] = {"s", KBIT(MMU_SYNTH_ZIPF), NUM_PLAIN},
-};
-#define NKEYS (sizeof keys / sizeof keys[0])
 
 static int perr(char *msg, size_t msglen, const char *spec, const char *fmt, ...)
 {
@@ -488,9 +813,11 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
     unsigned kind = 0;
     while (kind < NKINDS && !word_is(spec, klen, kind_names[kind]))
         kind++;
-    if (kind == NKINDS)
-        return perr(msg, msglen, spec,
-                    "kind: unknown '%.*s' (seq, stride, random, zipf, chase)", (int)klen, spec);
+    if (kind == NKINDS) {
+        char all[160];
+        kinds_list(ALL_KINDS, all, sizeof all);
+        return perr(msg, msglen, spec, "kind: unknown '%.*s' (%s)", (int)klen, spec, all);
+    }
     mmu_synth_defaults(cfg, (mmu_synth_kind_t)kind);
 
     unsigned seen = 0;
@@ -510,15 +837,17 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
         while (k < NKEYS && !word_is(p, nlen, keys[k].name))
             k++;
         if (k == NKEYS) {
-            char names[96];
+            char names[128];
             list_keys(kind, names, sizeof names);
             return perr(msg, msglen, spec, "%.*s: unknown key (%s takes %s)", (int)nlen, p,
                         kind_names[kind], names);
         }
         const char *key = keys[k].name;
-        if (!(keys[k].kinds & KBIT(kind)))
-            return perr(msg, msglen, spec, "%s: only for %s", key,
-                        k == K_STRIDE ? "seq and stride" : k == K_ELEM ? "chase" : "zipf");
+        if (!(keys[k].kinds & KBIT(kind))) {
+            char kinds[96];
+            kinds_list(keys[k].kinds, kinds, sizeof kinds);
+            return perr(msg, msglen, spec, "%s: only for %s", key, kinds);
+        }
         if (seen & KBIT(k))
             return perr(msg, msglen, spec, "%s: given twice", key);
         seen |= KBIT(k);
@@ -537,8 +866,12 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
         } else if (k == K_S) {
             char buf[64];
             char *stop = NULL;
+            /* Decimal notation only: strtod would also take leading blanks,
+             * hex floats (0x1p3), "nan" and "inf". */
             bool ok = vlen < sizeof buf &&
                       ((v[0] >= '0' && v[0] <= '9') || v[0] == '.' || v[0] == '-');
+            for (size_t i = 0; ok && i < vlen; i++)
+                ok = (v[i] >= '0' && v[i] <= '9') || strchr(".eE+-", v[i]);
             double d = 0;
             if (ok) {
                 memcpy(buf, v, vlen);
@@ -581,15 +914,38 @@ int mmu_synth_parse(const char *spec, mmu_synth_cfg_t *cfg, char *msg, size_t ms
                 break;
             case K_STRIDE: cfg->stride = x; break;
             case K_ELEM: cfg->elem = x; break;
-            default: break;
+            case K_CHAINS:
+                if (x < 1 || x > MMU_SYNTH_CHAINS_MAX)
+                    return perr(msg, msglen, spec, "chains: must be 1..%u", MMU_SYNTH_CHAINS_MAX);
+                cfg->chains = (unsigned)x;
+                break;
+            case K_LOCKSTEP:
+            case K_PRETOUCH:
+            case K_SCATTER:
+                if (x > 1)
+                    return perr(msg, msglen, spec, "%s: must be 0 or 1", key);
+                if (k == K_LOCKSTEP)
+                    cfg->lockstep = (unsigned)x;
+                else if (k == K_PRETOUCH)
+                    cfg->pretouch = (unsigned)x;
+                else
+                    cfg->scatter = (unsigned)x;
+                break;
+            default:
+                if (x < keys[k].min || x > keys[k].max)
+                    return perr(msg, msglen, spec, "%s: must be %" PRIu64 "..%" PRIu64, key,
+                                keys[k].min, keys[k].max);
+                set_kern_key(cfg, k, x);
+                break;
             }
         }
         p = end ? end + 1 : NULL;
     }
 
-    /* The set is mapped with page= pages, so it covers whole pages. */
-    uint64_t pg = page_bytes[cfg->page_size];
-    cfg->ws = (cfg->ws + pg - 1) / pg * pg;
+    /* Whole access words (zipf: whole 4 KiB pages); the run command maps the
+     * set up to whole pages of the page size. */
+    const uint64_t unit = cfg->kind == MMU_SYNTH_ZIPF ? 4096 : 8;
+    cfg->ws = (cfg->ws + unit - 1) / unit * unit;
 
     char why[160];
     if (mmu_synth_validate(cfg, why, sizeof why))
@@ -622,9 +978,19 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
 {
     if ((unsigned)c->kind >= NKINDS || c->page_size > MMU_PAGE_1G)
         return MMU_EINVAL;
-    char ws[32], n[32], extra[48] = "";
+    char ws[32], n[32], extra[96] = "", issue[64] = "";
     fmt_size(ws, sizeof ws, c->ws, true);
     fmt_size(n, sizeof n, c->n, false);
+    /* Printed only when set, so that the specs of plain streams stay short. */
+    size_t ia = 0;
+    if (c->chains > 1)
+        ia += (size_t)snprintf(issue + ia, sizeof issue - ia, ",chains=%u", c->chains);
+    if (c->lockstep)
+        ia += (size_t)snprintf(issue + ia, sizeof issue - ia, ",lockstep=1");
+    if (c->pretouch)
+        ia += (size_t)snprintf(issue + ia, sizeof issue - ia, ",pretouch=1");
+    if (c->scatter)
+        snprintf(issue + ia, sizeof issue - ia, ",scatter=1");
     if (c->kind == MMU_SYNTH_SEQ || c->kind == MMU_SYNTH_STRIDE) {
         char v[32];
         fmt_size(v, sizeof v, c->stride, true);
@@ -638,10 +1004,29 @@ int mmu_synth_format(const mmu_synth_cfg_t *c, char *buf, size_t len)
         snprintf(extra, sizeof extra, ",s=%.15g", c->zipf_s);
         if (strtod(extra + 3, NULL) != c->zipf_s)
             snprintf(extra, sizeof extra, ",s=%.17g", c->zipf_s);
+    } else if (c->kind >= MMU_SYNTH_FIRST_KERNEL) {
+        /* A kernel: its own keys in table order, no writes/fetch. */
+        size_t at = 0;
+        for (unsigned k = K_DEG; k < NKEYS; k++) {
+            if (!(keys[k].kinds & KBIT(c->kind)))
+                continue;
+            char v[32];
+            if (keys[k].mode == NUM_DEC)
+                fmt_size(v, sizeof v, kern_key(c, k), false);
+            else
+                snprintf(v, sizeof v, "%" PRIu64, kern_key(c, k));
+            int w = snprintf(extra + at, sizeof extra - at, ",%s=%s", keys[k].name, v);
+            if (w < 0 || (size_t)w >= sizeof extra - at)
+                break;
+            at += (size_t)w;
+        }
+        return snprintf(buf, len, "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64 "%s%s",
+                        kind_names[c->kind], ws, n, c->seed, page_names[c->page_size], c->base,
+                        extra, issue);
     }
     return snprintf(buf, len,
                     "%s:ws=%s,n=%s,seed=%" PRIu64 ",page=%s,base=0x%" PRIx64
-                    ",writes=%u,fetch=%u%s",
+                    ",writes=%u,fetch=%u%s%s",
                     kind_names[c->kind], ws, n, c->seed, page_names[c->page_size], c->base,
-                    c->write_pct, c->fetch_pct, extra);
+                    c->write_pct, c->fetch_pct, extra, issue);
 }

@@ -51,6 +51,11 @@ typedef struct mmu_trace_reader mmu_trace_reader_t;
  * format. Returns 0, or -1 with a message "path: what" in msg. */
 int mmu_trace_open(const char *path, const char *format, mmu_trace_reader_t **out, char *msg,
                    size_t msglen);
+/* The same for the bytes data[0..len) (the caller keeps them alive until
+ * mmu_trace_close), shown as `name` in every message: exactly the code a file
+ * goes through, decompression and format detection included. */
+int mmu_trace_open_mem(const char *name, const void *data, size_t len, const char *format,
+                       mmu_trace_reader_t **out, char *msg, size_t msglen);
 /* Next record: 1 = *rec filled, 0 = end of trace, -1 = malformed input (see
  * mmu_trace_error; later calls keep returning -1). Allocates nothing per call. */
 int mmu_trace_next(mmu_trace_reader_t *r, mmu_trec_t *rec);
@@ -60,6 +65,13 @@ const char *mmu_trace_error(const mmu_trace_reader_t *r);
 const char *mmu_trace_format(const mmu_trace_reader_t *r);
 /* Records (mmu_trec_t) returned so far. */
 uint64_t mmu_trace_records(const mmu_trace_reader_t *r);
+/* Where the record last returned came from, for a message about it (an OS
+ * model refusing it, say): "path:LINE" for text formats (the line it was read
+ * from; both records of a lackey 'M' line share it) and "path: byte N" for
+ * binary ones (the stream offset, after decompression, of its first byte; a
+ * ChampSim instruction's records share the offset of its 64-byte record).
+ * Just "path" before the first record. Writes into buf and returns it. */
+const char *mmu_trace_where(const mmu_trace_reader_t *r, char *buf, size_t len);
 /* Records of the input format read so far: a native record, a lackey line with
  * an access, a ChampSim instruction. One may expand into several mmu_trec_t (a
  * lackey M line into a read and a write, a ChampSim instruction into its fetch,
@@ -67,6 +79,14 @@ uint64_t mmu_trace_records(const mmu_trace_reader_t *r);
 uint64_t mmu_trace_input_records(const mmu_trace_reader_t *r);
 /* Close. Accepts NULL. */
 void mmu_trace_close(mmu_trace_reader_t *r);
+
+/* What every reader refuses and the writer will not write, whatever the
+ * format: NULL if rec is a valid record, else why not ("INVPCID type 9 > 3").
+ * Kind 0..8; ACCESS: type 0..2, CPL 0..3; INVPCID: type 0..3, PCID 0..4095
+ * (the descriptor's 12 bits); MAP: page size 0..2; MAP / PROTECT: flags
+ * without bits 13..51 (those hold the frame address in an entry, not flags).
+ * why must hold 64 bytes. */
+const char *mmu_trace_check(const mmu_trec_t *rec, char *why, size_t len);
 
 /* ---- writing (trace_native.c) ------------------------------------------ */
 
@@ -83,8 +103,8 @@ int mmu_trace_writer_open(const char *path, const char *format, mmu_trace_writer
 int mmu_trace_writer_fopen(FILE *f, const char *name, const char *format,
                            mmu_trace_writer_t **out, char *msg, size_t msglen);
 /* Append one record. Only the fields of rec->kind are written (the rest read
- * back as 0). Returns 0, or -1 on an invalid record (kind, type > 2, cpl > 3,
- * MAP page size > 2) or a write error; see mmu_trace_writer_error. After an
+ * back as 0). Returns 0, or -1 on a record no reader would return (see
+ * mmu_trace_check) or a write error; see mmu_trace_writer_error. After an
  * error every later call returns -1. */
 int mmu_trace_write(mmu_trace_writer_t *w, const mmu_trec_t *rec);
 /* "path: record N: what" or "path: what"; "" if no error. */

@@ -5,7 +5,10 @@
  * Each instruction becomes a fetch of ip, a read for each non-zero
  * source_memory, then a write for each non-zero destination_memory; CPL 3,
  * size unknown (0), icount = the instruction's index. Registers and branch
- * fields are not used: the MMU sees only addresses. */
+ * fields are not used (the MMU sees only addresses), but is_branch and
+ * branch_taken are C++ bools that ChampSim's tracers write as 0 or 1: any
+ * other value means the file is not a ChampSim trace (or is misaligned), so
+ * it is refused rather than read as addresses. */
 #include "mmu/mmu.h"
 #include "trace_impl.h"
 
@@ -31,9 +34,15 @@ int mmu_trace_champsim_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
     if (n == 0)
         return 0;
     if (n < CHAMPSIM_RECORD)
-        return mmu_trace_fail_at(r, r->base + r->pos, "truncated record (%ld of %d bytes)", n,
-                                 CHAMPSIM_RECORD);
+        return mmu_trace_fail_short(r, r->base + r->pos, "truncated record (%ld of %d bytes)", n,
+                                    CHAMPSIM_RECORD);
     const uint8_t *p = r->buf + r->pos;
+    for (int i = 8; i <= 9; i++)
+        if (p[i] > 1)
+            return mmu_trace_fail_at(r, r->base + r->pos,
+                                     "%s = %u: must be 0 or 1 (not a ChampSim trace?)",
+                                     i == 8 ? "is_branch" : "branch_taken", p[i]);
+    r->rec_at = r->base + r->pos;
     r->pos += CHAMPSIM_RECORD;
     mmu_trec_t o = {.icount = r->icount++, .kind = MMU_TREC_ACCESS, .cpl = 3};
     unsigned k = 0;

@@ -149,6 +149,7 @@ int mmu_trace_lackey_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
             break;
         }
         *rec = o;
+        r->rec_at = r->line;
         return 1;
     }
 }

@@ -62,27 +62,13 @@ void mmu_trace_native_header(uint8_t out[MMU_TRACE_NATIVE_HEADER_BYTES])
     /* 12..15 flags = 0, 16..23 reserved = 0 */
 }
 
-/* What a writer refuses: values no reader could give back. */
-static const char *check_record(const mmu_trec_t *rec)
-{
-    if (rec->kind >= MMU_TREC_KINDS)
-        return "unknown record kind";
-    if (rec->kind == MMU_TREC_ACCESS && rec->type > MMU_ACC_FETCH)
-        return "access type > 2";
-    if (rec->kind == MMU_TREC_ACCESS && rec->cpl > 3)
-        return "cpl > 3";
-    if (rec->kind == MMU_TREC_MAP && rec->size > MMU_PAGE_1G)
-        return "MAP page size > 2";
-    return NULL;
-}
-
 size_t mmu_trace_native_encode(mmu_trace_enc_t *enc, const mmu_trec_t *rec, uint8_t *out,
-                               const char **why)
+                               char *why, size_t whylen)
 {
-    const char *bad = check_record(rec);
-    if (bad) {
-        if (why)
-            *why = bad;
+    char buf[128];
+    if (mmu_trace_check(rec, buf, sizeof buf)) {
+        if (why && whylen)
+            snprintf(why, whylen, "%s", buf);
         return 0;
     }
     uint8_t *p = out;
@@ -145,10 +131,12 @@ int mmu_trace_native_start(mmu_trace_reader_t *r)
     if (n < 0)
         return -1;
     const uint8_t *h = r->buf + r->pos;
+    if ((size_t)n < 8 && r->src_failed == 1)
+        return mmu_trace_fail_src(r);
     if (n < 8 || memcmp(h, MMU_TRACE_NATIVE_MAGIC, 8) != 0)
         return mmu_trace_fail_at(r, 0, "bad magic (not an mmusim native trace)");
     if (n < MMU_TRACE_NATIVE_HEADER_BYTES)
-        return mmu_trace_fail_at(r, 0, "truncated header");
+        return mmu_trace_fail_short(r, 0, "truncated header");
     if (le16(h + 8) != MMU_TRACE_NATIVE_VERSION)
         return mmu_trace_fail_at(r, 8, "unsupported version %u (this reader knows %d)",
                                  le16(h + 8), MMU_TRACE_NATIVE_VERSION);
@@ -158,12 +146,17 @@ int mmu_trace_native_start(mmu_trace_reader_t *r)
                                  MMU_TRACE_NATIVE_HEADER_BYTES);
     if (le32(h + 12) != 0)
         return mmu_trace_fail_at(r, 12, "unknown flags 0x%x", le32(h + 12));
-    n = mmu_trace_fill(r, hsize);
-    if (n < 0)
-        return -1;
-    if ((size_t)n < hsize)
-        return mmu_trace_fail_at(r, 0, "truncated header");
-    r->pos += hsize;
+    /* A larger header (up to 64 KiB) is skipped a window at a time. */
+    for (size_t left = hsize; left > 0;) {
+        n = mmu_trace_fill(r, left < r->window ? left : r->window);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return mmu_trace_fail_short(r, 0, "truncated header");
+        const size_t take = (size_t)n < left ? (size_t)n : left;
+        r->pos += take;
+        left -= take;
+    }
     return 0;
 }
 
@@ -233,6 +226,7 @@ int mmu_trace_native_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
                             .type = (uint8_t)type,
                             .cpl = (uint8_t)(tag >> 5 & 3),
                             .size = size};
+        r->rec_at = r->base + r->pos;
         r->pos += (size_t)(p - p0);
         return 1;
     }
@@ -252,8 +246,8 @@ int mmu_trace_native_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
         GET_VARINT(t.value);
         GET_VARINT(b);
         GET_VARINT(t.la);
-        if (b > 0xffff)
-            return mmu_trace_fail_at(r, r->base + r->pos, "INVPCID pcid %llu > 65535",
+        if (b > 0xfff)
+            return mmu_trace_fail_at(r, r->base + r->pos, "INVPCID pcid %llu > 4095",
                                      (unsigned long long)b);
         t.pcid = (uint16_t)b;
         break;
@@ -279,17 +273,22 @@ int mmu_trace_native_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
     default:
         break;
     }
+    char why[128];
+    if (mmu_trace_check(&t, why, sizeof why))
+        return mmu_trace_fail_at(r, r->base + r->pos, "%s", why);
     r->icount += dic;
     t.icount = r->icount;
     *rec = t;
+    r->rec_at = r->base + r->pos;
     r->pos += (size_t)(p - p0);
     return 1;
 
 bad_tag:
     return mmu_trace_fail_at(r, r->base + r->pos, "unknown tag 0x%02x", tag);
 bad:
-    return mmu_trace_fail_at(r, r->base + r->pos,
-                             st == DEC_SHORT ? "truncated record" : "varint too long");
+    if (st == DEC_SHORT)
+        return mmu_trace_fail_short(r, r->base + r->pos, "truncated record");
+    return mmu_trace_fail_at(r, r->base + r->pos, "varint too long");
 }
 
 /* ---- text form -------------------------------------------------------------- */
@@ -298,18 +297,20 @@ static const char *const text_keywords[] = {"r",      "w",      "x",       "cr3"
                                             "syscall", "sysret", "invlpg", "invpcid",
                                             "map",    "unmap",  "protect", NULL};
 
-/* Decimal or 0x-hex, the whole token, no overflow. */
-static int parse_u64(const char *s, uint64_t *out)
+/* Decimal or 0x-hex digits s[0..n), nothing else (no blank, no sign), and no
+ * overflow. */
+static int parse_u64n(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
-    int base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    uint64_t base = 10;
+    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         base = 16;
         s += 2;
+        n -= 2;
     }
-    if (!*s)
+    if (n == 0)
         return -1;
-    for (; *s; s++) {
+    for (const char *e = s + n; s < e; s++) {
         unsigned d;
         if (*s >= '0' && *s <= '9')
             d = (unsigned)(*s - '0');
@@ -319,19 +320,23 @@ static int parse_u64(const char *s, uint64_t *out)
             d = (unsigned)(*s - 'A' + 10);
         else
             return -1;
-        if (v > (UINT64_MAX - d) / (uint64_t)base)
+        if (v > (UINT64_MAX - d) / base)
             return -1;
-        v = v * (uint64_t)base + d;
+        v = v * base + d;
     }
     *out = v;
     return 0;
 }
 
-/* PTE flags: a number, or names joined by '|' (P|RW|US|XD), or a mix. */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    return parse_u64n(s, strlen(s), out);
+}
+
+/* PTE flags: a number, or names joined by '|' (P|RW|US|XD), or a mix. Read in
+ * place, whatever the token's length: nothing is copied or cut. */
 static int parse_flags(const char *flags, uint64_t *out)
 {
-    char s[MMU_TRACE_LINE_MAX + 1];
-    snprintf(s, sizeof s, "%s", flags);
     static const struct {
         const char *name;
         uint64_t bit;
@@ -340,22 +345,22 @@ static int parse_flags(const char *flags, uint64_t *out)
                  {"D", MMU_PTE_D},   {"PS", MMU_PTE_PS}, {"G", MMU_PTE_G},
                  {"XD", MMU_PTE_XD}};
     uint64_t v = 0;
-    for (char *tok = s; tok;) {
-        char *bar = strchr(tok, '|');
-        if (bar)
-            *bar = '\0';
+    for (const char *tok = flags;;) {
+        const size_t n = strcspn(tok, "|");
         uint64_t x;
         size_t i;
         for (i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strcmp(tok, names[i].name) == 0)
+            if (strlen(names[i].name) == n && memcmp(tok, names[i].name, n) == 0)
                 break;
         if (i < sizeof names / sizeof names[0])
             v |= names[i].bit;
-        else if (parse_u64(tok, &x) == 0)
+        else if (parse_u64n(tok, n, &x) == 0)
             v |= x;
         else
             return -1;
-        tok = bar ? bar + 1 : NULL;
+        if (!tok[n])
+            break;
+        tok += n + 1;
     }
     *out = v;
     return 0;
@@ -507,8 +512,8 @@ int mmu_trace_text_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
             if (text_num(r, t[1], "INVPCID type", &o.value) < 0 ||
                 text_num(r, t[2], "pcid", &v) < 0 || text_num(r, t[3], "address", &o.la) < 0)
                 return -1;
-            if (v > 0xffff)
-                return mmu_trace_fail_line(r, "pcid %s > 65535", t[2]);
+            if (v > 0xfff)
+                return mmu_trace_fail_line(r, "INVPCID pcid %s > 4095", t[2]);
             o.pcid = (uint16_t)v;
             break;
         default: /* map, unmap, protect */
@@ -529,14 +534,21 @@ int mmu_trace_text_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
             }
             break;
         }
+        char why[128];
+        if (mmu_trace_check(&o, why, sizeof why))
+            return mmu_trace_fail_line(r, "%s", why);
         *rec = o;
+        r->rec_at = r->line;
         return 1;
     }
 }
 
 /* ---- writer ------------------------------------------------------------------ */
 
-#define WRITER_BUF_BYTES (1u << 20)
+#ifndef MMU_TRACE_WRITER_BYTES
+#define MMU_TRACE_WRITER_BYTES (1u << 20)
+#endif
+#define WRITER_BUF_BYTES MMU_TRACE_WRITER_BYTES
 
 struct mmu_trace_writer {
     FILE *f;
@@ -664,8 +676,8 @@ int mmu_trace_write(mmu_trace_writer_t *w, const mmu_trec_t *rec)
 {
     if (w->failed)
         return -1;
-    const char *why = check_record(rec);
-    if (why) {
+    char why[128];
+    if (mmu_trace_check(rec, why, sizeof why)) {
         snprintf(w->err, sizeof w->err, "%s: record %llu: %s", w->path,
                  (unsigned long long)w->nrec, why);
         w->failed = 1;
@@ -677,7 +689,7 @@ int mmu_trace_write(mmu_trace_writer_t *w, const mmu_trec_t *rec)
     } else {
         if (w->n > WRITER_BUF_BYTES - MMU_TRACE_NATIVE_MAX_RECORD && writer_flush(w) < 0)
             return -1;
-        w->n += mmu_trace_native_encode(&w->enc, rec, w->buf + w->n, NULL);
+        w->n += mmu_trace_native_encode(&w->enc, rec, w->buf + w->n, NULL, 0);
     }
     w->nrec++;
     return 0;

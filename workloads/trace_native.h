@@ -27,9 +27,10 @@ typedef struct mmu_trace_enc {
 } mmu_trace_enc_t;
 
 /* Encode rec into out (at least MMU_TRACE_NATIVE_MAX_RECORD bytes); returns the
- * byte count, or 0 if rec is invalid (then *why says what and enc is unchanged). */
+ * byte count, or 0 if rec is invalid (mmu_trace_check; then why, if not NULL,
+ * says what and enc is unchanged). */
 size_t mmu_trace_native_encode(mmu_trace_enc_t *enc, const mmu_trec_t *rec, uint8_t *out,
-                               const char **why);
+                               char *why, size_t whylen);
 /* The 24-byte file header of version 1. */
 void mmu_trace_native_header(uint8_t out[MMU_TRACE_NATIVE_HEADER_BYTES]);
 

@@ -4,6 +4,8 @@
  * decoders share one raw input buffer: the magic bytes are read once and stdin
  * works the same as a file. Decompressed bytes are written straight into the
  * caller's buffer; nothing is allocated after open. */
+#define _POSIX_C_SOURCE 200809L /* fmemopen */
+
 #include "trace_src.h"
 
 #include <errno.h>
@@ -14,7 +16,16 @@
 #include <zlib.h>
 
 enum { SRC_PLAIN, SRC_GZIP, SRC_XZ };
-#define SRC_RAW_BYTES (256u * 1024u)
+#ifndef MMU_TRACE_RAW_BYTES
+#define MMU_TRACE_RAW_BYTES (256u * 1024u)
+#endif
+#define SRC_RAW_BYTES MMU_TRACE_RAW_BYTES
+/* liblzma's decoder memory limit. xz -9 needs 65 MiB to decompress; a header
+ * asking for more than this is refused instead of allocated. */
+#define SRC_XZ_MEMLIMIT (1024ull << 20)
+
+static const uint8_t xz_magic[6] = {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00};
+static const uint8_t gz_magic[2] = {0x1f, 0x8b};
 
 struct mmu_tsrc {
     FILE *f;
@@ -22,8 +33,10 @@ struct mmu_tsrc {
     int kind;         /* SRC_* */
     int done;         /* compressed stream ended cleanly */
     int failed;
+    int after_end;    /* the failure came after a complete member / stream */
     uint8_t *raw;     /* compressed input (and, for plain, the bytes peeked at open) */
     size_t raw_pos, raw_len;
+    uint64_t raw_base; /* file offset of raw[0] */
     int raw_eof;
     uint64_t out_total; /* decompressed bytes handed out */
     z_stream z;
@@ -40,12 +53,22 @@ static void src_fail(mmu_tsrc_t *s, const char *what)
 }
 
 /* A decoder failed after producing `got` bytes in this call: hand those out
- * first (they precede the damage); the next call reports the error. */
-static long fail_after(mmu_tsrc_t *s, size_t got, const char *what)
+ * first (they precede the damage); the next call reports the error, with the
+ * offset in the compressed file where it was found. */
+static long fail_after(mmu_tsrc_t *s, size_t got, uint64_t at, const char *what)
 {
+    char w[200];
+    snprintf(w, sizeof w, "compressed byte %llu: %s", (unsigned long long)at, what);
     s->out_total += got;
-    src_fail(s, what);
+    src_fail(s, w);
     return got ? (long)got : -1;
+}
+
+/* File offset of the next compressed byte a decoder has not consumed, given
+ * how many of the bytes handed to it are still unread. */
+static uint64_t raw_at(const mmu_tsrc_t *s, size_t unread)
+{
+    return s->raw_base + s->raw_pos - unread;
 }
 
 /* Refill raw[] when it is used up. Returns 0 or -1 (read error). */
@@ -53,6 +76,7 @@ static int raw_refill(mmu_tsrc_t *s)
 {
     if (s->raw_pos < s->raw_len || s->raw_eof)
         return 0;
+    s->raw_base += s->raw_len;
     s->raw_pos = 0;
     s->raw_len = fread(s->raw, 1, SRC_RAW_BYTES, s->f);
     if (s->raw_len == 0) {
@@ -65,7 +89,86 @@ static int raw_refill(mmu_tsrc_t *s)
     return 0;
 }
 
-int mmu_tsrc_open(const char *path, mmu_tsrc_t **out, char *msg, size_t msglen)
+/* Make n (<= SRC_RAW_BYTES) unread compressed bytes contiguous at raw_pos, or
+ * as many as the file still has. Returns the number available, or -1. */
+static long raw_peek(mmu_tsrc_t *s, size_t n)
+{
+    while (s->raw_len - s->raw_pos < n && !s->raw_eof) {
+        const size_t keep = s->raw_len - s->raw_pos;
+        memmove(s->raw, s->raw + s->raw_pos, keep);
+        s->raw_base += s->raw_pos;
+        s->raw_pos = 0;
+        s->raw_len = keep;
+        const size_t got = fread(s->raw + keep, 1, SRC_RAW_BYTES - keep, s->f);
+        if (got == 0) {
+            if (ferror(s->f)) {
+                src_fail(s, strerror(errno));
+                return -1;
+            }
+            s->raw_eof = 1;
+        }
+        s->raw_len += got;
+    }
+    return (long)(s->raw_len - s->raw_pos);
+}
+
+/* After a gzip member or an xz stream has ended (and every byte it decoded
+ * was handed out): is there another one? 1 = yes (its magic is at raw_pos),
+ * 0 = the file ends here, -1 = what follows is not one (err set; the caller
+ * returns *ret). xz allows stream padding, NUL bytes in multiples of four,
+ * between and after streams; gzip allows nothing but members. */
+static int next_member(mmu_tsrc_t *s, const uint8_t *magic, size_t mlen, const char *fmt,
+                       long *ret)
+{
+    uint64_t pad = 0;
+    s->after_end = 1; /* whatever fails here, the data before is whole */
+    if (magic == xz_magic) {
+        for (;;) {
+            long k = raw_peek(s, 1);
+            if (k < 0) {
+                *ret = -1;
+                return -1;
+            }
+            if (k == 0 || s->raw[s->raw_pos] != 0)
+                break;
+            s->raw_pos++;
+            pad++;
+        }
+    }
+    long k = raw_peek(s, mlen);
+    if (k < 0) {
+        *ret = -1;
+        return -1;
+    }
+    char what[160];
+    if (pad % 4) {
+        snprintf(what, sizeof what,
+                 "%s: corrupt compressed data (stream padding of %llu bytes, not a multiple of 4)",
+                 fmt, (unsigned long long)pad);
+        *ret = fail_after(s, 0, raw_at(s, 0), what);
+        return -1;
+    }
+    if (k == 0)
+        return 0;
+    const size_t have = (size_t)k < mlen ? (size_t)k : mlen;
+    if (memcmp(s->raw + s->raw_pos, magic, have) != 0) {
+        snprintf(what, sizeof what, "%s: corrupt compressed data (trailing garbage after the %s)",
+                 fmt, magic == xz_magic ? "last stream" : "last member");
+        *ret = fail_after(s, 0, raw_at(s, 0), what);
+        return -1;
+    }
+    if (have < mlen) { /* the start of another one, cut short */
+        snprintf(what, sizeof what, "%s: unexpected end of compressed data", fmt);
+        *ret = fail_after(s, 0, raw_at(s, 0) + have, what);
+        return -1;
+    }
+    s->after_end = 0;
+    return 1;
+}
+
+/* Take over f (own: fclose it at the end) and look at its first bytes. */
+static int src_start(FILE *f, int own, const char *path, mmu_tsrc_t **out, char *msg,
+                     size_t msglen)
 {
     *out = NULL;
     mmu_tsrc_t *s = calloc(1, sizeof *s);
@@ -73,22 +176,15 @@ int mmu_tsrc_open(const char *path, mmu_tsrc_t **out, char *msg, size_t msglen)
     if (!s || !raw) {
         free(s);
         free(raw);
+        if (own)
+            fclose(f);
         snprintf(msg, msglen, "%s: out of memory", path);
         return -1;
     }
     s->raw = raw;
+    s->f = f;
+    s->own = own;
     snprintf(s->path, sizeof s->path, "%s", path);
-    if (strcmp(path, "-") == 0) {
-        s->f = stdin;
-    } else {
-        s->f = fopen(path, "rb");
-        s->own = 1;
-        if (!s->f) {
-            snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-            mmu_tsrc_close(s);
-            return -1;
-        }
-    }
     /* Peek: read until 6 bytes are in or the input ends (a pipe may deliver less). */
     while (s->raw_len < 6) {
         size_t n = fread(s->raw + s->raw_len, 1, SRC_RAW_BYTES - s->raw_len, s->f);
@@ -103,12 +199,12 @@ int mmu_tsrc_open(const char *path, mmu_tsrc_t **out, char *msg, size_t msglen)
         }
         s->raw_len += n;
     }
-    static const uint8_t xz_magic[6] = {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00};
-    if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
+    if (s->raw_len >= 2 && memcmp(s->raw, gz_magic, 2) == 0) {
         s->kind = SRC_GZIP;
         /* 15 + 16: gzip wrapper only, largest window. */
         if (inflateInit2(&s->z, 15 + 16) != Z_OK) {
             snprintf(msg, msglen, "%s: zlib: cannot initialise", path);
+            s->kind = SRC_PLAIN;
             mmu_tsrc_close(s);
             return -1;
         }
@@ -116,7 +212,9 @@ int mmu_tsrc_open(const char *path, mmu_tsrc_t **out, char *msg, size_t msglen)
         s->kind = SRC_XZ;
         lzma_stream init = LZMA_STREAM_INIT;
         s->x = init;
-        if (lzma_stream_decoder(&s->x, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+        /* One stream at a time (no LZMA_CONCATENATED): what follows a stream
+         * is checked here, so trailing garbage is told from a cut stream. */
+        if (lzma_stream_decoder(&s->x, SRC_XZ_MEMLIMIT, 0) != LZMA_OK) {
             snprintf(msg, msglen, "%s: liblzma: cannot initialise", path);
             s->kind = SRC_PLAIN;
             mmu_tsrc_close(s);
@@ -125,6 +223,32 @@ int mmu_tsrc_open(const char *path, mmu_tsrc_t **out, char *msg, size_t msglen)
     }
     *out = s;
     return 0;
+}
+
+int mmu_tsrc_open(const char *path, mmu_tsrc_t **out, char *msg, size_t msglen)
+{
+    *out = NULL;
+    if (strcmp(path, "-") == 0)
+        return src_start(stdin, 0, path, out, msg, msglen);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, msglen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    return src_start(f, 1, path, out, msg, msglen);
+}
+
+int mmu_tsrc_open_mem(const char *name, const void *data, size_t len, mmu_tsrc_t **out,
+                      char *msg, size_t msglen)
+{
+    *out = NULL;
+    /* Read mode never writes to the buffer; a FILE keeps one code path. */
+    FILE *f = fmemopen((void *)(uintptr_t)data, len, "rb");
+    if (!f) {
+        snprintf(msg, msglen, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    return src_start(f, 1, name, out, msg, msglen);
 }
 
 static long read_plain(mmu_tsrc_t *s, uint8_t *dst, size_t n)
@@ -158,11 +282,11 @@ static long read_gzip(mmu_tsrc_t *s, uint8_t *dst, size_t n)
     s->z.avail_out = (uInt)n;
     while (s->z.avail_out == n) {
         if (s->done) {
-            /* A member ended: more input is another member (gzip -c a b > c). */
-            if (raw_refill(s) < 0)
-                return -1;
-            if (s->raw_pos == s->raw_len)
-                return 0;
+            /* A member ended: more input must be another member (gzip -c a b > c). */
+            long ret;
+            int more = next_member(s, gz_magic, 2, "gzip", &ret);
+            if (more <= 0)
+                return more == 0 ? 0 : ret;
             if (inflateReset(&s->z) != Z_OK) {
                 src_fail(s, "gzip: cannot reset");
                 return -1;
@@ -179,7 +303,8 @@ static long read_gzip(mmu_tsrc_t *s, uint8_t *dst, size_t n)
         int rc = inflate(&s->z, Z_NO_FLUSH);
         if (rc == Z_BUF_ERROR && s->z.avail_in == 0 && s->raw_eof) {
             /* No progress and no more input: the member was cut short. */
-            return fail_after(s, n - s->z.avail_out, "gzip: unexpected end of compressed data");
+            return fail_after(s, n - s->z.avail_out, raw_at(s, 0),
+                              "gzip: unexpected end of compressed data");
         }
         if (rc == Z_STREAM_END) {
             s->done = 1;
@@ -190,7 +315,7 @@ static long read_gzip(mmu_tsrc_t *s, uint8_t *dst, size_t n)
             char what[128];
             snprintf(what, sizeof what, "gzip: corrupt compressed data (%s)",
                      s->z.msg ? s->z.msg : zError(rc));
-            return fail_after(s, n - s->z.avail_out, what);
+            return fail_after(s, n - s->z.avail_out, raw_at(s, s->z.avail_in), what);
         }
     }
     long got = (long)(n - s->z.avail_out);
@@ -200,11 +325,25 @@ static long read_gzip(mmu_tsrc_t *s, uint8_t *dst, size_t n)
 
 static long read_xz(mmu_tsrc_t *s, uint8_t *dst, size_t n)
 {
-    if (s->done)
-        return 0;
     s->x.next_out = dst;
     s->x.avail_out = n;
     while (s->x.avail_out == n) {
+        if (s->done) {
+            long ret;
+            int more = next_member(s, xz_magic, 6, "xz", &ret);
+            if (more <= 0)
+                return more == 0 ? 0 : ret;
+            lzma_end(&s->x);
+            lzma_stream init = LZMA_STREAM_INIT;
+            s->x = init;
+            if (lzma_stream_decoder(&s->x, SRC_XZ_MEMLIMIT, 0) != LZMA_OK) {
+                src_fail(s, "xz: liblzma: cannot initialise");
+                return -1;
+            }
+            s->x.next_out = dst;
+            s->x.avail_out = n;
+            s->done = 0;
+        }
         if (s->x.avail_in == 0) {
             if (raw_refill(s) < 0)
                 return -1;
@@ -215,16 +354,20 @@ static long read_xz(mmu_tsrc_t *s, uint8_t *dst, size_t n)
         lzma_ret rc = lzma_code(&s->x, s->raw_eof ? LZMA_FINISH : LZMA_RUN);
         if (rc == LZMA_STREAM_END) {
             s->done = 1;
-            break;
+            s->raw_pos = s->raw_len - s->x.avail_in;
+            s->x.avail_in = 0;
+            continue;
         }
         if (rc != LZMA_OK) {
             const char *what = rc == LZMA_BUF_ERROR    ? "xz: unexpected end of compressed data"
                                : rc == LZMA_DATA_ERROR ? "xz: corrupt compressed data"
-                               : rc == LZMA_FORMAT_ERROR ? "xz: not in .xz format"
+                               : rc == LZMA_FORMAT_ERROR ? "xz: corrupt compressed data (not in .xz format)"
                                : rc == LZMA_OPTIONS_ERROR ? "xz: unsupported options"
-                               : rc == LZMA_MEM_ERROR     ? "xz: out of memory"
-                                                          : "xz: decoder error";
-            return fail_after(s, n - s->x.avail_out, what);
+                               : rc == LZMA_MEMLIMIT_ERROR
+                                   ? "xz: needs more than the 1 GiB decoder memory limit"
+                               : rc == LZMA_MEM_ERROR ? "xz: out of memory"
+                                                      : "xz: decoder error";
+            return fail_after(s, n - s->x.avail_out, raw_at(s, s->x.avail_in), what);
         }
     }
     long got = (long)(n - s->x.avail_out);
@@ -249,6 +392,7 @@ long mmu_tsrc_read(mmu_tsrc_t *s, uint8_t *dst, size_t n)
 }
 
 const char *mmu_tsrc_error(const mmu_tsrc_t *s) { return s->err; }
+int mmu_tsrc_failed_after_end(const mmu_tsrc_t *s) { return s->failed && s->after_end; }
 
 const char *mmu_tsrc_compression(const mmu_tsrc_t *s)
 {

@@ -185,6 +185,10 @@ typedef struct mmu_result {
     uint32_t lat_l1, lat_l2, lat_psc;
     uint32_t lat_wait;    /* waiting for a free walker or for a walk in flight */
     uint32_t lat_walk;    /* the walk's own memory accesses and steps */
+    /* With cfg.data_lines: cycles of the data line's load, which starts at
+     * done_at (the access's data arrives at done_at + lat_data); else 0. Not
+     * part of done_at, which stays the end of the translation. */
+    uint32_t lat_data;
 } mmu_result_t;
 
 /* ---- the MMU object -------------------------------------------------------- */
@@ -250,6 +254,16 @@ const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
  * mem->cmpxchg64, TLB and paging-structure-cache fills, and the page-fault
  * invalidation of SDM 4.10.4.1. Allocates nothing. */
 int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
+
+/* The load of the data line holding physical address pa, issued at `now`
+ * after its translation: the line goes through the model's L1D/L2/LLC
+ * stand-ins (filling them, so it competes with page-table lines there) and
+ * the cycles until it arrives are returned. This is what mmu_translate does
+ * by itself with cfg.data_lines = 1 (res->lat_data); a caller that keeps
+ * data_lines off can call it at the moment it issues the data access. Returns
+ * 0 when cfg.memlat_cb supplies latencies (the host's caches hold its data).
+ * Allocates nothing. */
+unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now);
 
 struct mmu_stats;
 /* Copy the counters (see mmu_stats.h) / zero them. */

@@ -57,6 +57,14 @@ typedef struct mmu_array_cfg {
 
 #define MMU_TLB_ARRAYS 3
 
+/* Size limits mmu_config_validate() enforces on every TLB and PSC array. Not
+ * architectural: they keep a configuration's memory and lookup time sane (an
+ * entry costs 36 bytes of host memory, and a lookup scans a set's ways), far
+ * above any real TLB (the largest STLBs hold a few thousand entries). */
+#define MMU_ARRAY_MAX_ENTRIES (1u << 20) /* entries per array */
+#define MMU_ARRAY_MAX_WAYS 64u           /* ways of a set-associative array ... */
+#define MMU_ARRAY_MAX_FA 4096u           /* ... or entries of a fully-associative one */
+
 /* A TLB level: up to three arrays probed in parallel (Intel: one per page size;
  * AMD: one array for all sizes). A hit in any of them is a hit. */
 typedef struct mmu_tlb_cfg {
@@ -87,9 +95,23 @@ typedef int (*mmu_walk_fn)(void *ctx, const struct mmu_walk_job *job, struct mmu
 typedef struct mmu_memlat_level_cfg {
     unsigned sets, ways; /* sets = 0: level absent */
     unsigned latency;    /* hit latency in cycles */
+    unsigned victim;     /* 0: filled on every miss (inclusive of the levels above);
+                            1: filled only with the lines the level above it
+                            displaces, and keeps lines that hit in it (a
+                            non-inclusive or victim L3: Tiger Lake, Zen) */
+    unsigned pair;       /* 1: a line that misses here also brings the other line
+                            of its 128-byte pair into this level and the ones
+                            below (Intel's L2 "spatial prefetcher") */
 } mmu_memlat_level_cfg_t;
 
 #define MMU_MEMLAT_LEVELS 3 /* stand-ins for L1D, L2, LLC */
+
+/* Limits on each cache-model level (12 bytes of host memory per line, and a
+ * lookup scans the ways): up to 4 M lines, 256 MiB of cache with 64-byte lines. */
+#define MMU_MEMLAT_MAX_SETS (1u << 20)
+#define MMU_MEMLAT_MAX_WAYS 64u
+#define MMU_MEMLAT_MAX_LINES (1u << 22) /* sets x ways */
+#define MMU_MEMLAT_MAX_LINE 4096u       /* bytes per line, at most a page */
 
 typedef struct mmu_config {
     unsigned maxphyaddr;     /* physical-address width, 36..52 */
@@ -118,12 +140,35 @@ typedef struct mmu_config {
     mmu_memlat_fn memlat_cb;
     void *memlat_ctx;
     mmu_memlat_level_cfg_t memlat[MMU_MEMLAT_LEVELS];
-    unsigned memlat_line;    /* bytes per cached line, power of two >= 8 */
+    unsigned memlat_line;    /* bytes per cached line, power of two, 8..4096 */
     unsigned dram_latency;   /* cycles when every level misses */
+    unsigned walk_skip_l1;   /* 1: the walker's page-table accesses look up (and
+                                fill) the levels below the L1D stand-in only;
+                                0 (default): they start at the L1D, as data */
     unsigned rmw_latency;    /* extra cycles of a locked A/D read-modify-write */
     /* On a TLB hit whose rights deny the access: 0 (default) fault from the TLB
      * entry (SDM 4.6: rights may come from the TLB); 1 re-walk memory first. */
     unsigned fault_rewalk;
+    /* Core clock in MHz, 0 = not set. The model counts cycles only; tools use
+     * this to print nanoseconds next to them (and an OS model to turn its
+     * microseconds into cycles). */
+    unsigned frequency_mhz;
+    /* 1: after each successful translation the data line it maps is charged
+     * into the same L1D/L2/LLC stand-ins the page-table lines use (see
+     * mmu_data_access), so data competes with page-table lines for them as on
+     * a real core. 0 (default): only page-table lines enter them, for host
+     * simulators that model their own caches (they see every walker access
+     * through memlat_cb). Ignored when memlat_cb is set: the host's caches
+     * then hold the data, and the model has no stand-ins to charge. */
+    unsigned data_lines;
+    /* PTE coalescing (AMD Zen): 0 or 1 = off; 2, 4 or 8 = a walk that ends in
+     * a 4 KiB page also reads the other PTEs of the naturally aligned group of
+     * that many pages (they share its 64-byte line) and, when the whole group
+     * maps one aligned, physically contiguous block with identical attributes
+     * and A=1, fills ONE entry covering the group into every TLB array that
+     * holds 4 KiB pages; otherwise the usual 4 KiB entry. Pages keep their
+     * architectural size (4 KiB) in results and statistics. */
+    unsigned coalesce;
     uint64_t seed;           /* random replacement */
     /* The walker behind the caches: NULL (default) for the built-in one. */
     mmu_walk_fn walk_cb;

@@ -101,6 +101,10 @@ extern "C" {
     XX(memlat_l2_hits)                                                          \
     XX(memlat_llc_hits)                                                         \
     XX(memlat_dram)                                                             \
+    XX(data_l1_hits)     /* data lines (cfg.data_lines) served by L1, L2, ... */\
+    XX(data_l2_hits)                                                            \
+    XX(data_llc_hits)                                                           \
+    XX(data_dram)                                                               \
     XX(walk_lat_0) XX(walk_lat_1) XX(walk_lat_2) XX(walk_lat_3)                 \
     XX(walk_lat_4) XX(walk_lat_5) XX(walk_lat_6) XX(walk_lat_7)                 \
     XX(walk_lat_8) XX(walk_lat_9) XX(walk_lat_10) XX(walk_lat_11)               \

@@ -269,8 +269,7 @@ typedef struct golden {
     FILE *f;
     const char *path;
     int lineno;
-    char *line;
-    size_t cap;
+    char *line; /* SCN_LINE_MAX + 2 bytes, allocated on first use */
 } golden_t;
 
 /* The next scenario into *s: 1, 0 at the end of the file, or 2 after printing
@@ -278,7 +277,13 @@ typedef struct golden {
 static int golden_next(golden_t *g, out_scn_t *s)
 {
     bool in = false;
-    while (getline(&g->line, &g->cap, g->f) >= 0) {
+    char msg[512];
+    int got;
+    if (!g->line && !(g->line = malloc(SCN_LINE_MAX + 2))) {
+        fprintf(stderr, "mmusim check: %s: out of memory\n", g->path);
+        return 2;
+    }
+    while ((got = scn_getline(g->f, g->line, g->path, g->lineno + 1, msg, sizeof msg)) > 0) {
         char *tok[8];
         g->lineno++;
         int n = scn_tokenize(g->line, tok, 8);
@@ -324,8 +329,9 @@ static int golden_next(golden_t *g, out_scn_t *s)
         }
         out_add(s, r);
     }
-    if (ferror(g->f)) {
-        fprintf(stderr, "mmusim check: %s: read error: %s\n", g->path, strerror(errno));
+    if (got < 0) {
+        /* a line too long, a NUL byte or a read error, with file:line */
+        fprintf(stderr, "mmusim check: %s\n", msg);
         return 2;
     }
     if (in) {

@@ -528,7 +528,7 @@ static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, 
                                         0};
         const int e = runlib_trace_drive(x.as, x.mmu, tr, &a, &lim, m, sizeof m);
         if (e == -1) {
-            snprintf(msg, len, "%s: record %" PRIu64 ": %s", path, mmu_trace_records(tr), m);
+            snprintf(msg, len, "%s", m);
             rc = 2;
         } else if (e == 1) {
             snprintf(msg, len, "%s", mmu_trace_error(tr));
@@ -773,7 +773,7 @@ static const char *fmt_num(char *buf, size_t len, double v, int prec)
     return buf;
 }
 
-#define NCOL1 14
+#define NCOL1 15
 #define NCOL2 12
 #define CELL 80
 
@@ -785,17 +785,20 @@ static void row_cells1(const cmp_t *c, const cmp_row_t *r, char cell[][CELL])
     hbytes(r->l1d_reach, cell[3], CELL);
     hbytes(r->l2_reach, cell[4], CELL);
     fmt_num(cell[5], CELL, r->lat_mean, 2);
-    snprintf(cell[6], CELL, "%" PRIu64, r->p50);
-    snprintf(cell[7], CELL, "%" PRIu64, r->p99);
-    fmt_num(cell[8], CELL, r->walk_mean, 1);
-    fmt_num(cell[9], CELL, r->refs, 2);
-    fmt_num(cell[10], CELL, r->l1_hit, 2);
-    fmt_num(cell[11], CELL, r->l2_hit, 2);
-    fmt_num(cell[12], CELL, r->walk_pki, 2);
+    /* The same mean in ns at the configuration's clock ("-" when not set). */
+    fmt_num(cell[6], CELL, c->cfg.frequency_mhz ? r->lat_mean * 1000.0 / c->cfg.frequency_mhz : NAN,
+            2);
+    snprintf(cell[7], CELL, "%" PRIu64, r->p50);
+    snprintf(cell[8], CELL, "%" PRIu64, r->p99);
+    fmt_num(cell[9], CELL, r->walk_mean, 1);
+    fmt_num(cell[10], CELL, r->refs, 2);
+    fmt_num(cell[11], CELL, r->l1_hit, 2);
+    fmt_num(cell[12], CELL, r->l2_hit, 2);
+    fmt_num(cell[13], CELL, r->walk_pki, 2);
     if (r->walks)
-        snprintf(cell[13], CELL, "%.0f/%.0f/%.0f", r->psc[0], r->psc[1], r->psc[2]);
+        snprintf(cell[14], CELL, "%.0f/%.0f/%.0f", r->psc[0], r->psc[1], r->psc[2]);
     else
-        snprintf(cell[13], CELL, "-");
+        snprintf(cell[14], CELL, "-");
 }
 
 static void row_cells2(const cmp_t *c, const cmp_row_t *r, char cell[][CELL])
@@ -821,10 +824,10 @@ static void row_cells2(const cmp_t *c, const cmp_row_t *r, char cell[][CELL])
 }
 
 static const char *const HEAD1[NCOL1] = {
-    "workload", "ws",       "page",     "L1 reach", "L2 reach", "lat mean", "p50",
+    "workload", "ws",       "page",     "L1 reach", "L2 reach", "lat mean", "mean ns", "p50",
     "p99",      "walk mean", "refs/walk", "L1 hit%", "L2 hit%", "walks/1k",
     "PSC hit% PDE/PDPTE/PML4E"};
-static const int W1[NCOL1] = {-8, 9, -4, 9, 9, 9, 5, 5, 9, 9, 7, 7, 8, -16};
+static const int W1[NCOL1] = {-8, 9, -4, 9, 9, 9, 7, 5, 5, 9, 9, 7, 7, 8, -16};
 static const char *const HEAD2[NCOL2] = {"workload", "ws",      "page",    "walks",
                                          "C walk",   "RTL walk", "RTL-C",  "C p99",
                                          "RTL p99",  "C refs",   "RTL refs", "mismatches"};
@@ -1096,7 +1099,8 @@ static void write_md(const cmp_t *c, FILE *f, const char *date)
           "`preset`, `workload`, `source` (synthetic or trace), `ws_bytes` (traces: distinct "
           "4 KiB pages touched x 4096), `mapped_bytes`, `page` (4K/2M/1G), `walker` (c or rtl), "
           "`accesses` (measured), `lat_mean`, `lat_p50`, `lat_p99`, `lat_max` (translation "
-          "latency, cycles), `walk_mean`, `walk_p50`, `walk_p99` (walk latency, cycles), "
+          "latency, cycles), `lat_mean_ns` (lat_mean in ns at the configuration's "
+          "frequency_mhz; empty when not set), `walk_mean`, `walk_p50`, `walk_p99` (walk latency, cycles), "
           "`walk_diff` (rtl rows: RTL minus C mean walk latency over the same co-simulated "
           "stream), `refs_per_walk`, `l1_hit_pct`, `l2_hit_pct` (of L1 misses), "
           "`l1_misses_per_1k`, `walks_per_1k`, `walks`, `psc_pde_pct`, `psc_pdpte_pct`, "
@@ -1125,7 +1129,7 @@ static void csv_num(FILE *f, double v, int prec)
 static void write_csv(const cmp_t *c, FILE *f)
 {
     const char *preset = c->preset ? c->preset : c->config;
-    fputs("preset,workload,source,ws_bytes,mapped_bytes,page,walker,accesses,lat_mean,lat_p50,"
+    fputs("preset,workload,source,ws_bytes,mapped_bytes,page,walker,accesses,lat_mean,lat_mean_ns,lat_p50,"
           "lat_p99,lat_max,walk_mean,walk_p50,walk_p99,walk_diff,refs_per_walk,l1_hit_pct,"
           "l2_hit_pct,l1_misses_per_1k,walks_per_1k,walks,psc_pde_pct,psc_pdpte_pct,"
           "psc_pml4e_pct,psc_pml5e_pct,l1d_reach_bytes,l1i_reach_bytes,l2_reach_bytes,"
@@ -1140,6 +1144,8 @@ static void write_csv(const cmp_t *c, FILE *f)
             if (!walker) {
                 fprintf(f, ",%" PRIu64, r->counted);
                 csv_num(f, r->lat_mean, 4);
+                csv_num(f, c->cfg.frequency_mhz ? r->lat_mean * 1000.0 / c->cfg.frequency_mhz : NAN,
+                        4);
                 fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->p50, r->p99, r->lat_max);
                 csv_num(f, r->walk_mean, 4);
                 if (r->walks)
@@ -1156,14 +1162,14 @@ static void write_csv(const cmp_t *c, FILE *f)
                     csv_num(f, r->psc[i], 4);
             } else if (r->rtl.state == RTL_OK) {
                 const cmp_rtl_t *t = &r->rtl;
-                fprintf(f, ",%.0f,,,,", t->accesses);
+                fprintf(f, ",%.0f,,,,,", t->accesses);
                 csv_num(f, t->rtl_walk_mean, 4);
                 fprintf(f, ",%.0f,%.0f", t->rtl_walk_p50, t->rtl_walk_p99);
                 csv_num(f, t->rtl_walk_mean - t->c_walk_mean, 4);
                 csv_num(f, t->rtl_refs_per_walk, 4);
                 fprintf(f, ",,,,,%.0f,,,,", t->walks);
             } else {
-                fputs(",,,,,,,,,,,,,,,,,,,", f); /* accesses .. psc_pml5e_pct: 19 empty */
+                fputs(",,,,,,,,,,,,,,,,,,,,", f); /* accesses .. psc_pml5e_pct: 20 empty */
             }
             fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, r->l1d_reach, r->l1i_reach,
                     r->l2_reach);

@@ -22,6 +22,9 @@
  *                      an entry of the largest smaller size it holds
  *   fault_rewalk       1: a TLB hit whose rights deny the access re-walks first
  *   seed               seed of random replacement (64-bit)
+ *   frequency_mhz      core clock, 0 = not set (ns are then not printed)
+ *   coalesce           PTE coalescing: 0/1 off, 2, 4, 8 = up to that many 4K
+ *                      pages in one TLB entry (AMD)
  *
  * [l1i] [l1d] [l2]     a TLB level: up to 3 arrays probed in parallel
  *   latency            lookup cycles, >= 1 when the level has an array
@@ -32,8 +35,9 @@
  * [<level>.<sizes>]    one array, named by the page sizes it holds: 4k, 2m, 1g
  *                      or a combination in that order (4k2m, 2m1g, 4k2m1g, ...).
  *                      Two arrays of a level may not hold the same size.
- *   entries            entries; 0 removes the array
- *   ways               ways; entries / ways sets, a power of two
+ *   entries            entries, <= 1048576; 0 removes the array
+ *   ways               ways; entries / ways sets, a power of two; ways <= 64,
+ *                      or ways = entries (fully associative) up to 4096
  *   repl               lru | plru | fifo | random
  *   index              low | xor (XOR-folded page-number bits, Skylake STLB)
  *   index_bits         xor: page-number bits folded; 0 = 2 * log2(sets)
@@ -43,13 +47,20 @@
  *   latency            probe cycles, >= 1 when entries > 0
  *
  * [memlat]             cache model for page-table fetches
- *   line               bytes per line, a power of two >= 8
+ *   line               bytes per line, a power of two, 8..4096
  *   dram_latency       cycles when every level misses, >= 1
  *   rmw_latency        extra cycles of the locked read-modify-write of an A/D update
+ *   data_lines         1: each translated access's data line is charged into
+ *                      the same stand-ins after the translation
+ *   walk_skip_l1       1: page-table accesses start at the level below the L1D
  * [memlat.l1] [memlat.l2] [memlat.llc]
- *   sets               sets, a power of two; 0: level absent
- *   ways               ways, >= 1 when the level exists
+ *   sets               sets, a power of two <= 1048576; 0: level absent
+ *   ways               ways, 1..64 when the level exists; sets x ways <= 4 M
  *   latency            hit cycles, >= 1 when the level exists
+ *   victim             1: filled only with what the level above displaces
+ *                      (a non-inclusive or victim cache); keeps lines that hit
+ *   pair               1: a miss here also fills the other line of its 128-byte
+ *                      pair (Intel's L2 spatial prefetcher)
  *
  * Checks happen in three places: a value alone (number, name, range) as its
  * line is read; what depends on several keys (entries / ways, latency of a
@@ -57,6 +68,8 @@
  * at the latest line involved; the rest by mmu_config_validate(), reported at
  * the line of the key its message names if this file set it, else as
  * "file: <message>". */
+#define _POSIX_C_SOURCE 200809L /* fmemopen, getc_unlocked */
+
 #include "config_file.h"
 
 #include <errno.h>
@@ -74,7 +87,8 @@
 #include "presets.h"
 #include "tlb.h"
 
-enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 10, LINE_BUF = 4096 };
+/* MAXKEYS: the most keys a section kind has (checked below, at each table). */
+enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 16, LINE_BUF = 4096 };
 
 static const char *const LEVEL_NAME[NLEVELS] = {"l1i", "l1d", "l2"};
 static const char *const PSC_NAME[6] = {NULL, NULL, "pde", "pdpte", "pml4e", "pml5e"};
@@ -121,6 +135,8 @@ static const cfgkey_t MMU_KEYS[] = {
     K("splinter", T_BOOL, 0, 1, mmu_config_t, splinter),
     K("fault_rewalk", T_BOOL, 0, 1, mmu_config_t, fault_rewalk),
     K("seed", T_U64, 0, 0, mmu_config_t, seed),
+    K("frequency_mhz", T_U32, 0, 100000, mmu_config_t, frequency_mhz),
+    K("coalesce", T_U32, 0, 8, mmu_config_t, coalesce),
 };
 
 static const cfgkey_t LEVEL_KEYS[] = {
@@ -130,7 +146,7 @@ static const cfgkey_t LEVEL_KEYS[] = {
 
 enum { AK_ENTRIES, AK_WAYS, AK_REPL, AK_INDEX, AK_INDEX_BITS, AK_N };
 static const cfgkey_t ARRAY_KEYS[] = {
-    K("entries", T_U32, 0, UINT_MAX, mmu_array_cfg_t, entries),
+    K("entries", T_U32, 0, MMU_ARRAY_MAX_ENTRIES, mmu_array_cfg_t, entries),
     K("ways", T_U32, 0, UINT_MAX, mmu_array_cfg_t, ways),
     K("repl", T_REPL, 0, 3, mmu_array_cfg_t, repl),
     K("index", T_INDEX, 0, 1, mmu_array_cfg_t, index),
@@ -139,7 +155,7 @@ static const cfgkey_t ARRAY_KEYS[] = {
 
 /* The array keys first, in ARRAY_KEYS order (validate_array relies on it). */
 static const cfgkey_t PSC_KEYS[] = {
-    K("entries", T_U32, 0, UINT_MAX, mmu_psc_cfg_t, arr.entries),
+    K("entries", T_U32, 0, MMU_ARRAY_MAX_ENTRIES, mmu_psc_cfg_t, arr.entries),
     K("ways", T_U32, 0, UINT_MAX, mmu_psc_cfg_t, arr.ways),
     K("repl", T_REPL, 0, 3, mmu_psc_cfg_t, arr.repl),
     K("index", T_INDEX, 0, 1, mmu_psc_cfg_t, arr.index),
@@ -149,20 +165,32 @@ static const cfgkey_t PSC_KEYS[] = {
 enum { PK_LATENCY = 5 };
 
 static const cfgkey_t MEMLAT_KEYS[] = {
-    K("line", T_LINE, 8, UINT_MAX, mmu_config_t, memlat_line),
+    K("line", T_LINE, 8, MMU_MEMLAT_MAX_LINE, mmu_config_t, memlat_line),
     K("dram_latency", T_U32, 0, UINT_MAX, mmu_config_t, dram_latency),
     K("rmw_latency", T_U32, 0, UINT_MAX, mmu_config_t, rmw_latency),
+    K("data_lines", T_BOOL, 0, 1, mmu_config_t, data_lines),
+    K("walk_skip_l1", T_BOOL, 0, 1, mmu_config_t, walk_skip_l1),
 };
 enum { MK_DRAM = 1 };
 
 static const cfgkey_t MLEVEL_KEYS[] = {
-    K("sets", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, sets),
-    K("ways", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, ways),
+    K("sets", T_U32, 0, MMU_MEMLAT_MAX_SETS, mmu_memlat_level_cfg_t, sets),
+    K("ways", T_U32, 0, MMU_MEMLAT_MAX_WAYS, mmu_memlat_level_cfg_t, ways),
     K("latency", T_U32, 0, UINT_MAX, mmu_memlat_level_cfg_t, latency),
+    K("victim", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, victim),
+    K("pair", T_BOOL, 0, 1, mmu_memlat_level_cfg_t, pair),
 };
 enum { LK_SETS, LK_WAYS, LK_LATENCY };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+/* lines_t keeps one line number per key: a table with more keys than MAXKEYS
+ * would write past it (the [mmu] table outgrew 10 when `splinter` came). */
+_Static_assert(NKEYS(MMU_KEYS) <= MAXKEYS, "MAXKEYS < [mmu] keys");
+_Static_assert(NKEYS(LEVEL_KEYS) <= MAXKEYS, "MAXKEYS < level keys");
+_Static_assert(NKEYS(ARRAY_KEYS) <= MAXKEYS, "MAXKEYS < array keys");
+_Static_assert(NKEYS(PSC_KEYS) <= MAXKEYS, "MAXKEYS < psc keys");
+_Static_assert(NKEYS(MEMLAT_KEYS) <= MAXKEYS, "MAXKEYS < memlat keys");
+_Static_assert(NKEYS(MLEVEL_KEYS) <= MAXKEYS, "MAXKEYS < memlat level keys");
 
 /* ---- sections ---------------------------------------------------------------- */
 
@@ -389,47 +417,65 @@ static void section_seen(ctx_t *c, const char *name)
 }
 
 /* Read one physical line for inih. Leading blanks are dropped, so an indented
- * key is a key and never an inih continuation line. */
+ * key is a key and never an inih continuation line. A line is checked whole
+ * before inih sees it: longer than inih's buffer allows (num - 3 bytes of
+ * text, besides "\r\n" and the NUL) or holding a NUL byte, which inih would
+ * take for the end of the line, is an error at that line. */
 static char *reader(char *str, int num, void *stream)
 {
     ctx_t *c = stream;
     if (c->failed)
         return NULL;
     bool toolong = false;
+    size_t len = 0; /* bytes of the line in c->buf, its "\n" included */
     if (c->str) {
         if (!*c->str)
             return NULL;
-        size_t len = strcspn(c->str, "\n");
+        len = strcspn(c->str, "\n");
         if (c->str[len] == '\n')
             len++;
-        size_t n = len < sizeof c->buf - 1 ? len : sizeof c->buf - 1;
+        const size_t n = len < sizeof c->buf - 1 ? len : sizeof c->buf - 1;
         toolong = n < len;
         memcpy(c->buf, c->str, n);
-        c->buf[n] = '\0';
         c->str += len;
+        len = n;
     } else {
-        if (!fgets(c->buf, sizeof c->buf, c->fp))
-            return NULL;
-        size_t n = strlen(c->buf);
-        if (n == sizeof c->buf - 1 && c->buf[n - 1] != '\n') {
-            toolong = true;
-            int ch;
-            while ((ch = fgetc(c->fp)) != EOF && ch != '\n')
-                ;
+        int ch;
+        bool any = false;
+        while ((ch = getc_unlocked(c->fp)) != EOF) {
+            any = true;
+            if (len == sizeof c->buf - 1) {
+                toolong = true;
+                break;
+            }
+            c->buf[len++] = (char)ch;
+            if (ch == '\n')
+                break;
         }
+        if (!any)
+            return NULL;
     }
+    c->buf[len] = '\0';
     c->line++;
+    size_t text = len;
+    if (text && c->buf[text - 1] == '\n')
+        text--;
+    if (text && c->buf[text - 1] == '\r')
+        text--;
+    if (toolong || num < 4 || text > (size_t)num - 3) {
+        fail(c, c->line, "line longer than %d bytes", num < 4 ? 0 : num - 3);
+        return NULL;
+    }
+    const char *nul = memchr(c->buf, '\0', text);
+    if (nul) {
+        fail(c, c->line, "NUL byte in column %zu (binary data in a text file)",
+             (size_t)(nul - c->buf) + 1);
+        return NULL;
+    }
     char *s = c->buf;
     while (*s == ' ' || *s == '\t')
         s++;
-    size_t len = strlen(s), text = len;
-    while (text && (s[text - 1] == '\n' || s[text - 1] == '\r'))
-        text--;
-    /* inih's buffer holds num - 3 characters, "\r\n" and the NUL. */
-    if (toolong || num < 4 || text > (size_t)num - 3 || len > (size_t)num - 1) {
-        fail(c, c->line, "line too long (at most %d characters)", num - 3);
-        return NULL;
-    }
+    len -= (size_t)(s - c->buf);
     if (*s == '[') {
         char *end = strchr(s, ']');
         if (!end) {
@@ -539,8 +585,9 @@ static bool parse_value(ctx_t *c, const char *sec, const cfgkey_t *k, const char
             fail(c, c->line, "[%s] %s=%s: too large (at most %u)", sec, k->name, v, UINT_MAX);
             return false;
         }
-        if (k->type == T_LINE && (x < k->lo || (x & (x - 1)))) {
-            fail(c, c->line, "[%s] %s=%s: must be a power of two >= %u", sec, k->name, v, k->lo);
+        if (k->type == T_LINE && (x < k->lo || x > k->hi || (x & (x - 1)))) {
+            fail(c, c->line, "[%s] %s=%s: must be a power of two, %u..%u", sec, k->name, v, k->lo,
+                 k->hi);
             return false;
         }
         if (x < k->lo || x > k->hi) {
@@ -961,6 +1008,10 @@ static void finish(ctx_t *c)
         if (!m->latency)
             fail(c, ln->key[LK_LATENCY] ? ln->key[LK_LATENCY] : ln->sec,
                  "[%s] latency=0: must be >= 1 when the level exists (sets > 0)", sname);
+        const int geo = max_line(ln->key[LK_SETS], ln->key[LK_WAYS]);
+        if ((uint64_t)m->sets * m->ways > MMU_MEMLAT_MAX_LINES)
+            fail(c, geo ? geo : ln->sec, "[%s] sets x ways = %u x %u: at most %u lines", sname, m->sets, m->ways,
+                 MMU_MEMLAT_MAX_LINES);
     }
     if (c->memlat_l.key[MK_DRAM] && !c->cfg.dram_latency && !c->cfg.memlat_cb)
         fail(c, c->memlat_l.key[MK_DRAM], "[memlat] dram_latency=0: must be >= 1");
@@ -1063,6 +1114,18 @@ int cfgfile_load_string(const char *text, const char *name, mmu_config_t *cfg, c
     return rc;
 }
 
+int cfgfile_load_file(FILE *f, const char *name, mmu_config_t *cfg, char *msg, size_t msglen)
+{
+    ctx_t *c = calloc(1, sizeof *c);
+    int rc = -1;
+    if (c)
+        rc = load_text(c, NULL, f, name, cfg, msg, msglen, 0);
+    else
+        snprintf(msg, msglen, "%s: out of memory", name);
+    free(c);
+    return rc;
+}
+
 int cfgfile_load(const char *path, mmu_config_t *cfg, char *msg, size_t msglen)
 {
     FILE *f = fopen(path, "r");
@@ -1070,13 +1133,22 @@ int cfgfile_load(const char *path, mmu_config_t *cfg, char *msg, size_t msglen)
         snprintf(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    ctx_t *c = calloc(1, sizeof *c);
-    int rc = -1;
-    if (c)
-        rc = load_text(c, NULL, f, path, cfg, msg, msglen, 0);
-    else
-        snprintf(msg, msglen, "%s: out of memory", path);
-    free(c);
+    int rc = cfgfile_load_file(f, path, cfg, msg, msglen);
+    fclose(f);
+    return rc;
+}
+
+int cfgfile_load_mem(const void *data, size_t len, const char *name, mmu_config_t *cfg,
+                     char *msg, size_t msglen)
+{
+    static const char none[1];
+    /* Read mode never writes to the buffer; a FILE keeps one code path. */
+    FILE *f = fmemopen((void *)(uintptr_t)(data ? data : none), data ? len : 0, "r");
+    if (!f) {
+        snprintf(msg, msglen, "%s: %s", name, strerror(errno));
+        return -1;
+    }
+    int rc = cfgfile_load_file(f, name, cfg, msg, msglen);
     fclose(f);
     return rc;
 }

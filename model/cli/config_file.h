@@ -19,7 +19,9 @@ extern "C" {
  * checked with mmu_config_validate().
  * Returns 0, or -1 with a one-line message in msg ("path:line: [section]
  * key=value: what is wrong", or "path: <validate message>"); on error *cfg is
- * unchanged. The memlat callback fields are never touched. */
+ * unchanged. The memlat callback fields are never touched. A line holds at
+ * most 197 bytes besides its end (inih's 200-byte buffer less "\r\n" and the
+ * NUL); a longer one, or a NUL byte, is an error at its line. */
 int cfgfile_load(const char *path, mmu_config_t *cfg, char *msg, size_t msglen);
 
 /* The same for INI text held in memory; name is used in messages. */
@@ -33,6 +35,12 @@ int cfgfile_load_string(const char *text, const char *name, mmu_config_t *cfg, c
  * with it before it runs anything. */
 int cfgfile_check_key(const char *section, const char *key, const char *value, char *msg,
                       size_t msglen);
+/* The same for an open stream (read to its end, not closed), and for the bytes
+ * data[0..len), which may hold anything (a NUL is an error at its line): both
+ * take exactly the path a file's bytes take. name is used in messages. */
+int cfgfile_load_file(FILE *f, const char *name, mmu_config_t *cfg, char *msg, size_t msglen);
+int cfgfile_load_mem(const void *data, size_t len, const char *name, mmu_config_t *cfg,
+                     char *msg, size_t msglen);
 
 /* Print a complete config file for *cfg: every key the file format has, so
  * loading it on top of any configuration gives *cfg back (absent TLB array

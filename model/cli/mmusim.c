@@ -7,6 +7,7 @@
 #include "cmd_config.h"
 #include "compare.h"
 #include "convert.h"
+#include "latbench.h"
 #include "run.h"
 #include "sweep.h"
 #include "version.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
           "  compare page size against translation latency and TLB coverage, C and RTL walkers\n"
           "  sweep   TLB sizing: many geometries x workloads, batched, parallel, resumable\n"
           "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
+          "  latbench tinymembench's memory-latency test on the model (4K and 2M pages)\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
 }
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
         return sweep_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return convert_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "latbench"))
+        return latbench_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version")) {
         printf("mmusim %s\n", mmusim_version());
         return 0;

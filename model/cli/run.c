@@ -32,6 +32,7 @@ typedef struct run_opts {
     uint64_t warmup_records, records; /* traces: by input record */
     uint64_t stats_every;             /* --stats-every N accesses into --stats-file */
     const char *stats_file;
+    const char *lat_csv;              /* --latency-csv FILE: the latency histograms */
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
     bool kpti;
@@ -107,6 +108,9 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         {"stats-file", CLI_STR, &o->stats_file, "FILE",
          "where --stats-every rows go: CSV when FILE ends in .csv,\nelse JSON lines", 0, 0,
          NULL},
+        {"latency-csv", CLI_STR, &o->lat_csv, "FILE",
+         "the measured accesses' latency histogram, one row per\n"
+         "latency in cycles (and ns at the configuration's\nfrequency_mhz)", 0, 0, NULL},
         {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
     };
     bool seen[sizeof opts / sizeof opts[0]];
@@ -116,11 +120,15 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
                     "                  (--workload SPEC | --trace FILE) [OPTIONS]",
         .about = "Runs a synthetic workload or a trace through one configuration and prints\n"
         "the latency and the TLB, walk and fault statistics.\n",
-        .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase; keys\n"
-        "  ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=\n"
+        .notes = "SPEC: KIND[:key=value,...], KIND = seq | stride | random | zipf | chase,\n"
+        "  or a kernel: gups | pagerank | spmv | hashjoin | hashprobe | btree;\n"
+        "  keys ws= n= seed= page=4k|2m|1g base= writes= fetch= stride= s= elem=,\n"
+        "  kernels' deg= skew= band= load= ratio= hit= fanout= start=;\n"
+        "  how it is issued and mapped: chains= lockstep= pretouch= scatter=\n"
         "  (workloads/README.md). Example: random:ws=64g,page=4k,n=10m,seed=1\n"
         "A workload's working set is mapped up front; a trace's pages are mapped on\n"
-        "first touch, and it is issued closed loop. Exit 0, or 2 on bad input.\n",
+        "first touch, and it is issued closed loop. With the workload key chains=N,\n"
+        "N dependent chains are in flight together. Exit 0, or 2 on bad input.\n",
         .opts = opts,
         .seen = seen};
     int rc = cli_parse(&cmd, argc, argv, NULL);
@@ -227,6 +235,57 @@ static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t 
 /* The report common to both drivers; `what` names the workload. Every
  * number comes from one set of counters taken over the measured accesses:
  * the headline rates are the table's counts per 1000 of those accesses. */
+/* The same figures in ns at cfg->frequency_mhz (nothing when it is not set). */
+static void print_ns(const mmu_config_t *cfg, const char *what, double mean, uint64_t p50,
+                     uint64_t p90, uint64_t p99, uint64_t max)
+{
+    if (!cfg->frequency_mhz)
+        return;
+    const double k = 1000.0 / (double)cfg->frequency_mhz;
+    printf("%s (ns at %u MHz): mean %.2f, p50 %.2f, p90 %.2f, p99 %.2f, max %.2f\n", what,
+           cfg->frequency_mhz, mean * k, (double)p50 * k, (double)p90 * k, (double)p99 * k,
+           (double)max * k);
+}
+
+/* --latency-csv: one row per latency (cycles) that some measured access had:
+ * how many translations took that long, and how many whole accesses
+ * (translation + data line) did; ns at the configured frequency. Written to
+ * FILE.tmp, then renamed. */
+static int write_lat_csv(const char *path, const mmu_config_t *cfg, const runlib_acc_t *a)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        fprintf(stderr, "mmusim run: --latency-csv %s: path too long\n", path);
+        return 2;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "mmusim run: cannot write %s\n", tmp);
+        return 2;
+    }
+    const bool data = cfg->data_lines && !cfg->memlat_cb;
+    fprintf(f, "cycles,ns,translations%s\n", data ? ",accesses" : "");
+    for (uint64_t i = 0; i < RUNLIB_LAT_BUCKETS; i++) {
+        const uint64_t t = a->hist[i], l = data && a->load_hist ? a->load_hist[i] : 0;
+        if (!t && !l)
+            continue;
+        /* The last row holds every longer latency too. */
+        fprintf(f, "%" PRIu64 "%s,", i, i == RUNLIB_LAT_BUCKETS - 1 ? "+" : "");
+        if (cfg->frequency_mhz)
+            fprintf(f, "%.3f", (double)i * 1000.0 / (double)cfg->frequency_mhz);
+        fprintf(f, ",%" PRIu64, t);
+        if (data)
+            fprintf(f, ",%" PRIu64, l);
+        fputc('\n', f);
+    }
+    if (ferror(f) | fclose(f) || rename(tmp, path)) {
+        fprintf(stderr, "mmusim run: cannot write %s\n", path);
+        remove(tmp);
+        return 2;
+    }
+    return 0;
+}
+
 static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
                   const char *what, const char *setup, double t_run, double cpu_run)
 {
@@ -260,6 +319,18 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
     printf("translation latency (cycles): mean %.2f, p50 %" PRIu64 ", p90 %" PRIu64
            ", p99 %" PRIu64 ", max %" PRIu64 "\n",
            mean, p50, p90, p99, a->lat_max);
+    print_ns(cfg, "translation latency", mean, p50, p90, p99, a->lat_max);
+    if (cfg->data_lines && !cfg->memlat_cb && a->load_hist) {
+        /* The whole access: its translation, then its data line. */
+        const double lm = (double)a->load_sum / (double)a->counted;
+        const uint64_t l50 = runlib_percentile(a->load_hist, a->counted, 0.5),
+                       l90 = runlib_percentile(a->load_hist, a->counted, 0.9),
+                       l99 = runlib_percentile(a->load_hist, a->counted, 0.99);
+        printf("access latency, translation + data line (cycles): mean %.2f, p50 %" PRIu64
+               ", p90 %" PRIu64 ", p99 %" PRIu64 ", max %" PRIu64 "\n",
+               lm, l50, l90, l99, a->load_max);
+        print_ns(cfg, "access latency, translation + data line", lm, l50, l90, l99, a->load_max);
+    }
     const double k = 1000.0 / (double)a->counted;
     const uint64_t pf = st.faults_pf_not_present + st.faults_pf_rsvd + st.faults_pf_prot;
     printf("per 1000 accesses: L1 misses %.2f, L2 misses %.2f, walks %.2f (miss %.2f, "
@@ -377,7 +448,7 @@ static int run_trace(const run_opts_t *o)
     const int r = runlib_trace_drive(as, mmu, tr, &a, &lim, msg, sizeof msg);
     progress_end(&prog);
     if (r == -1) {
-        cli_error("run", "%s: record %" PRIu64 ": %s", o->trace, mmu_trace_records(tr), msg);
+        cli_error("run", "%s", msg);
         bad = 1;
     }
     const double t_run = runlib_now_s() - t0, cpu_run = runlib_cpu_s() - c0;
@@ -445,7 +516,13 @@ int run_main(int argc, char **argv)
 
     /* The working set and its page tables must fit below MAXPHYADDR. */
     const unsigned ps = wcfg.page_size;
-    if (runlib_ws_fits(&cfg, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
+    const uint64_t mapped = mmu_synth_mapped(&wcfg); /* ws up to whole pages */
+    if (wcfg.chains > 1 && o.interval) {
+        cli_error("run", "--interval issues at a fixed rate, one access at a time: it "
+                         "excludes the workload's chains");
+        return 2;
+    }
+    if (runlib_ws_fits(&cfg, mapped, ps, o.levels, msg, sizeof msg)) {
         cli_error("run", "%s", msg);
         return 2;
     }
@@ -462,7 +539,8 @@ int run_main(int argc, char **argv)
     int e = 0;
     rc = 2;
     a.warmup = o.warmup;
-    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
+    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist)) ||
+        !(a.load_hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.load_hist))) {
         cli_error("run", "out of memory");
         goto out;
     }
@@ -473,9 +551,11 @@ int run_main(int argc, char **argv)
     }
     double t0 = runlib_now_s();
     char wsb[32];
-    runlib_bytes_str(wcfg.ws, wsb, sizeof wsb);
+    runlib_bytes_str(mapped, wsb, sizeof wsb);
     fprintf(stderr, "run: mapping %s with %s pages...\n", wsb, runlib_size_name(ps));
-    if (runlib_ws_map(&w, &cfg, wcfg.base, wcfg.ws, ps, o.levels, msg, sizeof msg)) {
+    w.pretouch = (int)wcfg.pretouch;
+    w.scatter = (int)wcfg.scatter;
+    if (runlib_ws_map(&w, &cfg, wcfg.base, mapped, ps, o.levels, msg, sizeof msg)) {
         cli_error("run", "%s", msg);
         goto out;
     }
@@ -501,14 +581,18 @@ int run_main(int argc, char **argv)
     }
     char what[MMU_SYNTH_SPEC_MAX + 16], setup[128];
     snprintf(what, sizeof what, "workload %s", spec);
-    snprintf(setup, sizeof setup, "mapped %s with %s pages in %.2f s", wsb, runlib_size_name(ps),
-             t_map);
+    snprintf(setup, sizeof setup, "mapped %s with %s pages%s%s in %.2f s", wsb,
+             runlib_size_name(ps), wcfg.pretouch ? " (A/D set)" : "",
+             wcfg.scatter ? " (frames scattered)" : "", t_map);
     rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run);
+    if (!rc && o.lat_csv && write_lat_csv(o.lat_csv, &cfg, &a))
+        rc = 2;
     if (e)
         rc = 2;
 out:
     cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     free(a.hist);
+    free(a.load_hist);
     runlib_ws_free(&w);
     return rc;
 }

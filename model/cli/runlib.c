@@ -116,9 +116,27 @@ int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64
     }
     mmu_mem_ops_t ops = mmu_sparse_mem_ops(w->mem);
     int e = mmu_ptb_create(&ops, levels, POOL_BASE, pool_bytes(bytes, levels), &w->pt);
-    if (!e)
+    /* A pre-touched buffer: the walks that touched it set A on the way down
+     * and the writes set D in the leaves, so measured walks write nothing. */
+    const uint64_t ad = w->pretouch ? MMU_PTE_A : 0;
+    if (!e && w->pretouch)
+        mmu_ptb_set_table_flags(w->pt, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A);
+    const uint64_t flags = MMU_PTE_RW | MMU_PTE_US | ad | (ad ? MMU_PTE_D : 0);
+    const uint64_t psz = 1ull << (12 + 9 * ps), npages = bytes / psz;
+    if (!e && w->scatter && npages > 1) {
+        /* Page i gets frame perm(i) of the region: no two neighbours are
+         * physically adjacent but by chance, so a physically indexed cache
+         * sees the uneven set pressure of a real 4K mapping. */
+        mmu_synth_perm_t perm;
+        mmu_synth_perm_init(&perm, npages, 0x5ca77e5);
+        const uint64_t data = data_base(bytes, ps, levels);
+        for (uint64_t i = 0; !e && i < npages; i++)
+            e = mmu_ptb_map(w->pt, base + i * psz, data + mmu_synth_perm_apply(&perm, i) * psz, psz,
+                            (mmu_page_size_t)ps, flags);
+    } else if (!e) {
         e = mmu_ptb_map(w->pt, base, data_base(bytes, ps, levels), bytes, (mmu_page_size_t)ps,
-                        MMU_PTE_RW | MMU_PTE_US);
+                        flags);
+    }
     if (e) {
         snprintf(msg, len, "building page tables: %s", mmu_strerror(e));
         return 2;
@@ -300,13 +318,21 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
  * record a message names. */
 #define LANE_BLOCK 4096u
 
-/* One lane over accesses [0, k) of a block of a synthetic stream. */
+/* One lane over accesses [0, k) of a block of a synthetic stream: `chains`
+ * chains in flight (1: closed loop or open loop), in lockstep or not. */
 static void synth_lane(runlib_lane_t *x, const uint64_t *las, const uint8_t *types, unsigned k,
-                       uint64_t gap, uint64_t interval)
+                       uint64_t gap, uint64_t interval, unsigned chains, bool lockstep)
 {
     runlib_acc_t *a = x->a;
     for (unsigned j = 0; j < k; j++) {
-        const uint64_t now = x->now;
+        /* The chain that issues: the earliest free one (the lowest on a tie),
+         * or, in lockstep, every chain at the round's start. */
+        unsigned c = 0;
+        if (chains > 1 && !lockstep)
+            for (unsigned i = 1; i < chains; i++)
+                if (x->ready[i] < x->ready[c])
+                    c = i;
+        const uint64_t now = x->ready[c];
         if (now >= RUNLIB_CLOCK_MAX) {
             x->bad_la = las[j];
             x->err = RUNLIB_ECLOCK;
@@ -324,9 +350,21 @@ static void synth_lane(runlib_lane_t *x, const uint64_t *las, const uint8_t *typ
         runlib_acc_note(a, now, &res);
         if (a->n == a->rows.next)
             runlib_rows_emit(a, x->mmu);
-        /* Closed loop: the next access waits for this one. Open loop: a fixed
-         * issue rate, whatever completes. */
-        x->now = interval ? now + interval : res.done_at + gap;
+        /* Closed loop: the next access of the chain waits for this one (and
+         * its data). Open loop: a fixed issue rate, whatever completes. */
+        const uint64_t done = res.done_at + res.lat_data + gap;
+        if (interval) {
+            x->ready[0] = now + interval;
+        } else if (lockstep) {
+            x->round_end = done > x->round_end ? done : x->round_end;
+            if (++x->in_round == chains) {
+                x->ready[0] = x->round_end;
+                x->in_round = 0;
+                x->round_end = 0;
+            }
+        } else {
+            x->ready[c] = done;
+        }
     }
 }
 
@@ -336,6 +374,8 @@ int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint6
     uint64_t las[LANE_BLOCK], done = 0;
     uint8_t types[LANE_BLOCK];
     const unsigned block = n > 1 ? LANE_BLOCK : 1;
+    const unsigned chains = g->cfg.chains > 1 && !interval ? g->cfg.chains : 1;
+    const bool lockstep = chains > 1 && g->cfg.lockstep;
     unsigned live = 0;
     for (unsigned i = 0; i < n; i++)
         live += !l[i].err;
@@ -351,7 +391,7 @@ int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint6
         live = 0;
         for (unsigned i = 0; i < n; i++)
             if (!l[i].err) {
-                synth_lane(&l[i], las, types, k, gap, interval);
+                synth_lane(&l[i], las, types, k, gap, interval, chains, lockstep);
                 live += !l[i].err;
             }
         if (a0->progress && (done + k) >> 16 != done >> 16)
@@ -371,8 +411,8 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
     return l.err;
 }
 
-/* A block of decoded trace records: each with its number (for messages) and
- * whether the warm-up ends before it. */
+/* A decoded trace record of a block: its number (for messages) and whether
+ * the warm-up ends before it. */
 typedef struct trace_slot {
     mmu_trec_t rec;
     uint64_t recno;
@@ -388,7 +428,7 @@ static void trace_lane(runlib_lane_t *x, const trace_slot_t *b, unsigned k)
         const uint64_t now = mmu_aspace_now(x->as);
         if (now >= RUNLIB_CLOCK_MAX) {
             snprintf(x->msg, sizeof x->msg, "the model's clock would pass 2^63 cycles");
-            x->err = -1;
+            x->err = RUNLIB_ECLOCK;
             x->bad_rec = b[j].recno;
             return;
         }
@@ -479,8 +519,14 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
 {
     runlib_lane_t l = {.mmu = mmu, .as = as, .a = a};
     const int r = runlib_trace_drive_lanes(&l, 1, tr, lim);
-    if (l.err) {
+    if (l.err == RUNLIB_ECLOCK) {
         snprintf(msg, len, "%s", l.msg);
+        return -1;
+    }
+    if (l.err) {
+        /* Alone, the reader is still at the record that failed. */
+        char at[200];
+        snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), l.msg);
         return -1;
     }
     return r;

@@ -62,6 +62,11 @@ typedef struct runlib_ws {
     mmu_sparse_mem_t *mem;
     mmu_ptb_t *pt;
     mmu_t *mmu;
+    int pretouch; /* set before runlib_ws_map: 1 = A set in every entry and D in
+                     the leaves, as after the buffer was written once */
+    int scatter;  /* set before runlib_ws_map: 1 = the pages get the data
+                     region's frames in a pseudo-random order (as a buddy
+                     allocator hands out 4 KiB frames); 0 = in order */
 } runlib_ws_t;
 
 /* Whether bytes at va `base`, mapped with pages of size ps, fit with their page
@@ -71,8 +76,8 @@ int runlib_ws_fits(const mmu_config_t *cfg, uint64_t bytes, unsigned ps, unsigne
                    char *msg, size_t len);
 
 /* Map [base, base + bytes) (bytes a multiple of the page size) with pages of
- * size ps, RW and user, A/D clear (as an OS leaves them): page tables from 1 MiB
- * up, data after them aligned to the page size. Then create the MMU and load
+ * size ps, RW and user, A/D clear (as an OS leaves them; w->pretouch: set):
+ * page tables from 1 MiB up, data after them aligned to the page size. Then create the MMU and load
  * CR0.WP, CR4.PGE/SMEP/SMAP (+LA57 for 5 levels), EFER.NXE and CR3.
  * Returns 0, or 2 with msg filled; *w is then still safe to free. */
 int runlib_ws_map(runlib_ws_t *w, const mmu_config_t *cfg, uint64_t base, uint64_t bytes,
@@ -115,8 +120,12 @@ typedef struct runlib_rows {
 typedef struct runlib_acc {
     uint64_t *hist;      /* RUNLIB_LAT_BUCKETS counters, caller-owned, zeroed */
     uint64_t *walk_hist; /* optional: the same for the walk part of walked accesses */
+    uint64_t *load_hist; /* optional: the same for whole accesses, translation plus
+                            data line (done_at + lat_data - issue; cfg.data_lines) */
     uint64_t warmup;     /* accesses; runlib_acc_end_warmup may end it earlier */
-    uint64_t n, counted, lat_sum, lat_max, last_done;
+    uint64_t n, counted, lat_sum, lat_max;
+    uint64_t last_done;  /* the last completion: done_at + lat_data */
+    uint64_t load_sum, load_max; /* whole accesses, as lat_sum and lat_max */
     uint64_t walked, walk_sum; /* counted accesses served by a walk, their lat_walk */
     mmu_stats_t before;  /* counters at the end of the warm-up (zero without one) */
     const mmu_aspace_t *as;       /* optional: its counters get the same boundary */
@@ -158,7 +167,8 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu);
 static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_result_t *res)
 {
     a->n++;
-    a->last_done = res->done_at > a->last_done ? res->done_at : a->last_done;
+    const uint64_t end = res->done_at + res->lat_data;
+    a->last_done = end > a->last_done ? end : a->last_done;
     a->rows.lat_sum += res->done_at - now;
     if (a->n > a->warmup) {
         const uint64_t lat = res->done_at - now;
@@ -166,6 +176,11 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
         a->lat_sum += lat;
         a->lat_max = lat > a->lat_max ? lat : a->lat_max;
         a->counted++;
+        const uint64_t load = end - now;
+        a->load_sum += load;
+        a->load_max = load > a->load_max ? load : a->load_max;
+        if (a->load_hist)
+            a->load_hist[load < RUNLIB_LAT_BUCKETS ? load : RUNLIB_LAT_BUCKETS - 1]++;
         if (a->walk_hist && res->served == MMU_SERVED_WALK) {
             const uint64_t w = res->lat_walk;
             a->walk_hist[w < RUNLIB_LAT_BUCKETS ? w : RUNLIB_LAT_BUCKETS - 1]++;
@@ -176,33 +191,41 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
 }
 
 /* One MMU of a batch that a single decoded stream feeds (`mmusim sweep`): its
- * own clock, accounting and, for traces, address space. A lane that fails
+ * own clocks, accounting and, for traces, address space. A lane that fails
  * stops; the others go on. */
 typedef struct runlib_lane {
     mmu_t *mmu;
     mmu_aspace_t *as;  /* traces: the demand-paging driver of this MMU */
     runlib_acc_t *a;
-    uint64_t now;      /* synthetic streams: the next issue time */
+    uint64_t ready[MMU_SYNTH_CHAINS_MAX]; /* synthetic: when each chain may issue */
+    uint64_t round_end;                   /* synthetic, lockstep: the round's end */
+    unsigned in_round;
     int err;           /* 0 while it runs; else as the drive functions return */
     uint64_t bad_la;   /* synthetic: the address of the access that failed */
     uint64_t bad_rec;  /* traces: the record that failed (mmu_trace_records) */
-    char msg[512];     /* traces: why (err == -1) */
+    char msg[512];     /* traces: why */
 } runlib_lane_t;
 
-/* Issue the stream of g one access at a time, each at the previous one's
- * done_at + gap, or every `interval` cycles when interval != 0 (open loop), and
- * account for them in *a. gap and interval must be <= RUNLIB_CYCLE_LIMIT.
- * Returns 0, the mmu_translate error of the access that failed, or
- * RUNLIB_ECLOCK when its issue time would reach RUNLIB_CLOCK_MAX (then *bad_la
- * is its address and the accounting stops before it). */
+/* Issue the stream of g and account for its accesses in *a. Closed loop
+ * (interval 0): an access completes when its translation and its data line
+ * (res.lat_data, with cfg.data_lines) are done, and the next access of its
+ * chain is issued gap cycles later. With g's chains > 1 the chains are in
+ * flight together: the stream's next address goes to the chain that is free
+ * first; with lockstep, one access per chain is issued together and the next
+ * round waits for all of them. Open loop (interval != 0, one chain): one access
+ * every `interval` cycles, whatever completes. Returns 0, or the mmu_translate
+ * error of the access that failed, or RUNLIB_ECLOCK when its issue time would
+ * reach RUNLIB_CLOCK_MAX (then *bad_la is its address and the accounting stops
+ * before it). gap and interval must be <= RUNLIB_CYCLE_LIMIT. */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
 
 /* The same for n lanes fed one generator: every address is produced once and
- * issued to each lane at that lane's own time, so each lane gets exactly what
+ * issued to each lane at that lane's own times, so each lane gets exactly what
  * runlib_synth_drive would give it alone. A failing lane keeps its err and
- * bad_la and drops out. Returns 0 when no lane failed, else -1. This and
- * runlib_trace_drive_lanes are the only per-access loops of the CLI. */
+ * bad_la and drops out. Returns 0 when no lane failed, else -1. These two
+ * lane functions are the CLI's only per-access loops (issue 17's batched
+ * translate goes here). */
 int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint64_t gap,
                              uint64_t interval);
 
@@ -216,15 +239,16 @@ typedef struct runlib_trace_lim {
 /* Feed trace records to the address-space driver until the trace ends or a
  * limit of *lim is reached, accounting for each access in *a. Returns 0; 1 when
  * the reader failed (mmu_trace_error says where); -1 when the driver refused a
- * record or the model's clock would pass RUNLIB_CLOCK_MAX (msg says why;
- * mmu_trace_records() is its number). */
+ * record (msg is then "file:LINE: why" or "file: byte N: why", where the
+ * record came from: mmu_trace_where) or the model's clock would pass
+ * RUNLIB_CLOCK_MAX (msg says why). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len);
 
 /* The same for n lanes (each with its own address space) fed one reader: each
  * record is decoded once and fed to every lane. A lane the driver refuses
- * keeps err = -1, msg and bad_rec, and drops out. Returns 1 when the reader
- * failed, else 0 (check each lane's err). */
+ * keeps err = -1 (RUNLIB_ECLOCK for the clock), msg and bad_rec, and drops
+ * out. Returns 1 when the reader failed, else 0 (check each lane's err). */
 int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
                              const runlib_trace_lim_t *lim);
 

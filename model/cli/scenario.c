@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@ typedef struct parser {
 
 __attribute__((format(printf, 2, 3))) static int fail(parser_t *p, const char *fmt, ...)
 {
-    int n = snprintf(p->msg, p->msglen, "%s:%d: ", p->path, p->line);
+    /* Line 0: about the whole (empty) file, not a line of it. */
+    int n = p->line ? snprintf(p->msg, p->msglen, "%s:%d: ", p->path, p->line)
+                    : snprintf(p->msg, p->msglen, "%s: ", p->path);
     if (n >= 0 && (size_t)n < p->msglen) {
         va_list ap;
         va_start(ap, fmt);
@@ -50,18 +53,69 @@ int scn_tokenize(char *line, char **tok, int max)
 
 int scn_u64(const char *s, uint64_t *v)
 {
-    if (!*s || *s == '-' || *s == '+')
+    /* Digits only: strtoull would skip leading blanks (\v, \f too) and take a
+     * sign, turning "\v-1" into 2^64 - 1. */
+    uint64_t base = 10, x = 0;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    if (!*s)
         return -1;
-    char *end;
-    errno = 0;
-    int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
-    if (base == 16 && !s[2])
-        return -1;
-    unsigned long long x = strtoull(s, &end, base);
-    if (errno || *end)
-        return -1;
+    for (; *s; s++) {
+        unsigned d;
+        if (*s >= '0' && *s <= '9')
+            d = (unsigned)(*s - '0');
+        else if (base == 16 && *s >= 'a' && *s <= 'f')
+            d = (unsigned)(*s - 'a' + 10);
+        else if (base == 16 && *s >= 'A' && *s <= 'F')
+            d = (unsigned)(*s - 'A' + 10);
+        else
+            return -1;
+        if (x > (UINT64_MAX - d) / base)
+            return -1;
+        x = x * base + d;
+    }
     *v = x;
     return 0;
+}
+
+int scn_getline(FILE *in, char *buf, const char *path, int lineno, char *msg, size_t msglen)
+{
+    size_t n = 0;
+    int c, any = 0;
+    while ((c = getc_unlocked(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        /* SCN_LINE_MAX bytes and a '\r' fit; one more byte is too many. */
+        if (n == SCN_LINE_MAX + 1) {
+            snprintf(msg, msglen, "%s:%d: line longer than %d bytes", path, lineno,
+                     SCN_LINE_MAX);
+            return -1;
+        }
+        buf[n++] = (char)c;
+    }
+    if (ferror(in)) {
+        snprintf(msg, msglen, "%s:%d: read error: %s", path, lineno, strerror(errno));
+        return -1;
+    }
+    if (!any)
+        return 0;
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    if (n > SCN_LINE_MAX) {
+        snprintf(msg, msglen, "%s:%d: line longer than %d bytes", path, lineno, SCN_LINE_MAX);
+        return -1;
+    }
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        snprintf(msg, msglen, "%s:%d: NUL byte in column %zu (binary data in a text file)", path,
+                 lineno, (size_t)(nul - buf) + 1);
+        return -1;
+    }
+    buf[n] = '\0';
+    return 1;
 }
 
 int scn_i64(const char *s, int64_t *v)
@@ -377,11 +431,13 @@ static int parse(FILE *in, const char *path, scn_file_t *out, int (*fn)(void *, 
 {
     parser_t p = {path, 0, msg, msglen};
     scenario_t *cur = NULL;
-    char *line = NULL;
-    size_t cap = 0, seen = 0;
-    int rc = 0;
+    char *line = malloc(SCN_LINE_MAX + 2);
+    int rc = 0, got = 0;
+    size_t seen = 0;
     memset(out, 0, sizeof *out);
-    while (getline(&line, &cap, in) >= 0) {
+    if (!line)
+        return fail(&p, "out of memory");
+    while ((got = scn_getline(in, line, path, p.line + 1, msg, msglen)) > 0) {
         char *tok[MAX_TOK];
         p.line++;
         int n = scn_tokenize(line, tok, MAX_TOK);
@@ -409,8 +465,8 @@ static int parse(FILE *in, const char *path, scn_file_t *out, int (*fn)(void *, 
     free(line);
     if (rc) {
         /* a parse error (-1, msg filled) or what fn returned */
-    } else if (ferror(in)) {
-        rc = fail(&p, "read error");
+    } else if (got < 0) {
+        rc = -1; /* msg says where: a long line, a NUL byte, a read error */
     } else if (cur) {
         rc = fail(&p, "end of file inside scenario '%s' (line %d): missing 'end'", cur->name,
                   cur->line);

@@ -64,9 +64,21 @@ void scn_free(scn_file_t *f);
 int scn_parse_each(FILE *in, const char *path, int (*fn)(void *ctx, scenario_t *s), void *ctx,
                    char *msg, size_t msglen);
 
+/* The longest line a scenario (or golden) file may hold, in bytes, not
+ * counting its end ("\n" or "\r\n"). */
+#define SCN_LINE_MAX 4096
+
 /* Shared by the golden-file reader. */
+/* Read line `lineno` of in into buf (SCN_LINE_MAX + 2 bytes), without its end,
+ * NUL-terminated. Returns 1, 0 at the end of the file, or -1 with
+ * "path:lineno: what" in msg: a line longer than SCN_LINE_MAX (judged before
+ * its bytes, whatever they are), a NUL byte (binary data), a read error. */
+int scn_getline(FILE *in, char *buf, const char *path, int lineno, char *msg, size_t msglen);
 int scn_tokenize(char *line, char **tok, int max);
+/* Decimal or 0x-hex digits and nothing else (no blank, no sign), < 2^64:
+ * 0, or -1 if s is not such a number. */
 int scn_u64(const char *s, uint64_t *v);
+/* An optional '-' and then scn_u64 digits, within int64_t. */
 int scn_i64(const char *s, int64_t *v);
 
 #endif

@@ -224,7 +224,8 @@ static int plan(sw_t *s)
                 if (!wl->trace) {
                     mmu_config_t cfg;
                     sw_point_config(sp, p, &cfg, why, sizeof why);
-                    if (runlib_ws_fits(&cfg, sc.ws, sc.page_size, 4, why, sizeof why)) {
+                    if (runlib_ws_fits(&cfg, mmu_synth_mapped(&sc), sc.page_size, 4, why,
+                                       sizeof why)) {
                         point_label(sp, p, lab, sizeof lab);
                         if (add_imp(s, "point %" PRIu64 " (%s), workload %s, policy %s: %s", p,
                                     lab, wl->label, SW_POLICY_NAME[sp->pol[q]], why))
@@ -383,10 +384,14 @@ static int run_batch(const sw_t *s, uint32_t b)
         lane[i].a = &acc[i];
         setf(status[i], sizeof status[i], "ok");
         int e = sw_point_config(sp, s->runs[bt->first + i].point, &cfg[i], msg, sizeof msg);
-        if (!e)
-            e = wl->trace ? runlib_as_create(&as[i], &cfg[i], &ac, msg, sizeof msg)
-                          : runlib_ws_map(&ws[i], &cfg[i], sc.base, sc.ws, sc.page_size, 4, msg,
-                                          sizeof msg);
+        if (!e && !wl->trace) { /* mapped as `mmusim run` maps it */
+            ws[i].pretouch = (int)sc.pretouch;
+            ws[i].scatter = (int)sc.scatter;
+            e = runlib_ws_map(&ws[i], &cfg[i], sc.base, mmu_synth_mapped(&sc), sc.page_size, 4,
+                              msg, sizeof msg);
+        } else if (!e) {
+            e = runlib_as_create(&as[i], &cfg[i], &ac, msg, sizeof msg);
+        }
         if (e) {
             setf(status[i], sizeof status[i], "error: %s", msg);
             lane[i].err = -3;
@@ -403,7 +408,7 @@ static int run_batch(const sw_t *s, uint32_t b)
         const runlib_trace_lim_t lim = {sp->accesses ? sp->warmup + sp->accesses : 0, 0, 0};
         const int r = runlib_trace_drive_lanes(lane, n, tr, &lim);
         for (unsigned i = 0; i < n; i++) {
-            if (lane[i].err == -1)
+            if (lane[i].err == -1 || lane[i].err == RUNLIB_ECLOCK)
                 setf(status[i], sizeof status[i], "error: %s: record %" PRIu64 ": %s",
                          wl->path, lane[i].bad_rec, lane[i].msg);
             else if (r == 1 && !lane[i].err)

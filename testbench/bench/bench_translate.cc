@@ -1,6 +1,8 @@
 // Translation throughput (Google Benchmark). Numbers go to results/perf.md via
 // scripts/bench.sh; nothing here asserts a speed.
-//   L1HitStream:  a few pages touched over and over, the simulator's common case.
+//   L1HitStream:  a few pages touched over and over, the simulator's common case;
+//                 /1 with cfg.data_lines on (each hit also loads its data line
+//                 through the cache stand-ins), /0 off (the library default).
 //   WalkRandom:   uniform random pages over a 64 GiB working set of 4 KiB pages;
 //                 nearly every access misses both TLB levels and walks, with the
 //                 paging-structure caches and the page-table cache model on.
@@ -35,10 +37,11 @@ struct World {
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
 
-    World(uint64_t bytes, mmu_page_size_t ps)
+    World(uint64_t bytes, mmu_page_size_t ps, bool data_lines = false)
     {
         mmu_config_t cfg;
         mmu_config_init(&cfg);
+        cfg.data_lines = data_lines;
         mmu_err_t err{};
         if (mmu_sparse_mem_create(46, &mem) ||
             (ops = mmu_sparse_mem_ops(mem),
@@ -66,7 +69,7 @@ struct World {
 
 void L1HitStream(benchmark::State &st)
 {
-    World w(16 * 4096, MMU_PAGE_4K);
+    World w(16 * 4096, MMU_PAGE_4K, st.range(0) != 0);
     mmu_req_t r{};
     r.cpl = 3;
     mmu_result_t res;
@@ -85,7 +88,7 @@ void L1HitStream(benchmark::State &st)
     st.SetItemsProcessed(int64_t(st.iterations()));
     st.counters["l1_hit_pct"] = 100.0 * double(s.l1i_hits + s.l1d_hits) / double(s.translations);
 }
-BENCHMARK(L1HitStream);
+BENCHMARK(L1HitStream)->Arg(0)->Arg(1);
 
 void WalkRandom(benchmark::State &st)
 {

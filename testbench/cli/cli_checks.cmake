@@ -75,7 +75,7 @@ if(PART STREQUAL "options")
                run --preset tiny --trace x --gap 3)
   expect_error("mmusim run: need one of --workload SPEC and --trace FILE" run --preset tiny)
   expect_error("mmusim run: need one of --preset NAME and --config FILE" run --workload seq)
-  expect_error("mmusim run: unknown preset 'nope' (known: skylake, goldencove, zen2, tiny)"
+  expect_error("mmusim run: unknown preset 'nope' (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)"
                run --preset nope --workload seq)
   expect_error("mmusim convert: missing OUT (usage: mmusim convert [--format F] [--to native|text] IN OUT)"
                convert in)
@@ -318,7 +318,7 @@ elseif(PART STREQUAL "check_config")
   expect("1G page with skylake: ${o}" rc EQUAL 0 AND o MATCHES "result 1 ok 0x0\n")
   run_mmusim(rc o e check --preset skylake --no-1g ${W}/g.scn)
   expect("--no-1g over skylake: ${o}" rc EQUAL 0 AND o MATCHES "result 1 fault 14 0x9 0x0\n")
-  expect_error("mmusim check: unknown preset 'nope' (known: skylake, goldencove, zen2, tiny)"
+  expect_error("mmusim check: unknown preset 'nope' (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)"
                check --preset nope ${scn})
 
 elseif(PART STREQUAL "progress")

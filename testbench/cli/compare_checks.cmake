@@ -41,7 +41,7 @@ function(read_csv dir)
 endfunction()
 
 set(TINY --preset tiny --accesses 20000 --warmup 2000 --trace-accesses 20000)
-set(WANT_HEADER "preset,workload,source,ws_bytes,mapped_bytes,page,walker,accesses,lat_mean,lat_p50,lat_p99,lat_max,walk_mean,walk_p50,walk_p99,walk_diff,refs_per_walk,l1_hit_pct,l2_hit_pct,l1_misses_per_1k,walks_per_1k,walks,psc_pde_pct,psc_pdpte_pct,psc_pml4e_pct,psc_pml5e_pct,l1d_reach_bytes,l1i_reach_bytes,l2_reach_bytes,mismatches,seconds,status")
+set(WANT_HEADER "preset,workload,source,ws_bytes,mapped_bytes,page,walker,accesses,lat_mean,lat_mean_ns,lat_p50,lat_p99,lat_max,walk_mean,walk_p50,walk_p99,walk_diff,refs_per_walk,l1_hit_pct,l2_hit_pct,l1_misses_per_1k,walks_per_1k,walks,psc_pde_pct,psc_pdpte_pct,psc_pml4e_pct,psc_pml5e_pct,l1d_reach_bytes,l1i_reach_bytes,l2_reach_bytes,mismatches,seconds,status")
 
 if(PART STREQUAL "model")
   # tiny: fully associative 8-entry L1D for every size, so 16 KiB (4 pages)

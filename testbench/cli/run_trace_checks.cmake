@@ -52,3 +52,29 @@ foreach(case "bad.lackey|4 records|bad.lackey:5: bad address"
   run_mmusim(rc o e convert ${DIR}/${file} ${OUT}/bad_out.mtr)
   expect("convert ${file}: exit ${rc}, want 2" rc EQUAL 2)
 endforeach()
+
+# 4. Errors the OS model raises for a record name the record's line (text) or
+#    byte offset (binary), not a record number.
+run_mmusim(rc o e run --preset tiny --trace ${DIR}/os_error.txt)
+expect("run os_error.txt: exit ${rc}, want 2" rc EQUAL 2)
+expect("run os_error.txt: stderr '${e}'"
+       e STREQUAL "mmusim run: ${DIR}/os_error.txt:5: MAP [0xffff800000000000, +0x1000): not in the user half\n")
+run_mmusim(rc o e convert ${DIR}/os_error.txt ${OUT}/os_error.mtr)
+expect("convert os_error.txt: exit ${rc}: ${e}" rc EQUAL 0)
+run_mmusim(rc o e run --preset tiny --trace ${OUT}/os_error.mtr)
+# 24 header bytes, a read (8 bytes: a 6-byte address delta) and a write (3):
+# the MAP record is at 35.
+expect("run os_error.mtr: exit ${rc}, want 2" rc EQUAL 2)
+expect("run os_error.mtr: stderr '${e}'"
+       e STREQUAL "mmusim run: ${OUT}/os_error.mtr: byte 35: MAP [0xffff800000000000, +0x1000): not in the user half\n")
+
+# 5. A binary trace forced through a text format is an error at its first
+#    line, not an empty trace that succeeds.
+run_mmusim(rc o e run --preset tiny --trace ${DIR}/small.champsim)
+expect("run small.champsim: exit ${rc}: ${e}" rc EQUAL 0)
+foreach(fmt lackey text)
+  run_mmusim(rc o e run --preset tiny --trace ${DIR}/small.champsim --format ${fmt})
+  expect("champsim as ${fmt}: exit ${rc}, want 2" rc EQUAL 2)
+  string(FIND "${e}" "small.champsim:1: NUL byte in column 1 (binary data in a text trace)" at)
+  expect("champsim as ${fmt}: stderr '${e}'" NOT at EQUAL -1)
+endforeach()

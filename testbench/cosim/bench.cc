@@ -20,11 +20,17 @@ using sc_core::sc_time;
 
 bool parse_u64(const char *s, uint64_t *v)
 {
-    if (!s || !*s || *s == '-' || *s == '+')
+    // Decimal or 0x hex digits only: strtoull would skip leading blanks, take
+    // a sign after them, and read "010" as octal 8.
+    if (!s || !*s)
+        return false;
+    const bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *d = hex ? s + 2 : s;
+    if (!*d || std::strspn(d, hex ? "0123456789abcdefABCDEF" : "0123456789") != std::strlen(d))
         return false;
     char *end = nullptr;
     errno = 0;
-    const unsigned long long x = std::strtoull(s, &end, 0);
+    const unsigned long long x = std::strtoull(d, &end, hex ? 16 : 10);
     if (errno || *end)
         return false;
     *v = x;

@@ -332,12 +332,14 @@ void run_trace(bench &b, walks_state &s, const mmu_config_t &cfg)
         }
         if (rec.kind != MMU_TREC_ACCESS) {
             if (a[0].rc != a[1].rc) {
-                s.fail = std::string("trace record ") + std::to_string(mmu_trace_records(tr)) +
+                char at[200];
+                s.fail = std::string(mmu_trace_where(tr, at, sizeof at)) +
                          ": the two sides disagree: " + m[0] + " / " + m[1];
                 s.exit_code = 1;
                 s.mismatches++;
             } else if (a[0].rc) {
-                s.fail = std::string(o.trace) + ": record " + std::to_string(mmu_trace_records(tr)) + ": " + m[0];
+                char at[200];
+                s.fail = std::string(mmu_trace_where(tr, at, sizeof at)) + ": " + m[0];
                 s.exit_code = 2;
             }
             continue;
@@ -348,7 +350,8 @@ void run_trace(bench &b, walks_state &s, const mmu_config_t &cfg)
         note(s, bench::RTL, a[1]);
         s.accesses++;
         if (a[0].rc) {
-            s.fail = std::string(o.trace) + ": record " + std::to_string(mmu_trace_records(tr)) + ": " + m[0];
+            char at[200];
+            s.fail = std::string(mmu_trace_where(tr, at, sizeof at)) + ": " + m[0];
             s.exit_code = 2;
         }
     }

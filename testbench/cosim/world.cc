@@ -350,11 +350,11 @@ mmu_config_t make_config(rng &r, unsigned maxphyaddr, unsigned page_1g, unsigned
     /* Page-table fetch latency: mostly short (the RTL runs edge by edge, and
      * short latencies stress its handshakes most), sometimes DRAM-like. */
     c.memlat_line = 8u << r.range(0, 4);
-    c.memlat[0] = {8u << r.range(0, 3), 1u << r.range(0, 2), static_cast<unsigned>(r.range(2, 5))};
-    c.memlat[1] = r.chance(60) ? mmu_memlat_level_cfg_t{64, 4, static_cast<unsigned>(r.range(6, 14))}
-                               : mmu_memlat_level_cfg_t{0, 0, 0};
-    c.memlat[2] = r.chance(40) ? mmu_memlat_level_cfg_t{256, 8, static_cast<unsigned>(r.range(15, 40))}
-                               : mmu_memlat_level_cfg_t{0, 0, 0};
+    c.memlat[0] = {8u << r.range(0, 3), 1u << r.range(0, 2), static_cast<unsigned>(r.range(2, 5)), 0, 0};
+    c.memlat[1] = r.chance(60) ? mmu_memlat_level_cfg_t{64, 4, static_cast<unsigned>(r.range(6, 14)), 0, 0}
+                               : mmu_memlat_level_cfg_t{0, 0, 0, 0, 0};
+    c.memlat[2] = r.chance(40) ? mmu_memlat_level_cfg_t{256, 8, static_cast<unsigned>(r.range(15, 40)), 0, 0}
+                               : mmu_memlat_level_cfg_t{0, 0, 0, 0, 0};
     c.dram_latency = r.chance(10) ? static_cast<unsigned>(r.range(100, 250))
                                   : static_cast<unsigned>(r.range(2, 60));
     c.rmw_latency = static_cast<unsigned>(r.range(0, 20));

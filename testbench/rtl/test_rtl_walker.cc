@@ -242,9 +242,9 @@ mmu_config_t make_config(const Variant &v, Lat *lat)
         cfg.memlat_cb = Lat::cb;
         cfg.memlat_ctx = lat;
     } else {
-        cfg.memlat[0] = {8, 2, 2};
-        cfg.memlat[1] = {16, 4, 6};
-        cfg.memlat[2] = {0, 0, 0};
+        cfg.memlat[0] = {8, 2, 2, 0, 0};
+        cfg.memlat[1] = {16, 4, 6, 0, 0};
+        cfg.memlat[2] = {0, 0, 0, 0, 0};
         cfg.dram_latency = 15;
         cfg.rmw_latency = 3;
     }

@@ -92,24 +92,38 @@ mmu_config_t Preset(const char *name)
     return c;
 }
 
-// Load text on top of base; returns the message ("" on success).
+// Load text on top of base; returns the message ("" on success). The bytes
+// go through the file path too (cfgfile_load_mem), which must agree.
 std::string Load(const std::string &text, mmu_config_t *base)
 {
-    char msg[1024] = "";
+    char msg[1024] = "", fmsg[1024] = "";
+    mmu_config_t viafile = *base;
+    int frc = cfgfile_load_mem(text.data(), text.size(), "t.ini", &viafile, fmsg, sizeof fmsg);
     int rc = cfgfile_load_string(text.c_str(), "t.ini", base, msg, sizeof msg);
     EXPECT_EQ(rc ? -1 : 0, rc);
+    EXPECT_EQ(rc, frc) << text;
+    EXPECT_STREQ(msg, fmsg) << text;
+    ExpectSameConfig(*base, viafile, "string vs file: " + text);
     return rc ? std::string(msg) : std::string();
 }
 
-TEST(ConfigFile, FourPresetsAreBuiltIn)
+// Load bytes (which may hold NULs) through the file path.
+std::string LoadBytes(const std::string &bytes, mmu_config_t *base)
 {
-    const char *want[] = {"skylake", "goldencove", "zen2", "tiny"};
-    ASSERT_EQ(4u, cli_preset_count);
-    for (size_t i = 0; i < 4; i++)
+    char msg[1024] = "";
+    int rc = cfgfile_load_mem(bytes.data(), bytes.size(), "t.ini", base, msg, sizeof msg);
+    return rc ? std::string(msg) : std::string();
+}
+
+TEST(ConfigFile, SevenPresetsAreBuiltIn)
+{
+    const char *want[] = {"skylake", "icelake", "tigerlake", "goldencove", "zen2", "zen3", "tiny"};
+    ASSERT_EQ(7u, cli_preset_count);
+    for (size_t i = 0; i < 7; i++)
         EXPECT_STREQ(want[i], cli_presets[i].name);
     char names[256];
     preset_names(names, sizeof names);
-    EXPECT_STREQ("skylake, goldencove, zen2, tiny", names);
+    EXPECT_STREQ("skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny", names);
 }
 
 TEST(ConfigFile, EveryPresetLoadsValidatesAndDescribesItself)
@@ -293,7 +307,7 @@ TEST(ConfigFile, EachBadInputGivesItsMessage)
         {"[l2.4k2m]\nrepl = mru\n",
          "t.ini:2: [l2.4k2m] repl=mru: must be lru, plru, fifo or random"},
         {"[l2.4k2m]\nindex = hash\n", "t.ini:2: [l2.4k2m] index=hash: must be low or xor"},
-        {"[memlat]\nline = 48\n", "t.ini:2: [memlat] line=48: must be a power of two >= 8"},
+        {"[memlat]\nline = 48\n", "t.ini:2: [memlat] line=48: must be a power of two, 8..4096"},
         {"[mmu]\n[l3]\nwalkers = 2\n",
          "t.ini:2: unknown section [l3] (known: mmu, l1i, l1d, l2, <level>.<page sizes> such as "
          "l1d.4k, psc.pde, psc.pdpte, psc.pml4e, psc.pml5e, memlat, memlat.l1, memlat.l2, "
@@ -313,12 +327,12 @@ TEST(ConfigFile, EachBadInputGivesItsMessage)
         {"[mmu\nwalkers = 2\n", "t.ini:1: section header without ']'"},
         {"[mmu] walkers = 2\n", "t.ini:1: text after the section header: 'walkers = 2'"},
         {"[mmu]\nseed = " + std::string(200, '1') + "\n",
-         "t.ini:2: line too long (at most 197 characters)"},
+         "t.ini:2: line longer than 197 bytes"},
         {"[mmu]\nwalkers = 2\npreset = zen2\n",
          "t.ini:3: [mmu] preset=zen2: must be the first key of the file (it replaces everything "
          "set before it)"},
         {"[mmu]\npreset = zen9\n",
-         "t.ini:2: [mmu] preset=zen9: unknown preset (known: skylake, goldencove, zen2, tiny)"},
+         "t.ini:2: [mmu] preset=zen9: unknown preset (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)"},
         // Checks that need the whole file: at the latest line involved.
         {sky + "[l2.4k2m]\nentries = 1000\n",
          "t.ini:4: [l2.4k2m] entries=1000 not divisible by ways=12"},
@@ -361,6 +375,82 @@ TEST(ConfigFile, EachBadInputGivesItsMessage)
     }
 }
 
+TEST(ConfigFile, LinesAreCheckedWholeBeforeInihSeesThem)
+{
+    // 197 bytes is the longest line (inih's 200-byte buffer less "\r\n" and
+    // its NUL), wherever the bytes are: indentation and comments count.
+    const std::string pad197 = "seed = 7 ;" + std::string(187, 'x');
+    ASSERT_EQ(pad197.size(), 197u);
+    for (const std::string eol : {"\n", "\r\n", ""}) {
+        mmu_config_t c = Preset("tiny");
+        EXPECT_EQ("", Load("[mmu]\n" + pad197 + eol, &c));
+        EXPECT_EQ(7u, c.seed);
+        EXPECT_EQ("t.ini:2: line longer than 197 bytes", Load("[mmu]\n" + pad197 + "x" + eol, &c));
+        EXPECT_EQ("t.ini:2: line longer than 197 bytes",
+                  Load("[mmu]\n  " + pad197.substr(0, 196) + eol, &c));
+    }
+    mmu_config_t c = Preset("tiny");
+    EXPECT_EQ("t.ini:3: line longer than 197 bytes",
+              Load("[mmu]\nseed = 1\n" + std::string(100000, ';') + "\n", &c));
+}
+
+TEST(ConfigFile, NulByteIsAnErrorAtItsLine)
+{
+    // inih reads a NUL as the end of the line: "walkers = 2\0junk" would be
+    // walkers = 2, and a line starting with NUL a blank one.
+    const struct {
+        std::string bytes, msg;
+    } cases[] = {
+        {std::string("[mmu]\nwalkers = 2\0junk\n", 24),
+         "t.ini:2: NUL byte in column 12 (binary data in a text file)"},
+        {std::string("[mmu]\n\0walkers = 9\n", 19),
+         "t.ini:2: NUL byte in column 1 (binary data in a text file)"},
+        {std::string("\0\0\0\0", 4), "t.ini:1: NUL byte in column 1 (binary data in a text file)"},
+    };
+    for (const auto &k : cases) {
+        mmu_config_t c = Preset("tiny"), before = c;
+        EXPECT_EQ(k.msg, LoadBytes(k.bytes, &c));
+        ExpectSameConfig(before, c, "unchanged after: " + k.msg);
+    }
+    mmu_config_t c = Preset("tiny");
+    EXPECT_EQ("", LoadBytes(std::string(), &c)) << "an empty file changes nothing";
+}
+
+TEST(ConfigFile, SizeLimitsAreReportedAtTheirLine)
+{
+    const struct {
+        std::string text, msg;
+    } cases[] = {
+        {"[l2.4k2m]\nentries = 67108864\nways = 16\n",
+         "t.ini:2: [l2.4k2m] entries=67108864: must be 0..1048576"},
+        {"[l1d.4k]\nentries = 2147483648\n",
+         "t.ini:2: [l1d.4k] entries=2147483648: must be 0..1048576"},
+        {"[psc.pde]\nentries = 2097152\n", "t.ini:2: [psc.pde] entries=2097152: must be 0..1048576"},
+        {"[l2.1g]\nentries = 8192\nways = 8192\n",
+         "t.ini:3: [l2.1g] entries=8192, ways=8192: a fully-associative array holds at most 4096 "
+         "entries"},
+        {"[l2.4k2m]\nways = 128\nentries = 2048\n",
+         "t.ini:3: [l2.4k2m] ways=128: must be <= 64, or equal to entries=2048 (fully "
+         "associative, up to 4096 entries)"},
+        {"[memlat.l2]\nways = 65\n", "t.ini:2: [memlat.l2] ways=65: must be 0..64"},
+        {"[memlat.llc]\nsets = 2097152\n", "t.ini:2: [memlat.llc] sets=2097152: must be 0..1048576"},
+        {"[memlat.llc]\nways = 8\nsets = 1048576\n",
+         "t.ini:3: [memlat.llc] sets x ways = 1048576 x 8: at most 4194304 lines"},
+        {"[memlat]\nline = 8192\n", "t.ini:2: [memlat] line=8192: must be a power of two, 8..4096"},
+    };
+    for (const auto &k : cases) {
+        mmu_config_t c = Preset("skylake"), before = c;
+        EXPECT_EQ(k.msg, Load(k.text, &c)) << k.text;
+        ExpectSameConfig(before, c, "unchanged after: " + k.msg);
+    }
+    // At the limits: accepted.
+    mmu_config_t c = Preset("skylake");
+    EXPECT_EQ("", Load("[l2.4k2m]\nentries = 1048576\nways = 64\n[l2.1g]\nentries = 4096\n"
+                       "ways = 4096\n[memlat.llc]\nsets = 65536\nways = 64\n[memlat]\nline = 4096\n",
+                       &c));
+    EXPECT_EQ(1048576u, c.l2.arr[0].entries);
+}
+
 TEST(ConfigFile, ValidateMessageWithoutALineNamesTheFile)
 {
     mmu_config_t c = Preset("tiny");
@@ -386,7 +476,7 @@ TEST(ConfigFile, FilesOnDiskAndMissingFiles)
     EXPECT_EQ(-1, cfgfile_load(path, &got, msg, sizeof msg));
     EXPECT_EQ(std::string(path) + ": cannot open: No such file or directory", msg);
     EXPECT_EQ(-1, preset_load("nehalem", &got, msg, sizeof msg));
-    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, goldencove, zen2, tiny)", msg);
+    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)", msg);
 }
 
 } // namespace

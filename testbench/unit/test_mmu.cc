@@ -644,3 +644,194 @@ TEST_F(Mmu, OneGigPageFetchesHitTheItlbAsTwoMegPieces)
     EXPECT_EQ(2u, s.l1i_2m_fills);
     EXPECT_EQ(0u, s.l2_splinters); // the L2 has a 1G array
 }
+
+// ---- PTE coalescing (cfg.coalesce) -------------------------------------------------
+// Eight 4 KiB pages at kCo map one physically contiguous, 32 KiB-aligned block
+// with A and D set (a pre-touched buffer); each test bends one rule.
+namespace coalesce {
+
+constexpr uint64_t kCo = 0x0000300000000000ull;
+constexpr uint64_t kBlock = 0x40000000; // 32 KiB aligned
+constexpr uint64_t kAD = MMU_PTE_A | MMU_PTE_D;
+
+struct Coalesce : ::testing::Test {
+    mmu_sparse_mem_t *mem = nullptr;
+    mmu_mem_ops_t ops{};
+    mmu_ptb_t *pt = nullptr;
+    mmu_t *mmu = nullptr;
+    mmu_config_t cfg{};
+
+    void SetUp() override
+    {
+        mmu_config_init(&cfg);
+        cfg.coalesce = 8;
+        ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+        ops = mmu_sparse_mem_ops(mem);
+        ASSERT_EQ(0, mmu_ptb_create(&ops, 4, 0x100000, 0x400000, &pt));
+        mmu_ptb_set_table_flags(pt, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A);
+    }
+    void TearDown() override
+    {
+        mmu_destroy(mmu);
+        mmu_ptb_destroy(pt);
+        mmu_sparse_mem_destroy(mem);
+    }
+    void map(uint64_t block = kBlock, uint64_t flags = MMU_PTE_RW | MMU_PTE_US | kAD)
+    {
+        ASSERT_EQ(0, mmu_ptb_map(pt, kCo, block, 0x8000, MMU_PAGE_4K, flags));
+    }
+    // Change bits of page i's PTE behind the MMU's back (before it starts).
+    void edit(unsigned i, uint64_t clear, uint64_t set)
+    {
+        uint64_t pa, e;
+        ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kCo + 0x1000ull * i, 1, &pa));
+        ASSERT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+        ASSERT_EQ(0, mmu_sparse_mem_write64(mem, pa, (e & ~clear) | set));
+    }
+    void start()
+    {
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu, &err)) << err.msg;
+        mmu_ctrl_t c{};
+        c.cr0 = MMU_CR0_WP;
+        c.cr3 = mmu_ptb_root(pt);
+        c.efer = MMU_EFER_NXE;
+        ASSERT_EQ(0, mmu_set_ctrl(mmu, &c, &err)) << err.msg;
+    }
+    mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ)
+    {
+        mmu_req_t r{};
+        r.la = la;
+        r.type = uint8_t(t);
+        r.cpl = 3;
+        mmu_result_t res{};
+        EXPECT_EQ(0, mmu_translate(mmu, &r, &res));
+        return res;
+    }
+    // Read every page once, in order; how many walked. Each answer is checked.
+    unsigned walks_for_all(unsigned pages = 8)
+    {
+        unsigned w = 0;
+        for (unsigned i = 0; i < pages; i++) {
+            const mmu_result_t r = acc(kCo + 0x1000ull * i + 0x123);
+            EXPECT_EQ(MMU_FAULT_NONE, r.fault.kind) << i;
+            EXPECT_EQ(kBlock + 0x1000ull * i + 0x123, r.pa) << i;
+            EXPECT_EQ(unsigned(MMU_PAGE_4K), r.page_size) << i;
+            w += r.served == MMU_SERVED_WALK;
+        }
+        return w;
+    }
+};
+
+TEST_F(Coalesce, AlignedContiguousGroupFillsOneEntry)
+{
+    map();
+    start();
+    EXPECT_EQ(1u, walks_for_all());
+    // Its hits are 4K hits, and the level's counts still add up.
+    mmu_stats_t s;
+    mmu_get_stats(mmu, &s);
+    EXPECT_EQ(7u, s.l1d_4k_hits);
+    EXPECT_EQ(s.l1d_lookups, s.l1d_hits + s.l1d_misses);
+    EXPECT_EQ(1u, s.walks_4k);
+}
+
+TEST_F(Coalesce, OffByDefault)
+{
+    cfg.coalesce = 0;
+    map();
+    start();
+    EXPECT_EQ(8u, walks_for_all());
+}
+
+TEST_F(Coalesce, SmallerGroupsSplitTheBlock)
+{
+    cfg.coalesce = 4;
+    map();
+    start();
+    EXPECT_EQ(2u, walks_for_all());
+}
+
+TEST_F(Coalesce, MisalignedPhysicalBlockIsNotCoalesced)
+{
+    // Contiguous, but starting 4 KiB into a 32 KiB block.
+    map(kBlock + 0x1000);
+    start();
+    unsigned w = 0;
+    for (unsigned i = 0; i < 8; i++)
+        w += acc(kCo + 0x1000ull * i).served == MMU_SERVED_WALK;
+    EXPECT_EQ(8u, w);
+}
+
+TEST_F(Coalesce, NonContiguousFramesAreNotCoalesced)
+{
+    map();
+    edit(5, 0x000ffffffffff000ull, kBlock + 0x10000); // page 5 elsewhere
+    start();
+    unsigned w = 0;
+    for (unsigned i = 0; i < 8; i++)
+        w += acc(kCo + 0x1000ull * i).served == MMU_SERVED_WALK;
+    EXPECT_EQ(8u, w);
+}
+
+TEST_F(Coalesce, DifferentRightsAreNotCoalesced)
+{
+    map();
+    edit(2, MMU_PTE_RW, 0); // one read-only page
+    start();
+    unsigned w = 0;
+    for (unsigned i = 0; i < 8; i++)
+        w += acc(kCo + 0x1000ull * i).served == MMU_SERVED_WALK;
+    EXPECT_EQ(8u, w);
+    // ... and the read-only page keeps its own rights.
+    EXPECT_EQ(MMU_FAULT_PF, acc(kCo + 0x2000, MMU_ACC_WRITE).fault.kind);
+}
+
+TEST_F(Coalesce, APageNeverAccessedOrNotPresentBreaksTheGroup)
+{
+    for (uint64_t clear : {MMU_PTE_A, MMU_PTE_P}) {
+        SCOPED_TRACE(clear);
+        map();
+        edit(7, clear, 0);
+        start();
+        unsigned w = 0;
+        for (unsigned i = 0; i < 7; i++)
+            w += acc(kCo + 0x1000ull * i).served == MMU_SERVED_WALK;
+        EXPECT_EQ(7u, w);
+        TearDown();
+        mmu = nullptr, pt = nullptr, mem = nullptr;
+        SetUp();
+    }
+}
+
+TEST_F(Coalesce, DirtyOnlyWhenEveryPageIsDirty)
+{
+    map();
+    edit(6, MMU_PTE_D, 0);
+    start();
+    acc(kCo);
+    // The group is cached with D=0: a write to any of its pages walks to set D.
+    const mmu_result_t w = acc(kCo + 0x3000, MMU_ACC_WRITE);
+    EXPECT_EQ(1, w.d_assist);
+    TearDown();
+    mmu = nullptr, pt = nullptr, mem = nullptr;
+    SetUp();
+    map();
+    start();
+    acc(kCo);
+    const mmu_result_t w2 = acc(kCo + 0x3000, MMU_ACC_WRITE);
+    EXPECT_EQ(0, w2.d_assist);
+    EXPECT_EQ(MMU_SERVED_L1, w2.served);
+}
+
+TEST_F(Coalesce, InvlpgOfAnyPageRemovesTheGroup)
+{
+    map();
+    start();
+    acc(kCo);
+    EXPECT_EQ(MMU_SERVED_L1, acc(kCo + 0x7000).served);
+    mmu_invlpg(mmu, kCo + 0x5000);
+    EXPECT_EQ(MMU_SERVED_WALK, acc(kCo + 0x2000).served);
+}
+
+} // namespace coalesce

@@ -144,7 +144,8 @@ TEST(SweepSpec, SyntheticPolicies)
     mmu_synth_cfg_t c;
     ASSERT_EQ(sw_synth_cfg(&s, &s.wl[0], 1, &c, msg, sizeof msg), 0) << msg;
     EXPECT_EQ(c.page_size, (unsigned)MMU_PAGE_2M);
-    EXPECT_EQ(c.ws, 4ull << 20); /* rounded up to the page, as `run` does */
+    EXPECT_EQ(c.ws, 3ull << 20);
+    EXPECT_EQ(mmu_synth_mapped(&c), 4ull << 20); /* whole pages, as `run` maps it */
     EXPECT_EQ(c.n, 100u);
     EXPECT_EQ(c.seed, 5u);
     EXPECT_NE(sw_synth_cfg(&s, &s.wl[0], 3, &c, msg, sizeof msg), 0); /* mixed */

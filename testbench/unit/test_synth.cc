@@ -103,15 +103,60 @@ TEST(Synth, SizesAreBinaryAndCountsDecimal)
     EXPECT_EQ(1ull << 46, parse("random:ws=64t").ws);
 }
 
-TEST(Synth, WorkingSetIsRoundedUpToThePageSize)
+// A set smaller than a page, or not a multiple of one, stays what it is: the
+// stream covers ws, and the run command maps it up to whole pages.
+static uint64_t mapped(const char *spec)
 {
-    EXPECT_EQ(8192u, parse("random:ws=5000").ws);
-    EXPECT_EQ(4096u, parse("random:ws=1").ws);
-    EXPECT_EQ(2ull << 20, parse("random:ws=1m,page=2m").ws);
-    EXPECT_EQ(1ull << 30, parse("random:ws=4k,page=1g").ws);
+    const mmu_synth_cfg_t c = parse(spec);
+    return mmu_synth_mapped(&c);
+}
+
+TEST(Synth, WorkingSetIsKeptAndMappedUpToWholePages)
+{
+    EXPECT_EQ(5000u, parse("random:ws=5000").ws);
+    EXPECT_EQ(8192u, mapped("random:ws=5000"));
+    EXPECT_EQ(8u, parse("random:ws=1").ws); // whole 8-byte words
+    EXPECT_EQ(4096u, mapped("random:ws=1"));
+    EXPECT_EQ(8192u, parse("zipf:ws=5000").ws); // zipf draws whole 4 KiB pages
+    EXPECT_EQ(1ull << 20, parse("random:ws=1m,page=2m").ws);
+    EXPECT_EQ(2ull << 20, mapped("random:ws=1m,page=2m"));
+    EXPECT_EQ(4096u, parse("random:ws=4k,page=1g").ws);
+    EXPECT_EQ(1ull << 30, mapped("random:ws=4k,page=1g"));
     EXPECT_EQ(unsigned(MMU_PAGE_1G), parse("random:page=1G").page_size);
-    // The stride is checked against the rounded set.
-    EXPECT_EQ(1ull << 20, parse("stride:ws=1,page=2m,stride=1m").stride);
+    EXPECT_EQ(1ull << 20, parse("stride:ws=1m,page=2m,stride=1m").stride);
+}
+
+TEST(Synth, SubPageSetsStayInsideTheirBytes)
+{
+    for (const char *spec : {"random:ws=512k,page=2m,n=50000", "chase:ws=64k,page=2m,n=5000",
+                             "seq:ws=3000,page=1g,n=1000"}) {
+        const mmu_synth_cfg_t c = parse(spec);
+        uint64_t top = 0;
+        for (uint64_t la : addrs(spec)) {
+            ASSERT_GE(la, c.base) << spec;
+            ASSERT_LT(la, c.base + c.ws) << spec;
+            top = la > top ? la : top;
+        }
+        // ... and fill them: the highest address is near the end of ws.
+        EXPECT_GE(top, c.base + c.ws - c.ws / 16) << spec;
+    }
+}
+
+// chains, lockstep and pretouch say how the run command issues and maps the
+// stream; the addresses do not depend on them.
+TEST(Synth, IssueKeysLeaveTheAddressesAlone)
+{
+    const auto plain = addrs("random:ws=1m,n=2000");
+    EXPECT_EQ(plain, addrs("random:ws=1m,n=2000,chains=2"));
+    EXPECT_EQ(plain, addrs("random:ws=1m,n=2000,chains=3,lockstep=1,pretouch=1,scatter=1"));
+    const mmu_synth_cfg_t c = parse("chase:chains=2,lockstep=1,pretouch=1");
+    EXPECT_EQ(2u, c.chains);
+    EXPECT_EQ(1u, c.lockstep);
+    EXPECT_EQ(1u, c.pretouch);
+    const mmu_synth_cfg_t d = parse("chase");
+    EXPECT_EQ(1u, d.chains);
+    EXPECT_EQ(0u, d.lockstep);
+    EXPECT_EQ(0u, d.pretouch);
 }
 
 TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
@@ -119,14 +164,14 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
     struct {
         const char *spec, *msg;
     } cases[] = {
-        {"", "workload '': kind: unknown '' (seq, stride, random, zipf, chase)"},
-        {"rand:ws=1m", "workload 'rand:ws=1m': kind: unknown 'rand' (seq, stride, random, zipf, chase)"},
+        {"", "workload '': kind: unknown '' (seq, stride, random, zipf, chase, gups, pagerank, spmv, hashjoin, hashprobe and btree)"},
+        {"rand:ws=1m", "workload 'rand:ws=1m': kind: unknown 'rand' (seq, stride, random, zipf, chase, gups, pagerank, spmv, hashjoin, hashprobe and btree)"},
         {"random:", "workload 'random:': empty key=value item"},
         {"random:ws=1m,", "workload 'random:ws=1m,': empty key=value item"},
         {"random:ws", "workload 'random:ws': ws: expected key=value"},
         {"random:size=1m",
-         "workload 'random:size=1m': size: unknown key (random takes ws, n, seed, page, base, writes, fetch)"},
-        {"zipf:x=1", "workload 'zipf:x=1': x: unknown key (zipf takes ws, n, seed, page, base, writes, fetch, s)"},
+         "workload 'random:size=1m': size: unknown key (random takes ws, n, seed, page, base, writes, fetch, chains, lockstep, pretouch, scatter)"},
+        {"zipf:x=1", "workload 'zipf:x=1': x: unknown key (zipf takes ws, n, seed, page, base, writes, fetch, s, chains, lockstep, pretouch, scatter)"},
         {"random:s=1", "workload 'random:s=1': s: only for zipf"},
         {"chase:stride=64", "workload 'chase:stride=64': stride: only for seq and stride"},
         {"seq:elem=64", "workload 'seq:elem=64': elem: only for chase"},
@@ -161,7 +206,22 @@ TEST(Synth, ParseErrorsNameTheKeyAndTheProblem)
         {"zipf:s=-0.5", "workload 'zipf:s=-0.5': s: must be > 0"},
         {"zipf:s=1.0x", "workload 'zipf:s=1.0x': s: bad number '1.0x'"},
         {"zipf:s=inf", "workload 'zipf:s=inf': s: bad number 'inf'"},
+        {"zipf:s=0x1p1", "workload 'zipf:s=0x1p1': s: bad number '0x1p1'"},
+        {"zipf:s=-nan", "workload 'zipf:s=-nan': s: bad number '-nan'"},
+        {"zipf:s=1 ", "workload 'zipf:s=1 ': s: bad number '1 '"},
+        {"zipf:s= 1", "workload 'zipf:s= 1': s: bad number ' 1'"},
+        {"random:seed= 1", "workload 'random:seed= 1': seed: bad number ' 1'"},
+        {"random:n=\v1", "workload 'random:n=\v1': n: bad number '\v1'"},
+        {"random:base=+0x1000", "workload 'random:base=+0x1000': base: bad number '+0x1000'"},
         {"zipf:s=1e999", "workload 'zipf:s=1e999': s: '1e999' is too large"},
+        {"random:chains=0", "workload 'random:chains=0': chains: must be 1..16"},
+        {"random:chains=17", "workload 'random:chains=17': chains: must be 1..16"},
+        {"random:lockstep=1", "workload 'random:lockstep=1': lockstep: needs chains >= 2"},
+        {"random:chains=2,lockstep=2", "workload 'random:chains=2,lockstep=2': lockstep: must be 0 or 1"},
+        {"random:pretouch=yes", "workload 'random:pretouch=yes': pretouch: bad number 'yes'"},
+        {"random:pretouch=3", "workload 'random:pretouch=3': pretouch: must be 0 or 1"},
+        {"random:scatter=2", "workload 'random:scatter=2': scatter: must be 0 or 1"},
+        {"random:ws=1m,ws=2m", "workload 'random:ws=1m,ws=2m': ws: given twice"},
     };
     for (const auto &k : cases)
         EXPECT_EQ(std::string(k.msg), parse_error(k.spec));
@@ -183,9 +243,13 @@ TEST(Synth, ValidateNamesTheBadFieldOfAHandBuiltConfig)
         void (*edit)(mmu_synth_cfg_t *);
         const char *msg;
     } cases[] = {
-        {[](mmu_synth_cfg_t *c) { c->ws = 4097; }, "ws: must be a multiple of the page size (4k)"},
+        {[](mmu_synth_cfg_t *c) { c->ws = 4097; }, "ws: must be a multiple of 8"},
+        {[](mmu_synth_cfg_t *c) { c->chains = 0; }, "chains: must be 1..16"},
+        {[](mmu_synth_cfg_t *c) { c->chains = 17; }, "chains: must be 1..16"},
+        {[](mmu_synth_cfg_t *c) { c->lockstep = 1; }, "lockstep: needs chains >= 2"},
+        {[](mmu_synth_cfg_t *c) { c->pretouch = 2; }, "pretouch: must be 0 or 1"},
         {[](mmu_synth_cfg_t *c) { c->page_size = 3; }, "page: must be 4k, 2m or 1g"},
-        {[](mmu_synth_cfg_t *c) { c->kind = mmu_synth_kind_t(9); }, "kind: unknown kind 9"},
+        {[](mmu_synth_cfg_t *c) { c->kind = mmu_synth_kind_t(99); }, "kind: unknown kind 99"},
         {[](mmu_synth_cfg_t *c) { c->stride = 64; }, "stride: only for seq and stride"},
         {[](mmu_synth_cfg_t *c) { c->elem = 64; }, "elem: only for chase"},
         {[](mmu_synth_cfg_t *c) { c->zipf_s = NAN; }, "s: only for zipf"},
@@ -232,10 +296,17 @@ TEST(Synth, FormatIsCanonical)
               format(parse("zipf:s=0.8,n=10000000")));
     EXPECT_EQ("seq:ws=1g,n=1m,seed=1,page=4k,base=0x10000000000,writes=30,fetch=0,stride=64",
               format(parse("seq")));
-    EXPECT_EQ("chase:ws=12k,n=1001,seed=7,page=4k,base=0x10000000000,writes=0,fetch=5,elem=24",
+    EXPECT_EQ("chase:ws=9000,n=1001,seed=7,page=4k,base=0x10000000000,writes=0,fetch=5,elem=24",
               format(parse("chase:ws=9000,elem=24,n=1001,seed=7,writes=0,fetch=5")));
-    EXPECT_EQ("stride:ws=6m,n=1m,seed=1,page=2m,base=0xffff800000000000,writes=30,fetch=0,stride=12k",
+    EXPECT_EQ("stride:ws=5m,n=1m,seed=1,page=2m,base=0xffff800000000000,writes=30,fetch=0,stride=12k",
               format(parse("stride:ws=5m,page=2m,stride=12288,base=0xffff800000000000")));
+    // The issue keys only when set, after the kind's own key.
+    EXPECT_EQ("random:ws=1g,n=1m,seed=1,page=4k,base=0x10000000000,writes=30,fetch=0,chains=2,"
+              "lockstep=1,pretouch=1",
+              format(parse("random:pretouch=1,lockstep=1,chains=2")));
+    EXPECT_EQ("chase:ws=1g,n=1m,seed=1,page=4k,base=0x10000000000,writes=30,fetch=0,elem=64,"
+              "chains=16",
+              format(parse("chase:chains=16")));
     // Like snprintf: the full length, and a truncated but terminated buffer.
     mmu_synth_cfg_t c = parse("random");
     char small[8];
@@ -254,6 +325,8 @@ TEST(Synth, FormatParsesBackToTheSameConfig)
         "random:ws=64t,page=1g,base=0x0,writes=100,fetch=0",
         "chase:elem=8,ws=4k,page=4k,n=1g", "stride:stride=4104,ws=1000000,n=999",
         "seq:stride=8,fetch=100,writes=0",
+        "random:ws=512k,page=2m,chains=2,lockstep=1,pretouch=1", "chase:chains=5,ws=3000",
+        "random:scatter=1", "seq:pretouch=1,scatter=1",
     };
     for (const char *s : specs) {
         mmu_synth_cfg_t a = parse(s);

@@ -30,7 +30,7 @@ struct Timing : ::testing::Test {
             cfg.psc[l].latency = 2;
         cfg.walk_level_latency = 1;
         for (auto &m : cfg.memlat)
-            m = {0, 0, 0};
+            m = {0, 0, 0, 0, 0};
         cfg.dram_latency = 100;
         cfg.rmw_latency = 20;
         cfg.walkers = 1;
@@ -196,7 +196,7 @@ TEST_F(Timing, HostCallbackSuppliesEveryPageTableLatency)
 
 TEST_F(Timing, PageTableLinesHitInTheCacheModel)
 {
-    cfg.memlat[0] = {64, 8, 5}; // an L1D stand-in, 64-byte lines
+    cfg.memlat[0] = {64, 8, 5, 0, 0}; // an L1D stand-in, 64-byte lines
     make();
     mmu_result_t a = acc(kA, 0);
     // Reads miss to memory; each A update hits the line its read brought in.
@@ -209,6 +209,134 @@ TEST_F(Timing, PageTableLinesHitInTheCacheModel)
     mmu_stats_t s;
     mmu_get_stats(mmu, &s);
     EXPECT_EQ(4u, s.memlat_dram);
+}
+
+// ---- data lines (cfg.data_lines, mmu_data_access) -------------------------------
+
+TEST_F(Timing, DataLinesAreOffByDefault)
+{
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
+    make(MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A, MMU_PTE_A);
+    mmu_result_t a = acc(kA, 0);
+    mmu_result_t b = acc(kA + 64, 1000);
+    EXPECT_EQ(0u, a.lat_data);
+    EXPECT_EQ(0u, b.lat_data);
+}
+
+TEST_F(Timing, DataLinesChargeTheLineAfterTheTranslation)
+{
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
+    cfg.data_lines = 1;
+    make(MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A, MMU_PTE_A);
+    mmu_result_t a = acc(kA, 0);
+    // The translation costs what it costs without data lines; the line itself
+    // comes from memory, after done_at.
+    EXPECT_EQ(1u + 8 + 2 + 4 * 101, a.done_at);
+    expect_sum(a, 0);
+    EXPECT_EQ(100u, a.lat_data);
+    // Same line again (an L1 TLB hit): the stand-in has it.
+    mmu_result_t b = acc(kA + 8, 1000);
+    EXPECT_EQ(MMU_SERVED_L1, b.served);
+    EXPECT_EQ(1001u, b.done_at);
+    EXPECT_EQ(5u, b.lat_data);
+    // Another line of the page: memory again.
+    EXPECT_EQ(100u, acc(kA + 64, 2000).lat_data);
+}
+
+TEST_F(Timing, DataLinesEvictPageTableLines)
+{
+    // One 64-byte line of cache: whatever was loaded last is in it.
+    cfg.memlat[0] = {1, 1, 5, 0, 0};
+    for (int data : {0, 1}) {
+        SCOPED_TRACE(data);
+        cfg.data_lines = unsigned(data);
+        make(MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A, MMU_PTE_A);
+        acc(kA, 0);
+        // B's PTE shares A's line; the PDE cache skips to it.
+        mmu_result_t b = acc(kB, 10000);
+        EXPECT_EQ(2, b.psc_level);
+        // Without data lines the PTE line is still cached; with them A's
+        // data line took its place.
+        EXPECT_EQ(data ? 1u + 100 : 1u + 5, b.lat_walk);
+        TearDown();
+        mmu = nullptr, pt = nullptr, mem = nullptr;
+    }
+}
+
+TEST_F(Timing, DataLinesNeverFollowAFault)
+{
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
+    cfg.data_lines = 1;
+    make();
+    mmu_result_t r = acc(kA + 0x4000, 0); // not mapped: #PF
+    EXPECT_EQ(MMU_FAULT_PF, r.fault.kind);
+    EXPECT_EQ(0u, r.lat_data);
+}
+
+TEST_F(Timing, DataAccessLoadsThroughTheStandIns)
+{
+    cfg.memlat[0] = {64, 8, 5, 0, 0};
+    cfg.memlat[1] = {1024, 4, 14, 0, 0};
+    make();
+    EXPECT_EQ(100u, mmu_data_access(mmu, 0x5000040, 0));
+    EXPECT_EQ(5u, mmu_data_access(mmu, 0x5000048, 10)); // same line
+    // A host callback owns the caches: nothing to charge.
+    mmu_destroy(mmu);
+    cfg.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned { return 3; };
+    cfg.data_lines = 1;
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu, &err)) << err.msg;
+    EXPECT_EQ(0u, mmu_data_access(mmu, 0x5000040, 0));
+}
+
+// A victim level holds what the level above displaced: X, Y, X finds X there.
+// An inclusive level took Y in place of X, so X comes from memory.
+TEST_F(Timing, VictimLevelHoldsWhatTheLevelAboveDisplaced)
+{
+    cfg.memlat[0] = {1, 1, 5, 0, 0};
+    cfg.memlat[2] = {1, 2, 30, 1, 0};
+    make();
+    const uint64_t x = 0x5000000, y = 0x5000040;
+    EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
+    EXPECT_EQ(5u, mmu_data_access(mmu, x, 0));
+    EXPECT_EQ(100u, mmu_data_access(mmu, y, 0)); // X leaves L1 for the LLC
+    EXPECT_EQ(30u, mmu_data_access(mmu, x, 0));
+    EXPECT_EQ(30u, mmu_data_access(mmu, y, 0));  // displaced by X's return
+    EXPECT_EQ(30u, mmu_data_access(mmu, x, 0));  // kept when it hit
+}
+
+TEST_F(Timing, InclusiveLevelIsFilledOnEveryMiss)
+{
+    cfg.memlat[0] = {1, 1, 5, 0, 0};
+    cfg.memlat[2] = {1, 1, 30, 0, 0};
+    make();
+    const uint64_t x = 0x5000000, y = 0x5000040;
+    EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
+    EXPECT_EQ(100u, mmu_data_access(mmu, y, 0)); // Y replaces X in both levels
+    EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
+    cfg.memlat[2].victim = 1;
+    TearDown();
+    mmu = nullptr, pt = nullptr, mem = nullptr;
+    make();
+    EXPECT_EQ(100u, mmu_data_access(mmu, x, 0));
+    EXPECT_EQ(100u, mmu_data_access(mmu, y, 0));
+    EXPECT_EQ(30u, mmu_data_access(mmu, x, 0));
+}
+
+// pair: a miss in the L2 also brings the other half of the 128-byte pair.
+TEST_F(Timing, PairLevelPrefetchesTheOtherLineOfThePair)
+{
+    for (unsigned pair : {0u, 1u}) {
+        SCOPED_TRACE(pair);
+        cfg.memlat[0] = {1, 1, 5, 0, 0};
+        cfg.memlat[1] = {1, 4, 14, 0, pair};
+        make();
+        EXPECT_EQ(100u, mmu_data_access(mmu, 0x5000040, 0)); // the upper half
+        EXPECT_EQ(pair ? 14u : 100u, mmu_data_access(mmu, 0x5000000, 0));
+        EXPECT_EQ(100u, mmu_data_access(mmu, 0x5000080, 0)); // another pair
+        TearDown();
+        mmu = nullptr, pt = nullptr, mem = nullptr;
+    }
 }
 
 TEST_F(Timing, GpCostsNothingAndTouchesNothing)

@@ -144,6 +144,40 @@ TEST(Tlb, ValidateRejectsXorFoldNarrowerThanIndex)
     EXPECT_EQ(mmu_array_cfg_validate(&seven, "x", nullptr), 0);
 }
 
+// The model's size limits (mmu_config.h), each at the bound and one past it.
+TEST(Tlb, ValidateAcceptsUpToTheEntryLimit)
+{
+    for (auto c : {cfg(MMU_ARRAY_MAX_ENTRIES, 16), cfg(MMU_ARRAY_MAX_ENTRIES, MMU_ARRAY_MAX_WAYS),
+                   cfg(MMU_ARRAY_MAX_FA, MMU_ARRAY_MAX_FA), cfg(64 * 128, 64)}) {
+        mmu_err_t err{};
+        EXPECT_EQ(mmu_array_cfg_validate(&c, "x", &err), 0) << err.msg;
+    }
+}
+
+TEST(Tlb, ValidateRejectsMoreThanAMillionEntries)
+{
+    EXPECT_EQ(bad(cfg(MMU_ARRAY_MAX_ENTRIES * 2, 16), "l2.4k2m"),
+              "l2.4k2m: entries=2097152: must be <= 1048576");
+    EXPECT_EQ(bad(cfg(1u << 31, 1u << 31)), "l1d.4k: entries=2147483648: must be <= 1048576");
+    EXPECT_EQ(bad(cfg(64u << 20, 16)), "l1d.4k: entries=67108864: must be <= 1048576");
+}
+
+TEST(Tlb, ValidateRejectsMoreThan64WaysUnlessFullyAssociative)
+{
+    EXPECT_EQ(bad(cfg(256, 128)),
+              "l1d.4k: ways=128: must be <= 64, or equal to entries=256 (fully associative, up "
+              "to 4096 entries)");
+    mmu_array_cfg_t fa = cfg(128, 128);
+    EXPECT_EQ(mmu_array_cfg_validate(&fa, "x", nullptr), 0);
+}
+
+TEST(Tlb, ValidateRejectsFullyAssociativeBeyond4096)
+{
+    EXPECT_EQ(bad(cfg(8192, 8192), "l2.1g"),
+              "l2.1g: entries=8192, ways=8192: a fully-associative array holds at most 4096 "
+              "entries");
+}
+
 TEST(Tlb, ValidateWithNullErrStillReturnsCode)
 {
     mmu_array_cfg_t c = cfg(64, 0);

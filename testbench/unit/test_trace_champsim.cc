@@ -154,7 +154,13 @@ TEST(TraceChampsim, CorruptCompressedStreamIsAnError)
         ReadAll got = read_all(p);
         ASSERT_EQ(got.open_err, "");
         EXPECT_EQ(got.rc, -1);
-        EXPECT_EQ(got.err.rfind(p + (xzed ? ": xz: " : ": gzip: "), 0), 0u) << got.err;
+        // zlib finds the damage where it is; LZMA2 may decode garbage until the
+        // block's check fails, and a record check of that garbage can come first.
+        const bool layer = got.err.rfind(p + ": compressed byte ", 0) == 0 &&
+                           got.err.find(xzed ? ": xz: corrupt compressed data"
+                                             : ": gzip: corrupt compressed data") != std::string::npos;
+        const bool record = xzed && got.err.rfind(p + ": byte ", 0) == 0;
+        EXPECT_TRUE(layer || record) << got.err;
         // Data decoded before the damaged bytes is handed out first and is intact.
         std::vector<mmu_trec_t> all = expand(v);
         ASSERT_GT(got.recs.size(), 100u);
