@@ -130,6 +130,16 @@ entries = 0 | 32
   expect_has("${header}" ",os_pages_4k," "header: OS statistics")
   file(READ ${W}/a/sweep.md md)
   expect_has("${md}" "## Impossible points (skipped)" "sweep.md")
+  # Not a terminal: a plain line per run, [k/N] counting to the end.
+  expect_has("${e}" "sweep: [32/32] point " "progress lines")
+  # A terminal (script(1) gives one): a progress bar with an ETA, rewritten in place.
+  find_program(SCRIPT script)
+  if(SCRIPT)
+    execute_process(COMMAND ${SCRIPT} -qec "${MMUSIM} sweep ${W}/spec.ini --out ${W}/tty -j 2 >/dev/null" /dev/null
+                    OUTPUT_VARIABLE tty ERROR_VARIABLE tty_err)
+    expect("no progress bar on a terminal:\n${tty}${tty_err}"
+           tty MATCHES "\r.\\[Ksweep: 32/32 runs \\(100%\\), [0-9hms]+, ETA 0s")
+  endif()
 
   # Each row is what a separate `mmusim run` of that point gives. Point 2:
   # entries 64, ways 4, psc.pde 32? No: points count presets, then entries,
