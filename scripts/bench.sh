@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures translation throughput (Google Benchmark, median of 5 repetitions),
-# trace reading and workload-kernel generation rates (median of 3), and
-# `mmusim check` throughput on a generated 100,000-access scenario (best of 5
-# runs). Prints the lines results/perf.md records.
+# Measures translation throughput (Google Benchmark, median of 5 repetitions),
+# trace reading, workload-kernel generation and the OS model under memory
+# pressure (with its records/s as a share of the unconstrained run's; median of
+# 3), and `mmusim check` throughput on a generated 100,000-access scenario
+# (best of 5 runs). Prints the lines results/perf.md records.
 set -euo pipefail
 case "${1:-}" in
   -h|--help)
@@ -31,6 +33,14 @@ build/rel/testbench/bench/bench_trace --benchmark_min_time=1 --benchmark_repetit
 echo "== workload kernels, generation alone (build/rel/testbench/bench/bench_kernels, median of 3) =="
 build/rel/testbench/bench/bench_kernels --benchmark_min_time=1 --benchmark_repetitions=3 \
   --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark'
+echo "== OS model under memory pressure (build/rel/testbench/bench/bench_os, median of 3) =="
+build/rel/testbench/bench/bench_os --benchmark_min_time=1 --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true 2>/dev/null | grep -E '_median|^Benchmark' | tee build/bench/os.txt
+# Each policy's records/s as a share of the unconstrained run's, same run.
+awk '/_median/ { for (i = 1; i <= NF; i++) if ($i ~ /^items_per_second=/) { v = $i; sub(/items_per_second=/, "", v);
+       m = 1; if (v ~ /M\/s$/) m = 1e6; else if (v ~ /k\/s$/) m = 1e3; sub(/[kM]?\/s$/, "", v); r[$1] = v * m } }
+     END { base = r["Unconstrained_median"]; for (k in r) if (k != "Unconstrained_median")
+       printf "bench_os: %s runs at %.2fx the unconstrained records/s (%.1f M vs %.1f M records/s)\n", k, r[k] / base, r[k] / 1e6, base / 1e6 }' build/bench/os.txt | sort
 echo "== mmusim check =="
 n="${1:-100000}"
 /usr/bin/python3 workloads/gen_check_scenario.py --accesses "$n" > build/bench/check.scn

@@ -38,6 +38,8 @@ const char *mmu_trace_check(const mmu_trec_t *rec, char *why, size_t len)
         const char *k = rec->kind == MMU_TREC_MAP ? "MAP" : "PROTECT";
         if (rec->kind == MMU_TREC_MAP && rec->size > MMU_PAGE_1G)
             snprintf(why, len, "MAP page size %u > 2", rec->size);
+        else if (rec->kind == MMU_TREC_MAP && rec->map > MMU_MAP_FILE_SHARED)
+            snprintf(why, len, "MAP kind %u > 2", rec->map);
         else if (rec->value & FLAGS_FRAME_BITS)
             snprintf(why, len, "%s flags 0x%llx: bits 13..51 are the frame address, not flags", k,
                      (unsigned long long)rec->value);

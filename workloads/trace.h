@@ -24,12 +24,22 @@ typedef enum mmu_trec_kind {
     MMU_TREC_SYSCALL_EXIT = 3,
     MMU_TREC_INVLPG = 4,      /* la */
     MMU_TREC_INVPCID = 5,     /* la, value = type, pcid */
-    MMU_TREC_MAP = 6,         /* la, len, value = PTE flags (MMU_PTE_*), page size in size */
+    MMU_TREC_MAP = 6,         /* la, len, value = PTE flags (MMU_PTE_*), page size in size,
+                                 map = mmu_map_kind_t, file + off for file mappings */
     MMU_TREC_UNMAP = 7,       /* la, len */
     MMU_TREC_PROTECT = 8,     /* la, len, value = new PTE flags */
 } mmu_trec_kind_t;
 
 #define MMU_TREC_KINDS 9
+
+/* What a MAP record maps: anonymous memory, or a file (id + offset) mapped
+ * privately (writes copy the page: MAP_PRIVATE) or shared (writes go back to
+ * the file: MAP_SHARED). */
+typedef enum mmu_map_kind {
+    MMU_MAP_ANON = 0,
+    MMU_MAP_FILE_PRIVATE = 1,
+    MMU_MAP_FILE_SHARED = 2,
+} mmu_map_kind_t;
 
 typedef struct mmu_trec {
     uint64_t icount; /* instructions retired before this record (0 if unknown) */
@@ -41,6 +51,9 @@ typedef struct mmu_trec {
     uint8_t type;    /* ACCESS: mmu_access_t */
     uint8_t cpl;     /* ACCESS: 0..3 */
     uint8_t size;    /* ACCESS: bytes accessed (0 = unknown); MAP: mmu_page_size_t */
+    uint8_t map;     /* MAP: mmu_map_kind_t */
+    uint64_t file;   /* MAP of a file: its id (any number naming the file) */
+    uint64_t off;    /* MAP of a file: byte offset in the file of la (4 KiB aligned) */
 } mmu_trec_t;
 
 typedef struct mmu_trace_reader mmu_trace_reader_t;

@@ -53,6 +53,7 @@ struct mmu_trace_reader {
     /* Format state. */
     uint64_t icount;
     uint64_t prev_la[2];   /* native: previous data / fetch address */
+    unsigned version;      /* native: the file's format version */
     mmu_trec_t pend[8];    /* champsim: records of the current instruction */
     unsigned npend, ipend;
     char path[160];

@@ -104,6 +104,11 @@ size_t mmu_trace_native_encode(mmu_trace_enc_t *enc, const mmu_trec_t *rec, uint
         p = put_varint(p, rec->len);
         p = put_varint(p, rec->value);
         *p++ = rec->size;
+        *p++ = rec->map; /* version 2 */
+        if (rec->map != MMU_MAP_ANON) {
+            p = put_varint(p, rec->file);
+            p = put_varint(p, rec->off);
+        }
         break;
     case MMU_TREC_UNMAP:
         p = put_varint(p, rec->la);
@@ -137,9 +142,11 @@ int mmu_trace_native_start(mmu_trace_reader_t *r)
         return mmu_trace_fail_at(r, 0, "bad magic (not an mmusim native trace)");
     if (n < MMU_TRACE_NATIVE_HEADER_BYTES)
         return mmu_trace_fail_short(r, 0, "truncated header");
-    if (le16(h + 8) != MMU_TRACE_NATIVE_VERSION)
-        return mmu_trace_fail_at(r, 8, "unsupported version %u (this reader knows %d)",
-                                 le16(h + 8), MMU_TRACE_NATIVE_VERSION);
+    if (le16(h + 8) < MMU_TRACE_NATIVE_VERSION_MIN || le16(h + 8) > MMU_TRACE_NATIVE_VERSION)
+        return mmu_trace_fail_at(r, 8, "unsupported version %u (this reader knows %d to %d)",
+                                 le16(h + 8), MMU_TRACE_NATIVE_VERSION_MIN,
+                                 MMU_TRACE_NATIVE_VERSION);
+    r->version = le16(h + 8);
     uint32_t hsize = le16(h + 10);
     if (hsize < MMU_TRACE_NATIVE_HEADER_BYTES)
         return mmu_trace_fail_at(r, 10, "header size %u < %d", hsize,
@@ -268,6 +275,20 @@ int mmu_trace_native_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
                 return mmu_trace_fail_at(r, r->base + r->pos, "MAP page size %u > 2",
                                          (unsigned)c);
             t.size = (uint8_t)c;
+            if (r->version >= 2) { /* the mapping's kind; version 1: anonymous */
+                if (p == end) {
+                    st = DEC_SHORT;
+                    goto bad;
+                }
+                c = *p++;
+                if (c > MMU_MAP_FILE_SHARED)
+                    return mmu_trace_fail_at(r, r->base + r->pos, "MAP kind %u > 2", (unsigned)c);
+                t.map = (uint8_t)c;
+                if (c != MMU_MAP_ANON) {
+                    GET_VARINT(t.file);
+                    GET_VARINT(t.off);
+                }
+            }
         }
         break;
     default:
@@ -368,7 +389,7 @@ static int parse_flags(const char *flags, uint64_t *out)
 
 /* Split at blanks, dropping a '#' comment. Returns the token count (max 8;
  * 9 means "too many"). */
-static int split(char *line, char *tok[9])
+static int split(char *line, char *tok[11])
 {
     char *hash = strchr(line, '#');
     if (hash)
@@ -380,8 +401,8 @@ static int split(char *line, char *tok[9])
             p++;
         if (!*p)
             return n;
-        if (n == 9)
-            return 9;
+        if (n == 11)
+            return 11;
         tok[n++] = p;
         while (*p && *p != ' ' && *p != '\t')
             p++;
@@ -444,11 +465,11 @@ int mmu_trace_text_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
         int rc = mmu_trace_getline(r, &line, &len, &complete);
         if (rc <= 0)
             return rc;
-        char *tok[9];
+        char *tok[11];
         int n = split(line, tok);
         if (n == 0)
             continue;
-        if (n > 8)
+        if (n > 10)
             return mmu_trace_fail_line(r, "too many fields");
         char **t = tok;
         if (t[0][0] == '@') {
@@ -463,12 +484,13 @@ int mmu_trace_text_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
         if (k < 0)
             return mmu_trace_fail_line(r, "unknown record '%s'", t[0]);
         static const int min_args[] = {2, 2, 2, 1, 0, 0, 1, 3, 4, 2, 3};
-        static const int max_args[] = {3, 3, 3, 1, 0, 0, 1, 3, 4, 2, 3};
+        static const int max_args[] = {3, 3, 3, 1, 0, 0, 1, 3, 8, 2, 3};
         static const char *const usage[] = {
             "r ADDR CPL [SIZE]", "w ADDR CPL [SIZE]", "x ADDR CPL [SIZE]", "cr3 VALUE",
             "syscall",           "sysret",            "invlpg ADDR",        "invpcid TYPE PCID ADDR",
-            "map ADDR LEN FLAGS 4k|2m|1g", "unmap ADDR LEN", "protect ADDR LEN FLAGS"};
-        if (n - 1 < min_args[k] || n - 1 > max_args[k])
+            "map ADDR LEN FLAGS 4k|2m|1g [file ID OFFSET private|shared]", "unmap ADDR LEN",
+            "protect ADDR LEN FLAGS"};
+        if (n - 1 < min_args[k] || n - 1 > max_args[k] || (k == 8 && n - 1 != 4 && n - 1 != 8))
             return mmu_trace_fail_line(r, "expected '%s'", usage[k]);
         mmu_trec_t o = {.icount = r->icount};
         uint64_t v;
@@ -531,6 +553,20 @@ int mmu_trace_text_next(mmu_trace_reader_t *r, mmu_trec_t *rec)
                     o.size = MMU_PAGE_1G;
                 else
                     return mmu_trace_fail_line(r, "bad page size '%s' (4k, 2m or 1g)", t[4]);
+                if (n - 1 == 8) {
+                    if (strcmp(t[5], "file") != 0)
+                        return mmu_trace_fail_line(
+                            r, "expected 'file ID OFFSET private|shared' after the page size");
+                    if (text_num(r, t[6], "file id", &o.file) < 0 ||
+                        text_num(r, t[7], "file offset", &o.off) < 0)
+                        return -1;
+                    if (strcmp(t[8], "private") == 0)
+                        o.map = MMU_MAP_FILE_PRIVATE;
+                    else if (strcmp(t[8], "shared") == 0)
+                        o.map = MMU_MAP_FILE_SHARED;
+                    else
+                        return mmu_trace_fail_line(r, "bad sharing '%s' (private or shared)", t[8]);
+                }
             }
             break;
         }
@@ -658,8 +694,13 @@ static int write_text(mmu_trace_writer_t *w, const mmu_trec_t *rec)
         fprintf(f, "invpcid %llu %u 0x%llx\n", val, rec->pcid, la);
         break;
     case MMU_TREC_MAP:
-        fprintf(f, "map 0x%llx 0x%llx 0x%llx %s\n", la, len, val,
+        fprintf(f, "map 0x%llx 0x%llx 0x%llx %s", la, len, val,
                 rec->size == MMU_PAGE_4K ? "4k" : rec->size == MMU_PAGE_2M ? "2m" : "1g");
+        if (rec->map != MMU_MAP_ANON)
+            fprintf(f, " file %llu 0x%llx %s", (unsigned long long)rec->file,
+                    (unsigned long long)rec->off,
+                    rec->map == MMU_MAP_FILE_SHARED ? "shared" : "private");
+        fputc('\n', f);
         break;
     case MMU_TREC_UNMAP: fprintf(f, "unmap 0x%llx 0x%llx\n", la, len); break;
     default: fprintf(f, "protect 0x%llx 0x%llx 0x%llx\n", la, len, val); break;

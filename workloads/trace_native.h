@@ -14,10 +14,15 @@ extern "C" {
 #endif
 
 #define MMU_TRACE_NATIVE_MAGIC "MMUTRACE"
-#define MMU_TRACE_NATIVE_VERSION 1
+/* Version 2 adds the mapping's kind to MAP records (anonymous, or a file id
+ * and offset, private or shared); version 1 files are still read (their MAP
+ * records are anonymous). Writers write version 2. */
+#define MMU_TRACE_NATIVE_VERSION 2
+#define MMU_TRACE_NATIVE_VERSION_MIN 1
 #define MMU_TRACE_NATIVE_HEADER_BYTES 24
-/* Longest record: tag + icount delta + three 10-byte varints + page size. */
-#define MMU_TRACE_NATIVE_MAX_RECORD 42
+/* Longest record: a MAP: tag + icount delta + three 10-byte varints + page
+ * size + kind + two 10-byte varints (file, offset). */
+#define MMU_TRACE_NATIVE_MAX_RECORD 63
 
 /* Encoder state: the previous record's icount and the previous data / fetch
  * address, from which deltas are taken. Zero-initialise before the first record. */
@@ -31,7 +36,7 @@ typedef struct mmu_trace_enc {
  * says what and enc is unchanged). */
 size_t mmu_trace_native_encode(mmu_trace_enc_t *enc, const mmu_trec_t *rec, uint8_t *out,
                                char *why, size_t whylen);
-/* The 24-byte file header of version 1. */
+/* The 24-byte file header (version MMU_TRACE_NATIVE_VERSION). */
 void mmu_trace_native_header(uint8_t out[MMU_TRACE_NATIVE_HEADER_BYTES]);
 
 #ifdef __cplusplus

@@ -515,6 +515,9 @@ static int run_trace(cmp_t *c, cmp_row_t *r, uint64_t *footprint_4k, char *msg, 
         return 2;
     mmu_aspace_cfg_t ac;
     mmu_aspace_cfg_init(&ac);
+    /* A captured trace's MAP records are one snapshot of /proc/PID/maps:
+     * records outside them are anonymous memory, as in `mmusim run`. */
+    ac.implicit_vma = 2;
     ac.policy = r->page == MMU_PAGE_4K ? MMU_POLICY_4K
                 : r->page == MMU_PAGE_2M ? MMU_POLICY_THP
                                          : MMU_POLICY_1G;

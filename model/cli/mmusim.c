@@ -11,6 +11,7 @@
 #include "run.h"
 #include "sweep.h"
 #include "version.h"
+#include "vm_study.h"
 
 static void usage(FILE *f)
 {
@@ -25,6 +26,7 @@ static void usage(FILE *f)
           "  sweep   TLB sizing: many geometries x workloads, batched, parallel, resumable\n"
           "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
           "  latbench tinymembench's memory-latency test on the model (4K and 2M pages)\n"
+          "  vm-study page faults per memory size and replacement policy over traces (OPT bound)\n"
           "Run 'mmusim COMMAND --help' for a command's options.\n",
           f);
 }
@@ -53,6 +55,8 @@ int main(int argc, char **argv)
         return convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "latbench"))
         return latbench_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "vm-study"))
+        return vm_study_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "--version")) {
         printf("mmusim %s\n", mmusim_version());
         return 0;

@@ -20,6 +20,7 @@
 #include "aspace.h"
 #include "cli_opt.h"
 #include "cli_out.h"
+#include "osrun.h"
 #include "runlib.h"
 #include "synth.h"
 #include "trace.h"
@@ -36,6 +37,7 @@ typedef struct run_opts {
     unsigned levels;
     mmu_aspace_cfg_t as;             /* --policy --frames --procs --switch --pcid --kpti */
     bool kpti;
+    osrun_opts_t os;                 /* --mem --swap --reclaim ... (osrun.h) */
 } run_opts_t;
 
 static const char *const FORMATS[] = {"native", "text", "lackey", "champsim"};
@@ -63,6 +65,7 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     o->levels = 4;
     o->format = 4;
     mmu_aspace_cfg_init(&o->as);
+    osrun_defaults(&o->as);
     o->as.pcid = 1;
     const cli_opt_t opts[] = {
         {"preset", CLI_STR, &o->preset, "NAME", "a built-in CPU ('mmusim presets')", 0, 0, NULL},
@@ -131,7 +134,28 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
         "N dependent chains are in flight together. Exit 0, or 2 on bad input.\n",
         .opts = opts,
         .seen = seen};
-    int rc = cli_parse(&cmd, argc, argv, NULL);
+    /* The OS model's options (memory pressure) have their own parser, shared
+     * with vm-study: take them out first, then the rest goes to cli_parse. */
+    char **rest = malloc(((size_t)argc + 1) * sizeof *rest);
+    if (!rest) {
+        cli_error("run", "out of memory");
+        return 2;
+    }
+    int nrest = 0;
+    for (int i = 0; i < argc; i++) {
+        const int os_rc = i ? osrun_parse("mmusim run", argc, argv, &i, &o->os, &o->as) : 0;
+        if (os_rc == 2) {
+            free(rest);
+            return 2;
+        }
+        if (os_rc == 0)
+            rest[nrest++] = argv[i];
+    }
+    rest[nrest] = NULL;
+    int rc = cli_parse(&cmd, nrest, rest, NULL);
+    free(rest);
+    if (rc == 1)
+        osrun_usage(stdout);
     if (rc)
         return rc;
     o->as.kpti = o->kpti;
@@ -173,6 +197,12 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
                   cli_given(&cmd, "gap") ? "gap" : "interval");
         return 2;
     }
+    if (o->workload && (o->os.mem_set || o->os.pressure_opts || o->os.series_csv)) {
+        fputs("mmusim run: memory pressure (--mem, --swap, ...) needs --trace: a synthetic "
+              "workload is mapped up front\n",
+              stderr);
+        return 2;
+    }
     return 0;
 }
 
@@ -186,9 +216,38 @@ static json_t *jint(uint64_t v)
 /* --json FILE: the run's numbers as one JSON document (Jansson escapes the
  * strings: paths and specs may hold quotes or backslashes), written to a
  * temporary file renamed on success. */
+/* osrun_json's members ("memory", "processes", "events", "series") into doc:
+ * 0, or -1 when they could not be built. */
+static int add_os_json(json_t *doc, const mmu_aspace_t *os, const mmu_aspace_cfg_t *ac,
+                       const osrun_opts_t *oo)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return -1;
+    fputc('{', m);
+    osrun_json(m, os, ac, oo);
+    fputs("\"end\": 0}", m);
+    if (fclose(m)) {
+        free(buf);
+        return -1;
+    }
+    json_error_t err;
+    json_t *members = json_loads(buf, 0, &err);
+    free(buf);
+    if (!members)
+        return -1;
+    json_object_del(members, "end");
+    json_object_update(doc, members);
+    json_decref(members);
+    return 0;
+}
+
 static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t *a,
                       const uint64_t pct[3], const mmu_stats_t *st,
-                      const mmu_aspace_stats_t *as)
+                      const mmu_aspace_stats_t *as, const mmu_aspace_t *osm,
+                      const mmu_aspace_cfg_t *ac)
 {
     json_t *doc = json_object(), *lat = json_object(), *stats = json_object();
     json_object_set_new(doc, o->preset ? "preset" : "config",
@@ -211,6 +270,11 @@ static int write_json(const run_opts_t *o, const char *what, const runlib_acc_t 
         MMU_ASPACE_STATS_MAP(RUN__AS_JSON)
 #undef RUN__AS_JSON
         json_object_set_new(doc, "os", os);
+        if (osm && add_os_json(doc, osm, ac, &o->os)) {
+            cli_error("run", "--json %s: out of memory", o->json);
+            json_decref(doc);
+            return 2;
+        }
     }
     for (unsigned i = 0; i < mmu_stats_count(); i++)
         json_object_set_new(stats, mmu_stats_name(i), jint(mmu_stats_get(st, i)));
@@ -287,7 +351,8 @@ static int write_lat_csv(const char *path, const mmu_config_t *cfg, const runlib
 }
 
 static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runlib_acc_t *a,
-                  const char *what, const char *setup, double t_run, double cpu_run)
+                  const char *what, const char *setup, double t_run, double cpu_run,
+                  const mmu_aspace_t *os, const mmu_aspace_cfg_t *ac)
 {
     mmu_stats_t st;
     mmu_aspace_stats_t ast;
@@ -345,11 +410,14 @@ static int report(const run_opts_t *o, const mmu_config_t *cfg, mmu_t *mmu, runl
         MMU_ASPACE_STATS_MAP(RUN__AS_PRINT)
 #undef RUN__AS_PRINT
         printf("\n");
+        osrun_report(stdout, os, ac, &o->os, &ast, a->counted, a->last_done - a->warm_cycle);
     }
+    if (o->os.series_csv && os && osrun_series_csv("mmusim run", o->os.series_csv, os))
+        return 2;
     if (!o->json)
         return 0;
     const uint64_t pct[3] = {p50, p90, p99};
-    return write_json(o, what, a, pct, &st, a->as ? &ast : NULL);
+    return write_json(o, what, a, pct, &st, a->as ? &ast : NULL, os, ac);
 }
 
 static int load_config(const run_opts_t *o, mmu_config_t *cfg)
@@ -409,23 +477,37 @@ static void progress_end(const progress_t *p)
 /* A trace: pages are mapped on first touch by the address-space driver, which
  * also plays the processes, PCIDs and KPTI. A malformed record stops the run
  * with its position, after the statistics of everything before it. */
-static int run_trace(const run_opts_t *o)
+static int run_trace(run_opts_t *o)
 {
     mmu_config_t cfg;
     if (load_config(o, &cfg))
         return 2;
+    mmu_aspace_cfg_t ac = o->as;
+    ac.levels = o->levels;
+    /* The OS costs in cycles at the configuration's core frequency (4000 MHz
+     * when it has none). */
+    if (osrun_finish("mmusim run", &o->os, &ac, cfg.frequency_mhz))
+        return 2;
     char msg[512];
+    mmu_repl_future_t *future = NULL;
+    if (ac.mem_bytes && (mmu_repl_get(ac.repl)->flags & MMU_REPL_NEEDS_FUTURE)) {
+        /* OPT: the offline pass over the same trace first. */
+        if (osrun_future(o->trace, o->format < 4 ? FORMATS[o->format] : NULL, 0, &future, msg, sizeof msg)) {
+            fprintf(stderr, "mmusim run: %s\n", msg);
+            return 2;
+        }
+        ac.future = future;
+    }
     mmu_trace_reader_t *tr = NULL;
     if (mmu_trace_open(o->trace, o->format < 4 ? FORMATS[o->format] : NULL, &tr, msg,
                        sizeof msg)) {
         cli_error("run", "%s", msg);
+        mmu_repl_future_destroy(future);
         return 2;
     }
     runlib_as_t x = {0};
     runlib_acc_t a = {0};
     int rc = 2, bad = 0;
-    mmu_aspace_cfg_t ac = o->as;
-    ac.levels = o->levels;
     a.warmup = o->warmup;
     if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
         cli_error("run", "out of memory");
@@ -466,7 +548,10 @@ static int run_trace(const run_opts_t *o)
              POL[ac.policy & 3], ac.frames_mode ? "fragmented" : "contiguous", ac.nproc,
              ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
              ac.kpti ? "on" : "off");
-    rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run);
+    rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run, as, &ac);
+    if (r == 2)
+        fprintf(stderr, "mmusim run: the run stopped at record %" PRIu64 ": %s\n",
+                mmu_trace_records(tr), mmu_aspace_stop_reason(as));
     if (r == 1) {
         /* After the statistics so far, as promised: where the trace went bad. */
         cli_error("run", "%s", mmu_trace_error(tr));
@@ -478,6 +563,7 @@ out:
     cli_out_abort(&a.rows.out); /* after a failure; a no-op once closed */
     runlib_as_free(&x);
     mmu_trace_close(tr);
+    mmu_repl_future_destroy(future);
     free(a.hist);
     return rc;
 }
@@ -584,7 +670,7 @@ int run_main(int argc, char **argv)
     snprintf(setup, sizeof setup, "mapped %s with %s pages%s%s in %.2f s", wsb,
              runlib_size_name(ps), wcfg.pretouch ? " (A/D set)" : "",
              wcfg.scatter ? " (frames scattered)" : "", t_map);
-    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run);
+    rc = report(&o, &cfg, w.mmu, &a, what, setup, t_run, cpu_run, NULL, NULL);
     if (!rc && o.lat_csv && write_lat_csv(o.lat_csv, &cfg, &a))
         rc = 2;
     if (e)

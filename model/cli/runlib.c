@@ -438,7 +438,16 @@ static void trace_lane(runlib_lane_t *x, const trace_slot_t *b, unsigned k)
         if (access)
             runlib_acc_start(a, x->mmu, now);
         mmu_result_t res;
-        if (mmu_aspace_feed(x->as, rec, &res, x->msg, sizeof x->msg)) {
+        const int rc = mmu_aspace_feed(x->as, rec, &res, x->msg, sizeof x->msg);
+        if (rc == MMU_ASPACE_STOP) { /* every process ended, say: the run ends here */
+            snprintf(x->msg, sizeof x->msg, "%s", mmu_aspace_stop_reason(x->as));
+            x->err = RUNLIB_ESTOP;
+            x->bad_rec = b[j].recno;
+            return;
+        }
+        if (rc == MMU_ASPACE_SKIPPED) /* an access of a process the OOM killer ended */
+            continue;
+        if (rc) {
             x->err = -1;
             x->bad_rec = b[j].recno;
             return;
@@ -519,6 +528,8 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
 {
     runlib_lane_t l = {.mmu = mmu, .as = as, .a = a};
     const int r = runlib_trace_drive_lanes(&l, 1, tr, lim);
+    if (l.err == RUNLIB_ESTOP)
+        return 2;
     if (l.err == RUNLIB_ECLOCK) {
         snprintf(msg, len, "%s", l.msg);
         return -1;

@@ -29,6 +29,8 @@
 #define RUNLIB_CLOCK_MAX ((uint64_t)1 << 63)
 /* runlib_synth_drive: the next issue time would reach RUNLIB_CLOCK_MAX. */
 #define RUNLIB_ECLOCK 1
+/* A trace lane: the OS model stopped the run (mmu_aspace_stop_reason). */
+#define RUNLIB_ESTOP 2
 
 /* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
 double runlib_now_s(void);
@@ -237,8 +239,10 @@ typedef struct runlib_trace_lim {
 } runlib_trace_lim_t;
 
 /* Feed trace records to the address-space driver until the trace ends or a
- * limit of *lim is reached, accounting for each access in *a. Returns 0; 1 when
- * the reader failed (mmu_trace_error says where); -1 when the driver refused a
+ * limit of *lim is reached, accounting for each access in *a. Accesses of a
+ * process the OOM killer ended are not translated and not counted. Returns 0;
+ * 1 when the reader failed (mmu_trace_error says where); 2 when the OS stopped
+ * the run (mmu_aspace_stop_reason says why); -1 when the driver refused a
  * record (msg is then "file:LINE: why" or "file: byte N: why", where the
  * record came from: mmu_trace_where) or the model's clock would pass
  * RUNLIB_CLOCK_MAX (msg says why). */
@@ -247,8 +251,8 @@ int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, run
 
 /* The same for n lanes (each with its own address space) fed one reader: each
  * record is decoded once and fed to every lane. A lane the driver refuses
- * keeps err = -1 (RUNLIB_ECLOCK for the clock), msg and bad_rec, and drops
- * out. Returns 1 when the reader failed, else 0 (check each lane's err). */
+ * keeps err = -1 (RUNLIB_ECLOCK for the clock, RUNLIB_ESTOP when the OS
+ * stopped it), msg and bad_rec, and drops out. Returns 1 when the reader failed, else 0 (check each lane's err). */
 int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
                              const runlib_trace_lim_t *lim);
 

@@ -392,9 +392,9 @@ static int run_batch(const sw_t *s, uint32_t b)
         } else if (!e) {
             e = runlib_as_create(&as[i], &cfg[i], &ac, msg, sizeof msg);
         }
-        if (e) {
+        if (e) { /* never starts: mmu stays NULL, the row says why */
             setf(status[i], sizeof status[i], "error: %s", msg);
-            lane[i].err = -3;
+            lane[i].err = INT_MIN;
             continue;
         }
         lane[i].mmu = wl->trace ? as[i].mmu : ws[i].mmu;
@@ -408,7 +408,10 @@ static int run_batch(const sw_t *s, uint32_t b)
         const runlib_trace_lim_t lim = {sp->accesses ? sp->warmup + sp->accesses : 0, 0, 0};
         const int r = runlib_trace_drive_lanes(lane, n, tr, &lim);
         for (unsigned i = 0; i < n; i++) {
-            if (lane[i].err == -1 || lane[i].err == RUNLIB_ECLOCK)
+            if (lane[i].mmu && lane[i].err == RUNLIB_ESTOP)
+                setf(status[i], sizeof status[i], "stopped at record %" PRIu64 ": %s",
+                     lane[i].bad_rec, lane[i].msg);
+            else if (lane[i].mmu && lane[i].err)
                 setf(status[i], sizeof status[i], "error: %s: record %" PRIu64 ": %s",
                          wl->path, lane[i].bad_rec, lane[i].msg);
             else if (r == 1 && !lane[i].err)
@@ -419,7 +422,7 @@ static int run_batch(const sw_t *s, uint32_t b)
         mmu_synth_init(&g, &sc);
         runlib_synth_drive_lanes(lane, n, &g, 0, 0);
         for (unsigned i = 0; i < n; i++)
-            if (lane[i].err > 0)
+            if (lane[i].mmu && lane[i].err)
                 setf(status[i], sizeof status[i], "error: access %" PRIu64 " (0x%" PRIx64
                          "): %s", acc[i].n + 1, lane[i].bad_la,
                          lane[i].err == RUNLIB_ECLOCK ? "the model's clock would pass 2^63 cycles"

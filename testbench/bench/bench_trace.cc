@@ -29,13 +29,13 @@ struct Mix {
         uint64_t r = next();
         ip = (r & 31) == 0 ? 0x400000 + (r >> 40) % 0x100000 : ip + 1 + (r >> 8) % 7;
         int n = 0;
-        recs[n++] = mmu_trec_t{icount, ip, 0, 0, 0, MMU_TREC_ACCESS, MMU_ACC_FETCH, 3, 0};
+        recs[n++] = mmu_trec_t{icount, ip, 0, 0, 0, MMU_TREC_ACCESS, MMU_ACC_FETCH, 3, 0, 0, 0, 0};
         *dsrc = *ddst = 0;
         if ((r >> 16) % 10 < 6) {
             uint64_t la = (r >> 20) % 4 ? 0x7ffff000 + ((r >> 24) & 0xff8)
                                         : 0x10000000000ull + ((r >> 24) & 0x3ffffff8);
             uint8_t t = (r >> 12) % 3 == 0 ? MMU_ACC_WRITE : MMU_ACC_READ;
-            recs[n++] = mmu_trec_t{icount, la, 0, 0, 0, MMU_TREC_ACCESS, t, 3, 8};
+            recs[n++] = mmu_trec_t{icount, la, 0, 0, 0, MMU_TREC_ACCESS, t, 3, 8, 0, 0, 0};
             (t == MMU_ACC_WRITE ? *ddst : *dsrc) = la;
         }
         icount++;

@@ -77,7 +77,7 @@ if(PART STREQUAL "options")
   expect_error("mmusim run: need one of --preset NAME and --config FILE" run --workload seq)
   expect_error("mmusim run: unknown preset 'nope' (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)"
                run --preset nope --workload seq)
-  expect_error("mmusim convert: missing OUT (usage: mmusim convert [--format F] [--to native|text] IN OUT)"
+  expect_error("mmusim convert: missing OUT (usage: mmusim convert [--format F] [--to native|text] [--prepend FILE] IN OUT)"
                convert in)
   expect_error("mmusim convert: unexpected argument 'c'" convert a b c)
   expect_error("mmusim check: missing FILE (usage: mmusim check [OPTIONS] FILE|-)" check)

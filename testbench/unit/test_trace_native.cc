@@ -34,6 +34,16 @@ mmu_trec_t ev(mmu_trec_kind_t kind, uint64_t icount, uint64_t la = 0, uint64_t l
     return t;
 }
 
+mmu_trec_t file_map(uint64_t icount, uint64_t la, uint64_t len, uint8_t kind, uint64_t file,
+                    uint64_t off)
+{
+    mmu_trec_t t = ev(MMU_TREC_MAP, icount, la, len, MMU_PTE_P | MMU_PTE_US);
+    t.map = kind;
+    t.file = file;
+    t.off = off;
+    return t;
+}
+
 // Every kind, extreme addresses, big and negative deltas, icount jumps both ways.
 std::vector<mmu_trec_t> every_kind()
 {
@@ -55,6 +65,8 @@ std::vector<mmu_trec_t> every_kind()
         ev(MMU_TREC_MAP, 11, 0x10000000000ull, 1ull << 30,
            MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_XD | MMU_PTE_PKEY(15), 0, MMU_PAGE_1G),
         ev(MMU_TREC_MAP, 11, kMax, kMax, ~0x000fffffffffe000ull, 0, MMU_PAGE_2M), // every flag bit
+        file_map(11, 0x7f0000000000ull, 0x21000, MMU_MAP_FILE_PRIVATE, 3, 0x1c000),
+        file_map(11, 0x1000, 4096, MMU_MAP_FILE_SHARED, kMax, kMax),
         ev(MMU_TREC_UNMAP, 12, kMax, kMax),
         ev(MMU_TREC_PROTECT, 13, 0, kMax, MMU_PTE_P),
         acc(13, 0x1000, MMU_ACC_READ, 3, 4),
@@ -125,8 +137,8 @@ TEST(TraceNative, SmallTraceHasTheDocumentedBytes)
     Bytes have = get_file(p);
     EXPECT_EQ(have.size(), 24u + 23u);
     EXPECT_EQ(have, want);
-    // The header itself: magic, version 1, header size 24, flags 0, reserved 0.
-    Bytes h = {'M', 'M', 'U', 'T', 'R', 'A', 'C', 'E', 1, 0, 24, 0, 0, 0, 0, 0,
+    // The header itself: magic, version 2, header size 24, flags 0, reserved 0.
+    Bytes h = {'M', 'M', 'U', 'T', 'R', 'A', 'C', 'E', 2, 0, 24, 0, 0, 0, 0, 0,
                0,   0,   0,   0,   0,   0,   0,   0};
     EXPECT_EQ(header(), h);
 }
@@ -225,13 +237,64 @@ TEST(TraceNative, BadMagicAndBadVersionAreRefused)
     EXPECT_EQ(read_all(p, "native").open_err,
               p + ": byte 0: bad magic (not an mmusim native trace)");
     b = with_records({0x02, 0x00});
-    b[8] = 2;
+    b[8] = 3;
     put_file(p, b);
-    EXPECT_EQ(read_all(p).open_err, p + ": byte 8: unsupported version 2 (this reader knows 1)");
+    EXPECT_EQ(read_all(p).open_err, p + ": byte 8: unsupported version 3 (this reader knows 1 to 2)");
+    b[8] = 0;
+    put_file(p, b);
+    EXPECT_EQ(read_all(p).open_err, p + ": byte 8: unsupported version 0 (this reader knows 1 to 2)");
     b = with_records({0x02, 0x00});
     b[12] = 1;
     put_file(p, b);
     EXPECT_EQ(read_all(p).open_err, p + ": byte 12: unknown flags 0x1");
+}
+
+// Version 2 MAP records carry the mapping's kind: a file's id and offset.
+TEST(TraceNative, MapRecordsCarryTheMappingKind)
+{
+    std::string p = scratch("maps.mtr");
+    write_trace(p, {file_map(0, 0x7f0000000000ull, 0x3000, MMU_MAP_FILE_PRIVATE, 2, 0x1000)});
+    // map: tag 06, icount 0, la, len 0x3000 (80 60), flags 0x5 (05), page size 0,
+    // kind 1, file 2, offset 0x1000 (80 20).
+    Bytes want = header();
+    Bytes rec = {0x06, 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0xe0, 0x1f, 0x80, 0x60, 0x05,
+                 0x00, 0x01, 0x02, 0x80, 0x20};
+    want.insert(want.end(), rec.begin(), rec.end());
+    EXPECT_EQ(get_file(p), want);
+    ReadAll got = read_all(p);
+    ASSERT_EQ(got.recs.size(), 1u);
+    EXPECT_EQ(got.recs[0].map, MMU_MAP_FILE_PRIVATE);
+    EXPECT_EQ(got.recs[0].file, 2u);
+    EXPECT_EQ(got.recs[0].off, 0x1000u);
+    // A kind no reader knows is refused, with its place.
+    Bytes bad = header();
+    Bytes brec = {0x06, 0x00, 0x00, 0x01, 0x05, 0x00, 0x03};
+    bad.insert(bad.end(), brec.begin(), brec.end());
+    put_file(p, bad);
+    EXPECT_EQ(read_all(p).err, p + ": byte 24: MAP kind 3 > 2");
+}
+
+// A version 1 file (no kind in MAP records) is still read: its mappings are
+// anonymous.
+TEST(TraceNative, Version1FilesAreStillReadWithAnonymousMaps)
+{
+    std::string p = scratch("v1.mtr");
+    Bytes b = header();
+    b[8] = 1;
+    // map la 0x1000 len 0x2000 flags 0x7 page size 2M, then a read of 0x1000.
+    Bytes recs = {0x06, 0x00, 0x80, 0x20, 0x80, 0x40, 0x07, 0x01, 0xe4, 0x00, 0x80, 0x40};
+    b.insert(b.end(), recs.begin(), recs.end());
+    put_file(p, b);
+    ReadAll got = read_all(p);
+    EXPECT_EQ(got.err, "");
+    ASSERT_EQ(got.recs.size(), 2u);
+    EXPECT_EQ(got.recs[0].kind, MMU_TREC_MAP);
+    EXPECT_EQ(got.recs[0].la, 0x1000u);
+    EXPECT_EQ(got.recs[0].len, 0x2000u);
+    EXPECT_EQ(got.recs[0].value, 7u);
+    EXPECT_EQ(got.recs[0].size, MMU_PAGE_2M);
+    EXPECT_EQ(got.recs[0].map, MMU_MAP_ANON);
+    EXPECT_EQ(got.recs[1].la, 0x1000u);
 }
 
 TEST(TraceNative, LargerHeaderSizeIsSkipped)
@@ -345,6 +408,10 @@ TEST(TraceNative, TextBadLinesSayLineAndWhat)
         {"r 0x-1 3", "bad address '0x-1'"},
         {"map 0 4096 P 3m", "bad page size '3m' (4k, 2m or 1g)"},
         {"map 0 4096 P|QQ 4k", "bad flags 'P|QQ'"},
+        {"map 0 4096 P 4k file 3", "expected 'map ADDR LEN FLAGS 4k|2m|1g [file ID OFFSET private|shared]'"},
+        {"map 0 4096 P 4k anon 3 0 private", "expected 'file ID OFFSET private|shared' after the page size"},
+        {"map 0 4096 P 4k file 3 0 public", "bad sharing 'public' (private or shared)"},
+        {"map 0 4096 P 4k file x 0 shared", "bad file id 'x'"},
         {"@12", "'@ICOUNT' without a record"},
         {"@x r 0 3", "bad icount 'x'"},
     };

@@ -131,16 +131,18 @@ inline bool same(const mmu_trec_t &a, const mmu_trec_t &b)
 {
     return a.icount == b.icount && a.la == b.la && a.len == b.len && a.value == b.value &&
            a.pcid == b.pcid && a.kind == b.kind && a.type == b.type && a.cpl == b.cpl &&
-           a.size == b.size;
+           a.size == b.size && a.map == b.map && a.file == b.file && a.off == b.off;
 }
 
 inline std::string show(const mmu_trec_t &t)
 {
-    char b[200];
-    snprintf(b, sizeof b, "{icount=%llu kind=%u la=%#llx len=%#llx value=%#llx pcid=%u type=%u cpl=%u size=%u}",
+    char b[260];
+    snprintf(b, sizeof b,
+             "{icount=%llu kind=%u la=%#llx len=%#llx value=%#llx pcid=%u type=%u cpl=%u size=%u "
+             "map=%u file=%llu off=%#llx}",
              (unsigned long long)t.icount, t.kind, (unsigned long long)t.la,
              (unsigned long long)t.len, (unsigned long long)t.value, t.pcid, t.type, t.cpl,
-             t.size);
+             t.size, t.map, (unsigned long long)t.file, (unsigned long long)t.off);
     return b;
 }
 
