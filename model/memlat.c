@@ -27,10 +27,13 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         /* Walker loads that skip the L1D start at the first level below it. */
         if (i == 0 && cfg->walk_skip_l1)
             m->walk_first = 1;
-        l->tag = calloc((size_t)c->sets * c->ways, sizeof *l->tag);
-        l->stamp = calloc((size_t)c->sets * c->ways, sizeof *l->stamp);
+        /* Only nvalid is zeroed, not the tag array (384 KiB for a 2 MiB LLC
+         * stand-in): creating an MMU stays cheap. */
+        l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
+        l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
+        l->nvalid = calloc(c->sets, sizeof *l->nvalid);
         m->nlevels++;
-        if (!l->tag || !l->stamp) {
+        if (!l->tag || !l->stamp || !l->nvalid) {
             mmu_memlat_free(m);
             return MMU_ENOMEM;
         }
@@ -43,8 +46,10 @@ void mmu_memlat_free(mmu_memlat_t *m)
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         free(m->lvl[i].tag);
         free(m->lvl[i].stamp);
+        free(m->lvl[i].nvalid);
         m->lvl[i].tag = NULL;
         m->lvl[i].stamp = NULL;
+        m->lvl[i].nvalid = NULL;
     }
     m->nlevels = 0;
 }
@@ -52,15 +57,15 @@ void mmu_memlat_free(mmu_memlat_t *m)
 void mmu_memlat_flush(mmu_memlat_t *m)
 {
     for (unsigned i = 0; i < m->nlevels; i++)
-        memset(m->lvl[i].tag, 0, (size_t)m->lvl[i].sets * m->lvl[i].ways * sizeof *m->lvl[i].tag);
+        memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
 }
 
 /* A use of `line` in one level: true (and its LRU stamp renewed) when the
  * level holds it. */
 static bool touch(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
 {
-    const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
-    for (size_t w = base; w < base + l->ways; w++)
+    const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
+    for (size_t w = base; w < base + l->nvalid[set]; w++)
         if (l->tag[w] == line + 1) {
             l->stamp[w] = now;
             return true;
@@ -68,16 +73,22 @@ static bool touch(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
     return false;
 }
 
-/* Put `line` (not held) into one level: an empty way first, else the least
+/* Put `line` (not held) into one level: an empty way first (the lowest; ways
+ * fill in order and empty only all together, at a flush), else the least
  * recently used. Returns the line it displaced + 1, or 0. */
 static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
 {
-    const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
+    const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
     size_t victim = base;
-    for (size_t w = base; w < base + l->ways; w++)
-        if (l->tag[victim] && (!l->tag[w] || l->stamp[w] < l->stamp[victim]))
-            victim = w;
-    const uint64_t out = l->tag[victim];
+    uint64_t out = 0;
+    if (l->nvalid[set] < l->ways) {
+        victim = base + l->nvalid[set]++;
+    } else {
+        for (size_t w = base; w < base + l->ways; w++)
+            if (l->stamp[w] < l->stamp[victim])
+                victim = w;
+        out = l->tag[victim];
+    }
     l->tag[victim] = line + 1;
     l->stamp[victim] = now;
     return out;

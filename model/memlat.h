@@ -12,8 +12,9 @@
 #include "mmu/mmu.h"
 
 typedef struct mmu_memlat_level {
-    uint64_t *tag;   /* sets * ways line numbers + 1 (0 = empty) */
-    uint64_t *stamp; /* LRU: 64 bits, so the clock never wraps */
+    uint64_t *tag;    /* sets * ways line numbers + 1, valid below nvalid[set] */
+    uint64_t *stamp;  /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
+    uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
     unsigned sets, ways, latency;
     bool victim;     /* filled only by what the level above displaces */
     bool pair;       /* a miss also fills the other line of the 128-byte pair */

@@ -1024,19 +1024,32 @@ static void finish(ctx_t *c)
 static int validate_line(ctx_t *c, const char *msg, char *sname, size_t slen, const char **key)
 {
     size_t n = strcspn(msg, "=: ");
-    if (msg[n] != '=')
-        return 0;
     const char *dot = NULL;
-    for (const char *p = msg; p < msg + n; p++)
-        if (*p == '.')
-            dot = p;
     char secbuf[32];
-    size_t sl = dot ? (size_t)(dot - msg) : 3;
-    if (sl >= sizeof secbuf)
-        return 0;
-    memcpy(secbuf, dot ? msg : "mmu", sl);
-    secbuf[sl] = '\0';
-    *key = dot ? dot + 1 : msg;
+    size_t sl;
+    if (msg[n] == ':' && msg[n + 1] == ' ' && msg[n + 2 + strcspn(msg + n + 2, "=: ")] == '=') {
+        /* An array's own check (tlb.c) names the array first: "psc.pml5e: ways=0: ..." */
+        sl = n;
+        if (sl >= sizeof secbuf)
+            return 0;
+        memcpy(secbuf, msg, sl);
+        secbuf[sl] = '\0';
+        *key = msg + n + 2;
+        n = strcspn(*key, "=: ");
+        msg = *key; /* the key runs from *key for n bytes */
+    } else {
+        if (msg[n] != '=')
+            return 0;
+        for (const char *p = msg; p < msg + n; p++)
+            if (*p == '.')
+                dot = p;
+        sl = dot ? (size_t)(dot - msg) : 3;
+        if (sl >= sizeof secbuf)
+            return 0;
+        memcpy(secbuf, dot ? msg : "mmu", sl);
+        secbuf[sl] = '\0';
+        *key = dot ? dot + 1 : msg;
+    }
     const size_t kl = (size_t)(msg + n - *key);
     sec_t s;
     char why[400];

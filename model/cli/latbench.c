@@ -35,8 +35,8 @@
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_stats.h"
+#include "cli_opt.h"
 #include "runlib.h"
-#include "scenario.h"
 
 #define LB_BASE 0x7f0000000000ull /* where a glibc mmap'ed buffer would be */
 #define LB_MAX_SIZES 48
@@ -72,62 +72,7 @@ typedef struct lb {
     uint32_t rand_seed; /* tinymembench's rand32() state */
 } lb_t;
 
-static void usage(FILE *f)
-{
-    fputs("usage: mmusim latbench (--preset NAME | --config FILE) [--sizes LIST]\n"
-          "                       [--buffer SIZE] [--count N] [--pages 4k,2m] [--repeats N]\n"
-          "                       [--frequency MHZ] [--data-lines on|off] [--detail]\n"
-          "                       [--frames scattered|contiguous]\n"
-          "                       [--reference FILE] [--csv FILE]\n"
-          "tinymembench's memory-latency test on the model: random reads inside blocks of\n"
-          "1 KiB .. --buffer (64m) of a pre-touched buffer mapped with 4K, then 2M pages;\n"
-          "prints the extra latency over an L1 hit per read (single) and per pair of\n"
-          "independent reads (dual), in ns at the configuration's frequency_mhz (or\n"
-          "--frequency) and in cycles, then the extra latency of 4K over 2M pages.\n"
-          "  --sizes LIST       block sizes (powers of two, 1k .. buffer), default all\n"
-          "  --count N          reads per test, a multiple of 16 (default 10000000, as\n"
-          "                     tinymembench)\n"
-          "  --repeats N        offsets tried per size, the best kept (default 1)\n"
-          "  --frames F         contiguous (default): the buffer's pages get its frames in\n"
-          "                     order; scattered: in a pseudo-random order, as a buddy\n"
-          "                     allocator may hand out 4 KiB frames\n"
-          "  --data-lines on|off  charge each read's data line into the caches (default:\n"
-          "                     the configuration's memlat.data_lines)\n"
-          "  --reference FILE   published 4K-2M gaps to compare with: CSV lines\n"
-          "                     'block_bytes,single_ns[,dual_ns]' ('#' comments)\n"
-          "  --detail           also print, per single read, where its page-table fetches\n"
-          "                     and its data line were served (L1, L2, LLC, DRAM)\n"
-          "  --csv FILE         the results as CSV (written to FILE.tmp, then renamed)\n"
-          "Exit 0, or 2 on bad input.\n",
-          f);
-}
-
 /* ---- arguments -------------------------------------------------------------- */
-
-/* A size: digits with an optional binary suffix k m g (1k = 1024). */
-static int parse_size(const char *s, uint64_t *v)
-{
-    uint64_t x = 0;
-    const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (x > (UINT64_MAX - 9) / 10)
-            return -1;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    unsigned sh = 0;
-    if (*p == 'k' || *p == 'K')
-        sh = 10, p++;
-    else if (*p == 'm' || *p == 'M')
-        sh = 20, p++;
-    else if (*p == 'g' || *p == 'G')
-        sh = 30, p++;
-    if (*p || (x >> (63 - sh)))
-        return -1;
-    *v = x << sh;
-    return 0;
-}
 
 static bool pow2(uint64_t v)
 {
@@ -137,9 +82,8 @@ static bool pow2(uint64_t v)
 static int parse_list(lb_t *L, const char *list, bool sizes)
 {
     char buf[512];
-    if (strlen(list) >= sizeof buf || !*list) {
-        fprintf(stderr, "mmusim latbench: %s '%s': empty or too long\n",
-                sizes ? "--sizes" : "--pages", list);
+    if (strlen(list) >= sizeof buf) {
+        cli_error("latbench", "%s '%s': too long", sizes ? "--sizes" : "--pages", list);
         return 2;
     }
     strcpy(buf, list);
@@ -147,29 +91,33 @@ static int parse_list(lb_t *L, const char *list, bool sizes)
     for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (sizes) {
             uint64_t v;
-            if (parse_size(t, &v) || !pow2(v) || v < 1024) {
-                fprintf(stderr,
-                        "mmusim latbench: --sizes: '%s': must be a power of two >= 1k\n", t);
+            if (cli_size(t, &v) || !pow2(v) || v < 1024) {
+                cli_error("latbench", "--sizes: '%s': must be a power of two >= 1k", t);
                 return 2;
             }
             for (unsigned i = 0; i < L->nsizes; i++)
                 if (L->sizes[i] == v) {
-                    fprintf(stderr, "mmusim latbench: --sizes: '%s' given twice\n", t);
+                    cli_error("latbench", "--sizes: '%s' given twice", t);
                     return 2;
                 }
             if (L->nsizes == LB_MAX_SIZES) {
-                fprintf(stderr, "mmusim latbench: --sizes: at most %d sizes\n", LB_MAX_SIZES);
+                cli_error("latbench", "--sizes: at most %d sizes", LB_MAX_SIZES);
                 return 2;
             }
             L->sizes[L->nsizes++] = v;
         } else {
             const unsigned bit = !strcmp(t, "4k") ? 1u : !strcmp(t, "2m") ? 2u : 0u;
             if (!bit || (L->pages & bit)) {
-                fprintf(stderr, "mmusim latbench: --pages: '%s': must be 4k or 2m, once\n", t);
+                cli_error("latbench", "--pages: '%s': must be 4k or 2m, once", t);
                 return 2;
             }
             L->pages |= bit;
         }
+    }
+    if (sizes ? !L->nsizes : !L->pages) { /* only commas */
+        cli_error("latbench", "%s '%s': no %s in the list", sizes ? "--sizes" : "--pages", list,
+                  sizes ? "size" : "page size");
+        return 2;
     }
     return 0;
 }
@@ -182,82 +130,83 @@ static int cmp_u64(const void *a, const void *b)
 
 static int parse_args(int argc, char **argv, lb_t *L)
 {
-    const char *sizes = NULL, *pages = NULL;
-    L->buffer = 64ull << 20;
+    const char *sizes = NULL, *pages = NULL, *buffer = NULL;
+    unsigned frames = 0, data_lines = 0;
     L->count = 10000000;
     L->repeats = 1;
-    L->data_lines = -1;
-    L->scatter = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const bool has = i + 1 < argc;
+    const cli_opt_t opts[] = {
+        {"preset", CLI_STR, &L->preset, "NAME", "a built-in CPU ('mmusim presets')", 0, 0, NULL},
+        {"config", CLI_STR, &L->config, "FILE", "a config file ('mmusim config')", 0, 0, NULL},
+        {"sizes", CLI_STR, &sizes, "LIST",
+         "block sizes (powers of two, 1k .. buffer), default all", 0, 0, NULL},
+        {"buffer", CLI_STR, &buffer, "SIZE", "the buffer (a power of two, 4m .. 64g; default 64m)",
+         0, 0, NULL},
+        {"count", CLI_COUNT, &L->count, "N",
+         "reads per test, a multiple of 16 (default 10000000, as\ntinymembench)", 16,
+         1000000000ull, NULL},
+        {"pages", CLI_STR, &pages, "4k,2m", "page sizes to test (default both)", 0, 0, NULL},
+        {"repeats", CLI_UINT, &L->repeats, "N",
+         "offsets tried per size, the best kept (default 1)", 1, 100, NULL},
+        {"frequency", CLI_UINT, &L->freq, "MHZ",
+         "the core clock for ns (default: the configuration's\nfrequency_mhz)", 1, 100000, NULL},
+        {"data-lines", CLI_CHOICE, &data_lines, "on|off",
+         "charge each read's data line into the caches (default:\n"
+         "the configuration's memlat.data_lines)",
+         0, 0, "off|on"},
+        {"detail", CLI_FLAG, &L->detail, NULL,
+         "also print, per single read, where its page-table\n"
+         "fetches and its data line were served (L1, L2, LLC,\n"
+         "DRAM)",
+         0, 0, NULL},
+        {"frames", CLI_CHOICE, &frames, "F",
+         "contiguous (default): the buffer's pages get its frames\n"
+         "in order; scattered: in a pseudo-random order, as a\n"
+         "buddy allocator may hand out 4 KiB frames",
+         0, 0, "contiguous|scattered"},
+        {"reference", CLI_STR, &L->ref_path, "FILE",
+         "published 4K-2M gaps to compare with: CSV lines\n"
+         "'block_bytes,single_ns[,dual_ns]' ('#' comments)",
+         0, 0, NULL},
+        {"csv", CLI_STR, &L->csv, "FILE", "the results as CSV (written to FILE.tmp, then renamed)",
+         0, 0, NULL},
+        {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
+    };
+    bool seen[sizeof opts / sizeof opts[0]];
+    const cli_cmd_t cmd = {
+        .name = "latbench",
+        .synopsis = "(--preset NAME | --config FILE) [--sizes LIST]\n"
+                    "                       [--buffer SIZE] [--count N] [--pages 4k,2m] [--repeats N]\n"
+                    "                       [--frequency MHZ] [--data-lines on|off] [--detail]\n"
+                    "                       [--frames scattered|contiguous]\n"
+                    "                       [--reference FILE] [--csv FILE]",
+        .about = "tinymembench's memory-latency test on the model: random reads inside blocks of\n"
+                 "1 KiB .. --buffer (64m) of a pre-touched buffer mapped with 4K, then 2M pages;\n"
+                 "prints the extra latency over an L1 hit per read (single) and per pair of\n"
+                 "independent reads (dual), in ns at the configuration's frequency_mhz (or\n"
+                 "--frequency) and in cycles, then the extra latency of 4K over 2M pages.\n",
+        .notes = "Exit 0, or 2 on bad input.\n",
+        .opts = opts,
+        .seen = seen};
+    const int rc = cli_parse(&cmd, argc, argv, NULL);
+    if (rc)
+        return rc;
+    L->scatter = (int)frames;
+    L->data_lines = cli_given(&cmd, "data-lines") ? (int)data_lines : -1;
+    if (L->count % 16) {
+        cli_error("latbench", "--count %" PRIu64 ": must be a multiple of 16", L->count);
+        return 2;
+    }
+    L->buffer = 64ull << 20;
+    if (buffer) {
         uint64_t v;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
-        } else if (!strcmp(a, "--preset") && has) {
-            L->preset = argv[++i];
-        } else if (!strcmp(a, "--config") && has) {
-            L->config = argv[++i];
-        } else if (!strcmp(a, "--detail")) {
-            L->detail = true;
-        } else if (!strcmp(a, "--csv") && has) {
-            L->csv = argv[++i];
-        } else if (!strcmp(a, "--reference") && has) {
-            L->ref_path = argv[++i];
-        } else if (!strcmp(a, "--sizes") && has) {
-            sizes = argv[++i];
-        } else if (!strcmp(a, "--pages") && has) {
-            pages = argv[++i];
-        } else if (!strcmp(a, "--buffer") && has) {
-            if (parse_size(argv[++i], &v) || !pow2(v) || v < (4ull << 20) || v > (1ull << 36)) {
-                fprintf(stderr, "mmusim latbench: --buffer %s: must be a power of two, 4m .. 64g\n",
-                        argv[i]);
-                return 2;
-            }
-            L->buffer = v;
-        } else if (!strcmp(a, "--frames") && has) {
-            const char *o = argv[++i];
-            if (strcmp(o, "scattered") && strcmp(o, "contiguous")) {
-                fprintf(stderr, "mmusim latbench: --frames %s: must be scattered or contiguous\n",
-                        o);
-                return 2;
-            }
-            L->scatter = o[0] == 's';
-        } else if (!strcmp(a, "--data-lines") && has) {
-            const char *o = argv[++i];
-            if (strcmp(o, "on") && strcmp(o, "off")) {
-                fprintf(stderr, "mmusim latbench: --data-lines %s: must be on or off\n", o);
-                return 2;
-            }
-            L->data_lines = !strcmp(o, "on");
-        } else if ((!strcmp(a, "--count") || !strcmp(a, "--repeats") ||
-                    !strcmp(a, "--frequency")) &&
-                   has) {
-            const char *what = a[2] == 'c' ? "a multiple of 16, 16 .. 10^9"
-                               : a[2] == 'r' ? "1 .. 100"
-                                             : "MHz, 1 .. 100000";
-            if (scn_u64(argv[++i], &v) ||
-                (a[2] == 'c' && (v < 16 || v % 16 || v > 1000000000ull)) ||
-                (a[2] == 'r' && (v < 1 || v > 100)) || (a[2] == 'f' && (v < 1 || v > 100000))) {
-                fprintf(stderr, "mmusim latbench: %s %s: must be %s\n", a, argv[i], what);
-                return 2;
-            }
-            if (a[2] == 'c')
-                L->count = v;
-            else if (a[2] == 'r')
-                L->repeats = (unsigned)v;
-            else
-                L->freq = (unsigned)v;
-        } else {
-            fprintf(stderr, "mmusim latbench: unexpected argument '%s'\n", a);
-            usage(stderr);
+        if (cli_size(buffer, &v) || !pow2(v) || v < (4ull << 20) || v > (1ull << 36)) {
+            cli_error("latbench", "--buffer '%s': must be a power of two, 4m .. 64g", buffer);
             return 2;
         }
+        L->buffer = v;
     }
     if (!L->preset == !L->config) {
-        fputs("mmusim latbench: need one of --preset / --config\n", stderr);
-        usage(stderr);
+        cli_error("latbench", "need one of --preset NAME and --config FILE");
         return 2;
     }
     if (pages && parse_list(L, pages, false))
@@ -269,8 +218,9 @@ static int parse_args(int argc, char **argv, lb_t *L)
             return 2;
         for (unsigned i = 0; i < L->nsizes; i++)
             if (L->sizes[i] > L->buffer) {
-                fprintf(stderr, "mmusim latbench: --sizes: %" PRIu64 " is larger than the buffer (%" PRIu64 ")\n",
-                        L->sizes[i], L->buffer);
+                cli_error("latbench",
+                          "--sizes: %" PRIu64 " is larger than the buffer (%" PRIu64 ")",
+                          L->sizes[i], L->buffer);
                 return 2;
             }
         qsort(L->sizes, L->nsizes, sizeof L->sizes[0], cmp_u64);
@@ -316,7 +266,7 @@ static int read_reference(lb_t *L)
         char *f1 = strtok(p, ",\r\n"), *f2 = strtok(NULL, ",\r\n"), *f3 = strtok(NULL, ",\r\n");
         lb_ref_t r = {0, {NAN, NAN}};
         char *end = NULL;
-        bool ok = f1 && f2 && !parse_size(f1 + strspn(f1, " \t"), &r.size) && pow2(r.size);
+        bool ok = f1 && f2 && !cli_size(f1 + strspn(f1, " \t"), &r.size) && pow2(r.size);
         for (int k = 0; ok && k < NTESTS; k++) {
             char *fld = k ? f3 : f2;
             if (!fld)

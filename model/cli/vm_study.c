@@ -21,9 +21,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_opt.h"
 #include "osrun.h"
 #include "runlib.h"
-#include "scenario.h"
 #include "trace.h"
 
 #ifndef MMU_TRACES_DIR
@@ -48,35 +48,6 @@ typedef struct study {
     unsigned flush_lo, flush_hi, swap_dev; /* flush_young values to run */
     int linux_mode;           /* --mode linux: the Linux-like set-up, cycles too */
 } study_t;
-
-static void usage(FILE *f)
-{
-    char names[128];
-    fprintf(f,
-            "usage: mmusim vm-study [--preset NAME | --config FILE] [--traces LIST]\n"
-            "                       [--mems LIST] [--policies LIST] [--max-accesses N]\n"
-            "                       [--flush-young off|on|both] [--swap-dev nvme|ssd|hdd|zswap]\n"
-            "                       [--mode pure|linux] [--out DIR]\n"
-            "  Page faults per 1000 accesses for each memory size x replacement policy,\n"
-            "  under pure demand paging (a fixed number of data frames; page tables\n"
-            "  outside them; no watermarks, kswapd, readahead or THP), with OPT as the\n"
-            "  lower bound.\n"
-            "  --traces: names in %s (default sort,xz,awk) or paths.\n"
-            "  --mems: shares of each trace's working set (0.5 or 50%%), or sizes (4m);\n"
-            "    default 5%%,10%%,...,100%% in steps of 10%% after 10%%.\n"
-            "  --policies: default all: %s.\n"
-            "  --max-accesses N: the first N accesses of each trace (default all).\n"
-            "  --flush-young on: clearing an A bit also invalidates the TLB entry (the\n"
-            "    textbook reference bit); off (default): it does not, as x86 Linux; both.\n"
-            "  --mode linux: instead of pure demand paging, the set-up `mmusim run --mem`\n"
-            "    has (THP, page tables in memory, auto watermarks, kswapd, readahead 8,\n"
-            "    file pages as mapped; OPT left out), with each run's cycles against the\n"
-            "    same set-up's with memory enough never to reclaim (4x the working set);\n"
-            "    at least 64 frames of memory.\n"
-            "  --out DIR: vm_study.csv there (default build/vm_study).\n"
-            "  Exit 0; 1 when a policy took fewer faults than OPT; 2 on bad input.\n",
-            MMU_TRACES_DIR, mmu_repl_names(names, sizeof names));
-}
 
 static int is_file(const char *p)
 {
@@ -184,10 +155,15 @@ static int each(study_t *s, const char *list, const char *flag, int (*fn)(study_
     }
     snprintf(buf, sizeof buf, "%s", list);
     char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    unsigned n = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), n++) {
         int rc = fn(s, t);
         if (rc)
             return rc;
+    }
+    if (!n) { /* only commas */
+        fprintf(stderr, "mmusim vm-study: %s '%s': nothing in the list\n", flag, list);
+        return 2;
     }
     return 0;
 }
@@ -195,70 +171,73 @@ static int each(study_t *s, const char *list, const char *flag, int (*fn)(study_
 static int parse(study_t *s, int argc, char **argv)
 {
     const char *traces = NULL, *mems = NULL, *pols = NULL;
+    unsigned flush = 0, mode = 0, dev = 0;
+    static const char *const DEVS[] = {"nvme", "ssd", "hdd", "zswap"};
     s->traces_dir = MMU_TRACES_DIR;
     s->out = "build/vm_study";
-    s->swap_dev = MMU_BLKDEV_NVME;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 1;
-        } else if (has && !strcmp(a, "--flush-young")) {
-            const char *v = argv[++i];
-            if (!strcmp(v, "off") || !strcmp(v, "on") || !strcmp(v, "both")) {
-                s->flush_lo = !strcmp(v, "on");
-                s->flush_hi = strcmp(v, "off") != 0;
-            } else {
-                fprintf(stderr, "mmusim vm-study: --flush-young %s: must be off, on or both\n", v);
-                return 2;
-            }
-        } else if (has && !strcmp(a, "--mode")) {
-            const char *v = argv[++i];
-            if (strcmp(v, "pure") && strcmp(v, "linux")) {
-                fprintf(stderr, "mmusim vm-study: --mode %s: must be pure or linux\n", v);
-                return 2;
-            }
-            s->linux_mode = v[0] == 'l';
-        } else if (has && !strcmp(a, "--preset")) {
-            s->preset = argv[++i];
-        } else if (has && !strcmp(a, "--config")) {
-            s->config = argv[++i];
-        } else if (has && !strcmp(a, "--traces")) {
-            traces = argv[++i];
-        } else if (has && !strcmp(a, "--mems")) {
-            mems = argv[++i];
-        } else if (has && !strcmp(a, "--policies")) {
-            pols = argv[++i];
-        } else if (has && !strcmp(a, "--out")) {
-            s->out = argv[++i];
-        } else if (has && !strcmp(a, "--swap-dev")) {
-            int k = mmu_blkdev_lookup(argv[++i]);
-            if (k < 0) {
-                fprintf(stderr, "mmusim vm-study: --swap-dev %s: must be nvme, ssd, hdd or zswap\n",
-                        argv[i]);
-                return 2;
-            }
-            s->swap_dev = (unsigned)k;
-        } else if (has && !strcmp(a, "--max-accesses")) {
-            if (scn_u64(argv[++i], &s->max_accesses) || !s->max_accesses) {
-                fprintf(stderr, "mmusim vm-study: --max-accesses %s: must be a number >= 1\n",
-                        argv[i]);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "mmusim vm-study: unexpected argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
+    char names[128], pol_help[192];
+    snprintf(pol_help, sizeof pol_help, "replacement policies (default all:\n%s)",
+             mmu_repl_names(names, sizeof names));
+    const cli_opt_t opts[] = {
+        {"preset", CLI_STR, &s->preset, "NAME", "a built-in CPU ('mmusim presets'; default skylake)",
+         0, 0, NULL},
+        {"config", CLI_STR, &s->config, "FILE", "a config file ('mmusim config')", 0, 0, NULL},
+        {"traces", CLI_STR, &traces, "LIST",
+         "trace names in " MMU_TRACES_DIR "\n(default sort,xz,awk) or paths", 0, 0, NULL},
+        {"mems", CLI_STR, &mems, "LIST",
+         "shares of each trace's working set (0.5 or 50%), or\n"
+         "sizes (4m); default 5%,10%,...,100% in steps of 10%\n"
+         "after 10%",
+         0, 0, NULL},
+        {"policies", CLI_STR, &pols, "LIST", pol_help, 0, 0, NULL},
+        {"max-accesses", CLI_COUNT, &s->max_accesses, "N",
+         "the first N accesses of each trace (default all)", 1, 0, NULL},
+        {"flush-young", CLI_CHOICE, &flush, "off|on|both",
+         "on: clearing an A bit also invalidates the TLB entry\n"
+         "(the textbook reference bit); off (default): it does\n"
+         "not, as x86 Linux; both: each run with either",
+         0, 0, "off|on|both"},
+        {"swap-dev", CLI_CHOICE, &dev, "nvme|ssd|hdd|zswap",
+         "the swap device (default nvme)", 0, 0, "nvme|ssd|hdd|zswap"},
+        {"mode", CLI_CHOICE, &mode, "pure|linux",
+         "linux: instead of pure demand paging, the set-up\n"
+         "`mmusim run --mem` has (THP, page tables in memory,\n"
+         "auto watermarks, kswapd, readahead 8, file pages as\n"
+         "mapped; OPT left out), with each run's cycles against\n"
+         "the same set-up's with memory enough never to reclaim\n"
+         "(4x the working set); at least 64 frames of memory",
+         0, 0, "pure|linux"},
+        {"out", CLI_STR, &s->out, "DIR", "vm_study.csv there (default build/vm_study)", 0, 0,
+         NULL},
+        {NULL, CLI_FLAG, NULL, NULL, NULL, 0, 0, NULL},
+    };
+    const cli_cmd_t cmd = {
+        .name = "vm-study",
+        .synopsis = "[--preset NAME | --config FILE] [--traces LIST]\n"
+                    "                       [--mems LIST] [--policies LIST] [--max-accesses N]\n"
+                    "                       [--flush-young off|on|both]\n"
+                    "                       [--swap-dev nvme|ssd|hdd|zswap] [--mode pure|linux]\n"
+                    "                       [--out DIR]",
+        .about = "Page faults per 1000 accesses for each memory size x replacement policy,\n"
+                 "under pure demand paging (a fixed number of data frames; page tables\n"
+                 "outside them; no watermarks, kswapd, readahead or THP), with OPT as the\n"
+                 "lower bound.\n",
+        .notes = "Exit 0; 1 when a policy took fewer faults than OPT; 2 on bad input.\n",
+        .opts = opts};
+    int rc = cli_parse(&cmd, argc, argv, NULL);
+    if (rc)
+        return rc;
+    s->flush_lo = flush == 1;
+    s->flush_hi = flush != 0;
+    s->linux_mode = mode == 1;
+    s->swap_dev = (unsigned)mmu_blkdev_lookup(DEVS[dev]);
     if (s->preset && s->config) {
-        fputs("mmusim vm-study: --preset and --config exclude each other\n", stderr);
+        cli_error("vm-study", "--preset and --config exclude each other");
         return 2;
     }
     if (!s->preset && !s->config)
         s->preset = "skylake";
-    int rc = each(s, traces ? traces : "sort,xz,awk", "--traces", add_trace);
+    rc = each(s, traces ? traces : "sort,xz,awk", "--traces", add_trace);
     if (!rc)
         rc = each(s, mems ? mems : "5%,10%,20%,30%,40%,50%,60%,70%,80%,90%,100%", "--mems", add_mem);
     if (!rc && pols)

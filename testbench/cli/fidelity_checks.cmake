@@ -159,6 +159,6 @@ run_fails("--count 100: must be a multiple of 16" latbench --preset tiny --count
 run_fails("--sizes: '3k': must be a power of two" latbench --preset tiny --sizes 3k)
 run_fails("--sizes: 8388608 is larger than the buffer" latbench --preset tiny --buffer 4m
           --sizes 8m)
-run_fails("need one of --preset / --config" latbench --count 16)
+run_fails("mmusim latbench: need one of --preset NAME and --config FILE" latbench --count 16)
 file(WRITE ${OUT}/nofreq.ini "[mmu]\nfrequency_mhz = 0\n")
 run_fails("has no frequency_mhz" latbench --config ${OUT}/nofreq.ini --reference ${OUT}/ref.csv)
