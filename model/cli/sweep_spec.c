@@ -336,7 +336,8 @@ static int sweep_key(ld_t *l, const char *key, const char *val)
     }
 }
 
-int sw_spec_load(const char *path, const char *traces_dir, sw_spec_t *s, char *msg, size_t len)
+static int spec_load(const char *path, const char *traces_dir, sw_spec_t *s, char *msg,
+                     size_t len)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s", path);
@@ -514,6 +515,14 @@ int sw_spec_load(const char *path, const char *traces_dir, sw_spec_t *s, char *m
     }
     s->npoints = n;
     return 0;
+}
+
+int sw_spec_load(const char *path, const char *traces_dir, sw_spec_t *s, char *msg, size_t len)
+{
+    const int rc = spec_load(path, traces_dir, s, msg, len);
+    if (rc) /* a bad spec: nothing of it is kept */
+        sw_spec_free(s);
+    return rc;
 }
 
 void sw_spec_free(sw_spec_t *s)
