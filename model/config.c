@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Configuration defaults and the one place every field is validated. */
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "tlb.h"
 
@@ -24,9 +27,17 @@ static mmu_array_cfg_t arr(unsigned entries, unsigned ways, unsigned sizes)
     return a;
 }
 
-void mmu_config_init(mmu_config_t *cfg)
+/* The first layout of mmu_config_t under this SONAME (libmmusim.so.2: the
+ * fields of issue 14's fidelity work went in mid-struct, so .so.1 hosts keep
+ * .so.1) ends with walk_ctx; later fields are appended after it and take their
+ * defaults for callers that predate them. */
+#define CONFIG_SIZE_V1 (offsetof(mmu_config_t, walk_ctx) + sizeof(void *))
+#define CONFIG_SIZE_MAX 4096u
+
+static void config_defaults(mmu_config_t *cfg)
 {
     *cfg = (mmu_config_t){0};
+    cfg->size = sizeof *cfg;
     /* 46 bits is what current Intel server parts report; 1G pages are
      * universal on x86-64 parts with 4-level paging today. */
     cfg->maxphyaddr = 46;
@@ -89,10 +100,58 @@ static int validate_level(const mmu_tlb_cfg_t *t, const char *lvl, mmu_err_t *er
     return 0;
 }
 
-int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
+void mmu_config_init_size(mmu_config_t *cfg, size_t size)
 {
-    if (!cfg)
+    if (!cfg || size < CONFIG_SIZE_V1 || size > CONFIG_SIZE_MAX)
+        return;
+    mmu_config_t full;
+    config_defaults(&full);
+    full.size = (uint32_t)size; /* what the caller has, even beyond this library's part */
+    if (size > sizeof full) { /* newer headers: zero what this library does not know */
+        memset((char *)cfg + sizeof full, 0, size - sizeof full);
+        size = sizeof full;
+    }
+    memcpy(cfg, &full, size);
+}
+
+int mmu_config_import(mmu_config_t *out, const mmu_config_t *in, mmu_err_t *err)
+{
+    if (!in)
         return mmu_err_set(err, MMU_EINVAL, "config: NULL");
+    /* A size below the first layout or far beyond any plausible later one is
+     * an mmu_config_t that was never initialized (and must not be read). */
+    if (in->size < CONFIG_SIZE_V1 || in->size > CONFIG_SIZE_MAX)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "size=%u: not an initialized mmu_config_t (use mmu_config_init())",
+                           (unsigned)in->size);
+    /* Headers newer than this library: fine while the fields it does not know
+     * keep their zero default. */
+    for (size_t i = sizeof *out; i < in->size; i++)
+        if (((const unsigned char *)in)[i])
+            return mmu_err_set(err, MMU_EINVAL,
+                               "size=%u: sets fields this libmmusim (%s, %zu-byte config) does "
+                               "not know; it needs a newer one",
+                               (unsigned)in->size, MMU_VERSION_STRING, sizeof *out);
+    config_defaults(out);
+    memcpy(out, in, in->size < sizeof *out ? in->size : sizeof *out);
+    out->size = sizeof *out;
+    return 0;
+}
+
+void mmu_config_export(mmu_config_t *dst, const mmu_config_t *full)
+{
+    const uint32_t size = dst->size;
+    memcpy(dst, full, size < sizeof *full ? size : sizeof *full);
+    dst->size = size;
+}
+
+int mmu_config_validate(const mmu_config_t *in, mmu_err_t *err)
+{
+    mmu_config_t full;
+    int rc = mmu_config_import(&full, in, err);
+    if (rc)
+        return rc;
+    const mmu_config_t *cfg = &full;
     /* SDM: MAXPHYADDR is at most 52; 36 is the smallest any 64-bit part has. */
     if (cfg->maxphyaddr < 36 || cfg->maxphyaddr > 52)
         return mmu_err_set(err, MMU_EINVAL, "maxphyaddr=%u: must be 36..52",
@@ -105,7 +164,6 @@ int mmu_config_validate(const mmu_config_t *cfg, mmu_err_t *err)
     if (cfg->ad_retry_limit < 1)
         return mmu_err_set(err, MMU_EINVAL, "ad_retry_limit=%u: must be >= 1",
                            cfg->ad_retry_limit);
-    int rc;
     if ((rc = validate_level(&cfg->l1i, "l1i", err)) || (rc = validate_level(&cfg->l1d, "l1d", err)) ||
         (rc = validate_level(&cfg->l2, "l2", err)))
         return rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Error names and messages, generated from the one list in mmu.h. */
 #include "mmu/mmu.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* #PF error codes, CR2 and #GP (SDM 4.7, and 6.15 "Interrupt 14"). */
 #ifndef MMU_MODEL_FAULT_H
 #define MMU_MODEL_FAULT_H

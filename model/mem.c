@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sparse physical memory: the default backing for page tables.
  * A three-level radix tree over the frame number (root -> 8192-entry node ->
  * 8192 frame pointers -> 4 KiB frame), allocated on first write. Page tables
@@ -9,9 +10,11 @@
 #include <sys/mman.h>
 #endif
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "mmu/mmu_mem.h"
 
 #define FRAME_WORDS 512u
@@ -85,6 +88,8 @@ static uint64_t *new_frame(mmu_sparse_mem_t *m)
 
 int mmu_sparse_mem_create(unsigned maxphyaddr, mmu_sparse_mem_t **out)
 {
+    if (!out)
+        return MMU_EINVAL;
     *out = NULL;
     if (maxphyaddr < 36 || maxphyaddr > 52)
         return MMU_EINVAL;
@@ -106,6 +111,8 @@ int mmu_sparse_mem_create(unsigned maxphyaddr, mmu_sparse_mem_t **out)
 
 void mmu_sparse_mem_clear(mmu_sparse_mem_t *m)
 {
+    if (!m)
+        return;
     /* Leaves first (each listed once), then their mid nodes. */
     for (size_t i = 0; i < m->nused; i++) {
         mid_node_t *mid = m->root[m->used[i] >> NODE_BITS];
@@ -191,6 +198,8 @@ static inline int check_pa(const mmu_sparse_mem_t *m, uint64_t pa)
 
 int mmu_sparse_mem_read64(const mmu_sparse_mem_t *m, uint64_t pa, uint64_t *val)
 {
+    if (!m || !val)
+        return MMU_EINVAL;
     int rc = check_pa(m, pa);
     if (rc)
         return rc;
@@ -201,6 +210,8 @@ int mmu_sparse_mem_read64(const mmu_sparse_mem_t *m, uint64_t pa, uint64_t *val)
 
 int mmu_sparse_mem_write64(mmu_sparse_mem_t *m, uint64_t pa, uint64_t val)
 {
+    if (!m)
+        return MMU_EINVAL;
     int rc = check_pa(m, pa);
     if (rc)
         return rc;
@@ -217,7 +228,7 @@ int mmu_sparse_mem_write64(mmu_sparse_mem_t *m, uint64_t pa, uint64_t val)
 
 uint64_t mmu_sparse_mem_frames(const mmu_sparse_mem_t *m)
 {
-    return m->frames;
+    return m ? m->frames : 0;
 }
 
 static int ops_read64(void *ctx, uint64_t pa, uint64_t *val)
@@ -235,8 +246,64 @@ static int ops_cmpxchg64(void *ctx, uint64_t pa, uint64_t expected, uint64_t des
     return mmu_sparse_mem_write64(ctx, pa, desired);
 }
 
-mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *m)
+/* Finding the frame reads the radix nodes (usually cached); only the word's
+ * own line is prefetched, the miss mmu_translate_batch wants to overlap. */
+static int ops_peek64(void *ctx, uint64_t pa, uint64_t *val)
 {
-    mmu_mem_ops_t ops = {ops_read64, ops_cmpxchg64, m};
-    return ops;
+    const mmu_sparse_mem_t *m = ctx;
+    if (check_pa(m, pa))
+        return 1;
+    const uint64_t *page = find(m, pa >> 12);
+    if (!page)
+        return 1;
+    if (!val) {
+#if defined(__GNUC__)
+        __builtin_prefetch(&page[(pa & 0xfff) >> 3]);
+#endif
+        return 0;
+    }
+    *val = page[(pa & 0xfff) >> 3];
+    return 0;
+}
+
+/* The first released layout of mmu_mem_ops_t ends with ctx. */
+#define MEM_OPS_SIZE_V1 (offsetof(mmu_mem_ops_t, ctx) + sizeof(void *))
+#define MEM_OPS_SIZE_MAX 512u /* beyond any plausible later layout: never initialized */
+
+int mmu_sparse_mem_ops_init(mmu_sparse_mem_t *m, mmu_mem_ops_t *ops, size_t size)
+{
+    if (!m || !ops || size < MEM_OPS_SIZE_V1 || size > MEM_OPS_SIZE_MAX)
+        return MMU_EINVAL;
+    mmu_mem_ops_t full = {(uint32_t)size, ops_read64, ops_cmpxchg64, m, ops_peek64};
+    if (size > sizeof full) { /* newer headers: zero the operations this library lacks */
+        memset((char *)ops + sizeof full, 0, size - sizeof full);
+        size = sizeof full;
+    }
+    memcpy(ops, &full, size);
+    return 0;
+}
+
+int mmu_mem_ops_import(mmu_mem_ops_t *out, const mmu_mem_ops_t *in, mmu_err_t *err)
+{
+    if (!in)
+        return mmu_err_set(err, MMU_EINVAL, "mem: NULL");
+    if (in->size < MEM_OPS_SIZE_V1 || in->size > MEM_OPS_SIZE_MAX)
+        return mmu_err_set(err, MMU_EINVAL,
+                           "mem->size=%u: not an initialized mmu_mem_ops_t (MMU_MEM_OPS_INIT, "
+                           "or mmu_sparse_mem_ops())",
+                           (unsigned)in->size);
+    for (size_t i = sizeof *out; i < in->size; i++)
+        if (((const unsigned char *)in)[i])
+            return mmu_err_set(err, MMU_EINVAL,
+                               "mem->size=%u: sets operations this libmmusim (%s) does not know; "
+                               "it needs a newer one",
+                               (unsigned)in->size, MMU_VERSION_STRING);
+    *out = (mmu_mem_ops_t){0};
+    memcpy(out, in, in->size < sizeof *out ? in->size : sizeof *out);
+    out->size = sizeof *out;
+    if (!out->read64)
+        return mmu_err_set(err, MMU_EINVAL, "mem->read64: NULL");
+    if (!out->cmpxchg64)
+        return mmu_err_set(err, MMU_EINVAL, "mem->cmpxchg64: NULL");
+    return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page-table fetch latency model (see memlat.h). The caches are filled on
  * every access at every level (inclusive), the simplest policy that makes a
  * walk's repeated upper-level lines hit the way they do in real L1Ds. */
@@ -163,4 +164,25 @@ unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
     }
     m->data_dram++;
     return m->dram_latency;
+}
+
+void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)
+{
+#if defined(__GNUC__)
+    if (m->cb)
+        return;
+    const uint64_t line = pa >> m->line_shift;
+    for (unsigned i = 0; i < m->nlevels; i++) {
+        const mmu_memlat_level_t *l = &m->lvl[i];
+        const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
+        for (size_t off = 0; off < l->ways * sizeof *l->tag; off += 64) {
+            __builtin_prefetch((const char *)&l->tag[base] + off);
+            __builtin_prefetch((const char *)&l->stamp[base] + off);
+        }
+        __builtin_prefetch(&l->tag[base + l->ways - 1]);
+        __builtin_prefetch(&l->stamp[base + l->ways - 1]);
+    }
+#else
+    (void)m, (void)pa;
+#endif
 }

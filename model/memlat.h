@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Latency of the walker's page-table accesses: either a host callback, or a
  * small model of the data-cache hierarchy holding page-table lines (stand-ins
  * for L1D, L2 and LLC, each set-associative with LRU, inclusive fills) in
@@ -45,6 +46,9 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
  * compete for them); counted apart from page-table accesses. 0 when a host
  * callback supplies the latencies: the host's caches hold its data. */
 unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa);
+/* Ask the host to bring the sets an access to pa would probe into its caches
+ * (no effect on the model). */
+void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa);
 /* Empty the modelled caches (not the counters). */
 void mmu_memlat_flush(mmu_memlat_t *m);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* MMU top (SDM 4.10): the order of a translation — canonical check, L1 TLB,
  * L2 TLB, paging-structure caches, page walk — the fills after a walk, the
  * invalidations of SDM 4.10.4.1, and the timing that ties them together.
@@ -9,11 +10,14 @@
  * flight (ready_at in its future) waits for that walk instead of starting one.
  * Functionally, entries are usable as soon as the walk that fills them is
  * modelled, so results never depend on timing. */
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "config.h"
 #include "fault.h"
 #include "memlat.h"
@@ -27,7 +31,9 @@
 /* Layout hints for the hit path (GCC/Clang; harmless elsewhere). */
 #if defined(__GNUC__)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 #else
+#define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
 #endif
 
@@ -50,6 +56,9 @@ typedef struct mmu_counters {
     uint64_t psc[4][3];     /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
     uint64_t walk_lat[MMU_WALK_HIST_BUCKETS];
     uint64_t walk_refs[8];
+    /* L1 hits taken by mmu_translate's fast path, per side: 4K hits of that
+     * L1 and translations, added in by mmu_get_stats (one count, not two). */
+    uint64_t fast_hits[2];
 } mmu_counters_t;
 
 /* mmu_get_stats copies each level's counters by position: lookups, hits,
@@ -64,8 +73,20 @@ _Static_assert(offsetof(mmu_stats_t, l1i_4k_hits) - offsetof(mmu_stats_t, l1i_lo
                    13 * sizeof(uint64_t),
                "TLB level counters are not laid out as mmu_get_stats copies them");
 
+/* What the L1 hit fast path reads, per side, in one place: array 0 of the
+ * side when it can be probed by the short loop (one granule, 4 KiB, LRU,
+ * low-bits index), else e == NULL. */
+typedef struct l1_fast {
+    mmu_tlb_entry_t *e;
+    uint32_t *stamp;
+    uint32_t *clock;
+    uint64_t *hits; /* cnt.fast_hits[side] */
+    uint32_t set_mask, ways, lat;
+} l1_fast_t;
+
 struct mmu {
     /* Hot: read on every translation. */
+    l1_fast_t fast[2];
     mmu_tlb_t l1[2][MMU_TLB_ARRAYS]; /* [SIDE_I / SIDE_D] */
     mmu_tlb_t l2[MMU_TLB_ARRAYS];
     unsigned l1_lat[2], l2_lat;
@@ -78,6 +99,12 @@ struct mmu {
     mmu_walk_mode_t mode;
     mmu_stats_t st;
     mmu_counters_t cnt;
+    /* For the L1 hit fast path (mmu_translate): which protection keys each
+     * access may use, by ALLOW_IDX(type, cpl == 3,
+     * implicit, perms): mmu_pte_check's verdict tabled whenever the control
+     * bits change, so a hit reads one word instead of running the rules. */
+    uint16_t allow[3 * 2 * 2 * 8];
+    bool allow_init;
     /* Walk side. */
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
@@ -87,14 +114,61 @@ struct mmu {
     /* Cold. */
     mmu_config_t cfg;
     mmu_ctrl_t ctrl;
+    char last_err[256]; /* mmu_last_error() */
 };
 
+/* Record why a call without an mmu_err_t failed (mmu_last_error); returns rc.
+ * Only on error paths: never on a translation that succeeds. */
+static int set_last(mmu_t *mmu, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_last(mmu_t *mmu, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(mmu->last_err, sizeof mmu->last_err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+const char *mmu_last_error(const mmu_t *mmu)
+{
+    return mmu ? mmu->last_err : "mmu_last_error: mmu is NULL";
+}
+
 /* ---- configuration ----------------------------------------------------------- */
+
+#define ALLOW_IDX(type, cpl3, implicit, perms) \
+    ((((unsigned)(type) * 2 + (unsigned)(cpl3)) * 2 + (unsigned)(implicit)) * 8 + (unsigned)(perms))
+
+static void derive_allow(mmu_t *mmu)
+{
+    const mmu_pte_ctl_t *c = &mmu->mode.ctl;
+    for (unsigned type = 0; type <= MMU_ACC_FETCH; type++)
+        for (unsigned cpl3 = 0; cpl3 < 2; cpl3++)
+            for (unsigned impl = 0; impl < 2; impl++)
+                for (unsigned perms = 0; perms < 8; perms++) {
+                    const bool user_access = cpl3 && !impl;
+                    /* Keys matter only where PKRU/PKRS are consulted. */
+                    const bool keyed = type != MMU_ACC_FETCH &&
+                                       ((perms & MMU_PERM_U) ? c->pke : c->pks);
+                    uint16_t mask = 0;
+                    for (unsigned k = 0; k < 16; k++) {
+                        if (k && !keyed) {
+                            mask = (mask & 1) ? 0xffff : 0;
+                            break;
+                        }
+                        if (mmu_pte_check(c, perms, k, (mmu_access_t)type, user_access, impl)
+                                .allowed)
+                            mask |= (uint16_t)(1u << k);
+                    }
+                    mmu->allow[ALLOW_IDX(type, cpl3, impl, perms)] = mask;
+                }
+}
 
 static void derive_mode(mmu_t *mmu)
 {
     const mmu_ctrl_t *c = &mmu->ctrl;
     mmu_walk_mode_t *m = &mmu->mode;
+    const mmu_pte_ctl_t old_ctl = m->ctl;
     m->levels = (c->cr4 & MMU_CR4_LA57) ? 5 : 4;
     m->la_width = m->levels == 5 ? 57 : 48;
     m->root = c->cr3 & mmu->walker.frame_mask;
@@ -111,6 +185,10 @@ static void derive_mode(mmu_t *mmu)
     /* SDM 4.10.1: the current PCID is CR3[11:0] with CR4.PCIDE=1, else 0. */
     mmu->pcid = (c->cr4 & MMU_CR4_PCIDE) ? (uint16_t)(c->cr3 & MMU_CR3_PCID_MASK) : 0;
     mmu->pge = c->cr4 & MMU_CR4_PGE;
+    if (memcmp(&old_ctl, &m->ctl, sizeof old_ctl) || !mmu->allow_init) {
+        derive_allow(mmu);
+        mmu->allow_init = true;
+    }
 }
 
 static void free_arrays(mmu_t *mmu)
@@ -138,22 +216,23 @@ static int init_level(mmu_tlb_t *arr, const mmu_tlb_cfg_t *c, const char *lvl, u
     return 0;
 }
 
-int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, mmu_err_t *err)
+int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out, mmu_err_t *err)
 {
     if (!out)
         return mmu_err_set(err, MMU_EINVAL, "mmu_create: out is NULL");
     *out = NULL;
-    int rc = mmu_config_validate(cfg, err);
-    if (rc)
+    mmu_config_t full;
+    mmu_mem_ops_t ops;
+    int rc = mmu_config_validate(cfg_in, err);
+    if (rc || (rc = mmu_config_import(&full, cfg_in, err)) != 0 ||
+        (rc = mmu_mem_ops_import(&ops, mem, err)) != 0)
         return rc;
-    if (!mem || !mem->read64 || !mem->cmpxchg64)
-        return mmu_err_set(err, MMU_EINVAL,
-                           "mmu_create: memory interface needs read64 and cmpxchg64");
+    const mmu_config_t *cfg = &full;
     mmu_t *mmu = calloc(1, sizeof *mmu);
     if (!mmu)
         return mmu_err_set(err, MMU_ENOMEM, "mmu_create: out of memory");
     mmu->cfg = *cfg;
-    mmu->walker.mem = *mem;
+    mmu->walker.mem = ops;
     mmu->walker.frame_mask = ((1ull << cfg->maxphyaddr) - 1) & ~0xfffull;
     mmu->walker.page_1g = cfg->page_1g;
     mmu->walker.ad_on_fault = cfg->ad_on_fault;
@@ -182,6 +261,20 @@ int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out, m
         mmu_tlb_set_coalesce(&mmu->l1[SIDE_I][i], mmu->coalesce);
         mmu_tlb_set_coalesce(&mmu->l1[SIDE_D][i], mmu->coalesce);
         mmu_tlb_set_coalesce(&mmu->l2[i], mmu->coalesce);
+    }
+    for (int side = 0; side < 2; side++) {
+        mmu_tlb_t *a = &mmu->l1[side][0];
+        /* Not with coalescing: array 0 then holds groups too, probed after
+         * 4 KiB entries, and the short loop does not tell them apart. */
+        if (a->sets && a->granules == 1u << MMU_PAGE_4K && a->repl == MMU_REPL_LRU &&
+            !a->xor_index)
+            mmu->fast[side] = (l1_fast_t){.e = a->e,
+                                          .stamp = a->stamp,
+                                          .clock = &a->clock,
+                                          .hits = &mmu->cnt.fast_hits[side],
+                                          .set_mask = a->set_mask,
+                                          .ways = a->ways,
+                                          .lat = mmu->l1_lat[side]};
     }
     static const char *const PSC_NAME[6] = {"", "", "psc.pde", "psc.pdpte", "psc.pml4e",
                                             "psc.pml5e"};
@@ -218,7 +311,7 @@ void mmu_destroy(mmu_t *mmu)
 
 const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu)
 {
-    return &mmu->ctrl;
+    return mmu ? &mmu->ctrl : NULL;
 }
 
 /* ---- invalidation --------------------------------------------------------------- */
@@ -258,6 +351,8 @@ static void inv_everything(mmu_t *mmu, bool globals_too)
 
 void mmu_flush_all(mmu_t *mmu)
 {
+    if (!mmu)
+        return;
     mmu->st.inv_flush_all++;
     inv_everything(mmu, true);
 }
@@ -277,7 +372,7 @@ static void inv_after_pf(mmu_t *mmu, uint64_t la)
 void mmu_invlpg(mmu_t *mmu, uint64_t la)
 {
     /* In 64-bit mode INVLPG of a non-canonical address is a no-op. */
-    if (!mmu_la_canonical(la, mmu->mode.la_width))
+    if (!mmu || !mmu_la_canonical(la, mmu->mode.la_width))
         return;
     mmu->st.inv_invlpg++;
     /* The current PCID's entries for the page, and global ones whatever PCID. */
@@ -291,6 +386,8 @@ void mmu_invlpg(mmu_t *mmu, uint64_t la)
 
 int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err)
 {
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_invpcid: mmu is NULL");
     if (type > 3)
         return mmu_err_set(err, MMU_EINVAL, "invpcid: type %u: must be 0..3", type);
     if (pcid > 0xfff)
@@ -343,6 +440,8 @@ static int check_cr3(const mmu_t *mmu, uint64_t cr3, uint64_t cr4, mmu_err_t *er
 
 int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
 {
+    if (!mmu || !ctrl)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_set_ctrl: %s is NULL", mmu ? "ctrl" : "mmu");
     int rc = check_cr3(mmu, ctrl->cr3, ctrl->cr4, err);
     if (rc)
         return rc;
@@ -358,6 +457,8 @@ int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err)
 
 int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
 {
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_write_cr: mmu is NULL");
     const mmu_ctrl_t old = mmu->ctrl;
     int rc;
     switch (n) {
@@ -414,6 +515,8 @@ int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err)
 
 int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err)
 {
+    if (!mmu)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_write_reg: mmu is NULL");
     switch (reg) {
     case MMU_REG_EFER: {
         const bool nxe_changed = (mmu->ctrl.efer ^ value) & MMU_EFER_NXE;
@@ -597,6 +700,19 @@ static void job_from(const mmu_t *mmu, const mmu_req_t *req, const mmu_walk_star
                           .t0 = t0};
 }
 
+/* Why a walk failed, for mmu_last_error(). Cold: only on errors. */
+static __attribute__((noinline, cold)) int walk_failed(mmu_t *mmu, const char *fn, uint64_t la,
+                                                       const mmu_walk_trace_t *tr, int rc)
+{
+    if (rc == MMU_ERETRY)
+        return set_last(mmu, rc,
+                        "%s: la 0x%" PRIx64 ": a paging-structure entry kept changing during "
+                        "the A/D update (%u attempts, ad_retry_limit)",
+                        fn, la, mmu->cfg.ad_retry_limit);
+    return set_last(mmu, rc, "%s: la 0x%" PRIx64 ": %s of the entry at pa 0x%" PRIx64 " failed: %s",
+                    fn, la, tr->err_locked ? "cmpxchg64" : "read64", tr->err_pa, mmu_err_name(rc));
+}
+
 /* A walk by cfg.walk_cb, turned into what the built-in walker returns. */
 static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_t *start,
                          mmu_cycle_t t0, mmu_walk_trace_t *tr, mmu_result_t *res)
@@ -607,9 +723,14 @@ static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_
     memset(&o, 0, sizeof o);
     int rc = mmu->cfg.walk_cb(mmu->cfg.walk_ctx, &j, &o);
     if (rc)
-        return rc;
+        return set_last(mmu, rc < 0 ? rc : MMU_EMEM,
+                        "mmu_translate: la 0x%" PRIx64 ": walk_cb failed: %d (%s)", req->la, rc,
+                        mmu_err_name(rc));
     if (o.n > 5 || (o.fault.kind == MMU_FAULT_NONE && (o.n == 0 || o.n > start->level)))
-        return MMU_EINVAL; /* the external walker broke its contract */
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_translate: la 0x%" PRIx64 ": walk_cb broke its contract: n=%u "
+                        "entries for a walk from level %u (fault kind %u)",
+                        req->la, o.n, start->level, o.fault.kind);
     res->fault = o.fault;
     res->mem_refs = o.reads + o.updates;
     if (o.fault.kind == MMU_FAULT_NONE) {
@@ -633,9 +754,19 @@ static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_
 
 int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
 {
-    if ((j->levels != 4 && j->levels != 5) || j->start_level < 1 || j->start_level > j->levels ||
-        j->type > MMU_ACC_FETCH || j->cpl > 3 || j->start_perms > 7)
+    if (!mmu)
         return MMU_EINVAL;
+    if (!j || !o)
+        return set_last(mmu, MMU_EINVAL, "mmu_walk_c: %s is NULL", j ? "out" : "job");
+    if (j->levels != 4 && j->levels != 5)
+        return set_last(mmu, MMU_EINVAL, "mmu_walk_c: job->levels=%u: must be 4 or 5", j->levels);
+    if (j->start_level < 1 || j->start_level > j->levels)
+        return set_last(mmu, MMU_EINVAL, "mmu_walk_c: job->start_level=%u: must be 1..%u",
+                        j->start_level, j->levels);
+    if (j->type > MMU_ACC_FETCH || j->cpl > 3 || j->start_perms > 7)
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_walk_c: job->type=%u, cpl=%u, start_perms=%u: must be <= 2, 3, 7",
+                        j->type, j->cpl, j->start_perms);
     mmu_walk_mode_t m = {.levels = j->levels,
                          .la_width = j->levels == 5 ? 57 : 48,
                          .root = j->start_table,
@@ -649,7 +780,8 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
                                  .pkru = j->pkru,
                                  .pkrs = j->pkrs}};
     mmu_pte_rsvd_init(&m.rsvd, mmu->cfg.maxphyaddr, m.ctl.nxe, mmu->cfg.page_1g);
-    const mmu_req_t req = {.la = j->la, .type = j->type, .cpl = j->cpl, .flags = j->flags};
+    const mmu_req_t req = {.version = MMU_REQ_VERSION, .la = j->la, .type = j->type,
+                           .cpl = j->cpl, .flags = j->flags};
     const mmu_walk_start_t start = {j->start_level, j->start_table & mmu->walker.frame_mask,
                                     j->start_perms};
     mmu_walk_trace_t tr;
@@ -658,7 +790,7 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
     memset(o, 0, sizeof *o);
     int rc = mmu_walker_walk(&mmu->walker, &m, &req, &start, j->t0, &tr, &res);
     if (rc)
-        return rc;
+        return walk_failed(mmu, "mmu_walk_c", j->la, &tr, rc);
     o->fault = res.fault;
     o->reads = tr.reads;
     o->updates = tr.updates;
@@ -680,12 +812,14 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
 
 unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t now)
 {
-    return mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now);
+    return mmu ? mmu_memlat_access(&mmu->lat, pa, locked_rmw != 0, now) : 0;
 }
 
 unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now)
 {
     (void)now; /* the stand-ins have no queues: the latency does not depend on it */
+    if (!mmu)
+        return 0; /* bad use: no MMU, no cycles (see mmu.h) */
     return mmu_memlat_data(&mmu->lat, pa);
 }
 
@@ -779,8 +913,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     mmu_walk_trace_t tr;
     int rc = mmu->cfg.walk_cb ? external_walk(mmu, req, &start, begin, &tr, res)
                               : mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
-    if (rc)
-        return rc;
+    if (rc) /* external_walk has said why */
+        return mmu->cfg.walk_cb ? rc : walk_failed(mmu, "mmu_translate", la, &tr, rc);
     const mmu_cycle_t end = begin + tr.cycles;
     mmu->busy_until[wi] = end;
     res->lat_walk = (uint32_t)tr.cycles;
@@ -838,13 +972,37 @@ static __attribute__((noinline)) int fault_from_tlb(mmu_t *mmu, const mmu_req_t 
     return 0;
 }
 
-int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
+/* mmu_translate's answer to bad use, with the field named (cold). */
+static __attribute__((noinline, cold)) int bad_request(mmu_t *mmu, const mmu_req_t *req,
+                                                       const mmu_result_t *res)
 {
+    if (!mmu)
+        return MMU_EINVAL;
+    if (!req || !res)
+        return set_last(mmu, MMU_EINVAL, "mmu_translate: %s is NULL", req ? "res" : "req");
+    if (req->version != MMU_REQ_VERSION)
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_translate: req->version=%u: this libmmusim (%s) knows version %u "
+                        "(MMU_REQ_INIT sets it)",
+                        req->version, MMU_VERSION_STRING, MMU_REQ_VERSION);
+    if (req->type > MMU_ACC_FETCH)
+        return set_last(mmu, MMU_EINVAL,
+                        "mmu_translate: req->type=%u: must be 0 (read), 1 (write) or 2 (fetch)",
+                        req->type);
+    return set_last(mmu, MMU_EINVAL, "mmu_translate: req->cpl=%u: must be 0..3", req->cpl);
+}
+
+/* Everything but the common L1 hit. */
+static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t *req,
+                                                    mmu_result_t *res)
+{
+    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
+        return bad_request(mmu, req, res);
     memset(res, 0, sizeof *res);
     res->done_at = req->now;
     res->served = MMU_SERVED_NONE;
     if (UNLIKELY(req->type > MMU_ACC_FETCH || req->cpl > 3))
-        return MMU_EINVAL;
+        return bad_request(mmu, req, res);
     mmu->st.translations++;
     /* SDM 4.5: a non-canonical linear address is a #GP(0), before any lookup. */
     if (UNLIKELY(!mmu_la_canonical(req->la, mmu->mode.la_width))) {
@@ -913,21 +1071,110 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     return walk(mmu, req, t, side, (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS, res);
 }
 
+/* The common case first: an L1 hit in the side's first array that the rights
+ * allow, whose fill is complete. It is exactly what the general path does for
+ * such a hit (lookup_level probes array 0 first, and array 0 holds only
+ * 4 KiB entries), minus the work that cannot apply; anything else, a non-canonical
+ * address included (it can match no entry), goes to translate_slow, which
+ * probes again from the start: nothing here has changed any state by then. */
+_Static_assert(offsetof(mmu_result_t, perms) == offsetof(mmu_result_t, page_size) + 1 &&
+                   offsetof(mmu_result_t, pkey) == offsetof(mmu_result_t, page_size) + 2 &&
+                   offsetof(mmu_result_t, global) == offsetof(mmu_result_t, page_size) + 3 &&
+                   offsetof(mmu_tlb_entry_t, perms) == offsetof(mmu_tlb_entry_t, page) + 1 &&
+                   offsetof(mmu_tlb_entry_t, pkey) == offsetof(mmu_tlb_entry_t, page) + 2 &&
+                   offsetof(mmu_tlb_entry_t, global) == offsetof(mmu_tlb_entry_t, page) + 3,
+               "a hit copies page, perms, pkey and global as one word");
+
+int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
+{
+    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
+        return bad_request(mmu, req, res);
+    const unsigned type = req->type, cpl = req->cpl;
+    const l1_fast_t *f = &mmu->fast[type == MMU_ACC_FETCH ? SIDE_I : SIDE_D];
+    mmu_tlb_entry_t *const e = f->e;
+    if (UNLIKELY(!e || type > MMU_ACC_FETCH || cpl > 3))
+        return translate_slow(mmu, req, res);
+    const uint64_t la = req->la, vpn = la >> 12;
+    const unsigned ways = f->ways;
+    const size_t base = (size_t)((unsigned)vpn & f->set_mask) * ways;
+    const uint16_t pcid = mmu->pcid;
+    for (unsigned w = 0; w < ways; w++) {
+        const mmu_tlb_entry_t *x = &e[base + w];
+        if (x->vpn != vpn || !(x->global | (x->pcid == pcid)))
+            continue;
+        const uint32_t lat = f->lat;
+        const mmu_cycle_t done = req->now + lat;
+        const unsigned idx = ALLOW_IDX(type, cpl == 3, req->flags & MMU_REQ_IMPLICIT, x->perms);
+        uint32_t *const clock = f->clock;
+        if (UNLIKELY(x->ready_at > done || !((mmu->allow[idx] >> x->pkey) & 1) ||
+                     (type == MMU_ACC_WRITE && !x->dirty) || *clock == UINT32_MAX))
+            break; /* in flight, denied, a D assist or a clock wrap: the long way */
+        f->stamp[base + w] = ++*clock;
+        ++*f->hits;
+        const uint64_t pa = x->frame | (la & 0xfff);
+        uint32_t info;
+        memcpy(&info, &x->page, 4);
+        memset(res, 0, sizeof *res);
+        res->pa = pa;
+        memcpy(&res->page_size, &info, 4);
+        res->done_at = done;
+        res->lat_l1 = lat;
+        if (UNLIKELY(mmu->data_lines)) /* the data line after the translation */
+            res->lat_data = mmu_memlat_data(&mmu->lat, pa);
+        _Static_assert(MMU_SERVED_L1 == 0, "served is left as memset wrote it");
+        return 0;
+    }
+    return translate_slow(mmu, req, res);
+}
+
+void mmu_batch_view(const mmu_t *mmu, mmu_batch_view_t *v)
+{
+    *v = (mmu_batch_view_t){.l1 = {mmu->l1[SIDE_I], mmu->l1[SIDE_D]},
+                            .l2 = mmu->l2,
+                            .psc = mmu->psc,
+                            .mode = &mmu->mode,
+                            .walker = &mmu->walker,
+                            .lat = &mmu->lat,
+                            .pcid = mmu->pcid};
+}
+
 /* ---- statistics -------------------------------------------------------------------- */
 
-void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
+static void get_stats(const mmu_t *mmu, mmu_stats_t *out);
+
+void mmu_get_stats_size(const mmu_t *mmu, mmu_stats_t *dst, size_t size)
+{
+    if (!dst)
+        return;
+    mmu_stats_t full;
+    memset(&full, 0, sizeof full);
+    if (mmu)
+        get_stats(mmu, &full);
+    /* Counters are appended to the list, so an older host's struct is a prefix
+     * of this one, and a newer host's has zeros for what this library lacks. */
+    if (size > sizeof full) {
+        memset((char *)dst + sizeof full, 0, size - sizeof full);
+        size = sizeof full;
+    }
+    memcpy(dst, &full, size);
+}
+
+static void get_stats(const mmu_t *mmu, mmu_stats_t *out)
 {
     *out = mmu->st;
     const mmu_counters_t *c = &mmu->cnt;
+    out->translations += c->fast_hits[SIDE_I] + c->fast_hits[SIDE_D];
     uint64_t *const lvl[3] = {&out->l1i_lookups, &out->l1d_lookups, &out->l2_lookups};
     for (int l = 0; l < 3; l++) {
         /* lookups, hits, misses, splinters, then {hits, fills, evictions} per size */
         uint64_t *f = lvl[l];
         uint64_t hits = 0;
         for (int g = 0; g < 3; g++) {
-            hits += c->tlb[l][g][CNT_HITS];
             for (int k = 0; k < 3; k++)
                 f[4 + 3 * g + k] = c->tlb[l][g][k];
+            if (l < 2 && g == MMU_PAGE_4K)
+                f[4 + CNT_HITS] += c->fast_hits[l];
+            hits += f[4 + 3 * g + CNT_HITS];
         }
         f[0] = hits + c->misses[l];
         f[1] = hits;
@@ -958,6 +1205,8 @@ void mmu_get_stats(const mmu_t *mmu, mmu_stats_t *out)
 
 void mmu_reset_stats(mmu_t *mmu)
 {
+    if (!mmu)
+        return;
     memset(&mmu->st, 0, sizeof mmu->st);
     memset(&mmu->cnt, 0, sizeof mmu->cnt);
     memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page-table builder: writes 4- or 5-level paging structures (SDM 4.5) into
  * any memory reachable through mmu_mem_ops_t. Used by tests, workloads and
  * host simulators to set up address spaces; it is not part of the modelled
  * hardware and never runs on the translate path. */
 #include <stdlib.h>
 
+#include "config.h"
 #include "mmu/mmu_mem.h"
 
 /* Bits 51:12: the widest frame field; the builder does not know MAXPHYADDR,
@@ -19,18 +21,25 @@ struct mmu_ptb {
     uint64_t tables;
 };
 
+/* A callback's code as the builder returns it: a positive one breaks the
+ * contract of mmu_mem_ops_t and counts as a memory error. */
+static int mem_rc(int rc)
+{
+    return rc > 0 ? MMU_EMEM : rc;
+}
+
 static int write64(const mmu_ptb_t *b, uint64_t pa, uint64_t val)
 {
     /* The interface has no plain store; a compare-exchange against the value
      * just read is one, unless someone else changes the word in between. */
     for (int tries = 0; tries < 64; tries++) {
         uint64_t cur, old;
-        int rc = b->mem.read64(b->mem.ctx, pa, &cur);
+        int rc = mem_rc(b->mem.read64(b->mem.ctx, pa, &cur));
         if (rc)
             return rc;
         if (cur == val)
             return 0;
-        rc = b->mem.cmpxchg64(b->mem.ctx, pa, cur, val, &old);
+        rc = mem_rc(b->mem.cmpxchg64(b->mem.ctx, pa, cur, val, &old));
         if (rc)
             return rc;
         if (old == cur)
@@ -58,14 +67,17 @@ static int alloc_table(mmu_ptb_t *b, uint64_t *pa)
 int mmu_ptb_create(const mmu_mem_ops_t *mem, unsigned levels, uint64_t pool_base,
                    uint64_t pool_size, mmu_ptb_t **out)
 {
+    if (!out)
+        return MMU_EINVAL;
     *out = NULL;
-    if (!mem || !mem->read64 || !mem->cmpxchg64 || (levels != 4 && levels != 5) ||
+    mmu_mem_ops_t ops;
+    if (mmu_mem_ops_import(&ops, mem, NULL) || (levels != 4 && levels != 5) ||
         (pool_base & 0xfff) || pool_size < 4096 || pool_base + pool_size < pool_base)
         return MMU_EINVAL;
     mmu_ptb_t *b = calloc(1, sizeof *b);
     if (!b)
         return MMU_ENOMEM;
-    b->mem = *mem;
+    b->mem = ops;
     b->levels = levels;
     b->next = pool_base;
     b->end = pool_base + (pool_size & ~0xfffull);
@@ -86,17 +98,18 @@ void mmu_ptb_destroy(mmu_ptb_t *b)
 
 uint64_t mmu_ptb_root(const mmu_ptb_t *b)
 {
-    return b->root;
+    return b ? b->root : 0;
 }
 
 uint64_t mmu_ptb_tables(const mmu_ptb_t *b)
 {
-    return b->tables;
+    return b ? b->tables : 0;
 }
 
 void mmu_ptb_set_table_flags(mmu_ptb_t *b, uint64_t flags)
 {
-    b->table_flags = (flags & ~(FRAME_MASK | MMU_PTE_PS)) | MMU_PTE_P;
+    if (b)
+        b->table_flags = (flags & ~(FRAME_MASK | MMU_PTE_PS)) | MMU_PTE_P;
 }
 
 static unsigned index_at(uint64_t va, unsigned level)
@@ -110,7 +123,7 @@ static int map_one(mmu_ptb_t *b, uint64_t va, uint64_t pa, unsigned leaf_level,
     uint64_t table = b->root;
     for (unsigned level = b->levels; level > leaf_level; level--) {
         uint64_t epa = table + 8ull * index_at(va, level), e;
-        int rc = b->mem.read64(b->mem.ctx, epa, &e);
+        int rc = mem_rc(b->mem.read64(b->mem.ctx, epa, &e));
         if (rc)
             return rc;
         if (!(e & MMU_PTE_P)) {
@@ -125,7 +138,7 @@ static int map_one(mmu_ptb_t *b, uint64_t va, uint64_t pa, unsigned leaf_level,
         }
     }
     uint64_t epa = table + 8ull * index_at(va, leaf_level), e;
-    int rc = b->mem.read64(b->mem.ctx, epa, &e);
+    int rc = mem_rc(b->mem.read64(b->mem.ctx, epa, &e));
     if (rc)
         return rc;
     /* Replacing a table with a leaf would orphan the smaller mappings below. */
@@ -139,6 +152,8 @@ int mmu_ptb_map(mmu_ptb_t *b, uint64_t va, uint64_t pa, uint64_t len, mmu_page_s
 {
     unsigned leaf_level;
     uint64_t size, keep;
+    if (!b)
+        return MMU_EINVAL;
     switch (ps) {
     case MMU_PAGE_4K:
         leaf_level = 1, size = 1ull << 12;
@@ -168,12 +183,12 @@ int mmu_ptb_map(mmu_ptb_t *b, uint64_t va, uint64_t pa, uint64_t len, mmu_page_s
 
 int mmu_ptb_entry_addr(const mmu_ptb_t *b, uint64_t va, unsigned level, uint64_t *pa)
 {
-    if (level < 1 || level > b->levels)
+    if (!b || !pa || level < 1 || level > b->levels)
         return MMU_EINVAL;
     uint64_t table = b->root;
     for (unsigned l = b->levels; l > level; l--) {
         uint64_t e;
-        int rc = b->mem.read64(b->mem.ctx, table + 8ull * index_at(va, l), &e);
+        int rc = mem_rc(b->mem.read64(b->mem.ctx, table + 8ull * index_at(va, l), &e));
         if (rc)
             return rc;
         if (!(e & MMU_PTE_P) || (l <= 3 && (e & MMU_PTE_PS)))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Paging-structure entry checks: reserved bits (SDM 4.5, tables 4-15..4-20).
  * The access-rights check (SDM 4.6.1, 4.6.2) is inline in pte.h because it
  * runs on every TLB hit. Shadow stacks, HLAT and SGX are not modelled. */

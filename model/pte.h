@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Paging-structure entry decode and access-rights checks (SDM 4.5, 4.6).
  * Everything here is a pure function of its arguments, so the RTL twin
  * (mmu_pte_check.sv) can be purely combinational. */

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Statistics enumeration, difference and printers. Nothing here runs on the
  * translate path: the MMU only increments fields. */
 #include <inttypes.h>
 #include <string.h>
 
+#include "config.h"
 #include "mmu/mmu_config.h"
 #include "mmu/mmu_stats.h"
 
@@ -27,27 +29,44 @@ const char *mmu_stats_name(unsigned i)
     return i < NSTATS ? NAMES[i] : NULL;
 }
 
-uint64_t mmu_stats_get(const mmu_stats_t *s, unsigned i)
+/* The caller's struct is `size` bytes (its headers' sizeof): counters are
+ * appended to the list, so it holds counters 0 .. size/8 - 1 of this one. */
+uint64_t mmu_stats_get_size(const mmu_stats_t *s, size_t size, unsigned i)
 {
     uint64_t v = 0;
-    if (i < NSTATS)
+    if (s && i < NSTATS && (i + 1) * sizeof v <= size)
         memcpy(&v, (const char *)s + i * sizeof v, sizeof v);
     return v;
 }
 
-void mmu_stats_diff(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before)
+static uint64_t get(const mmu_stats_t *s, unsigned i)
 {
-    for (unsigned i = 0; i < NSTATS; i++) {
-        uint64_t v = mmu_stats_get(after, i) - mmu_stats_get(before, i);
+    return mmu_stats_get_size(s, sizeof *s, i);
+}
+
+/* A caller's struct as this library's: zeros for the counters it lacks. */
+static void widen(mmu_stats_t *full, const mmu_stats_t *s, size_t size)
+{
+    memset(full, 0, sizeof *full);
+    memcpy(full, s, size < sizeof *full ? size : sizeof *full);
+}
+
+void mmu_stats_diff_size(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before,
+                         size_t size)
+{
+    if (!out || !after || !before)
+        return;
+    for (unsigned i = 0; i < NSTATS && (i + 1) * sizeof(uint64_t) <= size; i++) {
+        uint64_t v = get(after, i) - get(before, i);
         memcpy((char *)out + i * sizeof v, &v, sizeof v);
     }
 }
 
-void mmu_stats_print_json(FILE *f, const mmu_stats_t *s)
+static void print_json(FILE *f, const mmu_stats_t *s)
 {
     fputs("{", f);
     for (unsigned i = 0; i < NSTATS; i++)
-        fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", NAMES[i], mmu_stats_get(s, i));
+        fprintf(f, "%s\n  \"%s\": %" PRIu64, i ? "," : "", NAMES[i], get(s, i));
     fputs("\n}\n", f);
 }
 
@@ -112,7 +131,7 @@ static void print_level(FILE *f, const char *lvl, const uint64_t *c, const mmu_t
     }
 }
 
-void mmu_stats_print(FILE *f, const mmu_stats_t *s, const mmu_config_t *cfg)
+static void print_tables(FILE *f, const mmu_stats_t *s, const mmu_config_t *cfg)
 {
     fprintf(f, "translations %" PRIu64 " (#GP %" PRIu64 "): L1 hits %" PRIu64
                ", L2 hits %" PRIu64 ", walks %" PRIu64 "\n",
@@ -180,4 +199,24 @@ void mmu_stats_print(FILE *f, const mmu_stats_t *s, const mmu_config_t *cfg)
             s->inv_cr3, s->inv_cr3_noflush, s->inv_cr4, s->inv_invlpg, s->inv_invpcid0,
             s->inv_invpcid1, s->inv_invpcid2, s->inv_invpcid3, s->inv_pf, s->inv_flush_all,
             s->inv_entries);
+}
+
+void mmu_stats_print_size(FILE *f, const mmu_stats_t *s, size_t size, const mmu_config_t *cfg)
+{
+    if (!f || !s)
+        return;
+    mmu_stats_t full;
+    widen(&full, s, size);
+    /* The caller's configuration, as this library's (or none if it is not one). */
+    mmu_config_t c;
+    print_tables(f, &full, cfg && !mmu_config_import(&c, cfg, NULL) ? &c : NULL);
+}
+
+void mmu_stats_print_json_size(FILE *f, const mmu_stats_t *s, size_t size)
+{
+    if (!f || !s)
+        return;
+    mmu_stats_t full;
+    widen(&full, s, size);
+    print_json(f, &full);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One set-associative translation-cache array (SDM 4.10.2 TLBs, 4.10.3
  * paging-structure caches): lookup, fill with replacement, invalidation.
  * Simplifications: every granule an array holds is probed in the same cycle
@@ -431,4 +432,42 @@ unsigned mmu_tlb_occupancy(const mmu_tlb_t *t)
     for (size_t i = 0; i < total; i++)
         n += MMU_TLB_VALID(&t->e[i]);
     return n;
+}
+
+/* ---- looking ahead ---------------------------------------------------------- */
+
+const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
+{
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = vpn_of(t, la, g);
+        const mmu_tlb_entry_t *row = &t->e[(size_t)set_of(t, vpn) * t->ways];
+        for (unsigned w = 0; w < t->ways; w++) {
+            const mmu_tlb_entry_t *x = &row[w];
+            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
+                return x;
+        }
+    }
+    return NULL;
+}
+
+static void prefetch_range(const void *p, size_t bytes)
+{
+#if defined(__GNUC__)
+    const char *c = p;
+    for (size_t off = 0; off < bytes; off += 64)
+        __builtin_prefetch(c + off);
+    __builtin_prefetch(c + bytes - 1);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la)
+{
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const size_t base = (size_t)set_of(t, vpn_of(t, la, t->gran[i])) * t->ways;
+        prefetch_range(&t->e[base], t->ways * sizeof *t->e);
+        prefetch_range(&t->stamp[base], t->ways * sizeof *t->stamp);
+    }
 }

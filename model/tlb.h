@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One set-associative translation-cache array (SDM 4.10.2 TLBs, 4.10.3
  * paging-structure caches): sets x ways of entries tagged by page number,
  * granule size, PCID and global, with LRU / tree-PLRU / FIFO / random
@@ -36,13 +37,15 @@ typedef struct mmu_tlb_entry {
     uint64_t frame;       /* physical base of the page, or of the next table (PSC) */
     mmu_cycle_t ready_at; /* the fill completes at this cycle (a walk in flight) */
     uint16_t pcid;        /* ignored for matching when global */
+    /* page, perms, pkey, global: in the order of mmu_result_t's page_size,
+     * perms, pkey, global, so a hit copies them as one word. */
     uint8_t page;         /* mmu_page_size_t of the translation: the granule, or a
                              larger page cached splintered (SDM 4.10.2.3) */
-    uint8_t granule;
-    uint8_t global;
     uint8_t perms;        /* MMU_PERM_* combined over the levels above and this one */
-    uint8_t dirty;        /* leaf D was 1 when cached */
     uint8_t pkey;
+    uint8_t global;
+    uint8_t granule;
+    uint8_t dirty;        /* leaf D was 1 when cached */
 } mmu_tlb_entry_t;
 
 typedef struct mmu_tlb {
@@ -157,6 +160,13 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
     }
     return NULL;
 }
+
+/* ---- for looking ahead (mmu_translate_batch): no effect on any state ------- */
+
+/* The entry a probe would return, without the use it would record, or NULL. */
+const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid);
+/* Ask the host to bring the sets la maps to (entries and stamps) into its caches. */
+void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page walker (SDM 4.5 4-level and 5-level paging, 4.8 accessed/dirty flags).
  * One walk reads one entry per level from the root down, stops at the first
  * entry that is not present, has a reserved bit set, or maps a page, then
@@ -8,6 +9,15 @@
 #include "walker.h"
 
 #include "fault.h"
+
+/* A memory callback failed: note where, for the caller's message, and pass
+ * its code on (a positive one breaks the mmu_mem_ops_t contract: MMU_EMEM). */
+static int mem_failed(mmu_walk_trace_t *tr, uint64_t pa, bool locked, int rc)
+{
+    tr->err_pa = pa;
+    tr->err_locked = locked;
+    return rc < 0 ? rc : MMU_EMEM;
+}
 
 /* Set `bits` in the entry at pa that was read as `seen`, with a locked
  * read-modify-write. Returns 0 when done (or nothing to do), 1 when the entry
@@ -22,7 +32,7 @@ static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t 
     tr->updates++;
     tr->cycles += mmu_memlat_access(w->lat, pa, true, t0 + tr->cycles);
     if (rc)
-        return rc;
+        return mem_failed(tr, pa, true, rc);
     return old == seen ? 0 : 1;
 }
 
@@ -55,7 +65,7 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
             tr->cycles += w->level_latency;
             tr->cycles += mmu_memlat_access(w->lat, pa, false, t0 + tr->cycles);
             if (rc)
-                return rc;
+                return mem_failed(tr, pa, false, rc);
             if (!(e & MMU_PTE_P)) {
                 cause = MMU_PF_CAUSE_NOT_PRESENT;
                 goto fault;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Page walker: the level loop, its memory references and the locked
  * accessed/dirty updates (SDM 4.5, 4.8). */
 #ifndef MMU_MODEL_WALKER_H
@@ -48,6 +49,8 @@ typedef struct mmu_walk_trace {
     uint8_t perms[5];  /* rights combined from the root down to this entry */
     uint32_t reads, updates;
     mmu_cycle_t cycles; /* memory accesses and steps, from t0 */
+    uint64_t err_pa;    /* after a memory error: the entry being accessed ... */
+    bool err_locked;    /* ... and whether by the A/D compare-exchange */
 } mmu_walk_trace_t;
 
 /* Walk the tables for a canonical req->la from *start, issuing the first access

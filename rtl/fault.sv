@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Page-fault error code (SDM 4.7, figure 4-12) and the canonical-address check
 // behind #GP(0): the combinational twin of model/fault.c and fault.h. The SS
 // (shadow stack), HLAT and SGX bits are never set: those features are not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Types and constants shared by the RTL walker blocks: the SDM names of the
 // paging-structure entry bits (SDM 4.5, tables 4-15..4-20), the #PF error-code
 // bits (SDM 4.7) and the encodings of the walker's ports. Every value equals

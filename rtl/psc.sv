@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One paging-structure cache (SDM 4.10.3) for the entries of one level, the
 // RTL twin of a psc[] array of model/mmu.c (an mmu_tlb_t in model/tlb.c):
 // fully associative, true LRU, tagged like a page of the region the entry

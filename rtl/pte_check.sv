@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Paging-structure entry decode and access-rights check: the purely
 // combinational twin of model/pte.h and model/pte.c. Reserved bits follow
 // SDM 4.5 (tables 4-15..4-20), rights SDM 4.6.1, protection keys SDM 4.6.2

@@ -1,15 +1,21 @@
-# The RTL page walker (rtl/*.sv), included from the top-level CMakeLists.txt.
+# SPDX-License-Identifier: Apache-2.0
+# The RTL page walker (rtl/*.sv), included from the top-level CMakeLists.txt
+# when MMU_RTL is on.
 # Targets:
 #   mmu_rtl_cc        Verilated --cc models for C++: every bridge variant
 #                     (class V<name>) and, with MMU_TESTS, the parameter sets
 #                     the walker test drives (Vwalker_min, Vwalker_lat2,
 #                     Vwalker_psc), so they share one copy of the Verilator
 #                     runtime.
-#   mmu_rtl_sc        Verilated --sc models, class V<name>_sc per bridge variant,
+#   mmu_rtl_vsc       Verilated --sc models, class V<name>_sc per bridge variant,
 #                     for the SystemC bridge (links PkgConfig::SystemC, defines
 #                     VM_SC=1 and SC_CPLUSPLUS=201703L for its users).
 #   mmu_rtl_cc_trace  with MMU_RTL_TRACE: the bridge variants again, with FST
 #                     tracing (class V<name>_trace), for mmusim-cosim-trace.
+# mmu_rtl_cc and mmu_rtl_vsc are object libraries (position-independent): the
+# RTL bridge library libmmusim-rtl-sc (mmu_rtl_sc, model/sc/sc.cmake) is
+# archived from their objects, so it ships self-contained and a host never
+# sees a Verilator build-tree directory.
 # Each target also carries a generated header, mmu_rtl_variants.h, with the
 # X-macro MMU_RTL_VARIANTS(XX) listing its bridge variants as
 # XX(class, MAXPHYADDR, PAGE_1G, AD_ON_FAULT_USED, RETRY_LIMIT, LEVEL_LATENCY),
@@ -96,13 +102,15 @@ ${includes}
   set_target_properties(${target} PROPERTIES SYSTEM ON)
 endfunction()
 
-add_library(mmu_rtl_cc STATIC)
+add_library(mmu_rtl_cc OBJECT)
 mmu_rtl_variants(mmu_rtl_cc "")
+set_target_properties(mmu_rtl_cc PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
-add_library(mmu_rtl_sc STATIC)
-mmu_rtl_variants(mmu_rtl_sc _sc SYSTEMC)
-target_link_libraries(mmu_rtl_sc PUBLIC PkgConfig::SystemC)
-target_compile_definitions(mmu_rtl_sc PUBLIC SC_CPLUSPLUS=201703L INTERFACE VM_SC=1)
+add_library(mmu_rtl_vsc OBJECT)
+mmu_rtl_variants(mmu_rtl_vsc _sc SYSTEMC)
+target_link_libraries(mmu_rtl_vsc PUBLIC PkgConfig::SystemC)
+target_compile_definitions(mmu_rtl_vsc PUBLIC SC_CPLUSPLUS=201703L INTERFACE VM_SC=1)
+set_target_properties(mmu_rtl_vsc PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 if(MMU_RTL_TRACE)
   # FST needs zlib (Debian's zlib1g-dev, in scripts/bootstrap.sh).
@@ -114,7 +122,6 @@ if(MMU_RTL_TRACE)
 endif()
 
 if(MMU_TESTS)
-  enable_testing()
 
   # Lint: the defaults, every option switched the other way (no 1G pages,
   # A on faults, one attempt, no level step, smallest MAXPHYADDR), and the

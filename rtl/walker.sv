@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Page walker (SDM 4.5 4-level and 5-level paging, 4.8 accessed/dirty flags):
 // the RTL twin of model/walker.c, block for block. One walk reads one entry
 // per level from the start table down, stops at the first entry that is not

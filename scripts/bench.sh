@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Measures translation throughput (Google Benchmark, median of 5 repetitions),
 # Measures translation throughput (Google Benchmark, median of 5 repetitions),
 # trace reading, workload-kernel generation and the OS model under memory

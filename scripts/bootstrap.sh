@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages mmusim needs, when they are missing.
 # Idempotent and silent when everything is already there.
 set -euo pipefail

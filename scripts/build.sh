@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds one build tree: scripts/build.sh DIR [cmake -D options...]
 set -euo pipefail
 usage() {

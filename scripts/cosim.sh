@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # C-vs-RTL co-simulation: configures and builds mmusim-cosim if needed, then
 # runs the random campaign. Usage: scripts/cosim.sh [--walks N] [--seed S]
 # [other `mmusim-cosim random` options]. Builds into build/rel (override with

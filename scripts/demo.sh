@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job, from a fresh machine: installs what is missing, builds mmusim
 # (and mmusim-cosim, the C-vs-RTL co-simulation, when the tree has it), runs
 # `mmusim compare` with its defaults -- preset skylake; seq, stride, random and

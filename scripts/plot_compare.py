@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Plots of `mmusim compare`, regenerated from its CSV files (computes nothing
 itself): compare_misses.png (page walks and L1 misses per 1000 accesses against
 working-set size, one line per page size, each TLB level's reach marked) and

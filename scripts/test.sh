@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what is missing, builds, and runs every test twice: a normal
 # optimised build, then an AddressSanitizer + UndefinedBehaviorSanitizer build
 # in which any sanitizer report aborts the test that caused it; then every

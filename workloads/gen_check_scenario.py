@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a large random `mmusim check` scenario: 4-level tables mapping
 `--pages` 4 KiB user pages (plus a few 2 MiB ones), then `--accesses` random
 r/w/x accesses at CPL 0 or 3. Used to measure check throughput; it computes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Synthetic address streams: spec parsing, validation, formatting, the
  * five generators (seq, stride, random, zipf, chase) and the dispatch to the
  * kernels (kern_*.c: gups, pagerank, spmv, hashjoin, hashprobe, btree). No

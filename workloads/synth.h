@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Built-in synthetic address streams for `mmusim run --workload SPEC`.
  *
  * A spec string "KIND[:key=value,...]" (workloads/README.md) becomes an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trace reader front end: opens the byte source, tells the format from the
  * content (never the file name) and dispatches to trace_<fmt>.c. Holds the
  * input window every format decodes from and the error formatting, so all

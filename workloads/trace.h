@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trace records and readers: one record type for every trace format mmusim
  * reads (native binary and text, valgrind lackey, ChampSim), read as a stream
  * so a 10^9-record trace runs in constant memory.

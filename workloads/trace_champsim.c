@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reader for ChampSim binary traces: a sequence of fixed 64-byte input_instr
  * records (ChampSim inc/trace_instruction.h), little-endian:
  *   0 ip u64 | 8 is_branch u8 | 9 branch_taken u8 | 10 destination_registers[2]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the trace readers (trace.c and trace_<fmt>.c): the
  * reader object, its input window over the decompressed byte stream, and one
  * entry point per format. Not for use outside workloads/. */

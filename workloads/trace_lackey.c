@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reader for valgrind lackey `--trace-mem=yes` output:
  *   "I  04010a53,3"   instruction fetch      " L 1ffefffd28,8"  load
  *   " S 1ffefffd20,8" store                  " M 0402e3c8,4"    modify = load + store

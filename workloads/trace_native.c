@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Native trace formats: the compact binary encoding (reader, encoder, streaming
  * writer) and the line-per-record text form used for hand-written cases. Both
  * carry every mmu_trec_t kind; workloads/README.md ("Trace formats") is the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The native trace encoding (workloads/README.md, "Trace formats"): constants
  * and the one-record encoder shared by the writer and the benchmarks. The
  * reader is mmu_trace_native_next (trace_impl.h); the writer API is in trace.h. */

@@ -1,15 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trace byte source with transparent gzip / xz decompression (trace_src.h).
  *
  * gzip goes through zlib's inflate() rather than the gz* file API so that both
  * decoders share one raw input buffer: the magic bytes are read once and stdin
  * works the same as a file. Decompressed bytes are written straight into the
- * caller's buffer; nothing is allocated after open. */
+ * caller's buffer; nothing is allocated after open.
+ *
+ * Compressed input is decoded by a thread of its own into a ring of chunks
+ * while the caller parses and simulates what came before, so decoding and
+ * simulation use two cores. The bytes, the errors and where they are said to
+ * be are those of decoding inline: the thread runs the same decoder, and the
+ * reader sees its failure only after every byte decoded before it. */
 #define _POSIX_C_SOURCE 200809L /* fmemopen */
 
 #include "trace_src.h"
 
 #include <errno.h>
 #include <lzma.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +31,10 @@ enum { SRC_PLAIN, SRC_GZIP, SRC_XZ };
 /* liblzma's decoder memory limit. xz -9 needs 65 MiB to decompress; a header
  * asking for more than this is refused instead of allocated. */
 #define SRC_XZ_MEMLIMIT (1024ull << 20)
+
+/* The decoder thread's ring: RING_SLOTS chunks of RING_BYTES. */
+#define RING_SLOTS 4
+#define RING_BYTES (1u << 20)
 
 static const uint8_t xz_magic[6] = {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00};
 static const uint8_t gz_magic[2] = {0x1f, 0x8b};
@@ -43,7 +55,24 @@ struct mmu_tsrc {
     lzma_stream x;
     char path[160];
     char err[420];
+    /* The decoder thread (compressed input). The thread owns everything
+     * above once started; the reader reads failed, after_end and err only
+     * under mu after the thread has published its end (fin). */
+    int threaded;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint8_t *slot[RING_SLOTS];
+    size_t slot_len[RING_SLOTS];
+    uint64_t filled, taken; /* chunks published / consumed, ever */
+    size_t pos;             /* read position in the chunk at `taken` */
+    int fin;                /* the thread stopped: fin_rc 0 at the end, -1 failed */
+    long fin_rc;
+    int stop;               /* the reader closes: the thread must stop */
 };
+
+static long decode(mmu_tsrc_t *s, uint8_t *dst, size_t n);
+static void *decoder_main(void *arg);
 
 static void src_fail(mmu_tsrc_t *s, const char *what)
 {
@@ -221,6 +250,22 @@ static int src_start(FILE *f, int own, const char *path, mmu_tsrc_t **out, char 
             return -1;
         }
     }
+    if (s->kind != SRC_PLAIN) {
+        int ok = 1;
+        for (unsigned i = 0; i < RING_SLOTS && ok; i++)
+            ok = (s->slot[i] = malloc(RING_BYTES)) != NULL;
+        if (ok && pthread_mutex_init(&s->mu, NULL) == 0) {
+            if (pthread_cond_init(&s->cv, NULL) == 0) {
+                if (pthread_create(&s->th, NULL, decoder_main, s) == 0)
+                    s->threaded = 1;
+                else
+                    pthread_cond_destroy(&s->cv);
+            }
+            if (!s->threaded)
+                pthread_mutex_destroy(&s->mu);
+        }
+        /* Without a thread (or its memory) the decoder runs inline. */
+    }
     *out = s;
     return 0;
 }
@@ -375,7 +420,7 @@ static long read_xz(mmu_tsrc_t *s, uint8_t *dst, size_t n)
     return got;
 }
 
-long mmu_tsrc_read(mmu_tsrc_t *s, uint8_t *dst, size_t n)
+static long decode(mmu_tsrc_t *s, uint8_t *dst, size_t n)
 {
     if (s->failed)
         return -1;
@@ -391,8 +436,93 @@ long mmu_tsrc_read(mmu_tsrc_t *s, uint8_t *dst, size_t n)
     }
 }
 
-const char *mmu_tsrc_error(const mmu_tsrc_t *s) { return s->err; }
-int mmu_tsrc_failed_after_end(const mmu_tsrc_t *s) { return s->failed && s->after_end; }
+/* Fill free chunks until the data ends, it fails, or the reader closes. */
+static void *decoder_main(void *arg)
+{
+    mmu_tsrc_t *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (s->filled - s->taken == RING_SLOTS && !s->stop)
+            pthread_cond_wait(&s->cv, &s->mu);
+        const int stop = s->stop;
+        pthread_mutex_unlock(&s->mu);
+        if (stop)
+            return NULL;
+        uint8_t *buf = s->slot[s->filled % RING_SLOTS];
+        size_t got = 0;
+        long rc = 1;
+        while (got < RING_BYTES && (rc = decode(s, buf + got, RING_BYTES - got)) > 0)
+            got += (size_t)rc;
+        pthread_mutex_lock(&s->mu);
+        if (got) {
+            s->slot_len[s->filled % RING_SLOTS] = got;
+            s->filled++;
+        }
+        if (rc <= 0) {
+            s->fin = 1;
+            s->fin_rc = rc;
+        }
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        if (rc <= 0)
+            return NULL;
+    }
+}
+
+long mmu_tsrc_read(mmu_tsrc_t *s, uint8_t *dst, size_t n)
+{
+    if (!s->threaded)
+        return decode(s, dst, n);
+    if (n == 0)
+        return 0;
+    pthread_mutex_lock(&s->mu);
+    while (s->taken == s->filled && !s->fin)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->taken == s->filled) {
+        const long rc = s->fin_rc;
+        pthread_mutex_unlock(&s->mu);
+        return rc;
+    }
+    pthread_mutex_unlock(&s->mu);
+    /* The chunk at `taken` is the reader's until it moves on. */
+    const unsigned i = (unsigned)(s->taken % RING_SLOTS);
+    size_t k = s->slot_len[i] - s->pos;
+    if (k > n)
+        k = n;
+    memcpy(dst, s->slot[i] + s->pos, k);
+    s->pos += k;
+    if (s->pos == s->slot_len[i]) {
+        s->pos = 0;
+        pthread_mutex_lock(&s->mu);
+        s->taken++;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return (long)k;
+}
+
+/* With a decoder thread, the failure fields are read once it has ended. */
+const char *mmu_tsrc_error(const mmu_tsrc_t *s)
+{
+    if (!s->threaded)
+        return s->err;
+    mmu_tsrc_t *m = (mmu_tsrc_t *)(uintptr_t)s; /* the lock only */
+    pthread_mutex_lock(&m->mu);
+    const char *e = s->fin ? s->err : "";
+    pthread_mutex_unlock(&m->mu);
+    return e;
+}
+
+int mmu_tsrc_failed_after_end(const mmu_tsrc_t *s)
+{
+    if (!s->threaded)
+        return s->failed && s->after_end;
+    mmu_tsrc_t *m = (mmu_tsrc_t *)(uintptr_t)s;
+    pthread_mutex_lock(&m->mu);
+    const int r = s->fin && s->failed && s->after_end;
+    pthread_mutex_unlock(&m->mu);
+    return r;
+}
 
 const char *mmu_tsrc_compression(const mmu_tsrc_t *s)
 {
@@ -403,6 +533,17 @@ void mmu_tsrc_close(mmu_tsrc_t *s)
 {
     if (!s)
         return;
+    if (s->threaded) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_broadcast(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->th, NULL);
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+    }
+    for (unsigned i = 0; i < RING_SLOTS; i++)
+        free(s->slot[i]);
     if (s->kind == SRC_GZIP)
         inflateEnd(&s->z);
     else if (s->kind == SRC_XZ)

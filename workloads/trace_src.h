@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trace byte source: a file (or stdin) read through a large buffer, with
  * transparent decompression. The compression is told by the first bytes, never
  * by the file name: 1f 8b = gzip (zlib inflate, concatenated members allowed),

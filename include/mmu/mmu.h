@@ -1,10 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim public API: an x86-64 MMU model (Intel SDM Vol. 3A, chapter 4).
  *
  * The caller owns the page-table memory (through mmu_mem_ops_t), the control
  * registers (mmu_ctrl_t) and the clock.  mmu_translate() turns one linear
  * address into a physical address or a fault, exactly as the SDM specifies.
  * A #PF or #GP is a normal result, not an error: errors are reserved for
- * misuse of the API and for failures of the caller's memory. */
+ * misuse of the API and for failures of the caller's memory.
+ *
+ * Threads. The library has no global state: separate mmu_t objects (and
+ * sparse memories, page-table builders, config key sets) may be used from
+ * different threads at the same time. One mmu_t is not locked: every call on
+ * it, and on what it was created over (its mmu_mem_ops_t ctx), must come from
+ * one thread at a time; the host serializes them. The memory callbacks (and
+ * cfg.memlat_cb, cfg.walk_cb) run synchronously inside the call that needs
+ * them, on the caller's thread; they must not call back into the same mmu_t,
+ * except that a walk_cb may call mmu_walk_c() and mmu_walk_latency() on it.
+ * Functions taking no object (mmu_config_*, mmu_err_name, mmu_strerror,
+ * mmu_stats_name, mmu_version) are safe from any thread.
+ *
+ * Bad use. No entry point crashes or aborts on what a host can pass: NULL
+ * pointers, out-of-range values or a failing callback give a negative MMU_E*
+ * code, and a message naming the argument or field in the mmu_err_t when the
+ * function takes one, else in mmu_last_error(). Functions that return nothing
+ * ignore a NULL object.
+ *
+ * Growing structs. Structs the caller owns and that will grow carry their
+ * layout: mmu_config_t.size and mmu_mem_ops_t.size (set by mmu_config_init(),
+ * mmu_sparse_mem_ops() and MMU_MEM_OPS_INIT), mmu_req_t.version (MMU_REQ_INIT;
+ * it also fixes the layout of the mmu_result_t written back), and the
+ * mmu_stats_t functions take the caller's sizeof through inline wrappers. New
+ * fields are only ever appended; a library reads and writes only the part the
+ * caller knows and gives the rest its default, so a host built against older
+ * headers keeps working with a newer libmmusim of the same SONAME. */
 #ifndef MMU_MMU_H
 #define MMU_MMU_H
 
@@ -31,7 +58,8 @@ typedef uint64_t mmu_cycle_t;
     XX(EEXIST, -6, "range already mapped differently")                       \
     XX(ENOSPC, -7, "page-table frame pool exhausted")                        \
     XX(ERETRY, -8, "paging-structure entry kept changing during A/D update") \
-    XX(ENOENT, -9, "no such entry")
+    XX(ENOENT, -9, "no such entry")                                          \
+    XX(EIO, -10, "a file or stream could not be read or written")
 
 enum mmu_errno {
     MMU_OK = 0,
@@ -43,29 +71,52 @@ enum mmu_errno {
 /* Filled by functions that take user input: where and what went wrong. */
 typedef struct mmu_err {
     int code;
-    char msg[256];
+    char msg[512];
 } mmu_err_t;
 
 /* "EINVAL" etc.; "UNKNOWN" for a code not in the list. Never NULL. */
-const char *mmu_err_name(int code);
+MMU_API const char *mmu_err_name(int code);
 /* Human-readable text of a code. Never NULL. */
-const char *mmu_strerror(int code);
+MMU_API const char *mmu_strerror(int code);
 
 /* ---- memory interface -------------------------------------------------- */
 
 /* The model reaches paging structures only through these two calls.
  * Both take an 8-byte-aligned physical address and return 0 or a negative
- * MMU_E* code (the model passes that code back to its caller).
+ * MMU_E* code.
  *  read64:    *val = the 64-bit little-endian word at pa.
  *  cmpxchg64: atomically { *old = word; if (word == expected) word = desired; }
  *             Success means *old == expected. This is the locked
- *             read-modify-write hardware uses for accessed/dirty updates. */
+ *             read-modify-write hardware uses for accessed/dirty updates.
+ * When a callback fails, the call that was walking (mmu_translate,
+ * mmu_walk_c, a page-table builder call) stops at once and returns that code
+ * (a positive return, which breaks the contract, becomes MMU_EMEM), and
+ * mmu_last_error() says which access at which address failed. The walk is
+ * abandoned: no TLB or paging-structure-cache entry is filled, no walker time
+ * is charged, no walk is counted (the request still counts in `translations`),
+ * and *res is not meaningful. A/D updates the walk had already made stay in
+ * the host's memory, as they would in hardware. The MMU stays usable: the
+ * next request walks again. */
 typedef struct mmu_mem_ops {
+    uint32_t size; /* sizeof(mmu_mem_ops_t) of the caller's headers: MMU_MEM_OPS_INIT */
     int (*read64)(void *ctx, uint64_t pa, uint64_t *val);
     int (*cmpxchg64)(void *ctx, uint64_t pa, uint64_t expected,
                      uint64_t desired, uint64_t *old);
     void *ctx;
+    /* Optional (NULL: mmu_translate_batch takes the plain path). Must have no
+     * effect the host or the model could observe: no counting, no timing, no
+     * error reported. With val == NULL, start bringing the word at pa into the
+     * host's caches (a prefetch: return at once); else also store the word in
+     * *val, as read64 would. Used only to decide what to prefetch next: a
+     * wrong or stale value can slow mmu_translate_batch, never change a
+     * result. Return 0, or non-zero when pa is not backed (the walk ahead
+     * stops there). */
+    int (*peek64)(void *ctx, uint64_t pa, uint64_t *val);
 } mmu_mem_ops_t;
+
+/* mmu_mem_ops_t ops = MMU_MEM_OPS_INIT; then set read64, cmpxchg64, ctx.
+ * (Every field is listed, so -Wmissing-field-initializers stays quiet.) */
+#define MMU_MEM_OPS_INIT {sizeof(mmu_mem_ops_t), 0, 0, 0, 0}
 
 /* ---- architectural state ------------------------------------------------- */
 
@@ -114,13 +165,20 @@ typedef enum mmu_access {
  * as a fault-retry walk (walks_retry) rather than a miss walk (walks_miss). */
 #define MMU_REQ_RETRY 0x2u
 
+/* The layout of mmu_req_t and mmu_result_t in these headers. */
+#define MMU_REQ_VERSION 1u
+
 typedef struct mmu_req {
-    uint64_t la;      /* linear address */
+    uint32_t version; /* MMU_REQ_VERSION of the caller's headers: MMU_REQ_INIT */
     uint8_t type;     /* mmu_access_t */
     uint8_t cpl;      /* 0..3; CPL 3 is a user-mode access unless IMPLICIT */
     uint8_t flags;    /* MMU_REQ_* */
+    uint64_t la;      /* linear address */
     mmu_cycle_t now;  /* cycle at which the request is issued */
 } mmu_req_t;
+
+/* mmu_req_t req = MMU_REQ_INIT; then set la, type, cpl, flags, now. */
+#define MMU_REQ_INIT {MMU_REQ_VERSION, 0, 0, 0, 0, 0}
 
 typedef enum mmu_page_size {
     MMU_PAGE_4K = 0,
@@ -197,13 +255,14 @@ typedef struct mmu mmu_t;
 
 /* Create an MMU. cfg is validated (mmu_config_validate) and copied; mem is
  * copied (its ctx must outlive the MMU). On failure returns a negative code,
- * sets *out = NULL and, if err is non-NULL, says which field is wrong.
- * The control registers start as all-zero (4-level, CR3 = 0). */
-int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
-               mmu_err_t *err);
+ * sets *out = NULL (when out is not NULL) and, if err is non-NULL, says which
+ * argument or field is wrong ("mem->read64: NULL", "walkers=0: must be
+ * 1..64"). The control registers start as all-zero (4-level, CR3 = 0). */
+MMU_API int mmu_create(const mmu_config_t *cfg, const mmu_mem_ops_t *mem, mmu_t **out,
+                       mmu_err_t *err);
 
 /* Free an MMU. Accepts NULL. */
-void mmu_destroy(mmu_t *mmu);
+MMU_API void mmu_destroy(mmu_t *mmu);
 
 /* Load all control registers at once and flush all translation caches (a
  * context restore from nothing). Returns MMU_EINVAL (with err filled)
@@ -211,7 +270,7 @@ void mmu_destroy(mmu_t *mmu);
  * MAXPHYADDR (bit 63 is allowed with CR4.PCIDE = 1: the no-flush hint, which is
  * not kept), or reserved CR4 combinations (PCIDE with a non-zero PCID is fine).
  * On error the previous state is kept. */
-int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
+MMU_API int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
 
 /* MOV to CR0 / CR3 / CR4 (n = 0, 3, 4), with the invalidations SDM 4.10.4.1
  * requires: CR3 drops the non-global entries of PCID 0 (PCIDE=0) or of the new
@@ -219,7 +278,7 @@ int mmu_set_ctrl(mmu_t *mmu, const mmu_ctrl_t *ctrl, mmu_err_t *err);
  * when PGE changes or PCIDE goes 1->0, and the current PCID's entries when SMEP
  * goes 0->1. Returns MMU_EINVAL (err filled) for a value the instruction would
  * refuse with #GP; then nothing changes. */
-int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
+MMU_API int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
 
 #define MMU_REG_EFER 1
 #define MMU_REG_RFLAGS 2
@@ -228,32 +287,36 @@ int mmu_write_cr(mmu_t *mmu, unsigned n, uint64_t value, mmu_err_t *err);
 /* Write EFER, RFLAGS, PKRU or IA32_PKRS. None of these invalidates anything,
  * except that a change of EFER.NXE flushes all TLBs and paging-structure caches:
  * entries cached under one NXE would be wrong under the other. */
-int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err);
+MMU_API int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err);
 
 /* INVLPG: the current PCID's entries for the page of la, global entries for it
  * whatever their PCID, and every paging-structure-cache entry of the current
  * PCID. A non-canonical la makes it a no-op, as in 64-bit mode. */
-void mmu_invlpg(mmu_t *mmu, uint64_t la);
+MMU_API void mmu_invlpg(mmu_t *mmu, uint64_t la);
 
 /* INVPCID types 0 (individual address), 1 (single context), 2 (all contexts
  * with globals), 3 (all contexts except globals). MMU_EINVAL where the
  * instruction raises #GP: type > 3, pcid > 0xfff, a non-canonical la with type
  * 0, or a PCID other than 0 for types 0/1 while CR4.PCIDE = 0. */
-int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err);
+MMU_API int mmu_invpcid(mmu_t *mmu, unsigned type, uint16_t pcid, uint64_t la, mmu_err_t *err);
 
 /* Drop every TLB and paging-structure-cache entry (a cold start). */
-void mmu_flush_all(mmu_t *mmu);
+MMU_API void mmu_flush_all(mmu_t *mmu);
 
-/* The control registers currently loaded. */
-const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
+/* The control registers currently loaded (NULL for a NULL mmu). */
+MMU_API const mmu_ctrl_t *mmu_get_ctrl(const mmu_t *mmu);
 
 /* Translate one access. Returns 0 with *res filled (res->fault says whether
- * the access faulted), or a negative code if the memory interface failed or
- * the entry being updated kept changing (MMU_ERETRY); then *res is undefined.
- * Side effects are those of the hardware: accessed/dirty bits through
- * mem->cmpxchg64, TLB and paging-structure-cache fills, and the page-fault
- * invalidation of SDM 4.10.4.1. Allocates nothing. */
-int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
+ * the access faulted), or a negative code: MMU_EINVAL for bad use (a NULL
+ * argument, req->version not one this library knows, type or cpl out of
+ * range), a memory-interface error (see mmu_mem_ops_t), or MMU_ERETRY when
+ * the entry being updated kept changing; then *res is not meaningful and
+ * mmu_last_error() says what happened. Side effects are those of the
+ * hardware: accessed/dirty bits through mem->cmpxchg64, TLB and
+ * paging-structure-cache fills, and the page-fault invalidation of SDM
+ * 4.10.4.1. Allocates nothing. The caller's clock: req->now in, res->done_at
+ * out; the model keeps no time of its own beyond the busy-until stamps. */
+MMU_API int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
 
 /* The load of the data line holding physical address pa, issued at `now`
  * after its translation: the line goes through the model's L1D/L2/LLC
@@ -261,14 +324,40 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res);
  * the cycles until it arrives are returned. This is what mmu_translate does
  * by itself with cfg.data_lines = 1 (res->lat_data); a caller that keeps
  * data_lines off can call it at the moment it issues the data access. Returns
- * 0 when cfg.memlat_cb supplies latencies (the host's caches hold its data).
- * Allocates nothing. */
-unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now);
+ * 0 when cfg.memlat_cb supplies latencies (the host's caches hold its data),
+ * and for a NULL mmu. Allocates nothing. */
+MMU_API unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now);
 
-struct mmu_stats;
-/* Copy the counters (see mmu_stats.h) / zero them. */
-void mmu_get_stats(const mmu_t *mmu, struct mmu_stats *out);
-void mmu_reset_stats(mmu_t *mmu);
+/* Why the last failing mmu_translate or mmu_walk_c on this MMU failed
+ * ("mmu_translate: la 0x1000: read64 of the entry at pa 0x3000 failed: EMEM");
+ * calls that take an mmu_err_t say it there. "" before any failure; for a NULL
+ * mmu a static message saying so. Valid until the next call on the MMU. */
+MMU_API const char *mmu_last_error(const mmu_t *mmu);
+
+/* Zero the counters. mmu_get_stats() is in mmu_stats.h. */
+MMU_API void mmu_reset_stats(mmu_t *mmu);
+
+/* Translate n requests the caller declares independent: none depends on the
+ * result of another (an open-loop trace, a sweep, an out-of-order core's load
+ * queue), though each still sees the TLB fills and A/D updates of those
+ * before it, exactly as in the loop
+ *     for (i = 0; i < n; i++) mmu_translate(mmu, &reqs[i], &results[i]);
+ * which it equals in every result, every A/D write (values, and their order),
+ * every statistic and every cycle. What differs is host time: with
+ * mem->peek64, the page-table words of up to MMU_BATCH_WINDOW requests at a
+ * time are followed ahead with peeks, level by level across all of them, and
+ * the model's own arrays those requests will touch are prefetched, so the
+ * host's cache misses overlap instead of following one another. The peeks
+ * are extra calls to the memory interface, interleaved across requests; the
+ * read64 and cmpxchg64 calls are those of the loop, in its order. Without
+ * peek64 it is the loop. Returns 0 when all n are translated, else the
+ * negative code of the first request that failed: results before it are
+ * filled, it and those after are not translated. *done (if non-NULL) is the
+ * number translated. Allocates nothing. */
+#define MMU_BATCH_WINDOW 16
+MMU_API int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n,
+                                mmu_result_t *results, size_t *done);
+
 
 #ifdef __cplusplus
 }

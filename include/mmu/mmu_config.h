@@ -1,9 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim configuration: a plain struct the caller fills, validated in one
  * place (mmu_config_validate) when an MMU is created. */
 #ifndef MMU_MMU_CONFIG_H
 #define MMU_MMU_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "mmu/mmu_version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +119,9 @@ typedef struct mmu_memlat_level_cfg {
 #define MMU_MEMLAT_MAX_LINE 4096u       /* bytes per line, at most a page */
 
 typedef struct mmu_config {
+    uint32_t size;           /* sizeof(mmu_config_t) of the caller's headers, set by
+                                mmu_config_init(); new fields are appended, and a
+                                library reads and writes only this many bytes */
     unsigned maxphyaddr;     /* physical-address width, 36..52 */
     unsigned page_1g;        /* 1: 1-GByte pages supported (PDPTE.PS usable);
                                 0: PDPTE.PS is a reserved bit */
@@ -175,13 +183,97 @@ typedef struct mmu_config {
     void *walk_ctx;
 } mmu_config_t;
 
+/* mmu_config_init() with the caller's sizeof(mmu_config_t). Does nothing for
+ * a NULL cfg or a size smaller than the first released layout. */
+MMU_API void mmu_config_init_size(mmu_config_t *cfg, size_t size);
+
 /* Fill *cfg with defaults: MAXPHYADDR 46, 1G pages on, no A/D on faults,
- * 16 retries, and a small generic hierarchy (see config.c). */
-void mmu_config_init(mmu_config_t *cfg);
+ * 16 retries, and a small generic hierarchy (see config.c); cfg->size = the
+ * caller's sizeof(mmu_config_t). Every function below that takes a
+ * configuration needs one initialized this way first. */
+static inline void mmu_config_init(mmu_config_t *cfg)
+{
+    mmu_config_init_size(cfg, sizeof *cfg);
+}
 
 /* Check every field. Returns 0 or MMU_EINVAL; if err is non-NULL its msg names
- * the field and what is wrong ("maxphyaddr=60: must be 36..52"). */
-int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
+ * the field and what is wrong ("maxphyaddr=60: must be 36..52", "size=12: ...
+ * use mmu_config_init()"). */
+MMU_API int mmu_config_validate(const mmu_config_t *cfg, struct mmu_err *err);
+
+/* ---- built-in presets ----------------------------------------------------------
+ * Named CPU configurations (skylake, goldencove, zen2, tiny, ...): the
+ * commented INI files of model/presets/, compiled into the library as data, so
+ * a host gets exactly the configurations `mmusim` runs. Nothing is read from
+ * disk. */
+
+/* Replace *cfg with the preset `name`: mmu_config_init(), then the preset's
+ * keys. The host's callbacks already in *cfg (memlat_cb/ctx, walk_cb/ctx) are
+ * kept: a preset describes a CPU, not the host's plumbing. Returns 0, or
+ * MMU_EINVAL with err->msg "unknown preset 'x' (known: skylake, ...)" (or
+ * naming the NULL argument); *cfg is unchanged on error. */
+MMU_API int mmu_config_preset(mmu_config_t *cfg, const char *name, struct mmu_err *err);
+
+/* How many presets there are, and the name of preset i in listing order (NULL
+ * for i >= mmu_config_preset_count()). */
+MMU_API unsigned mmu_config_preset_count(void);
+MMU_API const char *mmu_config_preset_name(unsigned i);
+
+/* The preset's INI text, with its comments and sources (NUL-terminated,
+ * static), or NULL for an unknown name. */
+MMU_API const char *mmu_config_preset_text(const char *name);
+
+/* The preset's one-line description (the first line of its file, without the
+ * '#') into buf. Returns 0, or MMU_EINVAL for an unknown name, a NULL buf or
+ * len 0 (buf then holds "" when it can). */
+MMU_API int mmu_config_preset_describe(const char *name, char *buf, size_t len);
+
+/* ---- keys: the config-file vocabulary, without a file ----------------------------
+ * Sections and keys are those of a config file (README.md "Config files"):
+ * section "mmu", "l1i", "l1d", "l2", "l1d.4k2m" (a TLB array, named by the page
+ * sizes it holds), "psc.pde" .. "psc.pml5e", "memlat", "memlat.l1" .. "llc";
+ * values as text ("64", "0x40", "lru", "yes", "4k, 2m"). */
+
+/* Apply one key on top of *cfg, exactly as a config file holding only that
+ * line would: the value is parsed and range-checked, then the whole
+ * configuration is checked (mmu_config_validate). Returns 0, or MMU_EINVAL
+ * with err->msg "[section] key=value: what is wrong"; *cfg is unchanged on
+ * error. To change several keys that only make sense together (entries and
+ * ways of a new array), use mmu_config_keys_*. */
+MMU_API int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key,
+                           const char *value, struct mmu_err *err);
+
+/* A set of keys applied as one file: in any order, each key once, checked as a
+ * whole at the end. A loader for another syntax feeds its lines here; the INI
+ * loader (mmu_config_file.h) and the presets do.
+ *   begin:   start from a copy of *base; `name` (copied; may be NULL) prefixes
+ *            messages as "name:line: ...".
+ *   section: a section header at `line` (so that an empty or unknown section is
+ *            reported too); optional before keys.
+ *   set:     one `key = value` of `section` at `line` (lines count from 1).
+ *   end:     the checks that need every key, then mmu_config_validate(); on
+ *            success *cfg = the result. Call once.
+ *   free:    release the set (accepts NULL).
+ * section/set/end return 0, or MMU_EINVAL with err->msg naming file, line,
+ * section and key ("t.ini:4: [l2.4k2m] ways=0: must be >= 1"); after the first
+ * error every later call returns that same error. begin returns MMU_EINVAL for
+ * NULL arguments or MMU_ENOMEM. */
+typedef struct mmu_config_keys mmu_config_keys_t;
+MMU_API int mmu_config_keys_begin(const mmu_config_t *base, const char *name,
+                                  mmu_config_keys_t **out, struct mmu_err *err);
+MMU_API int mmu_config_keys_section(mmu_config_keys_t *keys, unsigned line, const char *section,
+                                    struct mmu_err *err);
+MMU_API int mmu_config_keys_set(mmu_config_keys_t *keys, unsigned line, const char *section,
+                                const char *key, const char *value, struct mmu_err *err);
+MMU_API int mmu_config_keys_end(mmu_config_keys_t *keys, mmu_config_t *cfg, struct mmu_err *err);
+MMU_API void mmu_config_keys_free(mmu_config_keys_t *keys);
+
+/* Print *cfg as a complete config file: every key, so loading it on top of any
+ * configuration gives *cfg back (absent TLB arrays come back zeroed; the
+ * callbacks are not part of a file). Returns 0, MMU_EINVAL for NULL arguments
+ * or a TLB array whose sizes no section name stands for, or MMU_EIO if the
+ * stream reports an error. */
+MMU_API int mmu_config_print(FILE *f, const mmu_config_t *cfg);
 
 #ifdef __cplusplus
 }

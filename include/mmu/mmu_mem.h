@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Memory the model can walk: a sparse physical memory (untouched words read
  * as 0) and a page-table builder that works over any mmu_mem_ops_t. */
 #ifndef MMU_MMU_MEM_H
 #define MMU_MMU_MEM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mmu/mmu.h"
@@ -17,19 +19,29 @@ typedef struct mmu_sparse_mem mmu_sparse_mem_t;
 
 /* Create an empty memory of 2^maxphyaddr bytes (36..52). Storage is allocated
  * 4 KiB at a time on first write. Returns 0, MMU_EINVAL or MMU_ENOMEM. */
-int mmu_sparse_mem_create(unsigned maxphyaddr, mmu_sparse_mem_t **out);
+MMU_API int mmu_sparse_mem_create(unsigned maxphyaddr, mmu_sparse_mem_t **out);
 /* Free it. Accepts NULL. */
-void mmu_sparse_mem_destroy(mmu_sparse_mem_t *mem);
+MMU_API void mmu_sparse_mem_destroy(mmu_sparse_mem_t *mem);
 /* Forget every word (all read as 0 again). */
-void mmu_sparse_mem_clear(mmu_sparse_mem_t *mem);
+MMU_API void mmu_sparse_mem_clear(mmu_sparse_mem_t *mem);
 /* Word access. pa must be 8-byte aligned (MMU_EALIGN) and below
  * 2^maxphyaddr (MMU_ERANGE). write64 may return MMU_ENOMEM. */
-int mmu_sparse_mem_read64(const mmu_sparse_mem_t *mem, uint64_t pa, uint64_t *val);
-int mmu_sparse_mem_write64(mmu_sparse_mem_t *mem, uint64_t pa, uint64_t val);
-/* Operations for mmu_create(); ctx is mem. */
-mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *mem);
+MMU_API int mmu_sparse_mem_read64(const mmu_sparse_mem_t *mem, uint64_t pa, uint64_t *val);
+MMU_API int mmu_sparse_mem_write64(mmu_sparse_mem_t *mem, uint64_t pa, uint64_t val);
+/* What mmu_sparse_mem_ops() calls: fills the caller's *ops of `size` bytes.
+ * Returns 0, or MMU_EINVAL for a NULL mem or ops or a size smaller than the
+ * first released layout. */
+MMU_API int mmu_sparse_mem_ops_init(mmu_sparse_mem_t *mem, mmu_mem_ops_t *ops, size_t size);
+/* Operations for mmu_create() over mem (read64, cmpxchg64, peek64; ctx is
+ * mem), with size set. */
+static inline mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *mem)
+{
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
+    mmu_sparse_mem_ops_init(mem, &ops, sizeof ops);
+    return ops;
+}
 /* Number of 4 KiB frames holding data. */
-uint64_t mmu_sparse_mem_frames(const mmu_sparse_mem_t *mem);
+MMU_API uint64_t mmu_sparse_mem_frames(const mmu_sparse_mem_t *mem);
 
 /* ---- page-table builder ------------------------------------------------------ */
 
@@ -62,27 +74,27 @@ typedef struct mmu_ptb mmu_ptb_t;
  * order from [pool_base, pool_base + pool_size) (4 KiB aligned); the root table
  * is the first. The builder writes through mem->read64/cmpxchg64, so it works
  * on a host simulator's memory too. Returns 0, MMU_EINVAL, MMU_ENOMEM. */
-int mmu_ptb_create(const mmu_mem_ops_t *mem, unsigned levels, uint64_t pool_base,
-                   uint64_t pool_size, mmu_ptb_t **out);
-void mmu_ptb_destroy(mmu_ptb_t *b);
+MMU_API int mmu_ptb_create(const mmu_mem_ops_t *mem, unsigned levels, uint64_t pool_base,
+                           uint64_t pool_size, mmu_ptb_t **out);
+MMU_API void mmu_ptb_destroy(mmu_ptb_t *b);
 /* Physical address of the root table: put it in CR3. */
-uint64_t mmu_ptb_root(const mmu_ptb_t *b);
+MMU_API uint64_t mmu_ptb_root(const mmu_ptb_t *b);
 /* Flags given to non-leaf entries the builder creates from now on.
  * Default P|RW|US (A clear, XD clear): permissive, so only the leaf decides. */
-void mmu_ptb_set_table_flags(mmu_ptb_t *b, uint64_t flags);
+MMU_API void mmu_ptb_set_table_flags(mmu_ptb_t *b, uint64_t flags);
 /* Map [va, va+len) to [pa, pa+len) with pages of size ps; va, pa and len must
  * be multiples of the page size (MMU_EINVAL). leaf_flags holds everything but
  * the frame and PS (P is forced on). An existing leaf of the same size is
  * overwritten; an existing mapping of another size at a level in the way gives
  * MMU_EEXIST. MMU_ENOSPC when the frame pool runs out. */
-int mmu_ptb_map(mmu_ptb_t *b, uint64_t va, uint64_t pa, uint64_t len,
-                mmu_page_size_t ps, uint64_t leaf_flags);
+MMU_API int mmu_ptb_map(mmu_ptb_t *b, uint64_t va, uint64_t pa, uint64_t len,
+                        mmu_page_size_t ps, uint64_t leaf_flags);
 /* Physical address of the entry at `level` that translates va, following the
  * tables as they are in memory now. MMU_ENOENT if a level above is not present
  * or is a leaf. Use it to poke single bits in tests. */
-int mmu_ptb_entry_addr(const mmu_ptb_t *b, uint64_t va, unsigned level, uint64_t *pa);
+MMU_API int mmu_ptb_entry_addr(const mmu_ptb_t *b, uint64_t va, unsigned level, uint64_t *pa);
 /* Table frames handed out so far (the root included). */
-uint64_t mmu_ptb_tables(const mmu_ptb_t *b);
+MMU_API uint64_t mmu_ptb_tables(const mmu_ptb_t *b);
 
 #ifdef __cplusplus
 }

@@ -1,11 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim statistics. Every counter is a uint64_t in one flat struct, named by
  * one list, so printers (table, CSV, JSON) and mmu_stats_diff never fall out
  * of step with the fields. */
 #ifndef MMU_MMU_STATS_H
 #define MMU_MMU_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "mmu/mmu_version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +59,9 @@ extern "C" {
  * (bucket 0 also holds 0). */
 #define MMU_WALK_HIST_BUCKETS 16
 
+/* New counters are appended at the end of the list: a host built against
+ * older headers reads the counters it knows at the offsets it knows (see the
+ * *_size functions below). Anything else changes the ABI (testbench/pkg). */
 #define MMU_STATS_MAP(XX)                                                       \
     XX(translations)     /* requests, #GP included */                          \
     XX(walks)            /* all page walks (the four kinds below) */           \
@@ -118,21 +125,56 @@ typedef struct mmu_stats {
 #undef MMU__STATS_FIELD
 } mmu_stats_t;
 
-/* Number of counters and the name of counter i (NULL past the end). */
-unsigned mmu_stats_count(void);
-const char *mmu_stats_name(unsigned i);
-/* Counter i of s, in MMU_STATS_MAP order. */
-uint64_t mmu_stats_get(const mmu_stats_t *s, unsigned i);
-/* *out = *after - *before, counter by counter (subtract a warm-up). */
-void mmu_stats_diff(mmu_stats_t *out, const mmu_stats_t *after, const mmu_stats_t *before);
+/* Number of counters in this library and the name of counter i (NULL past
+ * the end), in MMU_STATS_MAP order. A host built against older headers sees
+ * more counters here than its mmu_stats_t has; mmu_stats_get() gives 0 for
+ * those. */
+MMU_API unsigned mmu_stats_count(void);
+MMU_API const char *mmu_stats_name(unsigned i);
+
+/* The entry points below take the caller's sizeof(mmu_stats_t), so that a
+ * library with more counters never writes past an older host's struct; call
+ * them through the inline wrappers that follow, which pass it. */
+struct mmu;
+MMU_API void mmu_get_stats_size(const struct mmu *mmu, mmu_stats_t *out, size_t size);
+MMU_API uint64_t mmu_stats_get_size(const mmu_stats_t *s, size_t size, unsigned i);
+MMU_API void mmu_stats_diff_size(mmu_stats_t *out, const mmu_stats_t *after,
+                                 const mmu_stats_t *before, size_t size);
 struct mmu_config;
+MMU_API void mmu_stats_print_size(FILE *f, const mmu_stats_t *s, size_t size,
+                                  const struct mmu_config *cfg);
+MMU_API void mmu_stats_print_json_size(FILE *f, const mmu_stats_t *s, size_t size);
+
+/* Copy the MMU's counters into *out (all zero for a NULL mmu; nothing for a
+ * NULL out). */
+static inline void mmu_get_stats(const struct mmu *mmu, mmu_stats_t *out)
+{
+    mmu_get_stats_size(mmu, out, sizeof *out);
+}
+/* Counter i of s, in MMU_STATS_MAP order (0 past the end or for a NULL s). */
+static inline uint64_t mmu_stats_get(const mmu_stats_t *s, unsigned i)
+{
+    return mmu_stats_get_size(s, sizeof *s, i);
+}
+/* *out = *after - *before, counter by counter (subtract a warm-up). */
+static inline void mmu_stats_diff(mmu_stats_t *out, const mmu_stats_t *after,
+                                  const mmu_stats_t *before)
+{
+    mmu_stats_diff_size(out, after, before, sizeof *out);
+}
 /* Human-readable tables: lookups, hits and misses per TLB level and per array,
  * walks by kind, PSC hits, faults, invalidations. cfg (may be NULL) names the
  * arrays of each level so they get a row each; without it only levels and
  * entry sizes are shown. */
-void mmu_stats_print(FILE *f, const mmu_stats_t *s, const struct mmu_config *cfg);
+static inline void mmu_stats_print(FILE *f, const mmu_stats_t *s, const struct mmu_config *cfg)
+{
+    mmu_stats_print_size(f, s, sizeof *s, cfg);
+}
 /* One JSON object {"name": value, ...} with every counter. */
-void mmu_stats_print_json(FILE *f, const mmu_stats_t *s);
+static inline void mmu_stats_print_json(FILE *f, const mmu_stats_t *s)
+{
+    mmu_stats_print_json_size(f, s, sizeof *s);
+}
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim: the page walker as a replaceable block.
  *
  * mmu_translate() looks up the TLBs and the paging-structure caches itself;
@@ -60,16 +61,16 @@ typedef struct mmu_walk_out {
 /* Run the built-in C walker on one job, with this MMU's memory, configuration
  * and page-table latency model (it advances that model's state, as a walk
  * inside mmu_translate would). TLBs, PSCs and statistics are not touched.
- * Returns 0, a memory-interface error, MMU_ERETRY, or MMU_EINVAL for a job the
- * walker cannot take (levels not 4/5, start_level out of range, type/cpl out
- * of range). */
-int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *job, mmu_walk_out_t *out);
+ * Returns 0, a memory-interface error, MMU_ERETRY, or MMU_EINVAL for a NULL
+ * argument or a job the walker cannot take (levels not 4/5, start_level out of
+ * range, type/cpl out of range); mmu_last_error() then says which. */
+MMU_API int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *job, mmu_walk_out_t *out);
 
 /* The latency, in cycles, of one 8-byte page-table access at physical address
  * pa issued at cycle `now` (locked_rmw: the compare-exchange of an A/D update),
  * from this MMU's latency model: the memlat_cb callback, or the built-in
- * cache model, whose state this call advances. */
-unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t now);
+ * cache model, whose state this call advances. 0 for a NULL mmu. */
+MMU_API unsigned mmu_walk_latency(mmu_t *mmu, uint64_t pa, int locked_rmw, mmu_cycle_t now);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim check`: runs every scenario of a file through the model and prints,
  * per access, the result and every paging-structure write it made. Writes are
  * seen by wrapping the memory interface, exactly where a host simulator would
@@ -168,7 +169,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
     }
     logged_mem_t lm = {mem, out, 0};
     uint64_t now = 0;
-    mmu_mem_ops_t ops = {lm_read64, lm_cmpxchg64, &lm};
+    mmu_mem_ops_t ops = {sizeof ops, lm_read64, lm_cmpxchg64, &lm, NULL};
     if ((rc = mmu_create(&cfg, &ops, &mmu, &err)) != 0 ||
         (rc = mmu_set_ctrl(mmu, &s->ctrl0, &err)) != 0) {
         fprintf(stderr, "mmusim check: %s:%d: scenario %s: %s\n", o->path, s->line, s->name,
@@ -220,6 +221,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
         }
         if (op->kind == SCN_ACCESS) {
             mmu_req_t req = op->req;
+            req.version = MMU_REQ_VERSION;
             mmu_result_t res;
             size_t at = out->n;
             /* Unreachable with the bound on --gap checked up front; kept so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim presets`: name and one-line description of each built-in preset.
  * `mmusim config [--preset NAME] [--config FILE]`: the configuration they give
  * (the preset, then the file on top; with neither, the defaults), printed as
@@ -8,9 +9,8 @@
 #include <string.h>
 
 #include "cli_opt.h"
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 #include "mmu/mmu.h"
-#include "presets.h"
 
 int presets_main(int argc, char **argv)
 {
@@ -25,14 +25,15 @@ int presets_main(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : 2;
     int width = 0;
-    for (size_t i = 0; i < cli_preset_count; i++) {
-        int n = (int)strlen(cli_presets[i].name);
+    for (unsigned i = 0; i < mmu_config_preset_count(); i++) {
+        int n = (int)strlen(mmu_config_preset_name(i));
         width = n > width ? n : width;
     }
-    for (size_t i = 0; i < cli_preset_count; i++) {
+    for (unsigned i = 0; i < mmu_config_preset_count(); i++) {
+        const char *name = mmu_config_preset_name(i);
         char desc[256];
-        preset_describe(&cli_presets[i], desc, sizeof desc);
-        printf("%-*s  %s\n", width, cli_presets[i].name, desc);
+        mmu_config_preset_describe(name, desc, sizeof desc);
+        printf("%-*s  %s\n", width, name, desc);
     }
     return 0;
 }
@@ -60,16 +61,16 @@ int config_main(int argc, char **argv)
         return rc == 1 ? 0 : 2;
     mmu_config_t cfg;
     mmu_config_init(&cfg);
-    char msg[1024];
-    if (preset && preset_load(preset, &cfg, msg, sizeof msg)) {
-        cli_error("config", "%s", msg);
+    mmu_err_t err;
+    if (preset && mmu_config_preset(&cfg, preset, &err)) {
+        cli_error("config", "%s", err.msg);
         return 2;
     }
-    if (path && cfgfile_load(path, &cfg, msg, sizeof msg)) {
-        cli_error("config", "%s", msg);
+    if (path && mmu_config_load(path, &cfg, &err)) {
+        cli_error("config", "%s", err.msg);
         return 2;
     }
-    if (cfgfile_write(stdout, &cfg) || fflush(stdout)) {
+    if (mmu_config_print(stdout, &cfg) || fflush(stdout)) {
         cli_error("config", "cannot write the configuration");
         return 2;
     }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim compare`: how translation latency and TLB coverage change with page
  * size. For every workload (synthetic streams over each working-set size, and
  * real-program traces) and every page size (4K, 2M, 1G) it maps the working set
@@ -36,8 +37,11 @@
 #include "synth.h"
 #include "trace.h"
 
-#ifndef MMU_TRACES_DIR
-#define MMU_TRACES_DIR "workloads/traces"
+/* Where the shipped traces are, relative to this program's directory: set by
+ * the build (share/mmusim next to bin/ once installed; the build tree has the
+ * same layout), never a source path. */
+#ifndef MMU_DATA_REL
+#define MMU_DATA_REL "../share/mmusim"
 #endif
 
 extern char **environ;
@@ -104,12 +108,45 @@ typedef struct cmp {
     mmu_config_t cfg;
     char cosim_path[PATH_MAX];
     char cosim_absent[PATH_MAX + 64]; /* non-empty: why there is no RTL column */
+    char traces_default[PATH_MAX];
     char cmdline[2048];
     cmp_row_t *rows;
     unsigned nrows, done;
     char stopped[600]; /* non-empty: the run stopped early, and why */
     uint64_t *hist, *walk_hist;
 } cmp_t;
+
+/* The default --traces directory: <directory of this program>/MMU_DATA_REL/traces.
+ * /proc/self/exe is canonical, so each ".." of MMU_DATA_REL just drops a
+ * component. */
+static const char *default_traces(char dir[PATH_MAX])
+{
+    const ssize_t n = readlink("/proc/self/exe", dir, PATH_MAX - 1);
+    if (n <= 0) {
+        snprintf(dir, PATH_MAX, "%s", MMU_DATA_REL "/traces");
+        return dir;
+    }
+    dir[n] = '\0';
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    const char *rel = MMU_DATA_REL "/traces";
+    while (*rel) {
+        size_t len = strcspn(rel, "/");
+        size_t used = strlen(dir);
+        if (len == 2 && !strncmp(rel, "..", 2)) {
+            slash = strrchr(dir, '/');
+            if (slash && slash != dir)
+                *slash = '\0';
+        } else if (len && !(len == 1 && *rel == '.') && used + 1 + len < PATH_MAX) {
+            dir[used] = '/';
+            memcpy(dir + used + 1, rel, len);
+            dir[used + 1 + len] = '\0';
+        }
+        rel += len + (rel[len] == '/');
+    }
+    return dir;
+}
 
 /* ---- small helpers ----------------------------------------------------------- */
 
@@ -339,7 +376,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
     c->rtl_walks = 5000;
     c->rtl_timeout = 600;
     c->out = "results";
-    c->traces = MMU_TRACES_DIR;
+    c->traces = default_traces(c->traces_default);
     c->wl_arg = DEFAULT_WORKLOADS;
     c->sizes_arg = DEFAULT_SIZES;
     size_t used = (size_t)snprintf(c->cmdline, sizeof c->cmdline, "mmusim compare");
@@ -361,7 +398,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
              "  4K pages take 2 MiB of page tables per GiB mapped.\n"
              "Exit 0: done (RTL columns may be n/a, with the reason); 1: the C and RTL\n"
              "walkers disagree; 2: bad input or a run failed (what was done is written).\n",
-             MMU_TRACES_DIR, DEFAULT_WORKLOADS, DEFAULT_SIZES);
+             c->traces_default, DEFAULT_WORKLOADS, DEFAULT_SIZES);
     /* Counts stay far below 2^64 when added (warm-up + measured). */
     const uint64_t COUNT_MAX = 1000000000000000ull;
     const cli_opt_t opts[] = {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim convert [--format F] [--to native|text] [--prepend FILE] IN OUT`:
  * reads a trace in any format (detected unless --format says) and writes it as
  * a native binary or text trace, streaming, in constant memory; with

@@ -337,7 +337,8 @@ typedef struct lb_count {
  * to when the data arrives. */
 static int load(mmu_t *mmu, uint64_t la, uint64_t now, uint64_t *done, lb_count_t *c)
 {
-    mmu_req_t req = {.la = la, .type = MMU_ACC_READ, .cpl = 3, .now = now};
+    mmu_req_t req = {
+        .version = MMU_REQ_VERSION, .la = la, .type = MMU_ACC_READ, .cpl = 3, .now = now};
     mmu_result_t res;
     const int rc = mmu_translate(mmu, &req, &res);
     if (rc)

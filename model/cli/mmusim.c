@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim: command-line front end of the MMU model. Subcommands dispatch to
  * their own files; only this layer turns error codes into exit status. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `mmusim run`: one configuration, one synthetic workload, the statistics.
  * The working set is mapped up front with the chosen page size (A/D clear, as
  * after an OS maps it), then the stream is translated access by access, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by `mmusim run` and `mmusim compare` (see runlib.h): the set-up of a
  * run and the loop that issues its accesses, so both commands measure the
  * same thing the same way. */
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 
 #define POOL_BASE 0x100000ull
 
@@ -71,10 +72,12 @@ int runlib_load_config(const char *preset, const char *config, mmu_config_t *cfg
                        size_t len)
 {
     mmu_config_init(cfg);
-    if (preset && preset_load(preset, cfg, msg, len))
+    mmu_err_t err;
+    if ((preset && mmu_config_preset(cfg, preset, &err)) ||
+        (config && mmu_config_load(config, cfg, &err))) {
+        snprintf(msg, len, "%s", err.msg);
         return 2;
-    if (config && cfgfile_load(config, cfg, msg, len))
-        return 2;
+    }
     return 0;
 }
 
@@ -312,6 +315,61 @@ int runlib_rows_close(runlib_acc_t *a, mmu_t *mmu)
     return cli_out_commit(&r->out, msg, sizeof msg) ? 2 : 0;
 }
 
+/* Open loop: no access waits for another, so they go through
+ * mmu_translate_batch, which equals the one-at-a-time loop in every result
+ * and counter. A batch ends where the loop would read the MMU's counters
+ * between two accesses (the end of the warm-up, a --stats-every row), so
+ * they are read at the same point. */
+#define RUNLIB_BATCH 64
+
+static int synth_open_loop(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t interval,
+                           uint64_t *bad_la)
+{
+    mmu_req_t req[RUNLIB_BATCH];
+    mmu_result_t res[RUNLIB_BATCH];
+    uint64_t now = 0, la;
+    mmu_access_t type;
+    for (;;) {
+        size_t cap = RUNLIB_BATCH, n = 0;
+        if (a->warmup && !a->warm_done && a->warmup > a->n && a->warmup - a->n < cap)
+            cap = (size_t)(a->warmup - a->n);
+        if (a->rows.f && a->rows.next > a->n && a->rows.next - a->n < cap)
+            cap = (size_t)(a->rows.next - a->n);
+        bool clock_out = false;
+        while (n < cap && mmu_synth_next(g, &la, &type)) {
+            if (now >= RUNLIB_CLOCK_MAX) {
+                clock_out = true; /* after the accesses before it */
+                break;
+            }
+            req[n++] = (mmu_req_t){
+                .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+            now += interval;
+        }
+        if (n) {
+            runlib_acc_start(a, mmu, req[0].now);
+            size_t done = 0;
+            const int e = mmu_translate_batch(mmu, req, n, res, &done);
+            const uint64_t before = a->n;
+            for (size_t i = 0; i < done; i++)
+                runlib_acc_note(a, req[i].now, &res[i]);
+            if (e) {
+                *bad_la = req[done].la;
+                return e;
+            }
+            if (a->n == a->rows.next)
+                runlib_rows_emit(a, mmu);
+            if (a->progress && (before >> 16) != (a->n >> 16))
+                a->progress(a->progress_ctx, a);
+        }
+        if (clock_out) {
+            *bad_la = la;
+            return RUNLIB_ECLOCK;
+        }
+        if (n < cap)
+            return 0; /* the stream ended */
+    }
+}
+
 /* Lanes run a block of the stream each in turn rather than each access on
  * every lane: one MMU's arrays stay in the cache for a whole block. Alone (n
  * = 1) a lane runs access by access, so the reader never runs ahead of the
@@ -338,7 +396,11 @@ static void synth_lane(runlib_lane_t *x, const uint64_t *las, const uint8_t *typ
             x->err = RUNLIB_ECLOCK;
             return;
         }
-        mmu_req_t req = {.la = las[j], .type = types[j], .cpl = 3, .now = now};
+        mmu_req_t req = {.version = MMU_REQ_VERSION,
+                         .la = las[j],
+                         .type = types[j],
+                         .cpl = 3,
+                         .now = now};
         mmu_result_t res;
         runlib_acc_start(a, x->mmu, now);
         const int e = mmu_translate(x->mmu, &req, &res);
@@ -351,7 +413,7 @@ static void synth_lane(runlib_lane_t *x, const uint64_t *las, const uint8_t *typ
         if (a->n == a->rows.next)
             runlib_rows_emit(a, x->mmu);
         /* Closed loop: the next access of the chain waits for this one (and
-         * its data). Open loop: a fixed issue rate, whatever completes. */
+         * its data). */
         const uint64_t done = res.done_at + res.lat_data + gap;
         if (interval) {
             x->ready[0] = now + interval;
@@ -404,6 +466,8 @@ int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint6
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
+    if (interval)
+        return synth_open_loop(mmu, g, a, interval, bad_la);
     runlib_lane_t l = {.mmu = mmu, .a = a};
     runlib_synth_drive_lanes(&l, 1, g, gap, interval);
     if (l.err)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What `mmusim run` and `mmusim compare` share: loading a configuration,
  * mapping a working set with one page size, driving a synthetic stream or a
  * trace through the MMU one access at a time (closed loop by default), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parser of the scenario format (see README "mmusim check"). Strict: every
  * token is checked, and the first problem is reported with file and line. */
 #include "scenario.h"

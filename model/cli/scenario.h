@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `mmusim check` scenario format: parsed whole before anything runs, so
  * malformed input is reported (file:line: what) with nothing half-run. */
 #ifndef MMU_CLI_SCENARIO_H

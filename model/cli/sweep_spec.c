@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 
 #include "cli_opt.h"
-#include "config_file.h"
+#include "mmu/mmu.h"
+#include "mmu/mmu_config_file.h"
 #include "trace.h"
 
 const char *const SW_POLICY_NAME[4] = {"4k", "thp", "1g", "mixed"};
@@ -27,6 +28,26 @@ static char *trim(char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
         s[--n] = '\0';
     return s;
+}
+
+int sw_check_key(const char *section, const char *key, const char *value, char *why, size_t len)
+{
+    /* A set of keys on the defaults, never ended: end's checks need every key
+     * of the file, which one alternative alone does not have. No name, so the
+     * message is the bare "[section] key=value: ..." the caller places. */
+    mmu_config_t base;
+    mmu_config_init(&base);
+    mmu_config_keys_t *k = NULL;
+    mmu_err_t e = {0};
+    int rc = mmu_config_keys_begin(&base, NULL, &k, &e);
+    if (!rc)
+        rc = mmu_config_keys_section(k, 1, section, &e);
+    if (!rc && key)
+        rc = mmu_config_keys_set(k, 1, section, key, value, &e);
+    mmu_config_keys_free(k);
+    if (rc)
+        snprintf(why, len, "%s", e.msg);
+    return rc ? -1 : 0;
 }
 
 void sw_free_alts(char **alt, unsigned n)
@@ -290,8 +311,10 @@ static int sweep_key(ld_t *l, const char *key, const char *val)
             s->npresets = n;
             for (unsigned i = 0; i < n; i++) {
                 mmu_config_t c;
-                if (preset_load(alt[i], &c, why, sizeof why))
-                    return err(l, "[sweep] presets: %s", why);
+                mmu_err_t e;
+                mmu_config_init(&c);
+                if (mmu_config_preset(&c, alt[i], &e))
+                    return err(l, "[sweep] presets: %s", e.msg);
             }
             return 0;
         }
@@ -418,7 +441,7 @@ static int spec_load(const char *path, const char *traces_dir, sw_spec_t *s, cha
                 continue;
             }
             char why[600];
-            if (cfgfile_check_key(sec, NULL, NULL, why, sizeof why))
+            if (sw_check_key(sec, NULL, NULL, why, sizeof why))
                 rc = err(&l, "%s (or [sweep])", why);
             continue;
         }
@@ -481,7 +504,7 @@ static int spec_load(const char *path, const char *traces_dir, sw_spec_t *s, cha
         }
         s->keyof[s->nlines - 1] = (int)s->nkeys++;
         for (unsigned a = 0; a < k->nalt; a++)
-            if (cfgfile_check_key(sec, key, k->alt[a], why, sizeof why)) {
+            if (sw_check_key(sec, key, k->alt[a], why, sizeof why)) {
                 rc = err(&l, "%s", why);
                 break;
             }
@@ -551,6 +574,7 @@ void sw_point_choice(const sw_spec_t *s, uint64_t p, unsigned *preset, unsigned 
 int sw_point_config(const sw_spec_t *s, uint64_t p, mmu_config_t *cfg, char *why, size_t len)
 {
     unsigned preset, *choice = calloc(s->nkeys + 1, sizeof *choice);
+    mmu_err_t e;
     size_t cap = 256, used = 0;
     char *text = malloc(cap);
     int rc = -1;
@@ -559,8 +583,11 @@ int sw_point_config(const sw_spec_t *s, uint64_t p, mmu_config_t *cfg, char *why
         goto out;
     }
     sw_point_choice(s, p, &preset, choice);
-    if (preset_load(s->presets[preset], cfg, why, len))
+    mmu_config_init(cfg);
+    if (mmu_config_preset(cfg, s->presets[preset], &e)) {
+        snprintf(why, len, "%s", e.msg);
         goto out;
+    }
     for (unsigned i = 0; i < s->nlines; i++) {
         char lb[600];
         const int k = s->keyof[i];
@@ -584,7 +611,11 @@ int sw_point_config(const sw_spec_t *s, uint64_t p, mmu_config_t *cfg, char *why
         }
         used += (size_t)sprintf(text + used, "%s\n", line);
     }
-    rc = cfgfile_load_string(text, s->path, cfg, why, len) ? -1 : 0;
+    if (mmu_config_load_string(text, s->path, cfg, &e)) {
+        snprintf(why, len, "%s", e.msg);
+        goto out;
+    }
+    rc = 0;
 out:
     free(choice);
     free(text);

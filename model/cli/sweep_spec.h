@@ -3,10 +3,11 @@
  * of alternatives, `a|b|c`, or a range, `256..8192*2` (x2 steps) or `1..4`
  * (+1 steps; `+k` and `*k` give other steps), plus a [sweep] section for what
  * is not a config key (presets, workloads, policies, accesses, warmup, seed,
- * batch, traces). Every config value is checked by the config loader's own key
- * table (cfgfile_check_key), and a point's configuration is the spec text with
- * each key's chosen alternative, loaded by the config loader itself: nothing
- * here knows a key, and messages point at the spec's own lines. */
+ * batch, traces). Every config value is checked by the core's own key table
+ * (sw_check_key, on mmu_config_keys_*), and a point's configuration is the
+ * spec text with each key's chosen alternative, loaded by the config-file
+ * library itself (mmu_config_load_string): nothing here knows a key, and
+ * messages point at the spec's own lines. */
 #ifndef MMU_CLI_SWEEP_SPEC_H
 #define MMU_CLI_SWEEP_SPEC_H
 
@@ -64,6 +65,14 @@ typedef struct sw_spec {
 
 /* Split a value into its alternatives: `|`-separated items, each a value or a
  * range LO..HI (+1 steps), LO..HI+S or LO..HI*F. Returns 0, or -1 with why. */
+/* Check one value alone, as its line is read: the section and key exist and
+ * the value has the key's type and range (nothing that depends on other keys:
+ * those are checked when a point's whole configuration loads). key NULL checks
+ * the section only. Returns 0, or -1 with "[section] key=value: what is wrong"
+ * (or "unknown section/key ...") in why. Every alternative of a spec goes
+ * through it before anything runs. */
+int sw_check_key(const char *section, const char *key, const char *value, char *why, size_t len);
+
 int sw_expand(const char *v, char ***alt, unsigned *n, char *why, size_t len);
 void sw_free_alts(char **alt, unsigned n);
 

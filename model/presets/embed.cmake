@@ -1,4 +1,5 @@
-# Turns the preset INI files into a C table (cli_presets[] of presets.h).
+# SPDX-License-Identifier: Apache-2.0
+# Turns the preset INI files into a C table (mmu_presets[] of model/presets.h).
 # Run at build time by model/CMakeLists.txt:
 #   cmake -DDIR=<presets dir> -DNAMES=a,b,c -DOUT=<presets_gen.c> -P embed.cmake
 # Each file becomes a byte array: string literals longer than 4095 characters
@@ -17,6 +18,6 @@ foreach(name IN LISTS names)
   string(APPEND table "    {\"${name}\", (const char *)preset_${name}},\n")
 endforeach()
 list(LENGTH names count)
-string(APPEND body "const cli_preset_t cli_presets[] = {\n${table}};\n")
-string(APPEND body "const size_t cli_preset_count = ${count};\n")
+string(APPEND body "const mmu_preset_t mmu_presets[] = {\n${table}};\n")
+string(APPEND body "const size_t mmu_preset_count = ${count};\n")
 file(WRITE "${OUT}" "${body}")

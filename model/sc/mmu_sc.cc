@@ -1,13 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmu_sc (see mmu_sc.h): TLM sockets and method calls around mmu_t. */
 #include "mmu_sc.h"
 
 #include <cstdio>
 #include <cstring>
 
-#include "mmu/mmu_walk.h"
-#if MMU_SC_HAVE_RTL
-#include "rtl_walker.h"
-#endif
 
 using sc_core::sc_time;
 
@@ -20,36 +17,38 @@ static int set_err(mmu_err_t *err, const char *msg)
     return MMU_EINVAL;
 }
 
-bool mmu_sc::rtl_available()
-{
-    return MMU_SC_HAVE_RTL != 0;
-}
-
-int mmu_sc::check_config(const mmu_config_t &cfg, mmu_sc_walker walker, mmu_err_t *err)
+int mmu_sc::check_config(const mmu_config_t &cfg, const mmu_sc_opts &opts, mmu_err_t *err)
 {
     int rc = mmu_config_validate(&cfg, err);
     if (rc)
         return rc;
     if (cfg.walk_cb)
         return set_err(err, "walk_cb: must be NULL (mmu_sc installs the walker it was asked for)");
-    if (walker == mmu_sc_walker::rtl) {
-#if MMU_SC_HAVE_RTL
-        return rtl_walker::check_config(cfg, err);
-#else
-        return set_err(err, "walker rtl: this build has no Verilated RTL walker");
-#endif
+    switch (opts.walker) {
+    case mmu_sc_walker::c:
+    case mmu_sc_walker::c_callback:
+        return 0;
+    case mmu_sc_walker::external:
+        if (!opts.external.check || !opts.external.make || !opts.external.name)
+            return set_err(err, "external: walker external needs a slot (check, make and name; "
+                                "the RTL bridge gives rtl_walker::slot())");
+        return opts.external.check(cfg, err);
     }
-    return 0;
+    return set_err(err, "walker: not c, c_callback or external");
 }
 
 std::unique_ptr<mmu_sc> mmu_sc::create(const char *name, const mmu_config_t &cfg,
                                        const mmu_sc_opts &opts, mmu_err_t *err)
 {
+    if (!name) {
+        set_err(err, "name: NULL");
+        return nullptr;
+    }
     if (opts.period == sc_core::SC_ZERO_TIME) {
         set_err(err, "period: must be > 0");
         return nullptr;
     }
-    if (check_config(cfg, opts.walker, err))
+    if (check_config(cfg, opts, err))
         return nullptr;
     std::unique_ptr<mmu_sc> m(new mmu_sc(name, cfg, opts));
     if (m->build_core(cfg, err))
@@ -61,10 +60,8 @@ mmu_sc::mmu_sc(sc_core::sc_module_name name, const mmu_config_t &cfg, const mmu_
     : sc_core::sc_module(name), socket("socket"), mem_socket("mem_socket"), cfg_(cfg), opts_(opts)
 {
     socket.register_b_transport(this, &mmu_sc::b_transport);
-#if MMU_SC_HAVE_RTL
-    if (opts.walker == mmu_sc_walker::rtl)
-        rtl_.reset(new rtl_walker("rtl", opts.period, cfg));
-#endif
+    if (opts.walker == mmu_sc_walker::external)
+        ext_ = opts.external.make(opts.external.name, opts.period, cfg);
     mem_gp_.set_data_length(8);
     mem_gp_.set_streaming_width(8);
     mem_gp_.set_byte_enable_ptr(nullptr);
@@ -87,14 +84,12 @@ int mmu_sc::build_core(const mmu_config_t &cfg, mmu_err_t *err)
         c.walk_cb = &mmu_sc::walk_c_callback;
         c.walk_ctx = this;
         break;
-    case mmu_sc_walker::rtl:
-#if MMU_SC_HAVE_RTL
-        c.walk_cb = &rtl_walker::walk_cb;
-        c.walk_ctx = rtl_.get();
-#endif
+    case mmu_sc_walker::external:
+        c.walk_cb = &mmu_sc::walk_external;
+        c.walk_ctx = ext_.get();
         break;
     }
-    const mmu_mem_ops_t ops = {&mmu_sc::mem_read64, &mmu_sc::mem_cmpxchg64, this};
+    const mmu_mem_ops_t ops = {sizeof ops, &mmu_sc::mem_read64, &mmu_sc::mem_cmpxchg64, this, nullptr};
     mmu_t *m = nullptr;
     int rc = mmu_create(&c, &ops, &m, err);
     if (rc)
@@ -102,24 +97,19 @@ int mmu_sc::build_core(const mmu_config_t &cfg, mmu_err_t *err)
     mmu_destroy(mmu_);
     mmu_ = m;
     cfg_ = cfg;
-#if MMU_SC_HAVE_RTL
-    if (rtl_)
-        rtl_->attach(mmu_, ops);
-#endif
+    if (ext_)
+        ext_->attach(mmu_, ops);
     return 0;
 }
 
 int mmu_sc::reconfigure(const mmu_config_t &cfg, mmu_err_t *err)
 {
-    int rc = check_config(cfg, opts_.walker, err);
+    int rc = check_config(cfg, opts_, err);
     if (rc)
         return rc;
-#if MMU_SC_HAVE_RTL
-    /* The Verilated model was chosen at construction. */
-    if (rtl_ && !rtl_->fits(cfg))
-        return set_err(err, "reconfigure: the RTL walker parameters (maxphyaddr, page_1g, ad_on_fault, "
-                            "ad_retry_limit, walk_level_latency) cannot change after construction");
-#endif
+    /* The external walker was built at construction, for its configuration. */
+    if (ext_ && (rc = ext_->check(cfg, err)) != 0)
+        return rc;
     return build_core(cfg, err);
 }
 
@@ -129,6 +119,11 @@ int mmu_sc::walk_c_callback(void *ctx, const mmu_walk_job_t *job, mmu_walk_out_t
      * caches mmu_translate is working on, so calling it on the same MMU from
      * inside its walk is safe. */
     return mmu_walk_c(static_cast<mmu_sc *>(ctx)->mmu_, job, out);
+}
+
+int mmu_sc::walk_external(void *ctx, const mmu_walk_job_t *job, mmu_walk_out_t *out)
+{
+    return static_cast<mmu_sc_ext_walker *>(ctx)->walk(*job, *out);
 }
 
 /* ---- page-table memory through the initiator socket ------------------------- */
@@ -183,7 +178,7 @@ void mmu_sc::b_transport(tlm::tlm_generic_payload &gp, sc_time &delay)
 {
     mmu_sc_req_ext *ext = nullptr;
     gp.get_extension(ext);
-    mmu_req_t req{};
+    mmu_req_t req = MMU_REQ_INIT;
     switch (gp.get_command()) {
     case tlm::TLM_READ_COMMAND:
         req.type = (ext && ext->fetch) ? MMU_ACC_FETCH : MMU_ACC_READ;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmu_sc: the SystemC/TLM-2.0 wrapper of the C core (mmu_t).
  *
  * Why this lives in model/sc/ and not in testbench/: it is part of what users
@@ -24,13 +25,20 @@
  *  - mmu_sc_walker::c: the built-in C walker;
  *  - mmu_sc_walker::c_callback: the same C walker reached through cfg.walk_cb
  *    (mmu_walk_c), the reference the RTL bridge is measured against;
- *  - mmu_sc_walker::rtl: the Verilated SystemVerilog walker (rtl/walker.sv)
- *    through the bridge in rtl_walker.h. The RTL is clocked: a walk runs clock
- *    edge by clock edge, so translate()/b_transport must then be called from
- *    an SC_THREAD, and they return when the RTL has answered (at the cycle the
- *    walk completes, so the TLM timing stays exact; see rtl_walker.h). The
- *    configuration must match the parameters the RTL was built with;
- *    create() refuses one that does not, saying which field differs. */
+ *  - mmu_sc_walker::external: a walker plugged into the slot (cfg.walk_cb) by
+ *    opts.external. The RTL bridge (libmmusim-rtl-sc, rtl_walker.h:
+ *    rtl_walker::slot()) plugs in the Verilated SystemVerilog walker
+ *    (rtl/walker.sv); this library itself never links a Verilated model. The
+ *    RTL is clocked: a walk runs clock edge by clock edge, so
+ *    translate()/b_transport must then be called from an SC_THREAD, and they
+ *    return when the RTL has answered (at the cycle the walk completes, so the
+ *    TLM timing stays exact; see rtl_walker.h). The configuration must match
+ *    the parameters the RTL was built with; create() refuses one that does
+ *    not, saying which field differs.
+ *
+ * Threads: as the C core, one wrapper is driven from one SystemC simulation
+ * (SystemC processes run one at a time); nothing here is shared between
+ * wrappers. */
 #ifndef MMU_SC_MMU_SC_H
 #define MMU_SC_MMU_SC_H
 
@@ -45,9 +53,35 @@
 #include "mmu/mmu.h"
 #include "mmu/mmu_config.h"
 #include "mmu/mmu_stats.h"
+#include "mmu/mmu_walk.h"
 #include "sc_memory.h"
 
-class rtl_walker;
+/* A walker for the wrapper's walker slot (the C core's cfg.walk_cb, see
+ * mmu/mmu_walk.h). The wrapper builds it during its own construction, so it is
+ * a child module, and owns it. */
+class mmu_sc_ext_walker : public sc_core::sc_module {
+  public:
+    using sc_core::sc_module::sc_module;
+    /* 0 if cfg can run on this walker as built (an RTL walker has fixed
+     * parameters), else MMU_EINVAL with err naming the field. */
+    virtual int check(const mmu_config_t &cfg, mmu_err_t *err) const = 0;
+    /* The MMU whose latency model times the walks and whose memory they use;
+     * called after every (re)build of the core. */
+    virtual void attach(mmu_t *mmu, const mmu_mem_ops_t &mem) = 0;
+    /* One walk, with mmu_walk_fn's contract (mmu/mmu_walk.h). */
+    virtual int walk(const mmu_walk_job_t &job, mmu_walk_out_t &out) = 0;
+};
+
+/* How to make an external walker: what a walker library hands to
+ * mmu_sc_opts::external (rtl_walker::slot() for the RTL bridge). */
+struct mmu_sc_walker_slot {
+    const char *name = "walker"; /* its module name, under the wrapper */
+    /* 0 if a walker can be built for cfg, else MMU_EINVAL naming the field. */
+    int (*check)(const mmu_config_t &cfg, mmu_err_t *err) = nullptr;
+    /* Build one (called inside the wrapper's constructor, after check). */
+    std::unique_ptr<mmu_sc_ext_walker> (*make)(const char *name, sc_core::sc_time period,
+                                               const mmu_config_t &cfg) = nullptr;
+};
 
 /* Attached to a translation request. In: fetch (with a READ command), cpl,
  * flags. Out: rc (0 or the negative MMU_E* code mmu_translate returned), res
@@ -68,13 +102,15 @@ struct mmu_sc_req_ext : tlm::tlm_extension<mmu_sc_req_ext> {
     }
 };
 
-enum class mmu_sc_walker { c, c_callback, rtl };
+enum class mmu_sc_walker { c, c_callback, external };
 
 struct mmu_sc_opts {
     mmu_sc_walker walker = mmu_sc_walker::c;
-    /* One MMU cycle. In RTL mode also the period of the walker's clock, whose
+    /* One MMU cycle. With the RTL walker also the period of its clock, whose
      * rising edge k is at k * period (so edge k is MMU cycle k). */
     sc_core::sc_time period = sc_core::sc_time(1, sc_core::SC_NS);
+    /* walker == external: the walker to plug into the slot. */
+    mmu_sc_walker_slot external;
 };
 
 class mmu_sc : public sc_core::sc_module {
@@ -82,15 +118,14 @@ class mmu_sc : public sc_core::sc_module {
     tlm_utils::simple_target_socket<mmu_sc> socket;
     tlm_utils::simple_initiator_socket<mmu_sc> mem_socket;
 
-    /* Build the wrapper, or return nullptr with err filled (a configuration
-     * mmu_config_validate refuses, one the RTL walker was not built for, a
-     * zero period, RTL requested but not built in). Call during elaboration. */
+    /* Build the wrapper, or return nullptr with err filled (a NULL name, a
+     * configuration mmu_config_validate refuses, one the external walker
+     * cannot run, a zero period, an external walker without a slot). Call
+     * during elaboration. */
     static std::unique_ptr<mmu_sc> create(const char *name, const mmu_config_t &cfg,
                                           const mmu_sc_opts &opts, mmu_err_t *err);
     /* The checks create() makes, without building anything. */
-    static int check_config(const mmu_config_t &cfg, mmu_sc_walker walker, mmu_err_t *err);
-    /* True when this build contains the Verilated RTL walker. */
-    static bool rtl_available();
+    static int check_config(const mmu_config_t &cfg, const mmu_sc_opts &opts, mmu_err_t *err);
 
     ~mmu_sc() override;
     mmu_sc(const mmu_sc &) = delete;
@@ -120,8 +155,8 @@ class mmu_sc : public sc_core::sc_module {
     const mmu_config_t &config() const { return cfg_; }
     mmu_sc_walker walker() const { return opts_.walker; }
     sc_core::sc_time period() const { return opts_.period; }
-    /* The RTL bridge (nullptr unless the walker is rtl). */
-    rtl_walker *rtl() { return rtl_.get(); }
+    /* The walker in the slot (nullptr unless the walker is external). */
+    mmu_sc_ext_walker *external_walker() { return ext_.get(); }
     /* Requests whose call consumed more simulated time than their annotated
      * latency (an RTL walk that could not start at its cycle); their delay
      * came back as zero. */
@@ -137,11 +172,12 @@ class mmu_sc : public sc_core::sc_module {
                              uint64_t *old);
     static int walk_c_callback(void *ctx, const struct mmu_walk_job *job,
                                struct mmu_walk_out *out);
+    static int walk_external(void *ctx, const struct mmu_walk_job *job, struct mmu_walk_out *out);
 
     mmu_config_t cfg_;
     mmu_sc_opts opts_;
     mmu_t *mmu_ = nullptr;
-    std::unique_ptr<rtl_walker> rtl_;
+    std::unique_ptr<mmu_sc_ext_walker> ext_;
     tlm::tlm_generic_payload mem_gp_;
     mmu_sc_mem_ext mem_ext_;
     uint64_t late_ = 0;

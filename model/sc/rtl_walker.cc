@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The RTL walker bridge (see rtl_walker.h): drives the Verilated `walker`
  * module's ports from the thread that called mmu_translate (the SystemC
  * engine), or hands the walk to rtl_walker_cc (the direct engine). */
@@ -8,7 +9,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "mmu_rtl_variants.h" /* mmu_rtl_sc's: the --sc models and their parameters */
+#include "mmu_rtl_variants.h" /* mmu_rtl_vsc's: the --sc models and their parameters */
 #include "rtl_walker_cc.h"
 
 using sc_core::sc_signal;
@@ -60,7 +61,7 @@ struct rtl_walker::impl {
 
     const uint64_t period; /* in time-resolution units */
     mmu_t *mmu = nullptr;
-    mmu_mem_ops_t mem{};
+    mmu_mem_ops_t mem = MMU_MEM_OPS_INIT;
     counters cnt{};
     std::string err;
     bool broken = false; /* a walk ended in a protocol error: reset before the next */
@@ -548,7 +549,7 @@ int rtl_walker::latency_check(const mmu_config_t &c, mmu_err_t *err)
 }
 
 rtl_walker::rtl_walker(sc_core::sc_module_name name, sc_time period, const mmu_config_t &cfg)
-    : sc_core::sc_module(name)
+    : mmu_sc_ext_walker(name)
 {
     const impl::variant *v = impl::find(cfg);
     p_.reset(new impl(period, v ? *v : impl::kVariants[0], cfg));
@@ -572,6 +573,36 @@ void rtl_walker::clock_step()
 bool rtl_walker::fits(const mmu_config_t &cfg) const
 {
     return impl::same(p_->built_for, cfg);
+}
+
+int rtl_walker::check(const mmu_config_t &cfg, mmu_err_t *err) const
+{
+    if (fits(cfg))
+        return latency_check(cfg, err);
+    if (err) {
+        err->code = MMU_EINVAL;
+        snprintf(err->msg, sizeof err->msg,
+                 "reconfigure: the RTL walker parameters (maxphyaddr, page_1g, ad_on_fault, "
+                 "ad_retry_limit, walk_level_latency) cannot change after construction");
+    }
+    return MMU_EINVAL;
+}
+
+mmu_sc_walker_slot rtl_walker::slot()
+{
+    mmu_sc_walker_slot s;
+    s.name = "rtl";
+    s.check = &rtl_walker::check_config;
+    s.make = [](const char *name, sc_time period,
+                const mmu_config_t &cfg) -> std::unique_ptr<mmu_sc_ext_walker> {
+        return std::unique_ptr<mmu_sc_ext_walker>(new rtl_walker(name, period, cfg));
+    };
+    return s;
+}
+
+rtl_walker *rtl_walker::of(mmu_sc &mmu)
+{
+    return dynamic_cast<rtl_walker *>(mmu.external_walker());
 }
 
 rtl_walker::params rtl_walker::parameters() const

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtl_walker: the bridge between the C core's walker slot (cfg.walk_cb,
  * include/mmu/mmu_walk.h) and the Verilated SystemVerilog walker (rtl/,
  * module `walker`), with two engines:
@@ -59,11 +60,21 @@
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_walk.h"
+#include "mmu_sc.h"
 
 class rtl_walker_cc;
 
-class rtl_walker : public sc_core::sc_module {
+class rtl_walker : public mmu_sc_ext_walker {
   public:
+    /* What mmu_sc_opts::external takes to put this walker in the wrapper's
+     * slot (module name "rtl"):
+     *   mmu_sc_opts o;
+     *   o.walker = mmu_sc_walker::external;
+     *   o.external = rtl_walker::slot(); */
+    static mmu_sc_walker_slot slot();
+    /* The bridge in a wrapper built with slot(), or nullptr. */
+    static rtl_walker *of(mmu_sc &mmu);
+
     /* Parameters of a Verilated variant of the walker. */
     struct params {
         unsigned maxphyaddr, page_1g, ad_on_fault, retry_limit, level_latency;
@@ -82,15 +93,17 @@ class rtl_walker : public sc_core::sc_module {
     ~rtl_walker() override;
     /* Whether cfg runs on the variant this bridge was built with. */
     bool fits(const mmu_config_t &cfg) const;
+    /* fits(), as the slot asks it: MMU_EINVAL naming the parameters. */
+    int check(const mmu_config_t &cfg, mmu_err_t *err) const override;
     params parameters() const;
 
     /* The MMU whose latency model times the walks and whose memory they use.
      * Call before the first walk and whenever the MMU is re-created. */
-    void attach(mmu_t *mmu, const mmu_mem_ops_t &mem);
+    void attach(mmu_t *mmu, const mmu_mem_ops_t &mem) override;
 
     /* mmu_walk_fn: ctx is the rtl_walker. */
     static int walk_cb(void *ctx, const mmu_walk_job_t *job, mmu_walk_out_t *out);
-    int walk(const mmu_walk_job_t &job, mmu_walk_out_t &out);
+    int walk(const mmu_walk_job_t &job, mmu_walk_out_t &out) override;
 
     enum class engine { systemc, direct };
     /* Between walks. The direct engine is built on first use, for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SystemC memory model (see sc_memory.h): a TLM target over mmu_sparse_mem_t. */
 #include "sc_memory.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SystemC memory model: the physical memory that page tables live in, as a
  * TLM-2.0 target over the C core's sparse memory (include/mmu/mmu_mem.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Trace read rates (Google Benchmark): records/s through mmu_trace_next() for
 // each reader, on a typical access mix written once to /tmp/mmu_bench_*. Nothing here asserts a speed; results/perf.md records them.
 //   Native:        10M records of the native binary format (plain).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `mmusim compare` end to end on runs small enough for every CI.
 # -DPART=model|rtl_fake|errors|rtl|plot selects the checks; MMUSIM, OUT, SRC
 # (source tree) are always given; COSIM (the real mmusim-cosim path) for

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Stand-in for mmusim-cosim in the `mmusim compare` tests: checks that it is
 # called with the interface compare relies on, then answers as told by
 # FAKE_COSIM_MODE: agree (default), mismatch, fail, garbage.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `mmusim run` end to end, on runs small enough for every CI.
 # 1. A working set inside the L1 reach has no misses after warm-up, and every
 #    counted translation takes exactly the L1 latency.

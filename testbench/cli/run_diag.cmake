@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Runs `mmusim ${SUBCMD} <CASE><EXT>` inside DIR (SUBCMD may hold several words,
 # separated by ';') and compares exit status and stderr with <CASE>.err, whose
 # first line may be "exit N" (default 2). Bad input must print nothing on stdout.

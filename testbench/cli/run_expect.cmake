@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `mmusim check --expect` on a deliberately wrong golden: exit 1 and exactly
 # the differences in <CASE>.out.
 execute_process(COMMAND ${MMUSIM} check --expect ${CASE}.expected ${CASE}.scn

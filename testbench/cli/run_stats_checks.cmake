@@ -120,3 +120,32 @@ foreach(ext csv jsonl)
 endforeach()
 run_mmusim(rc o e run --preset tiny --workload seq --stats-every 10)
 expect("--stats-every without --stats-file: exit ${rc}" rc EQUAL 2)
+
+# Open loop (--interval) goes through mmu_translate_batch, in batches cut at
+# the warm-up and at every --stats-every row. With a row per access every
+# batch holds one access, so the run is the one-at-a-time loop: the JSON
+# reports (every counter, latency and histogram) must be the same.
+set(ol run --preset skylake --workload random:ws=4g,page=4k,n=30000,seed=5 --interval 3 --warmup 1234)
+run_mmusim(rc o e ${ol} --json ${OUT}/st_ol_batch.json)
+expect("open loop: exit ${rc}: ${e}" rc EQUAL 0)
+run_mmusim(rc o e ${ol} --json ${OUT}/st_ol_one.json --stats-every 1 --stats-file ${OUT}/st_ol_rows.csv)
+expect("open loop, a row per access: exit ${rc}: ${e}" rc EQUAL 0)
+file(READ ${OUT}/st_ol_batch.json jb)
+file(READ ${OUT}/st_ol_one.json j1)
+foreach(section stats latency accesses counted)
+  json_get(a "${jb}" ${section})
+  json_get(b "${j1}" ${section})
+  expect("open loop: '${section}' differs between batches and one at a time:\n${a}\n${b}" a STREQUAL b)
+endforeach()
+json_get(w "${jb}" stats walks)
+expect("open loop: ${w} walks, want most of 30000" w GREATER 20000)
+# Rows every 1000 accesses (not a multiple of the batch): 30 rows of 1000.
+run_mmusim(rc o e ${ol} --stats-every 1000 --stats-file ${OUT}/st_ol_rows.jsonl)
+expect("open loop, rows: exit ${rc}: ${e}" rc EQUAL 0)
+file(STRINGS ${OUT}/st_ol_rows.jsonl rows)
+list(LENGTH rows nrows)
+expect("open loop: ${nrows} rows, want 30" nrows EQUAL 30)
+foreach(r IN LISTS rows)
+  json_get(n "${r}" accesses)
+  expect("open loop: a row of ${n} accesses, want 1000" n EQUAL 1000)
+endforeach()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `mmusim run --trace` and `mmusim convert` end to end on the tiny traces in
 # testbench/traces/.
 function(run_mmusim out_rc out_stdout out_stderr)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two-MMU bench of mmusim-cosim (see cosim.h). */
 #include "cosim.h"
 
@@ -62,12 +63,15 @@ const char *dut_name(const dut_opts &d)
     }
 }
 
-bool dut_available(const dut_opts &d, const char *cmd)
+mmu_sc_opts dut_opts_for(const dut_opts &d)
 {
-    if (d.kind == dut_kind::c_callback || mmu_sc::rtl_available())
-        return true;
-    fprintf(stderr, "mmusim-cosim %s: this build has no Verilated RTL walker (use --dut c)\n", cmd);
-    return false;
+    mmu_sc_opts o;
+    o.walker = mmu_sc_walker::c_callback;
+    if (d.kind != dut_kind::c_callback) {
+        o.walker = mmu_sc_walker::external;
+        o.external = rtl_walker::slot();
+    }
+    return o;
 }
 
 unsigned hashed_latency(void *ctx, uint64_t pa, int locked, uint64_t now)
@@ -145,14 +149,14 @@ std::unique_ptr<bench> bench::create(const mmu_config_t &cfg, const dut_opts &du
     std::unique_ptr<bench> b(new bench("bench"));
     mmu_sc_opts oc, ortl;
     oc.walker = mmu_sc_walker::c;
-    ortl.walker = dut.kind == dut_kind::c_callback ? mmu_sc_walker::c_callback : mmu_sc_walker::rtl;
+    ortl = dut_opts_for(dut);
     b->mmu[C] = mmu_sc::create("c_mmu", cfg, oc, err);
     if (!b->mmu[C])
         return nullptr;
     b->mmu[RTL] = mmu_sc::create("rtl_mmu", cfg, ortl, err);
     if (!b->mmu[RTL])
         return nullptr;
-    if (rtl_walker *w = b->mmu[RTL]->rtl()) {
+    if (rtl_walker *w = rtl_walker::of(*b->mmu[RTL])) {
         w->set_skip(dut.skip);
         w->set_engine(dut.kind == dut_kind::rtl ? rtl_walker::engine::direct
                                                 : rtl_walker::engine::systemc);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim: the C walker against the RTL walker, each behind its own
  * mmu_sc (same C core TLBs and PSCs in front) over its own sc_memory.
  *
@@ -43,9 +44,10 @@ struct dut_opts {
 bool parse_dut(const char *v, dut_kind *k);
 /* "RTL (direct)", "RTL (SystemC)", "walk_cb (C)": for reports. */
 const char *dut_name(const dut_opts &d);
-/* True if this build can run d (a Verilated walker for the RTL kinds);
- * else prints "mmusim-cosim CMD: ..." and returns false. */
-bool dut_available(const dut_opts &d, const char *cmd);
+/* The wrapper options that put d's walker behind the RTL side's caches: the
+ * C walker through walk_cb, or the RTL bridge in the walker slot
+ * (rtl_walker::slot(); mmusim-cosim always links libmmusim-rtl-sc). */
+mmu_sc_opts dut_opts_for(const dut_opts &d);
 
 /* Between an MMU and its memory: plays another agent that writes page
  * tables while the walker works, and a memory that fails in a region. Both

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 #include "cosim.h"
 #include "mmu/mmu_mem.h"
 #include "rtl_walker.h"
@@ -255,7 +255,7 @@ bool same_rc(run_state &st, const scenario_t &s, const scn_op_t &op, int a, int 
  * behind it: counted by the caller). */
 uint64_t rtl_walks(bench &b)
 {
-    rtl_walker *w = b.mmu[bench::RTL]->rtl();
+    rtl_walker *w = rtl_walker::of(*b.mmu[bench::RTL]);
     return w ? w->stats().walks : 0;
 }
 
@@ -347,13 +347,14 @@ bool run_scenario(bench &b, run_state &st, size_t si)
             continue;
         }
         mmu_req_t req = op.req;
+        req.version = MMU_REQ_VERSION;
         req.now = std::max(now, b.cycle());
         if (o.cold)
             b.both([](mmu_sc &m) { m.flush_all(); return 0; });
         const uint64_t walks_before = rtl_walks(b);
         answer c = b.translate(bench::C, req);
         answer t = b.translate(bench::RTL, req);
-        const bool walked = b.mmu[bench::RTL]->rtl()
+        const bool walked = rtl_walker::of(*b.mmu[bench::RTL])
                                 ? rtl_walks(b) != walks_before
                                 : t.rc != 0 || t.res.served == MMU_SERVED_WALK;
         const uint64_t walk_no = walked ? st.walks + 1 : 0;
@@ -378,7 +379,7 @@ bool run_scenario(bench &b, run_state &st, size_t si)
             printf("  request: %s\n  C walker:   %s\n  RTL walker: %s\n", describe_req(req).c_str(),
                    describe_result(c.rc, c.res).c_str(), describe_result(t.rc, t.res).c_str());
             print_answers(stdout, c, t);
-            if (rtl_walker *w = b.mmu[bench::RTL]->rtl())
+            if (rtl_walker *w = rtl_walker::of(*b.mmu[bench::RTL]))
                 if (!w->error().empty())
                     printf("  bridge: %s\n", w->error().c_str());
             printf("cosim check: the rest of scenario %s is not run (the two sides' states differ)\n",
@@ -400,8 +401,6 @@ int check_main(int argc, char **argv)
     int rc = parse(argc, argv, o);
     if (rc)
         return rc == 1 ? 0 : rc;
-    if (!dut_available(o.dut, "check"))
-        return 2;
 
     /* The whole input first: nothing runs if any of it is bad. */
     const bool is_stdin = !strcmp(o.path, "-");
@@ -432,12 +431,13 @@ int check_main(int argc, char **argv)
 
     mmu_config_t base;
     mmu_config_init(&base);
-    if (o.preset && preset_load(o.preset, &base, msg, sizeof msg)) {
-        fprintf(stderr, "mmusim-cosim check: %s\n", msg);
+    mmu_err_t cerr;
+    if (o.preset && mmu_config_preset(&base, o.preset, &cerr)) {
+        fprintf(stderr, "mmusim-cosim check: %s\n", cerr.msg);
         return 2;
     }
-    if (o.config && cfgfile_load(o.config, &base, msg, sizeof msg)) {
-        fprintf(stderr, "%s\n", msg);
+    if (o.config && mmu_config_load(o.config, &base, &cerr)) {
+        fprintf(stderr, "%s\n", cerr.msg);
         return 2;
     }
     if (o.no_1g)
@@ -451,7 +451,8 @@ int check_main(int argc, char **argv)
     run_state st;
     st.o = &o;
     st.f = &f;
-    const mmu_sc_walker wk = o.dut.kind == dut_kind::c_callback ? mmu_sc_walker::c_callback : mmu_sc_walker::rtl;
+    const mmu_sc_opts wk = dut_opts_for(o.dut);
+    const bool rtl = o.dut.kind != dut_kind::c_callback;
     for (size_t i = 0; i < f.n; i++) {
         mmu_config_t c = base;
         c.maxphyaddr = f.s[i].maxphyaddr;
@@ -465,7 +466,7 @@ int check_main(int argc, char **argv)
         /* The RTL variant is chosen when the bench is built, before the
          * simulation starts, so every scenario must run on the same one. */
         const mmu_config_t &c0 = st.cfgs.empty() ? c : st.cfgs[0];
-        if (wk == mmu_sc_walker::rtl && c.maxphyaddr != c0.maxphyaddr) {
+        if (rtl && c.maxphyaddr != c0.maxphyaddr) {
             const int line = f.s[i].maxphyaddr_line ? f.s[i].maxphyaddr_line : f.s[i].line;
             fprintf(stderr,
                     "%s:%d: scenario %s: maxphyaddr %u: the RTL walker runs the whole file on one "
@@ -487,7 +488,7 @@ int check_main(int argc, char **argv)
         fprintf(stderr, "mmusim-cosim check: %s\n", err.msg);
         return 2;
     }
-    rtl_walker_cc *direct = b->mmu[bench::RTL]->rtl() ? b->mmu[bench::RTL]->rtl()->direct() : nullptr;
+    rtl_walker_cc *direct = rtl_walker::of(*b->mmu[bench::RTL]) ? rtl_walker::of(*b->mmu[bench::RTL])->direct() : nullptr;
     if (o.fst) {
         std::string m;
         if (!direct || direct->trace_open(o.fst, o.trace_walk, o.trace_walk, &m)) {

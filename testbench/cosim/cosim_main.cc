@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim: co-simulation of the C walker against the Verilated RTL
  * walker (see cosim.h and README "Co-simulation"). */
 #include <cstdio>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim random: random worlds through both walkers (see cosim.h). */
 #include <algorithm>
 #include <chrono>
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 #include "cosim.h"
 #include "mmu/mmu_mem.h"
 #include "rtl_walker.h"
@@ -118,7 +119,7 @@ int parse(int argc, char **argv, random_opts &o)
  * operations that succeeded on both sides and the accesses. */
 struct event {
     enum kind_t { ACCESS, CTL, CR3, INVLPG, INVPCID, WRITE, FLUSH } kind;
-    mmu_req_t req{};   /* ACCESS; req.la for INVLPG, INVPCID */
+    mmu_req_t req = MMU_REQ_INIT;   /* ACCESS; req.la for INVLPG, INVPCID */
     mmu_ctrl_t ctrl{}; /* CTL: the whole state after it */
     uint64_t a = 0, b = 0; /* CR3: value; WRITE: pa, value; INVPCID: type */
     uint16_t pcid = 0;
@@ -266,8 +267,8 @@ void report(bench &b, run_state &st, uint64_t world_index, unsigned access_index
     printf("C walker:   %s\nRTL walker: %s\n", describe_result(c.rc, c.res).c_str(),
            describe_result(r.rc, r.res).c_str());
     print_answers(stdout, c, r);
-    if (b.mmu[bench::RTL]->rtl() && !b.mmu[bench::RTL]->rtl()->error().empty())
-        printf("bridge: %s\n", b.mmu[bench::RTL]->rtl()->error().c_str());
+    if (rtl_walker::of(*b.mmu[bench::RTL]) && !rtl_walker::of(*b.mmu[bench::RTL])->error().empty())
+        printf("bridge: %s\n", rtl_walker::of(*b.mmu[bench::RTL])->error().c_str());
     char note[512];
     snprintf(note, sizeof note,
              "mmusim-cosim random --seed 0x%" PRIx64 ": access %" PRIu64 " (world %" PRIu64
@@ -285,7 +286,7 @@ void report(bench &b, run_state &st, uint64_t world_index, unsigned access_index
         const mmu_config_t &cfg = st.env.cfg;
         const bool ok =
             write_file(o.repro, [&](FILE *f) { return fputs(repro.c_str(), f) >= 0; }) &&
-            write_file(ini, [&](FILE *f) { return cfgfile_write(f, &cfg) == 0; });
+            write_file(ini, [&](FILE *f) { return mmu_config_print(f, &cfg) == 0; });
         if (!ok) {
             fprintf(stderr, "mmusim-cosim: cannot write %s or %s\n", o.repro, ini.c_str());
             st.exit_code = 2;
@@ -414,7 +415,7 @@ void run(bench &b, run_state &st)
     const random_opts &o = *st.o;
     const bool rtl = o.dut.kind != dut_kind::c_callback;
     unsigned maxphyaddr = 52, page_1g = 1, ad = 0, retry = 16, step = 1;
-    if (rtl && mmu_sc::rtl_available()) {
+    if (rtl) {
         const rtl_walker::params p = rtl_walker::built();
         maxphyaddr = p.maxphyaddr, page_1g = p.page_1g, ad = p.ad_on_fault, retry = p.retry_limit,
         step = p.level_latency;
@@ -565,22 +566,16 @@ int random_main(int argc, char **argv)
     int rc = parse(argc, argv, o);
     if (rc)
         return rc == 1 ? 0 : rc;
-    if (!dut_available(o.dut, "random"))
-        return 2;
     /* The bench is built once, for a configuration with the RTL parameters;
      * every world reconfigures both cores. */
     mmu_config_t cfg;
     mmu_config_init(&cfg);
-    if (mmu_sc::rtl_available()) {
-        const rtl_walker::params p = rtl_walker::built();
-        cfg.maxphyaddr = p.maxphyaddr;
-        cfg.page_1g = p.page_1g;
-        cfg.ad_on_fault = p.ad_on_fault;
-        cfg.ad_retry_limit = p.retry_limit;
-        cfg.walk_level_latency = p.level_latency;
-    } else {
-        cfg.maxphyaddr = 52;
-    }
+    const rtl_walker::params rp = rtl_walker::built();
+    cfg.maxphyaddr = rp.maxphyaddr;
+    cfg.page_1g = rp.page_1g;
+    cfg.ad_on_fault = rp.ad_on_fault;
+    cfg.ad_retry_limit = rp.retry_limit;
+    cfg.walk_level_latency = rp.level_latency;
     mmu_err_t err{};
     std::unique_ptr<bench> b = bench::create(cfg, o.dut, &err);
     if (!b) {
@@ -610,7 +605,7 @@ int random_main(int argc, char **argv)
            "%.2f s wall; %" PRIu64 " late TLM annotations\n",
            dut_name(o.dut), rs > 0 ? (double)st.walks / rs : 0.0, rs,
            cs > 0 ? (double)st.walks / cs : 0.0, cs, wall, b->late_annotations);
-    if (rtl_walker *bw = b->mmu[bench::RTL]->rtl()) {
+    if (rtl_walker *bw = rtl_walker::of(*b->mmu[bench::RTL])) {
         const rtl_walker::counters k = bw->stats();
         const double n = k.walks ? static_cast<double>(k.walks) : 1.0;
         printf("cosim: RTL walker: %" PRIu64 " walks, %.3f cycles per walk, %.2f clock edges per walk "

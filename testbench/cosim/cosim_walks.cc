@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* mmusim-cosim walks: the workloads of `mmusim run` through both walkers
  * (see cosim.h). The synthetic set-up copies model/cli/run.c: the working set
  * is mapped up front (A/D clear), accesses are CPL 3 and closed-loop (each
@@ -12,7 +13,7 @@
 #include <vector>
 
 #include "aspace.h"
-#include "config_file.h"
+#include "mmu/mmu_config_file.h"
 #include "cosim.h"
 #include "mmu/mmu_mem.h"
 #include "rtl_walker.h"
@@ -186,8 +187,8 @@ bool check(bench &b, walks_state &s, const mmu_req_t &req, const answer &c, cons
     fprintf(f, "cosim: MISMATCH at access %" PRIu64 "\nrequest: %s\ndiffers in:%s\n", s.accesses + 1,
             describe_req(req).c_str(), diff.c_str());
     print_answers(f, c, t);
-    if (b.mmu[bench::RTL]->rtl() && !b.mmu[bench::RTL]->rtl()->error().empty())
-        fprintf(f, "bridge: %s\n", b.mmu[bench::RTL]->rtl()->error().c_str());
+    if (rtl_walker::of(*b.mmu[bench::RTL]) && !rtl_walker::of(*b.mmu[bench::RTL])->error().empty())
+        fprintf(f, "bridge: %s\n", rtl_walker::of(*b.mmu[bench::RTL])->error().c_str());
     struct view {
         sc_memory *mem;
         const answer *a;
@@ -254,7 +255,7 @@ void run_synth(bench &b, walks_state &s, const mmu_synth_cfg_t &wcfg)
     mmu_access_t type;
     mmu_cycle_t now = 0;
     while (s.more() && mmu_synth_next(&gen, &la, &type)) {
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.la = la;
         req.type = static_cast<uint8_t>(type);
         req.cpl = 3;
@@ -317,7 +318,7 @@ void run_trace(bench &b, walks_state &s, const mmu_config_t &cfg)
     while (s.more() && (r = mmu_trace_next(tr, &rec)) > 0) {
         answer a[2];
         char m[2][512];
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.la = rec.la;
         req.type = static_cast<uint8_t>(rec.type);
         req.cpl = rec.cpl;
@@ -375,17 +376,16 @@ int walks_main(int argc, char **argv)
     char msg[512];
     mmu_config_t cfg;
     mmu_config_init(&cfg);
-    if ((o.preset ? preset_load(o.preset, &cfg, msg, sizeof msg)
-                  : cfgfile_load(o.config, &cfg, msg, sizeof msg)) != 0) {
-        fprintf(stderr, "%s\n", msg);
+    mmu_err_t cerr;
+    if ((o.preset ? mmu_config_preset(&cfg, o.preset, &cerr)
+                  : mmu_config_load(o.config, &cfg, &cerr)) != 0) {
+        fprintf(stderr, "%s\n", cerr.msg);
         return 2;
     }
     walks_state s;
     s.o = &o;
     s.orig_maxphyaddr = cfg.maxphyaddr;
     const char *src = o.preset ? o.preset : o.config;
-    if (!dut_available(o.dut, "walks"))
-        return 2;
     if (o.dut.kind != dut_kind::c_callback) {
         const unsigned want = rtl_walker::built().maxphyaddr;
         if (cfg.maxphyaddr < want) {
@@ -429,7 +429,7 @@ int walks_main(int argc, char **argv)
     /* Trace records go to the cores directly, not through the TLM sockets
      * whose annotation bench::translate checks: catch a walk that started
      * after its cycle (so completed after its done_at) here. */
-    if (rtl_walker *bw = b->mmu[bench::RTL]->rtl())
+    if (rtl_walker *bw = rtl_walker::of(*b->mmu[bench::RTL]))
         if (const uint64_t late = bw->stats().late) {
             fprintf(stderr,
                     "mmusim-cosim walks: %" PRIu64 " RTL walks started after their cycle (%" PRIu64

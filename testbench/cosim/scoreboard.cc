@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scoreboard (see scoreboard.h). */
 #include "scoreboard.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scoreboard of the co-simulation: compares what the two MMUs (C walker and
  * RTL walker) answered for one access, field by field, and the writes each
  * memory saw; prints both answers and a minimal `mmusim check` scenario that

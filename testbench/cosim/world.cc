@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Random worlds for the co-simulation (see world.h). */
 #include "world.h"
 
@@ -233,7 +234,7 @@ world make_world(rng &r, unsigned levels, unsigned maxphyaddr)
 
 mmu_req_t make_request(world &w, rng &r)
 {
-    mmu_req_t q{};
+    mmu_req_t q = MMU_REQ_INIT;
     const unsigned top = w.levels == 5 ? 56 : 47;
     const uint64_t pick = r.range(0, 99);
     if (pick < 15 && w.last_la) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Random page-table worlds for the co-simulation: page tables with mixed
  * 4K/2M/1G pages and random flags (P, R/W, U/S, XD, PS, A, D, G, protection
  * keys, PWT/PCD/PAT, ignored bits, reserved bits), random control state and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `mmusim config --preset PRESET` > WORK/PRESET.rt.ini, then
 # `mmusim config --config` that file must print the same text.
 execute_process(COMMAND ${MMUSIM} config --preset ${PRESET}

@@ -43,7 +43,14 @@ struct Mem {
         }
         return rc;
     }
-    mmu_mem_ops_t ops() { return mmu_mem_ops_t{read64, cmpxchg64, this}; }
+    mmu_mem_ops_t ops()
+    {
+        mmu_mem_ops_t o = MMU_MEM_OPS_INIT;
+        o.read64 = read64;
+        o.cmpxchg64 = cmpxchg64;
+        o.ctx = this;
+        return o;
+    }
     // The README's worked example: PML4E with A set, then PDPTE, PDE, PTE.
     void worked_example()
     {
@@ -101,7 +108,7 @@ struct Pair {
     // Translate on both; expect the same answer; return it.
     mmu_result_t both(uint64_t la, mmu_access_t type, unsigned cpl, uint64_t now)
     {
-        mmu_req_t q{};
+        mmu_req_t q = MMU_REQ_INIT;
         q.la = la;
         q.type = static_cast<uint8_t>(type);
         q.cpl = static_cast<uint8_t>(cpl);
@@ -200,7 +207,7 @@ TEST(RtlBridge, ProtocolErrorEndsOnlyThatWalk)
     bridge.attach(mmu, ops);
     const mmu_ctrl_t k = ctrl();
     ASSERT_EQ(0, mmu_set_ctrl(mmu, &k, nullptr));
-    mmu_req_t q{};
+    mmu_req_t q = MMU_REQ_INIT;
     q.la = kLa;
     q.cpl = 3;
     mmu_result_t res{};

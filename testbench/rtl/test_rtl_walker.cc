@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The RTL page walker (rtl/walker.sv, Verilated --cc) against the C walker
 // (model/walker.c through mmu_walk_c), walk by walk: SDM 4.5 (the walk), 4.6
 // (rights, keys), 4.7 (error codes), 4.8 (A/D with locked compare-exchange,
@@ -172,7 +173,7 @@ struct Memory {
     {
         return static_cast<Memory *>(ctx)->cmpxchg(pa, cmp, want, old);
     }
-    mmu_mem_ops_t ops() { return mmu_mem_ops_t{read64_cb, cmpxchg64_cb, this}; }
+    mmu_mem_ops_t ops() { return mmu_mem_ops_t{sizeof(mmu_mem_ops_t), read64_cb, cmpxchg64_cb, this, nullptr}; }
 };
 
 // Writes of the page-table builder go to both memories, unlogged.
@@ -668,7 +669,7 @@ struct World {
         : a(maxphyaddr_), b(maxphyaddr_), tee{&a, &b}, levels(levels_),
           width(levels_ == 5 ? 57 : 48), maxphyaddr(maxphyaddr_)
     {
-        tee_ops = mmu_mem_ops_t{Tee::read64, Tee::cmpxchg64, &tee};
+        tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr};
         const uint64_t pool_size = 4ull << 20;
         const uint64_t pool = (rng.next() & bits(maxphyaddr - 2, 20)) | (1ull << 20);
         EXPECT_EQ(0, mmu_ptb_create(&tee_ops, levels, pool, pool_size, &ptb));
@@ -966,7 +967,7 @@ struct Fixed {
     explicit Fixed(const Variant &v_, uint64_t leaf_flags, unsigned levels = 4)
         : v(v_), a(v_.maxphyaddr), b(v_.maxphyaddr), tee{&a, &b}
     {
-        tee_ops = mmu_mem_ops_t{Tee::read64, Tee::cmpxchg64, &tee};
+        tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr};
         EXPECT_EQ(0, mmu_ptb_create(&tee_ops, levels, 1ull << 20, 1ull << 20, &ptb));
         mmu_ptb_set_table_flags(ptb, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US);
         EXPECT_EQ(0, mmu_ptb_map(ptb, kVa, 0x345000, 4096, MMU_PAGE_4K, leaf_flags));
@@ -1324,7 +1325,7 @@ TEST(RtlWalker, PscMatchesCore)
             }
             cur = mmu_get_ctrl(ma);
 
-            mmu_req_t req{};
+            mmu_req_t req = MMU_REQ_INIT;
             // Locality, so that the caches hit: most accesses go near a recent
             // one (the same page, or another page of the same 2M or 1G region).
             if (!recent.empty() && wr.chance(70)) {

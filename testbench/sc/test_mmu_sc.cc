@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Tests of the SystemC wrapper (model/sc/): TLM translation with each walker,
 // the delay annotation, control-register and invalidation calls, page-table
 // memory through the initiator socket, configurations refused, and the RTL
@@ -18,12 +19,35 @@
 
 #include "mmu/mmu_mem.h"
 #include "mmu_sc.h"
-#include "rtl_walker.h"
 #include "sc_memory.h"
+#if MMU_TEST_RTL
+#include "rtl_walker.h"
+#endif
 
 using sc_core::sc_time;
 
 namespace {
+
+// The RTL walker sits in the wrapper's walker slot, from the bridge library.
+constexpr mmu_sc_walker kRtl = mmu_sc_walker::external;
+
+mmu_sc_opts opts_for(mmu_sc_walker w)
+{
+    mmu_sc_opts o;
+    o.walker = w;
+#if MMU_TEST_RTL
+    if (w == kRtl)
+        o.external = rtl_walker::slot();
+#endif
+    return o;
+}
+
+#if MMU_TEST_RTL
+rtl_walker *rtl_of(mmu_sc &m)
+{
+    return rtl_walker::of(m);
+}
+#endif
 
 int g_failures = 0;
 
@@ -116,8 +140,7 @@ struct rig {
     std::unique_ptr<driver> drv;
     explicit rig(mmu_sc_walker w, const mmu_config_t &cfg, unsigned mem_maxphyaddr = 52)
     {
-        mmu_sc_opts o;
-        o.walker = w;
+        mmu_sc_opts o = opts_for(w);
         o.period = kPeriod;
         mmu_err_t err{};
         mmu = mmu_sc::create("mmu", cfg, o, &err);
@@ -203,8 +226,10 @@ void tlm_translate(mmu_sc_walker w)
         CHECK(d.xlat(kLa, MMU_ACC_READ, 3, ext, delay, MMU_REQ_IMPLICIT) ==
               tlm::TLM_ADDRESS_ERROR_RESPONSE);
         CHECK_EQ(ext.res.fault.error_code, MMU_PF_P);
-        if (r.mmu->rtl())
-            CHECK_EQ(r.mmu->rtl()->stats().walks, 3); // accesses 1, 2 and 5
+#if MMU_TEST_RTL
+        if (rtl_of(*r.mmu))
+            CHECK_EQ(rtl_of(*r.mmu)->stats().walks, 3); // accesses 1, 2 and 5
+#endif
     });
 }
 
@@ -231,7 +256,7 @@ void delay_annotation(mmu_sc_walker w)
         // it the call spent as simulated time.
         CHECK((t1 + delay) - (t0 + in) == cycles(ext.res.done_at - ext.now));
         CHECK_EQ(ext.res.done_at - ext.now, 889);
-        if (w == mmu_sc_walker::rtl) {
+        if (w == kRtl) {
             // The RTL walk ran in simulated time and ended at done_at.
             CHECK(t1 == cycles(ext.res.done_at));
             CHECK(delay == sc_time(400, sc_core::SC_PS));
@@ -416,7 +441,16 @@ void bad_config_refused()
     CHECK(!mmu_sc::create("c", c, o, &err));
     o.period = kPeriod;
 
-    o.walker = mmu_sc_walker::rtl;
+    // An external walker needs its slot.
+    mmu_config_init(&c);
+    o.walker = kRtl;
+    CHECK(!mmu_sc::create("x", c, o, &err));
+    CHECK(strstr(err.msg, "external: walker external needs a slot") != nullptr);
+    CHECK(!mmu_sc::create(nullptr, c, opts_for(mmu_sc_walker::c), &err));
+    CHECK(strstr(err.msg, "name: NULL") != nullptr);
+
+#if MMU_TEST_RTL
+    o = opts_for(kRtl);
     mmu_config_init(&c); // MAXPHYADDR 46; the RTL is built with 52
     CHECK(!mmu_sc::create("d", c, o, &err));
     CHECK(strstr(err.msg, "maxphyaddr=46: the RTL walker was built with 52") != nullptr);
@@ -427,20 +461,22 @@ void bad_config_refused()
     CHECK(strstr(err.msg, "walk_level_latency=2") != nullptr);
     c = rtl_compatible_config();
     c.ad_on_fault = MMU_AD_ON_FAULT_USED;
-    CHECK(mmu_sc::check_config(c, mmu_sc_walker::rtl, &err) == MMU_EINVAL);
+    CHECK(mmu_sc::check_config(c, opts_for(kRtl), &err) == MMU_EINVAL);
     CHECK(strstr(err.msg, "ad_on_fault=1") != nullptr);
     c = rtl_compatible_config();
     c.memlat[0].latency = 1;
     CHECK(!mmu_sc::create("f", c, o, &err));
     CHECK(strstr(err.msg, "memlat.l1.latency=1") != nullptr);
     // The C walker takes all of those.
-    CHECK_EQ(mmu_sc::check_config(c, mmu_sc_walker::c, &err), 0);
+    CHECK_EQ(mmu_sc::check_config(c, opts_for(mmu_sc_walker::c), &err), 0);
     c = rtl_compatible_config();
     auto ok = mmu_sc::create("g", c, o, &err);
     CHECK(ok != nullptr);
+#endif
 }
 
 // ---- the RTL bridge --------------------------------------------------------------
+#if MMU_TEST_RTL
 
 // Called from sc_main (no simulation running) and from an SC_METHOD, a walk
 // through the RTL fails cleanly instead of waiting.
@@ -454,7 +490,7 @@ struct method_caller : sc_core::sc_module {
     }
     void call()
     {
-        mmu_req_t q{};
+        mmu_req_t q = MMU_REQ_INIT;
         q.la = kLa;
         q.cpl = 3;
         q.now = 100;
@@ -465,8 +501,7 @@ struct method_caller : sc_core::sc_module {
 
 void rtl_outside_thread_fails()
 {
-    mmu_sc_opts o;
-    o.walker = mmu_sc_walker::rtl;
+    mmu_sc_opts o = opts_for(kRtl);
     mmu_err_t err{};
     auto mmu = mmu_sc::create("mmu", rtl_compatible_config(), o, &err);
     sc_memory mem("mem", 52);
@@ -477,13 +512,13 @@ void rtl_outside_thread_fails()
     mmu_ctrl_t c{};
     c.cr3 = 0x1000;
     CHECK_EQ(mmu->set_ctrl(c), 0);
-    mmu_req_t q{};
+    mmu_req_t q = MMU_REQ_INIT;
     q.la = kLa;
     q.cpl = 3;
     q.now = 100;
     mmu_result_t res;
     CHECK_EQ(mmu->translate(q, res), MMU_EINVAL);
-    CHECK(mmu->rtl()->error().find("SC_THREAD") != std::string::npos);
+    CHECK(rtl_of(*mmu)->error().find("SC_THREAD") != std::string::npos);
     method_caller m("m", mmu.get());
     sc_core::sc_start(sc_time(5, sc_core::SC_NS));
     CHECK_EQ(m.rc, MMU_EINVAL);
@@ -518,7 +553,7 @@ void load_worked_example(rig &r)
 void rtl_cycles_exact()
 {
     mmu_config_t cfg = rtl_fixed7_config();
-    rig r(mmu_sc_walker::rtl, cfg);
+    rig r(kRtl, cfg);
     load_worked_example(r);
     r.run([&](driver &d) {
         mmu_sc_req_ext ext;
@@ -531,7 +566,7 @@ void rtl_cycles_exact()
         CHECK_EQ(ext.res.done_at, 100 + 10 + 53);
         CHECK(sc_core::sc_time_stamp() == cycles(ext.res.done_at));
         CHECK(delay == sc_core::SC_ZERO_TIME);
-        const rtl_walker::counters &k = r.mmu->rtl()->stats();
+        const rtl_walker::counters &k = rtl_of(*r.mmu)->stats();
         CHECK_EQ(k.walks, 1);
         CHECK_EQ(k.edges, 53);
         CHECK_EQ(k.late, 0);
@@ -543,8 +578,8 @@ void rtl_cycles_exact()
         CHECK_EQ(ext.now, 163);
         CHECK_EQ(ext.res.psc_level, 2);
         CHECK_EQ(ext.res.lat_walk, (1 + 7) + 7); // the PTE read, then A|D in one update
-        CHECK_EQ(r.mmu->rtl()->stats().late, 0);
-        CHECK(r.mmu->rtl()->error().empty());
+        CHECK_EQ(rtl_of(*r.mmu)->stats().late, 0);
+        CHECK(rtl_of(*r.mmu)->error().empty());
     });
 }
 
@@ -561,7 +596,7 @@ void rtl_job_at_edge()
     cfg.l2 = mmu_tlb_cfg_t{};
     for (unsigned l = 2; l <= 5; l++)
         cfg.psc[l].arr.entries = 0;
-    rig r(mmu_sc_walker::rtl, cfg);
+    rig r(kRtl, cfg);
     load_worked_example(r);
     r.run([&](driver &d) {
         mmu_sc_req_ext ext;
@@ -572,8 +607,8 @@ void rtl_job_at_edge()
         CHECK_EQ(ext.res.lat_walk, 53);
         CHECK_EQ(ext.res.done_at, 100 + 1 + 53);
         CHECK(sc_core::sc_time_stamp() == cycles(ext.res.done_at));
-        CHECK_EQ(r.mmu->rtl()->stats().late, 0);
-        CHECK(r.mmu->rtl()->error().empty());
+        CHECK_EQ(rtl_of(*r.mmu)->stats().late, 0);
+        CHECK(rtl_of(*r.mmu)->error().empty());
         // Back to back: now = 154, job at 155 (the walker is in DONE until
         // then), taken at 155.
         CHECK(d.xlat(0x00007f5c2a002000ull, MMU_ACC_READ, 3, ext, delay) == tlm::TLM_OK_RESPONSE);
@@ -582,10 +617,10 @@ void rtl_job_at_edge()
         CHECK_EQ(ext.res.done_at, 154 + 1 + 39);
         CHECK(sc_core::sc_time_stamp() == cycles(ext.res.done_at));
         CHECK(delay == sc_core::SC_ZERO_TIME);
-        CHECK_EQ(r.mmu->rtl()->stats().late, 0);
-        CHECK_EQ(r.mmu->rtl()->stats().late_edges, 0);
+        CHECK_EQ(rtl_of(*r.mmu)->stats().late, 0);
+        CHECK_EQ(rtl_of(*r.mmu)->stats().late_edges, 0);
         CHECK_EQ(r.mmu->late_requests(), 0);
-        CHECK(r.mmu->rtl()->error().empty());
+        CHECK(rtl_of(*r.mmu)->error().empty());
     });
 }
 
@@ -595,7 +630,7 @@ void rtl_job_at_edge()
 void rtl_clock_gated()
 {
     mmu_config_t cfg = rtl_fixed7_config();
-    rig r(mmu_sc_walker::rtl, cfg);
+    rig r(kRtl, cfg);
     load_worked_example(r);
     r.run([&](driver &d) {
         mmu_sc_req_ext ext;
@@ -603,7 +638,7 @@ void rtl_clock_gated()
         wait(sc_time(100, sc_core::SC_NS));
         CHECK(d.xlat(kLa, MMU_ACC_READ, 3, ext, delay) == tlm::TLM_OK_RESPONSE);
         CHECK_EQ(ext.res.done_at, 100 + 10 + 53);
-        const uint64_t after_first = r.mmu->rtl()->stats().clock_edges;
+        const uint64_t after_first = rtl_of(*r.mmu)->stats().clock_edges;
         // The reset's two edges, the walk's 53 and a few around it.
         CHECK(after_first <= 2 + 53 + 3);
         wait(sc_time(1000000, sc_core::SC_NS)); // to cycle 1,000,163
@@ -613,14 +648,15 @@ void rtl_clock_gated()
         CHECK_EQ(ext.res.lat_walk, (1 + 7) + 7);
         CHECK_EQ(ext.res.done_at, 1000163 + 10 + 15);
         CHECK(sc_core::sc_time_stamp() == cycles(ext.res.done_at));
-        const rtl_walker::counters &k = r.mmu->rtl()->stats();
+        const rtl_walker::counters &k = rtl_of(*r.mmu)->stats();
         CHECK_EQ(k.walks, 2);
         CHECK_EQ(k.edges, 53 + 15);
         CHECK_EQ(k.late, 0);
         CHECK(k.clock_edges - after_first <= 15 + 3);
-        CHECK(r.mmu->rtl()->error().empty());
+        CHECK(rtl_of(*r.mmu)->error().empty());
     });
 }
+#endif // MMU_TEST_RTL
 
 struct test_case {
     const char *name;
@@ -630,16 +666,18 @@ struct test_case {
 const test_case kTests[] = {
     {"tlm_translate_c", [] { tlm_translate(mmu_sc_walker::c); }},
     {"tlm_translate_c_callback", [] { tlm_translate(mmu_sc_walker::c_callback); }},
-    {"tlm_translate_rtl", [] { tlm_translate(mmu_sc_walker::rtl); }},
     {"delay_annotation_c", [] { delay_annotation(mmu_sc_walker::c); }},
-    {"delay_annotation_rtl", [] { delay_annotation(mmu_sc_walker::rtl); }},
     {"control_and_invalidation", control_and_invalidation},
     {"memory_through_socket", memory_through_socket},
     {"bad_config_refused", bad_config_refused},
+#if MMU_TEST_RTL
+    {"tlm_translate_rtl", [] { tlm_translate(kRtl); }},
+    {"delay_annotation_rtl", [] { delay_annotation(kRtl); }},
     {"rtl_outside_thread_fails", rtl_outside_thread_fails},
     {"rtl_cycles_exact", rtl_cycles_exact},
     {"rtl_job_at_edge", rtl_job_at_edge},
     {"rtl_clock_gated", rtl_clock_gated},
+#endif
 };
 
 } // namespace
@@ -657,10 +695,6 @@ int sc_main(int argc, char **argv)
     for (const test_case &t : kTests) {
         if (strcmp(t.name, argv[1]))
             continue;
-        if (strstr(t.name, "rtl") && !mmu_sc::rtl_available()) {
-            fprintf(stderr, "%s: this build has no RTL walker\n", t.name);
-            return 1;
-        }
         t.fn();
         fprintf(stderr, "%s: %s (%d failed checks)\n", t.name, g_failures ? "FAILED" : "passed", g_failures);
         return g_failures ? 1 : 0;

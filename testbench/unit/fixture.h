@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Shared fixture for the rule tests (test_pte.cc, test_fault.cc, test_walker.cc):
 // a sparse memory, a logging memory interface between the MMU and that memory,
 // a page-table builder, control-register presets and result matchers.
@@ -36,7 +37,7 @@ inline std::ostream &operator<<(std::ostream &os, const Write &w)
 // Sits between the MMU and the sparse memory: records every successful read
 // (pa, in order) and every cmpxchg that changed a word (pa, new value, in order).
 struct MemLog {
-    mmu_mem_ops_t inner{};
+    mmu_mem_ops_t inner = MMU_MEM_OPS_INIT;
     std::vector<uint64_t> reads;
     std::vector<Write> writes;
     unsigned cmpxchgs = 0; // all cmpxchg calls, including failed or no-op ones
@@ -212,9 +213,9 @@ class MmuEnv {
     unsigned levels = 4;
     unsigned maxphy = 46;
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t raw{};    // the builder and the test poke memory through this
+    mmu_mem_ops_t raw = MMU_MEM_OPS_INIT;    // the builder and the test poke memory through this
     MemLog log;             // what the MMU did during the last translate()
-    mmu_mem_ops_t logged{}; // the MMU's memory interface
+    mmu_mem_ops_t logged = MMU_MEM_OPS_INIT; // the MMU's memory interface
     mmu_ptb_t *ptb = nullptr;
     mmu_t *mmu = nullptr;
 
@@ -335,7 +336,7 @@ class MmuEnv {
         // write), so each access starts cold, as with `mmusim check --cold`.
         // What the TLBs and paging-structure caches may keep is test_mmu.cc's job.
         mmu_flush_all(mmu);
-        mmu_req_t req{};
+        mmu_req_t req = MMU_REQ_INIT;
         req.la = la;
         req.type = uint8_t(type);
         req.cpl = uint8_t(cpl);

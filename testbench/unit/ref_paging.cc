@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Reference evaluator of 4-level / 5-level paging. See ref_paging.h.
 //
 // Every rule below cites the SDM Vol. 3A section it transcribes. Where the

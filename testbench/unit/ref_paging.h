@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Reference evaluator of 4-level and 5-level paging (Intel SDM Vol. 3A,
 // chapter 4), written apart from the model on purpose: it is derived from the
 // SDM text only, so that the differential test (test_random.cc) compares two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Address spaces (workloads/aspace.c): frame allocator, page-size policies,
 // demand paging, MAP/UNMAP/PROTECT with OS-style invalidation, processes with
 // PCIDs and KPTI. Records are built directly as mmu_trec_t.

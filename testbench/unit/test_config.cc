@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Configuration defaults and validation (model/config.c), and error names.
 #include <gtest/gtest.h>
 
@@ -68,7 +69,7 @@ TEST(Config, EachBadFieldIsNamed)
         EXPECT_NE(std::string::npos, std::string(err.msg).find(k.msg)) << err.msg;
         // mmu_create refuses the same config with the same message.
         mmu_t *m = reinterpret_cast<mmu_t *>(1);
-        mmu_mem_ops_t ops{};
+        mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
         EXPECT_EQ(MMU_EINVAL, mmu_create(&c, &ops, &m, &err));
         EXPECT_EQ(nullptr, m);
         EXPECT_NE(std::string::npos, std::string(err.msg).find(k.msg)) << err.msg;

@@ -1,4 +1,5 @@
-// Config files and presets (model/cli/config_file.c, presets.c): every preset
+/* SPDX-License-Identifier: Apache-2.0 */
+// Config files and presets (model/config_file.c, config_keys.c, presets.c): every preset
 // loads and validates, write -> load round-trips, files apply on top of what
 // is there, and each kind of bad input gives its exact "file:line:" message.
 #include <gtest/gtest.h>
@@ -9,10 +10,9 @@
 
 #include <unistd.h>
 
-#include "config_file.h"
 #include "mmu/mmu.h"
+#include "mmu/mmu_config_file.h"
 #include "mmu/mmu_mem.h"
-#include "presets.h"
 
 namespace {
 
@@ -72,7 +72,7 @@ std::string Write(const mmu_config_t &c)
     EXPECT_NE(nullptr, f);
     if (!f)
         return "";
-    EXPECT_EQ(0, cfgfile_write(f, &c));
+    EXPECT_EQ(0, mmu_config_print(f, &c));
     rewind(f);
     std::string s;
     char buf[4096];
@@ -87,54 +87,60 @@ mmu_config_t Preset(const char *name)
 {
     mmu_config_t c;
     mmu_config_init(&c);
-    char msg[512] = "";
-    EXPECT_EQ(0, preset_load(name, &c, msg, sizeof msg)) << msg;
+    mmu_err_t err{};
+    EXPECT_EQ(0, mmu_config_preset(&c, name, &err)) << err.msg;
     return c;
 }
 
 // Load text on top of base; returns the message ("" on success). The bytes
-// go through the file path too (cfgfile_load_mem), which must agree.
+// go through the file path too (mmu_config_load_mem), which must agree.
 std::string Load(const std::string &text, mmu_config_t *base)
 {
-    char msg[1024] = "", fmsg[1024] = "";
+    mmu_err_t err{}, ferr{};
     mmu_config_t viafile = *base;
-    int frc = cfgfile_load_mem(text.data(), text.size(), "t.ini", &viafile, fmsg, sizeof fmsg);
-    int rc = cfgfile_load_string(text.c_str(), "t.ini", base, msg, sizeof msg);
-    EXPECT_EQ(rc ? -1 : 0, rc);
+    int frc = mmu_config_load_mem(text.data(), text.size(), "t.ini", &viafile, &ferr);
+    int rc = mmu_config_load_string(text.c_str(), "t.ini", base, &err);
+    EXPECT_EQ(rc ? MMU_EINVAL : 0, rc);
+    EXPECT_EQ(rc, err.code);
     EXPECT_EQ(rc, frc) << text;
-    EXPECT_STREQ(msg, fmsg) << text;
+    EXPECT_STREQ(err.msg, ferr.msg) << text;
     ExpectSameConfig(*base, viafile, "string vs file: " + text);
-    return rc ? std::string(msg) : std::string();
+    return rc ? std::string(err.msg) : std::string();
 }
 
 // Load bytes (which may hold NULs) through the file path.
 std::string LoadBytes(const std::string &bytes, mmu_config_t *base)
 {
-    char msg[1024] = "";
-    int rc = cfgfile_load_mem(bytes.data(), bytes.size(), "t.ini", base, msg, sizeof msg);
-    return rc ? std::string(msg) : std::string();
+    mmu_err_t err{};
+    int rc = mmu_config_load_mem(bytes.data(), bytes.size(), "t.ini", base, &err);
+    return rc ? std::string(err.msg) : std::string();
 }
 
 TEST(ConfigFile, SevenPresetsAreBuiltIn)
 {
     const char *want[] = {"skylake", "icelake", "tigerlake", "goldencove", "zen2", "zen3", "tiny"};
-    ASSERT_EQ(7u, cli_preset_count);
-    for (size_t i = 0; i < 7; i++)
-        EXPECT_STREQ(want[i], cli_presets[i].name);
-    char names[256];
-    preset_names(names, sizeof names);
-    EXPECT_STREQ("skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny", names);
+    ASSERT_EQ(7u, mmu_config_preset_count());
+    for (unsigned i = 0; i < 7; i++)
+        EXPECT_STREQ(want[i], mmu_config_preset_name(i));
+    EXPECT_EQ(nullptr, mmu_config_preset_name(7));
+    mmu_config_t c;
+    mmu_config_init(&c);
+    mmu_err_t err{};
+    EXPECT_EQ(MMU_EINVAL, mmu_config_preset(&c, "nehalem", &err));
+    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, icelake, tigerlake, goldencove, zen2, "
+                 "zen3, tiny)",
+                 err.msg);
 }
 
 TEST(ConfigFile, EveryPresetLoadsValidatesAndDescribesItself)
 {
-    for (size_t i = 0; i < cli_preset_count; i++) {
-        const char *name = cli_presets[i].name;
+    for (unsigned i = 0; i < mmu_config_preset_count(); i++) {
+        const char *name = mmu_config_preset_name(i);
         mmu_config_t c = Preset(name);
         mmu_err_t err{};
         EXPECT_EQ(0, mmu_config_validate(&c, &err)) << name << ": " << err.msg;
         char desc[256];
-        preset_describe(&cli_presets[i], desc, sizeof desc);
+        EXPECT_EQ(0, mmu_config_preset_describe(name, desc, sizeof desc));
         EXPECT_GT(strlen(desc), 20u) << name;
         // An MMU can be built from it.
         mmu_sparse_mem_t *mem = nullptr;
@@ -180,28 +186,34 @@ TEST(ConfigFile, PresetContents)
 // A preset gives the same configuration whatever it is loaded on top of.
 TEST(ConfigFile, PresetFilesAreComplete)
 {
-    for (size_t i = 0; i < cli_preset_count; i++) {
-        const cli_preset_t &p = cli_presets[i];
+    const unsigned n = mmu_config_preset_count();
+    for (unsigned i = 0; i < n; i++) {
+        const char *name = mmu_config_preset_name(i);
+        const char *text = mmu_config_preset_text(name);
+        ASSERT_NE(nullptr, text) << name;
         mmu_config_t a;
         mmu_config_init(&a);
-        EXPECT_EQ("", Load(p.text, &a)) << p.name;
-        mmu_config_t b = Preset(cli_presets[(i + 1) % cli_preset_count].name);
-        EXPECT_EQ("", Load(p.text, &b)) << p.name;
-        ExpectSameConfig(a, b, p.name);
-        ExpectSameConfig(a, Preset(p.name), p.name);
+        EXPECT_EQ("", Load(text, &a)) << name;
+        mmu_config_t b = Preset(mmu_config_preset_name((i + 1) % n));
+        EXPECT_EQ("", Load(text, &b)) << name;
+        ExpectSameConfig(a, b, name);
+        // The library's own line splitter and the INI loader read it alike.
+        ExpectSameConfig(a, Preset(name), name);
     }
 }
 
 TEST(ConfigFile, WriteThenLoadRoundTrips)
 {
-    for (size_t i = 0; i < cli_preset_count; i++) {
-        const mmu_config_t want = Preset(cli_presets[i].name);
+    const unsigned n = mmu_config_preset_count();
+    for (unsigned i = 0; i < n; i++) {
+        const char *name = mmu_config_preset_name(i);
+        const mmu_config_t want = Preset(name);
         const std::string text = Write(want);
         // On top of a different preset, so every field must come from the text.
-        mmu_config_t got = Preset(cli_presets[(i + 2) % cli_preset_count].name);
-        EXPECT_EQ("", Load(text, &got)) << cli_presets[i].name;
-        ExpectSameConfig(want, got, cli_presets[i].name);
-        EXPECT_EQ(text, Write(got)) << cli_presets[i].name;
+        mmu_config_t got = Preset(mmu_config_preset_name((i + 2) % n));
+        EXPECT_EQ("", Load(text, &got)) << name;
+        ExpectSameConfig(want, got, name);
+        EXPECT_EQ(text, Write(got)) << name;
     }
     mmu_config_t def, got = Preset("tiny");
     mmu_config_init(&def);
@@ -235,8 +247,8 @@ TEST(ConfigFile, PresetLoadKeepsTheMemlatCallback)
     int ctx = 0;
     c.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned { return 1; };
     c.memlat_ctx = &ctx;
-    char msg[256];
-    ASSERT_EQ(0, preset_load("zen2", &c, msg, sizeof msg)) << msg;
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_config_preset(&c, "zen2", &err)) << err.msg;
     EXPECT_NE(nullptr, c.memlat_cb);
     EXPECT_EQ(&ctx, c.memlat_ctx);
 }
@@ -466,17 +478,58 @@ TEST(ConfigFile, FilesOnDiskAndMissingFiles)
     FILE *f = fdopen(fd, "w");
     ASSERT_NE(nullptr, f);
     const mmu_config_t want = Preset("goldencove");
-    ASSERT_EQ(0, cfgfile_write(f, &want));
+    ASSERT_EQ(0, mmu_config_print(f, &want));
     fclose(f);
     mmu_config_t got = Preset("tiny");
-    char msg[512] = "";
-    EXPECT_EQ(0, cfgfile_load(path, &got, msg, sizeof msg)) << msg;
+    mmu_err_t err{};
+    EXPECT_EQ(0, mmu_config_load(path, &got, &err)) << err.msg;
     ExpectSameConfig(want, got, "file");
     remove(path);
-    EXPECT_EQ(-1, cfgfile_load(path, &got, msg, sizeof msg));
-    EXPECT_EQ(std::string(path) + ": cannot open: No such file or directory", msg);
-    EXPECT_EQ(-1, preset_load("nehalem", &got, msg, sizeof msg));
-    EXPECT_STREQ("unknown preset 'nehalem' (known: skylake, icelake, tigerlake, goldencove, zen2, zen3, tiny)", msg);
+    EXPECT_EQ(MMU_EIO, mmu_config_load(path, &got, &err));
+    EXPECT_EQ(std::string(path) + ": cannot open: No such file or directory", err.msg);
+}
+
+TEST(ConfigFile, LoaderEntryPointsRefuseBadUse)
+{
+    mmu_config_t c;
+    mmu_config_init(&c);
+    mmu_err_t err{};
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load(nullptr, &c, &err));
+    EXPECT_STREQ("mmu_config_load: path is NULL", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load("x.ini", nullptr, &err));
+    EXPECT_STREQ("mmu_config_load: cfg is NULL", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("", "x.ini", nullptr, &err));
+    EXPECT_STREQ("mmu_config_load_string: cfg is NULL", err.msg);
+    // A configuration that was never initialized is refused, not overwritten.
+    mmu_config_t raw{};
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("[mmu]\nwalkers = 2\n", "x.ini", &raw, &err));
+    EXPECT_STREQ("size=0: not an initialized mmu_config_t (use mmu_config_init())", err.msg);
+    EXPECT_EQ(0u, raw.walkers);
+    // NULL text is an empty file, a NULL name is "(string)"; err is optional.
+    EXPECT_EQ(0, mmu_config_load_string(nullptr, "x.ini", &c, &err)) << err.msg;
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("[mmu]\nwalkers = 0\n", nullptr, &c, &err));
+    EXPECT_STREQ("(string):2: [mmu] walkers=0: must be >= 1", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_string("[mmu]\nwalkers = 0\n", nullptr, &c, nullptr));
+    // The stream and memory entry points.
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_file(nullptr, "x.ini", &c, &err));
+    EXPECT_STREQ("mmu_config_load_file: f is NULL", err.msg);
+    FILE *f = tmpfile();
+    ASSERT_NE(nullptr, f);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_file(f, "x.ini", nullptr, &err));
+    EXPECT_STREQ("mmu_config_load_file: cfg is NULL", err.msg);
+    fputs("[mmu]\nwalkers = 0\n", f);
+    rewind(f);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_file(f, nullptr, &c, &err));
+    EXPECT_STREQ("(stream):2: [mmu] walkers=0: must be >= 1", err.msg);
+    fclose(f);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_mem("", 0, "x.ini", nullptr, &err));
+    EXPECT_STREQ("mmu_config_load_mem: cfg is NULL", err.msg);
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_mem(nullptr, 5, "x.ini", &c, &err));
+    EXPECT_STREQ("mmu_config_load_mem: data is NULL, len 5", err.msg);
+    EXPECT_EQ(0, mmu_config_load_mem(nullptr, 0, "x.ini", &c, &err)) << err.msg; // empty
+    const char text[] = "[mmu]\nwalkers = 0\n";
+    EXPECT_EQ(MMU_EINVAL, mmu_config_load_mem(text, sizeof text - 1, nullptr, &c, &err));
+    EXPECT_STREQ("(memory):2: [mmu] walkers=0: must be >= 1", err.msg);
 }
 
 } // namespace

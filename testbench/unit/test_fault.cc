@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // #PF error code, CR2 and #GP for non-canonical addresses (model/fault.c), through
 // mmu_translate(): SDM Vol. 3A 4.7 (page-fault error code); Vol. 1 3.3.7.1, Vol. 3A 4.5
 // (canonical addressing: #GP(0), not #PF). Each error-code bit is seen set and clear.

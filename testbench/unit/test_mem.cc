@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Sparse physical memory and the page-table builder (model/mem.c, ptbuild.c).
 #include <gtest/gtest.h>
 
@@ -69,7 +70,7 @@ TEST_F(Mem, CmpxchgStoresOnlyOnMatch)
 
 struct Ptb : Mem {
     mmu_ptb_t *b = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     void make(unsigned levels)
     {
         ops = mmu_sparse_mem_ops(mem);

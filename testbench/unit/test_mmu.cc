@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // MMU top (model/mmu.c): lookup order, fills, and the invalidations of SDM
 // 4.10.4. A translation that survived is seen by changing the leaf in memory
 // without invalidating: a cached translation still gives the old frame (which
@@ -18,7 +19,7 @@ constexpr uint64_t kOld = 0x10000000, kNew = 0x20000000;
 
 struct Mmu : ::testing::Test {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
     mmu_config_t cfg{};
@@ -51,7 +52,7 @@ struct Mmu : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ, uint64_t now = 0)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;
@@ -700,7 +701,7 @@ struct Coalesce : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;
@@ -835,3 +836,112 @@ TEST_F(Coalesce, InvlpgOfAnyPageRemovesTheGroup)
 }
 
 } // namespace coalesce
+
+// ---- the L1 hit fast path (mmu_translate): same verdicts, results, counters ----
+
+// Hits taken by the fast path count exactly as the general path counts them.
+TEST_F(Mmu, L1HitsCountExactly)
+{
+    make();
+    acc(kA, MMU_ACC_WRITE, 0); // walk, sets A and D: fills L1 ready at some cycle
+    const uint64_t t = 100000; // long after the fill completed
+    for (int i = 0; i < 10; i++) {
+        mmu_result_t r = acc(kA + 8 * i, i % 2 ? MMU_ACC_WRITE : MMU_ACC_READ, t + i);
+        EXPECT_EQ(MMU_SERVED_L1, r.served);
+        EXPECT_EQ(kOld + 8 * i, r.pa);
+        EXPECT_EQ(t + i + cfg.l1d.latency, r.done_at);
+        EXPECT_EQ(cfg.l1d.latency, r.lat_l1);
+        EXPECT_EQ(0u, r.lat_l2 + r.lat_psc + r.lat_wait + r.lat_walk + r.mem_refs + r.lat_data);
+        EXPECT_EQ(MMU_PERM_W | MMU_PERM_U, r.perms);
+    }
+    mmu_stats_t s = stats();
+    EXPECT_EQ(11u, s.translations);
+    EXPECT_EQ(11u, s.l1d_lookups);
+    EXPECT_EQ(10u, s.l1d_hits);
+    EXPECT_EQ(10u, s.l1d_4k_hits);
+    EXPECT_EQ(1u, s.l1d_misses);
+    EXPECT_EQ(1u, s.walks);
+    mmu_reset_stats(mmu);
+    acc(kA, MMU_ACC_READ, t + 100);
+    s = stats();
+    EXPECT_EQ(1u, s.translations);
+    EXPECT_EQ(1u, s.l1d_4k_hits);
+}
+
+// A hit on an entry whose walk is still in flight waits for it.
+TEST_F(Mmu, L1HitOnAFillInFlightWaits)
+{
+    make();
+    mmu_result_t w = acc(kA, MMU_ACC_READ, 0);
+    ASSERT_GT(w.done_at, 2u);
+    mmu_result_t h = acc(kA + 8, MMU_ACC_READ, 1);
+    EXPECT_EQ(MMU_SERVED_L1, h.served);
+    EXPECT_EQ(w.done_at, h.done_at);
+    EXPECT_EQ(w.done_at - 1 - cfg.l1d.latency, h.lat_wait);
+    EXPECT_EQ(1u, stats().inflight_hits);
+}
+
+// The rights of a hit follow the control registers as they are now: a change
+// of PKRU, CR0.WP or RFLAGS.AC takes effect on the next hit.
+TEST_F(Mmu, L1HitRightsFollowControlRegisters)
+{
+    make(MMU_CR4_PGE | MMU_CR4_PKE | MMU_CR4_SMAP);
+    acc(kA, MMU_ACC_WRITE, 0);
+    EXPECT_EQ(MMU_FAULT_NONE, acc(kA, MMU_ACC_WRITE, 10000).fault.kind);
+    mmu_err_t err{};
+    ASSERT_EQ(0, mmu_write_reg(mmu, MMU_REG_PKRU, 1u << 1, &err)); // WD for key 0
+    mmu_result_t r = acc(kA, MMU_ACC_WRITE, 10001);
+    EXPECT_EQ(MMU_FAULT_PF, r.fault.kind);
+    EXPECT_NE(0u, r.fault.error_code & MMU_PF_PK);
+    acc(kA, MMU_ACC_WRITE, 10002); // the #PF invalidated it: this walks again
+    EXPECT_EQ(MMU_FAULT_NONE, acc(kA, MMU_ACC_READ, 20000).fault.kind);
+    ASSERT_EQ(0, mmu_write_reg(mmu, MMU_REG_PKRU, 0, &err));
+    EXPECT_EQ(MMU_FAULT_NONE, acc(kA, MMU_ACC_WRITE, 20001).fault.kind);
+    // Supervisor access to a user page: SMAP denies it unless AC=1.
+    mmu_req_t q = MMU_REQ_INIT;
+    q.la = kA;
+    q.cpl = 0;
+    q.now = 30000;
+    mmu_result_t s{};
+    ASSERT_EQ(0, mmu_translate(mmu, &q, &s));
+    EXPECT_EQ(MMU_FAULT_PF, s.fault.kind);
+    acc(kA, MMU_ACC_READ, 30001); // refill
+    ASSERT_EQ(0, mmu_write_reg(mmu, MMU_REG_RFLAGS, MMU_RFLAGS_AC, &err));
+    q.now = 40000;
+    ASSERT_EQ(0, mmu_translate(mmu, &q, &s));
+    EXPECT_EQ(MMU_FAULT_NONE, s.fault.kind);
+    EXPECT_EQ(MMU_SERVED_L1, s.served);
+    // Implicit supervisor accesses ignore AC.
+    q.flags = MMU_REQ_IMPLICIT;
+    ASSERT_EQ(0, mmu_translate(mmu, &q, &s));
+    EXPECT_EQ(MMU_FAULT_PF, s.fault.kind);
+}
+
+// With data lines on, a hit also loads its line through the stand-ins.
+TEST_F(Mmu, L1HitLoadsTheDataLine)
+{
+    cfg.data_lines = 1;
+    make();
+    acc(kA, MMU_ACC_READ, 0);
+    mmu_result_t r = acc(kA + 0x40, MMU_ACC_READ, 100000);
+    EXPECT_EQ(MMU_SERVED_L1, r.served);
+    EXPECT_GT(r.lat_data, 0u);
+    mmu_result_t again = acc(kA + 0x40, MMU_ACC_READ, 100100);
+    EXPECT_LT(again.lat_data, r.lat_data); // the line is cached now
+}
+
+// Invalid requests are refused before any lookup, hit or not.
+TEST_F(Mmu, L1HitPathRefusesInvalidRequests)
+{
+    make();
+    acc(kA, MMU_ACC_READ, 0);
+    mmu_req_t q = MMU_REQ_INIT;
+    q.la = kA;
+    q.cpl = 4;
+    mmu_result_t r{};
+    EXPECT_EQ(MMU_EINVAL, mmu_translate(mmu, &q, &r));
+    q.cpl = 3;
+    q.type = 3;
+    EXPECT_EQ(MMU_EINVAL, mmu_translate(mmu, &q, &r));
+    EXPECT_EQ(1u, stats().translations);
+}

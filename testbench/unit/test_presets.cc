@@ -13,9 +13,8 @@
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
+#include "mmu/mmu_config.h"
 #include "mmu/mmu_stats.h"
-#include "config_file.h"
-#include "presets.h"
 
 namespace {
 
@@ -24,9 +23,9 @@ constexpr uint64_t kVa = 0x0000100000000000ull; // 1 TiB: aligned for every page
 mmu_config_t load(const char *name)
 {
     mmu_config_t c;
-    mmu_config_init(&c); // preset_load keeps the caller's latency callback
-    char msg[512];
-    EXPECT_EQ(0, preset_load(name, &c, msg, sizeof msg)) << msg;
+    mmu_config_init(&c); // mmu_config_preset keeps the caller's latency callback
+    mmu_err_t err{};
+    EXPECT_EQ(0, mmu_config_preset(&c, name, &err)) << err.msg;
     return c;
 }
 
@@ -74,7 +73,7 @@ struct World {
     }
     mmu_result_t read(uint64_t la)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = MMU_ACC_READ;
         r.cpl = 3;
@@ -105,8 +104,8 @@ void sweep_misses(const mmu_config_t &cfg, unsigned ps, uint64_t pages, double *
 
 TEST(Presets, ReachKneesAreTheEntriesTimesThePageSize)
 {
-    for (size_t p = 0; p < cli_preset_count; p++) {
-        const char *name = cli_presets[p].name;
+    for (unsigned p = 0; p < mmu_config_preset_count(); p++) {
+        const char *name = mmu_config_preset_name(p);
         const mmu_config_t cfg = load(name);
         for (unsigned ps = 0; ps < 3; ps++) {
             SCOPED_TRACE(std::string(name) + " page size " + std::to_string(ps));
@@ -147,7 +146,7 @@ TEST(Presets, ReachOfEachPresetIsPinned)
         {"zen3", 256ull << 10, 128ull << 20, 8ull << 20, 4ull << 30},
         {"tiny", 32ull << 10, 16ull << 20, 128ull << 10, 64ull << 20},
     };
-    ASSERT_EQ(sizeof wants / sizeof wants[0], cli_preset_count);
+    ASSERT_EQ(sizeof wants / sizeof wants[0], size_t(mmu_config_preset_count()));
     for (const Want &w : wants) {
         const mmu_config_t c = load(w.name);
         EXPECT_EQ(w.l1d_4k, uint64_t(entries_for(c.l1d, 0)) << 12) << w.name;
@@ -194,8 +193,8 @@ TEST(Presets, CoalescingPresetsReachFartherOnContiguousMemory)
 // References per walk after each paging-structure-cache hit.
 TEST(Presets, WalkReferencesFollowThePscHitLevel)
 {
-    for (size_t p = 0; p < cli_preset_count; p++) {
-        const char *name = cli_presets[p].name;
+    for (unsigned p = 0; p < mmu_config_preset_count(); p++) {
+        const char *name = mmu_config_preset_name(p);
         const mmu_config_t cfg = load(name);
         for (unsigned levels : {4u, 5u}) {
             if (levels == 5 && !cfg.psc[5].arr.entries)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Access rights and reserved bits (model/pte.c), through mmu_translate():
 // SDM Vol. 3A 4.5 (entry formats, tables 4-14..4-20), 4.6.1 (access rights),
 // 4.6.2 (protection keys). Each rule has its allowed and its faulting case,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Randomized differential test: the model (mmu_translate) against the
 // independent SDM reference (ref_paging.cc) over random page tables, control
 // state and accesses. Every field of the answer and the exact ordered list of
@@ -101,7 +102,7 @@ struct ModelMemory {
     }
 
     mmu_mem_ops_t ops() {
-        mmu_mem_ops_t o{};
+        mmu_mem_ops_t o = MMU_MEM_OPS_INIT;
         o.read64 = &ModelMemory::read64;
         o.cmpxchg64 = &ModelMemory::cmpxchg64;
         o.ctx = this;
@@ -340,7 +341,7 @@ World make_world(Rng &rng) {
 }
 
 mmu_req_t make_request(World &w, Rng &rng) {
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     const bool five_level = w.levels == 5;
     const unsigned top = five_level ? 56 : 47;
     uint64_t pick = rng.range(0, 99);
@@ -599,7 +600,7 @@ TEST(Random, ReferenceHandChecks) {
     mem.write(0x4000 + 1 * 8, 0x5000 | kUser);
     mmu_ctrl_t c{};
     c.cr3 = 0x1000 | MMU_CR3_PWT;  // PWT does not move the table
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.la = 0x401234;
     r.type = MMU_ACC_READ;
     r.cpl = 3;

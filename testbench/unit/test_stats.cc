@@ -22,7 +22,7 @@ constexpr uint64_t kFrames = 0x10000000;
 
 struct Stats : ::testing::Test {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
     mmu_config_t cfg{};
@@ -53,7 +53,7 @@ struct Stats : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, mmu_access_t t = MMU_ACC_READ, uint8_t flags = 0)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.cpl = 3;
@@ -219,7 +219,7 @@ TEST_F(Stats, IdentitiesHoldOverARandomMix)
     for (int i = 0; i < 20000; i++) {
         const uint64_t la = kBase + (rng() % npages) * 0x1000 + (rng() % 512) * 8;
         const auto t = mmu_access_t(rng() % 3);
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = (rng() % 50 == 0) ? la ^ (1ull << 47) : la; // now and then a #GP
         r.type = uint8_t(t);
         r.cpl = uint8_t(rng() % 2 ? 3 : 0);

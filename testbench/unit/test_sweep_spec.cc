@@ -10,7 +10,6 @@
 #include <vector>
 
 extern "C" {
-#include "config_file.h"
 #include "sweep_spec.h"
 }
 
@@ -73,16 +72,16 @@ TEST(SweepSpec, BadValues)
 TEST(SweepSpec, CheckKeyAlone)
 {
     char why[600];
-    EXPECT_EQ(cfgfile_check_key("l2.4k2m", "entries", "1536", why, sizeof why), 0);
-    EXPECT_EQ(cfgfile_check_key("l2.4k2m", "repl", "plru", why, sizeof why), 0);
-    EXPECT_EQ(cfgfile_check_key("psc.pde", nullptr, nullptr, why, sizeof why), 0);
+    EXPECT_EQ(sw_check_key("l2.4k2m", "entries", "1536", why, sizeof why), 0);
+    EXPECT_EQ(sw_check_key("l2.4k2m", "repl", "plru", why, sizeof why), 0);
+    EXPECT_EQ(sw_check_key("psc.pde", nullptr, nullptr, why, sizeof why), 0);
     /* entries=100 with the default ways is impossible, but not wrong alone */
-    EXPECT_EQ(cfgfile_check_key("l2.4k2m", "entries", "100", why, sizeof why), 0);
-    EXPECT_NE(cfgfile_check_key("l2.4k2m", "entries", "many", why, sizeof why), 0);
-    EXPECT_NE(cfgfile_check_key("l2.4k2m", "wayz", "4", why, sizeof why), 0);
+    EXPECT_EQ(sw_check_key("l2.4k2m", "entries", "100", why, sizeof why), 0);
+    EXPECT_NE(sw_check_key("l2.4k2m", "entries", "many", why, sizeof why), 0);
+    EXPECT_NE(sw_check_key("l2.4k2m", "wayz", "4", why, sizeof why), 0);
     EXPECT_NE(std::string(why).find("unknown key 'wayz'"), std::string::npos) << why;
-    EXPECT_NE(cfgfile_check_key("l2.4k2m", "repl", "mru", why, sizeof why), 0);
-    EXPECT_NE(cfgfile_check_key("l3", nullptr, nullptr, why, sizeof why), 0);
+    EXPECT_NE(sw_check_key("l2.4k2m", "repl", "mru", why, sizeof why), 0);
+    EXPECT_NE(sw_check_key("l3", nullptr, nullptr, why, sizeof why), 0);
     EXPECT_NE(std::string(why).find("unknown section [l3]"), std::string::npos) << why;
 }
 

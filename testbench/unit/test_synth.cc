@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Synthetic address streams (workloads/synth.c): spec parsing and its error
 // messages, canonical formatting, and the statistical shape of each stream
 // (seq/stride exact, random uniform, zipf rank-frequency, chase one cycle).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Cycle accounting (model/mmu.c, walker.c, memlat.c): one request at a time
 // against fixed latencies, exact cycles. Latencies used throughout:
 //   L1 TLB 1, L2 TLB 8, PSC probe 2, walker step 1 per level,
@@ -16,7 +17,7 @@ constexpr uint64_t kFar = 0x0000200000000000ull; // other tables at every level
 
 struct Timing : ::testing::Test {
     mmu_sparse_mem_t *mem = nullptr;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *pt = nullptr;
     mmu_t *mmu = nullptr;
     mmu_config_t cfg{};
@@ -59,7 +60,7 @@ struct Timing : ::testing::Test {
     }
     mmu_result_t acc(uint64_t la, uint64_t now, mmu_access_t t = MMU_ACC_READ)
     {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = la;
         r.type = uint8_t(t);
         r.now = now;

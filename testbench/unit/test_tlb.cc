@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // One translation-cache array (model/tlb.c), tested alone: configuration
 // checks, tag matching (page number, granule, PCID, global: SDM 4.10.2),
 // set indexing, each replacement policy's exact victims, fills, and each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // ChampSim trace reader (workloads/trace_champsim.c): 64-byte input_instr
 // records become a fetch, reads for source_memory, writes for
 // destination_memory; compressed inputs; truncated records and corrupt or cut

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // valgrind lackey reader (workloads/trace_lackey.c): the four record letters,
 // M as a read then a write, icount from I lines, banner lines skipped, and
 // malformed or truncated lines named by line number.

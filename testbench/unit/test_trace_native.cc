@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Native trace formats (workloads/trace_native.c): binary write -> read
 // round-trip, the exact encoding, every truncation point, corrupt input, and
 // the text form's good and bad lines. Detection of each format is tested with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The walker as a replaceable block (include/mmu/mmu_walk.h): an MMU whose
 // walks go through cfg.walk_cb must give exactly the answers, cycles, memory
 // writes and cache fills of an MMU using the built-in walker. The external
@@ -23,7 +24,7 @@ using mmutest::MemLog;
 struct World {
     mmu_sparse_mem_t *mem = nullptr;
     MemLog log;
-    mmu_mem_ops_t ops{};
+    mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;
     mmu_ptb_t *ptb = nullptr;
     mmu_t *mmu = nullptr;
 
@@ -31,7 +32,7 @@ struct World {
     {
         EXPECT_EQ(mmu_sparse_mem_create(cfg.maxphyaddr, &mem), 0);
         log.inner = mmu_sparse_mem_ops(mem);
-        ops = {MemLog::read64, MemLog::cmpxchg64, &log};
+        ops = {sizeof ops, MemLog::read64, MemLog::cmpxchg64, &log, nullptr};
         EXPECT_EQ(mmu_ptb_create(&log.inner, levels, 0x100000, 64ull << 20, &ptb), 0);
         std::mt19937_64 rng(seed);
         // Regions of 4K, 2M and 1G pages with random leaf flags (some
@@ -127,7 +128,7 @@ TEST_P(WalkApi, ExternalWalkerGivesTheBuiltInAnswersCyclesAndFills)
     uint64_t now = 0;
     unsigned walks = 0, psc_starts = 0;
     for (unsigned i = 0; i < 20000; i++) {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         // Few gigabytes, so TLB and PSC hits both happen.
         r.la = ((rng() % 64) << 30 | (rng() % (1u << 30))) & ~7ull;
         r.type = (uint8_t)(rng() % 3);
@@ -186,7 +187,7 @@ TEST(WalkApiContract, ErrorsOfTheExternalWalkerArePassedOn)
     mmu_t *m = nullptr;
     ASSERT_EQ(mmu_create(&ecfg, &w.ops, &m, nullptr), 0);
     ASSERT_EQ(mmu_set_ctrl(m, mmu_get_ctrl(w.mmu), nullptr), 0);
-    mmu_req_t r{};
+    mmu_req_t r = MMU_REQ_INIT;
     r.la = 0x1000;
     mmu_result_t res;
     EXPECT_EQ(mmu_translate(m, &r, &res), MMU_EMEM);
@@ -211,7 +212,7 @@ TEST(WalkApiContract, ASuccessWithoutEntriesIsRefused)
     std::mt19937_64 rng(1);
     bool refused = false;
     for (int i = 0; i < 2000 && !refused; i++) {
-        mmu_req_t r{};
+        mmu_req_t r = MMU_REQ_INIT;
         r.la = ((rng() % 64) << 30 | (rng() % (1u << 30))) & ~7ull;
         mmu_result_t a, b;
         ASSERT_EQ(mmu_translate(w.mmu, &r, &a), 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The page walk (model/walker.c), through mmu_translate(): SDM Vol. 3A 4.5
 // (4-level and 5-level paging: index split, entry addresses, page offsets, CR3),
 // 4.8 (accessed and dirty flags: which words are written, in which order, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Helpers for the trace reader tests (test_trace_*.cc): scratch files,
 // in-memory gzip / xz compression, and reading a whole trace.
 #ifndef MMU_TESTBENCH_TRACE_TESTUTIL_H

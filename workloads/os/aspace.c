@@ -1265,7 +1265,11 @@ static int do_access(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res,
         as->st.accesses_skipped++;
         return MMU_ASPACE_SKIPPED;
     }
-    mmu_req_t req = {rec->la, rec->type, rec->cpl, 0, as->now};
+    mmu_req_t req = {.version = MMU_REQ_VERSION,
+                     .la = rec->la,
+                     .type = rec->type,
+                     .cpl = rec->cpl,
+                     .now = as->now};
     for (int attempt = 0;; attempt++) {
         int rc = mmu_translate(as->mmu, &req, res);
         if (rc)

@@ -1,12 +1,16 @@
-/* Config files: INI text -> mmu_config_t (through the inih library) and back.
- * The CLI's front end to the one config struct; the library never reads files
- * (STYLE 3). Every error names file, line, section and key.
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The keys of a config file and what they do to an mmu_config_t: the one
+ * table of sections and keys, value parsing, the checks, and the printer.
+ * Pure: no file is read here (STYLE 3). The INI loader (config_file.c, with
+ * inih) and the built-in presets (presets.c, compiled-in text) both feed their
+ * keys through mmu_config_keys_*, so a preset, a user's file and a host's
+ * mmu_config_set() call mean exactly the same thing. Every error names the
+ * file (when there is one), line, section and key.
  *
- * Format (inih): `[section]` headers, `key = value` lines, comments are lines
- * starting with '#' or ';', or ` ; text` after a value. Leading blanks are
- * ignored. Numbers are decimal or 0x-hex; booleans 0/1 (also false/true,
- * no/yes, off/on). A key may appear once per file. A file is applied ON TOP of
- * the configuration it is loaded into: what it does not mention is kept.
+ * A set of keys is applied as one file: ON TOP of the configuration it starts
+ * from (what it does not mention is kept), each key at most once. Values:
+ * numbers are decimal or 0x-hex; booleans 0/1 (also false/true, no/yes,
+ * off/on).
  *
  * [mmu]
  *   preset             NAME: first replace everything with a built-in preset
@@ -68,27 +72,23 @@
  * at the latest line involved; the rest by mmu_config_validate(), reported at
  * the line of the key its message names if this file set it, else as
  * "file: <message>". */
-#define _POSIX_C_SOURCE 200809L /* fmemopen, getc_unlocked */
-
-#include "config_file.h"
-
-#include <errno.h>
 #include <inttypes.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "mmu/mmu.h"
 #include "presets.h"
 #include "tlb.h"
 
 /* MAXKEYS: the most keys a section kind has (checked below, at each table). */
-enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 16, LINE_BUF = 4096 };
+enum { NLEVELS = 3, NMASKS = 8, MAXKEYS = 16 };
 
 static const char *const LEVEL_NAME[NLEVELS] = {"l1i", "l1d", "l2"};
 static const char *const PSC_NAME[6] = {NULL, NULL, "pde", "pdpte", "pml4e", "pml5e"};
@@ -313,31 +313,24 @@ typedef struct stage_level {
     int mentions;
 } stage_level_t;
 
-typedef struct ctx {
-    const char *name;
-    int depth; /* 1 inside a preset named by `preset =` */
+/* One set of keys being applied (mmu_config_keys_t). */
+typedef struct mmu_config_keys {
+    char *name; /* for messages; NULL: no location in them */
+    int depth;  /* 1 inside a preset named by `preset =` */
     mmu_config_t cfg;
     stage_level_t lv[NLEVELS];
     lines_t mmu_l, level_l[NLEVELS], arr_l[NLEVELS][NMASKS], psc_l[6], memlat_l,
         mlevel_l[MMU_MEMLAT_LEVELS];
 
-    /* input */
-    const char *str;
-    FILE *fp;
-    char buf[LINE_BUF];
-    int line;  /* physical line last handed to inih */
+    int line;  /* line of the call being handled */
     int nkeys; /* keys handled so far */
+    bool ended;
 
     /* first error */
     bool failed;
     int err_line;
     char err[512];
-    int syn_line; /* first line that inih will reject, and why */
-    const char *syn_msg;
 } ctx_t;
-
-static int load_text(ctx_t *c, const char *text, FILE *fp, const char *name, mmu_config_t *cfg,
-                     char *msg, size_t msglen, int depth);
 
 /* Record an error at line; the earliest line wins (checks after the file is
  * read are not in line order). */
@@ -401,6 +394,10 @@ static void stage_from_cfg(ctx_t *c)
  * too) and remember where the section first appears. */
 static void section_seen(ctx_t *c, const char *name)
 {
+    if (!name) {
+        fail(c, c->line, "section: NULL");
+        return;
+    }
     sec_t s;
     char why[400];
     if (!classify(name, &s, why, sizeof why)) {
@@ -414,100 +411,6 @@ static void section_seen(ctx_t *c, const char *name)
         c->lv[s.a].touched = true;
     if (s.kind == S_ARRAY && !c->lv[s.a].s[s.b].mention)
         c->lv[s.a].s[s.b].mention = ++c->lv[s.a].mentions;
-}
-
-/* Read one physical line for inih. Leading blanks are dropped, so an indented
- * key is a key and never an inih continuation line. A line is checked whole
- * before inih sees it: longer than inih's buffer allows (num - 3 bytes of
- * text, besides "\r\n" and the NUL) or holding a NUL byte, which inih would
- * take for the end of the line, is an error at that line. */
-static char *reader(char *str, int num, void *stream)
-{
-    ctx_t *c = stream;
-    if (c->failed)
-        return NULL;
-    bool toolong = false;
-    size_t len = 0; /* bytes of the line in c->buf, its "\n" included */
-    if (c->str) {
-        if (!*c->str)
-            return NULL;
-        len = strcspn(c->str, "\n");
-        if (c->str[len] == '\n')
-            len++;
-        const size_t n = len < sizeof c->buf - 1 ? len : sizeof c->buf - 1;
-        toolong = n < len;
-        memcpy(c->buf, c->str, n);
-        c->str += len;
-        len = n;
-    } else {
-        int ch;
-        bool any = false;
-        while ((ch = getc_unlocked(c->fp)) != EOF) {
-            any = true;
-            if (len == sizeof c->buf - 1) {
-                toolong = true;
-                break;
-            }
-            c->buf[len++] = (char)ch;
-            if (ch == '\n')
-                break;
-        }
-        if (!any)
-            return NULL;
-    }
-    c->buf[len] = '\0';
-    c->line++;
-    size_t text = len;
-    if (text && c->buf[text - 1] == '\n')
-        text--;
-    if (text && c->buf[text - 1] == '\r')
-        text--;
-    if (toolong || num < 4 || text > (size_t)num - 3) {
-        fail(c, c->line, "line longer than %d bytes", num < 4 ? 0 : num - 3);
-        return NULL;
-    }
-    const char *nul = memchr(c->buf, '\0', text);
-    if (nul) {
-        fail(c, c->line, "NUL byte in column %zu (binary data in a text file)",
-             (size_t)(nul - c->buf) + 1);
-        return NULL;
-    }
-    char *s = c->buf;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    len -= (size_t)(s - c->buf);
-    if (*s == '[') {
-        char *end = strchr(s, ']');
-        if (!end) {
-            if (!c->syn_line) {
-                c->syn_line = c->line;
-                c->syn_msg = "section header without ']'";
-            }
-        } else {
-            const char *rest = end + 1 + strspn(end + 1, " \t\r\n");
-            if (*rest && *rest != ';' && *rest != '#') {
-                fail(c, c->line, "text after the section header: '%.*s'",
-                     (int)strcspn(rest, "\r\n"), rest);
-                return NULL;
-            }
-            char name[128];
-            size_t n = (size_t)(end - s - 1);
-            if (n >= sizeof name)
-                n = sizeof name - 1;
-            memcpy(name, s + 1, n);
-            name[n] = '\0';
-            section_seen(c, name);
-            if (c->failed)
-                return NULL;
-        }
-    } else if (*s && *s != '#' && *s != ';' && *s != '\r' && *s != '\n' && !strpbrk(s, "=:")) {
-        if (!c->syn_line) {
-            c->syn_line = c->line;
-            c->syn_msg = "expected 'key = value' or '[section]'";
-        }
-    }
-    memcpy(str, s, len + 1);
-    return str;
 }
 
 /* ---- values ---------------------------------------------------------------------- */
@@ -694,28 +597,17 @@ static void set_preset(ctx_t *c, const char *v)
              v);
         return;
     }
-    const cli_preset_t *p = preset_find(v);
+    const mmu_preset_t *p = mmu_preset_find(v);
     if (!p) {
         char names[256];
-        preset_names(names, sizeof names);
+        mmu_preset_names(names, sizeof names);
         fail(c, c->line, "[mmu] preset=%s: unknown preset (known: %s)", v, names);
         return;
     }
-    ctx_t *sub = calloc(1, sizeof *sub);
-    if (!sub) {
-        fail(c, c->line, "[mmu] preset=%s: out of memory", v);
-        return;
-    }
-    char sub_msg[600], fname[80];
-    snprintf(fname, sizeof fname, "%s.ini", p->name);
-    mmu_config_t tmp;
-    mmu_config_init(&tmp);
-    tmp.memlat_cb = c->cfg.memlat_cb;
-    tmp.memlat_ctx = c->cfg.memlat_ctx;
-    int rc = load_text(sub, p->text, NULL, fname, &tmp, sub_msg, sizeof sub_msg, c->depth + 1);
-    free(sub);
-    if (rc) {
-        fail(c, c->line, "[mmu] preset=%s: %s", v, sub_msg);
+    mmu_err_t sub;
+    mmu_config_t tmp = c->cfg;
+    if (mmu_preset_apply(&tmp, p, c->depth + 1, &sub)) {
+        fail(c, c->line, "[mmu] preset=%s: %s", v, sub.msg);
         return;
     }
     c->cfg = tmp;
@@ -750,21 +642,24 @@ static const cfgkey_t *sec_keys(skind_t kind, size_t *n)
     return NULL;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+static void handle_key(ctx_t *c, const char *section, const char *name, const char *value)
 {
-    ctx_t *c = user;
-    if (c->failed)
-        return 0;
     sec_t s;
     char why[400], sname[32];
+    if (!section || !name || !value) {
+        fail(c, c->line, "%s: NULL", !section ? "section" : !name ? "key" : "value");
+        return;
+    }
     if (!*section) {
         fail(c, c->line, "key '%s' before any [section]", name);
-        return 0;
+        return;
     }
-    if (!classify(section, &s, why, sizeof why)) { /* the reader has caught it already */
+    if (!classify(section, &s, why, sizeof why)) {
         fail(c, c->line, "%s", why);
-        return 0;
+        return;
     }
+    if (!sec_lines(c, &s)->sec) /* a key without its header before it */
+        section_seen(c, section);
     sec_name(&s, sname, sizeof sname);
     size_t n;
     const cfgkey_t *keys = sec_keys(s.kind, &n);
@@ -781,12 +676,12 @@ static int handler(void *user, const char *section, const char *name, const char
                 used += (size_t)w;
         }
         fail(c, c->line, "[%s] unknown key '%s' (known: %s)", sname, name, known);
-        return 0;
+        return;
     }
     lines_t *ln = sec_lines(c, &s);
     if (ln->key[k]) {
         fail(c, c->line, "[%s] %s: set twice (first on line %d)", sname, name, ln->key[k]);
-        return 0;
+        return;
     }
     ln->key[k] = c->line;
     if (keys[k].type == T_PRESET)
@@ -796,7 +691,6 @@ static int handler(void *user, const char *section, const char *name, const char
     else
         parse_value(c, sname, &keys[k], value, sec_base(c, &s));
     c->nkeys++;
-    return !c->failed;
 }
 
 /* ---- checks once the file is read -------------------------------------------------- */
@@ -1069,143 +963,214 @@ static int validate_line(ctx_t *c, const char *msg, char *sname, size_t slen, co
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-static int load_text(ctx_t *c, const char *text, FILE *fp, const char *name, mmu_config_t *cfg,
-                     char *msg, size_t msglen, int depth)
+/* base must have passed mmu_config_import. */
+static ctx_t *keys_new(const mmu_config_t *base, const char *name, int depth)
 {
-    c->name = name;
+    ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (name) {
+        size_t n = strlen(name) + 1;
+        c->name = malloc(n);
+        if (!c->name) {
+            free(c);
+            return NULL;
+        }
+        memcpy(c->name, name, n);
+    }
     c->depth = depth;
-    c->cfg = *cfg;
-    c->str = text;
-    c->fp = fp;
+    mmu_config_import(&c->cfg, base, NULL);
     stage_from_cfg(c);
-    int r = ini_parse_stream(reader, c, handler, c);
-    if (r == -2) {
-        snprintf(msg, msglen, "%s: out of memory", name);
-        return -1;
-    }
-    if (r > 0 && (!c->failed || r < c->err_line)) {
-        snprintf(msg, msglen, "%s:%d: %s", name, r,
-                 r == c->syn_line ? c->syn_msg
-                                  : "syntax error (expected '[section]' or 'key = value')");
-        return -1;
-    }
-    if (!c->failed && fp && ferror(fp)) {
-        snprintf(msg, msglen, "%s: read error: %s", name, strerror(errno));
-        return -1;
-    }
+    return c;
+}
+
+/* The first error, with the location: "name:line: what", "name: what" when no
+ * line is to blame, or just "what" for keys that come from no file. */
+static int report(const ctx_t *c, mmu_err_t *err)
+{
+    if (!c->name)
+        return mmu_err_set(err, MMU_EINVAL, "%s", c->err);
+    if (c->err_line > 0)
+        return mmu_err_set(err, MMU_EINVAL, "%s:%d: %s", c->name, c->err_line, c->err);
+    return mmu_err_set(err, MMU_EINVAL, "%s: %s", c->name, c->err);
+}
+
+static void set_line(ctx_t *c, unsigned line)
+{
+    c->line = line > INT_MAX ? INT_MAX : (int)line;
+}
+
+/* The checks that need the whole set of keys, then mmu_config_validate(). */
+static void end_keys(ctx_t *c)
+{
+    if (c->ended)
+        return;
+    c->ended = true;
     if (!c->failed)
         finish(c);
-    if (c->failed) {
-        snprintf(msg, msglen, "%s:%d: %s", name, c->err_line, c->err);
-        return -1;
-    }
+    if (c->failed)
+        return;
     mmu_err_t e = {0};
     if (mmu_config_validate(&c->cfg, &e)) {
         char sname[32];
         const char *key;
         int line = validate_line(c, e.msg, sname, sizeof sname, &key);
         if (line)
-            snprintf(msg, msglen, "%s:%d: [%s] %s", name, line, sname, key);
+            fail(c, line, "[%s] %s", sname, key);
         else
-            snprintf(msg, msglen, "%s: %s", name, e.msg);
-        return -1;
+            fail(c, 0, "%s", e.msg);
     }
-    *cfg = c->cfg;
+}
+
+int mmu_config_keys_begin(const mmu_config_t *base, const char *name, mmu_config_keys_t **out,
+                          mmu_err_t *err)
+{
+    if (!out)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_begin: out is NULL");
+    *out = NULL;
+    if (!base)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_begin: base is NULL");
+    mmu_config_t full;
+    int rc = mmu_config_import(&full, base, err);
+    if (rc)
+        return rc;
+    ctx_t *c = keys_new(&full, name, 0);
+    if (!c)
+        return mmu_err_set(err, MMU_ENOMEM, "mmu_config_keys_begin: out of memory");
+    *out = c;
     return 0;
 }
 
-int cfgfile_load_string(const char *text, const char *name, mmu_config_t *cfg, char *msg,
-                        size_t msglen)
+int mmu_config_keys_section(mmu_config_keys_t *k, unsigned line, const char *section,
+                            mmu_err_t *err)
 {
-    ctx_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        snprintf(msg, msglen, "%s: out of memory", name);
-        return -1;
+    if (!k)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_section: keys is NULL");
+    if (!k->failed && !k->ended) {
+        set_line(k, line);
+        section_seen(k, section);
     }
-    int rc = load_text(c, text ? text : "", NULL, name, cfg, msg, msglen, 0);
-    free(c);
-    return rc;
+    return k->failed ? report(k, err) : 0;
 }
 
-int cfgfile_load_file(FILE *f, const char *name, mmu_config_t *cfg, char *msg, size_t msglen)
+int mmu_config_keys_set(mmu_config_keys_t *k, unsigned line, const char *section, const char *key,
+                        const char *value, mmu_err_t *err)
 {
-    ctx_t *c = calloc(1, sizeof *c);
-    int rc = -1;
-    if (c)
-        rc = load_text(c, NULL, f, name, cfg, msg, msglen, 0);
-    else
-        snprintf(msg, msglen, "%s: out of memory", name);
-    free(c);
-    return rc;
+    if (!k)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_set: keys is NULL");
+    if (!k->failed && !k->ended) {
+        set_line(k, line);
+        handle_key(k, section, key, value);
+    }
+    return k->failed ? report(k, err) : 0;
 }
 
-int cfgfile_load(const char *path, mmu_config_t *cfg, char *msg, size_t msglen)
+int mmu_config_keys_end(mmu_config_keys_t *k, mmu_config_t *cfg, mmu_err_t *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    int rc = cfgfile_load_file(f, path, cfg, msg, msglen);
-    fclose(f);
-    return rc;
-}
-
-int cfgfile_load_mem(const void *data, size_t len, const char *name, mmu_config_t *cfg,
-                     char *msg, size_t msglen)
-{
-    static const char none[1];
-    /* Read mode never writes to the buffer; a FILE keeps one code path. */
-    FILE *f = fmemopen((void *)(uintptr_t)(data ? data : none), data ? len : 0, "r");
-    if (!f) {
-        snprintf(msg, msglen, "%s: %s", name, strerror(errno));
-        return -1;
-    }
-    int rc = cfgfile_load_file(f, name, cfg, msg, msglen);
-    fclose(f);
-    return rc;
-}
-
-int cfgfile_check_key(const char *section, const char *key, const char *value, char *msg,
-                      size_t msglen)
-{
-    ctx_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        snprintf(msg, msglen, "out of memory");
-        return -1;
-    }
-    c->name = "";
-    mmu_config_init(&c->cfg);
-    stage_from_cfg(c);
-    c->line = 1;
-    section_seen(c, section);
-    if (!c->failed && key)
-        handler(c, section, key, value);
-    const int rc = c->failed ? -1 : 0;
+    if (!k)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_end: keys is NULL");
+    if (!cfg)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_keys_end: cfg is NULL");
+    mmu_config_t old;
+    int rc = mmu_config_import(&old, cfg, err);
     if (rc)
-        snprintf(msg, msglen, "%s", c->err);
-    free(c);
+        return rc;
+    end_keys(k);
+    if (k->failed)
+        return report(k, err);
+    mmu_config_export(cfg, &k->cfg);
+    return 0;
+}
+
+void mmu_config_keys_free(mmu_config_keys_t *k)
+{
+    if (!k)
+        return;
+    free(k->name);
+    free(k);
+}
+
+int mmu_config_set(mmu_config_t *cfg, const char *section, const char *key, const char *value,
+                   mmu_err_t *err)
+{
+    if (!cfg)
+        return mmu_err_set(err, MMU_EINVAL, "mmu_config_set: cfg is NULL");
+    mmu_config_t full;
+    int rc = mmu_config_import(&full, cfg, err);
+    if (rc)
+        return rc;
+    ctx_t *c = keys_new(&full, NULL, 0);
+    if (!c)
+        return mmu_err_set(err, MMU_ENOMEM, "mmu_config_set: out of memory");
+    rc = mmu_config_keys_set(c, 1, section, key, value, err);
+    if (!rc)
+        rc = mmu_config_keys_end(c, cfg, err);
+    mmu_config_keys_free(c);
     return rc;
 }
 
-int preset_load(const char *name, mmu_config_t *cfg, char *msg, size_t msglen)
+/* Config text that is part of the library (the presets): trusted, so a minimal
+ * line splitter does, with the syntax of the INI loader: `[section]`,
+ * `key = value`, comment lines starting with '#' or ';', and ` ; comment`
+ * after a value. Anything else is still reported, at its line. */
+int mmu_config_apply_text(mmu_config_t *cfg, const char *text, const char *name, int depth,
+                          mmu_err_t *err)
 {
-    const cli_preset_t *p = preset_find(name);
-    if (!p) {
-        char names[256];
-        preset_names(names, sizeof names);
-        snprintf(msg, msglen, "unknown preset '%s' (known: %s)", name, names);
-        return -1;
+    ctx_t *c = keys_new(cfg, name, depth);
+    if (!c)
+        return mmu_err_set(err, MMU_ENOMEM, "%s: out of memory", name);
+    char section[128] = "", buf[256];
+    const char *p = text;
+    for (int line = 1; *p && !c->failed; line++) {
+        size_t len = strcspn(p, "\n");
+        c->line = line;
+        if (len >= sizeof buf) {
+            fail(c, line, "line too long (at most %zu characters)", sizeof buf - 1);
+            break;
+        }
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        p += len + (p[len] == '\n');
+        char *s = buf + strspn(buf, " \t");
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+            s[--n] = '\0';
+        if (!*s || *s == '#' || *s == ';')
+            continue;
+        char *eq = strchr(s, '=');
+        if (*s == '[') {
+            char *end = strchr(s, ']');
+            if (!end || end[1] || (size_t)(end - s - 1) >= sizeof section) {
+                fail(c, line, "expected '[section]'");
+                break;
+            }
+            *end = '\0';
+            strcpy(section, s + 1);
+            section_seen(c, section);
+        } else if (eq) {
+            for (char *q = eq + 1; *q; q++)
+                if (*q == ';' && (q[-1] == ' ' || q[-1] == '\t')) {
+                    *q = '\0';
+                    break;
+                }
+            char *key = s, *value = eq + 1 + strspn(eq + 1, " \t");
+            char *kend = eq;
+            while (kend > key && (kend[-1] == ' ' || kend[-1] == '\t'))
+                kend--;
+            *kend = '\0';
+            size_t vn = strlen(value);
+            while (vn && (value[vn - 1] == ' ' || value[vn - 1] == '\t'))
+                value[--vn] = '\0';
+            handle_key(c, section, key, value);
+        } else {
+            fail(c, line, "expected 'key = value' or '[section]'");
+        }
     }
-    char fname[80];
-    snprintf(fname, sizeof fname, "%s.ini", p->name);
-    mmu_config_t tmp;
-    mmu_config_init(&tmp);
-    tmp.memlat_cb = cfg->memlat_cb;
-    tmp.memlat_ctx = cfg->memlat_ctx;
-    int rc = cfgfile_load_string(p->text, fname, &tmp, msg, msglen);
+    end_keys(c);
+    int rc = c->failed ? report(c, err) : 0;
     if (!rc)
-        *cfg = tmp;
+        *cfg = c->cfg;
+    mmu_config_keys_free(c);
     return rc;
 }
 
@@ -1248,8 +1213,12 @@ static void write_keys(FILE *f, const cfgkey_t *keys, size_t n, const void *base
     }
 }
 
-int cfgfile_write(FILE *f, const mmu_config_t *cfg)
+int mmu_config_print(FILE *f, const mmu_config_t *in)
 {
+    mmu_config_t full;
+    if (!f || mmu_config_import(&full, in, NULL))
+        return MMU_EINVAL;
+    const mmu_config_t *cfg = &full;
     int rc = 0;
     fputs("# mmusim configuration: every key, as `mmusim config` writes it.\n"
           "# Key reference: README.md, \"Config files\".\n\n[mmu]\n",
@@ -1267,7 +1236,7 @@ int cfgfile_write(FILE *f, const mmu_config_t *cfg)
             if (!t->arr[i].entries)
                 continue;
             if (m == 0 || m >= NMASKS) {
-                rc = -1;
+                rc = MMU_EINVAL;
                 continue;
             }
             fprintf(f, "%s %s", n++ ? "," : "", MASK_NAME[m]);
@@ -1292,6 +1261,7 @@ int cfgfile_write(FILE *f, const mmu_config_t *cfg)
         write_keys(f, MLEVEL_KEYS, NKEYS(MLEVEL_KEYS), &cfg->memlat[i]);
     }
     if (ferror(f))
-        rc = -1;
+        rc = MMU_EIO;
     return rc;
 }
+

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: Apache-2.0
+// mmu_translate_batch (model/batch.c) against the one-at-a-time loop it must
+// equal: two identical worlds get the same random requests, one through the
+// loop, one in batches, with the same invalidations, control-register writes
+// and page-table edits between batches. Results, statistics and every read64
+// and cmpxchg64 call (address, values, order) must match; peeks must happen
+// (with peek64) and change nothing.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "mmu/mmu.h"
+#include "mmu/mmu_mem.h"
+#include "mmu/mmu_stats.h"
+
+namespace {
+
+constexpr uint64_t kPool = 0x100000, kPoolSize = 0x400000;
+constexpr uint64_t kVa4k = 0x00007f0000000000ull; // 512 4K pages
+constexpr uint64_t kVa2m = 0x00007f4000000000ull; // 16 2M pages
+constexpr uint64_t kVaHole = 0x00007f8000000000ull; // nothing mapped
+
+struct Call {
+    int kind; // 0 read64, 1 cmpxchg64
+    uint64_t pa, a, b, c;
+    int rc;
+    bool operator==(const Call &o) const
+    {
+        return kind == o.kind && pa == o.pa && a == o.a && b == o.b && c == o.c && rc == o.rc;
+    }
+};
+
+struct World {
+    mmu_sparse_mem_t *mem = nullptr;
+    mmu_mem_ops_t raw{};
+    mmu_ptb_t *pt = nullptr;
+    mmu_t *mmu = nullptr;
+    std::vector<Call> calls;
+    uint64_t peeks = 0;
+    uint64_t fail_pa = ~0ull; // read64 of this word fails with MMU_EMEM
+
+    static int read64(void *ctx, uint64_t pa, uint64_t *val)
+    {
+        World *w = static_cast<World *>(ctx);
+        int rc = pa == w->fail_pa ? MMU_EMEM : w->raw.read64(w->raw.ctx, pa, val);
+        w->calls.push_back({0, pa, rc ? 0 : *val, 0, 0, rc});
+        return rc;
+    }
+    static int cmpxchg64(void *ctx, uint64_t pa, uint64_t expected, uint64_t desired,
+                         uint64_t *old)
+    {
+        World *w = static_cast<World *>(ctx);
+        int rc = w->raw.cmpxchg64(w->raw.ctx, pa, expected, desired, old);
+        w->calls.push_back({1, pa, expected, desired, *old, rc});
+        return rc;
+    }
+    static int peek64(void *ctx, uint64_t pa, uint64_t *val)
+    {
+        World *w = static_cast<World *>(ctx);
+        w->peeks++;
+        return w->raw.peek64(w->raw.ctx, pa, val);
+    }
+
+    World(uint64_t seed, bool with_peek, const mmu_config_t &cfg)
+    {
+        EXPECT_EQ(mmu_sparse_mem_create(46, &mem), 0);
+        raw = mmu_sparse_mem_ops(mem);
+        EXPECT_EQ(mmu_ptb_create(&raw, 4, kPool, kPoolSize, &pt), 0);
+        // The same seed gives both worlds the same tables, word for word.
+        std::mt19937_64 g(seed);
+        for (uint64_t p = 0; p < 512; p++)
+            EXPECT_EQ(mmu_ptb_map(pt, kVa4k + (p << 12), 0x40000000 + (p << 12), 4096,
+                                  MMU_PAGE_4K, random_flags(g)),
+                      0);
+        for (uint64_t p = 0; p < 16; p++)
+            EXPECT_EQ(mmu_ptb_map(pt, kVa2m + (p << 21), 0x80000000 + (p << 21), 1 << 21,
+                                  MMU_PAGE_2M, random_flags(g)),
+                      0);
+        mmu_mem_ops_t ops{sizeof(mmu_mem_ops_t), read64, cmpxchg64, this, with_peek ? peek64 : nullptr};
+        mmu_err_t err{};
+        EXPECT_EQ(mmu_create(&cfg, &ops, &mmu, &err), 0) << err.msg;
+    }
+    ~World()
+    {
+        mmu_destroy(mmu);
+        mmu_ptb_destroy(pt);
+        mmu_sparse_mem_destroy(mem);
+    }
+
+    static uint64_t random_flags(std::mt19937_64 &g)
+    {
+        const uint64_t r = g();
+        uint64_t f = MMU_PTE_P;
+        f |= (r & 7) ? MMU_PTE_RW : 0;
+        f |= (r & 0x18) ? MMU_PTE_US : 0;
+        f |= (r & 0x20) ? MMU_PTE_A : 0;
+        f |= (r & 0x40) ? MMU_PTE_D : 0;
+        f |= (r & 0x380) == 0 ? MMU_PTE_XD : 0;
+        f |= (r & 0x400) ? MMU_PTE_G : 0;
+        f |= MMU_PTE_PKEY((r >> 11) & 1 ? (r >> 12) & 3 : 0);
+        return f;
+    }
+};
+
+uint64_t random_la(std::mt19937_64 &g)
+{
+    const uint64_t r = g();
+    switch (r % 16) {
+    case 0:
+        return kVa2m + ((r >> 8) % (16ull << 21));
+    case 1:
+        return kVaHole + ((r >> 8) % (1ull << 30));
+    case 2:
+        return 0x0000800000000000ull + (r >> 20); // not canonical
+    default: // a few hot pages, so a batch often holds a page twice
+        return kVa4k + (((r >> 8) % ((r & 16) ? 512 : 8)) << 12) + ((r >> 40) & 0xff8);
+    }
+}
+
+mmu_ctrl_t random_ctrl(std::mt19937_64 &g, uint64_t root)
+{
+    const uint64_t r = g();
+    mmu_ctrl_t c{};
+    c.cr0 = (1ull << 0) | (1ull << 31) | ((r & 1) ? MMU_CR0_WP : 0);
+    c.cr3 = root;
+    c.cr4 = (1ull << 5) | ((r & 2) ? MMU_CR4_SMEP : 0) | ((r & 4) ? MMU_CR4_SMAP : 0) |
+            ((r & 8) ? MMU_CR4_PKE : 0) | ((r & 16) ? MMU_CR4_PGE : 0) |
+            ((r & 32) ? MMU_CR4_PKS : 0);
+    c.efer = (1ull << 8) | (1ull << 10) | ((r & 64) ? MMU_EFER_NXE : 0);
+    c.rflags = 0x2 | ((r & 128) ? MMU_RFLAGS_AC : 0);
+    c.pkru = (r & 256) ? uint32_t(r >> 32) & 0xff : 0;
+    c.pkrs = (r & 512) ? uint32_t(r >> 40) & 0xff : 0;
+    return c;
+}
+
+void expect_same_stats(mmu_t *a, mmu_t *b)
+{
+    mmu_stats_t sa, sb;
+    mmu_get_stats(a, &sa);
+    mmu_get_stats(b, &sb);
+    EXPECT_EQ(std::memcmp(&sa, &sb, sizeof sa), 0) << "statistics differ";
+    EXPECT_GT(sa.walks, 0u);
+}
+
+// One random run: loop world L, batch world B, `rounds` batches.
+void run(uint64_t seed, bool with_peek, const mmu_config_t &cfg, int rounds, bool inject_errors)
+{
+    World L(seed, with_peek, cfg), B(seed, with_peek, cfg);
+    std::mt19937_64 g(seed * 7919 + 1);
+    mmu_err_t err{};
+    const mmu_ctrl_t c0 = random_ctrl(g, mmu_ptb_root(L.pt));
+    ASSERT_EQ(mmu_set_ctrl(L.mmu, &c0, &err), 0) << err.msg;
+    ASSERT_EQ(mmu_set_ctrl(B.mmu, &c0, &err), 0) << err.msg;
+    uint64_t now = 0;
+    for (int round = 0; round < rounds; round++) {
+        const size_t n = 1 + g() % 100;
+        std::vector<mmu_req_t> reqs(n);
+        for (auto &r : reqs) {
+            const uint64_t x = g();
+            r = MMU_REQ_INIT;
+            r.la = random_la(g);
+            r.type = uint8_t(x % 3);
+            r.cpl = (x & 4) ? 3 : 0;
+            r.flags = uint8_t(((x & 0x18) == 0 ? MMU_REQ_IMPLICIT : 0) |
+                              ((x & 0x60) == 0 ? MMU_REQ_RETRY : 0));
+            r.now = now += (x >> 8) % 40;
+            if (inject_errors && (x >> 20) % 500 == 0)
+                r.type = 7; // MMU_EINVAL: the batch stops there
+        }
+        if (inject_errors && g() % 20 == 0) {
+            // A memory error on a page-table word some request will read.
+            uint64_t pa;
+            if (mmu_ptb_entry_addr(L.pt, kVa4k + ((g() % 512) << 12), 1, &pa) == 0)
+                L.fail_pa = B.fail_pa = pa;
+        }
+        std::vector<mmu_result_t> rl(n), rb(n);
+        std::memset(rl.data(), 0, n * sizeof rl[0]);
+        std::memset(rb.data(), 0, n * sizeof rb[0]);
+        size_t nl = 0;
+        int rcl = 0;
+        for (; nl < n; nl++)
+            if ((rcl = mmu_translate(L.mmu, &reqs[nl], &rl[nl])) != 0)
+                break;
+        size_t nb = 12345;
+        const int rcb = mmu_translate_batch(B.mmu, reqs.data(), n, rb.data(), &nb);
+        ASSERT_EQ(rcb, rcl) << "round " << round;
+        ASSERT_EQ(nb, nl) << "round " << round;
+        for (size_t i = 0; i < nl; i++)
+            ASSERT_EQ(std::memcmp(&rl[i], &rb[i], sizeof rl[i]), 0)
+                << "round " << round << " request " << i << " la 0x" << std::hex << reqs[i].la;
+        ASSERT_EQ(L.calls.size(), B.calls.size()) << "round " << round;
+        for (size_t i = 0; i < L.calls.size(); i++)
+            ASSERT_TRUE(L.calls[i] == B.calls[i]) << "round " << round << " memory call " << i;
+        L.fail_pa = B.fail_pa = ~0ull;
+
+        // The same change to both between batches.
+        const uint64_t x = g();
+        switch (x % 8) {
+        case 0: {
+            const uint64_t la = random_la(g);
+            mmu_invlpg(L.mmu, la);
+            mmu_invlpg(B.mmu, la);
+            break;
+        }
+        case 1: {
+            const mmu_ctrl_t c = random_ctrl(g, mmu_ptb_root(L.pt));
+            ASSERT_EQ(mmu_set_ctrl(L.mmu, &c, &err), 0);
+            ASSERT_EQ(mmu_set_ctrl(B.mmu, &c, &err), 0);
+            break;
+        }
+        case 2:
+            ASSERT_EQ(mmu_write_cr(L.mmu, 3, mmu_ptb_root(L.pt), &err), 0);
+            ASSERT_EQ(mmu_write_cr(B.mmu, 3, mmu_ptb_root(B.pt), &err), 0);
+            break;
+        case 3:
+        case 4: { // edit a leaf or a table entry (no invalidation: stale entries stay)
+            const uint64_t la = kVa4k + ((x >> 8) % 512 << 12);
+            const unsigned level = 1 + unsigned((x >> 20) % 2);
+            uint64_t pa, v;
+            ASSERT_EQ(mmu_ptb_entry_addr(L.pt, la, level, &pa), 0);
+            ASSERT_EQ(mmu_sparse_mem_read64(L.mem, pa, &v), 0);
+            static const uint64_t bits[] = {MMU_PTE_P, MMU_PTE_RW, MMU_PTE_US, MMU_PTE_A,
+                                            MMU_PTE_D};
+            if (level == 2 && ((x >> 30) % 5) == 0)
+                break; // a not-present table would hide 512 pages for good
+            v ^= bits[(x >> 30) % 5];
+            ASSERT_EQ(mmu_sparse_mem_write64(L.mem, pa, v), 0);
+            ASSERT_EQ(mmu_sparse_mem_write64(B.mem, pa, v), 0);
+            break;
+        }
+        case 5:
+            mmu_flush_all(L.mmu);
+            mmu_flush_all(B.mmu);
+            break;
+        default:
+            break;
+        }
+    }
+    expect_same_stats(L.mmu, B.mmu);
+    EXPECT_EQ(L.peeks, 0u); // the loop never peeks
+    if (with_peek)
+        EXPECT_GT(B.peeks, 0u);
+    else
+        EXPECT_EQ(B.peeks, 0u);
+}
+
+TEST(Batch, EqualsLoopWithPeekDefaultConfig)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    for (uint64_t seed = 1; seed <= 6; seed++)
+        run(seed, true, cfg, 150, false);
+}
+
+TEST(Batch, EqualsLoopWithoutPeek)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    run(11, false, cfg, 150, false);
+}
+
+// Small arrays with every replacement policy: look-ahead must not touch the
+// replacement state (LRU stamps, tree bits, the random stream).
+TEST(Batch, EqualsLoopSmallArraysAllPolicies)
+{
+    for (unsigned repl = MMU_REPL_LRU; repl <= MMU_REPL_RANDOM; repl++) {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.l1d.arr[0].entries = 8, cfg.l1d.arr[0].ways = 2, cfg.l1d.arr[0].repl = repl;
+        cfg.l2.arr[0].entries = 32, cfg.l2.arr[0].ways = 4, cfg.l2.arr[0].repl = repl;
+        cfg.l2.arr[0].index = MMU_INDEX_XOR;
+        for (int l = 2; l <= 5; l++)
+            if (cfg.psc[l].arr.entries)
+                cfg.psc[l].arr.repl = repl;
+        run(100 + repl, true, cfg, 120, false);
+    }
+}
+
+// The fidelity options: coalesced 4K groups in the TLBs, data lines loaded
+// through the cache stand-ins after each translation.
+TEST(Batch, EqualsLoopCoalescingAndDataLines)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.coalesce = 4;
+    cfg.data_lines = 1;
+    run(31, true, cfg, 150, false);
+    cfg.coalesce = 0;
+    run(32, true, cfg, 150, false);
+}
+
+// A memory error or an invalid request stops the batch where the loop stops.
+TEST(Batch, StopsWhereLoopStops)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    for (uint64_t seed = 21; seed <= 24; seed++)
+        run(seed, true, cfg, 200, true);
+}
+
+TEST(Batch, EmptyBatch)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    World w(1, true, cfg);
+    size_t done = 99;
+    EXPECT_EQ(mmu_translate_batch(w.mmu, nullptr, 0, nullptr, &done), 0);
+    EXPECT_EQ(done, 0u);
+}
+
+} // namespace
