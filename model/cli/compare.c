@@ -387,7 +387,9 @@ static int parse_args(int argc, char **argv, cmp_t *c)
         if (n > 0 && (size_t)n < sizeof c->cmdline - used)
             used += (size_t)n;
     }
-    static char notes[1536];
+    /* The text plus the default traces directory, which may be PATH_MAX long:
+     * the help is never cut (and gcc's -O0 truncation check holds). */
+    static char notes[1536 + PATH_MAX];
     snprintf(notes, sizeof notes,
              "--workloads: seq, stride, random, zipf, chase, the name of a trace in the\n"
              "  --traces directory (%s),\n"
