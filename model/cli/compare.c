@@ -387,9 +387,7 @@ static int parse_args(int argc, char **argv, cmp_t *c)
         if (n > 0 && (size_t)n < sizeof c->cmdline - used)
             used += (size_t)n;
     }
-    /* The text plus the default traces directory, which may be PATH_MAX long:
-     * the help is never cut (and gcc's -O0 truncation check holds). */
-    static char notes[1536 + PATH_MAX];
+    static char notes[6144]; /* the default traces directory is a path of up to PATH_MAX bytes */
     snprintf(notes, sizeof notes,
              "--workloads: seq, stride, random, zipf, chase, the name of a trace in the\n"
              "  --traces directory (%s),\n"
