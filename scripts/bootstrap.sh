@@ -24,6 +24,7 @@ PACKAGES=(
   zlib1g-dev liblzma-dev                         # compressed traces (.gz, .xz)
   verilator libsystemc-dev                       # RTL walker, SystemC co-simulation
   python3-matplotlib                             # plots of `mmusim compare` (scripts/plot_compare.py)
+  slurmctld slurmd slurm-client munge            # mmusim sweep --slurm, tested on a private single-node Slurm
   clang libclang-rt-14-dev                       # libFuzzer harnesses (scripts/fuzz.sh, testbench/fuzz)
 )
 
