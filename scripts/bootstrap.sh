@@ -26,6 +26,7 @@ PACKAGES=(
   python3-matplotlib                             # plots of `mmusim compare` (scripts/plot_compare.py)
   lcov gcovr                                     # C code coverage (scripts/coverage.sh)
   chromium                                       # the coverage page checked in a real browser
+  slurmctld slurmd slurm-client munge            # mmusim sweep --slurm, tested on a private single-node Slurm
   clang libclang-rt-14-dev                       # libFuzzer harnesses (scripts/fuzz.sh, testbench/fuzz)
 )
 

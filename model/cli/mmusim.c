@@ -11,6 +11,7 @@
 #include "coverage_cmd.h"
 #include "latbench.h"
 #include "run.h"
+#include "sweep.h"
 #include "version.h"
 #include "vm_study.h"
 
@@ -24,6 +25,7 @@ static void usage(FILE *f)
           "  presets list the built-in CPU presets\n"
           "  run     run a synthetic workload or a trace through a preset or config\n"
           "  compare page size against translation latency and TLB coverage, C and RTL walkers\n"
+          "  sweep   TLB sizing: many geometries x workloads, batched, parallel, resumable\n"
           "  convert convert a trace (lackey, ChampSim, text, native) to native or text\n"
           "  coverage merge functional-coverage files, or report their bins and holes\n"
           "  latbench tinymembench's memory-latency test on the model (4K and 2M pages)\n"
@@ -50,6 +52,8 @@ int main(int argc, char **argv)
         return run_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "compare"))
         return compare_main(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sweep"))
+        return sweep_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "convert"))
         return convert_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "coverage"))

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -339,7 +341,8 @@ static int synth_open_loop(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t
                 clock_out = true; /* after the accesses before it */
                 break;
             }
-            req[n++] = (mmu_req_t){.version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
+            req[n++] = (mmu_req_t){
+                .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
             now += interval;
         }
         if (n) {
@@ -367,109 +370,239 @@ static int synth_open_loop(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t
     }
 }
 
+/* Lanes run a block of the stream each in turn rather than each access on
+ * every lane: one MMU's arrays stay in the cache for a whole block. Alone (n
+ * = 1) a lane runs access by access, so the reader never runs ahead of the
+ * record a message names. */
+#define LANE_BLOCK 4096u
+
+/* One lane over accesses [0, k) of a block of a synthetic stream: `chains`
+ * chains in flight (1: closed loop or open loop), in lockstep or not. */
+static void synth_lane(runlib_lane_t *x, const uint64_t *las, const uint8_t *types, unsigned k,
+                       uint64_t gap, uint64_t interval, unsigned chains, bool lockstep)
+{
+    runlib_acc_t *a = x->a;
+    for (unsigned j = 0; j < k; j++) {
+        /* The chain that issues: the earliest free one (the lowest on a tie),
+         * or, in lockstep, every chain at the round's start. */
+        unsigned c = 0;
+        if (chains > 1 && !lockstep)
+            for (unsigned i = 1; i < chains; i++)
+                if (x->ready[i] < x->ready[c])
+                    c = i;
+        const uint64_t now = x->ready[c];
+        if (now >= RUNLIB_CLOCK_MAX) {
+            x->bad_la = las[j];
+            x->err = RUNLIB_ECLOCK;
+            return;
+        }
+        mmu_req_t req = {.version = MMU_REQ_VERSION,
+                         .la = las[j],
+                         .type = types[j],
+                         .cpl = 3,
+                         .now = now};
+        mmu_result_t res;
+        runlib_acc_start(a, x->mmu, now);
+        const int e = mmu_translate(x->mmu, &req, &res);
+        if (e) {
+            x->bad_la = las[j];
+            x->err = e;
+            return;
+        }
+        runlib_acc_note(a, now, &res);
+        if (a->n == a->rows.next)
+            runlib_rows_emit(a, x->mmu);
+        /* Closed loop: the next access of the chain waits for this one (and
+         * its data). */
+        const uint64_t done = res.done_at + res.lat_data + gap;
+        if (interval) {
+            x->ready[0] = now + interval;
+        } else if (lockstep) {
+            x->round_end = done > x->round_end ? done : x->round_end;
+            if (++x->in_round == chains) {
+                x->ready[0] = x->round_end;
+                x->in_round = 0;
+                x->round_end = 0;
+            }
+        } else {
+            x->ready[c] = done;
+        }
+    }
+}
+
+int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint64_t gap,
+                             uint64_t interval)
+{
+    uint64_t las[LANE_BLOCK], done = 0;
+    uint8_t types[LANE_BLOCK];
+    const unsigned block = n > 1 ? LANE_BLOCK : 1;
+    const unsigned chains = g->cfg.chains > 1 && !interval ? g->cfg.chains : 1;
+    const bool lockstep = chains > 1 && g->cfg.lockstep;
+    unsigned live = 0;
+    for (unsigned i = 0; i < n; i++)
+        live += !l[i].err;
+    const unsigned start = live;
+    runlib_acc_t *a0 = l[0].a;
+    while (live) {
+        unsigned k = 0;
+        mmu_access_t type;
+        while (k < block && mmu_synth_next(g, &las[k], &type))
+            types[k++] = (uint8_t)type;
+        if (!k)
+            break;
+        live = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!l[i].err) {
+                synth_lane(&l[i], las, types, k, gap, interval, chains, lockstep);
+                live += !l[i].err;
+            }
+        if (a0->progress && (done + k) >> 16 != done >> 16)
+            a0->progress(a0->progress_ctx, a0);
+        done += k;
+    }
+    return live == start ? 0 : -1;
+}
+
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la)
 {
     if (interval)
         return synth_open_loop(mmu, g, a, interval, bad_la);
-    const unsigned k = g->cfg.chains > 1 ? g->cfg.chains : 1;
-    const bool lockstep = k > 1 && g->cfg.lockstep;
-    uint64_t ready[MMU_SYNTH_CHAINS_MAX] = {0}; /* when each chain may issue */
-    uint64_t la, round_end = 0;
-    unsigned in_round = 0;
-    mmu_access_t type;
-    while (mmu_synth_next(g, &la, &type)) {
-        /* The chain that issues: the earliest free one (the lowest on a tie),
-         * or, in lockstep, every chain at the round's start. */
-        unsigned c = 0;
-        if (k > 1 && !lockstep)
-            for (unsigned i = 1; i < k; i++)
-                if (ready[i] < ready[c])
-                    c = i;
-        const uint64_t now = ready[c];
-        mmu_req_t req = {
-            .version = MMU_REQ_VERSION, .la = la, .type = (uint8_t)type, .cpl = 3, .now = now};
-        mmu_result_t res;
+    runlib_lane_t l = {.mmu = mmu, .a = a};
+    runlib_synth_drive_lanes(&l, 1, g, gap, interval);
+    if (l.err)
+        *bad_la = l.bad_la;
+    return l.err;
+}
+
+/* A decoded trace record of a block: its number (for messages) and whether
+ * the warm-up ends before it. */
+typedef struct trace_slot {
+    mmu_trec_t rec;
+    uint64_t recno;
+    uint8_t end_warm;
+} trace_slot_t;
+
+/* One lane over records [0, k) of a block. */
+static void trace_lane(runlib_lane_t *x, const trace_slot_t *b, unsigned k)
+{
+    runlib_acc_t *a = x->a;
+    for (unsigned j = 0; j < k; j++) {
+        const mmu_trec_t *rec = &b[j].rec;
+        const uint64_t now = mmu_aspace_now(x->as);
         if (now >= RUNLIB_CLOCK_MAX) {
-            *bad_la = la;
-            return RUNLIB_ECLOCK;
+            snprintf(x->msg, sizeof x->msg, "the model's clock would pass 2^63 cycles");
+            x->err = RUNLIB_ECLOCK;
+            x->bad_rec = b[j].recno;
+            return;
         }
-        runlib_acc_start(a, mmu, now);
-        const int e = mmu_translate(mmu, &req, &res);
-        if (e) {
-            *bad_la = la;
-            return e;
+        if (b[j].end_warm)
+            runlib_acc_end_warmup(a, x->mmu, now);
+        const int access = rec->kind == MMU_TREC_ACCESS;
+        if (access)
+            runlib_acc_start(a, x->mmu, now);
+        mmu_result_t res;
+        const int rc = mmu_aspace_feed(x->as, rec, &res, x->msg, sizeof x->msg);
+        if (rc == MMU_ASPACE_STOP) { /* every process ended, say: the run ends here */
+            snprintf(x->msg, sizeof x->msg, "%s", mmu_aspace_stop_reason(x->as));
+            x->err = RUNLIB_ESTOP;
+            x->bad_rec = b[j].recno;
+            return;
         }
-        runlib_acc_note(a, now, &res);
-        if (a->n == a->rows.next)
-            runlib_rows_emit(a, mmu);
-        if (a->progress && !(a->n & 0xffff))
-            a->progress(a->progress_ctx, a);
-        /* Closed loop: the next access of the chain waits for this one (and
-         * its data). */
-        const uint64_t done = res.done_at + res.lat_data + gap;
-        if (lockstep) {
-            round_end = done > round_end ? done : round_end;
-            if (++in_round == k) {
-                ready[0] = round_end;
-                in_round = 0;
-                round_end = 0;
-            }
-        } else {
-            ready[c] = done;
+        if (rc == MMU_ASPACE_SKIPPED) /* an access of a process the OOM killer ended */
+            continue;
+        if (rc) {
+            x->err = -1;
+            x->bad_rec = b[j].recno;
+            return;
+        }
+        if (access) {
+            runlib_acc_note(a, now, &res);
+            if (a->n == a->rows.next)
+                runlib_rows_emit(a, x->mmu);
         }
     }
-    return 0;
+}
+
+int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
+                             const runlib_trace_lim_t *lim)
+{
+    trace_slot_t one, *b = n > 1 ? malloc(LANE_BLOCK * sizeof *b) : &one;
+    const unsigned block = n > 1 ? LANE_BLOCK : 1;
+    int r = 1;
+    uint64_t nrec = 0, nacc = 0;
+    unsigned live = 0;
+    runlib_acc_t *a0 = l[0].a;
+    for (unsigned i = 0; i < n; i++) {
+        l[i].a->as = l[i].as;
+        if (lim->warmup_records)
+            l[i].a->warmup = UINT64_MAX; /* ended by records */
+        live += !l[i].err;
+    }
+    if (!b) {
+        for (unsigned i = 0; i < n; i++)
+            if (!l[i].err) {
+                snprintf(l[i].msg, sizeof l[i].msg, "out of memory");
+                l[i].err = -1;
+            }
+        return 0;
+    }
+    bool stop = false;
+    while (live && !stop) {
+        unsigned k = 0;
+        while (k < block) {
+            if (lim->max_accesses && nacc >= lim->max_accesses) {
+                stop = true;
+                break;
+            }
+            const uint64_t in = mmu_trace_input_records(tr);
+            if ((r = mmu_trace_next(tr, &b[k].rec)) <= 0) {
+                stop = true;
+                break;
+            }
+            /* Limits by input record act where one starts, so it is whole. */
+            const int starts = mmu_trace_input_records(tr) > in;
+            if (starts && lim->max_records && in >= lim->max_records) {
+                r = 0;
+                stop = true;
+                break;
+            }
+            b[k].end_warm = starts && lim->warmup_records && in == lim->warmup_records;
+            b[k].recno = mmu_trace_records(tr);
+            nacc += b[k].rec.kind == MMU_TREC_ACCESS;
+            k++;
+        }
+        live = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (!l[i].err) {
+                trace_lane(&l[i], b, k);
+                live += !l[i].err;
+            }
+        if (a0->progress && (nrec + k) >> 16 != nrec >> 16)
+            a0->progress(a0->progress_ctx, a0);
+        nrec += k;
+    }
+    if (b != &one)
+        free(b);
+    return r < 0 ? 1 : 0;
 }
 
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len)
 {
-    mmu_trec_t rec;
-    int r = 1;
-    uint64_t nrec = 0;
-    a->as = as;
-    if (lim->warmup_records)
-        a->warmup = UINT64_MAX; /* ended below, by records */
-    while ((!lim->max_accesses || a->n < lim->max_accesses)) {
-        const uint64_t in = mmu_trace_input_records(tr);
-        if ((r = mmu_trace_next(tr, &rec)) <= 0)
-            break;
-        const uint64_t now = mmu_aspace_now(as);
-        if (now >= RUNLIB_CLOCK_MAX) {
-            snprintf(msg, len, "the model's clock would pass 2^63 cycles");
-            return -1;
-        }
-        /* Limits by input record act where one starts, so it is whole. */
-        if (mmu_trace_input_records(tr) > in) {
-            if (lim->max_records && in >= lim->max_records) {
-                r = 0;
-                break;
-            }
-            if (lim->warmup_records && in == lim->warmup_records)
-                runlib_acc_end_warmup(a, mmu, now);
-        }
-        if (rec.kind == MMU_TREC_ACCESS)
-            runlib_acc_start(a, mmu, now);
-        mmu_result_t res;
-        char why[400];
-        const int rc = mmu_aspace_feed(as, &rec, &res, why, sizeof why);
-        if (rc == MMU_ASPACE_STOP)
-            return 2;
-        if (rc == MMU_ASPACE_SKIPPED)
-            continue;
-        if (rc) {
-            char at[200];
-            snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), why);
-            return -1;
-        }
-        if (rec.kind == MMU_TREC_ACCESS) {
-            runlib_acc_note(a, now, &res);
-            if (a->n == a->rows.next)
-                runlib_rows_emit(a, mmu);
-        }
-        if (a->progress && !(++nrec & 0xffff))
-            a->progress(a->progress_ctx, a);
+    runlib_lane_t l = {.mmu = mmu, .as = as, .a = a};
+    const int r = runlib_trace_drive_lanes(&l, 1, tr, lim);
+    if (l.err == RUNLIB_ESTOP)
+        return 2;
+    if (l.err == RUNLIB_ECLOCK) {
+        snprintf(msg, len, "%s", l.msg);
+        return -1;
     }
-    return r < 0 ? 1 : 0;
+    if (l.err) {
+        /* Alone, the reader is still at the record that failed. */
+        char at[200];
+        snprintf(msg, len, "%s: %s", mmu_trace_where(tr, at, sizeof at), l.msg);
+        return -1;
+    }
+    return r;
 }

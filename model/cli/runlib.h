@@ -30,6 +30,8 @@
 #define RUNLIB_CLOCK_MAX ((uint64_t)1 << 63)
 /* runlib_synth_drive: the next issue time would reach RUNLIB_CLOCK_MAX. */
 #define RUNLIB_ECLOCK 1
+/* A trace lane: the OS model stopped the run (mmu_aspace_stop_reason). */
+#define RUNLIB_ESTOP 2
 
 /* Wall-clock seconds (monotonic), for the "in 0.37 s" lines only. */
 double runlib_now_s(void);
@@ -191,6 +193,22 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
     }
 }
 
+/* One MMU of a batch that a single decoded stream feeds (`mmusim sweep`): its
+ * own clocks, accounting and, for traces, address space. A lane that fails
+ * stops; the others go on. */
+typedef struct runlib_lane {
+    mmu_t *mmu;
+    mmu_aspace_t *as;  /* traces: the demand-paging driver of this MMU */
+    runlib_acc_t *a;
+    uint64_t ready[MMU_SYNTH_CHAINS_MAX]; /* synthetic: when each chain may issue */
+    uint64_t round_end;                   /* synthetic, lockstep: the round's end */
+    unsigned in_round;
+    int err;           /* 0 while it runs; else as the drive functions return */
+    uint64_t bad_la;   /* synthetic: the address of the access that failed */
+    uint64_t bad_rec;  /* traces: the record that failed (mmu_trace_records) */
+    char msg[512];     /* traces: why */
+} runlib_lane_t;
+
 /* Issue the stream of g and account for its accesses in *a. Closed loop
  * (interval 0): an access completes when its translation and its data line
  * (res.lat_data, with cfg.data_lines) are done, and the next access of its
@@ -204,6 +222,15 @@ static inline void runlib_acc_note(runlib_acc_t *a, uint64_t now, const mmu_resu
  * before it). gap and interval must be <= RUNLIB_CYCLE_LIMIT. */
 int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap,
                        uint64_t interval, uint64_t *bad_la);
+
+/* The same for n lanes fed one generator: every address is produced once and
+ * issued to each lane at that lane's own times, so each lane gets exactly what
+ * runlib_synth_drive would give it alone. A failing lane keeps its err and
+ * bad_la and drops out. Returns 0 when no lane failed, else -1. These two
+ * lane functions are the CLI's only per-access loops (issue 17's batched
+ * translate goes here). */
+int runlib_synth_drive_lanes(runlib_lane_t *l, unsigned n, mmu_synth_t *g, uint64_t gap,
+                             uint64_t interval);
 
 /* Where a trace run stops and where its warm-up ends, counted in records of the
  * input format (mmu_trace_input_records: a ChampSim instruction, a lackey
@@ -222,5 +249,12 @@ typedef struct runlib_trace_lim {
  * RUNLIB_CLOCK_MAX (msg says why). */
 int runlib_trace_drive(mmu_aspace_t *as, mmu_t *mmu, mmu_trace_reader_t *tr, runlib_acc_t *a,
                        const runlib_trace_lim_t *lim, char *msg, size_t len);
+
+/* The same for n lanes (each with its own address space) fed one reader: each
+ * record is decoded once and fed to every lane. A lane the driver refuses
+ * keeps err = -1 (RUNLIB_ECLOCK for the clock, RUNLIB_ESTOP when the OS
+ * stopped it), msg and bad_rec, and drops out. Returns 1 when the reader failed, else 0 (check each lane's err). */
+int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *tr,
+                             const runlib_trace_lim_t *lim);
 
 #endif

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The speed of sharing one decode (results/perf.md): a 16-point L2 sweep over
+# a shipped trace, in one run of this script, three ways on one worker:
+#   batched    mmusim sweep, one batch of 16 points (one reader feeds 16 MMUs)
+#   per-point  mmusim sweep with batch = 1 (16 processes, each decodes the trace)
+#   run loop   16 x mmusim run --trace (what a user's shell loop does)
+# and the ratios of their wall and CPU times. Same results checked equal.
+set -eu
+usage() {
+  cat <<'EOF'
+usage: scripts/sweep_speed.sh [--mmusim BIN] [--trace NAME|FILE] [--accesses N]
+  Times a 16-point L2 sweep (l2.4k2m entries 64..8192*2 x ways 4|8) over the
+  trace (default awk, whole) batched, one process per point, and as 16 x
+  mmusim run (whole trace only), on one worker; prints times and ratios.
+  Work files under build/sweep_speed. BIN default: build/rel/model/mmusim.
+EOF
+}
+M=build/rel/model/mmusim T=awk N=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mmusim) M="$2"; shift 2 ;;
+    --trace) T="$2"; shift 2 ;;
+    --accesses) N="$2"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "sweep_speed.sh: unexpected argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+cd "$(dirname "$0")/.."
+W=build/sweep_speed
+rm -rf "$W"
+mkdir -p "$W"
+acc=""
+[ "$N" != 0 ] && acc="accesses = $N"
+spec() {
+  cat <<SPEC
+[sweep]
+presets = skylake
+workloads = $T
+policies = 4k
+$acc
+batch = $1
+
+[l2.4k2m]
+entries = 64..8192*2
+ways = 4 | 8
+SPEC
+}
+spec 16 > "$W/batched.ini"
+spec 1 > "$W/single.ini"
+cpu() { awk '{print $2 + $3}' "$1"; }
+wall() { awk '{print $1}' "$1"; }
+/usr/bin/time -f "%e %U %S" -o "$W/t_batched" "$M" sweep "$W/batched.ini" --out "$W/batched" -j 1 2>/dev/null >/dev/null
+/usr/bin/time -f "%e %U %S" -o "$W/t_single" "$M" sweep "$W/single.ini" --out "$W/single" -j 1 2>/dev/null >/dev/null
+cmp <(sed 's/,[^,]*$//' "$W/batched/sweep.csv") <(sed 's/,[^,]*$//' "$W/single/sweep.csv") ||
+  { echo "batched and per-point results differ" >&2; exit 1; }
+loop=""
+if [ "$N" = 0 ]; then
+  # mmusim run has no access limit for traces: only for the whole trace.
+  path=$(ls workloads/traces/"$T".mtr* 2>/dev/null | head -1)
+  [ -f "$T" ] && path=$T
+  for e in 64 128 256 512 1024 2048 4096 8192; do
+    for w in 4 8; do
+      printf '[mmu]\npreset = skylake\n[l2.4k2m]\nentries = %s\nways = %s\n' $e $w > "$W/p.ini"
+      /usr/bin/time -f "%e %U %S" -a -o "$W/t_loop" "$M" run --config "$W/p.ini" --trace "$path" --policy 4k >/dev/null 2>&1
+    done
+  done
+  loop=1
+fi
+b=$(cpu "$W/t_batched"); s=$(cpu "$W/t_single"); bw=$(wall "$W/t_batched"); sw=$(wall "$W/t_single")
+echo "16-point L2 sweep over $T ($( [ "$N" = 0 ] && echo "whole trace" || echo "$N accesses"), -j 1):"
+printf "  batched (1 batch of 16):     %7.2f s wall %7.2f s CPU\n" "$bw" "$b"
+printf "  per-point (16 processes):    %7.2f s wall %7.2f s CPU   ratio %.2fx wall, %.2fx CPU\n" \
+  "$sw" "$s" "$(awk "BEGIN{print $sw / $bw}")" "$(awk "BEGIN{print $s / $b}")"
+if [ -n "$loop" ]; then
+  lw=$(awk '{s += $1} END {print s}' "$W/t_loop"); lc=$(awk '{s += $2 + $3} END {print s}' "$W/t_loop")
+  printf "  16 x mmusim run --trace:     %7.2f s wall %7.2f s CPU   ratio %.2fx wall, %.2fx CPU\n" \
+    "$lw" "$lc" "$(awk "BEGIN{print $lw / $bw}")" "$(awk "BEGIN{print $lc / $b}")"
+fi
