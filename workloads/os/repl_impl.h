@@ -99,6 +99,35 @@ static inline void rl_splice_head(rl_links_t *l, rl_list_t *a, rl_list_t *b)
     rl_init(b);
 }
 
+/* One queue of every resident page in arrival order (repl_queue.c): the
+ * create, destroy, insert and remove of FIFO and Clock. */
+typedef struct rl_queue {
+    rl_links_t l;
+    rl_list_t q;
+} rl_queue_t;
+
+int rl_queue_create(const mmu_repl_env_t *env, void **state);
+void rl_queue_destroy(void *state);
+void rl_queue_insert(void *state, uint32_t page, unsigned flags);
+void rl_queue_remove(void *state, uint32_t page);
+
+/* An indexed min-heap of pages on a 64-bit key, ties by page number
+ * (repl_heap.c): LFU's (count, arrival) and OPT's next use (inverted, as
+ * OPT wants the largest). key[] is indexed by page; pos[page] is its slot or
+ * MMU_REPL_NONE; heap[0] comes out first. */
+typedef struct rl_heap {
+    uint64_t *key;
+    uint32_t *pos, *heap, n;
+} rl_heap_t;
+
+int rl_heap_init(rl_heap_t *h, uint32_t npages);
+void rl_heap_free(rl_heap_t *h);
+void rl_heap_push(rl_heap_t *h, uint32_t page);       /* key[page] already set */
+void rl_heap_remove(rl_heap_t *h, uint32_t page);     /* no-op when not in it */
+void rl_heap_rekey(rl_heap_t *h, uint32_t page, uint64_t key);
+void rl_heap_sift_down(rl_heap_t *h, uint32_t slot);  /* after heap[slot]'s key grew */
+void rl_heap_reorder(rl_heap_t *h);                   /* after many keys changed */
+
 /* Smooth weighted round robin between anonymous (0) and file (1) pages, as
  * get_scan_count's SCAN_FRACT splits scanning by swappiness: each type's
  * weight is its size times its priority (swappiness for anon, 200 -

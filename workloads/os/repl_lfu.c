@@ -6,13 +6,10 @@
  * its A bit is checked once more (a reference since the last tick counts). A
  * new page starts at 1. Counts saturate at 65535. The order is a min-heap on
  * (count, arrival), rebuilt after each tick. */
-#include <string.h>
-
 #include "repl_impl.h"
 
 typedef struct lfu {
-    uint64_t *key;   /* count << 48 | arrival */
-    uint32_t *pos, *heap, n;
+    rl_heap_t h; /* key: count << 48 | arrival, unique, so ties never arise */
     uint64_t arrivals, ticks;
     unsigned decay;
 } lfu_t;
@@ -20,57 +17,13 @@ typedef struct lfu {
 #define CNT(k) ((k) >> 48)
 #define ARR_MASK ((1ull << 48) - 1)
 
-static void place(lfu_t *s, uint32_t i, uint32_t p)
-{
-    s->heap[i] = p;
-    s->pos[p] = i;
-}
-
-static void sift_up(lfu_t *s, uint32_t i)
-{
-    uint32_t p = s->heap[i];
-    while (i > 0 && s->key[p] < s->key[s->heap[(i - 1) / 2]]) {
-        place(s, i, s->heap[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
-    place(s, i, p);
-}
-
-static void sift_down(lfu_t *s, uint32_t i)
-{
-    uint32_t p = s->heap[i];
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= s->n)
-            break;
-        if (c + 1 < s->n && s->key[s->heap[c + 1]] < s->key[s->heap[c]])
-            c++;
-        if (s->key[s->heap[c]] >= s->key[p])
-            break;
-        place(s, i, s->heap[c]);
-        i = c;
-    }
-    place(s, i, p);
-}
-
 static int lfu_create(const mmu_repl_env_t *env, void **state)
 {
     lfu_t *s = calloc(1, sizeof *s);
-    if (s) {
-        s->key = malloc((size_t)env->npages * sizeof *s->key);
-        s->pos = malloc((size_t)env->npages * sizeof *s->pos);
-        s->heap = malloc((size_t)env->npages * sizeof *s->heap);
-    }
-    if (!s || !s->key || !s->pos || !s->heap) {
-        if (s) {
-            free(s->key);
-            free(s->pos);
-            free(s->heap);
-        }
+    if (!s || rl_heap_init(&s->h, env->npages)) {
         free(s);
         return MMU_ENOMEM;
     }
-    memset(s->pos, 0xff, (size_t)env->npages * sizeof *s->pos);
     s->decay = env->lfu_decay ? env->lfu_decay : 1;
     *state = s;
     return 0;
@@ -79,11 +32,8 @@ static int lfu_create(const mmu_repl_env_t *env, void **state)
 static void lfu_destroy(void *state)
 {
     lfu_t *s = state;
-    if (s) {
-        free(s->key);
-        free(s->pos);
-        free(s->heap);
-    }
+    if (s)
+        rl_heap_free(&s->h);
     free(s);
 }
 
@@ -92,25 +42,15 @@ static void lfu_insert(void *state, uint32_t page, unsigned flags)
     lfu_t *s = state;
     uint64_t cnt = (flags & (MMU_REPL_COLD | MMU_REPL_SPLIT)) ? 0 : 1;
     if (flags & MMU_REPL_ROTATE)
-        cnt = CNT(s->key[page]) + 1;
-    s->key[page] = (cnt << 48) | (s->arrivals++ & ARR_MASK);
-    place(s, s->n++, page);
-    sift_up(s, s->n - 1);
+        cnt = CNT(s->h.key[page]) + 1;
+    s->h.key[page] = (cnt << 48) | (s->arrivals++ & ARR_MASK);
+    rl_heap_push(&s->h, page);
 }
 
 static void lfu_remove(void *state, uint32_t page)
 {
     lfu_t *s = state;
-    uint32_t i = s->pos[page];
-    if (i == MMU_REPL_NONE)
-        return;
-    s->pos[page] = MMU_REPL_NONE;
-    if (i == --s->n)
-        return;
-    uint32_t last = s->heap[s->n];
-    place(s, i, last);
-    sift_up(s, i);
-    sift_down(s, s->pos[last]);
+    rl_heap_remove(&s->h, page);
 }
 
 static uint64_t bump(uint64_t k)
@@ -122,39 +62,38 @@ static void lfu_tick(void *state, mmu_repl_scan_t *sc)
 {
     lfu_t *s = state;
     int halve = ++s->ticks % s->decay == 0;
-    for (uint32_t i = 0; i < s->n; i++) {
-        uint32_t p = s->heap[i];
-        uint64_t k = s->key[p];
+    for (uint32_t i = 0; i < s->h.n; i++) {
+        uint32_t p = s->h.heap[i];
+        uint64_t k = s->h.key[p];
         sc->aged++;
         if (sc->young(sc->ctx, p, 1))
             k = bump(k);
         if (halve)
             k = ((CNT(k) >> 1) << 48) | (k & ARR_MASK);
-        s->key[p] = k;
+        s->h.key[p] = k;
     }
-    for (uint32_t i = s->n / 2; i-- > 0;)
-        sift_down(s, i);
+    rl_heap_reorder(&s->h);
 }
 
 static int lfu_evict(void *state, mmu_repl_scan_t *sc, uint32_t *page)
 {
     lfu_t *s = state;
-    for (uint64_t budget = 2 * (uint64_t)s->n + 1; s->n && budget--;) {
-        uint32_t p = s->heap[0];
+    for (uint64_t budget = 2 * (uint64_t)s->h.n + 1; s->h.n && budget--;) {
+        uint32_t p = s->h.heap[0];
         sc->scanned++;
         if (sc->young(sc->ctx, p, 1)) {
-            s->key[p] = bump(s->key[p]);
-            sift_down(s, 0);
+            s->h.key[p] = bump(s->h.key[p]);
+            rl_heap_sift_down(&s->h, 0);
             continue;
         }
-        lfu_remove(s, p);
+        rl_heap_remove(&s->h, p);
         *page = p;
         return 0;
     }
-    if (!s->n)
+    if (!s->h.n)
         return MMU_ENOENT;
-    *page = s->heap[0];
-    lfu_remove(s, *page);
+    *page = s->h.heap[0];
+    rl_heap_remove(&s->h, *page);
     return 0;
 }
 

@@ -136,51 +136,18 @@ uint64_t mmu_repl_future_pages(const mmu_repl_future_t *f)
     return f->hn;
 }
 
-/* ---- the policy: an indexed max-heap on the next use ---- */
+/* ---- the policy: the page used furthest ahead first ---- */
 
+/* The heap's key is the next use inverted, so the latest next use comes out
+ * first, ties by page number (deterministic). */
 typedef struct opt {
     const mmu_repl_future_t *f;
-    uint32_t *key, *pos, *heap; /* pos = NONE when not resident */
-    uint32_t n;
+    rl_heap_t h;
 } opt_t;
 
-/* a comes out before b: later next use; ties by page number, for determinism. */
-static int before(const opt_t *s, uint32_t a, uint32_t b)
+static uint64_t next_key(uint32_t next)
 {
-    return s->key[a] != s->key[b] ? s->key[a] > s->key[b] : a < b;
-}
-
-static void place(opt_t *s, uint32_t i, uint32_t p)
-{
-    s->heap[i] = p;
-    s->pos[p] = i;
-}
-
-static void sift_up(opt_t *s, uint32_t i)
-{
-    uint32_t p = s->heap[i];
-    while (i > 0 && before(s, p, s->heap[(i - 1) / 2])) {
-        place(s, i, s->heap[(i - 1) / 2]);
-        i = (i - 1) / 2;
-    }
-    place(s, i, p);
-}
-
-static void sift_down(opt_t *s, uint32_t i)
-{
-    uint32_t p = s->heap[i];
-    for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= s->n)
-            break;
-        if (c + 1 < s->n && before(s, s->heap[c + 1], s->heap[c]))
-            c++;
-        if (!before(s, s->heap[c], p))
-            break;
-        place(s, i, s->heap[c]);
-        i = c;
-    }
-    place(s, i, p);
+    return ~(uint64_t)next;
 }
 
 static int opt_create(const mmu_repl_env_t *env, void **state)
@@ -188,22 +155,11 @@ static int opt_create(const mmu_repl_env_t *env, void **state)
     if (!env->future)
         return MMU_EINVAL;
     opt_t *s = calloc(1, sizeof *s);
-    if (s) {
-        s->f = env->future;
-        s->key = malloc((size_t)env->npages * sizeof *s->key);
-        s->pos = malloc((size_t)env->npages * sizeof *s->pos);
-        s->heap = malloc((size_t)env->npages * sizeof *s->heap);
-    }
-    if (!s || !s->key || !s->pos || !s->heap) {
-        if (s) {
-            free(s->key);
-            free(s->pos);
-            free(s->heap);
-        }
+    if (!s || rl_heap_init(&s->h, env->npages)) {
         free(s);
         return MMU_ENOMEM;
     }
-    memset(s->pos, 0xff, (size_t)env->npages * sizeof *s->pos);
+    s->f = env->future;
     *state = s;
     return 0;
 }
@@ -211,11 +167,8 @@ static int opt_create(const mmu_repl_env_t *env, void **state)
 static void opt_destroy(void *state)
 {
     opt_t *s = state;
-    if (s) {
-        free(s->key);
-        free(s->pos);
-        free(s->heap);
-    }
+    if (s)
+        rl_heap_free(&s->h);
     free(s);
 }
 
@@ -225,49 +178,30 @@ static void opt_insert(void *state, uint32_t page, unsigned flags)
     /* A new page is touched right after (its key is set then); a page put back
      * keeps its key; one read ahead has no known next use: it goes first. */
     if (!(flags & MMU_REPL_ROTATE))
-        s->key[page] = MMU_REPL_NEVER;
-    place(s, s->n++, page);
-    sift_up(s, s->n - 1);
+        s->h.key[page] = next_key(MMU_REPL_NEVER);
+    rl_heap_push(&s->h, page);
 }
 
 static void opt_remove(void *state, uint32_t page)
 {
     opt_t *s = state;
-    uint32_t i = s->pos[page];
-    if (i == MMU_REPL_NONE)
-        return;
-    s->pos[page] = MMU_REPL_NONE;
-    if (i == --s->n)
-        return;
-    uint32_t last = s->heap[s->n];
-    place(s, i, last);
-    sift_up(s, i);
-    sift_down(s, s->pos[last]);
+    rl_heap_remove(&s->h, page);
 }
 
 static void opt_touch(void *state, uint32_t page, uint64_t access)
 {
     opt_t *s = state;
-    uint32_t i = s->pos[page];
-    if (i == MMU_REPL_NONE)
-        return;
-    uint32_t k = mmu_repl_future_next(s->f, access), old = s->key[page];
-    if (k == old)
-        return;
-    s->key[page] = k;
-    if (k > old)
-        sift_up(s, i);
-    else
-        sift_down(s, i);
+    if (s->h.pos[page] != MMU_REPL_NONE)
+        rl_heap_rekey(&s->h, page, next_key(mmu_repl_future_next(s->f, access)));
 }
 
 static int opt_evict(void *state, mmu_repl_scan_t *sc, uint32_t *page)
 {
     opt_t *s = state;
-    if (!s->n)
+    if (!s->h.n)
         return MMU_ENOENT;
-    *page = s->heap[0];
-    opt_remove(s, *page);
+    *page = s->h.heap[0];
+    rl_heap_remove(&s->h, *page);
     sc->scanned++;
     return 0;
 }
