@@ -9,6 +9,7 @@
 #define MMU_WORKLOADS_KERN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -77,6 +78,16 @@ typedef struct mmu_kern_perm {
 } mmu_kern_perm_t;
 
 void mmu_kern_perm_init(mmu_kern_perm_t *p, uint64_t n, uint64_t key);
+
+/* Sizing a CSR kernel to its working set: the largest n in 1..n_max whose
+ * layout(k, n, n * deg) fits in ws bytes (layout is monotonic in n; hi an
+ * upper bound). Returns 0 with *n set, or MMU_EINVAL with "ws: must be at
+ * least/most ..." in msg, naming `one` ("one row") and `most` ("2^32 rows"). */
+typedef uint64_t (*mmu_kern_layout_fn)(void *k, uint64_t n, uint64_t slots);
+int mmu_kern_fit(void *k, mmu_kern_layout_fn layout, uint64_t ws, unsigned deg, uint64_t hi,
+                 uint64_t n_max, const char *one, const char *most, uint64_t *n, char *msg,
+                 size_t len);
+
 
 /* The round function: the top w bits of a multiplicative hash (Knuth's
  * Fibonacci hashing) of the keyed half. One multiply: the kernels call the

@@ -45,6 +45,11 @@ static uint64_t layout(mmu_kern_pagerank_t *k, uint64_t v, uint64_t e)
     return k->at_contrib + 4 * v;
 }
 
+static uint64_t layout_fn(void *k, uint64_t v, uint64_t e)
+{
+    return layout(k, v, e);
+}
+
 /* The out-degree runs. Class weights are computed in doubles with + * /
  * only (IEEE arithmetic, no libm, so the same on every host); the cumulative
  * rounding makes the integer totals exact whatever the rounding did. */
@@ -102,31 +107,14 @@ int mmu_kern_pagerank_setup(mmu_kern_pagerank_t *k, uint64_t ws, unsigned deg,
                             unsigned skew_pct, uint64_t seed, char *msg, size_t len)
 {
     /* The largest v whose layout fits: the end grows with v. */
-    uint64_t lo = 0, hi = ws / (20 + 4ull * deg) + 1;
-    while (lo < hi) {
-        const uint64_t mid = lo + (hi - lo + 1) / 2;
-        if (layout(k, mid, mid * deg) <= ws)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    if (lo == 0) {
-        if (msg && len)
-            snprintf(msg, len, "ws: must be at least %" PRIu64 " bytes for one vertex",
-                     layout(k, 1, deg));
-        return MMU_EINVAL;
-    }
-    if (lo > MMU_KERN_PAGERANK_V_MAX) {
-        /* Any ws below the layout of 2^31 + 1 vertices gives at most 2^31. */
-        const uint64_t over = MMU_KERN_PAGERANK_V_MAX + 1;
-        const uint64_t most = layout(k, over, over * deg) - 1;
-        if (msg && len)
-            snprintf(msg, len, "ws: must be at most %" PRIu64 " bytes with deg=%u (2^31 vertices)",
-                     most & ~(MMU_KERN_ALIGN - 1), deg);
-        return MMU_EINVAL;
-    }
-    k->v = lo;
-    k->e = lo * deg;
+    uint64_t v;
+    const int rc = mmu_kern_fit(k, layout_fn, ws, deg, ws / (20 + 4ull * deg) + 1,
+                                MMU_KERN_PAGERANK_V_MAX, "one vertex", "2^31 vertices", &v, msg,
+                                len);
+    if (rc)
+        return rc;
+    k->v = v;
+    k->e = v * deg;
     k->footprint = layout(k, k->v, k->e);
     mmu_kern_cascade_init(&k->in, k->v, k->e, skew_pct, mmu_kern_mix(seed ^ SALT_IN));
     mmu_kern_perm_init(&k->rank, k->v, mmu_kern_mix(seed ^ SALT_RANK));

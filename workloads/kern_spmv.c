@@ -28,33 +28,21 @@ static uint64_t layout(mmu_kern_spmv_t *k, uint64_t rows, uint64_t nnz)
     return k->at_y + 8 * rows;
 }
 
+static uint64_t layout_fn(void *k, uint64_t rows, uint64_t nnz)
+{
+    return layout(k, rows, nnz);
+}
+
 int mmu_kern_spmv_setup(mmu_kern_spmv_t *k, uint64_t ws, unsigned deg, unsigned skew_pct,
                         uint64_t band, uint64_t seed, char *msg, size_t len)
 {
-    uint64_t lo = 0, hi = ws / (24 + 12ull * deg) + 1;
-    while (lo < hi) {
-        const uint64_t mid = lo + (hi - lo + 1) / 2;
-        if (layout(k, mid, mid * deg) <= ws)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    if (lo == 0) {
-        if (msg && len)
-            snprintf(msg, len, "ws: must be at least %" PRIu64 " bytes for one row",
-                     layout(k, 1, deg));
-        return MMU_EINVAL;
-    }
-    if (lo > MMU_KERN_SPMV_ROWS_MAX) {
-        const uint64_t over = MMU_KERN_SPMV_ROWS_MAX + 1;
-        const uint64_t most = layout(k, over, over * deg) - 1;
-        if (msg && len)
-            snprintf(msg, len, "ws: must be at most %" PRIu64 " bytes with deg=%u (2^32 rows)",
-                     most & ~(MMU_KERN_ALIGN - 1), deg);
-        return MMU_EINVAL;
-    }
-    k->rows = lo;
-    k->nnz = lo * deg;
+    uint64_t rows;
+    const int rc = mmu_kern_fit(k, layout_fn, ws, deg, ws / (24 + 12ull * deg) + 1,
+                                MMU_KERN_SPMV_ROWS_MAX, "one row", "2^32 rows", &rows, msg, len);
+    if (rc)
+        return rc;
+    k->rows = rows;
+    k->nnz = rows * deg;
     k->band = band;
     k->footprint = layout(k, k->rows, k->nnz);
     mmu_kern_cascade_init(&k->rowlen, k->rows, k->nnz, skew_pct, mmu_kern_mix(seed ^ SALT_ROWS));
