@@ -99,24 +99,36 @@ static int pressure(osrun_opts_t *o, const char *opt)
 int osrun_parse(const char *cmd, int argc, char **argv, int *i, osrun_opts_t *o,
                 mmu_aspace_cfg_t *ac)
 {
-    const char *a = argv[*i];
+    const char *arg = argv[*i];
     static const char *const WITH_VALUE[] = {
         "--mem", "--swap", "--swap-dev", "--file-dev", "--reclaim", "--swappiness",
         "--readahead", "--kswapd", "--watermarks", "--tables", "--batch", "--segv",
         "--series", "--series-csv", "--outside-maps", "--ws-tau", "--lfu-tick",
         "--lfu-decay", "--os-cost", "--files", "--thp-reclaim", NULL};
-    if (!strcmp(a, "--flush-young")) {
+    if (!strcmp(arg, "--flush-young")) {
         ac->flush_young = 1;
-        return pressure(o, a);
+        return pressure(o, "--flush-young");
     }
-    int known = 0;
-    for (int k = 0; WITH_VALUE[k]; k++)
-        known |= !strcmp(a, WITH_VALUE[k]);
-    if (!known)
+    if (!strncmp(arg, "--flush-young=", 14))
+        return bad(cmd, "--flush-young", NULL, "takes no value");
+    /* "--opt value" and "--opt=value", as every other option (cli_opt.h);
+     * a is the table's own string, so messages and first_pressure_opt never
+     * point into a split argument. */
+    const char *a = NULL, *v = NULL;
+    for (int k = 0; WITH_VALUE[k] && !a; k++) {
+        const size_t n = strlen(WITH_VALUE[k]);
+        if (!strncmp(arg, WITH_VALUE[k], n) && (arg[n] == '\0' || arg[n] == '=')) {
+            a = WITH_VALUE[k];
+            v = arg[n] == '=' ? arg + n + 1 : NULL;
+        }
+    }
+    if (!a)
         return 0;
-    if (*i + 1 >= argc)
-        return bad(cmd, a, NULL, "needs a value");
-    const char *v = argv[++*i];
+    if (!v) {
+        if (*i + 1 >= argc)
+            return bad(cmd, a, NULL, "needs a value");
+        v = argv[++*i];
+    }
     uint64_t n;
     if (!strcmp(a, "--mem")) {
         if (osrun_size(v, &n) || n == 0 || (n & 4095))

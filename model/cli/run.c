@@ -149,6 +149,11 @@ static int parse_args(int argc, char **argv, run_opts_t *o)
     }
     int nrest = 0;
     for (int i = 0; i < argc; i++) {
+        if (i && !strcmp(argv[i], "--")) { /* the rest is not options */
+            while (i < argc)
+                rest[nrest++] = argv[i++];
+            break;
+        }
         const int os_rc = i ? osrun_parse("mmusim run", argc, argv, &i, &o->os, &o->as) : 0;
         if (os_rc == 2) {
             free(rest);

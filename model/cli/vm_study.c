@@ -458,16 +458,25 @@ static int study(study_t *sp)
     const double t_all = runlib_now_s();
     int violated = 0;
     rc = 0;
-    char names[128];
-    printf("mmusim vm-study: %s %s; pure demand paging of 4 KiB pages (page tables outside the "
-           "frames, no watermarks, kswapd, readahead or THP; one page reclaimed per fault); "
-           "policies %s\n",
-           s.preset ? "preset" : "config", s.preset ? s.preset : s.config,
-           mmu_repl_names(names, sizeof names));
+    /* The policies this run compares, in column order (not every one known). */
+    char names[128] = "";
+    for (unsigned p = 0, at = 0; p < s.npol && at < sizeof names; p++)
+        at += (unsigned)snprintf(names + at, sizeof names - at, "%s%s", p ? ", " : "",
+                                 mmu_repl_get(s.pol[p])->name);
+    int future = 0;
+    for (unsigned p = 0; p < s.npol; p++)
+        future |= (mmu_repl_get(s.pol[p])->flags & MMU_REPL_NEEDS_FUTURE) != 0;
     if (s.linux_mode)
-        printf("mode linux: THP, page tables in memory, auto watermarks, kswapd, readahead 8, "
-               "file pages as mapped, swap on %s; OPT left out\n",
-               mmu_blkdev_name(s.swap_dev));
+        printf("mmusim vm-study: %s %s; mode linux: THP, page tables in memory, auto watermarks, "
+               "kswapd, readahead 8, file pages as mapped, swap on %s; policies %s%s\n",
+               s.preset ? "preset" : "config", s.preset ? s.preset : s.config,
+               mmu_blkdev_name(s.swap_dev), names,
+               future ? " (OPT left out: it is defined for pure demand paging)" : "");
+    else
+        printf("mmusim vm-study: %s %s; pure demand paging of 4 KiB pages (page tables outside the "
+               "frames, no watermarks, kswapd, readahead or THP; one page reclaimed per fault); "
+               "policies %s\n",
+               s.preset ? "preset" : "config", s.preset ? s.preset : s.config, names);
     for (unsigned t = 0; t < s.ntrace && !rc; t++) {
         /* The offline pass: accesses, distinct pages, OPT's future. */
         mmu_repl_future_t *fut = NULL;

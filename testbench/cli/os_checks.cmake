@@ -60,6 +60,27 @@ expect("series csv: header + 5 rows, got ${ncsv}" ncsv EQUAL 6)
 list(GET csv 0 hdr)
 expect("series csv header: ${hdr}" hdr STREQUAL "access,cycle,resident,free,swap_used,wss,minor,major")
 
+# 1b. The OS options take "--opt=value" as every other option does: the same
+#     run written that way gives the same report (JSON minus the wall clock).
+run_mmusim(rc o2 e run --preset tiny --trace ${t} --policy=4k --mem=96k --tables=separate
+           --swap=1m --reclaim=clock --json=${OUT}/os_eq.json --series=500)
+expect("run --mem=96k: exit ${rc}: ${e}" rc EQUAL 0)
+file(READ ${OUT}/os.json j1)
+file(READ ${OUT}/os_eq.json j2)
+foreach(k minor_faults major_faults swap_outs swap_ins)
+  string(JSON v1 GET "${j1}" os ${k})
+  string(JSON v2 GET "${j2}" os ${k})
+  expect("--opt=value: os.${k} ${v2}, with --opt value ${v1}" v1 EQUAL v2)
+endforeach()
+string(JSON f2 GET "${j2}" memory frames)
+expect("--mem=96k: frames ${f2}" f2 EQUAL 24)
+run_mmusim(rc o e run --preset tiny --trace ${t} --mem=96k --flush-young=1)
+string(STRIP "${e}" e)
+expect("--flush-young=1: exit ${rc}, '${e}'" rc EQUAL 2 AND e STREQUAL "mmusim run: --flush-young: takes no value")
+run_mmusim(rc o e run --preset tiny --trace ${t} --mem=)
+string(STRIP "${e}" e)
+expect("--mem=: exit ${rc}, '${e}'" rc EQUAL 2 AND e STREQUAL "mmusim run: --mem : must be a size, a non-zero multiple of 4 KiB (e.g. 64m)")
+
 # 2. OPT takes no more faults than Clock on it; exact LRU no more than FIFO here.
 foreach(p opt clock)
   run_mmusim(rc o e run --preset tiny --trace ${t} --policy 4k --mem 96k --tables separate
@@ -78,6 +99,8 @@ run_mmusim(rc o e vm-study --preset tiny --traces ${t} --mems 25%,50%,1m --out $
 expect("vm-study: exit ${rc}: ${e}\n${o}" rc EQUAL 0)
 string(FIND "${o}" "OPT the lower bound in every row: yes" at)
 expect("vm-study: no OPT line in:\n${o}" NOT at EQUAL -1)
+string(FIND "${o}" "one page reclaimed per fault); policies fifo, clock, lru, twolist, mglru, lfu, ws, opt\n" at)
+expect("vm-study: the header lists every policy run:\n${o}" NOT at EQUAL -1)
 file(STRINGS ${OUT}/vmst/vm_study.csv rows)
 list(LENGTH rows n)
 expect("vm-study csv: 1 + 3 x 8 rows, got ${n}" n EQUAL 25)
@@ -88,6 +111,8 @@ run_mmusim(rc o e vm-study --preset tiny --traces ${t} --mode linux --mems 50% -
 expect("vm-study --mode linux: exit ${rc}: ${e}\n${o}" rc EQUAL 0)
 string(FIND "${o}" "memory never short (4x the working set): " at)
 expect("vm-study --mode linux: no baseline line in:\n${o}" NOT at EQUAL -1)
+string(FIND "${o}" "; policies clock, opt (OPT left out: it is defined for pure demand paging)\n" at)
+expect("vm-study --mode linux: the header names the policies asked for:\n${o}" NOT at EQUAL -1)
 file(STRINGS ${OUT}/vmst_linux/vm_study.csv rows)
 list(LENGTH rows n)
 expect("vm-study --mode linux csv: 1 + 1 rows, got ${n}" n EQUAL 2)
