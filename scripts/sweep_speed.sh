@@ -9,19 +9,23 @@
 set -eu
 usage() {
   cat <<'EOF'
-usage: scripts/sweep_speed.sh [--mmusim BIN] [--trace NAME|FILE] [--accesses N]
+usage: scripts/sweep_speed.sh [--mmusim BIN] [--trace NAME|FILE] [--accesses N] [--data-lines 0|1]
   Times a 16-point L2 sweep (l2.4k2m entries 64..8192*2 x ways 4|8) over the
   trace (default awk, whole) batched, one process per point, and as 16 x
   mmusim run (whole trace only), on one worker; prints times and ratios.
+  --data-lines sets [memlat] data_lines in every point (default: the
+  preset's, 1 for skylake: each access's data line goes through the cache
+  stand-ins, the largest part of a lane's cost).
   Work files under build/sweep_speed. BIN default: build/rel/model/mmusim.
 EOF
 }
-M=build/rel/model/mmusim T=awk N=0
+M=build/rel/model/mmusim T=awk N=0 D=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --mmusim) M="$2"; shift 2 ;;
     --trace) T="$2"; shift 2 ;;
     --accesses) N="$2"; shift 2 ;;
+    --data-lines) D="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "sweep_speed.sh: unexpected argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -45,6 +49,8 @@ batch = $1
 entries = 64..8192*2
 ways = 4 | 8
 SPEC
+  [ -n "$D" ] && printf '\n[memlat]\ndata_lines = %s\n' "$D"
+  return 0
 }
 spec 16 > "$W/batched.ini"
 spec 1 > "$W/single.ini"
@@ -62,13 +68,14 @@ if [ "$N" = 0 ]; then
   for e in 64 128 256 512 1024 2048 4096 8192; do
     for w in 4 8; do
       printf '[mmu]\npreset = skylake\n[l2.4k2m]\nentries = %s\nways = %s\n' $e $w > "$W/p.ini"
+      [ -n "$D" ] && printf '[memlat]\ndata_lines = %s\n' "$D" >> "$W/p.ini"
       /usr/bin/time -f "%e %U %S" -a -o "$W/t_loop" "$M" run --config "$W/p.ini" --trace "$path" --policy 4k >/dev/null 2>&1
     done
   done
   loop=1
 fi
 b=$(cpu "$W/t_batched"); s=$(cpu "$W/t_single"); bw=$(wall "$W/t_batched"); sw=$(wall "$W/t_single")
-echo "16-point L2 sweep over $T ($( [ "$N" = 0 ] && echo "whole trace" || echo "$N accesses"), -j 1):"
+echo "16-point L2 sweep over $T ($( [ "$N" = 0 ] && echo "whole trace" || echo "$N accesses")${D:+, data_lines = $D}, -j 1):"
 printf "  batched (1 batch of 16):     %7.2f s wall %7.2f s CPU\n" "$bw" "$b"
 printf "  per-point (16 processes):    %7.2f s wall %7.2f s CPU   ratio %.2fx wall, %.2fx CPU\n" \
   "$sw" "$s" "$(awk "BEGIN{print $sw / $bw}")" "$(awk "BEGIN{print $s / $b}")"

@@ -4,7 +4,9 @@
 // PCIDs and KPTI. Records are built directly as mmu_trec_t.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -656,6 +658,142 @@ TEST(Aspace, StatsReportPrintsHitRates)
     std::string out(buf);
     EXPECT_NE(out.find("switches"), std::string::npos);
     EXPECT_NE(out.find("l1+l2 100.00%"), std::string::npos) << out;
+}
+
+// ---- mmu_aspace_access_run (mmusim sweep's lanes) ------------------------------------
+
+// Feeds `recs` to one address space record by record with mmu_aspace_feed and
+// to a twin with mmu_aspace_access_run in runs of `chunk`, going on after a
+// skipped access as the lanes do, and checks every result, every issue time,
+// the return codes and the final MMU and OS counters are the same.
+void ExpectRunEqualsFeed(const mmu_aspace_cfg_t &c, const std::vector<mmu_trec_t> &recs,
+                         size_t chunk, int want_last_rc)
+{
+    Env one(c), run(c);
+    std::vector<mmu_result_t> r1, r2;
+    std::vector<mmu_cycle_t> t1, t2;
+    int rc1 = 0;
+    for (const mmu_trec_t &r : recs) {
+        t1.push_back(mmu_aspace_now(one.as));
+        mmu_result_t res;
+        rc1 = mmu_aspace_feed(one.as, &r, &res, one.msg, sizeof one.msg);
+        r1.push_back(res);
+        if (rc1 && rc1 != MMU_ASPACE_SKIPPED)
+            break;
+    }
+    std::vector<mmu_aspace_acc_t> acc;
+    for (const mmu_trec_t &r : recs)
+        acc.push_back({r.la, r.type, r.cpl});
+    int rc2 = 0;
+    for (size_t i = 0; i < acc.size();) {
+        const size_t n = std::min(chunk, acc.size() - i);
+        std::vector<mmu_cycle_t> issue(n);
+        std::vector<mmu_result_t> res(n);
+        const size_t got = mmu_aspace_access_run(run.as, &acc[i], n, UINT64_MAX, issue.data(),
+                                                 res.data(), &rc2, run.msg, sizeof run.msg);
+        ASSERT_GE(got, 1u);
+        ASSERT_LE(got, n);
+        if (!rc2) {
+            ASSERT_EQ(got, n);
+        }
+        r2.insert(r2.end(), res.begin(), res.begin() + (ptrdiff_t)got);
+        t2.insert(t2.end(), issue.begin(), issue.begin() + (ptrdiff_t)got);
+        i += got;
+        if (rc2 && rc2 != MMU_ASPACE_SKIPPED)
+            break;
+    }
+    EXPECT_EQ(rc1, want_last_rc) << one.msg;
+    EXPECT_EQ(rc2, rc1);
+    EXPECT_STREQ(run.msg, one.msg);
+    ASSERT_EQ(r2.size(), r1.size());
+    for (size_t i = 0; i < r1.size(); i++) {
+        EXPECT_EQ(t2[i], t1[i]) << "access " << i;
+        EXPECT_EQ(r2[i].done_at, r1[i].done_at) << "access " << i;
+        EXPECT_EQ(r2[i].pa, r1[i].pa) << "access " << i;
+        EXPECT_EQ(r2[i].fault.kind, r1[i].fault.kind) << "access " << i;
+        EXPECT_EQ(r2[i].served, r1[i].served) << "access " << i;
+        EXPECT_EQ(r2[i].lat_walk, r1[i].lat_walk) << "access " << i;
+    }
+    EXPECT_EQ(mmu_aspace_now(run.as), mmu_aspace_now(one.as));
+    const mmu_stats_t m1 = one.MmuStats(), m2 = run.MmuStats();
+    EXPECT_EQ(memcmp(&m1, &m2, sizeof m1), 0);
+    const mmu_aspace_stats_t s1 = one.Stats(), s2 = run.Stats();
+    EXPECT_EQ(memcmp(&s1, &s2, sizeof s1), 0);
+    EXPECT_GT(s1.accesses, 0u);
+}
+
+// Reads and writes over 40 pages, revisited, plus user accesses to the kernel
+// half (SIGSEGV): first touches fault and are answered, D assists, TLB hits.
+std::vector<mmu_trec_t> Mixed(unsigned n)
+{
+    std::vector<mmu_trec_t> v;
+    uint64_t x = 12345;
+    for (unsigned i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        const uint64_t page = (x >> 33) % 40;
+        const uint8_t type = (x >> 20) % 3 == 0 ? MMU_ACC_WRITE : MMU_ACC_READ;
+        v.push_back(i % 97 == 50 ? Access(0xffff800000001000ull, MMU_ACC_READ, 3)
+                                 : Access(kBase + page * 4096 + (x & 0xff8), type));
+    }
+    return v;
+}
+
+TEST(Aspace, AccessRunEqualsFeedingEachRecord)
+{
+    for (size_t chunk : {1u, 7u, 64u}) {
+        SCOPED_TRACE(chunk);
+        ExpectRunEqualsFeed(Cfg(MMU_POLICY_4K), Mixed(600), chunk, 0);
+        ExpectRunEqualsFeed(Cfg(MMU_POLICY_THP), Mixed(600), chunk, 0);
+        mmu_aspace_cfg_t c = Cfg(MMU_POLICY_4K);
+        c.nproc = 3; // process switches: not the plain path
+        c.switch_every = 5;
+        ExpectRunEqualsFeed(c, Mixed(600), chunk, 0);
+        c = Cfg(MMU_POLICY_4K);
+        c.series_every = 10; // the series: not the plain path
+        ExpectRunEqualsFeed(c, Mixed(600), chunk, 0);
+        c = Cfg(MMU_POLICY_4K);
+        c.segv_stop = 1; // the 51st access stops the run
+        ExpectRunEqualsFeed(c, Mixed(600), chunk, MMU_ASPACE_STOP);
+    }
+}
+
+TEST(Aspace, AccessRunEqualsFeedingEachRecordUnderAMemoryLimit)
+{
+    // 32 frames, no swap, two processes: the OOM killer ends one (its later
+    // accesses are skipped), then the other (the run stops).
+    mmu_aspace_cfg_t c = Cfg(MMU_POLICY_4K);
+    c.mem_bytes = 32 * 4096;
+    c.tables_in_mem = 0;
+    c.wmark_mode = MMU_WMARK_NONE;
+    c.nproc = 2;
+    c.switch_every = 3;
+    std::vector<mmu_trec_t> v;
+    for (unsigned i = 0; i < 200; i++)
+        v.push_back(Access(kBase + (i / 2) * 4096ull, MMU_ACC_WRITE));
+    for (size_t chunk : {1u, 5u, 64u}) {
+        SCOPED_TRACE(chunk);
+        ExpectRunEqualsFeed(c, v, chunk, MMU_ASPACE_STOP);
+    }
+}
+
+TEST(Aspace, AccessRunStopsBeforeTheClockLimit)
+{
+    Env e(Cfg(MMU_POLICY_4K));
+    std::vector<mmu_aspace_acc_t> acc(50, mmu_aspace_acc_t{kBase, MMU_ACC_READ, 3});
+    mmu_cycle_t issue[50];
+    mmu_result_t res[50];
+    int rc = -1;
+    ASSERT_EQ(mmu_aspace_access_run(e.as, acc.data(), 10, UINT64_MAX, issue, res, &rc, e.msg,
+                                    sizeof e.msg),
+              10u);
+    EXPECT_EQ(rc, 0);
+    const mmu_cycle_t limit = mmu_aspace_now(e.as) + 1; // one more access may start
+    const size_t got = mmu_aspace_access_run(e.as, acc.data(), 40, limit, issue, res, &rc, e.msg,
+                                             sizeof e.msg);
+    EXPECT_EQ(got, 1u);
+    EXPECT_EQ(rc, 0);
+    EXPECT_GE(mmu_aspace_now(e.as), limit);
+    EXPECT_EQ(e.Stats().accesses, 11u);
 }
 
 } // namespace

@@ -243,6 +243,24 @@ int mmu_aspace_feed(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, 
                     size_t msglen);
 const char *mmu_aspace_stop_reason(const mmu_aspace_t *as);
 
+/* One ACCESS record as mmu_aspace_access_run takes it. */
+typedef struct mmu_aspace_acc {
+    uint64_t la;
+    uint8_t type; /* mmu_access_t */
+    uint8_t cpl;
+} mmu_aspace_acc_t;
+
+/* Feed acc[0..n) as ACCESS records, each exactly as mmu_aspace_feed would,
+ * for a caller that drives many records (mmusim sweep's lanes). Stops before
+ * an access whose issue time would be at or past clock_max (*rc = 0, that
+ * access not fed), or after the first access mmu_aspace_feed would return
+ * non-zero for (*rc = that code, msg filled as feed fills it). Returns the
+ * number of accesses fed; for each, issue[i] is the cycle it was issued at
+ * and res[i] its result (as feed leaves it, a skipped access's included). */
+size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size_t n,
+                             mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_result_t *res,
+                             int *rc, char *msg, size_t msglen);
+
 /* The driver's cycle (issue time of the next access). */
 mmu_cycle_t mmu_aspace_now(const mmu_aspace_t *as);
 /* Index of the running process and whether it is in a syscall. */
