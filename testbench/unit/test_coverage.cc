@@ -7,10 +7,13 @@
 // (Random.ReferenceOutcomesLandInReachableBins).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_coverage.h"
@@ -929,3 +932,200 @@ TEST_F(Cov, TranslateAllocatesNothingWithCoverageOn)
 }
 } // namespace
 #endif
+
+namespace {
+
+// ---- every reachable translation bin, from a directed case --------------------------
+//
+// For each reachable xlat bin, one fresh MMU is set up so that exactly that
+// outcome happens: the target page has the size and rights the cause needs,
+// control state is set from the start where changing it would flush
+// (SMEP, SMAP, NXE), a priming access puts the translation (or the entries
+// above it) where the bin says it is served from, and only then do the
+// non-flushing registers change (PKRU, PKRS). The bin must count, and nothing
+// may land in an unreachable bin: together this checks that the reachability
+// rules leave no bin that the model cannot produce, and the reverse.
+struct XlatCase : Cov {
+    static constexpr uint64_t kT = kVa; // 1G-aligned target
+    uint64_t t = 0;                     // the clock: each access after the last completes
+    std::string why;                    // for a case that is not built: why not
+
+    void fresh()
+    {
+        mmu_destroy(mmu);
+        mmu = nullptr;
+        mmu_ptb_destroy(pt);
+        pt = nullptr;
+        mmu_sparse_mem_destroy(mem);
+        mem = nullptr;
+        t = 0;
+    }
+    mmu_result_t at(uint64_t la, mmu_access_t a, unsigned cpl, bool implicit = false)
+    {
+        const mmu_result_t r = acc(la, a, cpl, t, implicit);
+        t = std::max(t, uint64_t(r.done_at)) + 1000;
+        return r;
+    }
+    void reg(unsigned r, uint64_t v)
+    {
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_write_reg(mmu, r, v, &err)) << err.msg;
+    }
+    // Build and run the case for x; false (with why) when this recipe has no
+    // way to produce it.
+    bool run(const mmu_cov_xlat_t &x)
+    {
+        fresh();
+        mmu_config_init(&cfg);
+        levels = x.levels;
+        cfg.maxphyaddr = 46;
+        cfg.page_1g = !(x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_PS && x.level == 3);
+        const bool fetch = x.acc == MMU_COV_ACC_FETCH;
+        const bool write = x.acc == MMU_COV_ACC_WRITE || x.acc == MMU_COV_ACC_IWRITE;
+        const bool implicit = x.acc == MMU_COV_ACC_IREAD || x.acc == MMU_COV_ACC_IWRITE;
+        const mmu_access_t a = fetch ? MMU_ACC_FETCH : write ? MMU_ACC_WRITE : MMU_ACC_READ;
+        const unsigned cpl = x.user ? 3 : 0;
+        if (x.kind == MMU_COV_GP) {
+            make();
+            at(1ull << 60, a, cpl, implicit);
+            return true;
+        }
+        // The target's leaf rights, and the control state for its cause.
+        uint64_t flags = MMU_PTE_RW | MMU_PTE_US, cr4b = MMU_CR4_PKE | MMU_CR4_PKS;
+        uint64_t efer = MMU_EFER_NXE;
+        uint32_t pkru = 0, pkrs = 0;
+        if (x.kind == MMU_COV_PROT) {
+            switch (x.cause) {
+            case MMU_COV_PROT_US: flags = MMU_PTE_RW; break;
+            case MMU_COV_PROT_SMAP: cr4b |= MMU_CR4_SMAP; break;
+            case MMU_COV_PROT_SMEP: cr4b |= MMU_CR4_SMEP; break;
+            case MMU_COV_PROT_XD: flags |= MMU_PTE_XD; break;
+            case MMU_COV_PROT_RW: flags = MMU_PTE_US; break;
+            case MMU_COV_PROT_WP: flags = 0; break; // supervisor, read-only
+            case MMU_COV_PROT_PKRU_AD: flags |= MMU_PTE_PKEY(1); pkru = 0x4; break;
+            case MMU_COV_PROT_PKRU_WD: flags |= MMU_PTE_PKEY(1); pkru = 0x8; break;
+            case MMU_COV_PROT_PKS_AD: flags = MMU_PTE_RW | MMU_PTE_PKEY(1); pkrs = 0x4; break;
+            case MMU_COV_PROT_PKS_WD: flags = MMU_PTE_RW | MMU_PTE_PKEY(1); pkrs = 0x8; break;
+            }
+        }
+        if (x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_XD)
+            efer = 0;
+        const bool user_page = flags & MMU_PTE_US;
+        const unsigned own_cpl = user_page ? 3 : 0; // an access the page allows
+        // The page: the bin's size, or the one its fault needs.
+        mmu_page_size_t ps = MMU_PAGE_4K;
+        if (x.size == MMU_COV_2M || (x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_LARGE && x.level == 2))
+            ps = MMU_PAGE_2M;
+        if (x.size == MMU_COV_1G || (x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_LARGE && x.level == 3))
+            ps = MMU_PAGE_1G;
+        const uint64_t len = ps == MMU_PAGE_1G ? 1ull << 30 : ps == MMU_PAGE_2M ? 1ull << 21 : 1ull << 12;
+        map(kT, ps == MMU_PAGE_1G ? 0x40000000 : kFrame, len, ps, flags);
+        // A neighbour that shares the entries above the served level.
+        static const uint64_t kStep[] = {0, 0, 1ull << 39, 1ull << 30, 1ull << 21, 1ull << 12};
+        const bool walk_below = x.served >= MMU_COV_WALK_PML5E && x.served <= MMU_COV_WALK_PDE;
+        if (walk_below)
+            map(kT + kStep[x.served], kFrame + 0x100000, 0x1000, MMU_PAGE_4K);
+        // A write that hits the L2 needs D cached there, which only a data-side
+        // write gives, and that fills the L1D too: with a one-entry L1D another
+        // page's write pushes the target out of it (not out of the L2).
+        const bool evict_l1d = write && x.kind == MMU_COV_OK && x.served == MMU_COV_L2;
+        if (evict_l1d) {
+            cfg.l1d.arr[0] = {1, 1, MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+            cfg.l1d.arr[1] = {};
+            cfg.l1d.arr[2] = {};
+            map(kT + (1ull << 39), kFrame + 0x200000, 0x1000, MMU_PAGE_4K);
+        }
+        make(cr4b);
+        if (HasFatalFailure())
+            return false;
+        mmu_ctrl_t c = ctrl();
+        c.efer = efer;
+        mmu_err_t err{};
+        EXPECT_EQ(0, mmu_set_ctrl(mmu, &c, &err)) << err.msg;
+        if (x.kind == MMU_COV_NP || x.kind == MMU_COV_RSVD) {
+            const uint64_t bit[] = {0, MMU_PTE_PS, 1ull << 13, 1ull << 47, MMU_PTE_XD}; // by cause
+            if (x.kind == MMU_COV_NP)
+                poke(kT, x.level, 0, MMU_PTE_P);
+            else
+                poke(kT, x.level, bit[x.cause]);
+        }
+        if (walk_below)
+            at(kT + kStep[x.served], MMU_ACC_READ, 3);
+        if (x.served == MMU_COV_L1 || x.served == MMU_COV_L2) {
+            // The L1 on the target's side is filled by an access from that side,
+            // the L2 alone by one from the other side. A write that should hit
+            // needs D cached, which only a write from the data side gives.
+            const bool prime_fetch = fetch == (x.served == MMU_COV_L1);
+            if (prime_fetch && (flags & MMU_PTE_XD)) {
+                why = "an XD translation is never filled into the L1I (its fetch faults)";
+                return false;
+            }
+            const bool prime_write = write && (flags & MMU_PTE_RW) && x.kind == MMU_COV_OK;
+            if (evict_l1d) {
+                at(kT, MMU_ACC_WRITE, own_cpl);
+                at(kT + (1ull << 39), MMU_ACC_WRITE, 3);
+            } else {
+                at(kT, prime_fetch ? MMU_ACC_FETCH : prime_write ? MMU_ACC_WRITE : MMU_ACC_READ,
+                   own_cpl);
+            }
+        }
+        if (pkru)
+            reg(MMU_REG_PKRU, pkru);
+        if (pkrs)
+            reg(MMU_REG_PKRS, pkrs);
+        at(kT + 8, a, cpl, implicit);
+        return true;
+    }
+};
+
+TEST_F(XlatCase, EveryReachableTranslationBinHasADirectedCase)
+{
+    unsigned built = 0, hit = 0, skipped = 0;
+    std::string missed, skips;
+    std::vector<uint64_t> before(mmu_cov_bins());
+    std::set<long> seen;
+    for (unsigned lv = 4; lv <= 5; lv++)
+        for (unsigned ac = 0; ac < MMU_COV_ACCS; ac++)
+            for (unsigned u = 0; u < 2; u++)
+                for (unsigned sz = 0; sz < MMU_COV_SIZES; sz++)
+                    for (unsigned sv = 0; sv < MMU_COV_SERVED; sv++)
+                        for (unsigned k = MMU_COV_OK; k <= MMU_COV_GP; k++)
+                            for (unsigned level = 0; level <= 5; level++)
+                                for (unsigned cause = 0; cause <= MMU_COV_PROT_PKS_WD; cause++) {
+                                    const mmu_cov_xlat_t x{lv, ac, u, sz, sv, k, level, cause};
+                                    const long b = mmu_cov_xlat_bin(&x);
+                                    if (b < 0 || mmu_cov_bin_rule(unsigned(b)) || !seen.insert(b).second)
+                                        continue;
+                                    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+                                        before[i] = mmu_cov_count(cov, i);
+                                    char name[MMU_COV_NAME_MAX];
+                                    mmu_cov_bin_name(unsigned(b), name, sizeof name);
+                                    if (!run(x)) {
+                                        skipped++;
+                                        skips += std::string(name) + " (" + why + ")\n";
+                                        continue;
+                                    }
+                                    built++;
+                                    if (mmu_cov_count(cov, unsigned(b)) > before[b]) {
+                                        hit++;
+                                        continue;
+                                    }
+                                    // What the target landed in instead (the last xlat bin that moved).
+                                    std::string got;
+                                    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+                                        if (mmu_cov_bin_group(i) == MMU_COV_G_XLAT &&
+                                            mmu_cov_count(cov, i) > before[i]) {
+                                            char g[MMU_COV_NAME_MAX];
+                                            mmu_cov_bin_name(i, g, sizeof g);
+                                            got = g;
+                                        }
+                                    missed += std::string(name) + " -> " + got + "\n";
+                                }
+    EXPECT_EQ(built, hit) << "directed cases that missed their bin:\n" << missed;
+    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+        EXPECT_TRUE(!mmu_cov_count(cov, i) || !mmu_cov_bin_rule(i)) << i;
+    std::printf("[ xlat cases ] %u reachable bins: %u built and hit, %u not built:\n%s", built + skipped,
+                hit, skipped, skips.c_str());
+}
+
+} // namespace
