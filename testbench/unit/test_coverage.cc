@@ -1129,3 +1129,77 @@ TEST_F(XlatCase, EveryReachableTranslationBinHasADirectedCase)
 }
 
 } // namespace
+
+namespace {
+
+// Nine and more walks in flight at once: misses to pages under different
+// PML4Es share no paging-structure entry, so none waits for another's walk.
+TEST_F(Cov, UpToNineWalksInFlight)
+{
+    cfg.walkers = 10;
+    for (uint64_t i = 0; i < 10; i++)
+        map(kVa + (i << 39), kFrame + (i << 12), 0x1000, MMU_PAGE_4K);
+    make();
+    mmu_cov_reset(cov);
+    for (uint64_t i = 0; i < 10; i++) {
+        const mmu_result_t r = acc(kVa + (i << 39), MMU_ACC_READ, 3, i);
+        EXPECT_EQ(MMU_SERVED_WALK, r.served);
+        EXPECT_GT(r.done_at, 10u); // still walking when the last one starts
+    }
+    for (const char *b : {"walker.in_flight.0", "walker.in_flight.1", "walker.in_flight.4",
+                          "walker.in_flight.5", "walker.in_flight.6", "walker.in_flight.7"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_WALKER);
+    EXPECT_EQ(2u, n("walker.in_flight.8plus")) << hits(MMU_COV_G_WALKER); // 8 and 9
+    EXPECT_EQ(0u, n("walker.saturated"));
+    EXPECT_EQ(0u, n("walker.psc_in_flight.pml4e"));
+    // One walker fewer than misses: the tenth waits, and is counted so.
+    mmu_destroy(mmu);
+    mmu = nullptr;
+    cfg.walkers = 9;
+    make();
+    mmu_cov_reset(cov);
+    for (uint64_t i = 0; i < 10; i++)
+        acc(kVa + (i << 39), MMU_ACC_READ, 3, i);
+    EXPECT_EQ(1u, n("walker.saturated")) << hits(MMU_COV_G_WALKER);
+}
+
+// With 5-level paging, a miss under the same PML5E as a walk still in flight
+// finds that walk's PML5E-cache entry in flight; under another PML5E it does not.
+TEST_F(Cov, Pml5eCacheEntryInFlight)
+{
+    levels = 5;
+    cfg.walkers = 4;
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    map(kVa + (1ull << 39), kFrame + 0x1000, 0x1000, MMU_PAGE_4K);
+    map(kVa + (1ull << 48), kFrame + 0x2000, 0x1000, MMU_PAGE_4K);
+    make();
+    mmu_cov_reset(cov);
+    acc(kVa, MMU_ACC_READ, 3, 0);
+    acc(kVa + (1ull << 48), MMU_ACC_READ, 3, 1); // another PML5E
+    EXPECT_EQ(0u, n("walker.psc_in_flight.pml5e")) << hits(MMU_COV_G_WALKER);
+    acc(kVa + (1ull << 39), MMU_ACC_READ, 3, 2); // the same PML5E, another PML4E
+    EXPECT_EQ(1u, n("walker.psc_in_flight.pml5e")) << hits(MMU_COV_G_WALKER);
+    EXPECT_EQ(0u, n("walker.psc_in_flight.pml4e"));
+}
+
+// An L2 with a third array (1G pages, one entry): a second 1G page evicts
+// the first from it, and a 2M page goes to the second array, not the third.
+TEST_F(Cov, EvictionFromTheThirdL2Array)
+{
+    cfg.l2.arr[0] = {256, 4, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    cfg.l2.arr[1] = {16, 4, MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    cfg.l2.arr[2] = {1, 1, MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    map(kVa, 0x40000000, 0x80000000, MMU_PAGE_1G);
+    map(kVa + 0x80000000, kFrame, 0x200000, MMU_PAGE_2M);
+    make();
+    mmu_cov_reset(cov);
+    acc(kVa);
+    acc(kVa + 0x80000000);
+    EXPECT_EQ(0u, n("repl.evict.l2.arr2")) << hits(MMU_COV_G_REPL);
+    acc(kVa + 0x40000000);
+    EXPECT_EQ(1u, n("repl.evict.l2.arr2")) << hits(MMU_COV_G_REPL);
+    EXPECT_EQ(0u, n("repl.evict.l2.arr1"));
+    EXPECT_EQ(0u, n("repl.evict.l2.arr0"));
+}
+
+} // namespace
