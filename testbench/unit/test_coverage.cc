@@ -1203,3 +1203,103 @@ TEST_F(Cov, EvictionFromTheThirdL2Array)
 }
 
 } // namespace
+
+namespace {
+
+// ---- every reachable invalidation bin, from a directed case -------------------------
+//
+// For each reachable inv bin (kind x what it removed), a fresh MMU caches the
+// item (a TLB entry of the size, a global entry, or the walk's paging-structure
+// entries; nothing for "nothing") and then does the invalidation of that kind.
+struct InvCase : XlatCase {
+    bool run_inv(const std::string &kind, const std::string &what)
+    {
+        fresh();
+        mmu_config_init(&cfg);
+        levels = what == "psc_pml5e" ? 5 : 4;
+        const bool pf = kind == "pf";
+        uint64_t cr4b = kind == "cr4_pge_on" ? 0 : MMU_CR4_PGE;
+        if (kind.rfind("invpcid", 0) == 0 || kind == "cr4_pcide_off")
+            cr4b |= MMU_CR4_PCIDE;
+        // The page of the item: read-only for a #PF (a user write faults on it).
+        const uint64_t flags = (pf ? MMU_PTE_US : kUser) | (what == "global" ? MMU_PTE_G : 0);
+        const mmu_page_size_t ps = what == "tlb_2m" ? MMU_PAGE_2M : what == "tlb_1g" ? MMU_PAGE_1G
+                                                                                      : MMU_PAGE_4K;
+        const uint64_t len = ps == MMU_PAGE_1G ? 1ull << 30 : ps == MMU_PAGE_2M ? 1ull << 21 : 1ull << 12;
+        map(kT, ps == MMU_PAGE_1G ? 0x40000000 : kFrame, len, ps, flags);
+        make(cr4b, (cr4b & MMU_CR4_PCIDE) ? 1 : 0);
+        if (HasFatalFailure())
+            return false;
+        if (what != "nothing")
+            at(kT, MMU_ACC_READ, 3);
+        mmu_err_t err{};
+        const uint64_t root = mmu_ptb_root(pt);
+        int rc2 = 0;
+        if (kind == "invlpg")
+            mmu_invlpg(mmu, kT);
+        else if (kind.rfind("invpcid", 0) == 0)
+            rc2 = mmu_invpcid(mmu, unsigned(kind[7] - '0'), 1, kT, &err);
+        else if (kind == "cr3")
+            cr(3, root);
+        else if (kind == "cr3_noflush") {
+            cr(4, cr4 | MMU_CR4_PCIDE);
+            cr(3, root | 2 | MMU_CR3_NOFLUSH);
+        } else if (kind == "cr4_pge_on")
+            cr(4, cr4 | MMU_CR4_PGE);
+        else if (kind == "cr4_pge_off")
+            cr(4, cr4 & ~MMU_CR4_PGE);
+        else if (kind == "cr4_pcide_off")
+            cr(4, cr4 & ~MMU_CR4_PCIDE);
+        else if (kind == "cr4_smep_on")
+            cr(4, cr4 | MMU_CR4_SMEP);
+        else if (kind == "cr4_other")
+            cr(4, cr4 | MMU_CR4_SMAP);
+        else if (kind == "efer_nxe")
+            rc2 = mmu_write_reg(mmu, MMU_REG_EFER, 0, &err);
+        else if (kind == "set_ctrl")
+            load((cr4b & MMU_CR4_PCIDE) ? 1 : 0);
+        else if (kind == "flush_all")
+            mmu_flush_all(mmu);
+        else if (pf)
+            // A user write to the read-only page; with nothing cached, a page
+            // under a PML4E that is not present.
+            at(what == "nothing" ? kT + (1ull << 39) : kT + 8, MMU_ACC_WRITE, 3);
+        else {
+            why = "no recipe for kind " + kind;
+            return false;
+        }
+        EXPECT_EQ(0, rc2) << kind << ": " << err.msg;
+        return true;
+    }
+};
+
+TEST_F(InvCase, EveryReachableInvalidationBinHasADirectedCase)
+{
+    unsigned built = 0, hit = 0;
+    std::string missed, skips;
+    for (unsigned b = 0; b < mmu_cov_bins(); b++) {
+        if (mmu_cov_bin_group(b) != MMU_COV_G_INV || mmu_cov_bin_rule(b))
+            continue;
+        char name[MMU_COV_NAME_MAX];
+        mmu_cov_bin_name(b, name, sizeof name);
+        const std::string s(name); // inv.KIND.WHAT
+        const size_t dot = s.find('.', 4);
+        const uint64_t before = mmu_cov_count(cov, b);
+        if (!run_inv(s.substr(4, dot - 4), s.substr(dot + 1))) {
+            skips += s + " (" + why + ")\n";
+            continue;
+        }
+        built++;
+        if (mmu_cov_count(cov, b) > before)
+            hit++;
+        else
+            missed += s + ": " + hits(MMU_COV_G_INV) + "\n";
+    }
+    EXPECT_TRUE(skips.empty()) << skips;
+    EXPECT_EQ(built, hit) << "directed cases that missed their bin:\n" << missed;
+    EXPECT_GE(built, 100u);
+    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+        EXPECT_TRUE(!mmu_cov_count(cov, i) || !mmu_cov_bin_rule(i)) << i;
+}
+
+} // namespace
