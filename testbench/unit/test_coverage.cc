@@ -548,6 +548,7 @@ TEST_F(Cov, WalkThenL1ThenPdeCacheThenL2)
     // first out of the L1D, not out of the 1536-entry L2.
     map(kVa, kFrame, 0x100000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     EXPECT_EQ(MMU_SERVED_WALK, acc(kVa).served);
     EXPECT_EQ(1u, n("xlat.l4.read.cpl3.4k.walk_root.ok")) << hits(MMU_COV_G_XLAT);
@@ -582,6 +583,7 @@ TEST_F(Cov, L1HitsOnCompletedFillsAreCounted)
 {
     map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     const uint64_t later = 1000000; // long after the walk's fill
     EXPECT_EQ(MMU_SERVED_WALK, acc(kVa).served);
@@ -608,6 +610,7 @@ TEST_F(Cov, DetachedCountsNothingAndDetachingIsSafe)
     mmu_err_t err{};
     ASSERT_EQ(0, mmu_cov_attach(mmu, nullptr, &err));
     EXPECT_EQ(nullptr, mmu_cov_attached(mmu));
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);
     acc(kVa, MMU_ACC_WRITE);
@@ -631,6 +634,7 @@ TEST_F(Cov, FaultsByKindLevelAndCause)
     map(kVa, kFrame, 0x3000, MMU_PAGE_4K);
     map(kVa + 0x40000000, 0x40000000, 0x40000000, MMU_PAGE_1G, MMU_PTE_US); // read-only 1G
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     // Not present at the PTE, below a PDE-cache hit (kVa's walk cached the PDE).
     acc(kVa);
@@ -679,6 +683,7 @@ TEST_F(Cov, FaultRewalkBinsTheWalk)
     map(kVa, kFrame, 0x1000, MMU_PAGE_4K, MMU_PTE_US);
     make();
     acc(kVa);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa, MMU_ACC_WRITE, 3);
     EXPECT_EQ(1u, n("xlat.l4.write.cpl3.4k.walk_pde.prot_rw")) << hits(MMU_COV_G_XLAT);
@@ -690,6 +695,7 @@ TEST_F(Cov, DirtyBits)
     map(kVa, kFrame, 0x2000, MMU_PAGE_4K);
     map(kVa + 0x200000, 0x200000, 0x200000, MMU_PAGE_2M);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     // A fresh write sets A and D in the leaf in one locked update.
     acc(kVa + 0x1000, MMU_ACC_WRITE);
@@ -713,6 +719,7 @@ TEST_F(Cov, LostCompareExchangeAndRetryLimit)
     cfg.ad_retry_limit = 2;
     map(kVa, kFrame, 0x2000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     med.steal = 1; // the first update (PML4E's A) loses once, the re-walk wins
     EXPECT_EQ(MMU_FAULT_NONE, acc(kVa).fault.kind);
@@ -733,6 +740,7 @@ TEST_F(Cov, AccessedOnFaultWithUsed)
     map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
     make();
     poke(kVa, 1, 0, MMU_PTE_P);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);
     for (const char *b : {"ad.a_fault.pml4e", "ad.a_fault.pdpte", "ad.a_fault.pde"})
@@ -748,6 +756,7 @@ TEST_F(Cov, InvalidationsByKindAndWhatTheyRemoved)
     EXPECT_EQ(1u, n("inv.set_ctrl.nothing"));
     acc(kVa);
     acc(kVa + 0x40000000);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     mmu_invlpg(mmu, kVa);
     EXPECT_EQ(1u, n("inv.invlpg.tlb_4k")) << hits(MMU_COV_G_INV);
@@ -763,6 +772,7 @@ TEST_F(Cov, InvalidationsByKindAndWhatTheyRemoved)
     // MOV to CR3 keeps the global page; INVPCID 2 removes it.
     acc(kVa);
     acc(kVa + 0x40000000);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     cr(3, mmu_ptb_root(pt));
     EXPECT_EQ(1u, n("inv.cr3.tlb_4k")) << hits(MMU_COV_G_INV);
@@ -813,6 +823,7 @@ TEST_F(Cov, HitsKeptAcrossNoFlushSwitchAndGlobalsOfOtherPcids)
     const uint64_t root = mmu_ptb_root(pt);
     acc(kVa);
     acc(kVa + 0x40000000); // global, filled under PCID 1
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     cr(3, root | 2 | MMU_CR3_NOFLUSH);
     EXPECT_EQ(1u, n("inv.cr3_noflush.nothing"));
@@ -840,6 +851,7 @@ TEST_F(Cov, WalkersInFlightMergedPscInFlightAndSaturation)
     cfg.walkers = 2;
     map(kVa, kFrame, 0x100000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     // Requests issued one cycle apart, before any walk ends.
     // a walks from the root; b finds a's PDE-cache entry still in flight and
@@ -856,6 +868,7 @@ TEST_F(Cov, WalkersInFlightMergedPscInFlightAndSaturation)
     EXPECT_EQ(1u, n("walker.saturated"));
     EXPECT_EQ(1u, n("walker.merged.l1"));
     // In order, nothing overlaps.
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     mmu_flush_all(mmu);
     uint64_t t = 10000;
@@ -880,6 +893,7 @@ TEST_F(Cov, EvictionsBackInvalidationsAndSplinters)
     map(kVa + 0x200000, kFrame + 0x200000, 0x1000, MMU_PAGE_4K);
     map(kVa + 0x40000000, 0x40000000, 0x200000, MMU_PAGE_2M);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);          // L1D {0}, L2 {0}
     acc(kVa + 0x1000); // L1D {1}, L2 {0, 1}
@@ -1140,6 +1154,7 @@ TEST_F(Cov, UpToNineWalksInFlight)
     for (uint64_t i = 0; i < 10; i++)
         map(kVa + (i << 39), kFrame + (i << 12), 0x1000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     for (uint64_t i = 0; i < 10; i++) {
         const mmu_result_t r = acc(kVa + (i << 39), MMU_ACC_READ, 3, i);
@@ -1157,6 +1172,7 @@ TEST_F(Cov, UpToNineWalksInFlight)
     mmu = nullptr;
     cfg.walkers = 9;
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     for (uint64_t i = 0; i < 10; i++)
         acc(kVa + (i << 39), MMU_ACC_READ, 3, i);
@@ -1173,6 +1189,7 @@ TEST_F(Cov, Pml5eCacheEntryInFlight)
     map(kVa + (1ull << 39), kFrame + 0x1000, 0x1000, MMU_PAGE_4K);
     map(kVa + (1ull << 48), kFrame + 0x2000, 0x1000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa, MMU_ACC_READ, 3, 0);
     acc(kVa + (1ull << 48), MMU_ACC_READ, 3, 1); // another PML5E
@@ -1192,6 +1209,7 @@ TEST_F(Cov, EvictionFromTheThirdL2Array)
     map(kVa, 0x40000000, 0x80000000, MMU_PAGE_1G);
     map(kVa + 0x80000000, kFrame, 0x200000, MMU_PAGE_2M);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);
     acc(kVa + 0x80000000);
@@ -1300,6 +1318,142 @@ TEST_F(InvCase, EveryReachableInvalidationBinHasADirectedCase)
     EXPECT_GE(built, 100u);
     for (unsigned i = 0; i < mmu_cov_bins(); i++)
         EXPECT_TRUE(!mmu_cov_count(cov, i) || !mmu_cov_bin_rule(i)) << i;
+}
+
+} // namespace
+
+namespace {
+
+// A lost compare-exchange at each level: the entries above it already have
+// A, so the first locked update (the one the other agent spoils) is its own.
+TEST_F(Cov, LostCompareExchangeAtEachLevel)
+{
+    levels = 5;
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    make();
+    const char *const name[] = {"", "ad.cmpxchg_lost.pte", "ad.cmpxchg_lost.pde",
+                                "ad.cmpxchg_lost.pdpte", "ad.cmpxchg_lost.pml4e",
+                                "ad.cmpxchg_lost.pml5e"};
+    for (unsigned lost = 5; lost >= 1; lost--) {
+        for (unsigned l = 1; l <= 5; l++)
+            poke(kVa, l, l > lost ? MMU_PTE_A : 0, l > lost ? 0 : MMU_PTE_A);
+        mmu_flush_all(mmu);
+        fcov_collect(cov); // the run's total keeps what a reset drops
+        mmu_cov_reset(cov);
+        med.steal = 1;
+        EXPECT_EQ(MMU_FAULT_NONE, acc(kVa).fault.kind);
+        EXPECT_EQ(0, rc);
+        for (unsigned l = 1; l <= 5; l++)
+            EXPECT_EQ(l == lost ? 1u : 0u, n(name[l])) << lost << ": " << hits(MMU_COV_G_AD);
+    }
+}
+
+// D-assists on entries found in the L2 (a fetch cached them there with D=0),
+// and a global entry found in the L2 under another PCID.
+TEST_F(Cov, DAssistsFromTheL2AndGlobalL2HitsUnderAnotherPcid)
+{
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    map(kVa + 0x200000, kFrame + 0x200000, 0x200000, MMU_PAGE_2M);
+    map(kVa + 0x40000000, 0x40000000, 0x40000000, MMU_PAGE_1G);
+    map(kVa + 0x80000000, 0x80000000, 0x1000, MMU_PAGE_4K, kUser | MMU_PTE_G);
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    uint64_t t = 0;
+    for (const uint64_t la : std::initializer_list<uint64_t>{kVa, kVa + 0x200000, kVa + 0x40000000}) {
+        t = acc(la, MMU_ACC_FETCH, 3, t).done_at + 100;
+        const mmu_result_t w = acc(la, MMU_ACC_WRITE, 3, t);
+        t = w.done_at + 100;
+        EXPECT_EQ(MMU_FAULT_NONE, w.fault.kind);
+    }
+    for (const char *b : {"dirty.d_assist.l2.4k", "dirty.d_assist.l2.2m", "dirty.d_assist.l2.1g"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_DIRTY);
+    EXPECT_EQ(0u, n("dirty.d_assist.l1.4k"));
+    t = acc(kVa + 0x80000000, MMU_ACC_FETCH, 3, t).done_at + 100; // L1I and L2, PCID 1
+    cr(3, mmu_ptb_root(pt) | 2 | MMU_CR3_NOFLUSH);
+    EXPECT_EQ(MMU_SERVED_L2, acc(kVa + 0x80000000, MMU_ACC_READ, 3, t).served);
+    EXPECT_EQ(1u, n("pcid.global_other_pcid_hit.l2")) << hits(MMU_COV_G_PCID);
+    EXPECT_EQ(0u, n("pcid.global_other_pcid_hit.l1"));
+}
+
+// Evictions from every array of a configuration with one entry per array and
+// three arrays per TLB, from the PML5E cache, and a page splintered in an L2
+// without an array of its size.
+TEST_F(Cov, EvictionsFromEveryArrayAndL2Splinters)
+{
+    levels = 5;
+    const mmu_array_cfg_t one[3] = {{1, 1, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0},
+                                        {1, 1, MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW, 0},
+                                        {1, 1, MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0}};
+    for (int i = 0; i < 3; i++) {
+        cfg.l1i.arr[i] = one[i];
+        cfg.l1d.arr[i] = one[i];
+        cfg.l2.arr[i] = one[i];
+    }
+    cfg.psc[5].arr = {1, 1, 0, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    // Two pages of each size, the second 4K one under another PML5E.
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    map(kVa + (1ull << 48), kFrame + 0x1000, 0x1000, MMU_PAGE_4K);
+    map(kVa + 0x200000, kFrame + 0x200000, 0x400000, MMU_PAGE_2M);
+    map(kVa + 0x40000000, 0x40000000, 0x80000000, MMU_PAGE_1G);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    uint64_t t = 0;
+    const uint64_t pages[] = {kVa,           kVa + (1ull << 48), kVa + 0x200000,
+                              kVa + 0x400000, kVa + 0x40000000,   kVa + 0x80000000};
+    for (const uint64_t la : pages)
+        for (const mmu_access_t a : {MMU_ACC_READ, MMU_ACC_FETCH})
+            t = acc(la, a, 3, t).done_at + 100;
+    for (const char *b : {"repl.evict.l1i.arr0", "repl.evict.l1i.arr1", "repl.evict.l1i.arr2",
+                          "repl.evict.l1d.arr0", "repl.evict.l1d.arr1", "repl.evict.l1d.arr2",
+                          "repl.evict.l2.arr0", "repl.evict.l2.arr1", "repl.evict.l2.arr2",
+                          "repl.evict.psc_pml5e"})
+        EXPECT_GE(n(b), 1u) << b << ": " << hits(MMU_COV_G_REPL);
+    EXPECT_EQ(0u, n("repl.splinter.l2"));
+    // An L2 of 4K entries only: a 2M page is cached there as 4K entries.
+    mmu_destroy(mmu);
+    mmu = nullptr;
+    cfg.l2.arr[1] = {};
+    cfg.l2.arr[2] = {};
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    acc(kVa + 0x200000, MMU_ACC_READ, 3, t);
+    EXPECT_EQ(1u, n("repl.splinter.l2")) << hits(MMU_COV_G_REPL);
+}
+
+} // namespace
+
+namespace {
+
+// D-assists on L1 entries of every size (read first, then write), and A set
+// on a faulting 5-level walk (ad_on_fault = used) from the PML5E down.
+TEST_F(Cov, DAssistsFromTheL1OfEverySizeAndAOnAFaulting5LevelWalk)
+{
+    levels = 5;
+    cfg.ad_on_fault = MMU_AD_ON_FAULT_USED;
+    map(kVa, kFrame, 0x2000, MMU_PAGE_4K);
+    map(kVa + 0x200000, kFrame + 0x200000, 0x200000, MMU_PAGE_2M);
+    map(kVa + 0x40000000, 0x40000000, 0x40000000, MMU_PAGE_1G);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    uint64_t t = 0;
+    for (const uint64_t la : std::initializer_list<uint64_t>{kVa, kVa + 0x200000, kVa + 0x40000000}) {
+        t = acc(la, MMU_ACC_READ, 3, t).done_at + 100;
+        t = acc(la, MMU_ACC_WRITE, 3, t).done_at + 100;
+    }
+    for (const char *b : {"dirty.d_assist.l1.4k", "dirty.d_assist.l1.2m", "dirty.d_assist.l1.1g"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_DIRTY);
+    EXPECT_EQ(0u, n("dirty.d_assist.l2.4k"));
+    poke(kVa + 0x1000, 1, 0, MMU_PTE_P);
+    for (unsigned l = 2; l <= 5; l++)
+        poke(kVa + 0x1000, l, 0, MMU_PTE_A);
+    mmu_flush_all(mmu);
+    EXPECT_EQ(MMU_FAULT_PF, acc(kVa + 0x1000, MMU_ACC_READ, 3, t).fault.kind);
+    for (const char *b : {"ad.a_fault.pml5e", "ad.a_fault.pml4e", "ad.a_fault.pdpte", "ad.a_fault.pde"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_AD);
 }
 
 } // namespace
