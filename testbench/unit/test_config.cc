@@ -136,3 +136,14 @@ TEST(Config, ErrorNamesComeFromOneList)
 }
 
 } // namespace
+
+namespace {
+
+// MMU_OK has its own message, not "unknown error".
+TEST(Errors, SuccessHasItsMessage)
+{
+    EXPECT_STREQ("success", mmu_strerror(MMU_OK));
+    EXPECT_STRNE(mmu_strerror(-999), mmu_strerror(MMU_OK));
+}
+
+} // namespace

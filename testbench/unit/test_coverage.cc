@@ -7,10 +7,13 @@
 // (Random.ReferenceOutcomesLandInReachableBins).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_coverage.h"
@@ -545,6 +548,7 @@ TEST_F(Cov, WalkThenL1ThenPdeCacheThenL2)
     // first out of the L1D, not out of the 1536-entry L2.
     map(kVa, kFrame, 0x100000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     EXPECT_EQ(MMU_SERVED_WALK, acc(kVa).served);
     EXPECT_EQ(1u, n("xlat.l4.read.cpl3.4k.walk_root.ok")) << hits(MMU_COV_G_XLAT);
@@ -579,6 +583,7 @@ TEST_F(Cov, L1HitsOnCompletedFillsAreCounted)
 {
     map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     const uint64_t later = 1000000; // long after the walk's fill
     EXPECT_EQ(MMU_SERVED_WALK, acc(kVa).served);
@@ -605,6 +610,7 @@ TEST_F(Cov, DetachedCountsNothingAndDetachingIsSafe)
     mmu_err_t err{};
     ASSERT_EQ(0, mmu_cov_attach(mmu, nullptr, &err));
     EXPECT_EQ(nullptr, mmu_cov_attached(mmu));
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);
     acc(kVa, MMU_ACC_WRITE);
@@ -628,6 +634,7 @@ TEST_F(Cov, FaultsByKindLevelAndCause)
     map(kVa, kFrame, 0x3000, MMU_PAGE_4K);
     map(kVa + 0x40000000, 0x40000000, 0x40000000, MMU_PAGE_1G, MMU_PTE_US); // read-only 1G
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     // Not present at the PTE, below a PDE-cache hit (kVa's walk cached the PDE).
     acc(kVa);
@@ -676,6 +683,7 @@ TEST_F(Cov, FaultRewalkBinsTheWalk)
     map(kVa, kFrame, 0x1000, MMU_PAGE_4K, MMU_PTE_US);
     make();
     acc(kVa);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa, MMU_ACC_WRITE, 3);
     EXPECT_EQ(1u, n("xlat.l4.write.cpl3.4k.walk_pde.prot_rw")) << hits(MMU_COV_G_XLAT);
@@ -687,6 +695,7 @@ TEST_F(Cov, DirtyBits)
     map(kVa, kFrame, 0x2000, MMU_PAGE_4K);
     map(kVa + 0x200000, 0x200000, 0x200000, MMU_PAGE_2M);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     // A fresh write sets A and D in the leaf in one locked update.
     acc(kVa + 0x1000, MMU_ACC_WRITE);
@@ -710,6 +719,7 @@ TEST_F(Cov, LostCompareExchangeAndRetryLimit)
     cfg.ad_retry_limit = 2;
     map(kVa, kFrame, 0x2000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     med.steal = 1; // the first update (PML4E's A) loses once, the re-walk wins
     EXPECT_EQ(MMU_FAULT_NONE, acc(kVa).fault.kind);
@@ -730,6 +740,7 @@ TEST_F(Cov, AccessedOnFaultWithUsed)
     map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
     make();
     poke(kVa, 1, 0, MMU_PTE_P);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);
     for (const char *b : {"ad.a_fault.pml4e", "ad.a_fault.pdpte", "ad.a_fault.pde"})
@@ -745,6 +756,7 @@ TEST_F(Cov, InvalidationsByKindAndWhatTheyRemoved)
     EXPECT_EQ(1u, n("inv.set_ctrl.nothing"));
     acc(kVa);
     acc(kVa + 0x40000000);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     mmu_invlpg(mmu, kVa);
     EXPECT_EQ(1u, n("inv.invlpg.tlb_4k")) << hits(MMU_COV_G_INV);
@@ -760,6 +772,7 @@ TEST_F(Cov, InvalidationsByKindAndWhatTheyRemoved)
     // MOV to CR3 keeps the global page; INVPCID 2 removes it.
     acc(kVa);
     acc(kVa + 0x40000000);
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     cr(3, mmu_ptb_root(pt));
     EXPECT_EQ(1u, n("inv.cr3.tlb_4k")) << hits(MMU_COV_G_INV);
@@ -810,6 +823,7 @@ TEST_F(Cov, HitsKeptAcrossNoFlushSwitchAndGlobalsOfOtherPcids)
     const uint64_t root = mmu_ptb_root(pt);
     acc(kVa);
     acc(kVa + 0x40000000); // global, filled under PCID 1
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     cr(3, root | 2 | MMU_CR3_NOFLUSH);
     EXPECT_EQ(1u, n("inv.cr3_noflush.nothing"));
@@ -837,6 +851,7 @@ TEST_F(Cov, WalkersInFlightMergedPscInFlightAndSaturation)
     cfg.walkers = 2;
     map(kVa, kFrame, 0x100000, MMU_PAGE_4K);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     // Requests issued one cycle apart, before any walk ends.
     // a walks from the root; b finds a's PDE-cache entry still in flight and
@@ -853,6 +868,7 @@ TEST_F(Cov, WalkersInFlightMergedPscInFlightAndSaturation)
     EXPECT_EQ(1u, n("walker.saturated"));
     EXPECT_EQ(1u, n("walker.merged.l1"));
     // In order, nothing overlaps.
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     mmu_flush_all(mmu);
     uint64_t t = 10000;
@@ -877,6 +893,7 @@ TEST_F(Cov, EvictionsBackInvalidationsAndSplinters)
     map(kVa + 0x200000, kFrame + 0x200000, 0x1000, MMU_PAGE_4K);
     map(kVa + 0x40000000, 0x40000000, 0x200000, MMU_PAGE_2M);
     make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
     mmu_cov_reset(cov);
     acc(kVa);          // L1D {0}, L2 {0}
     acc(kVa + 0x1000); // L1D {1}, L2 {0, 1}
@@ -929,3 +946,514 @@ TEST_F(Cov, TranslateAllocatesNothingWithCoverageOn)
 }
 } // namespace
 #endif
+
+namespace {
+
+// ---- every reachable translation bin, from a directed case --------------------------
+//
+// For each reachable xlat bin, one fresh MMU is set up so that exactly that
+// outcome happens: the target page has the size and rights the cause needs,
+// control state is set from the start where changing it would flush
+// (SMEP, SMAP, NXE), a priming access puts the translation (or the entries
+// above it) where the bin says it is served from, and only then do the
+// non-flushing registers change (PKRU, PKRS). The bin must count, and nothing
+// may land in an unreachable bin: together this checks that the reachability
+// rules leave no bin that the model cannot produce, and the reverse.
+struct XlatCase : Cov {
+    static constexpr uint64_t kT = kVa; // 1G-aligned target
+    uint64_t t = 0;                     // the clock: each access after the last completes
+    std::string why;                    // for a case that is not built: why not
+
+    void fresh()
+    {
+        mmu_destroy(mmu);
+        mmu = nullptr;
+        mmu_ptb_destroy(pt);
+        pt = nullptr;
+        mmu_sparse_mem_destroy(mem);
+        mem = nullptr;
+        t = 0;
+    }
+    mmu_result_t at(uint64_t la, mmu_access_t a, unsigned cpl, bool implicit = false)
+    {
+        const mmu_result_t r = acc(la, a, cpl, t, implicit);
+        t = std::max(t, uint64_t(r.done_at)) + 1000;
+        return r;
+    }
+    void reg(unsigned r, uint64_t v)
+    {
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_write_reg(mmu, r, v, &err)) << err.msg;
+    }
+    // Build and run the case for x; false (with why) when this recipe has no
+    // way to produce it.
+    bool run(const mmu_cov_xlat_t &x)
+    {
+        fresh();
+        mmu_config_init(&cfg);
+        levels = x.levels;
+        cfg.maxphyaddr = 46;
+        cfg.page_1g = !(x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_PS && x.level == 3);
+        const bool fetch = x.acc == MMU_COV_ACC_FETCH;
+        const bool write = x.acc == MMU_COV_ACC_WRITE || x.acc == MMU_COV_ACC_IWRITE;
+        const bool implicit = x.acc == MMU_COV_ACC_IREAD || x.acc == MMU_COV_ACC_IWRITE;
+        const mmu_access_t a = fetch ? MMU_ACC_FETCH : write ? MMU_ACC_WRITE : MMU_ACC_READ;
+        const unsigned cpl = x.user ? 3 : 0;
+        if (x.kind == MMU_COV_GP) {
+            make();
+            at(1ull << 60, a, cpl, implicit);
+            return true;
+        }
+        // The target's leaf rights, and the control state for its cause.
+        uint64_t flags = MMU_PTE_RW | MMU_PTE_US, cr4b = MMU_CR4_PKE | MMU_CR4_PKS;
+        uint64_t efer = MMU_EFER_NXE;
+        uint32_t pkru = 0, pkrs = 0;
+        if (x.kind == MMU_COV_PROT) {
+            switch (x.cause) {
+            case MMU_COV_PROT_US: flags = MMU_PTE_RW; break;
+            case MMU_COV_PROT_SMAP: cr4b |= MMU_CR4_SMAP; break;
+            case MMU_COV_PROT_SMEP: cr4b |= MMU_CR4_SMEP; break;
+            case MMU_COV_PROT_XD: flags |= MMU_PTE_XD; break;
+            case MMU_COV_PROT_RW: flags = MMU_PTE_US; break;
+            case MMU_COV_PROT_WP: flags = 0; break; // supervisor, read-only
+            case MMU_COV_PROT_PKRU_AD: flags |= MMU_PTE_PKEY(1); pkru = 0x4; break;
+            case MMU_COV_PROT_PKRU_WD: flags |= MMU_PTE_PKEY(1); pkru = 0x8; break;
+            case MMU_COV_PROT_PKS_AD: flags = MMU_PTE_RW | MMU_PTE_PKEY(1); pkrs = 0x4; break;
+            case MMU_COV_PROT_PKS_WD: flags = MMU_PTE_RW | MMU_PTE_PKEY(1); pkrs = 0x8; break;
+            }
+        }
+        if (x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_XD)
+            efer = 0;
+        const bool user_page = flags & MMU_PTE_US;
+        const unsigned own_cpl = user_page ? 3 : 0; // an access the page allows
+        // The page: the bin's size, or the one its fault needs.
+        mmu_page_size_t ps = MMU_PAGE_4K;
+        if (x.size == MMU_COV_2M || (x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_LARGE && x.level == 2))
+            ps = MMU_PAGE_2M;
+        if (x.size == MMU_COV_1G || (x.kind == MMU_COV_RSVD && x.cause == MMU_COV_RSVD_LARGE && x.level == 3))
+            ps = MMU_PAGE_1G;
+        const uint64_t len = ps == MMU_PAGE_1G ? 1ull << 30 : ps == MMU_PAGE_2M ? 1ull << 21 : 1ull << 12;
+        map(kT, ps == MMU_PAGE_1G ? 0x40000000 : kFrame, len, ps, flags);
+        // A neighbour that shares the entries above the served level.
+        static const uint64_t kStep[] = {0, 0, 1ull << 39, 1ull << 30, 1ull << 21, 1ull << 12};
+        const bool walk_below = x.served >= MMU_COV_WALK_PML5E && x.served <= MMU_COV_WALK_PDE;
+        if (walk_below)
+            map(kT + kStep[x.served], kFrame + 0x100000, 0x1000, MMU_PAGE_4K);
+        // A write that hits the L2 needs D cached there, which only a data-side
+        // write gives, and that fills the L1D too: with a one-entry L1D another
+        // page's write pushes the target out of it (not out of the L2).
+        const bool evict_l1d = write && x.kind == MMU_COV_OK && x.served == MMU_COV_L2;
+        if (evict_l1d) {
+            cfg.l1d.arr[0] = {1, 1, MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+            cfg.l1d.arr[1] = {};
+            cfg.l1d.arr[2] = {};
+            map(kT + (1ull << 39), kFrame + 0x200000, 0x1000, MMU_PAGE_4K);
+        }
+        make(cr4b);
+        if (HasFatalFailure())
+            return false;
+        mmu_ctrl_t c = ctrl();
+        c.efer = efer;
+        mmu_err_t err{};
+        EXPECT_EQ(0, mmu_set_ctrl(mmu, &c, &err)) << err.msg;
+        if (x.kind == MMU_COV_NP || x.kind == MMU_COV_RSVD) {
+            const uint64_t bit[] = {0, MMU_PTE_PS, 1ull << 13, 1ull << 47, MMU_PTE_XD}; // by cause
+            if (x.kind == MMU_COV_NP)
+                poke(kT, x.level, 0, MMU_PTE_P);
+            else
+                poke(kT, x.level, bit[x.cause]);
+        }
+        if (walk_below)
+            at(kT + kStep[x.served], MMU_ACC_READ, 3);
+        if (x.served == MMU_COV_L1 || x.served == MMU_COV_L2) {
+            // The L1 on the target's side is filled by an access from that side,
+            // the L2 alone by one from the other side. A write that should hit
+            // needs D cached, which only a write from the data side gives.
+            const bool prime_fetch = fetch == (x.served == MMU_COV_L1);
+            if (prime_fetch && (flags & MMU_PTE_XD)) {
+                why = "an XD translation is never filled into the L1I (its fetch faults)";
+                return false;
+            }
+            const bool prime_write = write && (flags & MMU_PTE_RW) && x.kind == MMU_COV_OK;
+            if (evict_l1d) {
+                at(kT, MMU_ACC_WRITE, own_cpl);
+                at(kT + (1ull << 39), MMU_ACC_WRITE, 3);
+            } else {
+                at(kT, prime_fetch ? MMU_ACC_FETCH : prime_write ? MMU_ACC_WRITE : MMU_ACC_READ,
+                   own_cpl);
+            }
+        }
+        if (pkru)
+            reg(MMU_REG_PKRU, pkru);
+        if (pkrs)
+            reg(MMU_REG_PKRS, pkrs);
+        at(kT + 8, a, cpl, implicit);
+        return true;
+    }
+};
+
+TEST_F(XlatCase, EveryReachableTranslationBinHasADirectedCase)
+{
+    unsigned built = 0, hit = 0, skipped = 0;
+    std::string missed, skips;
+    std::vector<uint64_t> before(mmu_cov_bins());
+    std::set<long> seen;
+    for (unsigned lv = 4; lv <= 5; lv++)
+        for (unsigned ac = 0; ac < MMU_COV_ACCS; ac++)
+            for (unsigned u = 0; u < 2; u++)
+                for (unsigned sz = 0; sz < MMU_COV_SIZES; sz++)
+                    for (unsigned sv = 0; sv < MMU_COV_SERVED; sv++)
+                        for (unsigned k = MMU_COV_OK; k <= MMU_COV_GP; k++)
+                            for (unsigned level = 0; level <= 5; level++)
+                                for (unsigned cause = 0; cause <= MMU_COV_PROT_PKS_WD; cause++) {
+                                    const mmu_cov_xlat_t x{lv, ac, u, sz, sv, k, level, cause};
+                                    const long b = mmu_cov_xlat_bin(&x);
+                                    if (b < 0 || mmu_cov_bin_rule(unsigned(b)) || !seen.insert(b).second)
+                                        continue;
+                                    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+                                        before[i] = mmu_cov_count(cov, i);
+                                    char name[MMU_COV_NAME_MAX];
+                                    mmu_cov_bin_name(unsigned(b), name, sizeof name);
+                                    if (!run(x)) {
+                                        skipped++;
+                                        skips += std::string(name) + " (" + why + ")\n";
+                                        continue;
+                                    }
+                                    built++;
+                                    if (mmu_cov_count(cov, unsigned(b)) > before[b]) {
+                                        hit++;
+                                        continue;
+                                    }
+                                    // What the target landed in instead (the last xlat bin that moved).
+                                    std::string got;
+                                    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+                                        if (mmu_cov_bin_group(i) == MMU_COV_G_XLAT &&
+                                            mmu_cov_count(cov, i) > before[i]) {
+                                            char g[MMU_COV_NAME_MAX];
+                                            mmu_cov_bin_name(i, g, sizeof g);
+                                            got = g;
+                                        }
+                                    missed += std::string(name) + " -> " + got + "\n";
+                                }
+    EXPECT_EQ(built, hit) << "directed cases that missed their bin:\n" << missed;
+    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+        EXPECT_TRUE(!mmu_cov_count(cov, i) || !mmu_cov_bin_rule(i)) << i;
+    std::printf("[ xlat cases ] %u reachable bins: %u built and hit, %u not built:\n%s", built + skipped,
+                hit, skipped, skips.c_str());
+}
+
+} // namespace
+
+namespace {
+
+// Nine and more walks in flight at once: misses to pages under different
+// PML4Es share no paging-structure entry, so none waits for another's walk.
+TEST_F(Cov, UpToNineWalksInFlight)
+{
+    cfg.walkers = 10;
+    for (uint64_t i = 0; i < 10; i++)
+        map(kVa + (i << 39), kFrame + (i << 12), 0x1000, MMU_PAGE_4K);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    for (uint64_t i = 0; i < 10; i++) {
+        const mmu_result_t r = acc(kVa + (i << 39), MMU_ACC_READ, 3, i);
+        EXPECT_EQ(MMU_SERVED_WALK, r.served);
+        EXPECT_GT(r.done_at, 10u); // still walking when the last one starts
+    }
+    for (const char *b : {"walker.in_flight.0", "walker.in_flight.1", "walker.in_flight.4",
+                          "walker.in_flight.5", "walker.in_flight.6", "walker.in_flight.7"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_WALKER);
+    EXPECT_EQ(2u, n("walker.in_flight.8plus")) << hits(MMU_COV_G_WALKER); // 8 and 9
+    EXPECT_EQ(0u, n("walker.saturated"));
+    EXPECT_EQ(0u, n("walker.psc_in_flight.pml4e"));
+    // One walker fewer than misses: the tenth waits, and is counted so.
+    mmu_destroy(mmu);
+    mmu = nullptr;
+    cfg.walkers = 9;
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    for (uint64_t i = 0; i < 10; i++)
+        acc(kVa + (i << 39), MMU_ACC_READ, 3, i);
+    EXPECT_EQ(1u, n("walker.saturated")) << hits(MMU_COV_G_WALKER);
+}
+
+// With 5-level paging, a miss under the same PML5E as a walk still in flight
+// finds that walk's PML5E-cache entry in flight; under another PML5E it does not.
+TEST_F(Cov, Pml5eCacheEntryInFlight)
+{
+    levels = 5;
+    cfg.walkers = 4;
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    map(kVa + (1ull << 39), kFrame + 0x1000, 0x1000, MMU_PAGE_4K);
+    map(kVa + (1ull << 48), kFrame + 0x2000, 0x1000, MMU_PAGE_4K);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    acc(kVa, MMU_ACC_READ, 3, 0);
+    acc(kVa + (1ull << 48), MMU_ACC_READ, 3, 1); // another PML5E
+    EXPECT_EQ(0u, n("walker.psc_in_flight.pml5e")) << hits(MMU_COV_G_WALKER);
+    acc(kVa + (1ull << 39), MMU_ACC_READ, 3, 2); // the same PML5E, another PML4E
+    EXPECT_EQ(1u, n("walker.psc_in_flight.pml5e")) << hits(MMU_COV_G_WALKER);
+    EXPECT_EQ(0u, n("walker.psc_in_flight.pml4e"));
+}
+
+// An L2 with a third array (1G pages, one entry): a second 1G page evicts
+// the first from it, and a 2M page goes to the second array, not the third.
+TEST_F(Cov, EvictionFromTheThirdL2Array)
+{
+    cfg.l2.arr[0] = {256, 4, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    cfg.l2.arr[1] = {16, 4, MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    cfg.l2.arr[2] = {1, 1, MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    map(kVa, 0x40000000, 0x80000000, MMU_PAGE_1G);
+    map(kVa + 0x80000000, kFrame, 0x200000, MMU_PAGE_2M);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    acc(kVa);
+    acc(kVa + 0x80000000);
+    EXPECT_EQ(0u, n("repl.evict.l2.arr2")) << hits(MMU_COV_G_REPL);
+    acc(kVa + 0x40000000);
+    EXPECT_EQ(1u, n("repl.evict.l2.arr2")) << hits(MMU_COV_G_REPL);
+    EXPECT_EQ(0u, n("repl.evict.l2.arr1"));
+    EXPECT_EQ(0u, n("repl.evict.l2.arr0"));
+}
+
+} // namespace
+
+namespace {
+
+// ---- every reachable invalidation bin, from a directed case -------------------------
+//
+// For each reachable inv bin (kind x what it removed), a fresh MMU caches the
+// item (a TLB entry of the size, a global entry, or the walk's paging-structure
+// entries; nothing for "nothing") and then does the invalidation of that kind.
+struct InvCase : XlatCase {
+    bool run_inv(const std::string &kind, const std::string &what)
+    {
+        fresh();
+        mmu_config_init(&cfg);
+        levels = what == "psc_pml5e" ? 5 : 4;
+        const bool pf = kind == "pf";
+        uint64_t cr4b = kind == "cr4_pge_on" ? 0 : MMU_CR4_PGE;
+        if (kind.rfind("invpcid", 0) == 0 || kind == "cr4_pcide_off")
+            cr4b |= MMU_CR4_PCIDE;
+        // The page of the item: read-only for a #PF (a user write faults on it).
+        const uint64_t flags = (pf ? MMU_PTE_US : kUser) | (what == "global" ? MMU_PTE_G : 0);
+        const mmu_page_size_t ps = what == "tlb_2m" ? MMU_PAGE_2M : what == "tlb_1g" ? MMU_PAGE_1G
+                                                                                      : MMU_PAGE_4K;
+        const uint64_t len = ps == MMU_PAGE_1G ? 1ull << 30 : ps == MMU_PAGE_2M ? 1ull << 21 : 1ull << 12;
+        map(kT, ps == MMU_PAGE_1G ? 0x40000000 : kFrame, len, ps, flags);
+        make(cr4b, (cr4b & MMU_CR4_PCIDE) ? 1 : 0);
+        if (HasFatalFailure())
+            return false;
+        if (what != "nothing")
+            at(kT, MMU_ACC_READ, 3);
+        mmu_err_t err{};
+        const uint64_t root = mmu_ptb_root(pt);
+        int rc2 = 0;
+        if (kind == "invlpg")
+            mmu_invlpg(mmu, kT);
+        else if (kind.rfind("invpcid", 0) == 0)
+            rc2 = mmu_invpcid(mmu, unsigned(kind[7] - '0'), 1, kT, &err);
+        else if (kind == "cr3")
+            cr(3, root);
+        else if (kind == "cr3_noflush") {
+            cr(4, cr4 | MMU_CR4_PCIDE);
+            cr(3, root | 2 | MMU_CR3_NOFLUSH);
+        } else if (kind == "cr4_pge_on")
+            cr(4, cr4 | MMU_CR4_PGE);
+        else if (kind == "cr4_pge_off")
+            cr(4, cr4 & ~MMU_CR4_PGE);
+        else if (kind == "cr4_pcide_off")
+            cr(4, cr4 & ~MMU_CR4_PCIDE);
+        else if (kind == "cr4_smep_on")
+            cr(4, cr4 | MMU_CR4_SMEP);
+        else if (kind == "cr4_other")
+            cr(4, cr4 | MMU_CR4_SMAP);
+        else if (kind == "efer_nxe")
+            rc2 = mmu_write_reg(mmu, MMU_REG_EFER, 0, &err);
+        else if (kind == "set_ctrl")
+            load((cr4b & MMU_CR4_PCIDE) ? 1 : 0);
+        else if (kind == "flush_all")
+            mmu_flush_all(mmu);
+        else if (pf)
+            // A user write to the read-only page; with nothing cached, a page
+            // under a PML4E that is not present.
+            at(what == "nothing" ? kT + (1ull << 39) : kT + 8, MMU_ACC_WRITE, 3);
+        else {
+            why = "no recipe for kind " + kind;
+            return false;
+        }
+        EXPECT_EQ(0, rc2) << kind << ": " << err.msg;
+        return true;
+    }
+};
+
+TEST_F(InvCase, EveryReachableInvalidationBinHasADirectedCase)
+{
+    unsigned built = 0, hit = 0;
+    std::string missed, skips;
+    for (unsigned b = 0; b < mmu_cov_bins(); b++) {
+        if (mmu_cov_bin_group(b) != MMU_COV_G_INV || mmu_cov_bin_rule(b))
+            continue;
+        char name[MMU_COV_NAME_MAX];
+        mmu_cov_bin_name(b, name, sizeof name);
+        const std::string s(name); // inv.KIND.WHAT
+        const size_t dot = s.find('.', 4);
+        const uint64_t before = mmu_cov_count(cov, b);
+        if (!run_inv(s.substr(4, dot - 4), s.substr(dot + 1))) {
+            skips += s + " (" + why + ")\n";
+            continue;
+        }
+        built++;
+        if (mmu_cov_count(cov, b) > before)
+            hit++;
+        else
+            missed += s + ": " + hits(MMU_COV_G_INV) + "\n";
+    }
+    EXPECT_TRUE(skips.empty()) << skips;
+    EXPECT_EQ(built, hit) << "directed cases that missed their bin:\n" << missed;
+    EXPECT_GE(built, 100u);
+    for (unsigned i = 0; i < mmu_cov_bins(); i++)
+        EXPECT_TRUE(!mmu_cov_count(cov, i) || !mmu_cov_bin_rule(i)) << i;
+}
+
+} // namespace
+
+namespace {
+
+// A lost compare-exchange at each level: the entries above it already have
+// A, so the first locked update (the one the other agent spoils) is its own.
+TEST_F(Cov, LostCompareExchangeAtEachLevel)
+{
+    levels = 5;
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    make();
+    const char *const name[] = {"", "ad.cmpxchg_lost.pte", "ad.cmpxchg_lost.pde",
+                                "ad.cmpxchg_lost.pdpte", "ad.cmpxchg_lost.pml4e",
+                                "ad.cmpxchg_lost.pml5e"};
+    for (unsigned lost = 5; lost >= 1; lost--) {
+        for (unsigned l = 1; l <= 5; l++)
+            poke(kVa, l, l > lost ? MMU_PTE_A : 0, l > lost ? 0 : MMU_PTE_A);
+        mmu_flush_all(mmu);
+        fcov_collect(cov); // the run's total keeps what a reset drops
+        mmu_cov_reset(cov);
+        med.steal = 1;
+        EXPECT_EQ(MMU_FAULT_NONE, acc(kVa).fault.kind);
+        EXPECT_EQ(0, rc);
+        for (unsigned l = 1; l <= 5; l++)
+            EXPECT_EQ(l == lost ? 1u : 0u, n(name[l])) << lost << ": " << hits(MMU_COV_G_AD);
+    }
+}
+
+// D-assists on entries found in the L2 (a fetch cached them there with D=0),
+// and a global entry found in the L2 under another PCID.
+TEST_F(Cov, DAssistsFromTheL2AndGlobalL2HitsUnderAnotherPcid)
+{
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    map(kVa + 0x200000, kFrame + 0x200000, 0x200000, MMU_PAGE_2M);
+    map(kVa + 0x40000000, 0x40000000, 0x40000000, MMU_PAGE_1G);
+    map(kVa + 0x80000000, 0x80000000, 0x1000, MMU_PAGE_4K, kUser | MMU_PTE_G);
+    make(MMU_CR4_PGE | MMU_CR4_PCIDE, 1);
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    uint64_t t = 0;
+    for (const uint64_t la : std::initializer_list<uint64_t>{kVa, kVa + 0x200000, kVa + 0x40000000}) {
+        t = acc(la, MMU_ACC_FETCH, 3, t).done_at + 100;
+        const mmu_result_t w = acc(la, MMU_ACC_WRITE, 3, t);
+        t = w.done_at + 100;
+        EXPECT_EQ(MMU_FAULT_NONE, w.fault.kind);
+    }
+    for (const char *b : {"dirty.d_assist.l2.4k", "dirty.d_assist.l2.2m", "dirty.d_assist.l2.1g"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_DIRTY);
+    EXPECT_EQ(0u, n("dirty.d_assist.l1.4k"));
+    t = acc(kVa + 0x80000000, MMU_ACC_FETCH, 3, t).done_at + 100; // L1I and L2, PCID 1
+    cr(3, mmu_ptb_root(pt) | 2 | MMU_CR3_NOFLUSH);
+    EXPECT_EQ(MMU_SERVED_L2, acc(kVa + 0x80000000, MMU_ACC_READ, 3, t).served);
+    EXPECT_EQ(1u, n("pcid.global_other_pcid_hit.l2")) << hits(MMU_COV_G_PCID);
+    EXPECT_EQ(0u, n("pcid.global_other_pcid_hit.l1"));
+}
+
+// Evictions from every array of a configuration with one entry per array and
+// three arrays per TLB, from the PML5E cache, and a page splintered in an L2
+// without an array of its size.
+TEST_F(Cov, EvictionsFromEveryArrayAndL2Splinters)
+{
+    levels = 5;
+    const mmu_array_cfg_t one[3] = {{1, 1, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW, 0},
+                                        {1, 1, MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW, 0},
+                                        {1, 1, MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0}};
+    for (int i = 0; i < 3; i++) {
+        cfg.l1i.arr[i] = one[i];
+        cfg.l1d.arr[i] = one[i];
+        cfg.l2.arr[i] = one[i];
+    }
+    cfg.psc[5].arr = {1, 1, 0, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    // Two pages of each size, the second 4K one under another PML5E.
+    map(kVa, kFrame, 0x1000, MMU_PAGE_4K);
+    map(kVa + (1ull << 48), kFrame + 0x1000, 0x1000, MMU_PAGE_4K);
+    map(kVa + 0x200000, kFrame + 0x200000, 0x400000, MMU_PAGE_2M);
+    map(kVa + 0x40000000, 0x40000000, 0x80000000, MMU_PAGE_1G);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    uint64_t t = 0;
+    const uint64_t pages[] = {kVa,           kVa + (1ull << 48), kVa + 0x200000,
+                              kVa + 0x400000, kVa + 0x40000000,   kVa + 0x80000000};
+    for (const uint64_t la : pages)
+        for (const mmu_access_t a : {MMU_ACC_READ, MMU_ACC_FETCH})
+            t = acc(la, a, 3, t).done_at + 100;
+    for (const char *b : {"repl.evict.l1i.arr0", "repl.evict.l1i.arr1", "repl.evict.l1i.arr2",
+                          "repl.evict.l1d.arr0", "repl.evict.l1d.arr1", "repl.evict.l1d.arr2",
+                          "repl.evict.l2.arr0", "repl.evict.l2.arr1", "repl.evict.l2.arr2",
+                          "repl.evict.psc_pml5e"})
+        EXPECT_GE(n(b), 1u) << b << ": " << hits(MMU_COV_G_REPL);
+    EXPECT_EQ(0u, n("repl.splinter.l2"));
+    // An L2 of 4K entries only: a 2M page is cached there as 4K entries.
+    mmu_destroy(mmu);
+    mmu = nullptr;
+    cfg.l2.arr[1] = {};
+    cfg.l2.arr[2] = {};
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    acc(kVa + 0x200000, MMU_ACC_READ, 3, t);
+    EXPECT_EQ(1u, n("repl.splinter.l2")) << hits(MMU_COV_G_REPL);
+}
+
+} // namespace
+
+namespace {
+
+// D-assists on L1 entries of every size (read first, then write), and A set
+// on a faulting 5-level walk (ad_on_fault = used) from the PML5E down.
+TEST_F(Cov, DAssistsFromTheL1OfEverySizeAndAOnAFaulting5LevelWalk)
+{
+    levels = 5;
+    cfg.ad_on_fault = MMU_AD_ON_FAULT_USED;
+    map(kVa, kFrame, 0x2000, MMU_PAGE_4K);
+    map(kVa + 0x200000, kFrame + 0x200000, 0x200000, MMU_PAGE_2M);
+    map(kVa + 0x40000000, 0x40000000, 0x40000000, MMU_PAGE_1G);
+    make();
+    fcov_collect(cov); // the run's total keeps what a reset drops
+    mmu_cov_reset(cov);
+    uint64_t t = 0;
+    for (const uint64_t la : std::initializer_list<uint64_t>{kVa, kVa + 0x200000, kVa + 0x40000000}) {
+        t = acc(la, MMU_ACC_READ, 3, t).done_at + 100;
+        t = acc(la, MMU_ACC_WRITE, 3, t).done_at + 100;
+    }
+    for (const char *b : {"dirty.d_assist.l1.4k", "dirty.d_assist.l1.2m", "dirty.d_assist.l1.1g"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_DIRTY);
+    EXPECT_EQ(0u, n("dirty.d_assist.l2.4k"));
+    poke(kVa + 0x1000, 1, 0, MMU_PTE_P);
+    for (unsigned l = 2; l <= 5; l++)
+        poke(kVa + 0x1000, l, 0, MMU_PTE_A);
+    mmu_flush_all(mmu);
+    EXPECT_EQ(MMU_FAULT_PF, acc(kVa + 0x1000, MMU_ACC_READ, 3, t).fault.kind);
+    for (const char *b : {"ad.a_fault.pml5e", "ad.a_fault.pml4e", "ad.a_fault.pdpte", "ad.a_fault.pde"})
+        EXPECT_EQ(1u, n(b)) << b << ": " << hits(MMU_COV_G_AD);
+}
+
+} // namespace

@@ -10,6 +10,7 @@
 
 #include <cstring>
 #include <random>
+#include <sstream>
 
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
@@ -269,6 +270,93 @@ TEST_F(Stats, PrintedTableShowsTheCounters)
     EXPECT_NE(std::string::npos, out.find("     2m                   3              0              3"))
         << out;
     EXPECT_NE(std::string::npos, out.find("walks 2 = miss 2 + fault-retry 0 + D-assist 0"))
+        << out;
+}
+
+} // namespace
+
+namespace {
+
+// The JSON form has every counter, by its name, with its value, in order.
+TEST(StatsJson, EveryCounterByNameWithItsValue)
+{
+    mmu_stats_t s{};
+    for (unsigned i = 0; i < mmu_stats_count(); i++) {
+        const uint64_t v = 1000003ull * i + 7;
+        std::memcpy(reinterpret_cast<char *>(&s) + i * sizeof v, &v, sizeof v);
+    }
+    char *buf = nullptr;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ASSERT_NE(nullptr, f);
+    mmu_stats_print_json_size(f, &s, sizeof s);
+    fclose(f);
+    const std::string out(buf, len);
+    free(buf);
+    ASSERT_EQ("{\n", out.substr(0, 2));
+    ASSERT_EQ("\n}\n", out.substr(out.size() - 3));
+    size_t at = 0;
+    for (unsigned i = 0; i < mmu_stats_count(); i++) {
+        EXPECT_EQ(1000003ull * i + 7, mmu_stats_get(&s, i));
+        const std::string want = std::string("\"") + mmu_stats_name(i) + "\": " +
+                                 std::to_string(1000003ull * i + 7) +
+                                 (i + 1 < mmu_stats_count() ? ",\n" : "\n}");
+        const size_t p = out.find(want, at);
+        ASSERT_NE(std::string::npos, p) << want << " after byte " << at << " in\n" << out;
+        at = p + want.size() - 1;
+    }
+}
+
+// Without a configuration the table has a row per entry size that saw hits or
+// fills; splintered fills and data lines get their lines only when counted.
+TEST_F(Stats, TableWithoutConfigSplintersAndDataLines)
+{
+    make();
+    map(kBase, 0x3000);
+    acc(kBase);
+    acc(kBase + 0x1000);
+    acc(kBase);
+    mmu_stats_t s = stats();
+    auto print = [&](const mmu_stats_t &st) {
+        char *buf = nullptr;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        EXPECT_NE(nullptr, f);
+        mmu_stats_print(f, &st, nullptr);
+        fclose(f);
+        std::string out(buf, len);
+        free(buf);
+        return out;
+    };
+    std::string out = print(s);
+    // The row under L1D's: 4K, 1 hit, 2 fills, 0 evictions; no 2M row (nothing
+    // hit or filled).
+    const size_t l1d = out.find("  L1D  all");
+    ASSERT_NE(std::string::npos, l1d) << out;
+    const size_t row = out.find('\n', l1d) + 1;
+    std::istringstream words(out.substr(row, out.find('\n', row) - row));
+    std::string size;
+    uint64_t hits = 9, fills = 9, evictions = 9;
+    words >> size >> hits >> fills >> evictions;
+    EXPECT_EQ("4K", size) << out;
+    EXPECT_EQ(1u, hits);
+    EXPECT_EQ(2u, fills);
+    EXPECT_EQ(0u, evictions);
+    EXPECT_EQ(std::string::npos, out.find("\n       2M ")) << out;
+    EXPECT_EQ(std::string::npos, out.find("splintered")) << out;
+    EXPECT_EQ(std::string::npos, out.find("data lines")) << out;
+    s.l1i_splinters = 4;
+    s.l1d_splinters = 5;
+    s.l2_splinters = 6;
+    s.data_l1_hits = 11;
+    s.data_l2_hits = 12;
+    s.data_llc_hits = 13;
+    s.data_dram = 14;
+    out = print(s);
+    EXPECT_NE(std::string::npos, out.find("splintered fills (a page cached as smaller entries: no "
+                                          "array of its size): L1I 4, L1D 5, L2 6\n"))
+        << out;
+    EXPECT_NE(std::string::npos, out.find("data lines served by L1 11, L2 12, LLC 13, DRAM 14\n"))
         << out;
 }
 
