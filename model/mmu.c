@@ -791,14 +791,18 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, const mmu_walk_trace_t *tr, mmu_c
     }
 }
 
+/* floor(log2(v)), 0 for v <= 1, at most the last bucket. */
 static unsigned log2_bucket(uint64_t v)
 {
     unsigned b = 0;
-    while (v > 1 && b + 1 < MMU_WALK_HIST_BUCKETS) {
-        v >>= 1;
+#if defined(__GNUC__)
+    if (v > 1)
+        b = 63u - (unsigned)__builtin_clzll(v);
+#else
+    for (uint64_t x = v; x > 1; x >>= 1)
         b++;
-    }
-    return b;
+#endif
+    return b < MMU_WALK_HIST_BUCKETS - 1 ? b : MMU_WALK_HIST_BUCKETS - 1;
 }
 
 static void count_fault(mmu_t *mmu, const mmu_fault_t *f)
