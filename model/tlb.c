@@ -338,12 +338,7 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
     const unsigned set = set_of(t, n.vpn);
     mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
 
-    /* One pass over the set: a same-tag entry, the first invalid way, and,
-     * for LRU and FIFO, the victim pick_victim would choose (the oldest
-     * stamp, ties to the lower way), so a fill into a full set reads it once. */
-    const uint32_t *st = &t->stamp[(size_t)set * t->ways];
-    const bool by_stamp = t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO;
-    unsigned free_way = t->ways, oldest = 0;
+    unsigned free_way = t->ways;
     for (unsigned w = 0; w < t->ways; w++) {
         const mmu_tlb_entry_t *x = &row[w];
         if (!MMU_TLB_VALID(x)) {
@@ -351,8 +346,6 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
                 free_way = w;
             continue;
         }
-        if (st[w] < st[oldest])
-            oldest = w;
         /* Same tag: the PCID is part of it only for non-global entries. */
         if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
             (n.global || x->pcid == n.pcid)) {
@@ -368,7 +361,7 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
     int evicted = 0;
     unsigned way = free_way;
     if (way == t->ways) {
-        way = by_stamp ? oldest : pick_victim(t, set);
+        way = pick_victim(t, set);
         if (victim)
             *victim = row[way];
         evicted = 1;
