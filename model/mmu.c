@@ -33,9 +33,14 @@
 #if defined(__GNUC__)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
+/* A value the compiler must keep as computed: GCC otherwise recomputes the
+ * hit path's kind pointer from its index at every use, at three instructions
+ * a time, instead of keeping it in a register. */
+#define KEEP(p) __asm__("" : "+r"(p))
 #else
 #define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
+#define KEEP(p) ((void)0)
 #endif
 
 enum { SIDE_I = 0, SIDE_D = 1 };
@@ -57,9 +62,6 @@ typedef struct mmu_counters {
     uint64_t psc[4][3];     /* [pde, pdpte, pml4e, pml5e][hits, fills, evictions] */
     uint64_t walk_lat[MMU_WALK_HIST_BUCKETS];
     uint64_t walk_refs[8];
-    /* L1 hits taken by mmu_translate's fast path, per side: 4K hits of that
-     * L1 and translations, added in by mmu_get_stats (one count, not two). */
-    uint64_t fast_hits[2];
 } mmu_counters_t;
 
 /* mmu_get_stats copies each level's counters by position: lookups, hits,
@@ -74,20 +76,48 @@ _Static_assert(offsetof(mmu_stats_t, l1i_4k_hits) - offsetof(mmu_stats_t, l1i_lo
                    13 * sizeof(uint64_t),
                "TLB level counters are not laid out as mmu_get_stats copies them");
 
-/* What the L1 hit fast path reads, per side, in one place: array 0 of the
- * side when it can be probed by the short loop (one granule, 4 KiB, LRU,
- * low-bits index), else e == NULL. */
-typedef struct l1_fast {
+/* What the L1 hit fast path reads for one kind of request, by FAST_KIND(type,
+ * cpl, implicit), in one place (two cache lines, the first holding all a hit
+ * reads but the rights): array 0 of the side when it can be probed by the
+ * short loop (one granule, 4 KiB, LRU, low-bits index), else mmu->never, a
+ * one-way set no address matches (so the probe needs no test of its own for
+ * it), as for type 3, which translate_slow refuses. Each kind has its own copy of the
+ * side's array fields, so a hit follows no pointer to reach them. */
+typedef struct fast_kind {
     mmu_tlb_entry_t *e;
     uint32_t *stamp;
     uint32_t *clock;
-    uint64_t *hits; /* cnt.fast_hits[side] */
-    uint32_t set_mask, ways, lat;
-} l1_fast_t;
+    uint64_t lat_word; /* bytes 40..47 of a hit's mmu_result_t: served L1, lat_l1 */
+    uint32_t set_mask;
+    uint32_t row_bytes; /* ways * sizeof(mmu_tlb_entry_t): one set */
+    uint32_t lat;
+    uint16_t pcid;      /* mmu->pcid, refreshed by derive_mode */
+    bool data_lines;    /* mmu->data_lines */
+    uint8_t write;      /* 1 for writes: an entry with D=0 needs a walk (a D assist) */
+    /* By perms: the protection keys that allow the access from a cached
+     * entry, mmu_pte_check's verdict tabled whenever the control bits change. */
+    uint16_t allow[8];
+    /* Second line: written by a hit, or read off the hit path. */
+    /* L1 hits of this kind taken by the fast path: 4K hits of the side's L1
+     * and translations, added in by mmu_get_stats (one count, not two), and
+     * kept across set_fast_path. */
+    uint64_t hits;
+    struct mmu *mmu;    /* the owner, for the slow path (no register kept for it) */
+    uint8_t side;       /* SIDE_I or SIDE_D */
+    char pad[128 - 64 - 8 - 8 - 1];
+} fast_kind_t;
+_Static_assert(sizeof(fast_kind_t) == 128 && offsetof(fast_kind_t, hits) == 64,
+               "a hit reads the first 64 bytes of its fast_kind_t");
+
+#define FAST_KIND(type, cpl, implicit) \
+    ((unsigned)(type) * 4 + (unsigned)(cpl) + (unsigned)(implicit) * 16)
 
 struct mmu {
     /* Hot: read on every translation. */
-    l1_fast_t fast[2];
+    fast_kind_t kind[4 * 4 * 2]; /* [FAST_KIND(type, cpl, implicit)] */
+    /* What kinds without a fast path probe: vpn ~0 is no linear address's
+     * (la >> 12 leaves the top 12 bits clear), so it always misses. */
+    mmu_tlb_entry_t never;
     mmu_tlb_t l1[2][MMU_TLB_ARRAYS]; /* [SIDE_I / SIDE_D] */
     mmu_tlb_t l2[MMU_TLB_ARRAYS];
     unsigned l1_lat[2], l2_lat;
@@ -101,12 +131,7 @@ struct mmu {
     mmu_walk_mode_t mode;
     mmu_stats_t st;
     mmu_counters_t cnt;
-    /* For the L1 hit fast path (mmu_translate): which protection keys each
-     * access may use, by ALLOW_IDX(type, cpl == 3,
-     * implicit, perms): mmu_pte_check's verdict tabled whenever the control
-     * bits change, so a hit reads one word instead of running the rules. */
-    uint16_t allow[3 * 2 * 2 * 8];
-    bool allow_init;
+    bool allow_init; /* kind[].allow has been derived once */
     /* Walk side. */
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
@@ -152,41 +177,71 @@ static void cov_inv(mmu_t *mmu, unsigned kind, unsigned removed);
 
 /* ---- configuration ----------------------------------------------------------- */
 
-/* Arm mmu_translate's L1 hit fast path where it applies (f->e set), or leave
- * it off (f->e NULL: every request takes translate_slow). */
+/* Arm mmu_translate's L1 hit fast path where it applies (kind[].e set), or
+ * leave it off (e NULL: every request takes translate_slow). The hits the
+ * fast path has counted stay. */
 static void set_fast_path(mmu_t *mmu)
 {
-    for (int side = 0; side < 2; side++) {
-        mmu_tlb_t *a = &mmu->l1[side][0];
-        mmu->fast[side] = (l1_fast_t){0};
-        /* Not with coalescing: array 0 then holds groups too, probed after
-         * 4 KiB entries, and the short loop does not tell them apart. Not
-         * while a coverage object is attached: the fast path has no hook (so
-         * it costs nothing when coverage is off), and translate_slow counts
-         * the same hit through cov_tlb_hit and cov_xlat. */
-        if (a->sets && a->granules == 1u << MMU_PAGE_4K && a->repl == MMU_REPL_LRU &&
-            !a->xor_index && !MMU_COV_ON(mmu->cov))
-            mmu->fast[side] = (l1_fast_t){.e = a->e,
-                                          .stamp = a->stamp,
-                                          .clock = &a->clock,
-                                          .hits = &mmu->cnt.fast_hits[side],
-                                          .set_mask = a->set_mask,
-                                          .ways = a->ways,
-                                          .lat = mmu->l1_lat[side]};
-    }
+    for (unsigned type = 0; type < 4; type++)
+        for (unsigned cpl = 0; cpl < 4; cpl++)
+            for (unsigned impl = 0; impl < 2; impl++) {
+                const unsigned side = type == MMU_ACC_FETCH ? SIDE_I : SIDE_D;
+                const mmu_tlb_t *a = &mmu->l1[side][0];
+                fast_kind_t *k = &mmu->kind[FAST_KIND(type, cpl, impl)];
+                mmu->never = (mmu_tlb_entry_t){.vpn = ~0ull};
+                k->e = &mmu->never;
+                k->set_mask = 0;
+                k->row_bytes = sizeof(mmu_tlb_entry_t);
+                k->stamp = NULL;
+                k->clock = NULL;
+                k->mmu = mmu;
+                k->side = (uint8_t)side;
+                k->write = type == MMU_ACC_WRITE;
+                /* Not with coalescing: array 0 then holds groups too, probed
+                 * after 4 KiB entries, and the short loop does not tell them
+                 * apart. Not while a coverage object is attached: the fast
+                 * path has no hook (so it costs nothing when coverage is
+                 * off), and translate_slow counts the same hit through
+                 * cov_tlb_hit and cov_xlat. */
+                if (type > MMU_ACC_FETCH || !a->sets || a->granules != 1u << MMU_PAGE_4K ||
+                    a->repl != MMU_REPL_LRU || a->xor_index || MMU_COV_ON(mmu->cov))
+                    continue;
+                /* A hit's bytes 40..47 as translate_slow leaves them: served
+                 * MMU_SERVED_L1 (0), psc_level and d_assist 0, lat_l1. */
+                mmu_result_t tmpl;
+                memset(&tmpl, 0, sizeof tmpl);
+                tmpl.served = MMU_SERVED_L1;
+                tmpl.lat_l1 = mmu->l1_lat[side];
+                memcpy(&k->lat_word, (const char *)&tmpl + 40, 8);
+                k->e = a->e;
+                k->stamp = a->stamp;
+                k->clock = (uint32_t *)&a->clock;
+                k->set_mask = a->set_mask;
+                k->row_bytes = (uint32_t)(a->ways * sizeof(mmu_tlb_entry_t));
+                k->lat = mmu->l1_lat[side];
+                k->pcid = mmu->pcid;
+                k->data_lines = mmu->data_lines;
+            }
 }
 
-#define ALLOW_IDX(type, cpl3, implicit, perms) \
-    ((((unsigned)(type) * 2 + (unsigned)(cpl3)) * 2 + (unsigned)(implicit)) * 8 + (unsigned)(perms))
+/* The fast path's hits of one side (mmu_get_stats). */
+static uint64_t fast_hits(const mmu_t *mmu, unsigned side)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < sizeof mmu->kind / sizeof mmu->kind[0]; i++)
+        if (mmu->kind[i].side == side)
+            n += mmu->kind[i].hits;
+    return n;
+}
 
 static void derive_allow(mmu_t *mmu)
 {
     const mmu_pte_ctl_t *c = &mmu->mode.ctl;
     for (unsigned type = 0; type <= MMU_ACC_FETCH; type++)
-        for (unsigned cpl3 = 0; cpl3 < 2; cpl3++)
+        for (unsigned cpl = 0; cpl < 4; cpl++)
             for (unsigned impl = 0; impl < 2; impl++)
                 for (unsigned perms = 0; perms < 8; perms++) {
-                    const bool user_access = cpl3 && !impl;
+                    const bool user_access = cpl == 3 && !impl;
                     /* Keys matter only where PKRU/PKRS are consulted. */
                     const bool keyed = type != MMU_ACC_FETCH &&
                                        ((perms & MMU_PERM_U) ? c->pke : c->pks);
@@ -200,7 +255,7 @@ static void derive_allow(mmu_t *mmu)
                                 .allowed)
                             mask |= (uint16_t)(1u << k);
                     }
-                    mmu->allow[ALLOW_IDX(type, cpl3, impl, perms)] = mask;
+                    mmu->kind[FAST_KIND(type, cpl, impl)].allow[perms] = mask;
                 }
 }
 
@@ -229,6 +284,8 @@ static void derive_mode(mmu_t *mmu)
         derive_allow(mmu);
         mmu->allow_init = true;
     }
+    for (unsigned i = 0; i < sizeof mmu->kind / sizeof mmu->kind[0]; i++)
+        mmu->kind[i].pcid = mmu->pcid;
 }
 
 static void free_arrays(mmu_t *mmu)
@@ -734,14 +791,18 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, const mmu_walk_trace_t *tr, mmu_c
     }
 }
 
+/* floor(log2(v)), 0 for v <= 1, at most the last bucket. */
 static unsigned log2_bucket(uint64_t v)
 {
     unsigned b = 0;
-    while (v > 1 && b + 1 < MMU_WALK_HIST_BUCKETS) {
-        v >>= 1;
+#if defined(__GNUC__)
+    if (v > 1)
+        b = 63u - (unsigned)__builtin_clzll(v);
+#else
+    for (uint64_t x = v; x > 1; x >>= 1)
         b++;
-    }
-    return b;
+#endif
+    return b < MMU_WALK_HIST_BUCKETS - 1 ? b : MMU_WALK_HIST_BUCKETS - 1;
 }
 
 static void count_fault(mmu_t *mmu, const mmu_fault_t *f)
@@ -1172,7 +1233,9 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
  * such a hit (lookup_level probes array 0 first, and array 0 holds only
  * 4 KiB entries), minus the work that cannot apply; anything else, a non-canonical
  * address included (it can match no entry), goes to translate_slow, which
- * probes again from the start: nothing here has changed any state by then. */
+ * probes again from the start: nothing here has changed any state by then.
+ * It calls nothing but in tail position, so it needs no stack frame, and
+ * writes the result as nine 8-byte words (the compiler merges the zeros). */
 _Static_assert(offsetof(mmu_result_t, perms) == offsetof(mmu_result_t, page_size) + 1 &&
                    offsetof(mmu_result_t, pkey) == offsetof(mmu_result_t, page_size) + 2 &&
                    offsetof(mmu_result_t, global) == offsetof(mmu_result_t, page_size) + 3 &&
@@ -1180,47 +1243,88 @@ _Static_assert(offsetof(mmu_result_t, perms) == offsetof(mmu_result_t, page_size
                    offsetof(mmu_tlb_entry_t, pkey) == offsetof(mmu_tlb_entry_t, page) + 2 &&
                    offsetof(mmu_tlb_entry_t, global) == offsetof(mmu_tlb_entry_t, page) + 3,
                "a hit copies page, perms, pkey and global as one word");
+_Static_assert(sizeof(mmu_result_t) == 72 && offsetof(mmu_result_t, pa) == 16 &&
+                   offsetof(mmu_result_t, page_size) == 24 &&
+                   offsetof(mmu_result_t, mem_refs) == 28 &&
+                   offsetof(mmu_result_t, done_at) == 32 && offsetof(mmu_result_t, served) == 40 &&
+                   offsetof(mmu_result_t, lat_l1) == 44 && offsetof(mmu_result_t, lat_l2) == 48,
+               "the hit path writes mmu_result_t as these nine words");
+
+/* A fast-path hit with cfg.data_lines: the data line after the translation. */
+static __attribute__((noinline)) int fast_data_line(mmu_t *mmu, mmu_result_t *res)
+{
+    res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
+    return 0;
+}
+
+static inline void put64(mmu_result_t *res, size_t off, uint64_t v)
+{
+    memcpy((char *)res + off, &v, 8);
+}
+
+/* The kind of a request, FAST_KIND(type, cpl, implicit), or -1 for a type or
+ * CPL out of range. Byte by byte: callers store these fields one at a time,
+ * and one wider load over them would wait for those stores to retire (a
+ * failed store-to-load forward: 15 ns a hit instead of 4 when measured). */
+static inline int fast_kind_of(const mmu_req_t *req)
+{
+    const unsigned type = req->type, cpl = req->cpl;
+    if ((type | cpl) > 3)
+        return -1;
+    return (int)FAST_KIND(type, cpl, req->flags & MMU_REQ_IMPLICIT);
+}
 
 int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
 {
-    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
+    if (UNLIKELY(!mmu))
+        return MMU_EINVAL;
+    if (UNLIKELY(!req))
         return bad_request(mmu, req, res);
-    const unsigned type = req->type, cpl = req->cpl;
-    const l1_fast_t *f = &mmu->fast[type == MMU_ACC_FETCH ? SIDE_I : SIDE_D];
-    mmu_tlb_entry_t *const e = f->e;
-    if (UNLIKELY(!e || type > MMU_ACC_FETCH || cpl > 3))
+    if (UNLIKELY(!res))
+        return bad_request(mmu, req, res);
+    if (UNLIKELY(req->version != MMU_REQ_VERSION))
+        return bad_request(mmu, req, res);
+    const int kind = fast_kind_of(req);
+    if (UNLIKELY(kind < 0))
         return translate_slow(mmu, req, res);
+    fast_kind_t *k = &mmu->kind[kind];
+    KEEP(k);
     const uint64_t la = req->la, vpn = la >> 12;
-    const unsigned ways = f->ways;
-    const size_t base = (size_t)((unsigned)vpn & f->set_mask) * ways;
-    const uint16_t pcid = mmu->pcid;
-    for (unsigned w = 0; w < ways; w++) {
-        const mmu_tlb_entry_t *x = &e[base + w];
-        if (x->vpn != vpn || !(x->global | (x->pcid == pcid)))
-            continue;
-        const uint32_t lat = f->lat;
-        const mmu_cycle_t done = req->now + lat;
-        const unsigned idx = ALLOW_IDX(type, cpl == 3, req->flags & MMU_REQ_IMPLICIT, x->perms);
-        uint32_t *const clock = f->clock;
-        if (UNLIKELY(x->ready_at > done || !((mmu->allow[idx] >> x->pkey) & 1) ||
-                     (type == MMU_ACC_WRITE && !x->dirty) || *clock == UINT32_MAX))
-            break; /* in flight, denied, a D assist or a clock wrap: the long way */
-        f->stamp[base + w] = ++*clock;
-        ++*f->hits;
-        const uint64_t pa = x->frame | (la & 0xfff);
-        uint32_t info;
-        memcpy(&info, &x->page, 4);
-        memset(res, 0, sizeof *res);
-        res->pa = pa;
-        memcpy(&res->page_size, &info, 4);
-        res->done_at = done;
-        res->lat_l1 = lat;
-        if (UNLIKELY(mmu->data_lines)) /* the data line after the translation */
-            res->lat_data = mmu_memlat_data(&mmu->lat, pa);
-        _Static_assert(MMU_SERVED_L1 == 0, "served is left as memset wrote it");
-        return 0;
-    }
-    return translate_slow(mmu, req, res);
+    const size_t row = (size_t)(vpn & k->set_mask) * k->row_bytes;
+    const mmu_tlb_entry_t *x = (const mmu_tlb_entry_t *)((const char *)k->e + row);
+    const mmu_tlb_entry_t *const end = (const mmu_tlb_entry_t *)((const char *)x + k->row_bytes);
+    /* SDM 4.10.2.4: a global entry matches under any PCID. */
+    while (x->vpn != vpn || (x->pcid != k->pcid && !x->global))
+        if (++x == end)
+            return translate_slow(k->mmu, req, res);
+    /* Denied, or a write through an entry with D=0 (a D assist): the long way. */
+    if (UNLIKELY(!(k->allow[x->perms] & (1u << x->pkey))))
+        return translate_slow(k->mmu, req, res);
+    if (UNLIKELY(x->dirty < k->write))
+        return translate_slow(k->mmu, req, res);
+    const mmu_cycle_t done = req->now + k->lat;
+    if (UNLIKELY(x->ready_at > done))
+        return translate_slow(k->mmu, req, res); /* its fill is still in flight */
+    const uint32_t clock = *k->clock + 1;
+    if (UNLIKELY(clock == 0))
+        return translate_slow(k->mmu, req, res); /* the LRU clock must be renumbered */
+    *k->clock = clock;
+    k->stamp[x - k->e] = clock;
+    k->hits++;
+    uint32_t info;
+    memcpy(&info, &x->page, 4);
+    put64(res, 0, 0); /* fault: none */
+    put64(res, 8, 0);
+    put64(res, 16, x->frame | (la & 0xfff));
+    put64(res, 24, info); /* page_size, perms, pkey, global; mem_refs 0 */
+    put64(res, 32, done);
+    put64(res, 40, k->lat_word);
+    put64(res, 48, 0);
+    put64(res, 56, 0);
+    put64(res, 64, 0);
+    if (UNLIKELY(k->data_lines))
+        return fast_data_line(k->mmu, res);
+    return 0;
 }
 
 void mmu_batch_view(const mmu_t *mmu, mmu_batch_view_t *v)
@@ -1259,7 +1363,8 @@ static void get_stats(const mmu_t *mmu, mmu_stats_t *out)
 {
     *out = mmu->st;
     const mmu_counters_t *c = &mmu->cnt;
-    out->translations += c->fast_hits[SIDE_I] + c->fast_hits[SIDE_D];
+    const uint64_t fast[2] = {fast_hits(mmu, SIDE_I), fast_hits(mmu, SIDE_D)};
+    out->translations += fast[SIDE_I] + fast[SIDE_D];
     uint64_t *const lvl[3] = {&out->l1i_lookups, &out->l1d_lookups, &out->l2_lookups};
     for (int l = 0; l < 3; l++) {
         /* lookups, hits, misses, splinters, then {hits, fills, evictions} per size */
@@ -1269,7 +1374,7 @@ static void get_stats(const mmu_t *mmu, mmu_stats_t *out)
             for (int k = 0; k < 3; k++)
                 f[4 + 3 * g + k] = c->tlb[l][g][k];
             if (l < 2 && g == MMU_PAGE_4K)
-                f[4 + CNT_HITS] += c->fast_hits[l];
+                f[4 + CNT_HITS] += fast[l];
             hits += f[4 + 3 * g + CNT_HITS];
         }
         f[0] = hits + c->misses[l];
@@ -1305,6 +1410,8 @@ void mmu_reset_stats(mmu_t *mmu)
         return;
     memset(&mmu->st, 0, sizeof mmu->st);
     memset(&mmu->cnt, 0, sizeof mmu->cnt);
+    for (unsigned i = 0; i < sizeof mmu->kind / sizeof mmu->kind[0]; i++)
+        mmu->kind[i].hits = 0;
     memset(mmu->lat.hits, 0, sizeof mmu->lat.hits);
     mmu->lat.dram = 0;
     memset(mmu->lat.data_hits, 0, sizeof mmu->lat.data_hits);
