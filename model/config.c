@@ -195,6 +195,13 @@ int mmu_config_validate(const mmu_config_t *in, mmu_err_t *err)
         if (m->ways > MMU_MEMLAT_MAX_WAYS)
             return mmu_err_set(err, MMU_EINVAL, "%s.ways=%u: must be <= %u", ML[i], m->ways,
                                MMU_MEMLAT_MAX_WAYS);
+        /* One pseudo-LRU tree per group of g ways; the set's trees share 64 bits. */
+        const unsigned g = cfg->memlat_plru[i];
+        if (g && (g < 2 || (g & (g - 1)) || g > m->ways || m->ways % g))
+            return mmu_err_set(err, MMU_EINVAL,
+                               "memlat.%s_plru=%u: must be 0 (LRU) or a power of two, 2..%u, "
+                               "that divides %s.ways",
+                               ML[i] + 7, g, m->ways, ML[i]);
         /* Host memory: 12 bytes per line. */
         if ((uint64_t)m->sets * m->ways > MMU_MEMLAT_MAX_LINES)
             return mmu_err_set(err, MMU_EINVAL,

@@ -57,6 +57,9 @@
  *   data_lines         1: each translated access's data line is charged into
  *                      the same stand-ins after the translation
  *   walk_skip_l1       1: page-table accesses start at the level below the L1D
+ *   l1_plru, l2_plru, llc_plru   replacement in [memlat.l1] ..: 0 true LRU;
+ *                      G tree pseudo-LRU over groups of G ways (a power of
+ *                      two dividing ways), the groups ordered by LRU
  * [memlat.l1] [memlat.l2] [memlat.llc]
  *   sets               sets, a power of two <= 1048576; 0: level absent
  *   ways               ways, 1..64 when the level exists; sets x ways <= 4 M
@@ -170,6 +173,9 @@ static const cfgkey_t MEMLAT_KEYS[] = {
     K("rmw_latency", T_U32, 0, UINT_MAX, mmu_config_t, rmw_latency),
     K("data_lines", T_BOOL, 0, 1, mmu_config_t, data_lines),
     K("walk_skip_l1", T_BOOL, 0, 1, mmu_config_t, walk_skip_l1),
+    K("l1_plru", T_U32, 0, MMU_MEMLAT_MAX_WAYS, mmu_config_t, memlat_plru[0]),
+    K("l2_plru", T_U32, 0, MMU_MEMLAT_MAX_WAYS, mmu_config_t, memlat_plru[1]),
+    K("llc_plru", T_U32, 0, MMU_MEMLAT_MAX_WAYS, mmu_config_t, memlat_plru[2]),
 };
 enum { MK_DRAM = 1 };
 

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Page-table fetch latency model (see memlat.h). The caches are filled on
  * every access at every level (inclusive), the simplest policy that makes a
- * walk's repeated upper-level lines hit the way they do in real L1Ds. */
+ * walk's repeated upper-level lines hit the way they do in real L1Ds.
+ * Replacement is true LRU, or (cfg.memlat_plru) the tree pseudo-LRU of
+ * Intel's L1Ds: with a data stream of lines used once, a page-table line's
+ * survival in the set then depends on where the tree points, not only on how
+ * many lines came after it. */
 #include "memlat.h"
 
 #include <stdlib.h>
@@ -25,6 +29,7 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         l->victim = c->victim != 0;
         l->pair = c->pair != 0;
         l->level = i;
+        l->plru = cfg->memlat_plru[i] > 1 ? cfg->memlat_plru[i] : 0;
         /* Walker loads that skip the L1D start at the first level below it. */
         if (i == 0 && cfg->walk_skip_l1)
             m->walk_first = 1;
@@ -33,8 +38,10 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
         l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
         l->nvalid = calloc(c->sets, sizeof *l->nvalid);
+        if (l->plru)
+            l->tree = calloc(c->sets, sizeof *l->tree);
         m->nlevels++;
-        if (!l->tag || !l->stamp || !l->nvalid) {
+        if (!l->tag || !l->stamp || !l->nvalid || (l->plru && !l->tree)) {
             mmu_memlat_free(m);
             return MMU_ENOMEM;
         }
@@ -48,6 +55,8 @@ void mmu_memlat_free(mmu_memlat_t *m)
         free(m->lvl[i].tag);
         free(m->lvl[i].stamp);
         free(m->lvl[i].nvalid);
+        free(m->lvl[i].tree);
+        m->lvl[i].tree = NULL;
         m->lvl[i].tag = NULL;
         m->lvl[i].stamp = NULL;
         m->lvl[i].nvalid = NULL;
@@ -57,8 +66,53 @@ void mmu_memlat_free(mmu_memlat_t *m)
 
 void mmu_memlat_flush(mmu_memlat_t *m)
 {
-    for (unsigned i = 0; i < m->nlevels; i++)
+    for (unsigned i = 0; i < m->nlevels; i++) {
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
+        if (m->lvl[i].tree)
+            memset(m->lvl[i].tree, 0, m->lvl[i].sets * sizeof *m->lvl[i].tree);
+    }
+}
+
+/* Tree pseudo-LRU, one binary tree per group of l->plru ways (g - 1 bits,
+ * group k's at bits k*(g-1) ..., node n at bit n-1, children 2n and 2n+1,
+ * leaves g .. 2g-1 = ways 0 .. g-1 of the group). A bit says on which side
+ * the next victim is: 0 left, 1 right. A use turns every bit on the way's
+ * path to point away from it. */
+static void plru_use(mmu_memlat_level_t *l, size_t set, unsigned way)
+{
+    const unsigned g = l->plru, w = way % g, shift = way / g * (g - 1);
+    uint64_t bits = l->tree[set];
+    unsigned node = 1;
+    for (unsigned half = g >> 1; half; half >>= 1) {
+        const unsigned right = (w & half) != 0;
+        const uint64_t bit = 1ull << (shift + node - 1);
+        bits = right ? bits & ~bit : bits | bit;
+        node = 2 * node + right;
+    }
+    l->tree[set] = bits;
+}
+
+/* The way a miss replaces in a full set: the groups are ordered by LRU (a
+ * group's last use is that of its most recently used way), and the tree of
+ * the least recently used one says which of its ways goes. */
+static unsigned plru_victim(const mmu_memlat_level_t *l, size_t set)
+{
+    const unsigned g = l->plru;
+    const uint64_t *st = &l->stamp[set * l->ways];
+    unsigned grp = 0;
+    uint64_t oldest = UINT64_MAX;
+    for (unsigned k = 0; k < l->ways / g; k++) {
+        uint64_t last = 0;
+        for (unsigned w = k * g; w < (k + 1) * g; w++)
+            last = st[w] > last ? st[w] : last;
+        if (last < oldest)
+            oldest = last, grp = k;
+    }
+    const uint64_t bits = l->tree[set] >> (grp * (g - 1));
+    unsigned node = 1;
+    while (node < g)
+        node = 2 * node + (unsigned)((bits >> (node - 1)) & 1);
+    return grp * g + node - g;
 }
 
 /* A use of `line` in one level: true (and its LRU stamp renewed) when the
@@ -69,6 +123,8 @@ static bool touch(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
     for (size_t w = base; w < base + l->nvalid[set]; w++)
         if (l->tag[w] == line + 1) {
             l->stamp[w] = now;
+            if (l->plru)
+                plru_use(l, set, (unsigned)(w - base));
             return true;
         }
     return false;
@@ -76,7 +132,8 @@ static bool touch(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
 
 /* Put `line` (not held) into one level: an empty way first (the lowest; ways
  * fill in order and empty only all together, at a flush), else the least
- * recently used. Returns the line it displaced + 1, or 0. */
+ * recently used (or the pseudo-LRU victim). Returns the line it displaced + 1,
+ * or 0. */
 static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
 {
     const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
@@ -84,6 +141,9 @@ static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
     uint64_t out = 0;
     if (l->nvalid[set] < l->ways) {
         victim = base + l->nvalid[set]++;
+    } else if (l->plru) {
+        victim = base + plru_victim(l, set);
+        out = l->tag[victim];
     } else {
         for (size_t w = base; w < base + l->ways; w++)
             if (l->stamp[w] < l->stamp[victim])
@@ -92,6 +152,8 @@ static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
     }
     l->tag[victim] = line + 1;
     l->stamp[victim] = now;
+    if (l->plru)
+        plru_use(l, set, (unsigned)(victim - base));
     return out;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Latency of the walker's page-table accesses: either a host callback, or a
  * small model of the data-cache hierarchy holding page-table lines (stand-ins
- * for L1D, L2 and LLC, each set-associative with LRU, inclusive fills) in
+ * for L1D, L2 and LLC, each set-associative with LRU or Intel's tree
+ * pseudo-LRU, inclusive or victim fills) in
  * front of a fixed DRAM latency. Only latency is modelled: the data always
  * comes from the mmu_mem_ops_t memory, so caching can never change a result. */
 #ifndef MMU_MODEL_MEMLAT_H
@@ -16,10 +17,12 @@ typedef struct mmu_memlat_level {
     uint64_t *tag;    /* sets * ways line numbers + 1, valid below nvalid[set] */
     uint64_t *stamp;  /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
     uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
+    uint64_t *tree;   /* per set, with plru: the tree bits of every group */
     unsigned sets, ways, latency;
     bool victim;     /* filled only by what the level above displaces */
     bool pair;       /* a miss also fills the other line of the 128-byte pair */
     unsigned level;  /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
+    unsigned plru;   /* ways per pseudo-LRU tree (cfg.memlat_plru); 0: true LRU */
 } mmu_memlat_level_t;
 
 typedef struct mmu_memlat {

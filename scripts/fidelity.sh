@@ -50,6 +50,9 @@ cases=(
   "tigerlake_no_pair|--config $ref/tigerlake_no_pair.ini --reference $ref/tinymembench_tigerlake_gap.csv"
   "g4600_walk_skip_l1|--config $ref/g4600_walk_skip_l1.ini --reference $ref/tinymembench_g4600_gap.csv"
   "c5205u_scattered|--config $ref/c5205u.ini --frames scattered --reference $ref/tinymembench_c5205u_gap.csv"
+  "tigerlake_l1_lru|--config $ref/tigerlake_l1_lru.ini --reference $ref/tinymembench_tigerlake_gap.csv"
+  "g4600_l1_lru|--config $ref/g4600_l1_lru.ini --reference $ref/tinymembench_g4600_gap.csv"
+  "c5205u_l1_lru|--config $ref/c5205u_l1_lru.ini --reference $ref/tinymembench_c5205u_gap.csv"
   "zen3|--preset zen3"
   "zen3_scattered|--preset zen3 --frames scattered"
 )

@@ -181,6 +181,14 @@ typedef struct mmu_config {
     /* The walker behind the caches: NULL (default) for the built-in one. */
     mmu_walk_fn walk_cb;
     void *walk_ctx;
+    /* Replacement in each cache-model level (memlat[i]): 0 (default) true
+     * LRU; G (a power of two, 2..ways, dividing ways) tree pseudo-LRU over
+     * groups of G ways, the groups ordered by LRU: a miss replaces the way
+     * that the tree of the least recently used group points to. Intel's L1Ds
+     * are PLRU (G = ways: Skylake's 8-way) or three 4-way trees ordered by
+     * LRU (G = 4: Ice Lake's and Tiger Lake's 12-way), as nanoBench measured
+     * them (uops.info/cache.html). */
+    unsigned memlat_plru[MMU_MEMLAT_LEVELS];
 } mmu_config_t;
 
 /* mmu_config_init() with the caller's sizeof(mmu_config_t). Does nothing for

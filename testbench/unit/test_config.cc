@@ -2,6 +2,7 @@
 // Configuration defaults and validation (model/config.c), and error names.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "mmu/mmu.h"
@@ -133,6 +134,35 @@ TEST(Config, ErrorNamesComeFromOneList)
     EXPECT_STREQ("UNKNOWN", mmu_err_name(12345));
     EXPECT_STREQ("physical address beyond MAXPHYADDR", mmu_strerror(MMU_ERANGE));
     EXPECT_STREQ("unknown error", mmu_strerror(-999));
+}
+
+// cfg.memlat_plru: 0 (true LRU) by default; else a power of two, 2..ways,
+// that divides the level's ways; ignored for an absent level.
+TEST(Config, MemlatPlruIsLruByDefaultAndTakesPowersOfTwoThatDivideTheWays)
+{
+    mmu_config_t c;
+    mmu_config_init(&c);
+    for (unsigned g : c.memlat_plru)
+        EXPECT_EQ(0u, g);
+    mmu_err_t err{};
+    c.memlat[0] = {64, 12, 5, 0, 0};
+    for (unsigned g : {0u, 2u, 4u}) {
+        c.memlat_plru[0] = g;
+        EXPECT_EQ(0, mmu_config_validate(&c, &err)) << g << ": " << err.msg;
+    }
+    for (unsigned g : {1u, 3u, 8u, 16u, 12u}) {
+        c.memlat_plru[0] = g;
+        EXPECT_EQ(MMU_EINVAL, mmu_config_validate(&c, &err)) << g;
+        EXPECT_NE(nullptr, strstr(err.msg, "memlat.l1_plru=")) << err.msg;
+    }
+    c.memlat_plru[0] = 0;
+    c.memlat_plru[1] = 4; // L2: 4 ways
+    EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
+    c.memlat_plru[2] = 32; // LLC: 16 ways
+    EXPECT_EQ(MMU_EINVAL, mmu_config_validate(&c, &err));
+    EXPECT_NE(nullptr, strstr(err.msg, "memlat.llc_plru=32")) << err.msg;
+    c.memlat[2].sets = 0; // absent: nothing to replace
+    EXPECT_EQ(0, mmu_config_validate(&c, &err)) << err.msg;
 }
 
 } // namespace

@@ -57,6 +57,7 @@ void ExpectSameConfig(const mmu_config_t &a, const mmu_config_t &b, const std::s
         EXPECT_EQ(a.memlat[i].sets, b.memlat[i].sets) << ml << " sets";
         EXPECT_EQ(a.memlat[i].ways, b.memlat[i].ways) << ml << " ways";
         EXPECT_EQ(a.memlat[i].latency, b.memlat[i].latency) << ml << " latency";
+        EXPECT_EQ(a.memlat_plru[i], b.memlat_plru[i]) << ml << " plru";
     }
     SAME(memlat_line);
     SAME(dram_latency);
@@ -530,6 +531,27 @@ TEST(ConfigFile, LoaderEntryPointsRefuseBadUse)
     const char text[] = "[mmu]\nwalkers = 0\n";
     EXPECT_EQ(MMU_EINVAL, mmu_config_load_mem(text, sizeof text - 1, nullptr, &c, &err));
     EXPECT_STREQ("(memory):2: [mmu] walkers=0: must be >= 1", err.msg);
+}
+
+// [memlat] l1_plru / l2_plru / llc_plru: the Intel presets carry the L1D
+// policy nanoBench measured; a value the level's ways do not allow is an
+// error at its line.
+TEST(ConfigFile, MemlatPlruKeysAndPresetValues)
+{
+    EXPECT_EQ(8u, Preset("skylake").memlat_plru[0]);
+    EXPECT_EQ(4u, Preset("icelake").memlat_plru[0]);
+    EXPECT_EQ(4u, Preset("tigerlake").memlat_plru[0]);
+    for (const char *p : {"skylake", "icelake", "tigerlake", "goldencove", "zen2", "zen3", "tiny"})
+        for (unsigned i = 1; i < MMU_MEMLAT_LEVELS; i++)
+            EXPECT_EQ(0u, Preset(p).memlat_plru[i]) << p << " level " << i;
+    mmu_config_t c = Preset("tigerlake");
+    EXPECT_EQ("", Load("[memlat]\nl1_plru = 0\nl2_plru = 4\n", &c));
+    EXPECT_EQ(0u, c.memlat_plru[0]);
+    EXPECT_EQ(4u, c.memlat_plru[1]);
+    c = Preset("tigerlake");
+    EXPECT_EQ("t.ini:3: [memlat] l1_plru=8: must be 0 (LRU) or a power of two, 2..12, that "
+              "divides memlat.l1.ways",
+              Load("[memlat]\n\nl1_plru = 8\n", &c));
 }
 
 } // namespace

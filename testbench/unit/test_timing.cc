@@ -350,3 +350,50 @@ TEST_F(Timing, GpCostsNothingAndTouchesNothing)
 }
 
 } // namespace
+
+namespace {
+
+// cfg.memlat_plru: with one 8-way set as the L1D, lines 0..7 filled in order,
+// then line 0 used again, a ninth line replaces the way the pseudo-LRU tree
+// points to (line 4: the tree last went left at the root) where true LRU
+// replaces the least recently used one (line 1).
+TEST_F(Timing, PlruTreeChoosesAnotherVictimThanLru)
+{
+    for (unsigned plru : {0u, 8u}) {
+        SCOPED_TRACE(plru);
+        cfg.memlat[0] = {1, 8, 5, 0, 0};
+        cfg.memlat_plru[0] = plru;
+        make();
+        const uint64_t base = 0x5000000;
+        auto line = [&](unsigned i) { return mmu_data_access(mmu, base + 64u * i, 0); };
+        for (unsigned i = 0; i < 8; i++)
+            EXPECT_EQ(100u, line(i));
+        EXPECT_EQ(5u, line(0));
+        EXPECT_EQ(100u, line(8));
+        EXPECT_EQ(5u, line(plru ? 1 : 4));   // kept
+        EXPECT_EQ(100u, line(plru ? 4 : 1)); // replaced by line 8
+        TearDown();
+        mmu = nullptr, pt = nullptr, mem = nullptr;
+    }
+}
+
+// Three 4-way trees ordered by LRU (Ice Lake's "LRU3PLRU4"): after 0..11 and
+// 0 again the least recently used group is ways 4..7, and its tree points to
+// way 4; true LRU over the 12 ways would replace line 1 instead.
+TEST_F(Timing, PlruGroupsAreOrderedByLru)
+{
+    cfg.memlat[0] = {1, 12, 5, 0, 0};
+    cfg.memlat_plru[0] = 4;
+    make();
+    const uint64_t base = 0x5000000;
+    auto line = [&](unsigned i) { return mmu_data_access(mmu, base + 64u * i, 0); };
+    for (unsigned i = 0; i < 12; i++)
+        EXPECT_EQ(100u, line(i));
+    EXPECT_EQ(5u, line(0));
+    EXPECT_EQ(100u, line(12));
+    EXPECT_EQ(5u, line(1));
+    EXPECT_EQ(5u, line(8)); // the most recently filled group before line 0
+    EXPECT_EQ(100u, line(4));
+}
+
+} // namespace
