@@ -917,6 +917,17 @@ static void finish(ctx_t *c)
         fail(c, c->memlat_l.key[MK_DRAM], "[memlat] dram_latency=0: must be >= 1");
 }
 
+/* The line of this file that set key (kl bytes) of section s, or 0. */
+static int key_line(ctx_t *c, const sec_t *s, const char *key, size_t kl)
+{
+    size_t nk;
+    const cfgkey_t *keys = sec_keys(s->kind, &nk);
+    for (size_t k = 0; k < nk; k++)
+        if (strlen(keys[k].name) == kl && !strncmp(keys[k].name, key, kl))
+            return sec_lines(c, s)->key[k];
+    return 0;
+}
+
 /* mmu_config_validate() names the field first: "walkers=100: ...",
  * "memlat.dram_latency=0: ...", "psc.pde.latency=0: ...". If that field is a
  * key this file set, return its line, the section's name, and (in *key) the
@@ -955,16 +966,29 @@ static int validate_line(ctx_t *c, const char *msg, char *sname, size_t slen, co
     char why[400];
     if (!classify(secbuf, &s, why, sizeof why) || s.kind == S_ARRAY)
         return 0;
-    size_t nk;
-    const cfgkey_t *keys = sec_keys(s.kind, &nk);
-    for (size_t k = 0; k < nk; k++)
-        if (strlen(keys[k].name) == kl && !strncmp(keys[k].name, *key, kl)) {
-            int line = sec_lines(c, &s)->key[k];
-            if (line)
-                sec_name(&s, sname, slen);
-            return line;
-        }
-    return 0;
+    int line = key_line(c, &s, *key, kl);
+    /* A check across fields ("memlat.l1_plru=8: ... that divides
+     * memlat.l1.ways") names first a field the base may have set: then the
+     * line to blame is that of another field it names which this file set. */
+    for (const char *p = msg + n; !line && *p; p++) {
+        if (p[-1] != ' ' || !(*p >= 'a' && *p <= 'z'))
+            continue;
+        const size_t tl = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_.");
+        const char *d = NULL;
+        for (const char *q = p; q < p + tl; q++)
+            if (*q == '.')
+                d = q;
+        sec_t o;
+        if (!d || d == p || (size_t)(d - p) >= sizeof secbuf || d + 1 == p + tl)
+            continue;
+        memcpy(secbuf, p, (size_t)(d - p));
+        secbuf[d - p] = '\0';
+        if (classify(secbuf, &o, why, sizeof why) && o.kind != S_ARRAY)
+            line = key_line(c, &o, d + 1, (size_t)(p + tl - d - 1));
+    }
+    if (line)
+        sec_name(&s, sname, slen);
+    return line;
 }
 
 /* ---- entry points ---------------------------------------------------------------------- */
