@@ -216,6 +216,15 @@ struct sw_stack {
 int sw_stack_check(const mmu_config_t *cfg, unsigned n, unsigned *arr, char *why, size_t len)
 {
     int a = -1;
+    for (unsigned p = 0; p < n; p++)
+        for (int i = 0; i < MMU_TLB_ARRAYS; i++)
+            if ((cfg[p].l2.arr[i].entries == 0) != (cfg[0].l2.arr[i].entries == 0) ||
+                (cfg[p].l2.arr[i].sizes && !cfg[p].l2.arr[i].entries)) {
+                snprintf(why, len, "a point has no such array (entries = 0): with it absent, "
+                                   "pages of its sizes are cached splintered elsewhere or not "
+                                   "at all");
+                return -1;
+            }
     for (unsigned p = 1; p < n; p++)
         for (int i = 0; i < MMU_TLB_ARRAYS; i++)
             if (cfg[p].l2.arr[i].entries != cfg[0].l2.arr[i].entries ||
@@ -253,11 +262,6 @@ int sw_stack_check(const mmu_config_t *cfg, unsigned n, unsigned *arr, char *why
     }
     for (unsigned p = 0; p < n; p++) {
         const mmu_array_cfg_t *y = &cfg[p].l2.arr[a];
-        if (!y->entries) {
-            snprintf(why, len, "a point has no such array (entries = 0): with it absent, pages "
-                               "of its sizes are cached splintered elsewhere or not at all");
-            return -1;
-        }
         if (y->index == MMU_INDEX_XOR && y->entries != y->ways) {
             snprintf(why, len, "it uses XOR set indexing (index = xor): a stack per set needs "
                                "the page number's low bits as the set");
