@@ -833,6 +833,15 @@ static void write_md(const sw_t *s, FILE *f, const mrow_t *rows)
             " runs in %" PRIu32 " batches of up to %u points. Columns of every statistic: "
             "sweep.csv.\n\n",
             sp->npoints, ok, sp->nwl, sp->npol, s->nruns, s->nbatches, sp->batch);
+    if (sp->stack)
+        fprintf(f,
+                "Stack-distance pass (`stack_distance = yes`): per workload and policy the first "
+                "point was simulated and every other point's L2 counts come from its LRU stack "
+                "depths in that one run. Those rows give accesses, counted, the L1 counters, "
+                "l2_lookups, l2_hits, l2_misses, l2_{4k,2m,1g}_hits, walks, translations and the "
+                "per-1k rates; cycles, latencies, every other counter and the OS counters are "
+                "left empty (they depend on timing or on the walks themselves), and they are "
+                "not on the Pareto frontier.\n\n");
     if (s->nimp) {
         fprintf(f, "## Impossible points (skipped)\n\n");
         for (unsigned i = 0; i < s->nimp; i++)
@@ -1183,6 +1192,8 @@ int sweep_main(int argc, char **argv)
     }
     for (unsigned i = 0; i < s.nimp; i++)
         fprintf(stderr, "mmusim sweep: skipped: %s\n", s.imp[i]);
+    if ((rc = stack_plan_check(&s)) != 0)
+        goto out;
     if (s.list) {
         for (uint32_t b = 0; b < s.nbatches; b++) {
             const sw_batch_t *bt = &s.batches[b];
@@ -1199,8 +1210,6 @@ int sweep_main(int argc, char **argv)
                s.nimp);
         goto out;
     }
-    if ((rc = stack_plan_check(&s)) != 0)
-        goto out;
     if (!s.nruns) {
         cli_error(CMD, "%s: no possible point (%u skipped, listed above)", spec, s.nimp);
         rc = 2;
