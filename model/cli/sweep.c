@@ -1124,7 +1124,9 @@ static int parse_args(int argc, char **argv, sw_t *s, const char **spec)
         .notes = "[sweep] keys: presets (A|B, default skylake), workloads (synthetic specs,\n"
                  "kernels, trace names or files, '|'-separated), policies (4k|thp|1g|mixed;\n"
                  "synthetic streams: 4k, thp = 2M pages, 1g), accesses (measured per run;\n"
-                 "default: the workload's own / the whole trace), warmup, seed, batch (16).\n"
+                 "default: the workload's own / the whole trace), warmup, seed, batch (16),\n"
+                 "stack_distance (yes: the L2 counts of every point from one simulated run\n"
+                 "per workload and policy; README).\n"
                  "Exit 0: done; 2: bad spec (nothing run), a failed run or missing batches.\n",
         .opts = opts,
         .pos_names = POS,
