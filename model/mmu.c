@@ -730,7 +730,7 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
         if (MMU_COV_ON(mmu->cov))
             mmu_cov_inc(mmu->cov, MMU_COVB_SPLINTER + lvl);
     }
-    if (UNLIKELY(mmu->l2_obs) && lvl == 2) {
+    if (lvl == 2 && UNLIKELY(mmu->l2_obs)) {
         const mmu_l2_ref_t r = {.la = la, .pcid = val->pcid, .kind = MMU_L2_FILL,
                                 .granule = val->granule, .global = val->global,
                                 .dirty = val->dirty};

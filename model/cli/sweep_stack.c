@@ -450,9 +450,9 @@ int sw_stack_verdict(sw_stack_t *s, mmu_t *mmu, const mmu_stats_t *base_st, char
 #define SW__BREAK(f, what)                                                                  \
     if (now.f != s->at_attach.f) {                                                          \
         snprintf(why, len,                                                                  \
-                 "stack distance does not apply to this run: %" PRIu64 " %s (%s) removed or " \
-                 "changed L2 entries other than by LRU replacement; run without "            \
-                 "stack_distance",                                                          \
+                 "stack distance does not apply to this run: it had %" PRIu64 " %s (%s), "   \
+                 "which make the L2's entries or references depend on more than LRU at "     \
+                 "its own size; run without stack_distance",                                \
                  now.f - s->at_attach.f, what, #f);                                         \
         return -1;                                                                          \
     }
