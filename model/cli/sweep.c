@@ -537,7 +537,7 @@ static int run_batch(const sw_t *s, uint32_t b)
     if (sp->stack) /* the other points stand or fall with run 0 */
         for (unsigned i = 1; i < n; i++)
             if (!strcmp(status[i], "ok"))
-                snprintf(status[i], sizeof status[i], "%s", status[0]);
+                memcpy(status[i], status[0], sizeof status[i]);
     const double secs = runlib_now_s() - t0;
     char path[PATH_MAX];
     part_path(s, b, path, sizeof path);
