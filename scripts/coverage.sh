@@ -71,7 +71,11 @@ step "unit tests (their coverage objects summed into unit.json)"
 MMU_FCOV_UNIT="$out/fcov/unit.json" "$build/testbench/unit_tests" --gtest_brief=1 >/dev/null
 if [ $quick = 0 ]; then
   step "test suite (ctest)"
-  ctest --test-dir "$build" -j "$(nproc)" --output-on-failure >"$out/ctest.log" 2>&1 ||
+  # Not the package checks: they check the ABI and the installed libraries of a
+  # normal build, and gcov's instrumentation exports __gcov_* symbols and needs
+  # libgcov wherever the static archive is linked (they run in the plain builds).
+  ctest --test-dir "$build" -j "$(nproc)" --output-on-failure -E '^pkg\.(abi|installed)\.' \
+    >"$out/ctest.log" 2>&1 ||
     { tail -30 "$out/ctest.log"; echo "coverage.sh: tests failed (see $out/ctest.log)" >&2; exit 1; }
   tail -3 "$out/ctest.log"
 fi
