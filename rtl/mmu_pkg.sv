@@ -83,14 +83,17 @@ package mmu_pkg;
   endfunction
 
   // Bits of the linear address below the region an entry at `level` covers:
-  // the page offset when that entry is a leaf (12, 21, 30 bits).
+  // the page offset when that entry is a leaf (12, 21, 30 bits). Written as
+  // constants, not bit_range(): with a run-time level Verilator unrolls
+  // bit_range's loop into 64 compare pairs per case and call, which made the
+  // Verilated walker several times larger and slower to compile.
   function automatic logic [63:0] offset_mask(logic [2:0] level);
     case (level)
-      3'd1:    return bit_range(11, 0);
-      3'd2:    return bit_range(20, 0);
-      3'd3:    return bit_range(29, 0);
-      3'd4:    return bit_range(38, 0);
-      3'd5:    return bit_range(47, 0);
+      3'd1:    return 64'h0000_0000_0000_0fff;
+      3'd2:    return 64'h0000_0000_001f_ffff;
+      3'd3:    return 64'h0000_0000_3fff_ffff;
+      3'd4:    return 64'h0000_007f_ffff_ffff;
+      3'd5:    return 64'h0000_ffff_ffff_ffff;
       default: return 64'd0;
     endcase
   endfunction

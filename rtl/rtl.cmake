@@ -37,10 +37,27 @@ option(MMU_RTL_TRACE "Also build mmusim-cosim-trace, whose RTL walker can write 
 # in the --cc models: the bridges and the RTL tests then collect coverage
 # (model/sc/rtl_coverage.h). scripts/coverage.sh builds with it; it slows the
 # models down, so normal builds leave it off.
-option(MMU_RTL_COVERAGE "Verilate the --cc walker models with coverage points" OFF)
+option(MMU_RTL_COVERAGE "Verilate the bridges' --cc walker models with coverage points" OFF)
+# What gets --coverage: the bridge variants (MMU_RTL_VARIANTS), which the
+# coverage campaign co-simulates and the walker test drives as its default
+# model, and of the walker test's own parameter sets only those listed here.
+# walker_psc is the one instance of rtl/psc.sv (the bridges have no caches:
+# the C core's sit in front), so it is instrumented; walker_min and
+# walker_lat2 repeat parameter combinations the bridge variants already
+# cover, and are built plain. Each --coverage model is a few MB of C++.
+set(MMU_RTL_COVERAGE_TEST_VARIANTS "walker_psc" CACHE STRING
+    "Walker-test variants also Verilated with --coverage under MMU_RTL_COVERAGE (;-list of names)")
+# The C++ of a --coverage model is mostly straight-line toggle counting, one
+# branch and one atomic add per bit, in functions of up to 1 MB. GCC's -O2
+# and the debug info of such functions cost most of the build (see
+# results/coverage.md, "Timing"), and the models' speed matters little in a
+# campaign of tens of thousands of walks, so they are compiled with these
+# flags instead (appended after CMAKE_CXX_FLAGS, so they win).
+set(MMU_RTL_COVERAGE_CXXFLAGS "-O1;-g0" CACHE STRING
+    "Compiler flags for the Verilated C++ of --coverage models (;-list)")
 set(MMU_RTL_CC_KINDS)
 if(MMU_RTL_COVERAGE)
-  set(MMU_RTL_CC_KINDS COVERAGE)
+  set(MMU_RTL_CC_KINDS COVERAGE OPT_FAST ${MMU_RTL_COVERAGE_CXXFLAGS} OPT_SLOW ${MMU_RTL_COVERAGE_CXXFLAGS})
 endif()
 
 set(MMU_RTL_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -68,21 +85,12 @@ set(MMU_RTL_SOURCES
 set(MMU_RTL_VARIANTS "walker:52:1:0:16:1;walker_m46:46:0:1:4:0;walker_m36:36:1:1:2:2" CACHE STRING
     "RTL walker variants for the bridges (NAME:MAXPHYADDR:PAGE_1G:AD_ON_FAULT_USED:RETRY_LIMIT:LEVEL_LATENCY;...)")
 
-# mmu_rtl_variants(TARGET SUFFIX [SYSTEMC] [TRACE_FST] [COVERAGE]): verilate
+# mmu_rtl_variants(TARGET SUFFIX [verilate() options]): verilate
 # every variant into TARGET as class V<name><SUFFIX> and write TARGET's
 # mmu_rtl_variants.h.
 function(mmu_rtl_variants target suffix)
-  cmake_parse_arguments(V "SYSTEMC;TRACE_FST;COVERAGE" "" "" ${ARGN})
-  set(kinds)
-  if(V_SYSTEMC)
-    list(APPEND kinds SYSTEMC)
-  endif()
-  if(V_TRACE_FST)
-    list(APPEND kinds TRACE_FST)
-  endif()
-  if(V_COVERAGE)
-    list(APPEND kinds COVERAGE)
-  endif()
+  # ARGN goes to verilate() as it is (SYSTEMC, TRACE_FST, COVERAGE, OPT_*).
+  set(kinds ${ARGN})
   set(includes "")
   set(rows "")
   foreach(v ${MMU_RTL_VARIANTS})
@@ -160,19 +168,31 @@ if(MMU_TESTS)
   # Variants for the walker test, in mmu_rtl_cc (one runtime). Keep these
   # parameters in step with the Variant table in test_rtl_walker.cc; its
   # default (Vwalker) is the first bridge variant.
-  verilate(mmu_rtl_cc ${MMU_RTL_CC_KINDS} PREFIX Vwalker_min TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
-           VERILATOR_ARGS -Wall -GMAXPHYADDR=36 -GPAGE_1G=0 -GAD_ON_FAULT_USED=1
-                          -GRETRY_LIMIT=3 -GLEVEL_LATENCY=0)
-  verilate(mmu_rtl_cc ${MMU_RTL_CC_KINDS} PREFIX Vwalker_lat2 TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
-           VERILATOR_ARGS -Wall -GMAXPHYADDR=46 -GAD_ON_FAULT_USED=1 -GRETRY_LIMIT=2
-                          -GLEVEL_LATENCY=2)
-  verilate(mmu_rtl_cc ${MMU_RTL_CC_KINDS} PREFIX Vwalker_psc TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
-           VERILATOR_ARGS -Wall -GMAXPHYADDR=46 -GLEVEL_LATENCY=1 -GPSC_PDE=4 -GPSC_PDPTE=0
-                          -GPSC_PML4E=2 -GPSC_PML5E=1)
+  # NAME:verilator arguments (comma-separated)
+  set(test_variants
+      "walker_min:-GMAXPHYADDR=36,-GPAGE_1G=0,-GAD_ON_FAULT_USED=1,-GRETRY_LIMIT=3,-GLEVEL_LATENCY=0"
+      "walker_lat2:-GMAXPHYADDR=46,-GAD_ON_FAULT_USED=1,-GRETRY_LIMIT=2,-GLEVEL_LATENCY=2"
+      "walker_psc:-GMAXPHYADDR=46,-GLEVEL_LATENCY=1,-GPSC_PDE=4,-GPSC_PDPTE=0,-GPSC_PML4E=2,-GPSC_PML5E=1")
+  foreach(tv ${test_variants})
+    string(REPLACE ":" ";" f "${tv}")
+    list(GET f 0 name)
+    list(GET f 1 args)
+    string(REPLACE "," ";" args "${args}")
+    set(kinds)
+    if(MMU_RTL_COVERAGE AND name IN_LIST MMU_RTL_COVERAGE_TEST_VARIANTS)
+      set(kinds ${MMU_RTL_CC_KINDS})
+    endif()
+    verilate(mmu_rtl_cc ${kinds} PREFIX V${name} TOP_MODULE walker SOURCES ${MMU_RTL_SOURCES}
+             VERILATOR_ARGS -Wall ${args})
+  endforeach()
 
   find_package(GTest 1.12 CONFIG REQUIRED)
   include(GoogleTest)
   add_executable(test_rtl_walker ${PROJECT_SOURCE_DIR}/testbench/rtl/test_rtl_walker.cc)
+  # rtl_coverage.cc: the test hands its models' Verilator coverage to
+  # scripts/coverage.sh (MMU_RTL_COVERAGE_DIR) as the bridges do.
+  target_sources(test_rtl_walker PRIVATE ${PROJECT_SOURCE_DIR}/model/sc/rtl_coverage.cc)
+  target_include_directories(test_rtl_walker PRIVATE ${PROJECT_SOURCE_DIR}/model/sc)
   target_link_libraries(test_rtl_walker PRIVATE mmu mmu_rtl_cc GTest::gtest_main)
   target_compile_options(test_rtl_walker PRIVATE ${MMU_WARNINGS})
   gtest_discover_tests(test_rtl_walker TEST_PREFIX rtl. DISCOVERY_TIMEOUT 60)

@@ -84,6 +84,7 @@ def main():
     ap.add_argument("--functional", required=True, help="`mmusim coverage report` output")
     ap.add_argument("--gcovr", required=True, help="gcovr --json-summary file")
     ap.add_argument("--rtl", help="Verilator coverage.dat (merged); absent: no RTL row")
+    ap.add_argument("--rtl-exclusions", help="coverage_rtl_filter.py --json output: what was excluded and why")
     ap.add_argument("--links", default="", help="comma-separated label=relative-URL of detail pages")
     ap.add_argument("--note", default="", help="one line on how this was made")
     ap.add_argument("--html", required=True)
@@ -108,6 +109,11 @@ def main():
         s = gcovr_summary(a.gcovr, pre)
         allc = [x + y for x, y in zip(allc, s)]
     rtl = rtl_kinds(a.rtl) if a.rtl and os.path.exists(a.rtl) else None
+    excl = []
+    if a.rtl_exclusions:
+        with open(a.rtl_exclusions) as f:
+            excl = json.load(f)
+    nexcl = sum(x["points"] for x in excl)
 
     rows = []  # (what, hit, of, percent, target)
     rows.append(("Functional bins (reachable)", total[3], total[2], pct(total[3], total[2]), "100 %"))
@@ -121,6 +127,8 @@ def main():
                                     ("user", "RTL FSM states and transitions", "")):
             if kind in rtl:
                 h, n = rtl[kind]
+                if kind == "toggle" and excl:
+                    label += " (%d constant bits excluded)" % nexcl
                 rows.append((label, h, n, pct(h, n), target))
     else:
         rows.append(("RTL (not collected in this run)", 0, 0, float("nan"), ""))
@@ -133,6 +141,15 @@ def main():
     md.append("|---|---:|---:|---:|---:|")
     for g, nb, r, h in groups:
         md.append("| %s | %d | %d | %d | %.1f |" % (g, nb, r, h, pct(h, r)))
+    if excl:
+        md.append("")
+        md.append("RTL toggle points excluded (rtl/coverage_exclusions.txt; a hit on one fails the run):")
+        md.append("")
+        md.append("| signals | bits | points | why they cannot toggle |")
+        md.append("|---|---|---:|---|")
+        for x in excl:
+            md.append("| %s | %s | %d | %s |" % (" ".join("`%s`" % n for n in x["signals"]), x["bits"],
+                                                x["points"], x["reason"].replace("|", "/")))
     # An existing file keeps its prose: only the part between the markers is
     # replaced (results/coverage.md); otherwise the table is the whole file.
     table = "\n".join(md) + "\n"
@@ -174,7 +191,16 @@ def main():
     for g, nb, r, h in groups:
         out.append("<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td>"
                    "<td class=\"n\">%.1f</td></tr>" % (e(g), nb, r, h, pct(h, r)))
-    out.append("</table><h2>Functional holes (reachable bins never hit)</h2>")
+    out.append("</table>")
+    if excl:
+        out.append("<h2>RTL toggle points excluded</h2><p>From rtl/coverage_exclusions.txt; "
+                   "a hit on an excluded point fails the run.</p><table id=\"excluded\">"
+                   "<tr><th>signals</th><th>bits</th><th>points</th><th>why they cannot toggle</th></tr>")
+        for x in excl:
+            out.append("<tr><td><code>%s</code></td><td>%s</td><td class=\"n\">%d</td><td>%s</td></tr>"
+                       % (e(" ".join(x["signals"])), e(x["bits"]), x["points"], e(x["reason"])))
+        out.append("</table>")
+    out.append("<h2>Functional holes (reachable bins never hit)</h2>")
     if not holes:
         out.append("<p>None.</p>")
     for g, names in holes.items():

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "Vwalker.h"
@@ -25,9 +26,27 @@
 #include "mmu/mmu.h"
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_walk.h"
+#include "rtl_coverage.h"
 #include "verilated.h"
 
 namespace {
+
+// In an instrumented build (MMU_RTL_COVERAGE=ON) run by scripts/coverage.sh,
+// the RTL coverage of this process's walks goes to $MMU_RTL_COVERAGE_DIR like
+// the co-simulation's: the directed cases here (non-canonical addresses,
+// stalled handshakes, memory errors at every step, the caches) reach states
+// and transitions a campaign through the C core never makes.
+class RtlCoverageFile : public ::testing::Environment {
+  public:
+    void TearDown() override
+    {
+        const std::string f = rtl_coverage::env_file("test_rtl_walker");
+        std::string why;
+        if (rtl_coverage::available() && !f.empty() && rtl_coverage::write(f, &why))
+            ADD_FAILURE() << "RTL coverage: " << why;
+    }
+};
+::testing::Environment *const rtl_coverage_file = ::testing::AddGlobalTestEnvironment(new RtlCoverageFile);
 
 // ---- helpers ---------------------------------------------------------------------------
 
@@ -297,8 +316,16 @@ class RtlBase {
 
 template <class M> class Rtl final : public RtlBase {
   public:
-    Rtl() : ctx_(new VerilatedContext), top_(ctx_.get(), "walker") { reset(); }
-    ~Rtl() override { top_.final(); }
+    Rtl() : ctx_(new VerilatedContext), top_(ctx_.get(), "walker")
+    {
+        rtl_coverage::track(ctx_.get());
+        reset();
+    }
+    ~Rtl() override
+    {
+        top_.final();
+        rtl_coverage::harvest(ctx_.get()); /* while the model's counters exist */
+    }
 
     // rst_n held low across a rising clock edge: a fresh model starts with
     // rst_n = 0, so lowering it gives no negedge, and without an edge while it
@@ -671,7 +698,11 @@ struct World {
     {
         tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr};
         const uint64_t pool_size = 4ull << 20;
-        const uint64_t pool = (rng.next() & bits(maxphyaddr - 2, 20)) | (1ull << 20);
+        // Anywhere below 2^MAXPHYADDR, 512-KByte aligned, so that the tables'
+        // addresses (and the frames the RTL's caches hold) use every address bit.
+        uint64_t pool = (rng.next() & bits(maxphyaddr - 1, 19)) | (1ull << 20);
+        if (pool > (1ull << maxphyaddr) - pool_size)
+            pool -= pool_size;
         EXPECT_EQ(0, mmu_ptb_create(&tee_ops, levels, pool, pool_size, &ptb));
         root = mmu_ptb_root(ptb);
         for (unsigned i = 0; i < 3; i++)
@@ -1233,6 +1264,12 @@ TEST(RtlWalker, PscMatchesCore)
     std::unique_ptr<RtlBase> rtl = make_rtl(v);
     Tally t;
     unsigned psc_hits[6] = {}, invs = 0;
+    // Four PCIDs that between them set and clear every one of the 12 bits, so
+    // that the caches' PCID tags and the invalidation port toggle.
+    auto any_pcid = [](Rng &r) {
+        static constexpr uint16_t kPcids[4] = {0x000, 0xfff, 0x555, 0xaaa};
+        return kPcids[r.below(4)];
+    };
     for (unsigned wi = 0; wi < 200 && t.mismatches == 0; wi++) {
         const uint64_t wseed = rng.next();
         Rng wr(wseed);
@@ -1253,7 +1290,7 @@ TEST(RtlWalker, PscMatchesCore)
         // worlds alternate, which is the only way to change LA57).
 
         mmu_ctrl_t c{};
-        unsigned pcid = wr.below(4);
+        unsigned pcid = any_pcid(wr);
         c.cr0 = wr.chance(60) ? MMU_CR0_WP : 0;
         c.cr3 = w.root | pcid;
         c.cr4 = MMU_CR4_PCIDE | (levels == 5 ? MMU_CR4_LA57 : 0) |
@@ -1272,7 +1309,7 @@ TEST(RtlWalker, PscMatchesCore)
             const unsigned r = wr.below(100);
             const mmu_ctrl_t *cur = mmu_get_ctrl(ma);
             if (r < 4) {
-                pcid = wr.below(4);
+                pcid = any_pcid(wr);
                 const bool noflush = wr.chance(30);
                 ASSERT_EQ(0, mmu_write_cr(ma, 3, w.root | pcid | (noflush ? MMU_CR3_NOFLUSH : 0),
                                           nullptr));
@@ -1305,7 +1342,7 @@ TEST(RtlWalker, PscMatchesCore)
                 }
             } else if (r < 15) {
                 const unsigned type = wr.below(4);
-                const uint16_t p = static_cast<uint16_t>(wr.below(4));
+                const uint16_t p = any_pcid(wr);
                 const uint64_t la = canon(w.random_la(wr), levels == 5 ? 57 : 48);
                 ASSERT_EQ(0, mmu_invpcid(ma, type, p, la, nullptr));
                 rtl->invalidate(type == 0 ? 2 : type == 1 ? 1 : 0, p, la);
@@ -1436,6 +1473,40 @@ TEST(RtlWalker, PscMatchesCore)
     EXPECT_GT(psc_hits[2], 0u);
     EXPECT_GT(psc_hits[4], 0u);
     EXPECT_GT(psc_hits[5], 0u);
+}
+
+// Memory waits up to the width of mem_rsp_skip and res_cycles (32 bits): the
+// walker adds every skipped cycle, so a walk of nearly 2^32 cycles still ends
+// at the C walker's count (the C side counts in 64 bits). Each waits below
+// 2^32 in total: four reads of 0x3ffffff0 cycles, then one read (a walk
+// started at the PTE, as below a PDE-cache hit) of 0xf0000000.
+TEST(RtlWalker, LongMemoryWaitsCountedToThePortWidth)
+{
+    Fixed f(kDefault, MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A | MMU_PTE_D);
+    mmu_walk_out_t o;
+    f.run(f.job(Fixed::kVa, MMU_ACC_WRITE), o, {}, Mode::kSkip); // A in the tables
+    ASSERT_EQ(4u, o.n);
+    const uint64_t pt = o.entry[2] & bits(51, 12);
+    for (Lat *l : {&f.lat_a, &f.lat_b}) {
+        l->lo = l->hi = 0x3ffffff0u;
+        l->rmw = 0;
+    }
+    auto [rc, r] = f.run(f.job(Fixed::kVa, MMU_ACC_WRITE), o, {}, Mode::kSkip);
+    EXPECT_EQ(0, rc);
+    EXPECT_EQ(0u, r.updates);
+    EXPECT_EQ(4 * (0x3ffffff0ull + 1), o.cycles);
+    EXPECT_EQ(o.cycles, r.port_cycles);
+    for (Lat *l : {&f.lat_a, &f.lat_b})
+        l->lo = l->hi = 0xf0000000u;
+    mmu_walk_job_t j = f.job(Fixed::kVa, MMU_ACC_READ);
+    j.start_level = 1;
+    j.start_table = pt;
+    std::tie(rc, r) = f.run(j, o, {}, Mode::kSkip);
+    EXPECT_EQ(0, rc);
+    EXPECT_EQ(1u, r.reads);
+    EXPECT_EQ(0xf0000000ull + 1, o.cycles);
+    EXPECT_EQ(o.cycles, r.port_cycles);
+    EXPECT_EQ(0x345000u, r.pa);
 }
 
 } // namespace
