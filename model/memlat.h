@@ -18,6 +18,7 @@ typedef struct mmu_memlat_level {
     uint64_t *stamp;  /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
     uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
     uint64_t *tree;   /* per set, with plru: the tree bits of every group */
+    uint64_t *use;    /* with plru, per way: the tree bits a use keeps (2w) and sets (2w+1) */
     unsigned sets, ways, latency;
     bool victim;     /* filled only by what the level above displaces */
     bool pair;       /* a miss also fills the other line of the 128-byte pair */
@@ -34,6 +35,14 @@ typedef struct mmu_memlat {
     mmu_memlat_fn cb;
     void *ctx;
     uint64_t clock;
+    /* The last lookup, when it changed nothing but the LRU stamps (and
+     * pseudo-LRU bits) of its own line: line + 1 (0: none), its first level
+     * and the level that served it. Looking the same line up again from the
+     * same level repeats those uses, which changes no replacement decision,
+     * so it is answered from here (see lookup). */
+    uint64_t memo_key;
+    unsigned memo_first, memo_served;
+    unsigned change_mask; /* levels whose miss fills something: ordinary or pair */
     uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where page-table accesses were served */
     uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
 } mmu_memlat_t;
