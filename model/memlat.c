@@ -234,7 +234,7 @@ static void fill_pair(mmu_memlat_t *m, uint64_t line, unsigned from, uint64_t t)
  * found before anything is filled, so a victim written into a level cannot
  * push out the line being looked up; and an ordinary level is changed only by
  * its own fill, so each is scanned once. */
-static unsigned lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
+unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
     /* Since the last lookup (this line's, from this level) changed only this
@@ -293,7 +293,7 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
 {
     if (m->cb)
         return m->cb(m->ctx, pa, locked_rmw, now);
-    const unsigned lvl = lookup(m, pa, m->walk_first);
+    const unsigned lvl = mmu_memlat_lookup(m, pa, m->walk_first);
     unsigned lat = m->dram_latency;
     if (lvl < m->nlevels) {
         lat = m->lvl[lvl].latency;
@@ -302,19 +302,6 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
         m->dram++;
     }
     return lat + (locked_rmw ? m->rmw_latency : 0);
-}
-
-unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
-{
-    if (m->cb)
-        return 0;
-    const unsigned lvl = lookup(m, pa, 0);
-    if (lvl < m->nlevels) {
-        m->data_hits[lvl]++;
-        return m->lvl[lvl].latency;
-    }
-    m->data_dram++;
-    return m->dram_latency;
 }
 
 void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)
