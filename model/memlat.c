@@ -46,6 +46,9 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         }
         if (!l->victim || l->pair)
             m->change_mask |= 1u << m->nlevels;
+        /* Sets are powers of two: the fewest sets decide. */
+        if (m->nlevels == 0 || c->sets - 1 < m->apart_mask)
+            m->apart_mask = c->sets - 1;
         m->nlevels++;
         if (!l->tag || !l->stamp || !l->nvalid || (l->plru && (!l->tree || !l->use))) {
             mmu_memlat_free(m);
@@ -76,7 +79,7 @@ void mmu_memlat_free(mmu_memlat_t *m)
 
 void mmu_memlat_flush(mmu_memlat_t *m)
 {
-    m->memo_key = 0;
+    m->memo_key[0] = m->memo_key[1] = 0;
     for (unsigned i = 0; i < m->nlevels; i++) {
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
         if (m->lvl[i].tree)
@@ -237,13 +240,15 @@ static void fill_pair(mmu_memlat_t *m, uint64_t line, unsigned from, uint64_t t)
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
-    /* Since the last lookup (this line's, from this level) changed only this
-     * line's stamps, to the newest value of the clock, and its own
-     * pseudo-LRU paths, no other line shares those stamps: renewing them
-     * with a newer clock value would keep every order between stamps, and a
+    /* A memo line (see memlat.h): its last lookup changed only its own
+     * stamps, to the then newest clock value, and its own pseudo-LRU paths,
+     * and nothing since has used or filled a set it is in. Renewing its
+     * stamps with a newer clock value would keep every order between stamps
+     * within its sets (replacement compares nothing across sets), and a
      * second use of the same way sets the same tree bits. Nothing to do. */
-    if (key == m->memo_key && first == m->memo_first)
-        return m->memo_served;
+    for (unsigned k = 0; k < 2; k++)
+        if (key == m->memo_key[k] && first == m->memo_first[k])
+            return m->memo_served[k];
     const uint64_t t = ++m->clock;
     const unsigned n = m->nlevels;
     unsigned served = n, missed = 0;
@@ -266,10 +271,23 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
         }
     }
     if (!(missed & m->change_mask)) {
-        m->memo_key = key, m->memo_first = first, m->memo_served = served;
+        /* This lookup used one set per level, its line's: a memo line stays
+         * one if none of those is its set. */
+        unsigned keep = 2;
+        for (unsigned k = 0; k < 2 && keep == 2; k++)
+            if (m->memo_key[k] && ((m->memo_key[k] - 1) ^ line) & m->apart_mask)
+                keep = k;
+        if (keep < 2) {
+            m->memo_key[1] = m->memo_key[keep];
+            m->memo_first[1] = m->memo_first[keep];
+            m->memo_served[1] = m->memo_served[keep];
+        } else {
+            m->memo_key[1] = 0;
+        }
+        m->memo_key[0] = key, m->memo_first[0] = first, m->memo_served[0] = served;
         return served;
     }
-    m->memo_key = 0;
+    m->memo_key[0] = m->memo_key[1] = 0;
     for (unsigned i = first; i < n; i++) {
         mmu_memlat_level_t *l = &m->lvl[i];
         if (!(missed >> i & 1) || l->victim)

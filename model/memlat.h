@@ -35,13 +35,16 @@ typedef struct mmu_memlat {
     mmu_memlat_fn cb;
     void *ctx;
     uint64_t clock;
-    /* The last lookup, when it changed nothing but the LRU stamps (and
-     * pseudo-LRU bits) of its own line: line + 1 (0: none), its first level
-     * and the level that served it. Looking the same line up again from the
-     * same level repeats those uses, which changes no replacement decision,
-     * so it is answered from here (see mmu_memlat_lookup). */
-    uint64_t memo_key;
-    unsigned memo_first, memo_served;
+    /* Lookups answered without touching the sets. Entry 0 is the last
+     * lookup when it changed nothing but the LRU stamps (and pseudo-LRU bits)
+     * of its own line; entry 1 an earlier such lookup of a line that shares
+     * no set with any lookup made since. Either line's stamps are then still
+     * the newest of each of its sets and its tree bits point away from it,
+     * so looking it up again from the same level changes no replacement
+     * decision: nothing to do (see mmu_memlat_lookup). key: line + 1, 0 none. */
+    uint64_t memo_key[2];
+    unsigned memo_first[2], memo_served[2];
+    uint64_t apart_mask; /* two lines share no set at any level when they differ here */
     unsigned change_mask; /* levels whose miss fills something: ordinary or pair */
     uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where page-table accesses were served */
     uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
@@ -61,14 +64,19 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first);
  * (filling them as a page-table access does, so data and page-table lines
  * compete for them); counted apart from page-table accesses. 0 when a host
  * callback supplies the latencies: the host's caches hold its data. Inline:
- * a run of accesses to one line is answered from the memo here, without a
+ * a repeated access to one of the two memo lines is answered here, without a
  * call (half of a trace's data lines, measured on the awk trace). */
 static inline unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
 {
     if (m->cb)
         return 0;
-    unsigned lvl = m->memo_served;
-    if ((pa >> m->line_shift) + 1 != m->memo_key || m->memo_first != 0)
+    const uint64_t key = (pa >> m->line_shift) + 1;
+    unsigned lvl;
+    if (key == m->memo_key[0] && m->memo_first[0] == 0)
+        lvl = m->memo_served[0];
+    else if (key == m->memo_key[1] && m->memo_first[1] == 0)
+        lvl = m->memo_served[1];
+    else
         lvl = mmu_memlat_lookup(m, pa, 0);
     if (lvl < m->nlevels) {
         m->data_hits[lvl]++;
