@@ -238,7 +238,7 @@ TEST(Memlat, EveryAccessMatchesAReferenceModelOfTheCaches)
         // the same line (data and walks interleaved, as in a translation
         // that charges its data line) and pair neighbours.
         const uint64_t pool = 8 + rng() % 200;
-        uint64_t pa = 0, back[2] = {0, 0};
+        uint64_t pa = 0, back[5] = {0, 0, 0, 0, 0};
         for (int k = 0; k < 3000; k++) {
             const unsigned r = unsigned(rng() % 10);
             const uint64_t prev = pa;
@@ -247,11 +247,14 @@ TEST(Memlat, EveryAccessMatchesAReferenceModelOfTheCaches)
             else if (r < 4)
                 pa ^= cfg.memlat_line;
             else if (r < 5)
-                pa = back[1]; // two lines back: alternating streams
+                pa = back[1 + rng() % 4]; // 2-5 lines back: interleaved streams
             else
                 pa = (rng() % pool) * cfg.memlat_line + rng() % cfg.memlat_line;
-            if (pa != prev)
-                back[1] = back[0], back[0] = prev;
+            if (pa != prev) {
+                for (int b = 4; b > 0; b--)
+                    back[b] = back[b - 1];
+                back[0] = prev;
+            }
             const unsigned op = unsigned(rng() % 3);
             unsigned got, want;
             if (op == 0) {
