@@ -281,17 +281,11 @@ static int add_workload(cmp_t *c, const char *tok)
         }
     }
     /* Refuse an unreadable trace now rather than after an hour of other runs. */
-    mmu_trace_reader_t *tr = NULL;
     char msg[512];
-    if (mmu_trace_open(path, NULL, &tr, msg, sizeof msg)) {
+    if (runlib_trace_probe(path, w->name, sizeof w->name, msg, sizeof msg)) {
         fprintf(stderr, "mmusim compare: --workloads: %s\n", msg);
         return 2;
     }
-    mmu_trace_close(tr);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strchr(base, '.');
-    snprintf(w->name, sizeof w->name, "%.*s", dot && dot != base ? (int)(dot - base) : 63, base);
     for (unsigned i = 0; i < c->nwl; i++)
         if (c->wl[i].kind < 0 && !strcmp(c->wl[i].name, w->name)) {
             cli_error("compare",

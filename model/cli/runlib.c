@@ -59,6 +59,19 @@ const char *runlib_size_name(unsigned ps)
     return ps == MMU_PAGE_4K ? "4K" : ps == MMU_PAGE_2M ? "2M" : "1G";
 }
 
+int runlib_trace_probe(const char *path, char *name, size_t namelen, char *msg, size_t msglen)
+{
+    mmu_trace_reader_t *tr = NULL;
+    if (mmu_trace_open(path, NULL, &tr, msg, msglen))
+        return -1;
+    mmu_trace_close(tr);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strchr(base, '.');
+    snprintf(name, namelen, "%.*s", dot && dot != base ? (int)(dot - base) : 63, base);
+    return 0;
+}
+
 uint64_t runlib_reach(const mmu_tlb_cfg_t *t, unsigned ps)
 {
     uint64_t r = 0;

@@ -48,6 +48,12 @@ const char *runlib_bytes_str(uint64_t b, char *buf, size_t len);
 /* "4K", "2M", "1G" for an mmu_page_size_t. */
 const char *runlib_size_name(unsigned ps);
 
+/* A trace file given as a workload: opens it once so an unreadable or
+ * unrecognised file is refused before any run starts (0, or -1 with the
+ * reader's "file: what" in msg), and names the workload by the file name up
+ * to its first dot ("awk" for traces/awk.mtr.xz) in name[namelen]. */
+int runlib_trace_probe(const char *path, char *name, size_t namelen, char *msg, size_t msglen);
+
 /* Reach of one TLB level for page size ps: entries of the array that holds ps
  * times the page size (0 when no array of the level holds it). */
 uint64_t runlib_reach(const mmu_tlb_cfg_t *t, unsigned ps);

@@ -78,18 +78,11 @@ static int add_trace(study_t *s, const char *tok)
             return 2;
         }
     }
-    mmu_trace_reader_t *tr = NULL;
     char msg[512];
-    if (mmu_trace_open(path, NULL, &tr, msg, sizeof msg)) {
+    if (runlib_trace_probe(path, s->name[s->ntrace], sizeof s->name[0], msg, sizeof msg)) {
         fprintf(stderr, "mmusim vm-study: --traces: %s\n", msg);
         return 2;
     }
-    mmu_trace_close(tr);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    const char *dot = strchr(base, '.');
-    snprintf(s->name[s->ntrace], sizeof s->name[0], "%.*s",
-             dot && dot != base ? (int)(dot - base) : 63, base);
     if (!(s->trace[s->ntrace] = strdup(path))) {
         fputs("mmusim vm-study: out of memory\n", stderr);
         return 2;

@@ -5,29 +5,7 @@
 # are always given; COSIM (mmusim-cosim's path) for PART=version. Prints
 # "SKIPPED: why" when a part cannot run here.
 cmake_minimum_required(VERSION 3.25)
-function(run_mmusim out_rc out_stdout out_stderr)
-  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  set(${out_rc} ${rc} PARENT_SCOPE)
-  set(${out_stdout} "${o}" PARENT_SCOPE)
-  set(${out_stderr} "${e}" PARENT_SCOPE)
-endfunction()
-# A function, not a macro: a macro would expand the condition's text again
-# (escapes in regexes). Compare strings through variable names, since a value
-# holding ';' splits into several arguments.
-function(expect what)
-  if(NOT (${ARGN}))
-    message(FATAL_ERROR "${what}")
-  endif()
-endfunction()
-# mmusim ARGS... must exit 2, print nothing on stdout and exactly WANT on stderr.
-function(expect_error want)
-  run_mmusim(rc o e ${ARGN})
-  set(want_nl "${want}\n")
-  set(empty "")
-  expect("mmusim ${ARGN}: exit ${rc} (want 2)\nstderr: ${e}" rc EQUAL 2)
-  expect("mmusim ${ARGN}: stderr\n${e}want\n${want}\n" e STREQUAL want_nl)
-  expect("mmusim ${ARGN}: bad input printed on stdout:\n${o}" o STREQUAL empty)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 set(empty "")
 set(W ${OUT}/cli_${PART})
 file(REMOVE_RECURSE ${W})

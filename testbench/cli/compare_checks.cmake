@@ -5,17 +5,7 @@
 # PART=rtl, PYTHON for PART=plot. Prints "SKIPPED: why" when a part cannot run
 # (registered with SKIP_REGULAR_EXPRESSION).
 cmake_minimum_required(VERSION 3.25) # policies: list() keeps empty elements (CMP0007)
-function(run_mmusim out_rc out_stdout out_stderr)
-  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  set(${out_rc} ${rc} PARENT_SCOPE)
-  set(${out_stdout} "${o}" PARENT_SCOPE)
-  set(${out_stderr} "${e}" PARENT_SCOPE)
-endfunction()
-macro(expect what)
-  if(NOT (${ARGN}))
-    message(FATAL_ERROR "${what}")
-  endif()
-endmacro()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 # Reads DIR/compare.csv into HEADER (list of column names) and ROWS (count),
 # and defines ROW_<i>_<column> for every row i and column.
 function(read_csv dir)

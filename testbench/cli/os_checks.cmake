@@ -2,17 +2,7 @@
 # `mmusim run --mem ...` and `mmusim vm-study` end to end on a generated text
 # trace: reports, JSON, series CSV, OPT as the lower bound, and bad input
 # (exit 2 and the exact message).
-function(run_mmusim out_rc out_stdout out_stderr)
-  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  set(${out_rc} ${rc} PARENT_SCOPE)
-  set(${out_stdout} "${o}" PARENT_SCOPE)
-  set(${out_stderr} "${e}" PARENT_SCOPE)
-endfunction()
-macro(expect what)
-  if(NOT (${ARGN}))
-    message(FATAL_ERROR "${what}")
-  endif()
-endmacro()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 # A trace over 48 pages: a hot set of 8 and a sweep, 3000 accesses, a third writes.
 set(t "${OUT}/os_small.txt")

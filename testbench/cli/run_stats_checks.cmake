@@ -1,16 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # `mmusim run`: every number says what it counts (README "Statistics").
-function(run_mmusim out_rc out_stdout out_stderr)
-  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  set(${out_rc} ${rc} PARENT_SCOPE)
-  set(${out_stdout} "${o}" PARENT_SCOPE)
-  set(${out_stderr} "${e}" PARENT_SCOPE)
-endfunction()
-macro(expect what)
-  if(NOT (${ARGN}))
-    message(FATAL_ERROR "${what}")
-  endif()
-endmacro()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 macro(expect_in haystack needle)
   string(FIND "${haystack}" "${needle}" _at)
   expect("'${needle}' not in:\n${haystack}" NOT _at EQUAL -1)

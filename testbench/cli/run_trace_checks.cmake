@@ -1,18 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # `mmusim run --trace` and `mmusim convert` end to end on the tiny traces in
 # testbench/traces/.
-function(run_mmusim out_rc out_stdout out_stderr)
-  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  set(${out_rc} ${rc} PARENT_SCOPE)
-  set(${out_stdout} "${o}" PARENT_SCOPE)
-  set(${out_stderr} "${e}" PARENT_SCOPE)
-endfunction()
-# expect("message" CONDITION...): fails the test unless the condition holds.
-macro(expect what)
-  if(NOT (${ARGN}))
-    message(FATAL_ERROR "${what}")
-  endif()
-endmacro()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 # 1. lackey -> native -> text keeps every record (M is a read then a write).
 run_mmusim(rc o e convert ${DIR}/small.lackey ${OUT}/small.mtr)

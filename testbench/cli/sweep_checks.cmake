@@ -8,17 +8,7 @@
 #          a changed spec is refused unless --restart; --merge.
 #  errors: bad specs give "spec:line: what", exit 2, and run nothing.
 cmake_minimum_required(VERSION 3.25)
-function(run_mmusim out_rc out_stdout out_stderr)
-  execute_process(COMMAND ${MMUSIM} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o ERROR_VARIABLE e)
-  set(${out_rc} ${rc} PARENT_SCOPE)
-  set(${out_stdout} "${o}" PARENT_SCOPE)
-  set(${out_stderr} "${e}" PARENT_SCOPE)
-endfunction()
-macro(expect what)
-  if(NOT (${ARGN}))
-    message(FATAL_ERROR "${what}")
-  endif()
-endmacro()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 macro(expect_has text needle what)
   string(FIND "${text}" "${needle}" _at)
   if(_at EQUAL -1)

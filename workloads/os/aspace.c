@@ -8,7 +8,6 @@
  * Reclaim, watermarks, swap-out and the OOM killer are in reclaim.c. Without
  * a memory limit frames are never freed and nothing is reclaimed. The rules
  * chosen are in workloads/os/README.md. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +16,6 @@
 
 #define FRAME_MASK MMU_PGT_FRAME
 #define PCID_USER_BIT 0x800u /* Linux's X86_CR3_PTI_PCID_USER_BIT is bit 11 */
-
-static int fail(char *msg, size_t len, int code, const char *fmt, ...)
-{
-    if (msg && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t page_bytes(mmu_page_size_t ps)
-{
-    return ps == MMU_PAGE_1G ? SZ_1G : ps == MMU_PAGE_2M ? SZ_2M : SZ_4K;
-}
 
 void mmu_aspace_cfg_init(mmu_aspace_cfg_t *cfg)
 {

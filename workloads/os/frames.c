@@ -7,39 +7,11 @@
  * O(regions). Linux's buddy allocator has eleven orders and merges buddies;
  * three orders are all the page tables can use. */
 #include "frames.h"
+#include "os_util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SZ_4K (1ull << 12)
-#define SZ_2M (1ull << 21)
-#define SZ_1G (1ull << 30)
-
-static int fail(char *msg, size_t len, int code, const char *fmt, ...)
-{
-    if (msg && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t page_bytes(mmu_page_size_t ps)
-{
-    return ps == MMU_PAGE_1G ? SZ_1G : ps == MMU_PAGE_2M ? SZ_2M : SZ_4K;
-}
 
 /* ======================= unlimited region ======================= */
 

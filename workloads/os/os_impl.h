@@ -11,13 +11,11 @@
 #include "blkdev.h"
 #include "filemap.h"
 #include "frames.h"
+#include "os_util.h"
 #include "pgtable.h"
 #include "repl.h"
 #include "swap.h"
 
-#define SZ_4K (1ull << 12)
-#define SZ_2M (1ull << 21)
-#define SZ_1G (1ull << 30)
 #define NIL32 UINT32_MAX
 
 typedef struct vma {

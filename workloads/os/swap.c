@@ -5,8 +5,8 @@
  * in use. Wholly free clusters wait in a FIFO; an area's current cluster is
  * filled in slot order. */
 #include "swap.h"
+#include "os_util.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,17 +37,6 @@ struct mmu_swap {
     unsigned rr[MMU_SWAP_MAX_AREAS];    /* per group (indexed by its first position): next to try */
     uint64_t total, used;
 };
-
-static int fail(char *msg, size_t len, int code, const char *fmt, ...)
-{
-    if (msg && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 static uint64_t cl_size(const area_t *a, uint64_t c)
 {
