@@ -21,6 +21,7 @@
 #include "config.h"
 #include "coverage.h"
 #include "fault.h"
+#include "l2obs.h"
 #include "memlat.h"
 #include "mmu/mmu.h"
 #include "mmu/mmu_stats.h"
@@ -121,6 +122,8 @@ struct mmu {
     mmu_tlb_t l1[2][MMU_TLB_ARRAYS]; /* [SIDE_I / SIDE_D] */
     mmu_tlb_t l2[MMU_TLB_ARRAYS];
     unsigned l1_lat[2], l2_lat;
+    mmu_l2_obs_fn l2_obs; /* NULL (off) unless mmu_l2_observe set it */
+    void *l2_obs_ctx;
     uint16_t pcid;
     bool pge;
     mmu_cov_t *cov; /* functional coverage: NULL (off) unless attached */
@@ -727,6 +730,12 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
         if (MMU_COV_ON(mmu->cov))
             mmu_cov_inc(mmu->cov, MMU_COVB_SPLINTER + lvl);
     }
+    if (lvl == 2 && UNLIKELY(mmu->l2_obs)) {
+        const mmu_l2_ref_t r = {.la = la, .pcid = val->pcid, .kind = MMU_L2_FILL,
+                                .granule = val->granule, .global = val->global,
+                                .dirty = val->dirty};
+        mmu->l2_obs(mmu->l2_obs_ctx, &r);
+    }
     uint64_t *c = mmu->cnt.tlb[lvl][mmu->cnt_size[val->granule]];
     for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
         if (!arr[i].sets || !(arr[i].granules & (1u << val->granule)))
@@ -1145,6 +1154,30 @@ static __attribute__((noinline, cold)) int bad_request(mmu_t *mmu, const mmu_req
     return set_last(mmu, MMU_EINVAL, "mmu_translate: req->cpl=%u: must be 0..3", req->cpl);
 }
 
+/* mmu_l2_observe's lookup event (out of line: it runs only when observed). */
+static __attribute__((noinline, cold)) void l2_observed(mmu_t *mmu, const mmu_req_t *req,
+                                                        const mmu_tlb_entry_t *e)
+{
+    mmu_l2_ref_t r = {.la = req->la, .pcid = mmu->pcid, .kind = MMU_L2_MISS,
+                      .write = req->type == MMU_ACC_WRITE};
+    if (e) {
+        r.kind = MMU_L2_HIT;
+        r.pcid = e->pcid;
+        r.granule = e->granule;
+        r.global = e->global;
+        r.dirty = e->dirty;
+    }
+    mmu->l2_obs(mmu->l2_obs_ctx, &r);
+}
+
+void mmu_l2_observe(mmu_t *mmu, mmu_l2_obs_fn fn, void *ctx)
+{
+    if (!mmu)
+        return;
+    mmu->l2_obs = fn;
+    mmu->l2_obs_ctx = ctx;
+}
+
 /* Everything but the common L1 hit. */
 static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t *req,
                                                     mmu_result_t *res)
@@ -1182,6 +1215,8 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
         e = lookup_level(mmu->l2, req->la, mmu->pcid);
         if (!e)
             mmu->cnt.misses[2]++;
+        if (UNLIKELY(mmu->l2_obs))
+            l2_observed(mmu, req, e);
     }
     if (e) {
         const unsigned g = e->granule;

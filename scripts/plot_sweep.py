@@ -58,7 +58,8 @@ def curves(rows, varied, ycol, ylabel, out, title):
     for ax, wl in zip(axes.flat, wls):
         lines = defaultdict(list)
         for r in rows:
-            if r["workload"] == wl:
+            # Rows of a stack-distance pass have no latency: left out there.
+            if r["workload"] == wl and r[ycol] != "":
                 lines[(r["policy"],) + tuple(r[k] for k in others)].append(r)
         for key, pts in lines.items():
             pts.sort(key=lambda r: int(r["l2_entries"]))
@@ -85,7 +86,7 @@ def pareto(rows, varied, out):
     nr = (len(groups) + cols - 1) // cols
     fig, axes = plt.subplots(nr, cols, figsize=(6.5 * cols, 4.4 * nr), squeeze=False)
     for ax, (wl, pol) in zip(axes.flat, groups):
-        pts = [r for r in rows if r["workload"] == wl and r["policy"] == pol]
+        pts = [r for r in rows if r["workload"] == wl and r["policy"] == pol and r["lat_mean"] != ""]
         ax.scatter([int(r["total_entries"]) for r in pts], [float(r["lat_mean"]) for r in pts],
                    s=10, color="tab:gray", alpha=0.6, label="points")
         front = sorted((r for r in pts if r["pareto"] == "1"), key=lambda r: int(r["total_entries"]))

@@ -36,6 +36,7 @@
 #include "cli_out.h"
 #include "runlib.h"
 #include "sweep_spec.h"
+#include "sweep_stack.h"
 #include "synth.h"
 #include "trace.h"
 #include "version.h"
@@ -240,11 +241,63 @@ static int plan(sw_t *s)
                 }
                 s->runs[s->nruns++] = (sw_run_t){(uint32_t)p, (uint16_t)w, (uint16_t)q};
                 s->batches[s->nbatches - 1].n++;
-                if (++in_batch == sp->batch)
+                /* A stack-distance pass is one run for all of them. */
+                if (++in_batch == sp->batch && !sp->stack)
                     in_batch = 0;
             }
         }
     return 0;
+}
+
+/* [sweep] stack_distance = yes: refuse, before anything runs, a spec whose
+ * points a stack-distance pass cannot give exactly (sweep_stack.h). Returns 0,
+ * or 2 with "spec:line: why" printed. */
+static int stack_plan_check(const sw_t *s)
+{
+    const sw_spec_t *sp = &s->spec;
+    if (!sp->stack)
+        return 0;
+    if (sp->npresets > 1) {
+        cli_error(CMD, "%s:%d: stack_distance = yes: presets vary (%u of them): a stack-distance "
+                  "pass varies only one L2 array's entries and ways; run without it",
+                  sp->path, sp->stack_line, sp->npresets);
+        return 2;
+    }
+    for (unsigned k = 0; k < sp->nkeys; k++) {
+        const sw_key_t *key = &sp->keys[k];
+        if (key->nalt < 2)
+            continue;
+        if (strncmp(key->sec, "l2.", 3) ||
+            (strcmp(key->key, "entries") && strcmp(key->key, "ways"))) {
+            cli_error(CMD, "%s:%d: [%s] %s varies: a stack-distance pass (stack_distance = yes, "
+                      "line %d) gives only the L2 misses of one L2 array's sizes (entries, "
+                      "ways); run without it",
+                      sp->path, key->line, key->sec, key->key, sp->stack_line);
+            return 2;
+        }
+    }
+    uint64_t n = 0;
+    for (uint64_t p = 0; p < sp->npoints; p++)
+        n += s->cfg_ok[p];
+    mmu_config_t *cfg = malloc((n ? n : 1) * sizeof *cfg);
+    if (!cfg) {
+        cli_error(CMD, "out of memory");
+        return 2;
+    }
+    char why[1024];
+    n = 0;
+    for (uint64_t p = 0; p < sp->npoints; p++)
+        if (s->cfg_ok[p])
+            sw_point_config(sp, p, &cfg[n++], why, sizeof why);
+    unsigned arr;
+    int rc = 0;
+    if (n && sw_stack_check(cfg, (unsigned)n, &arr, why, sizeof why)) {
+        cli_error(CMD, "%s:%d: stack_distance = yes does not apply: %s; run without it", sp->path,
+                  sp->stack_line, why);
+        rc = 2;
+    }
+    free(cfg);
+    return rc;
 }
 
 /* ---- the CSV --------------------------------------------------------------------------- */
@@ -285,7 +338,7 @@ static unsigned lead_cols(const sw_spec_t *sp)
 /* One run's row, without pareto (added by the merge) and with batch_seconds. */
 static void write_row(const sw_t *s, FILE *f, uint32_t r, const mmu_config_t *cfg,
                       const runlib_acc_t *a, mmu_t *mmu, bool trace, const char *status,
-                      double secs)
+                      double secs, const mmu_stats_t *stk, const bool *given)
 {
     const sw_spec_t *sp = &s->spec;
     const sw_run_t *ru = &s->runs[r];
@@ -306,15 +359,23 @@ static void write_row(const sw_t *s, FILE *f, uint32_t r, const mmu_config_t *cf
     mmu_aspace_stats_t ast;
     memset(&ast, 0, sizeof ast);
     memset(&st, 0, sizeof st);
-    if (mmu) /* else the run never started: zeros, and the status says why */
+    if (stk) /* a stack-distance point: only what the pass gives */
+        st = *stk;
+    else if (mmu) /* else the run never started: zeros, and the status says why */
         runlib_acc_stats(a, mmu, &st, &ast);
     const uint64_t c = a->counted;
     const double k = c ? 1000.0 / (double)c : 0.0;
-    fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, a->n, c, c ? a->last_done - a->warm_cycle : 0);
-    fprintf(f, ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-            c ? (double)a->lat_sum / (double)c : 0.0, a->lat_sum,
-            runlib_percentile(a->hist, c, 0.5), runlib_percentile(a->hist, c, 0.9),
-            runlib_percentile(a->hist, c, 0.99), a->lat_max);
+    if (stk) {
+        /* Timing depends on every hit and miss: not known for this point. */
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",,,,,,,", a->n, c);
+    } else {
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, a->n, c,
+                c ? a->last_done - a->warm_cycle : 0);
+        fprintf(f, ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+                c ? (double)a->lat_sum / (double)c : 0.0, a->lat_sum,
+                runlib_percentile(a->hist, c, 0.5), runlib_percentile(a->hist, c, 0.9),
+                runlib_percentile(a->hist, c, 0.99), a->lat_max);
+    }
     uint64_t psc = 0;
     for (int i = 2; i <= 5; i++)
         psc += cfg->psc[i].arr.entries;
@@ -324,9 +385,12 @@ static void write_row(const sw_t *s, FILE *f, uint32_t r, const mmu_config_t *cf
             (double)(st.l1i_misses + st.l1d_misses) * k, (double)st.l2_misses * k,
             (double)st.walks * k, tlb, l2e, psc, tlb + psc);
     for (unsigned i = 0; i < mmu_stats_count(); i++)
-        fprintf(f, ",%" PRIu64, mmu_stats_get(&st, i));
+        if (given && !given[i])
+            fputc(',', f);
+        else
+            fprintf(f, ",%" PRIu64, mmu_stats_get(&st, i));
 #define SW__AS_VAL(name)                                                                       \
-    if (trace)                                                                                 \
+    if (trace && !stk)                                                                         \
         fprintf(f, ",%" PRIu64, ast.name);                                                     \
     else                                                                                       \
         fputc(',', f);
@@ -361,7 +425,10 @@ static int run_batch(const sw_t *s, uint32_t b)
     runlib_as_t *as = calloc(n, sizeof *as);
     char (*status)[600] = calloc(n, sizeof *status);
     mmu_trace_reader_t *tr = NULL;
-    if (!lane || !acc || !cfg || !ws || !as || !status) {
+    sw_stack_t *stk = NULL;
+    mmu_stats_t base_st, stk_st;
+    bool *given = calloc(mmu_stats_count(), sizeof *given);
+    if (!lane || !acc || !cfg || !ws || !as || !status || !given) {
         fprintf(stderr, "mmusim sweep: batch %" PRIu32 ": out of memory\n", b);
         goto out;
     }
@@ -384,6 +451,10 @@ static int run_batch(const sw_t *s, uint32_t b)
         lane[i].a = &acc[i];
         setf(status[i], sizeof status[i], "ok");
         int e = sw_point_config(sp, s->runs[bt->first + i].point, &cfg[i], msg, sizeof msg);
+        if (!e && sp->stack && i > 0) { /* the pass over run 0 gives it */
+            lane[i].err = INT_MIN;
+            continue;
+        }
         if (!e && !wl->trace) { /* mapped as `mmusim run` maps it */
             ws[i].pretouch = (int)sc.pretouch;
             ws[i].scatter = (int)sc.scatter;
@@ -399,6 +470,29 @@ static int run_batch(const sw_t *s, uint32_t b)
         }
         lane[i].mmu = wl->trace ? as[i].mmu : ws[i].mmu;
         lane[i].as = wl->trace ? as[i].as : NULL;
+    }
+    if (sp->stack && lane[0].mmu) {
+        unsigned arr;
+        sw_geom_t *g = malloc(n * sizeof *g);
+        if (!g || sw_stack_check(cfg, n, &arr, msg, sizeof msg)) {
+            fprintf(stderr, "mmusim sweep: batch %" PRIu32 ": %s\n", b,
+                    g ? msg : "out of memory");
+            free(g);
+            goto out;
+        }
+        for (unsigned i = 0; i < n; i++)
+            g[i] = (sw_geom_t){cfg[i].l2.arr[arr].entries / cfg[i].l2.arr[arr].ways,
+                               cfg[i].l2.arr[arr].ways};
+        /* Measured from the first access when there is no warm-up. */
+        if (!acc[0].warmup)
+            acc[0].warm_done = 1;
+        stk = sw_stack_new(&cfg[0], arr, g, n, &acc[0].warm_done);
+        free(g);
+        if (!stk) {
+            fprintf(stderr, "mmusim sweep: batch %" PRIu32 ": out of memory\n", b);
+            goto out;
+        }
+        sw_stack_attach(stk, lane[0].mmu);
     }
     if (wl->trace) {
         if (mmu_trace_open(wl->path, NULL, &tr, msg, sizeof msg)) {
@@ -434,6 +528,16 @@ static int run_batch(const sw_t *s, uint32_t b)
                      "error: nothing measured: the run ended after %" PRIu64
                      " accesses, all of them warm-up",
                      acc[i].n);
+    if (stk && !strcmp(status[0], "ok")) {
+        mmu_aspace_stats_t ast;
+        runlib_acc_stats(&acc[0], lane[0].mmu, &base_st, &ast);
+        if (sw_stack_verdict(stk, lane[0].mmu, &base_st, msg, sizeof msg))
+            setf(status[0], sizeof status[0], "error: %s", msg);
+    }
+    if (sp->stack) /* the other points stand or fall with run 0 */
+        for (unsigned i = 1; i < n; i++)
+            if (!strcmp(status[i], "ok"))
+                memcpy(status[i], status[0], sizeof status[i]);
     const double secs = runlib_now_s() - t0;
     char path[PATH_MAX];
     part_path(s, b, path, sizeof path);
@@ -446,8 +550,14 @@ static int run_batch(const sw_t *s, uint32_t b)
             sp->hash, b, n);
     rc = 0;
     for (unsigned i = 0; i < n; i++) {
-        write_row(s, o.f, bt->first + i, &cfg[i], &acc[i], lane[i].mmu, wl->trace, status[i],
-                  secs);
+        if (stk && i > 0 && !strcmp(status[i], "ok")) {
+            sw_stack_stats(stk, i, &base_st, &stk_st, given);
+            write_row(s, o.f, bt->first + i, &cfg[i], &acc[0], lane[0].mmu, wl->trace,
+                      status[i], secs, &stk_st, given);
+        } else {
+            write_row(s, o.f, bt->first + i, &cfg[i], &acc[i], lane[i].mmu, wl->trace,
+                      status[i], secs, NULL, NULL);
+        }
         if (strcmp(status[i], "ok"))
             rc = 1;
     }
@@ -458,6 +568,8 @@ static int run_batch(const sw_t *s, uint32_t b)
     }
 out:
     mmu_trace_close(tr);
+    sw_stack_free(stk);
+    free(given);
     for (unsigned i = 0; lane && i < n; i++) {
         if (acc)
             free(acc[i].hist);
@@ -647,7 +759,8 @@ static int read_parts(const sw_t *s, mrow_t *rows, uint32_t *missing, uint32_t *
             bad = !m->text || nf < lead + 17;
             if (!bad) {
                 m->ok = !strcmp(fields[lead], "ok");
-                m->lat = strtod(fields[lead + 4], NULL);
+                /* Empty for a stack-distance point: no latency, no frontier. */
+                m->lat = fields[lead + 4][0] ? strtod(fields[lead + 4], NULL) : NAN;
                 m->entries = strtoull(fields[lead + 16], NULL, 10);
             }
             k++;
@@ -693,7 +806,7 @@ static void pareto(const sw_t *s, mrow_t *rows)
         for (unsigned q = 0; q < sp->npol; q++) {
             uint32_t n = 0;
             for (uint32_t r = 0; r < s->nruns; r++)
-                if (s->runs[r].wl == w && s->runs[r].pol == q && rows[r].ok)
+                if (s->runs[r].wl == w && s->runs[r].pol == q && rows[r].ok && !isnan(rows[r].lat))
                     idx[n++] = (fpt_t){rows[r].entries, rows[r].lat, r};
             qsort(idx, n, sizeof *idx, cmp_front);
             double best = INFINITY;
@@ -720,6 +833,15 @@ static void write_md(const sw_t *s, FILE *f, const mrow_t *rows)
             " runs in %" PRIu32 " batches of up to %u points. Columns of every statistic: "
             "sweep.csv.\n\n",
             sp->npoints, ok, sp->nwl, sp->npol, s->nruns, s->nbatches, sp->batch);
+    if (sp->stack)
+        fprintf(f,
+                "Stack-distance pass (`stack_distance = yes`): per workload and policy the first "
+                "point was simulated and every other point's L2 counts come from its LRU stack "
+                "depths in that one run. Those rows give accesses, counted, the L1 counters, "
+                "l2_lookups, l2_hits, l2_misses, l2_{4k,2m,1g}_hits, walks, translations and the "
+                "per-1k rates; cycles, latencies, every other counter and the OS counters are "
+                "left empty (they depend on timing or on the walks themselves), and they are "
+                "not on the Pareto frontier.\n\n");
     if (s->nimp) {
         fprintf(f, "## Impossible points (skipped)\n\n");
         for (unsigned i = 0; i < s->nimp; i++)
@@ -1002,7 +1124,9 @@ static int parse_args(int argc, char **argv, sw_t *s, const char **spec)
         .notes = "[sweep] keys: presets (A|B, default skylake), workloads (synthetic specs,\n"
                  "kernels, trace names or files, '|'-separated), policies (4k|thp|1g|mixed;\n"
                  "synthetic streams: 4k, thp = 2M pages, 1g), accesses (measured per run;\n"
-                 "default: the workload's own / the whole trace), warmup, seed, batch (16).\n"
+                 "default: the workload's own / the whole trace), warmup, seed, batch (16),\n"
+                 "stack_distance (yes: the L2 counts of every point from one simulated run\n"
+                 "per workload and policy; README).\n"
                  "Exit 0: done; 2: bad spec (nothing run), a failed run or missing batches.\n",
         .opts = opts,
         .pos_names = POS,
@@ -1070,6 +1194,8 @@ int sweep_main(int argc, char **argv)
     }
     for (unsigned i = 0; i < s.nimp; i++)
         fprintf(stderr, "mmusim sweep: skipped: %s\n", s.imp[i]);
+    if ((rc = stack_plan_check(&s)) != 0)
+        goto out;
     if (s.list) {
         for (uint32_t b = 0; b < s.nbatches; b++) {
             const sw_batch_t *bt = &s.batches[b];

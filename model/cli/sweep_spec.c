@@ -282,15 +282,16 @@ static int add_workload(ld_t *l, const char *tok)
 
 static int sweep_key(ld_t *l, const char *key, const char *val)
 {
-    static const char *const KEYS[] = {"presets", "workloads", "policies", "accesses",
-                                       "warmup",  "seed",      "batch",    NULL};
+    static const char *const KEYS[] = {"presets", "workloads", "policies",       "accesses",
+                                       "warmup",  "seed",      "batch", "stack_distance",
+                                       NULL};
     sw_spec_t *s = l->s;
     int k = 0;
     while (KEYS[k] && strcmp(KEYS[k], key))
         k++;
     if (!KEYS[k])
         return err(l, "[sweep] unknown key '%s' (known: presets, workloads, policies, accesses, "
-                      "warmup, seed, batch)",
+                      "warmup, seed, batch, stack_distance)",
                    key);
     if (l->seen[k])
         return err(l, "[sweep] %s: set twice (first on line %d)", key, l->seen[k]);
@@ -350,6 +351,12 @@ static int sweep_key(ld_t *l, const char *key, const char *val)
         if (cli_u64(val, &s->seed))
             return err(l, "[sweep] seed '%s': expected decimal digits", val);
         s->has_seed = true;
+        return 0;
+    case 7: /* stack_distance */
+        if (strcmp(val, "yes") && strcmp(val, "no"))
+            return err(l, "[sweep] stack_distance '%s': expected yes or no", val);
+        s->stack = !strcmp(val, "yes");
+        s->stack_line = l->line;
         return 0;
     default: /* batch */
         if (cli_u64(val, &v) || v < 1 || v > 1024)

@@ -59,6 +59,8 @@ typedef struct sw_spec {
     uint64_t seed;
     bool has_seed;
     unsigned batch;        /* points per batch */
+    bool stack;            /* stack_distance = yes: one stack-distance pass (sweep_stack.h) */
+    int stack_line;
     uint64_t npoints;
     uint64_t hash;         /* FNV-1a of the spec text and each trace's size */
 } sw_spec_t;
