@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void plru_masks(mmu_memlat_level_t *l);
+
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
 {
     *m = (mmu_memlat_t){0};
@@ -38,13 +40,22 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
         l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
         l->nvalid = calloc(c->sets, sizeof *l->nvalid);
-        if (l->plru)
+        if (l->plru) {
             l->tree = calloc(c->sets, sizeof *l->tree);
+            l->use = malloc(2 * (size_t)c->ways * sizeof *l->use);
+        }
+        if (!l->victim || l->pair)
+            m->change_mask |= 1u << m->nlevels;
+        /* Sets are powers of two: the fewest sets decide. */
+        if (m->nlevels == 0 || c->sets - 1 < m->apart_mask)
+            m->apart_mask = c->sets - 1;
         m->nlevels++;
-        if (!l->tag || !l->stamp || !l->nvalid || (l->plru && !l->tree)) {
+        if (!l->tag || !l->stamp || !l->nvalid || (l->plru && (!l->tree || !l->use))) {
             mmu_memlat_free(m);
             return MMU_ENOMEM;
         }
+        if (l->plru)
+            plru_masks(l);
     }
     return 0;
 }
@@ -56,7 +67,9 @@ void mmu_memlat_free(mmu_memlat_t *m)
         free(m->lvl[i].stamp);
         free(m->lvl[i].nvalid);
         free(m->lvl[i].tree);
+        free(m->lvl[i].use);
         m->lvl[i].tree = NULL;
+        m->lvl[i].use = NULL;
         m->lvl[i].tag = NULL;
         m->lvl[i].stamp = NULL;
         m->lvl[i].nvalid = NULL;
@@ -66,6 +79,7 @@ void mmu_memlat_free(mmu_memlat_t *m)
 
 void mmu_memlat_flush(mmu_memlat_t *m)
 {
+    m->memo_key[0] = m->memo_key[1] = 0;
     for (unsigned i = 0; i < m->nlevels; i++) {
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
         if (m->lvl[i].tree)
@@ -77,19 +91,32 @@ void mmu_memlat_flush(mmu_memlat_t *m)
  * group k's at bits k*(g-1) ..., node n at bit n-1, children 2n and 2n+1,
  * leaves g .. 2g-1 = ways 0 .. g-1 of the group). A bit says on which side
  * the next victim is: 0 left, 1 right. A use turns every bit on the way's
- * path to point away from it. */
-static void plru_use(mmu_memlat_level_t *l, size_t set, unsigned way)
+ * path to point away from it: which bits and which way is fixed per way, so
+ * init keeps them as two masks (l->use) and a use is one and + or. */
+static void plru_masks(mmu_memlat_level_t *l)
 {
-    const unsigned g = l->plru, w = way % g, shift = way / g * (g - 1);
-    uint64_t bits = l->tree[set];
-    unsigned node = 1;
-    for (unsigned half = g >> 1; half; half >>= 1) {
-        const unsigned right = (w & half) != 0;
-        const uint64_t bit = 1ull << (shift + node - 1);
-        bits = right ? bits & ~bit : bits | bit;
-        node = 2 * node + right;
+    const unsigned g = l->plru;
+    for (unsigned way = 0; way < l->ways; way++) {
+        const unsigned w = way % g, shift = way / g * (g - 1);
+        uint64_t keep = ~0ull, set = 0;
+        unsigned node = 1;
+        for (unsigned half = g >> 1; half; half >>= 1) {
+            const unsigned right = (w & half) != 0;
+            const uint64_t bit = 1ull << (shift + node - 1);
+            if (right)
+                keep &= ~bit;
+            else
+                set |= bit;
+            node = 2 * node + right;
+        }
+        l->use[2 * way] = keep;
+        l->use[2 * way + 1] = set;
     }
-    l->tree[set] = bits;
+}
+
+static inline void plru_use(mmu_memlat_level_t *l, size_t set, unsigned way)
+{
+    l->tree[set] = (l->tree[set] & l->use[2 * way]) | l->use[2 * way + 1];
 }
 
 /* The way a miss replaces in a full set: the groups are ordered by LRU (a
@@ -98,15 +125,17 @@ static void plru_use(mmu_memlat_level_t *l, size_t set, unsigned way)
 static unsigned plru_victim(const mmu_memlat_level_t *l, size_t set)
 {
     const unsigned g = l->plru;
-    const uint64_t *st = &l->stamp[set * l->ways];
     unsigned grp = 0;
-    uint64_t oldest = UINT64_MAX;
-    for (unsigned k = 0; k < l->ways / g; k++) {
-        uint64_t last = 0;
-        for (unsigned w = k * g; w < (k + 1) * g; w++)
-            last = st[w] > last ? st[w] : last;
-        if (last < oldest)
-            oldest = last, grp = k;
+    if (g < l->ways) {
+        const uint64_t *st = &l->stamp[set * l->ways];
+        uint64_t oldest = UINT64_MAX;
+        for (unsigned k = 0; k < l->ways / g; k++) {
+            uint64_t last = 0;
+            for (unsigned w = k * g; w < (k + 1) * g; w++)
+                last = st[w] > last ? st[w] : last;
+            if (last < oldest)
+                oldest = last, grp = k;
+        }
     }
     const uint64_t bits = l->tree[set] >> (grp * (g - 1));
     unsigned node = 1;
@@ -115,60 +144,89 @@ static unsigned plru_victim(const mmu_memlat_level_t *l, size_t set)
     return grp * g + node - g;
 }
 
-/* A use of `line` in one level: true (and its LRU stamp renewed) when the
- * level holds it. */
-static bool touch(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
+/* Put `key` (line + 1, not held) into its set (ways at `base`): the lowest
+ * empty way (ways fill in order and empty only all together, at a flush),
+ * else the least recently used (the first of equal stamps) or the pseudo-LRU
+ * victim. Returns the line it displaced + 1, or 0. */
+static uint64_t insert(mmu_memlat_level_t *l, size_t set, size_t base, uint64_t key, uint64_t now)
 {
-    const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
-    for (size_t w = base; w < base + l->nvalid[set]; w++)
-        if (l->tag[w] == line + 1) {
-            l->stamp[w] = now;
-            if (l->plru)
-                plru_use(l, set, (unsigned)(w - base));
-            return true;
-        }
-    return false;
-}
-
-/* Put `line` (not held) into one level: an empty way first (the lowest; ways
- * fill in order and empty only all together, at a flush), else the least
- * recently used (or the pseudo-LRU victim). Returns the line it displaced + 1,
- * or 0. */
-static uint64_t insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
-{
-    const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
-    size_t victim = base;
+    const unsigned nv = l->nvalid[set];
+    size_t w;
     uint64_t out = 0;
-    if (l->nvalid[set] < l->ways) {
-        victim = base + l->nvalid[set]++;
+    if (nv < l->ways) {
+        l->nvalid[set] = nv + 1;
+        w = base + nv;
     } else if (l->plru) {
-        victim = base + plru_victim(l, set);
-        out = l->tag[victim];
+        w = base + plru_victim(l, set);
+        out = l->tag[w];
     } else {
-        for (size_t w = base; w < base + l->ways; w++)
-            if (l->stamp[w] < l->stamp[victim])
-                victim = w;
-        out = l->tag[victim];
+        const uint64_t *st = &l->stamp[base];
+        unsigned v = 0;
+        uint64_t old = st[0];
+        for (unsigned i = 1; i < l->ways; i++)
+            if (st[i] < old)
+                old = st[i], v = i;
+        w = base + v;
+        out = l->tag[w];
     }
-    l->tag[victim] = line + 1;
-    l->stamp[victim] = now;
+    l->tag[w] = key;
+    l->stamp[w] = now;
     if (l->plru)
-        plru_use(l, set, (unsigned)(victim - base));
+        plru_use(l, set, (unsigned)(w - base));
     return out;
 }
 
-/* Bring `line` into the ordinary levels from `from` down that lack it; what
- * an ordinary level displaces goes into a victim level right below it. */
-static void fill(mmu_memlat_t *m, uint64_t line, unsigned from, const bool *held, uint64_t t)
+/* A use of `line` in one level, which gets it if it lacks it: one scan of
+ * the set finds the line, or else the LRU way of a full set. Returns what
+ * it displaced (line + 1), or 0 (a hit, or an empty way filled). */
+static uint64_t use_or_insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now)
+{
+    const uint64_t key = line + 1;
+    const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
+    const unsigned nv = l->nvalid[set];
+    const uint64_t *tag = &l->tag[base];
+    if (nv == l->ways && !l->plru) {
+        const uint64_t *st = &l->stamp[base];
+        unsigned v = 0;
+        uint64_t old = UINT64_MAX;
+        unsigned i = 0;
+        for (; i < nv; i++) {
+            if (tag[i] == key)
+                break;
+            if (st[i] < old)
+                old = st[i], v = i;
+        }
+        if (i < nv) {
+            l->stamp[base + i] = now;
+            return 0;
+        }
+        const uint64_t out = tag[v];
+        l->tag[base + v] = key;
+        l->stamp[base + v] = now;
+        return out;
+    }
+    for (unsigned i = 0; i < nv; i++)
+        if (tag[i] == key) {
+            l->stamp[base + i] = now;
+            if (l->plru)
+                plru_use(l, set, i);
+            return 0;
+        }
+    return insert(l, set, base, key, now);
+}
+
+/* Bring `line` into the ordinary levels from `from` down, as a prefetch (a
+ * use where a level holds it); what an ordinary level displaces goes into a
+ * victim level right below it. */
+static void fill_pair(mmu_memlat_t *m, uint64_t line, unsigned from, uint64_t t)
 {
     for (unsigned i = from; i < m->nlevels; i++) {
         mmu_memlat_level_t *l = &m->lvl[i];
-        if ((held && held[i]) || l->victim || (!held && touch(l, line, t)))
+        if (l->victim)
             continue;
-        const uint64_t out = insert(l, line, t);
-        mmu_memlat_level_t *below = i + 1 < m->nlevels ? &m->lvl[i + 1] : NULL;
-        if (out && below && below->victim && !touch(below, out - 1, t))
-            insert(below, out - 1, t);
+        const uint64_t out = use_or_insert(l, line, t);
+        if (out && i + 1 < m->nlevels && m->lvl[i + 1].victim)
+            use_or_insert(&m->lvl[i + 1], out - 1, t);
     }
 }
 
@@ -177,24 +235,73 @@ static void fill(mmu_memlat_t *m, uint64_t line, unsigned from, const bool *held
  * fills are inclusive); a victim level gets only what the level above it
  * displaces, and keeps a line that hits in it (non-inclusive). Hits are all
  * found before anything is filled, so a victim written into a level cannot
- * push out the line being looked up. */
-static unsigned lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
+ * push out the line being looked up; and an ordinary level is changed only by
+ * its own fill, so each is scanned once. */
+unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
-    const uint64_t line = pa >> m->line_shift;
+    const uint64_t line = pa >> m->line_shift, key = line + 1;
+    /* A memo line (see memlat.h): its last lookup changed only its own
+     * stamps, to the then newest clock value, and its own pseudo-LRU paths,
+     * and nothing since has used or filled a set it is in. Renewing its
+     * stamps with a newer clock value would keep every order between stamps
+     * within its sets (replacement compares nothing across sets), and a
+     * second use of the same way sets the same tree bits. Nothing to do. */
+    for (unsigned k = 0; k < 2; k++)
+        if (key == m->memo_key[k] && first == m->memo_first[k])
+            return m->memo_served[k];
     const uint64_t t = ++m->clock;
-    unsigned served = m->nlevels;
-    bool hit[MMU_MEMLAT_LEVELS] = {false, false, false};
-    for (unsigned i = first; i < m->nlevels; i++) {
-        hit[i] = touch(&m->lvl[i], line, t);
-        if (hit[i] && served == m->nlevels)
-            served = i;
+    const unsigned n = m->nlevels;
+    unsigned served = n, missed = 0;
+    for (unsigned i = first; i < n; i++) {
+        mmu_memlat_level_t *l = &m->lvl[i];
+        const size_t set = (size_t)(line & (l->sets - 1)), base = set * l->ways;
+        const unsigned nv = l->nvalid[set];
+        const uint64_t *tag = &l->tag[base];
+        unsigned w = 0;
+        while (w < nv && tag[w] != key)
+            w++;
+        if (w < nv) {
+            l->stamp[base + w] = t;
+            if (l->plru)
+                plru_use(l, set, w);
+            if (served == n)
+                served = i;
+        } else {
+            missed |= 1u << i;
+        }
     }
-    fill(m, line, first, hit, t);
+    if (!(missed & m->change_mask)) {
+        /* This lookup used one set per level, its line's: a memo line stays
+         * one if none of those is its set. */
+        unsigned keep = 2;
+        for (unsigned k = 0; k < 2 && keep == 2; k++)
+            if (m->memo_key[k] && ((m->memo_key[k] - 1) ^ line) & m->apart_mask)
+                keep = k;
+        if (keep < 2) {
+            m->memo_key[1] = m->memo_key[keep];
+            m->memo_first[1] = m->memo_first[keep];
+            m->memo_served[1] = m->memo_served[keep];
+        } else {
+            m->memo_key[1] = 0;
+        }
+        m->memo_key[0] = key, m->memo_first[0] = first, m->memo_served[0] = served;
+        return served;
+    }
+    m->memo_key[0] = m->memo_key[1] = 0;
+    for (unsigned i = first; i < n; i++) {
+        mmu_memlat_level_t *l = &m->lvl[i];
+        if (!(missed >> i & 1) || l->victim)
+            continue;
+        const size_t set = (size_t)(line & (l->sets - 1));
+        const uint64_t out = insert(l, set, set * l->ways, key, t);
+        if (out && i + 1 < n && m->lvl[i + 1].victim)
+            use_or_insert(&m->lvl[i + 1], out - 1, t);
+    }
     /* The pair line of a level that missed (the first such level), as a
      * prefetch: no latency, not counted. */
-    for (unsigned i = first; i < m->nlevels; i++)
-        if (m->lvl[i].pair && !hit[i]) {
-            fill(m, line ^ 1, i, NULL, t);
+    for (unsigned i = first; i < n; i++)
+        if (m->lvl[i].pair && (missed >> i & 1)) {
+            fill_pair(m, line ^ 1, i, t);
             break;
         }
     return served;
@@ -204,7 +311,7 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
 {
     if (m->cb)
         return m->cb(m->ctx, pa, locked_rmw, now);
-    const unsigned lvl = lookup(m, pa, m->walk_first);
+    const unsigned lvl = mmu_memlat_lookup(m, pa, m->walk_first);
     unsigned lat = m->dram_latency;
     if (lvl < m->nlevels) {
         lat = m->lvl[lvl].latency;
@@ -213,19 +320,6 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
         m->dram++;
     }
     return lat + (locked_rmw ? m->rmw_latency : 0);
-}
-
-unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
-{
-    if (m->cb)
-        return 0;
-    const unsigned lvl = lookup(m, pa, 0);
-    if (lvl < m->nlevels) {
-        m->data_hits[lvl]++;
-        return m->lvl[lvl].latency;
-    }
-    m->data_dram++;
-    return m->dram_latency;
 }
 
 void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)

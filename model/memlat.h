@@ -18,6 +18,7 @@ typedef struct mmu_memlat_level {
     uint64_t *stamp;  /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
     uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
     uint64_t *tree;   /* per set, with plru: the tree bits of every group */
+    uint64_t *use;    /* with plru, per way: the tree bits a use keeps (2w) and sets (2w+1) */
     unsigned sets, ways, latency;
     bool victim;     /* filled only by what the level above displaces */
     bool pair;       /* a miss also fills the other line of the 128-byte pair */
@@ -34,6 +35,17 @@ typedef struct mmu_memlat {
     mmu_memlat_fn cb;
     void *ctx;
     uint64_t clock;
+    /* Lookups answered without touching the sets. Entry 0 is the last
+     * lookup when it changed nothing but the LRU stamps (and pseudo-LRU bits)
+     * of its own line; entry 1 an earlier such lookup of a line that shares
+     * no set with any lookup made since. Either line's stamps are then still
+     * the newest of each of its sets and its tree bits point away from it,
+     * so looking it up again from the same level changes no replacement
+     * decision: nothing to do (see mmu_memlat_lookup). key: line + 1, 0 none. */
+    uint64_t memo_key[2];
+    unsigned memo_first[2], memo_served[2];
+    uint64_t apart_mask; /* two lines share no set at any level when they differ here */
+    unsigned change_mask; /* levels whose miss fills something: ordinary or pair */
     uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where page-table accesses were served */
     uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
 } mmu_memlat_t;
@@ -44,11 +56,35 @@ void mmu_memlat_free(mmu_memlat_t *m);
 /* Cycles for one 8-byte page-table access issued at `now`. A locked A/D
  * update costs the line access plus rmw_latency. */
 unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+/* The level that serves the line holding pa (nlevels: DRAM), looked up from
+ * level `first` down, with every use and fill that implies (memlat.c). */
+unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first);
+
 /* Cycles for a load of the data line holding pa, through the same stand-ins
  * (filling them as a page-table access does, so data and page-table lines
  * compete for them); counted apart from page-table accesses. 0 when a host
- * callback supplies the latencies: the host's caches hold its data. */
-unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa);
+ * callback supplies the latencies: the host's caches hold its data. Inline:
+ * a repeated access to one of the two memo lines is answered here, without a
+ * call (half of a trace's data lines, measured on the awk trace). */
+static inline unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
+{
+    if (m->cb)
+        return 0;
+    const uint64_t key = (pa >> m->line_shift) + 1;
+    unsigned lvl;
+    if (key == m->memo_key[0] && m->memo_first[0] == 0)
+        lvl = m->memo_served[0];
+    else if (key == m->memo_key[1] && m->memo_first[1] == 0)
+        lvl = m->memo_served[1];
+    else
+        lvl = mmu_memlat_lookup(m, pa, 0);
+    if (lvl < m->nlevels) {
+        m->data_hits[lvl]++;
+        return m->lvl[lvl].latency;
+    }
+    m->data_dram++;
+    return m->dram_latency;
+}
 /* Ask the host to bring the sets an access to pa would probe into its caches
  * (no effect on the model). */
 void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa);

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+// The cache stand-ins of model/memlat.c, through the public API
+// (mmu_walk_latency, mmu_data_access): every access's latency and the level
+// counters must equal those of a plain reference model of the same caches,
+// written the obvious way below (every level's set scanned to find the line,
+// scanned again to fill it, every use stamped). The model's faster scans and
+// its shortcut for lines looked up again (memlat.h, memo) must not change a
+// single replacement decision.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "mmu/mmu.h"
+#include "mmu/mmu_mem.h"
+#include "mmu/mmu_stats.h"
+#include "mmu/mmu_walk.h"
+
+namespace {
+
+struct RefLevel {
+    unsigned sets = 0, ways = 0, latency = 0, plru = 0;
+    bool victim = false, pair = false;
+    std::vector<uint64_t> tag, stamp, tree;
+    std::vector<unsigned> nvalid;
+};
+
+// The caches as cfg describes them: inclusive fills of every ordinary level
+// that misses, victim levels filled with what the level above displaces,
+// the pair line of the first pair level that missed, LRU or tree PLRU over
+// groups ordered by LRU.
+struct RefCaches {
+    std::vector<RefLevel> lvl;
+    std::vector<unsigned> level; // cfg index of each present level
+    unsigned shift = 0, dram = 0, rmw = 0, walk_first = 0;
+    uint64_t clock = 0;
+    uint64_t hits[3] = {}, dram_n = 0, data_hits[3] = {}, data_dram = 0;
+
+    explicit RefCaches(const mmu_config_t &cfg)
+    {
+        for (unsigned s = cfg.memlat_line; s > 1; s >>= 1)
+            shift++;
+        dram = cfg.dram_latency, rmw = cfg.rmw_latency;
+        for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
+            const mmu_memlat_level_cfg_t &c = cfg.memlat[i];
+            if (!c.sets)
+                continue;
+            RefLevel l;
+            l.sets = c.sets, l.ways = c.ways, l.latency = c.latency;
+            l.victim = c.victim != 0, l.pair = c.pair != 0;
+            l.plru = cfg.memlat_plru[i] > 1 ? cfg.memlat_plru[i] : 0;
+            l.tag.assign(size_t(c.sets) * c.ways, 0);
+            l.stamp.assign(size_t(c.sets) * c.ways, 0);
+            l.tree.assign(c.sets, 0);
+            l.nvalid.assign(c.sets, 0);
+            if (i == 0 && cfg.walk_skip_l1)
+                walk_first = 1;
+            lvl.push_back(l);
+            level.push_back(i);
+        }
+    }
+    static void plru_use(RefLevel &l, size_t set, unsigned way)
+    {
+        const unsigned g = l.plru, w = way % g, sh = way / g * (g - 1);
+        unsigned node = 1;
+        for (unsigned half = g >> 1; half; half >>= 1) {
+            const unsigned right = (w & half) != 0;
+            const uint64_t bit = 1ull << (sh + node - 1);
+            l.tree[set] = right ? l.tree[set] & ~bit : l.tree[set] | bit;
+            node = 2 * node + right;
+        }
+    }
+    static unsigned plru_victim(const RefLevel &l, size_t set)
+    {
+        const unsigned g = l.plru;
+        unsigned grp = 0;
+        uint64_t oldest = UINT64_MAX;
+        for (unsigned k = 0; k < l.ways / g; k++) {
+            uint64_t last = 0;
+            for (unsigned w = k * g; w < (k + 1) * g; w++)
+                last = std::max(last, l.stamp[set * l.ways + w]);
+            if (last < oldest)
+                oldest = last, grp = k;
+        }
+        const uint64_t bits = l.tree[set] >> (grp * (g - 1));
+        unsigned node = 1;
+        while (node < g)
+            node = 2 * node + unsigned((bits >> (node - 1)) & 1);
+        return grp * g + node - g;
+    }
+    static bool touch(RefLevel &l, uint64_t line, uint64_t now)
+    {
+        const size_t set = line & (l.sets - 1), base = set * l.ways;
+        for (size_t w = base; w < base + l.nvalid[set]; w++)
+            if (l.tag[w] == line + 1) {
+                l.stamp[w] = now;
+                if (l.plru)
+                    plru_use(l, set, unsigned(w - base));
+                return true;
+            }
+        return false;
+    }
+    static uint64_t insert(RefLevel &l, uint64_t line, uint64_t now)
+    {
+        const size_t set = line & (l.sets - 1), base = set * l.ways;
+        size_t victim = base;
+        uint64_t out = 0;
+        if (l.nvalid[set] < l.ways) {
+            victim = base + l.nvalid[set]++;
+        } else if (l.plru) {
+            victim = base + plru_victim(l, set);
+            out = l.tag[victim];
+        } else {
+            for (size_t w = base; w < base + l.ways; w++)
+                if (l.stamp[w] < l.stamp[victim])
+                    victim = w;
+            out = l.tag[victim];
+        }
+        l.tag[victim] = line + 1;
+        l.stamp[victim] = now;
+        if (l.plru)
+            plru_use(l, set, unsigned(victim - base));
+        return out;
+    }
+    void fill(uint64_t line, unsigned from, const bool *held, uint64_t t)
+    {
+        for (unsigned i = from; i < lvl.size(); i++) {
+            RefLevel &l = lvl[i];
+            if ((held && held[i]) || l.victim || (!held && touch(l, line, t)))
+                continue;
+            const uint64_t out = insert(l, line, t);
+            if (out && i + 1 < lvl.size() && lvl[i + 1].victim && !touch(lvl[i + 1], out - 1, t))
+                insert(lvl[i + 1], out - 1, t);
+        }
+    }
+    unsigned lookup(uint64_t pa, unsigned first)
+    {
+        const uint64_t line = pa >> shift, t = ++clock;
+        unsigned served = unsigned(lvl.size());
+        bool hit[3] = {false, false, false};
+        for (unsigned i = first; i < lvl.size(); i++) {
+            hit[i] = touch(lvl[i], line, t);
+            if (hit[i] && served == lvl.size())
+                served = i;
+        }
+        fill(line, first, hit, t);
+        for (unsigned i = first; i < lvl.size(); i++)
+            if (lvl[i].pair && !hit[i]) {
+                fill(line ^ 1, i, nullptr, t);
+                break;
+            }
+        return served;
+    }
+    unsigned walk(uint64_t pa, bool locked)
+    {
+        const unsigned s = lookup(pa, walk_first);
+        unsigned lat = dram;
+        if (s < lvl.size())
+            lat = lvl[s].latency, hits[level[s]]++;
+        else
+            dram_n++;
+        return lat + (locked ? rmw : 0);
+    }
+    unsigned data(uint64_t pa)
+    {
+        const unsigned s = lookup(pa, 0);
+        if (s < lvl.size()) {
+            data_hits[level[s]]++;
+            return lvl[s].latency;
+        }
+        data_dram++;
+        return dram;
+    }
+};
+
+unsigned pick(std::mt19937_64 &rng, std::initializer_list<unsigned> v)
+{
+    return *(v.begin() + rng() % v.size());
+}
+
+// A random cache configuration that mmu_create accepts: 1-3 levels, small
+// sets and ways (so sets fill, evict and tie), victim and pair levels, LRU
+// and PLRU with one or more trees per set.
+mmu_config_t random_config(std::mt19937_64 &rng)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.memlat_line = pick(rng, {8, 64, 128});
+    cfg.dram_latency = 200;
+    cfg.rmw_latency = 7;
+    cfg.walk_skip_l1 = unsigned(rng() % 4 == 0);
+    const unsigned lat[3] = {3, 11, 40};
+    bool any = false;
+    for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
+        mmu_memlat_level_cfg_t &c = cfg.memlat[i];
+        c = {0, 0, 0, 0, 0};
+        cfg.memlat_plru[i] = 0;
+        if (rng() % 5 == 0 && !(i == 2 && !any))
+            continue;
+        c.sets = pick(rng, {1, 2, 4, 16});
+        c.ways = pick(rng, {1, 2, 3, 4, 8, 12, 16});
+        c.latency = lat[i];
+        c.victim = unsigned(any && rng() % 3 == 0);
+        c.pair = unsigned(rng() % 3 == 0);
+        if (rng() % 2) {
+            std::vector<unsigned> g;
+            for (unsigned k = 2; k <= c.ways; k *= 2)
+                if (c.ways % k == 0)
+                    g.push_back(k);
+            if (!g.empty())
+                cfg.memlat_plru[i] = g[rng() % g.size()];
+        }
+        any = true;
+    }
+    if (cfg.walk_skip_l1 && !cfg.memlat[0].sets)
+        cfg.walk_skip_l1 = 0;
+    return cfg;
+}
+
+TEST(Memlat, EveryAccessMatchesAReferenceModelOfTheCaches)
+{
+    std::mt19937_64 rng(0x6d656d6c6174ull);
+    mmu_sparse_mem_t *mem = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+    const mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    unsigned configs = 0, repeats = 0, evicting = 0;
+    for (int round = 0; round < 300; round++) {
+        mmu_config_t cfg = random_config(rng);
+        mmu_t *mmu = nullptr;
+        mmu_err_t err{};
+        ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu, &err)) << err.msg;
+        RefCaches ref(cfg);
+        SCOPED_TRACE(testing::Message() << "round " << round);
+        configs++;
+        // Lines from a pool a few times larger than the caches, with runs of
+        // the same line (data and walks interleaved, as in a translation
+        // that charges its data line) and pair neighbours.
+        const uint64_t pool = 8 + rng() % 200;
+        uint64_t pa = 0, back[5] = {0, 0, 0, 0, 0};
+        for (int k = 0; k < 3000; k++) {
+            const unsigned r = unsigned(rng() % 10);
+            const uint64_t prev = pa;
+            if (r < 2)
+                repeats++;
+            else if (r < 4)
+                pa ^= cfg.memlat_line;
+            else if (r < 5)
+                pa = back[1 + rng() % 4]; // 2-5 lines back: interleaved streams
+            else
+                pa = (rng() % pool) * cfg.memlat_line + rng() % cfg.memlat_line;
+            if (pa != prev) {
+                for (int b = 4; b > 0; b--)
+                    back[b] = back[b - 1];
+                back[0] = prev;
+            }
+            const unsigned op = unsigned(rng() % 3);
+            unsigned got, want;
+            if (op == 0) {
+                got = mmu_data_access(mmu, pa, 0);
+                want = ref.data(pa);
+            } else {
+                got = mmu_walk_latency(mmu, pa, op == 2, 0);
+                want = ref.walk(pa, op == 2);
+            }
+            ASSERT_EQ(want, got) << "access " << k << " pa 0x" << std::hex << pa << " op "
+                                 << op;
+        }
+        mmu_stats_t s;
+        mmu_get_stats(mmu, &s);
+        EXPECT_EQ(ref.hits[0], s.memlat_l1_hits);
+        EXPECT_EQ(ref.hits[1], s.memlat_l2_hits);
+        EXPECT_EQ(ref.hits[2], s.memlat_llc_hits);
+        EXPECT_EQ(ref.dram_n, s.memlat_dram);
+        EXPECT_EQ(ref.data_hits[0], s.data_l1_hits);
+        EXPECT_EQ(ref.data_hits[1], s.data_l2_hits);
+        EXPECT_EQ(ref.data_hits[2], s.data_llc_hits);
+        EXPECT_EQ(ref.data_dram, s.data_dram);
+        evicting += ref.dram_n + ref.data_dram > pool;
+        mmu_destroy(mmu);
+    }
+    mmu_sparse_mem_destroy(mem);
+    // The streams did what they are for: repeats and evictions in most rounds.
+    EXPECT_GT(repeats, 100000u * 2 / 3);
+    EXPECT_GT(evicting, configs / 2);
+}
+
+} // namespace
