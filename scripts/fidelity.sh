@@ -34,9 +34,14 @@ EOF2
   esac
 done
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 "$root/scripts/build.sh" "$root/build/rel" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 mmusim="$root/build/rel/model/mmusim"
-ref="$root/results/fidelity"
+# Run from the source tree with relative reference paths, so the printed
+# reports (<case>.txt) name files as a reader of the repository sees them,
+# not this machine's checkout.
+cd "$root"
+ref="results/fidelity"
 
 # name | mmusim latbench arguments
 cases=(
