@@ -30,3 +30,12 @@ function(expect_error want)
   expect("mmusim ${ARGN}: stderr\n${e}want\n${want}\n" e STREQUAL want_nl)
   expect("mmusim ${ARGN}: bad input printed on stdout:\n${o}" o STREQUAL empty)
 endfunction()
+
+# expect_has(TEXT NEEDLE WHAT): fails with WHAT and the text unless NEEDLE is in
+# TEXT.
+macro(expect_has text needle what)
+  string(FIND "${text}" "${needle}" _at)
+  if(_at EQUAL -1)
+    message(FATAL_ERROR "${what}: no '${needle}' in:\n${text}")
+  endif()
+endmacro()

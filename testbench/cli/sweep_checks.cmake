@@ -9,12 +9,6 @@
 #  errors: bad specs give "spec:line: what", exit 2, and run nothing.
 cmake_minimum_required(VERSION 3.25)
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
-macro(expect_has text needle what)
-  string(FIND "${text}" "${needle}" _at)
-  if(_at EQUAL -1)
-    message(FATAL_ERROR "${what}: no '${needle}' in:\n${text}")
-  endif()
-endmacro()
 
 # The row of sweep.csv in `dir` whose columns point, workload and policy match:
 # sets ROW_<column> for every column. Fields never hold commas here.

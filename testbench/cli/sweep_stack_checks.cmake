@@ -11,12 +11,6 @@
 #          exit 2 before anything runs, or a row whose status says why.
 cmake_minimum_required(VERSION 3.25)
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
-macro(expect_has text needle what)
-  string(FIND "${text}" "${needle}" _at)
-  if(_at EQUAL -1)
-    message(FATAL_ERROR "${what}: no '${needle}' in:\n${text}")
-  endif()
-endmacro()
 
 set(W ${OUT}/sweep_stack_${PART})
 file(REMOVE_RECURSE ${W})
