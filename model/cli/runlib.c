@@ -511,6 +511,62 @@ typedef struct trace_block {
 /* Accesses a lane feeds per call, so issue times and results stay in L1. */
 #define LANE_RUN 64u
 
+/* runlib_acc_note for k accesses in a row, issued at issue[i] with results
+ * res[i]: the same sums, maxima and histogram counts, with what is the same
+ * for the whole run (which side of the warm-up each access is on, which
+ * optional histograms there are) decided once, and the sums kept in
+ * registers. */
+static void acc_note_run(runlib_acc_t *a, const mmu_cycle_t *issue, const mmu_result_t *res,
+                         size_t k)
+{
+    if (!k)
+        return;
+    /* Accesses numbered below warmup (n before the increment) are warm-up. */
+    const size_t warm = a->n >= a->warmup           ? 0
+                        : a->warmup - a->n < k ? (size_t)(a->warmup - a->n)
+                                               : k;
+    uint64_t last = a->last_done, row_sum = 0;
+    for (size_t i = 0; i < warm; i++) {
+        const uint64_t end = res[i].done_at + res[i].lat_data;
+        last = end > last ? end : last;
+        row_sum += res[i].done_at - issue[i];
+    }
+    uint64_t lat_sum = 0, lat_max = a->lat_max, load_sum = 0, load_max = a->load_max;
+    uint64_t *const hist = a->hist;
+    for (size_t i = warm; i < k; i++) {
+        const uint64_t lat = res[i].done_at - issue[i];
+        const uint64_t end = res[i].done_at + res[i].lat_data;
+        const uint64_t load = end - issue[i];
+        last = end > last ? end : last;
+        hist[lat < RUNLIB_LAT_BUCKETS ? lat : RUNLIB_LAT_BUCKETS - 1]++;
+        lat_sum += lat;
+        lat_max = lat > lat_max ? lat : lat_max;
+        load_sum += load;
+        load_max = load > load_max ? load : load_max;
+    }
+    if (a->load_hist)
+        for (size_t i = warm; i < k; i++) {
+            const uint64_t load = res[i].done_at + res[i].lat_data - issue[i];
+            a->load_hist[load < RUNLIB_LAT_BUCKETS ? load : RUNLIB_LAT_BUCKETS - 1]++;
+        }
+    if (a->walk_hist)
+        for (size_t i = warm; i < k; i++)
+            if (res[i].served == MMU_SERVED_WALK) {
+                const uint64_t w = res[i].lat_walk;
+                a->walk_hist[w < RUNLIB_LAT_BUCKETS ? w : RUNLIB_LAT_BUCKETS - 1]++;
+                a->walked++;
+                a->walk_sum += w;
+            }
+    a->n += k;
+    a->counted += k - warm;
+    a->last_done = last;
+    a->rows.lat_sum += row_sum + lat_sum;
+    a->lat_sum += lat_sum;
+    a->lat_max = lat_max;
+    a->load_sum += load_sum;
+    a->load_max = load_max;
+}
+
 /* One lane over records [0, k) of a block. */
 static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
 {
@@ -556,8 +612,7 @@ static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
         const size_t got = mmu_aspace_access_run(x->as, &b->acc[j], cap, RUNLIB_CLOCK_MAX, issue,
                                                  res, &rc, x->msg, sizeof x->msg);
         const size_t ok = rc ? got - 1 : got;
-        for (size_t i = 0; i < ok; i++)
-            runlib_acc_note(a, issue[i], &res[i]);
+        acc_note_run(a, issue, res, ok);
         if (ok && a->n == a->rows.next)
             runlib_rows_emit(a, x->mmu);
         j += (unsigned)got;

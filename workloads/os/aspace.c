@@ -1471,6 +1471,19 @@ int mmu_aspace_feed(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, 
     }
 }
 
+/* mmu_aspace_access_run ends after `fed` accesses, the last of which
+ * returned r: a skipped one's result is feed's (served NONE, at the clock). */
+static size_t run_stop(const mmu_aspace_t *as, int r, mmu_result_t *last, int *rc, size_t fed)
+{
+    if (r == MMU_ASPACE_SKIPPED) {
+        memset(last, 0, sizeof *last);
+        last->served = MMU_SERVED_NONE;
+        last->done_at = as->now;
+    }
+    *rc = r;
+    return fed;
+}
+
 size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size_t n,
                              mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_result_t *res,
                              int *rc, char *msg, size_t msglen)
@@ -1482,46 +1495,63 @@ size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size
     if (msg && msglen)
         msg[0] = '\0';
     /* Without process switches, the series or a memory limit, an access
-     * that does not fault is a translation and three counters: done here,
-     * the same steps as do_access's. */
+     * that does not fault is a translation and three counters (slice,
+     * accesses, access_idx): do_access's steps, with the counters and the
+     * clock kept in locals and stored back before anything else reads them
+     * (the fault path, an error, the end of the run). */
     const int plain = !(as->cfg.switch_every && as->cfg.nproc > 1) && !as->cfg.series_every &&
                        !as->pm;
-    for (size_t i = 0; i < n; i++) {
-        if (as->now >= clock_max)
-            return i;
-        issue[i] = as->now;
-        int r;
+    size_t i = 0;
+    while (i < n) {
         if (plain && !as->procs[as->cur].killed) {
+            mmu_t *const mmu = as->mmu;
+            mmu_cycle_t now = as->now;
+            const size_t i0 = i;
+            mmu_req_t req = {.version = MMU_REQ_VERSION};
+            int t = 0;
+            for (; i < n && now < clock_max; i++) {
+                issue[i] = now;
+                req.la = acc[i].la;
+                req.type = acc[i].type;
+                req.cpl = acc[i].cpl;
+                req.now = now;
+                if ((t = mmu_translate(mmu, &req, &res[i])) != 0 ||
+                    res[i].fault.kind != MMU_FAULT_NONE)
+                    break;
+                now = res[i].done_at;
+            }
+            /* Accesses [i0, i) went through; unless the run or the clock
+             * ended, access i was issued at `now` and failed or faulted. */
+            const size_t fed = i - i0;
+            as->slice += fed;
+            as->st.accesses += fed;
+            as->access_idx += fed;
+            as->now = now;
+            if (i == n || now >= clock_max)
+                return i;
             as->slice++;
             as->st.accesses++;
             const uint64_t idx = as->access_idx++;
-            mmu_req_t req = {.version = MMU_REQ_VERSION,
-                             .la = acc[i].la,
-                             .type = acc[i].type,
-                             .cpl = acc[i].cpl,
-                             .now = as->now};
-            const int t = mmu_translate(as->mmu, &req, &res[i]);
             if (t) {
                 *rc = fail(msg, msglen, t, "translating 0x%llx: %s",
                            (unsigned long long)acc[i].la, mmu_strerror(t));
                 return i + 1;
             }
             as->now = res[i].done_at;
-            if (res[i].fault.kind == MMU_FAULT_NONE)
-                continue;
-            r = access_fault(as, acc[i].la, acc[i].type, idx, &req, &res[i], msg, msglen);
-        } else {
-            r = do_access(as, acc[i].la, acc[i].type, acc[i].cpl, &res[i], msg, msglen);
+            const int r = access_fault(as, acc[i].la, acc[i].type, idx, &req, &res[i], msg,
+                                       msglen);
+            i++;
+            if (r)
+                return run_stop(as, r, &res[i - 1], rc, i);
+            continue;
         }
-        if (r) {
-            if (r == MMU_ASPACE_SKIPPED) {
-                memset(&res[i], 0, sizeof res[i]);
-                res[i].served = MMU_SERVED_NONE;
-                res[i].done_at = as->now;
-            }
-            *rc = r;
-            return i + 1;
-        }
+        if (as->now >= clock_max)
+            return i;
+        issue[i] = as->now;
+        const int r = do_access(as, acc[i].la, acc[i].type, acc[i].cpl, &res[i], msg, msglen);
+        i++;
+        if (r)
+            return run_stop(as, r, &res[i - 1], rc, i);
     }
     return n;
 }
