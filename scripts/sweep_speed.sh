@@ -19,45 +19,19 @@ usage: scripts/sweep_speed.sh [--mmusim BIN] [--trace NAME|FILE] [--accesses N] 
   Work files under build/sweep_speed. BIN default: build/rel/model/mmusim.
 EOF
 }
-M=build/rel/model/mmusim T=awk N=0 D=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --mmusim) M="$2"; shift 2 ;;
-    --trace) T="$2"; shift 2 ;;
-    --accesses) N="$2"; shift 2 ;;
-    --data-lines) D="$2"; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "sweep_speed.sh: unexpected argument '$1'" >&2; usage >&2; exit 2 ;;
-  esac
-done
-cd "$(dirname "$0")/.."
+D=""
+sweep_opt() { [ "$1" = --data-lines ] && D="$2"; }
+. "$(dirname "$0")/sweep_lib.sh"
+sweep_parse "$@"
 W=build/sweep_speed
 rm -rf "$W"
 mkdir -p "$W"
-acc=""
-[ "$N" != 0 ] && acc="accesses = $N"
-spec() {
-  cat <<SPEC
-[sweep]
-presets = skylake
-workloads = $T
-policies = 4k
-$acc
-batch = $1
-
-[l2.4k2m]
-entries = 64..8192*2
-ways = 4 | 8
-SPEC
-  [ -n "$D" ] && printf '\n[memlat]\ndata_lines = %s\n' "$D"
-  return 0
-}
-spec 16 > "$W/batched.ini"
-spec 1 > "$W/single.ini"
-cpu() { awk '{print $2 + $3}' "$1"; }
-wall() { awk '{print $1}' "$1"; }
-/usr/bin/time -f "%e %U %S" -o "$W/t_batched" "$M" sweep "$W/batched.ini" --out "$W/batched" -j 1 2>/dev/null >/dev/null
-/usr/bin/time -f "%e %U %S" -o "$W/t_single" "$M" sweep "$W/single.ini" --out "$W/single" -j 1 2>/dev/null >/dev/null
+tail=""
+[ -n "$D" ] && tail=$(printf '[memlat]\ndata_lines = %s' "$D")
+sweep_spec 16 4k "" "" "$tail" > "$W/batched.ini"
+sweep_spec 1 4k "" "" "$tail" > "$W/single.ini"
+sweep_time "$W/t_batched" "$W/batched.ini" "$W/batched"
+sweep_time "$W/t_single" "$W/single.ini" "$W/single"
 cmp <(sed 's/,[^,]*$//' "$W/batched/sweep.csv") <(sed 's/,[^,]*$//' "$W/single/sweep.csv") ||
   { echo "batched and per-point results differ" >&2; exit 1; }
 loop=""

@@ -18,47 +18,18 @@ usage: scripts/sweep_stack_speed.sh [--mmusim BIN] [--trace NAME|FILE] [--access
   Work files under build/sweep_stack_speed. BIN default: build/rel/model/mmusim.
 EOF2
 }
-M=build/rel/model/mmusim T=awk N=0 P=4k
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --mmusim) M="$2"; shift 2 ;;
-    --trace) T="$2"; shift 2 ;;
-    --accesses) N="$2"; shift 2 ;;
-    --policy) P="$2"; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "sweep_stack_speed.sh: unexpected argument '$1'" >&2; usage >&2; exit 2 ;;
-  esac
-done
-cd "$(dirname "$0")/.."
+P=4k
+sweep_opt() { [ "$1" = --policy ] && P="$2"; }
+. "$(dirname "$0")/sweep_lib.sh"
+sweep_parse "$@"
 W=build/sweep_stack_speed
 rm -rf "$W"
 mkdir -p "$W"
-acc=""
-[ "$N" != 0 ] && acc="accesses = $N"
-spec() {
-  cat <<SPEC
-[sweep]
-presets = skylake
-workloads = $T
-policies = $P
-$acc
-batch = $1
-stack_distance = $2
-
-[l2.4k2m]
-entries = 64..8192*2
-ways = 4 | 8
-index = low
-SPEC
-}
-spec 16 yes > "$W/stack.ini"
-spec 16 no > "$W/batched.ini"
-spec 1 no > "$W/single.ini"
-cpu() { awk '{print $2 + $3}' "$1"; }
-wall() { awk '{print $1}' "$1"; }
+sweep_spec 16 "$P" "stack_distance = yes" "index = low" > "$W/stack.ini"
+sweep_spec 16 "$P" "stack_distance = no" "index = low" > "$W/batched.ini"
+sweep_spec 1 "$P" "stack_distance = no" "index = low" > "$W/single.ini"
 for k in stack batched single; do
-  /usr/bin/time -f "%e %U %S" -o "$W/t_$k" "$M" sweep "$W/$k.ini" --out "$W/$k" -j 1 \
-    2>/dev/null >/dev/null
+  sweep_time "$W/t_$k" "$W/$k.ini" "$W/$k"
 done
 /usr/bin/python3 - "$W/stack/sweep.csv" "$W/batched/sweep.csv" <<'PY'
 import csv, sys
