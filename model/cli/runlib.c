@@ -489,13 +489,15 @@ int runlib_synth_drive(mmu_t *mmu, mmu_synth_t *g, runlib_acc_t *a, uint64_t gap
 }
 
 /* A decoded block of trace records. Lanes read the accesses from acc (16
- * bytes a record, not the 56 of an mmu_trec_t) and the whole record only
- * for other kinds. run[j] is how many plain
- * accesses start at j: consecutive ACCESS records, none but the first
- * ending the warm-up, that a lane feeds in one mmu_aspace_access_run. */
+ * bytes a record, not the 56 of an mmu_trec_t) and the records of other
+ * kinds, in order, from other[]: only the 19 bytes a record of acc, run and
+ * end_warm are streamed through each lane. run[j] is how many plain
+ * accesses start at j (at most 65535: it caps a call, which is shorter):
+ * consecutive ACCESS records, none but the first ending the warm-up, that a
+ * lane feeds in one mmu_aspace_access_run; 0 for another kind. */
 typedef struct trace_block {
     mmu_aspace_acc_t *acc;
-    mmu_trec_t *rec;
+    mmu_trec_t *other;
     uint16_t *run;
     uint8_t *end_warm;
     uint64_t recno0; /* mmu_trace_records before the block's first record */
@@ -504,9 +506,10 @@ typedef struct trace_block {
 /* Records of a trace block: larger than a synthetic one, as a lane's state
  * (the data-line caches' tags above all, hundreds of KiB) is what has to
  * come back into the host's caches each time the lane runs; 16 lanes took
- * 10-15% less CPU with 32768 than with 4096 (awk, 10m accesses). At most
- * 65535: run[] is 16 bits. */
+ * 10-15% less CPU with 32768 than with 4096 (awk, 10m accesses). */
+#ifndef TRACE_BLOCK
 #define TRACE_BLOCK 32768u
+#endif
 
 /* Accesses a lane feeds per call, so issue times and results stay in L1. */
 #define LANE_RUN 64u
@@ -573,6 +576,7 @@ static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
     runlib_acc_t *a = x->a;
     mmu_cycle_t issue[LANE_RUN];
     mmu_result_t res[LANE_RUN];
+    const mmu_trec_t *other = b->other;
     for (unsigned j = 0; j < k;) {
         const uint64_t now = mmu_aspace_now(x->as);
         if (now >= RUNLIB_CLOCK_MAX) {
@@ -584,7 +588,7 @@ static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
         if (b->end_warm[j])
             runlib_acc_end_warmup(a, x->mmu, now);
         if (!b->run[j]) { /* not an access */
-            const int rc = mmu_aspace_feed(x->as, &b->rec[j], NULL, x->msg, sizeof x->msg);
+            const int rc = mmu_aspace_feed(x->as, other++, NULL, x->msg, sizeof x->msg);
             if (rc == MMU_ASPACE_STOP) {
                 snprintf(x->msg, sizeof x->msg, "%s", mmu_aspace_stop_reason(x->as));
                 x->err = RUNLIB_ESTOP;
@@ -635,7 +639,7 @@ static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
 static void trace_block_free(trace_block_t *b)
 {
     free(b->acc);
-    free(b->rec);
+    free(b->other);
     free(b->run);
     free(b->end_warm);
 }
@@ -644,7 +648,9 @@ int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *t
                              const runlib_trace_lim_t *lim)
 {
     const unsigned block = n > 1 ? TRACE_BLOCK : 1;
-    trace_block_t b = {malloc(block * sizeof *b.acc), malloc(block * sizeof *b.rec),
+    /* other[] is as long as a block of nothing else, but only the records
+     * stored in it are touched. */
+    trace_block_t b = {malloc(block * sizeof *b.acc), malloc(block * sizeof *b.other),
                        malloc(block * sizeof *b.run), malloc(block * sizeof *b.end_warm), 0};
     int r = 1;
     uint64_t nrec = 0, nacc = 0;
@@ -656,7 +662,7 @@ int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *t
             l[i].a->warmup = UINT64_MAX; /* ended by records */
         live += !l[i].err;
     }
-    if (!b.acc || !b.rec || !b.run || !b.end_warm) {
+    if (!b.acc || !b.other || !b.run || !b.end_warm) {
         trace_block_free(&b);
         for (unsigned i = 0; i < n; i++)
             if (!l[i].err) {
@@ -667,7 +673,7 @@ int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *t
     }
     bool stop = false;
     while (live && !stop) {
-        unsigned k = 0;
+        unsigned k = 0, o = 0;
         b.recno0 = mmu_trace_records(tr);
         while (k < block) {
             if (lim->max_accesses && nacc >= lim->max_accesses) {
@@ -675,7 +681,8 @@ int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *t
                 break;
             }
             const uint64_t in = mmu_trace_input_records(tr);
-            if ((r = mmu_trace_next(tr, &b.rec[k])) <= 0) {
+            mmu_trec_t rec;
+            if ((r = mmu_trace_next(tr, &rec)) <= 0) {
                 stop = true;
                 break;
             }
@@ -687,14 +694,18 @@ int runlib_trace_drive_lanes(runlib_lane_t *l, unsigned n, mmu_trace_reader_t *t
                 break;
             }
             b.end_warm[k] = starts && lim->warmup_records && in == lim->warmup_records;
-            b.acc[k] = (mmu_aspace_acc_t){b.rec[k].la, b.rec[k].type, b.rec[k].cpl};
-            nacc += b.rec[k].kind == MMU_TREC_ACCESS;
+            const bool acc = rec.kind == MMU_TREC_ACCESS;
+            b.acc[k] = (mmu_aspace_acc_t){rec.la, rec.type, rec.cpl};
+            if (!acc)
+                b.other[o++] = rec;
+            b.run[k] = acc; /* 1 for an access; run lengths below */
+            nacc += acc;
             k++;
         }
         for (unsigned j = k; j-- > 0;) {
-            const bool acc = b.rec[j].kind == MMU_TREC_ACCESS;
-            const bool more = acc && j + 1 < k && b.run[j + 1] && !b.end_warm[j + 1];
-            b.run[j] = (uint16_t)(acc ? (more ? b.run[j + 1] + 1 : 1) : 0);
+            const bool more = b.run[j] && j + 1 < k && b.run[j + 1] && !b.end_warm[j + 1];
+            if (more)
+                b.run[j] = (uint16_t)(b.run[j + 1] < UINT16_MAX ? b.run[j + 1] + 1 : UINT16_MAX);
         }
         live = 0;
         for (unsigned i = 0; i < n; i++)
