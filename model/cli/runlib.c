@@ -506,10 +506,9 @@ typedef struct trace_block {
 /* Records of a trace block: larger than a synthetic one, as a lane's state
  * (the data-line caches' tags above all, hundreds of KiB) is what has to
  * come back into the host's caches each time the lane runs; 16 lanes took
- * 10-15% less CPU with 32768 than with 4096 (awk, 10m accesses). */
-#ifndef TRACE_BLOCK
+ * 10-15% less CPU with 32768 than with 4096 (awk, 10m accesses); 131072
+ * and 262144 were no faster than 32768 within the noise of this machine. */
 #define TRACE_BLOCK 32768u
-#endif
 
 /* Accesses a lane feeds per call, so issue times and results stay in L1. */
 #define LANE_RUN 64u
