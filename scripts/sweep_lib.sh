@@ -1,3 +1,4 @@
+#!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Shared by scripts/sweep_speed.sh and scripts/sweep_stack_speed.sh (sourced,
 # not run): their options, the 16-point L2 sweep spec they time, and how a
@@ -6,6 +7,20 @@
 #
 # After sweep_parse "$@": M (the mmusim binary), T (the trace), N (accesses,
 # 0 = the whole trace), and the working directory is the source tree.
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then # run rather than sourced
+  case "${1:-}" in
+    -h|--help)
+      cat <<'EOF'
+usage: scripts/sweep_lib.sh
+  Not a command: the options, spec and timing that scripts/sweep_speed.sh and
+  scripts/sweep_stack_speed.sh share, sourced by them. Run one of those.
+EOF
+      exit 0 ;;
+    *) echo "sweep_lib.sh: sourced by sweep_speed.sh and sweep_stack_speed.sh; run one of those" >&2
+       exit 2 ;;
+  esac
+fi
 
 M=build/rel/model/mmusim T=awk N=0
 sweep_parse() {
