@@ -521,7 +521,8 @@ static int run_trace(run_opts_t *o)
     mmu_cov_t *cov = NULL;
     int rc = 2, bad = 0;
     a.warmup = o->warmup;
-    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist))) {
+    if (!(a.hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.hist)) ||
+        !(a.load_hist = calloc(RUNLIB_LAT_BUCKETS, sizeof *a.load_hist))) {
         cli_error("run", "out of memory");
         goto out;
     }
@@ -565,6 +566,9 @@ static int run_trace(run_opts_t *o)
              ac.nproc == 1 ? "" : "es", ac.switch_every, ac.pcid ? "on" : "off",
              ac.kpti ? "on" : "off");
     rc = report(o, &cfg, mmu, &a, what, setup, t_run, cpu_run, as, &ac);
+    /* Like the statistics, the histogram covers whatever ran before a bad record. */
+    if (!rc && o->lat_csv && write_lat_csv(o->lat_csv, &cfg, &a))
+        rc = 2;
     if (r == 2)
         fprintf(stderr, "mmusim run: the run stopped at record %" PRIu64 ": %s\n",
                 mmu_trace_records(tr), mmu_aspace_stop_reason(as));
@@ -585,6 +589,7 @@ out:
     mmu_trace_close(tr);
     mmu_repl_future_destroy(future);
     free(a.hist);
+    free(a.load_hist);
     return rc;
 }
 

@@ -121,6 +121,32 @@ endif()
 run_fails("cannot write" run --preset tiny --workload seq:n=100
           --latency-csv ${OUT}/no/such/dir/lat.csv)
 
+# A trace run writes the same CSV (it once wrote nothing, silently), counting
+# the accesses measured after the warm-up records.
+file(REMOVE ${OUT}/lat_trace.csv)
+run_ok(out run --preset tigerlake --trace ${TRACE} --records 20k --warmup-records 5k
+       --latency-csv ${OUT}/lat_trace.csv)
+string(REGEX MATCH "\\(([0-9]+) measured after" m "${out}")
+set(measured ${CMAKE_MATCH_1})
+file(STRINGS ${OUT}/lat_trace.csv rows)
+list(GET rows 0 head)
+if(NOT head STREQUAL "cycles,ns,translations,accesses" OR NOT measured GREATER 0)
+  message(FATAL_ERROR "trace latency CSV header '${head}', measured '${measured}': ${out}")
+endif()
+list(REMOVE_AT rows 0)
+set(nt 0)
+set(na 0)
+foreach(r ${rows})
+  string(REPLACE "," ";" f "${r}")
+  list(GET f 2 t)
+  list(GET f 3 l)
+  math(EXPR nt "${nt} + ${t}")
+  math(EXPR na "${na} + ${l}")
+endforeach()
+if(NOT nt EQUAL measured OR NOT na EQUAL measured)
+  message(FATAL_ERROR "trace latency CSV counts ${nt} translations, ${na} accesses; want ${measured} each")
+endif()
+
 # 5. latbench: the tinymembench test on a small buffer. Each size prints one
 #    line per page size and one gap line; a reference file is compared.
 file(WRITE ${OUT}/ref.csv "# test reference\nblock_bytes,single_ns\n1048576,0.5\n4194304,99\n")
