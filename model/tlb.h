@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mmu/mmu.h"
 
@@ -51,6 +52,17 @@ typedef struct mmu_tlb_entry {
 
 typedef struct mmu_tlb {
     mmu_tlb_entry_t *e;  /* sets * ways, set-major */
+    /* A filter in front of e: per set, tag_stride bytes (ways rounded up to
+     * 8), one per way: 0 for an invalid way, else mmu_tlb_tag(vpn, granule),
+     * never 0; the rounding bytes stay 0. A probe reads the set's tags eight
+     * at a time and compares full entries only where the byte matches, so a
+     * 12-way set costs two word compares and one host cache line instead of
+     * twelve entry compares over six lines; a fill finds its same-tag way and
+     * its first free way the same way. Exact: a way whose byte differs cannot
+     * match (equal vpn and granule give equal bytes), and every byte match is
+     * checked against the entry. Kept by every write of e (tlb.c only). */
+    uint8_t *tag;
+    unsigned tag_stride;
     uint32_t *stamp;     /* per entry: last use (LRU) or fill order (FIFO) */
     uint32_t *plru;      /* per set: tree bits (ways - 1 of them) */
     unsigned sets, ways;
@@ -144,6 +156,77 @@ static inline unsigned mmu_tlb_set_of(const mmu_tlb_t *t, uint64_t vpn)
     return t->xor_index ? mmu_tlb_xor_set(t, vpn) : (unsigned)(vpn & t->set_mask);
 }
 
+/* The filter byte of an entry (see mmu_tlb_t.tag): a multiplicative hash of
+ * the page number and granule, its top byte, 0 moved to 1. */
+static inline uint8_t mmu_tlb_tag(uint64_t vpn, unsigned granule)
+{
+    const uint8_t h = (uint8_t)(((vpn ^ ((uint64_t)granule << 58)) * 0x9e3779b97f4a7c15ull) >> 56);
+    return (uint8_t)(h + !h);
+}
+
+#define MMU_TLB_BYTES_01 0x0101010101010101ull
+#define MMU_TLB_BYTES_7F 0x7f7f7f7f7f7f7f7full
+
+/* The high bit of every byte of v that is 0, and of no other: no carry
+ * crosses a byte (each is at most 0x7f + 0x7f), so there are no false
+ * positives, unlike the shorter (v - 0x01..) & ~v form. */
+static inline uint64_t mmu_tlb_zero_bytes(uint64_t v)
+{
+    return ~(((v & MMU_TLB_BYTES_7F) + MMU_TLB_BYTES_7F) | v | MMU_TLB_BYTES_7F);
+}
+
+static inline uint64_t mmu_tlb_tag_word(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* The shift of the high bit of the byte at offset i of a word loaded by
+ * mmu_tlb_tag_word, and the offset of the lowest-addressed byte marked in a
+ * mmu_tlb_zero_bytes mask m (m != 0): the same on little- and big-endian
+ * hosts, so ways are visited in order. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define MMU_TLB_BYTE_BIT(i) (8u * (7u - (i)) + 7u)
+#else
+#define MMU_TLB_BYTE_BIT(i) (8u * (i) + 7u)
+#endif
+static inline unsigned mmu_tlb_first_byte(uint64_t m)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (unsigned)__builtin_clzll(m) / 8;
+#elif defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(m) / 8;
+#else
+    unsigned i = 0;
+    while (!(m >> MMU_TLB_BYTE_BIT(i) & 1))
+        i++;
+    return i;
+#endif
+}
+
+/* The way of the set whose entry matches (vpn, granule, and PCID or global),
+ * the lowest if several do, or -1. */
+static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
+                               uint16_t pcid)
+{
+    const uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
+    const mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    const uint64_t want = mmu_tlb_tag(vpn, g) * MMU_TLB_BYTES_01;
+    for (unsigned w0 = 0; w0 < t->ways; w0 += 8) {
+        uint64_t m = mmu_tlb_zero_bytes(mmu_tlb_tag_word(tg + w0) ^ want);
+        while (m) {
+            const unsigned i = mmu_tlb_first_byte(m);
+            m &= ~(1ull << MMU_TLB_BYTE_BIT(i));
+            const mmu_tlb_entry_t *x = &row[w0 + i];
+            /* SDM 4.10.2.4: a global entry matches under any PCID. */
+            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
+                return (int)(w0 + i);
+        }
+    }
+    return -1;
+}
+
 /* mmu_tlb_lookup, inline. Smaller granules first: after a page-size change a
  * 4K and a covering 2M entry may both be cached and SDM 4.10.2.3 lets either
  * be used; a fixed order keeps runs reproducible. */
@@ -153,17 +236,13 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
         const unsigned g = t->gran[i];
         const uint64_t vpn = la >> t->shift[g];
         const unsigned set = mmu_tlb_set_of(t, vpn);
-        mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
-        for (unsigned w = 0; w < t->ways; w++) {
-            mmu_tlb_entry_t *x = &row[w];
-            /* SDM 4.10.2.4: a global entry matches under any PCID. */
-            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid))) {
-                if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
-                    t->stamp[(size_t)set * t->ways + w] = ++t->clock;
-                else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
-                    mmu_tlb_touch_slow(t, set, w);
-                return x;
-            }
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0) {
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
+                t->stamp[(size_t)set * t->ways + (unsigned)w] = ++t->clock;
+            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                mmu_tlb_touch_slow(t, set, (unsigned)w);
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
         }
     }
     return NULL;
