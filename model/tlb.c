@@ -148,7 +148,7 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     if (!t->plru_words)
         t->plru_words = 1;
     t->e = calloc(n, sizeof *t->e);
-    t->tag_stride = (t->ways + 7) & ~7u;
+    t->tag_stride = (t->ways + MMU_TLB_CHUNK - 1) / MMU_TLB_CHUNK * MMU_TLB_CHUNK;
     t->tag = calloc((size_t)t->sets * t->tag_stride, 1); /* 0: every way invalid */
     t->stamp = calloc(n, sizeof *t->stamp);
     t->plru = calloc((size_t)t->sets * t->plru_words, sizeof *t->plru);
@@ -341,19 +341,14 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
     const unsigned set = set_of(t, n.vpn);
     mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
     uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
-    const uint8_t h = mmu_tlb_tag(n.vpn, g);
-    const uint64_t want = h * MMU_TLB_BYTES_01;
+    const uint8_t h = mmu_tlb_tag(t, n.vpn, g);
 
     /* One pass over the set's filter bytes: the way holding the same tag
      * (only where the byte matches) and the first invalid way (byte 0). */
     unsigned free_way = t->ways;
-    for (unsigned w0 = 0; w0 < t->ways; w0 += 8) {
-        const uint64_t word = mmu_tlb_tag_word(tg + w0);
-        uint64_t m = mmu_tlb_zero_bytes(word ^ want);
-        while (m) {
-            const unsigned i = mmu_tlb_first_byte(m);
-            m &= ~(1ull << MMU_TLB_BYTE_BIT(i));
-            const unsigned w = w0 + i;
+    for (unsigned w0 = 0; w0 < t->ways; w0 += MMU_TLB_CHUNK) {
+        for (unsigned m = mmu_tlb_match(tg + w0, h); m; m &= m - 1) {
+            const unsigned w = w0 + mmu_tlb_lowest(m);
             const mmu_tlb_entry_t *x = &row[w];
             /* Same tag: the PCID is part of it only for non-global entries. */
             if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
@@ -367,11 +362,11 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
                 return 0;
             }
         }
-        const uint64_t z = mmu_tlb_zero_bytes(word);
+        const unsigned z = mmu_tlb_match(tg + w0, 0);
         /* The rounding bytes are 0 too, but the first of them is way
          * `ways`, which says "none" all the same. */
         if (free_way == t->ways && z)
-            free_way = w0 + mmu_tlb_first_byte(z);
+            free_way = w0 + mmu_tlb_lowest(z);
     }
 
     int evicted = 0;
@@ -500,8 +495,10 @@ void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la)
     for (unsigned i = 0; i < t->ngran; i++) {
         const unsigned set = set_of(t, vpn_of(t, la, t->gran[i]));
         const size_t base = (size_t)set * t->ways;
+        /* What a probe that misses and the fill after the walk read: the
+         * filter bytes and the replacement stamps. Entries are read only
+         * where a byte matches, and one is written by the fill. */
         prefetch_range(&t->tag[(size_t)set * t->tag_stride], t->tag_stride);
-        prefetch_range(&t->e[base], t->ways * sizeof *t->e);
         prefetch_range(&t->stamp[base], t->ways * sizeof *t->stamp);
     }
 }

@@ -16,6 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mmu/mmu.h"
 
@@ -53,14 +56,15 @@ typedef struct mmu_tlb_entry {
 typedef struct mmu_tlb {
     mmu_tlb_entry_t *e;  /* sets * ways, set-major */
     /* A filter in front of e: per set, tag_stride bytes (ways rounded up to
-     * 8), one per way: 0 for an invalid way, else mmu_tlb_tag(vpn, granule),
-     * never 0; the rounding bytes stay 0. A probe reads the set's tags eight
-     * at a time and compares full entries only where the byte matches, so a
-     * 12-way set costs two word compares and one host cache line instead of
-     * twelve entry compares over six lines; a fill finds its same-tag way and
-     * its first free way the same way. Exact: a way whose byte differs cannot
-     * match (equal vpn and granule give equal bytes), and every byte match is
-     * checked against the entry. Kept by every write of e (tlb.c only). */
+     * MMU_TLB_CHUNK), one per way: 0 for an invalid way, else mmu_tlb_tag of
+     * its page number and granule, never 0; the rounding bytes stay 0. A
+     * probe compares the set's bytes a chunk at a time (16 with SSE2) and
+     * full entries only where the byte matches, so a 12-way set costs one
+     * compare and one host cache line instead of twelve entry compares over
+     * six lines; a fill finds its same-tag way and its first free way the
+     * same way. Exact: a way whose byte differs cannot match (equal page
+     * number and granule give equal bytes), and every byte match is checked
+     * against the entry. Kept by every write of e (tlb.c only). */
     uint8_t *tag;
     unsigned tag_stride;
     uint32_t *stamp;     /* per entry: last use (LRU) or fill order (FIFO) */
@@ -156,50 +160,42 @@ static inline unsigned mmu_tlb_set_of(const mmu_tlb_t *t, uint64_t vpn)
     return t->xor_index ? mmu_tlb_xor_set(t, vpn) : (unsigned)(vpn & t->set_mask);
 }
 
-/* The filter byte of an entry (see mmu_tlb_t.tag): a multiplicative hash of
- * the page number and granule, its top byte, 0 moved to 1. */
-static inline uint8_t mmu_tlb_tag(uint64_t vpn, unsigned granule)
+/* The filter byte of an entry (see mmu_tlb_t.tag): the page-number bits
+ * just above the set index (which differ between the pages a set holds),
+ * offset by the granule, with the top bit set so that it is never 0. */
+static inline uint8_t mmu_tlb_tag(const mmu_tlb_t *t, uint64_t vpn, unsigned granule)
 {
-    const uint8_t h = (uint8_t)(((vpn ^ ((uint64_t)granule << 58)) * 0x9e3779b97f4a7c15ull) >> 56);
-    return (uint8_t)(h + !h);
+    return (uint8_t)((((vpn >> t->set_bits) + granule * 0x35u) & 0x7fu) | 0x80u);
 }
 
-#define MMU_TLB_BYTES_01 0x0101010101010101ull
-#define MMU_TLB_BYTES_7F 0x7f7f7f7f7f7f7f7full
-
-/* The high bit of every byte of v that is 0, and of no other: no carry
- * crosses a byte (each is at most 0x7f + 0x7f), so there are no false
- * positives, unlike the shorter (v - 0x01..) & ~v form. */
-static inline uint64_t mmu_tlb_zero_bytes(uint64_t v)
+/* The filter bytes are compared MMU_TLB_CHUNK at a time: mmu_tlb_match
+ * returns bit i set where byte i of the chunk at p equals b, and no other. */
+#if defined(__SSE2__)
+#define MMU_TLB_CHUNK 16u
+static inline unsigned mmu_tlb_match(const uint8_t *p, uint8_t b)
 {
-    return ~(((v & MMU_TLB_BYTES_7F) + MMU_TLB_BYTES_7F) | v | MMU_TLB_BYTES_7F);
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)));
 }
-
-static inline uint64_t mmu_tlb_tag_word(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
-/* The shift of the high bit of the byte at offset i of a word loaded by
- * mmu_tlb_tag_word, and the offset of the lowest-addressed byte marked in a
- * mmu_tlb_zero_bytes mask m (m != 0): the same on little- and big-endian
- * hosts, so ways are visited in order. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define MMU_TLB_BYTE_BIT(i) (8u * (7u - (i)) + 7u)
 #else
-#define MMU_TLB_BYTE_BIT(i) (8u * (i) + 7u)
-#endif
-static inline unsigned mmu_tlb_first_byte(uint64_t m)
+#define MMU_TLB_CHUNK 8u
+static inline unsigned mmu_tlb_match(const uint8_t *p, uint8_t b)
 {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return (unsigned)__builtin_clzll(m) / 8;
-#elif defined(__GNUC__)
-    return (unsigned)__builtin_ctzll(m) / 8;
+    unsigned m = 0;
+    for (unsigned i = 0; i < 8; i++)
+        m |= (unsigned)(p[i] == b) << i;
+    return m;
+}
+#endif
+
+/* The lowest bit set in m != 0. */
+static inline unsigned mmu_tlb_lowest(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
 #else
     unsigned i = 0;
-    while (!(m >> MMU_TLB_BYTE_BIT(i) & 1))
+    while (!(m >> i & 1))
         i++;
     return i;
 #endif
@@ -212,16 +208,13 @@ static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, u
 {
     const uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
     const mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
-    const uint64_t want = mmu_tlb_tag(vpn, g) * MMU_TLB_BYTES_01;
-    for (unsigned w0 = 0; w0 < t->ways; w0 += 8) {
-        uint64_t m = mmu_tlb_zero_bytes(mmu_tlb_tag_word(tg + w0) ^ want);
-        while (m) {
-            const unsigned i = mmu_tlb_first_byte(m);
-            m &= ~(1ull << MMU_TLB_BYTE_BIT(i));
-            const mmu_tlb_entry_t *x = &row[w0 + i];
+    const uint8_t want = mmu_tlb_tag(t, vpn, g);
+    for (unsigned w0 = 0; w0 < t->ways; w0 += MMU_TLB_CHUNK) {
+        for (unsigned m = mmu_tlb_match(tg + w0, want); m; m &= m - 1) {
+            const mmu_tlb_entry_t *x = &row[w0 + mmu_tlb_lowest(m)];
             /* SDM 4.10.2.4: a global entry matches under any PCID. */
             if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
-                return (int)(w0 + i);
+                return (int)(x - row);
         }
     }
     return -1;
@@ -252,7 +245,7 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 
 /* The entry a probe would return, without the use it would record, or NULL. */
 const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid);
-/* Ask the host to bring the sets la maps to (entries and stamps) into its caches. */
+/* Ask the host to bring the sets la maps to (filter bytes and stamps) into its caches. */
 void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);
 
 #ifdef __cplusplus

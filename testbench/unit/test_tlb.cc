@@ -792,7 +792,7 @@ void expect_filter_consistent(const mmu_tlb_t &t)
                 continue;
             }
             const mmu_tlb_entry_t &x = t.e[size_t(s) * t.ways + w];
-            ASSERT_EQ(b, MMU_TLB_VALID(&x) ? mmu_tlb_tag(x.vpn, x.granule) : 0)
+            ASSERT_EQ(b, MMU_TLB_VALID(&x) ? mmu_tlb_tag(&t, x.vpn, x.granule) : 0)
                 << "set " << s << " way " << w;
         }
 }
@@ -828,7 +828,7 @@ TEST(Tlb, FilterAgreesWithAPlainScanOfTheSets)
             for (uint64_t k = 1; k < 100000; k++) {
                 const uint64_t u = v + k * a.t.sets * (1ull << 14);
                 if (mmu_tlb_set_of(&a.t, u) == mmu_tlb_set_of(&a.t, v) &&
-                    mmu_tlb_tag(u, 0) == mmu_tlb_tag(v, 0)) {
+                    mmu_tlb_tag(&a.t, u, 0) == mmu_tlb_tag(&a.t, v, 0)) {
                     pool.push_back(u << 12);
                     break;
                 }
