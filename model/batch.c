@@ -44,11 +44,16 @@ static const mmu_tlb_entry_t *level_peek(const mmu_tlb_t *arr, uint64_t la, uint
     return NULL;
 }
 
-static void prefetch_word(const mmu_batch_view_t *v, uint64_t pa)
+/* The word a walk reads at `level`, and the cache stand-ins' sets its access
+ * will look up. Those sets are prefetched for the PDE and PTE levels only:
+ * an entry above them maps 1 GiB or more, so a few lines hold all a
+ * workload uses, and their sets stay in the host's caches anyway. */
+static void prefetch_word(const mmu_batch_view_t *v, uint64_t pa, unsigned level)
 {
     const mmu_mem_ops_t *mem = &v->walker->mem;
     mem->peek64(mem->ctx, pa, NULL);
-    mmu_memlat_prefetch(v->lat, pa);
+    if (level <= 2)
+        mmu_memlat_prefetch(v->lat, pa);
 }
 
 /* Start following the requests that miss the L1 (the L1s are small enough to
@@ -101,7 +106,8 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
             }
             w->level = level;
             w->pa = table + 8 * ((w->la >> (3 + 9 * level)) & 511);
-            prefetch_word(v, w->pa);
+            prefetch_word(v, w->pa, level);
+            more = level > 1;
         }
     } else {
         const mmu_mem_ops_t *mem = &v->walker->mem;
@@ -112,7 +118,10 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
         } else {
             w->level--;
             w->pa = (e & v->walker->frame_mask) + 8 * ((w->la >> (3 + 9 * w->level)) & 511);
-            prefetch_word(v, w->pa);
+            prefetch_word(v, w->pa, w->level);
+            /* A level-1 entry maps a page or is not present: reading it
+             * would tell the look-ahead nothing, and would wait for DRAM. */
+            more = w->level > 1;
         }
     }
     if (more)
