@@ -465,19 +465,6 @@ unsigned mmu_tlb_occupancy(const mmu_tlb_t *t)
 
 /* ---- looking ahead ---------------------------------------------------------- */
 
-const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
-{
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = vpn_of(t, la, g);
-        const unsigned set = set_of(t, vpn);
-        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
-        if (w >= 0)
-            return &t->e[(size_t)set * t->ways + (unsigned)w];
-    }
-    return NULL;
-}
-
 static void prefetch_range(const void *p, size_t bytes)
 {
 #if defined(__GNUC__)

@@ -244,7 +244,18 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 /* ---- for looking ahead (mmu_translate_batch): no effect on any state ------- */
 
 /* The entry a probe would return, without the use it would record, or NULL. */
-const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid);
+static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
+{
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = la >> t->shift[g];
+        const unsigned set = mmu_tlb_set_of(t, vpn);
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0)
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
+    }
+    return NULL;
+}
 /* Ask the host to bring the sets la maps to (filter bytes and stamps) into its caches. */
 void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);
 
