@@ -13,6 +13,7 @@
  * request before it fills or an A/D bit it sets only makes a prefetch useless,
  * never a result different. */
 #include <stddef.h>
+#include <string.h>
 
 #include "batch.h"
 #include "fault.h"
@@ -27,9 +28,17 @@ typedef struct ahead {
     unsigned level; /* its level; 0 before the L2 probe */
 } ahead_t;
 
+/* Page directories the look-ahead has found, by the 1 GiB region they map
+ * (la >> 30), direct-mapped: a walk whose region is here starts at its PDE
+ * without the paging-structure-cache peeks and the steps above. Kept for
+ * one call (one CR3). A stale or missing one only costs a useless or a
+ * longer look-ahead, never a different result. */
+#define PD_MEMO 16
 typedef struct ahead_set {
     ahead_t w[MMU_BATCH_WINDOW];
     size_t live, next; /* walks still going; the one that steps next */
+    uint64_t pd_key[PD_MEMO]; /* (la >> 30) + 1, 0 for none */
+    uint64_t pd_frame[PD_MEMO];
 } ahead_set_t;
 
 static const mmu_tlb_entry_t *level_peek(const mmu_tlb_t *arr, uint64_t la, uint16_t pcid)
@@ -90,8 +99,13 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
     if (!w->level) {
         /* Misses the L2 too: the walk starts below the deepest
          * paging-structure-cache hit, else at the root. */
+        const uint64_t key = (w->la >> 30) + 1;
         if (level_peek(v->l2, w->la, v->pcid)) {
             more = false;
+        } else if (a->pd_key[key % PD_MEMO] == key) {
+            w->level = 2;
+            w->pa = a->pd_frame[key % PD_MEMO] + 8 * ((w->la >> 21) & 511);
+            prefetch_word(v, w->pa, 2);
         } else {
             unsigned level = m->levels;
             uint64_t table = m->root;
@@ -117,7 +131,13 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
             more = false;
         } else {
             w->level--;
-            w->pa = (e & v->walker->frame_mask) + 8 * ((w->la >> (3 + 9 * w->level)) & 511);
+            const uint64_t table = e & v->walker->frame_mask;
+            if (w->level == 2) {
+                const uint64_t key = (w->la >> 30) + 1;
+                a->pd_key[key % PD_MEMO] = key;
+                a->pd_frame[key % PD_MEMO] = table;
+            }
+            w->pa = table + 8 * ((w->la >> (3 + 9 * w->level)) & 511);
             prefetch_word(v, w->pa, w->level);
             /* A level-1 entry maps a page or is not present: reading it
              * would tell the look-ahead nothing, and would wait for DRAM. */
@@ -139,6 +159,7 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
      * taken once serves every window. */
     const bool ahead = v.walker->mem.peek64 != NULL;
     ahead_set_t a;
+    memset(a.pd_key, 0, sizeof a.pd_key);
     size_t i = 0;
     int rc = 0;
     /* The first window is followed ahead on its own; after that, the window
