@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # The fidelity study (results/fidelity.md): tinymembench's latency test run on
 # the model (`mmusim latbench`) for every preset or machine with a published
-# curve, beside that curve, plus the sensitivity runs, then the plot. It only
-# drives the CLI: every number comes from mmusim.
+# curve, beside that curve, plus the sensitivity runs, then the plot; each
+# case's report (<case>.txt) ends with the gap decomposed per walk (--walks).
+# It only drives the CLI: every number comes from mmusim.
 #   scripts/fidelity.sh [--out DIR] [--count N] [--quick]
 # --out: where the CSVs and the plot go (default build/fidelity; the committed
 # study is --out results/fidelity). --count: reads per test (default 2000000).
@@ -54,6 +55,7 @@ cases=(
   "tigerlake_stlb_2048|--config $ref/tigerlake_stlb_2048.ini --reference $ref/tinymembench_tigerlake_gap.csv"
   "tigerlake_no_pair|--config $ref/tigerlake_no_pair.ini --reference $ref/tinymembench_tigerlake_gap.csv"
   "g4600_walk_skip_l1|--config $ref/g4600_walk_skip_l1.ini --reference $ref/tinymembench_g4600_gap.csv"
+  "c5205u_walk_skip_l1|--config $ref/c5205u_walk_skip_l1.ini --reference $ref/tinymembench_c5205u_gap.csv"
   "c5205u_scattered|--config $ref/c5205u.ini --frames scattered --reference $ref/tinymembench_c5205u_gap.csv"
   "tigerlake_l1_lru|--config $ref/tigerlake_l1_lru.ini --reference $ref/tinymembench_tigerlake_gap.csv"
   "g4600_l1_lru|--config $ref/g4600_l1_lru.ini --reference $ref/tinymembench_g4600_gap.csv"
@@ -66,7 +68,7 @@ for c in "${cases[@]}"; do
   args="${c#*|}"
   echo "fidelity: $name" >&2
   # shellcheck disable=SC2086 # the arguments are words
-  nice -n 10 "$mmusim" latbench $args --sizes "$sizes" --count "$count" \
+  nice -n 10 "$mmusim" latbench $args --sizes "$sizes" --count "$count" --walks \
     --csv "$out/$name.csv" >"$out/$name.txt"
 done
 /usr/bin/python3 "$root/scripts/plot_fidelity.py" "$out"

@@ -55,7 +55,8 @@ def main():
         ("g4600", "Pentium G4600 (Kaby Lake), 3.59 GHz (skylake + its L3)",
          [("g4600_walk_skip_l1", "walker loads from L2")]),
         ("c5205u", "Celeron 5205U (Comet Lake), 1.89 GHz (skylake + its L3)",
-         [("c5205u_scattered", "4K frames scattered")]),
+         [("c5205u_scattered", "4K frames scattered"),
+          ("c5205u_walk_skip_l1", "walker loads from L2")]),
     ]
     panels = [p for p in panels if os.path.exists(os.path.join(d, p[0] + ".csv"))]
     if not panels:

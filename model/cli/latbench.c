@@ -68,7 +68,13 @@ typedef struct lb {
     /* Per single read: page-table fetches and data lines by the level that
      * served them (L1, L2, LLC, DRAM). */
     double pt[2][LB_MAX_SIZES][4], data[2][LB_MAX_SIZES][4];
-    bool detail;
+    /* Per single read's timed pass: mean cycles of the STLB lookup per L1 TLB
+     * miss (lat_l2), of a walk per walk (PSC probes, waiting for a walker,
+     * the walk's fetches and steps: lat_psc + lat_wait + lat_walk), of the
+     * data line per read (lat_data) and of the translation per read. */
+    double stlb_cyc[2][LB_MAX_SIZES], walk_cyc[2][LB_MAX_SIZES];
+    double data_cyc[2][LB_MAX_SIZES], xlat_cyc[2][LB_MAX_SIZES];
+    bool detail, walks_table;
     uint32_t rand_seed; /* tinymembench's rand32() state */
 } lb_t;
 
@@ -158,6 +164,13 @@ static int parse_args(int argc, char **argv, lb_t *L)
          "fetches and its data line were served (L1, L2, LLC,\n"
          "DRAM)",
          0, 0, NULL},
+        {"walks", CLI_FLAG, &L->walks_table, NULL,
+         "also print the 4K-2M gap of a single read decomposed:\n"
+         "P(L1 TLB miss), P(walk), STLB-hit and walk cycles,\n"
+         "page-table fetches per walk by level, data-line\n"
+         "cycles 4K and 2M, and the cycles per walk the model's\n"
+         "and the published gap imply (needs both page sizes)",
+         0, 0, NULL},
         {"frames", CLI_CHOICE, &frames, "F",
          "contiguous (default): the buffer's pages get its frames\n"
          "in order; scattered: in a pseudo-random order, as a\n"
@@ -177,6 +190,7 @@ static int parse_args(int argc, char **argv, lb_t *L)
         .synopsis = "(--preset NAME | --config FILE) [--sizes LIST]\n"
                     "                       [--buffer SIZE] [--count N] [--pages 4k,2m] [--repeats N]\n"
                     "                       [--frequency MHZ] [--data-lines on|off] [--detail]\n"
+                    "                       [--walks]\n"
                     "                       [--frames scattered|contiguous]\n"
                     "                       [--reference FILE] [--csv FILE]",
         .about = "tinymembench's memory-latency test on the model: random reads inside blocks of\n"
@@ -213,6 +227,10 @@ static int parse_args(int argc, char **argv, lb_t *L)
         return 2;
     if (!L->pages)
         L->pages = 3;
+    if (L->walks_table && L->pages != 3) {
+        cli_error("latbench", "--walks compares 4K with 2M pages: it needs --pages 4k,2m");
+        return 2;
+    }
     if (sizes) {
         if (parse_list(L, sizes, true))
             return 2;
@@ -331,6 +349,7 @@ static uint32_t rand32(lb_t *L)
 
 typedef struct lb_count {
     uint64_t loads, l1miss, walks;
+    uint64_t stlb_cyc, walk_cyc, data_cyc, xlat_cyc; /* sums, see lb_t */
 } lb_count_t;
 
 /* One load issued at `now`: its translation, then its data line. Sets *done
@@ -349,6 +368,12 @@ static int load(mmu_t *mmu, uint64_t la, uint64_t now, uint64_t *done, lb_count_
     c->loads++;
     c->l1miss += res.served != MMU_SERVED_L1;
     c->walks += res.served == MMU_SERVED_WALK;
+    if (res.served != MMU_SERVED_L1)
+        c->stlb_cyc += res.lat_l2;
+    if (res.served == MMU_SERVED_WALK)
+        c->walk_cyc += (uint64_t)res.lat_psc + res.lat_wait + res.lat_walk;
+    c->data_cyc += res.lat_data;
+    c->xlat_cyc += res.done_at - now;
     return 0;
 }
 
@@ -409,7 +434,7 @@ static int pass(mmu_t *mmu, uint64_t *clock, uint64_t base, uint32_t mask, uint6
 static int measure(mmu_t *mmu, uint64_t *clock, uint64_t base, uint32_t mask, uint64_t count,
                    int test, double *cycles, lb_count_t *c, mmu_stats_t *st, uint64_t *bad_la)
 {
-    lb_count_t warm = {0, 0, 0};
+    lb_count_t warm = {0};
     int rc = pass(mmu, clock, base, mask, count, test, &warm, bad_la);
     if (rc)
         return rc;
@@ -434,7 +459,7 @@ static int run_page(lb_t *L, unsigned pi, char *msg, size_t len)
     uint64_t clock = 0, bad = 0;
     double base[NTESTS];
     for (int t = 0; !rc && t < NTESTS; t++) {
-        lb_count_t c = {0, 0, 0};
+        lb_count_t c = {0};
         mmu_stats_t st;
         rc = measure(w.mmu, &clock, LB_BASE, 1, L->count, t, &base[t], &c, &st, &bad);
     }
@@ -445,7 +470,7 @@ static int run_page(lb_t *L, unsigned pi, char *msg, size_t len)
             const uint64_t off = (rand32(L) % (L->buffer / size)) * size;
             for (int t = 0; !rc && t < NTESTS; t++) {
                 double cyc = 0;
-                lb_count_t c = {0, 0, 0};
+                lb_count_t c = {0};
                 mmu_stats_t st;
                 rc = measure(w.mmu, &clock, LB_BASE + off, (uint32_t)(size - 1), L->count, t, &cyc,
                              &c, &st, &bad);
@@ -457,6 +482,10 @@ static int run_page(lb_t *L, unsigned pi, char *msg, size_t len)
                         const double n = (double)c.loads;
                         L->l1miss[pi][si] = (double)c.l1miss / n;
                         L->walks[pi][si] = (double)c.walks / n;
+                        L->stlb_cyc[pi][si] = c.l1miss ? (double)c.stlb_cyc / (double)c.l1miss : 0;
+                        L->walk_cyc[pi][si] = c.walks ? (double)c.walk_cyc / (double)c.walks : 0;
+                        L->data_cyc[pi][si] = (double)c.data_cyc / n;
+                        L->xlat_cyc[pi][si] = (double)c.xlat_cyc / n;
                         const uint64_t p[4] = {st.memlat_l1_hits, st.memlat_l2_hits,
                                                st.memlat_llc_hits, st.memlat_dram};
                         const uint64_t d[4] = {st.data_l1_hits, st.data_l2_hits,
@@ -517,6 +546,63 @@ static void print_page(const lb_t *L, unsigned pi)
     }
 }
 
+/* The 4K-2M gap of a single read split by where its cycles go: the STLB
+ * lookups of L1 TLB misses, the walks (P(walk) x W) and the data line
+ * (page-table lines in the caches change the data's hits), each 4K minus 2M.
+ * The single chain waits for each read, so the three add up to the gap. */
+static void gap_parts(const lb_t *L, unsigned si, double part[3])
+{
+    part[0] = L->l1miss[0][si] * L->stlb_cyc[0][si] - L->l1miss[1][si] * L->stlb_cyc[1][si];
+    part[1] = L->walks[0][si] * L->walk_cyc[0][si] - L->walks[1][si] * L->walk_cyc[1][si];
+    part[2] = L->data_cyc[0][si] - L->data_cyc[1][si];
+}
+
+/* The cycles per walk a gap implies when all of it beyond the STLB part is
+ * put on the 4K walks: (gap - STLB part) / P(walk). The same arithmetic for
+ * the model's gap and a published one (with the model's probabilities and
+ * STLB-hit cost, which the geometry sets); NAN where the 4K reads hardly
+ * walk or the 2M reads walk too. */
+static double implied_walk(const lb_t *L, unsigned si, double gap_cycles)
+{
+    if (L->walks[0][si] < 1e-3 || L->walks[1][si] > 1e-3)
+        return NAN;
+    double part[3];
+    gap_parts(L, si, part);
+    return (gap_cycles - part[0]) / L->walks[0][si];
+}
+
+static void print_walks(const lb_t *L)
+{
+    printf("\nthe 4K-2M gap of a single read, decomposed (cycles; gap = STLB part + walk part + "
+           "data part, each 4K minus 2M;\nW = cycles per 4K walk: PSC probes, walker wait, "
+           "page-table fetches and steps; implied W = (gap - STLB part) / P(walk))\n");
+    printf("%10s %7s %7s %5s %6s   %-23s   %6s %6s   %6s %6s %6s %6s   %7s %7s\n", "", "L1 TLB",
+           "4K", "STLB", "", "pt fetches per walk", "data", "data", "", "STLB", "walk", "data",
+           "implied", "implied");
+    printf("%10s %7s %7s %5s %6s   %5s %5s %5s %5s   %6s %6s   %6s %6s %6s %6s   %7s %7s\n",
+           "block", "miss", "walks", "hit", "W", "L1", "L2", "LLC", "DRAM", "4K", "2M", "gap",
+           "part", "part", "part", "W", "W pub");
+    for (unsigned si = 0; si < L->nsizes; si++) {
+        double part[3], pw[4];
+        gap_parts(L, si, part);
+        const double g = L->extra[0][si][T_SINGLE] - L->extra[1][si][T_SINGLE];
+        for (int k = 0; k < 4; k++)
+            pw[k] = L->walks[0][si] > 0 ? L->pt[0][si][k] / L->walks[0][si] : 0;
+        printf("%10" PRIu64 " %6.1f%% %6.1f%% %5.1f %6.1f   %5.2f %5.2f %5.2f %5.2f   %6.1f %6.1f   "
+               "%6.1f %6.1f %6.1f %6.1f",
+               L->sizes[si], 100 * L->l1miss[0][si], 100 * L->walks[0][si], L->stlb_cyc[0][si],
+               L->walk_cyc[0][si], pw[0], pw[1], pw[2], pw[3], L->data_cyc[0][si],
+               L->data_cyc[1][si], g, part[0], part[1], part[2]);
+        const double wm = implied_walk(L, si, g);
+        isnan(wm) ? printf("   %7s", "-") : printf("   %7.1f", wm);
+        const lb_ref_t *r = ref_for(L, L->sizes[si]);
+        const double wp = r && !isnan(r->gap_ns[T_SINGLE]) && L->freq
+                              ? implied_walk(L, si, r->gap_ns[T_SINGLE] * L->freq / 1000.0)
+                              : NAN;
+        isnan(wp) ? printf(" %7s\n", "-") : printf(" %7.1f\n", wp);
+    }
+}
+
 /* Within the target of issue 16: 10 % of the published value or 0.1 ns (its
  * printed resolution), whichever is larger. */
 static bool within(double model_ns, double pub_ns)
@@ -566,7 +652,9 @@ static int write_csv(const lb_t *L)
         return 2;
     }
     fputs("block_bytes,page,single_cycles,dual_cycles,single_ns,dual_ns,l1_tlb_miss_pct,"
-          "walk_pct,published_single_ns,error_pct\n",
+          "walk_pct,published_single_ns,error_pct,stlb_hit_cycles,walk_cycles,walk_pt_l1,"
+          "walk_pt_l2,walk_pt_llc,walk_pt_dram,data_cycles,implied_walk_cycles,"
+          "published_implied_walk_cycles\n",
           f);
     const bool both = L->pages == 3;
     for (unsigned si = 0; si < L->nsizes; si++) {
@@ -574,9 +662,14 @@ static int write_csv(const lb_t *L)
             if (!(L->pages & (1u << pi)))
                 continue;
             const double *e = L->extra[pi][si];
-            fprintf(f, "%" PRIu64 ",%s,%.3f,%.3f,%.4f,%.4f,%.2f,%.2f,,\n", L->sizes[si],
+            const double w = L->walks[pi][si];
+            fprintf(f, "%" PRIu64 ",%s,%.3f,%.3f,%.4f,%.4f,%.2f,%.2f,,,%.3f,%.3f", L->sizes[si],
                     runlib_size_name(PAGES[pi]), e[T_SINGLE], e[T_DUAL], ns(L, e[T_SINGLE]),
-                    ns(L, e[T_DUAL]), 100 * L->l1miss[pi][si], 100 * L->walks[pi][si]);
+                    ns(L, e[T_DUAL]), 100 * L->l1miss[pi][si], 100 * w, L->stlb_cyc[pi][si],
+                    L->walk_cyc[pi][si]);
+            for (int k = 0; k < 4; k++)
+                fprintf(f, ",%.4f", w > 0 ? L->pt[pi][si][k] / w : 0.0);
+            fprintf(f, ",%.3f,,\n", L->data_cyc[pi][si]);
         }
         if (!both)
             continue;
@@ -594,6 +687,16 @@ static int write_csv(const lb_t *L)
         } else {
             fputc(',', f);
         }
+        fputs(",,,,,,,,", f);
+        const double wm = implied_walk(L, si, g[T_SINGLE]);
+        const double wp = r && !isnan(r->gap_ns[T_SINGLE]) && L->freq
+                              ? implied_walk(L, si, r->gap_ns[T_SINGLE] * L->freq / 1000.0)
+                              : NAN;
+        if (!isnan(wm))
+            fprintf(f, "%.3f", wm);
+        fputc(',', f);
+        if (!isnan(wp))
+            fprintf(f, "%.3f", wp);
         fputc('\n', f);
     }
     if (ferror(f) | fclose(f) || rename(tmp, L->csv)) {
@@ -676,6 +779,8 @@ int latbench_main(int argc, char **argv)
     unsigned met = 0, compared = 0;
     if (L->pages == 3)
         print_gap(L, &met, &compared);
+    if (L->pages == 3 && L->walks_table)
+        print_walks(L);
     if (compared)
         printf("\nwithin 10%% or 0.1 ns of %s at %u of %u sizes\n", L->ref_path, met, compared);
     fprintf(stderr, "latbench: done in %.1f s\n", runlib_now_s() - t0);
