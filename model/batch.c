@@ -13,6 +13,7 @@
  * request before it fills or an A/D bit it sets only makes a prefetch useless,
  * never a result different. */
 #include <stddef.h>
+#include <string.h>
 
 #include "batch.h"
 #include "fault.h"
@@ -27,9 +28,17 @@ typedef struct ahead {
     unsigned level; /* its level; 0 before the L2 probe */
 } ahead_t;
 
+/* Page directories the look-ahead has found, by the 1 GiB region they map
+ * (la >> 30), direct-mapped: a walk whose region is here starts at its PDE
+ * without the paging-structure-cache peeks and the steps above. Kept for
+ * one call (one CR3). A stale or missing one only costs a useless or a
+ * longer look-ahead, never a different result. */
+#define PD_MEMO 16
 typedef struct ahead_set {
     ahead_t w[MMU_BATCH_WINDOW];
     size_t live, next; /* walks still going; the one that steps next */
+    uint64_t pd_key[PD_MEMO]; /* (la >> 30) + 1, 0 for none */
+    uint64_t pd_frame[PD_MEMO];
 } ahead_set_t;
 
 static const mmu_tlb_entry_t *level_peek(const mmu_tlb_t *arr, uint64_t la, uint16_t pcid)
@@ -44,11 +53,16 @@ static const mmu_tlb_entry_t *level_peek(const mmu_tlb_t *arr, uint64_t la, uint
     return NULL;
 }
 
-static void prefetch_word(const mmu_batch_view_t *v, uint64_t pa)
+/* The word a walk reads at `level`, and the cache stand-ins' sets its access
+ * will look up. Those sets are prefetched for the PDE and PTE levels only:
+ * an entry above them maps 1 GiB or more, so a few lines hold all a
+ * workload uses, and their sets stay in the host's caches anyway. */
+static void prefetch_word(const mmu_batch_view_t *v, uint64_t pa, unsigned level)
 {
     const mmu_mem_ops_t *mem = &v->walker->mem;
     mem->peek64(mem->ctx, pa, NULL);
-    mmu_memlat_prefetch(v->lat, pa);
+    if (level <= 2)
+        mmu_memlat_prefetch(v->lat, pa);
 }
 
 /* Start following the requests that miss the L1 (the L1s are small enough to
@@ -85,8 +99,13 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
     if (!w->level) {
         /* Misses the L2 too: the walk starts below the deepest
          * paging-structure-cache hit, else at the root. */
+        const uint64_t key = (w->la >> 30) + 1;
         if (level_peek(v->l2, w->la, v->pcid)) {
             more = false;
+        } else if (a->pd_key[key % PD_MEMO] == key) {
+            w->level = 2;
+            w->pa = a->pd_frame[key % PD_MEMO] + 8 * ((w->la >> 21) & 511);
+            prefetch_word(v, w->pa, 2);
         } else {
             unsigned level = m->levels;
             uint64_t table = m->root;
@@ -101,7 +120,8 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
             }
             w->level = level;
             w->pa = table + 8 * ((w->la >> (3 + 9 * level)) & 511);
-            prefetch_word(v, w->pa);
+            prefetch_word(v, w->pa, level);
+            more = level > 1;
         }
     } else {
         const mmu_mem_ops_t *mem = &v->walker->mem;
@@ -111,8 +131,17 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
             more = false;
         } else {
             w->level--;
-            w->pa = (e & v->walker->frame_mask) + 8 * ((w->la >> (3 + 9 * w->level)) & 511);
-            prefetch_word(v, w->pa);
+            const uint64_t table = e & v->walker->frame_mask;
+            if (w->level == 2) {
+                const uint64_t key = (w->la >> 30) + 1;
+                a->pd_key[key % PD_MEMO] = key;
+                a->pd_frame[key % PD_MEMO] = table;
+            }
+            w->pa = table + 8 * ((w->la >> (3 + 9 * w->level)) & 511);
+            prefetch_word(v, w->pa, w->level);
+            /* A level-1 entry maps a page or is not present: reading it
+             * would tell the look-ahead nothing, and would wait for DRAM. */
+            more = w->level > 1;
         }
     }
     if (more)
@@ -130,6 +159,7 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
      * taken once serves every window. */
     const bool ahead = v.walker->mem.peek64 != NULL;
     ahead_set_t a;
+    memset(a.pd_key, 0, sizeof a.pd_key);
     size_t i = 0;
     int rc = 0;
     /* The first window is followed ahead on its own; after that, the window

@@ -1038,7 +1038,7 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     for (unsigned l = 2; l <= mmu->mode.levels; l++) {
         if (!mmu->psc[l].sets)
             continue;
-        mmu_tlb_entry_t *e = mmu_tlb_lookup(&mmu->psc[l], la, mmu->pcid);
+        mmu_tlb_entry_t *e = mmu_tlb_probe(&mmu->psc[l], la, mmu->pcid);
         if (e) {
             start.level = l - 1;
             start.table = e->frame;

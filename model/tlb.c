@@ -148,10 +148,12 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     if (!t->plru_words)
         t->plru_words = 1;
     t->e = calloc(n, sizeof *t->e);
+    t->tag_stride = (t->ways + MMU_TLB_CHUNK - 1) / MMU_TLB_CHUNK * MMU_TLB_CHUNK;
+    t->tag = calloc((size_t)t->sets * t->tag_stride, 1); /* 0: every way invalid */
     t->stamp = calloc(n, sizeof *t->stamp);
     t->plru = calloc((size_t)t->sets * t->plru_words, sizeof *t->plru);
     t->scratch = calloc(t->ways, sizeof *t->scratch);
-    if (!t->e || !t->stamp || !t->plru || !t->scratch) {
+    if (!t->e || !t->tag || !t->stamp || !t->plru || !t->scratch) {
         mmu_tlb_free(t);
         return mmu_err_set(err, MMU_ENOMEM, "%s: cannot allocate %u entries", name,
                            cfg->entries);
@@ -166,6 +168,7 @@ void mmu_tlb_free(mmu_tlb_t *t)
     if (!t)
         return;
     free(t->e);
+    free(t->tag);
     free(t->stamp);
     free(t->plru);
     free(t->scratch);
@@ -337,25 +340,33 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
         t->splintered = true;
     const unsigned set = set_of(t, n.vpn);
     mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
+    const uint8_t h = mmu_tlb_tag(t, n.vpn, g);
 
+    /* One pass over the set's filter bytes: the way holding the same tag
+     * (only where the byte matches) and the first invalid way (byte 0). */
     unsigned free_way = t->ways;
-    for (unsigned w = 0; w < t->ways; w++) {
-        const mmu_tlb_entry_t *x = &row[w];
-        if (!MMU_TLB_VALID(x)) {
-            if (free_way == t->ways)
-                free_way = w;
-            continue;
+    for (unsigned w0 = 0; w0 < t->ways; w0 += MMU_TLB_CHUNK) {
+        for (unsigned m = mmu_tlb_match(tg + w0, h); m; m &= m - 1) {
+            const unsigned w = w0 + mmu_tlb_lowest(m);
+            const mmu_tlb_entry_t *x = &row[w];
+            /* Same tag: the PCID is part of it only for non-global entries. */
+            if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
+                (n.global || x->pcid == n.pcid)) {
+                /* A refresh (e.g. after a D update), not a new allocation:
+                 * FIFO keeps its fill order, as a round-robin pointer would
+                 * not move. */
+                row[w] = n;
+                touch(t, set, w);
+                t->last_fill = (size_t)set * t->ways + w;
+                return 0;
+            }
         }
-        /* Same tag: the PCID is part of it only for non-global entries. */
-        if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
-            (n.global || x->pcid == n.pcid)) {
-            /* A refresh (e.g. after a D update), not a new allocation: FIFO
-             * keeps its fill order, as a round-robin pointer would not move. */
-            row[w] = n;
-            touch(t, set, w);
-            t->last_fill = (size_t)set * t->ways + w;
-            return 0;
-        }
+        const unsigned z = mmu_tlb_match(tg + w0, 0);
+        /* The rounding bytes are 0 too, but the first of them is way
+         * `ways`, which says "none" all the same. */
+        if (free_way == t->ways && z)
+            free_way = w0 + mmu_tlb_lowest(z);
     }
 
     int evicted = 0;
@@ -367,6 +378,7 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
         evicted = 1;
     }
     row[way] = n;
+    tg[way] = h;
     t->last_fill = (size_t)set * t->ways + way;
     if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
         t->stamp[(size_t)set * t->ways + way] = tick(t);
@@ -400,11 +412,14 @@ unsigned mmu_tlb_invalidate(mmu_tlb_t *t, const mmu_tlb_inv_t *q)
     return mmu_tlb_invalidate_ex(t, q, NULL);
 }
 
-static inline void removed_one(mmu_tlb_entry_t *x, unsigned *removed)
+/* Remove entry `slot` (set * ways + way). */
+static inline void removed_one(mmu_tlb_t *t, size_t slot, unsigned *removed)
 {
+    mmu_tlb_entry_t *x = &t->e[slot];
     if (removed)
         *removed |= (1u << x->granule) | (x->global ? MMU_TLB_RM_GLOBAL : 0u);
     x->vpn = MMU_TLB_NO_VPN;
+    t->tag[slot / t->ways * t->tag_stride + slot % t->ways] = 0;
 }
 
 unsigned mmu_tlb_invalidate_ex(mmu_tlb_t *t, const mmu_tlb_inv_t *q, unsigned *removed)
@@ -417,11 +432,11 @@ unsigned mmu_tlb_invalidate_ex(mmu_tlb_t *t, const mmu_tlb_inv_t *q, unsigned *r
         for (unsigned i = 0; i < t->ngran; i++) {
             const unsigned g = t->gran[i];
             const uint64_t vpn = vpn_of(t, q->la, g);
-            mmu_tlb_entry_t *row = &t->e[(size_t)set_of(t, vpn) * t->ways];
+            const size_t base = (size_t)set_of(t, vpn) * t->ways;
             for (unsigned w = 0; w < t->ways; w++) {
-                mmu_tlb_entry_t *x = &row[w];
+                const mmu_tlb_entry_t *x = &t->e[base + w];
                 if (x->vpn == vpn && x->granule == g && inv_match(x, q)) {
-                    removed_one(x, removed);
+                    removed_one(t, base + w, removed);
                     n++;
                 }
             }
@@ -432,7 +447,7 @@ unsigned mmu_tlb_invalidate_ex(mmu_tlb_t *t, const mmu_tlb_inv_t *q, unsigned *r
     for (size_t i = 0; i < total; i++) {
         mmu_tlb_entry_t *x = &t->e[i];
         if (inv_match(x, q) && (!q->by_addr || covers(t, x, q->la))) {
-            removed_one(x, removed);
+            removed_one(t, i, removed);
             n++;
         }
     }
@@ -450,21 +465,6 @@ unsigned mmu_tlb_occupancy(const mmu_tlb_t *t)
 
 /* ---- looking ahead ---------------------------------------------------------- */
 
-const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
-{
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = vpn_of(t, la, g);
-        const mmu_tlb_entry_t *row = &t->e[(size_t)set_of(t, vpn) * t->ways];
-        for (unsigned w = 0; w < t->ways; w++) {
-            const mmu_tlb_entry_t *x = &row[w];
-            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
-                return x;
-        }
-    }
-    return NULL;
-}
-
 static void prefetch_range(const void *p, size_t bytes)
 {
 #if defined(__GNUC__)
@@ -480,8 +480,12 @@ static void prefetch_range(const void *p, size_t bytes)
 void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la)
 {
     for (unsigned i = 0; i < t->ngran; i++) {
-        const size_t base = (size_t)set_of(t, vpn_of(t, la, t->gran[i])) * t->ways;
-        prefetch_range(&t->e[base], t->ways * sizeof *t->e);
+        const unsigned set = set_of(t, vpn_of(t, la, t->gran[i]));
+        const size_t base = (size_t)set * t->ways;
+        /* What a probe that misses and the fill after the walk read: the
+         * filter bytes and the replacement stamps. Entries are read only
+         * where a byte matches, and one is written by the fill. */
+        prefetch_range(&t->tag[(size_t)set * t->tag_stride], t->tag_stride);
         prefetch_range(&t->stamp[base], t->ways * sizeof *t->stamp);
     }
 }

@@ -15,6 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mmu/mmu.h"
 
@@ -51,6 +55,18 @@ typedef struct mmu_tlb_entry {
 
 typedef struct mmu_tlb {
     mmu_tlb_entry_t *e;  /* sets * ways, set-major */
+    /* A filter in front of e: per set, tag_stride bytes (ways rounded up to
+     * MMU_TLB_CHUNK), one per way: 0 for an invalid way, else mmu_tlb_tag of
+     * its page number and granule, never 0; the rounding bytes stay 0. A
+     * probe compares the set's bytes a chunk at a time (16 with SSE2) and
+     * full entries only where the byte matches, so a 12-way set costs one
+     * compare and one host cache line instead of twelve entry compares over
+     * six lines; a fill finds its same-tag way and its first free way the
+     * same way. Exact: a way whose byte differs cannot match (equal page
+     * number and granule give equal bytes), and every byte match is checked
+     * against the entry. Kept by every write of e (tlb.c only). */
+    uint8_t *tag;
+    unsigned tag_stride;
     uint32_t *stamp;     /* per entry: last use (LRU) or fill order (FIFO) */
     uint32_t *plru;      /* per set: tree bits (ways - 1 of them) */
     unsigned sets, ways;
@@ -144,6 +160,66 @@ static inline unsigned mmu_tlb_set_of(const mmu_tlb_t *t, uint64_t vpn)
     return t->xor_index ? mmu_tlb_xor_set(t, vpn) : (unsigned)(vpn & t->set_mask);
 }
 
+/* The filter byte of an entry (see mmu_tlb_t.tag): the page-number bits
+ * just above the set index (which differ between the pages a set holds),
+ * offset by the granule, with the top bit set so that it is never 0. */
+static inline uint8_t mmu_tlb_tag(const mmu_tlb_t *t, uint64_t vpn, unsigned granule)
+{
+    return (uint8_t)((((vpn >> t->set_bits) + granule * 0x35u) & 0x7fu) | 0x80u);
+}
+
+/* The filter bytes are compared MMU_TLB_CHUNK at a time: mmu_tlb_match
+ * returns bit i set where byte i of the chunk at p equals b, and no other. */
+#if defined(__SSE2__)
+#define MMU_TLB_CHUNK 16u
+static inline unsigned mmu_tlb_match(const uint8_t *p, uint8_t b)
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)));
+}
+#else
+#define MMU_TLB_CHUNK 8u
+static inline unsigned mmu_tlb_match(const uint8_t *p, uint8_t b)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < 8; i++)
+        m |= (unsigned)(p[i] == b) << i;
+    return m;
+}
+#endif
+
+/* The lowest bit set in m != 0. */
+static inline unsigned mmu_tlb_lowest(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned i = 0;
+    while (!(m >> i & 1))
+        i++;
+    return i;
+#endif
+}
+
+/* The way of the set whose entry matches (vpn, granule, and PCID or global),
+ * the lowest if several do, or -1. */
+static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
+                               uint16_t pcid)
+{
+    const uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
+    const mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    const uint8_t want = mmu_tlb_tag(t, vpn, g);
+    for (unsigned w0 = 0; w0 < t->ways; w0 += MMU_TLB_CHUNK) {
+        for (unsigned m = mmu_tlb_match(tg + w0, want); m; m &= m - 1) {
+            const mmu_tlb_entry_t *x = &row[w0 + mmu_tlb_lowest(m)];
+            /* SDM 4.10.2.4: a global entry matches under any PCID. */
+            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
+                return (int)(x - row);
+        }
+    }
+    return -1;
+}
+
 /* mmu_tlb_lookup, inline. Smaller granules first: after a page-size change a
  * 4K and a covering 2M entry may both be cached and SDM 4.10.2.3 lets either
  * be used; a fixed order keeps runs reproducible. */
@@ -153,17 +229,13 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
         const unsigned g = t->gran[i];
         const uint64_t vpn = la >> t->shift[g];
         const unsigned set = mmu_tlb_set_of(t, vpn);
-        mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
-        for (unsigned w = 0; w < t->ways; w++) {
-            mmu_tlb_entry_t *x = &row[w];
-            /* SDM 4.10.2.4: a global entry matches under any PCID. */
-            if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid))) {
-                if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
-                    t->stamp[(size_t)set * t->ways + w] = ++t->clock;
-                else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
-                    mmu_tlb_touch_slow(t, set, w);
-                return x;
-            }
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0) {
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
+                t->stamp[(size_t)set * t->ways + (unsigned)w] = ++t->clock;
+            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                mmu_tlb_touch_slow(t, set, (unsigned)w);
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
         }
     }
     return NULL;
@@ -172,8 +244,19 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 /* ---- for looking ahead (mmu_translate_batch): no effect on any state ------- */
 
 /* The entry a probe would return, without the use it would record, or NULL. */
-const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid);
-/* Ask the host to bring the sets la maps to (entries and stamps) into its caches. */
+static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
+{
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = la >> t->shift[g];
+        const unsigned set = mmu_tlb_set_of(t, vpn);
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0)
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
+    }
+    return NULL;
+}
+/* Ask the host to bring the sets la maps to (filter bytes and stamps) into its caches. */
 void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);
 
 #ifdef __cplusplus

@@ -24,12 +24,11 @@ static int mem_failed(mmu_walk_trace_t *tr, uint64_t pa, bool locked, int rc)
  * read-modify-write. Returns 0 when done (or nothing to do), 1 when the entry
  * changed underneath, <0 on error. level, leaf_size (-1: not the leaf) and
  * on_fault describe the update for coverage. */
-static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t bits,
-                    mmu_walk_trace_t *tr, mmu_cycle_t t0, unsigned level, int leaf_size,
-                    bool on_fault)
+static __attribute__((noinline)) int update_bits(const mmu_walker_t *w, uint64_t pa,
+                                                 uint64_t seen, uint64_t bits,
+                                                 mmu_walk_trace_t *tr, mmu_cycle_t t0,
+                                                 unsigned level, int leaf_size, bool on_fault)
 {
-    if ((seen & bits) == bits)
-        return 0;
     uint64_t old;
     int rc = w->mem.cmpxchg64(w->mem.ctx, pa, seen, seen | bits, &old);
     tr->updates++;
@@ -39,6 +38,17 @@ static int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t 
     if (MMU_COV_ON(w->cov))
         mmu_cov_count_ad(w->cov, level, leaf_size, on_fault, seen, bits, old != seen);
     return old == seen ? 0 : 1;
+}
+
+/* The test inline, the update out of line: on most walks every entry
+ * already has its A (and D) bits, and the call was most of the cost. */
+static inline int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, uint64_t bits,
+                           mmu_walk_trace_t *tr, mmu_cycle_t t0, unsigned level, int leaf_size,
+                           bool on_fault)
+{
+    if ((seen & bits) == bits)
+        return 0;
+    return update_bits(w, pa, seen, bits, tr, t0, level, leaf_size, on_fault);
 }
 
 int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_req_t *req,

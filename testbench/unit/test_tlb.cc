@@ -5,6 +5,7 @@
 // kind of invalidation (SDM 4.10.4).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <set>
@@ -763,5 +764,137 @@ TEST(Tlb, OccupancyCountsValidEntries)
         a.fill(i * K4);
     EXPECT_EQ(mmu_tlb_occupancy(&a.t), 8u);
 }
+
+// ---- the tag filter (mmu_tlb_t.tag) ------------------------------------------------
+
+// The entry a plain scan of the sets finds for la: what the filter must not change.
+const mmu_tlb_entry_t *scan_lookup(const mmu_tlb_t &t, uint64_t la, uint16_t pcid)
+{
+    for (unsigned i = 0; i < t.ngran; i++) {
+        const unsigned g = t.gran[i];
+        const uint64_t vpn = la >> t.shift[g];
+        const mmu_tlb_entry_t *row = &t.e[size_t(mmu_tlb_set_of(&t, vpn)) * t.ways];
+        for (unsigned w = 0; w < t.ways; w++)
+            if (row[w].vpn == vpn && row[w].granule == g && (row[w].global || row[w].pcid == pcid))
+                return &row[w];
+    }
+    return nullptr;
+}
+
+// Every way's byte is 0 when invalid, else the entry's tag; rounding bytes stay 0.
+void expect_filter_consistent(const mmu_tlb_t &t)
+{
+    for (unsigned s = 0; s < t.sets; s++)
+        for (unsigned w = 0; w < t.tag_stride; w++) {
+            const uint8_t b = t.tag[size_t(s) * t.tag_stride + w];
+            if (w >= t.ways) {
+                ASSERT_EQ(b, 0) << "set " << s << " rounding byte " << w;
+                continue;
+            }
+            const mmu_tlb_entry_t &x = t.e[size_t(s) * t.ways + w];
+            ASSERT_EQ(b, MMU_TLB_VALID(&x) ? mmu_tlb_tag(&t, x.vpn, x.granule) : 0)
+                << "set " << s << " way " << w;
+        }
+}
+
+TEST(Tlb, FilterAgreesWithAPlainScanOfTheSets)
+{
+    struct Shape {
+        unsigned entries, ways, granules, repl, index;
+    };
+    const Shape shapes[] = {
+        {1, 1, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW},
+        {6, 3, MMU_SIZE_4K | MMU_SIZE_2M, MMU_REPL_FIFO, MMU_INDEX_LOW},
+        {16, 4, MMU_SIZE_4K, MMU_REPL_PLRU, MMU_INDEX_LOW},
+        {48, 12, MMU_SIZE_4K | MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW},
+        {96, 12, MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G, MMU_REPL_RANDOM, MMU_INDEX_XOR},
+        {40, 20, MMU_SIZE_4K, MMU_REPL_LRU, MMU_INDEX_LOW},
+        {128, 16, MMU_SIZE_4K, MMU_REPL_PLRU, MMU_INDEX_XOR},
+        {72, 72, MMU_SIZE_4K | MMU_SIZE_2M, MMU_REPL_LRU, MMU_INDEX_LOW}, // fully associative
+    };
+    uint64_t x = 0x243f6a8885a308d3ull;
+    auto rnd = [&x]() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+    for (const Shape &sh : shapes) {
+        mmu_array_cfg_t c = cfg(sh.entries, sh.ways, sh.repl, sh.index);
+        Tlb a(c, sh.granules);
+        SCOPED_TRACE(testing::Message() << sh.entries << "x" << sh.ways << " repl " << sh.repl);
+        // Addresses: a few sets' worth, plus pairs whose 4K entries share a set
+        // and a filter byte, so a byte that matches a different page is seen.
+        std::vector<uint64_t> pool;
+        for (int i = 0; i < 24; i++)
+            pool.push_back((rnd() % (4 * uint64_t(a.t.sets) * 2 * 512)) << 12);
+        for (int i = 0; i < 4; i++) {
+            const uint64_t v = pool[size_t(i)] >> 12;
+            for (uint64_t k = 1; k < 100000; k++) {
+                const uint64_t u = v + k * a.t.sets * (1ull << 14);
+                if (mmu_tlb_set_of(&a.t, u) == mmu_tlb_set_of(&a.t, v) &&
+                    mmu_tlb_tag(&a.t, u, 0) == mmu_tlb_tag(&a.t, v, 0)) {
+                    pool.push_back(u << 12);
+                    break;
+                }
+            }
+        }
+        ASSERT_GE(pool.size(), 26u) << "no colliding pairs found";
+        for (int op = 0; op < 4000; op++) {
+            const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
+            const uint16_t pcid = uint16_t(rnd() % 3);
+            const unsigned r = unsigned(rnd() % 100);
+            if (r < 45) {
+                const mmu_tlb_entry_t *want = scan_lookup(a.t, la, pcid);
+                ASSERT_EQ(mmu_tlb_peek(&a.t, la, pcid), want);
+                ASSERT_EQ(a.look(la, pcid), want);
+            } else if (r < 95) {
+                unsigned g;
+                do
+                    g = unsigned(rnd() % 3);
+                while (!(sh.granules >> g & 1));
+                mmu_tlb_entry_t v{};
+                v.granule = uint8_t(g);
+                v.page = uint8_t(g);
+                v.pcid = pcid;
+                v.global = rnd() % 8 == 0;
+                v.frame = rnd() << 12;
+                // Where the fill must go: the same tag, else the first free way,
+                // else (LRU, FIFO) the oldest stamp, the lower way on ties.
+                const uint64_t vpn = la >> a.t.shift[g];
+                const size_t base = size_t(mmu_tlb_set_of(&a.t, vpn)) * a.t.ways;
+                size_t want = SIZE_MAX, free_slot = SIZE_MAX, oldest = base;
+                for (unsigned w = 0; w < a.t.ways; w++) {
+                    const mmu_tlb_entry_t &e = a.t.e[base + w];
+                    if (!MMU_TLB_VALID(&e)) {
+                        free_slot = std::min(free_slot, base + w);
+                        continue;
+                    }
+                    if (e.vpn == vpn && e.granule == g && e.global == v.global &&
+                        (v.global || e.pcid == pcid))
+                        want = base + w;
+                    if (a.t.stamp[base + w] < a.t.stamp[oldest])
+                        oldest = base + w;
+                }
+                if (want == SIZE_MAX)
+                    want = free_slot;
+                const bool stamps = sh.repl == MMU_REPL_LRU || sh.repl == MMU_REPL_FIFO;
+                if (want == SIZE_MAX && stamps)
+                    want = oldest;
+                mmu_tlb_fill(&a.t, la, &v, nullptr);
+                if (want != SIZE_MAX) {
+                    ASSERT_EQ(a.t.last_fill, want) << "op " << op;
+                }
+            } else {
+                mmu_tlb_inv_t q{};
+                q.by_addr = rnd() % 4 != 0;
+                q.la = la;
+                q.pcid = pcid;
+                q.nonglobal = true;
+                q.global = rnd() % 2;
+                a.inv(q);
+            }
+            expect_filter_consistent(a.t);
+            if (HasFatalFailure())
+                return;
+        }
+    }
+}
+
 
 } // namespace
