@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Buckets of the memo (memlat.h) at most: a 64-set L1D needs 64. */
+#define MEMO_MAX_BUCKETS 1024u
+
 static void plru_masks(mmu_memlat_level_t *l);
 
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
 {
     *m = (mmu_memlat_t){0};
+    uint64_t apart = 0; /* two lines share no set at any level when they differ here */
     m->cb = cfg->memlat_cb;
     m->ctx = cfg->memlat_ctx;
     m->dram_latency = cfg->dram_latency;
@@ -46,9 +50,11 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         }
         if (!l->victim || l->pair)
             m->change_mask |= 1u << m->nlevels;
+        if (l->victim && l->pair)
+            m->pair_victim_mask |= 1u << m->nlevels;
         /* Sets are powers of two: the fewest sets decide. */
-        if (m->nlevels == 0 || c->sets - 1 < m->apart_mask)
-            m->apart_mask = c->sets - 1;
+        if (m->nlevels == 0 || c->sets - 1 < apart)
+            apart = c->sets - 1;
         m->nlevels++;
         if (!l->tag || !l->stamp || !l->nvalid || (l->plru && (!l->tree || !l->use))) {
             mmu_memlat_free(m);
@@ -56,6 +62,13 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         }
         if (l->plru)
             plru_masks(l);
+    }
+    /* Fewer buckets than sets merge buckets of sets: still apart. */
+    m->memo_mask = apart < MEMO_MAX_BUCKETS - 1 ? apart : MEMO_MAX_BUCKETS - 1;
+    m->memo = calloc(m->memo_mask + 1, sizeof *m->memo);
+    if (!m->memo) {
+        mmu_memlat_free(m);
+        return MMU_ENOMEM;
     }
     return 0;
 }
@@ -74,12 +87,15 @@ void mmu_memlat_free(mmu_memlat_t *m)
         m->lvl[i].stamp = NULL;
         m->lvl[i].nvalid = NULL;
     }
+    free(m->memo);
+    m->memo = NULL;
     m->nlevels = 0;
 }
 
 void mmu_memlat_flush(mmu_memlat_t *m)
 {
-    m->memo_key[0] = m->memo_key[1] = 0;
+    if (m->memo)
+        memset(m->memo, 0, (m->memo_mask + 1) * sizeof *m->memo);
     for (unsigned i = 0; i < m->nlevels; i++) {
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
         if (m->lvl[i].tree)
@@ -215,19 +231,31 @@ static uint64_t use_or_insert(mmu_memlat_level_t *l, uint64_t line, uint64_t now
     return insert(l, set, base, key, now);
 }
 
-/* Bring `line` into the ordinary levels from `from` down, as a prefetch (a
- * use where a level holds it); what an ordinary level displaces goes into a
- * victim level right below it. */
-static void fill_pair(mmu_memlat_t *m, uint64_t line, unsigned from, uint64_t t)
+/* Whether `other` falls into a set of `line` at level l. */
+static inline bool same_set(const mmu_memlat_level_t *l, uint64_t line, uint64_t other)
 {
+    return ((line ^ other) & (l->sets - 1)) == 0;
+}
+
+/* Bring `pline` into the ordinary levels from `from` down, as a prefetch (a
+ * use where a level holds it); what an ordinary level displaces goes into a
+ * victim level right below it. Returns whether any of that touched a set of
+ * `line` (the line whose miss brought the pair in). */
+static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned from, uint64_t t)
+{
+    bool touched = false;
     for (unsigned i = from; i < m->nlevels; i++) {
         mmu_memlat_level_t *l = &m->lvl[i];
         if (l->victim)
             continue;
-        const uint64_t out = use_or_insert(l, line, t);
-        if (out && i + 1 < m->nlevels && m->lvl[i + 1].victim)
+        touched |= same_set(l, line, pline);
+        const uint64_t out = use_or_insert(l, pline, t);
+        if (out && i + 1 < m->nlevels && m->lvl[i + 1].victim) {
+            touched |= same_set(&m->lvl[i + 1], line, out - 1);
             use_or_insert(&m->lvl[i + 1], out - 1, t);
+        }
     }
+    return touched;
 }
 
 /* The level that served the line (nlevels = DRAM). Every level that holds it
@@ -240,15 +268,17 @@ static void fill_pair(mmu_memlat_t *m, uint64_t line, unsigned from, uint64_t t)
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
-    /* A memo line (see memlat.h): its last lookup changed only its own
-     * stamps, to the then newest clock value, and its own pseudo-LRU paths,
-     * and nothing since has used or filled a set it is in. Renewing its
-     * stamps with a newer clock value would keep every order between stamps
-     * within its sets (replacement compares nothing across sets), and a
-     * second use of the same way sets the same tree bits. Nothing to do. */
-    for (unsigned k = 0; k < 2; k++)
-        if (key == m->memo_key[k] && first == m->memo_first[k])
-            return m->memo_served[k];
+    struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
+    /* The bucket's memo line (see memlat.h): its last lookup left its stamps
+     * the newest of each of its sets, set only by that lookup, and its own
+     * pseudo-LRU paths the last ones taken there; nothing since has used or
+     * filled a set it is in. Renewing its stamps with a newer clock value
+     * would keep every order between stamps within its sets (replacement
+     * compares nothing across sets), and a second use of the same way sets
+     * the same tree bits; a level that lacks it is a victim level without
+     * pair, which a miss leaves alone. Nothing to do. */
+    if (e->key == key && e->first == first)
+        return e->served;
     const uint64_t t = ++m->clock;
     const unsigned n = m->nlevels;
     unsigned served = n, missed = 0;
@@ -270,40 +300,48 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
             missed |= 1u << i;
         }
     }
+    /* This lookup used one set per level, its line's: the memos of other
+     * buckets stay. */
     if (!(missed & m->change_mask)) {
-        /* This lookup used one set per level, its line's: a memo line stays
-         * one if none of those is its set. */
-        unsigned keep = 2;
-        for (unsigned k = 0; k < 2 && keep == 2; k++)
-            if (m->memo_key[k] && ((m->memo_key[k] - 1) ^ line) & m->apart_mask)
-                keep = k;
-        if (keep < 2) {
-            m->memo_key[1] = m->memo_key[keep];
-            m->memo_first[1] = m->memo_first[keep];
-            m->memo_served[1] = m->memo_served[keep];
-        } else {
-            m->memo_key[1] = 0;
-        }
-        m->memo_key[0] = key, m->memo_first[0] = first, m->memo_served[0] = served;
+        *e = (struct mmu_memlat_memo){key, first, served};
         return served;
     }
-    m->memo_key[0] = m->memo_key[1] = 0;
+    /* Where a repeat of this lookup would find the line: the first ordinary
+     * level (all of them get it) or an earlier victim level that hit. */
+    unsigned again = served;
+    bool touched = false; /* another line used or filled a set of this one */
     for (unsigned i = first; i < n; i++) {
         mmu_memlat_level_t *l = &m->lvl[i];
-        if (!(missed >> i & 1) || l->victim)
+        if (l->victim)
+            continue;
+        if (i < again)
+            again = i;
+        if (!(missed >> i & 1))
             continue;
         const size_t set = (size_t)(line & (l->sets - 1));
         const uint64_t out = insert(l, set, set * l->ways, key, t);
-        if (out && i + 1 < n && m->lvl[i + 1].victim)
+        if (out && i + 1 < n && m->lvl[i + 1].victim) {
+            touched |= same_set(&m->lvl[i + 1], line, out - 1);
             use_or_insert(&m->lvl[i + 1], out - 1, t);
+        }
     }
     /* The pair line of a level that missed (the first such level), as a
-     * prefetch: no latency, not counted. */
+     * prefetch: no latency, not counted. It and what it displaces are in
+     * the pair line's bucket, whose memo goes. */
     for (unsigned i = first; i < n; i++)
         if (m->lvl[i].pair && (missed >> i & 1)) {
-            fill_pair(m, line ^ 1, i, t);
+            m->memo[(line ^ 1) & m->memo_mask].key = 0;
+            touched |= fill_pair(m, line ^ 1, line, i, t);
             break;
         }
+    /* A repeat finds the line in every ordinary level and in the victim
+     * levels that hit, stamped by this lookup alone, its tree paths the last
+     * ones taken: a memo, unless another line shared a set or a victim level
+     * with pair still lacks it (a miss there would fill the pair again). */
+    if (!touched && !(missed & m->pair_victim_mask))
+        *e = (struct mmu_memlat_memo){key, first, again};
+    else
+        e->key = 0;
     return served;
 }
 

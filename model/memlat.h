@@ -35,17 +35,24 @@ typedef struct mmu_memlat {
     mmu_memlat_fn cb;
     void *ctx;
     uint64_t clock;
-    /* Lookups answered without touching the sets. Entry 0 is the last
-     * lookup when it changed nothing but the LRU stamps (and pseudo-LRU bits)
-     * of its own line; entry 1 an earlier such lookup of a line that shares
-     * no set with any lookup made since. Either line's stamps are then still
-     * the newest of each of its sets and its tree bits point away from it,
-     * so looking it up again from the same level changes no replacement
-     * decision: nothing to do (see mmu_memlat_lookup). key: line + 1, 0 none. */
-    uint64_t memo_key[2];
-    unsigned memo_first[2], memo_served[2];
-    uint64_t apart_mask; /* two lines share no set at any level when they differ here */
+    /* Lookups answered without touching the sets, one memo per bucket of
+     * sets: a bucket is the line number's low bits (memo_mask, at most the
+     * smallest level's set-index bits), so two lines in different buckets
+     * share no set at any level. A bucket's memo names the last line looked
+     * up in it when that lookup left the line's stamps the newest of each of
+     * its sets and its tree bits pointing away from it, with no other line
+     * touched in those sets; nothing since has used or filled a set of the
+     * bucket (any lookup there replaces or clears the memo). Looking the line
+     * up again from the same level then changes no replacement decision:
+     * nothing to do (see mmu_memlat_lookup). */
+    struct mmu_memlat_memo {
+        uint64_t key;   /* line + 1, 0 none */
+        uint32_t first; /* the level the memo's lookup started at */
+        uint32_t served;
+    } *memo;
+    uint64_t memo_mask;
     unsigned change_mask; /* levels whose miss fills something: ordinary or pair */
+    unsigned pair_victim_mask; /* victim levels with pair: a miss there fills the pair line */
     uint64_t hits[MMU_MEMLAT_LEVELS], dram; /* where page-table accesses were served */
     uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
 } mmu_memlat_t;
@@ -64,18 +71,16 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first);
  * (filling them as a page-table access does, so data and page-table lines
  * compete for them); counted apart from page-table accesses. 0 when a host
  * callback supplies the latencies: the host's caches hold its data. Inline:
- * a repeated access to one of the two memo lines is answered here, without a
- * call (half of a trace's data lines, measured on the awk trace). */
+ * a repeated access to a memo line is answered here, without a call. */
 static inline unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
 {
     if (m->cb)
         return 0;
-    const uint64_t key = (pa >> m->line_shift) + 1;
+    const uint64_t line = pa >> m->line_shift;
+    const struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
     unsigned lvl;
-    if (key == m->memo_key[0] && m->memo_first[0] == 0)
-        lvl = m->memo_served[0];
-    else if (key == m->memo_key[1] && m->memo_first[1] == 0)
-        lvl = m->memo_served[1];
+    if (e->key == line + 1 && e->first == 0)
+        lvl = e->served;
     else
         lvl = mmu_memlat_lookup(m, pa, 0);
     if (lvl < m->nlevels) {
