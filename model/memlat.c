@@ -269,6 +269,7 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
     struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
+    const uint64_t mkey = (line << 1 | first) + 1;
     /* The bucket's memo line (see memlat.h): its last lookup left its stamps
      * the newest of each of its sets, set only by that lookup, and its own
      * pseudo-LRU paths the last ones taken there; nothing since has used or
@@ -277,8 +278,8 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
      * compares nothing across sets), and a second use of the same way sets
      * the same tree bits; a level that lacks it is a victim level without
      * pair, which a miss leaves alone. Nothing to do. */
-    if (e->key == key && e->first == first)
-        return e->served;
+    if (e->key == mkey)
+        return (unsigned)e->served;
     const uint64_t t = ++m->clock;
     const unsigned n = m->nlevels;
     unsigned served = n, missed = 0;
@@ -303,7 +304,11 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
     /* This lookup used one set per level, its line's: the memos of other
      * buckets stay. */
     if (!(missed & m->change_mask)) {
-        *e = (struct mmu_memlat_memo){key, first, served};
+        /* (Served by DRAM: no level from `first` is ordinary. Rare: no memo.) */
+        if (served < n)
+            *e = (struct mmu_memlat_memo){mkey, served};
+        else
+            e->key = 0;
         return served;
     }
     /* Where a repeat of this lookup would find the line: the first ordinary
@@ -338,11 +343,22 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
      * levels that hit, stamped by this lookup alone, its tree paths the last
      * ones taken: a memo, unless another line shared a set or a victim level
      * with pair still lacks it (a miss there would fill the pair again). */
-    if (!touched && !(missed & m->pair_victim_mask))
-        *e = (struct mmu_memlat_memo){key, first, again};
+    if (!touched && !(missed & m->pair_victim_mask) && again < n)
+        *e = (struct mmu_memlat_memo){mkey, again};
     else
         e->key = 0;
     return served;
+}
+
+unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
+{
+    const unsigned lvl = mmu_memlat_lookup(m, pa, 0);
+    if (lvl < m->nlevels) {
+        m->data_hits[lvl]++;
+        return m->lvl[lvl].latency;
+    }
+    m->data_dram++;
+    return m->dram_latency;
 }
 
 unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)

@@ -341,4 +341,88 @@ TEST(Memlat, LinesFilledNextToOtherLinesAreNotAnsweredFromTheMemo)
     EXPECT_GT(repeats, 400u * 2000 / 5 * 2 / 3);
 }
 
+// A translation's data line (cfg.data_lines; on an L1 TLB hit it is charged
+// by mmu.c's fast path, fast_data_line) costs what a load of that line after
+// the same translation without data lines costs (mmu_data_access): every
+// access's latency, and every counter at the end, on random caches.
+TEST(Memlat, TranslationsChargeTheirDataLinesAsALoadAfterThemDoes)
+{
+    std::mt19937_64 rng(0x64617461);
+    mmu_sparse_mem_t *mem = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+    const mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    mmu_ptb_t *pt = nullptr;
+    ASSERT_EQ(0, mmu_ptb_create(&ops, 4, 0x100000, 0x400000, &pt));
+    // A and D already set: the two MMUs share the tables, and neither's walks
+    // may change what the other's find.
+    mmu_ptb_set_table_flags(pt, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A);
+    const uint64_t va = 0x0000100000000000ull, pages = 48;
+    ASSERT_EQ(0, mmu_ptb_map(pt, va, 0x10000000, (pages - 8) * 4096, MMU_PAGE_4K,
+                             MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A | MMU_PTE_D));
+    // The last pages read the page tables themselves: data lines that are
+    // also the walks' page-table lines (which may skip the L1D).
+    ASSERT_EQ(0, mmu_ptb_map(pt, va + (pages - 8) * 4096, 0x100000, 8 * 4096, MMU_PAGE_4K,
+                             MMU_PTE_RW | MMU_PTE_US | MMU_PTE_A | MMU_PTE_D));
+    uint64_t fast = 0;
+    for (int round = 0; round < 60; round++) {
+        SCOPED_TRACE(testing::Message() << "round " << round);
+        mmu_config_t cfg = random_config(rng);
+        mmu_t *mmu[2] = {nullptr, nullptr};
+        for (int k = 0; k < 2; k++) {
+            cfg.data_lines = unsigned(k == 0);
+            mmu_err_t err{};
+            ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu[k], &err)) << err.msg;
+            mmu_ctrl_t c{};
+            c.cr3 = mmu_ptb_root(pt);
+            ASSERT_EQ(0, mmu_set_ctrl(mmu[k], &c, &err)) << err.msg;
+        }
+        uint64_t la = va;
+        for (int k = 0; k < 4000; k++) {
+            const unsigned r = unsigned(rng() % 10);
+            if (r < 4)
+                la = (la & ~63ull) + rng() % 64; // same line
+            else if (r < 7)
+                la = (la & ~4095ull) + rng() % 4096; // same page
+            else
+                la = va + (rng() % pages) * 4096 + rng() % 4096;
+            if (rng() % 5 == 0) {
+                // A walk's load of the line first (from the L2 with
+                // walk_skip_l1): the data line must not take its answer.
+                const uint64_t off = la - va, split = (pages - 8) * 4096;
+                const uint64_t pa = off < split ? 0x10000000 + off : 0x100000 + off - split;
+                ASSERT_EQ(mmu_walk_latency(mmu[1], pa, 0, 0), mmu_walk_latency(mmu[0], pa, 0, 0));
+            }
+            mmu_req_t q = MMU_REQ_INIT;
+            q.la = la;
+            q.type = uint8_t(rng() % 2 ? MMU_ACC_READ : MMU_ACC_WRITE);
+            q.now = uint64_t(k) * 1000;
+            mmu_result_t a{}, b{};
+            ASSERT_EQ(0, mmu_translate(mmu[0], &q, &a));
+            ASSERT_EQ(0, mmu_translate(mmu[1], &q, &b));
+            ASSERT_EQ(MMU_FAULT_NONE, a.fault.kind);
+            ASSERT_EQ(b.pa, a.pa);
+            ASSERT_EQ(b.done_at, a.done_at);
+            ASSERT_EQ(mmu_data_access(mmu[1], b.pa, b.done_at), a.lat_data) << "access " << k;
+            fast += a.served == MMU_SERVED_L1;
+        }
+        mmu_stats_t s[2];
+        mmu_get_stats(mmu[0], &s[0]);
+        mmu_get_stats(mmu[1], &s[1]);
+        EXPECT_EQ(s[1].memlat_l1_hits, s[0].memlat_l1_hits);
+        EXPECT_EQ(s[1].memlat_l2_hits, s[0].memlat_l2_hits);
+        EXPECT_EQ(s[1].memlat_llc_hits, s[0].memlat_llc_hits);
+        EXPECT_EQ(s[1].memlat_dram, s[0].memlat_dram);
+        EXPECT_EQ(s[1].data_l1_hits, s[0].data_l1_hits);
+        EXPECT_EQ(s[1].data_l2_hits, s[0].data_l2_hits);
+        EXPECT_EQ(s[1].data_llc_hits, s[0].data_llc_hits);
+        EXPECT_EQ(s[1].data_dram, s[0].data_dram);
+        mmu_destroy(mmu[0]);
+        mmu_destroy(mmu[1]);
+    }
+    mmu_ptb_destroy(pt);
+    mmu_sparse_mem_destroy(mem);
+    // Most translations hit the L1 TLB: the fast path's data lines were tested.
+    EXPECT_GT(fast, 60u * 4000 / 2);
+}
+
 } // namespace
