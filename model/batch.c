@@ -26,6 +26,7 @@ typedef struct ahead {
     uint64_t la;
     uint64_t pa;    /* the paging-structure word this walk reads next */
     unsigned level; /* its level; 0 before the L2 probe */
+    bool finding;   /* only what finds pa is prefetched yet, not the word */
 } ahead_t;
 
 /* Page directories the look-ahead has found, by the 1 GiB region they map
@@ -65,6 +66,31 @@ static void prefetch_word(const mmu_batch_view_t *v, uint64_t pa, unsigned level
         mmu_memlat_prefetch(v->lat, pa);
 }
 
+/* Aim walk w at the word at pa, of `level`, and start bringing it in.
+ * Returns whether the walk has steps left. A level-1 word goes in two steps
+ * when the memory can prefetch what finds it (mem->prefetch_find): the
+ * tables are as many as the level-1 words' lines are spread, so finding
+ * one misses the host's caches as often as the word itself, and a peek
+ * would stall on that miss; the word is prefetched at the walk's next step,
+ * a round of the other walks later. Above level 1 the tables are few (one
+ * per GiB or more) and what finds them stays cached: one step. */
+static bool aim(const mmu_batch_view_t *v, ahead_t *w, uint64_t pa, unsigned level)
+{
+    const mmu_mem_ops_t *mem = &v->walker->mem;
+    w->pa = pa;
+    w->level = level;
+    if (level == 1 && mem->prefetch_find) {
+        mem->prefetch_find(mem->ctx, pa);
+        mmu_memlat_prefetch(v->lat, pa);
+        w->finding = true;
+        return true;
+    }
+    prefetch_word(v, pa, level);
+    /* A level-1 entry maps a page or is not present: reading it would tell
+     * the look-ahead nothing, and would wait for DRAM. */
+    return level > 1;
+}
+
 /* Start following the requests that miss the L1 (the L1s are small enough to
  * stay in the host's caches): prefetch the L2 sets they will probe. */
 static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t n,
@@ -82,7 +108,7 @@ static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t
         for (int k = 0; k < MMU_TLB_ARRAYS; k++)
             if (v->l2[k].sets)
                 mmu_tlb_prefetch(&v->l2[k], r->la);
-        a->w[a->live++] = (ahead_t){.la = r->la};
+        a->w[a->live++] = (ahead_t){.la = r->la, .finding = false};
     }
 }
 
@@ -103,9 +129,7 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
         if (level_peek(v->l2, w->la, v->pcid)) {
             more = false;
         } else if (a->pd_key[key % PD_MEMO] == key) {
-            w->level = 2;
-            w->pa = a->pd_frame[key % PD_MEMO] + 8 * ((w->la >> 21) & 511);
-            prefetch_word(v, w->pa, 2);
+            more = aim(v, w, a->pd_frame[key % PD_MEMO] + 8 * ((w->la >> 21) & 511), 2);
         } else {
             unsigned level = m->levels;
             uint64_t table = m->root;
@@ -118,11 +142,12 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
                     break;
                 }
             }
-            w->level = level;
-            w->pa = table + 8 * ((w->la >> (3 + 9 * level)) & 511);
-            prefetch_word(v, w->pa, level);
-            more = level > 1;
+            more = aim(v, w, table + 8 * ((w->la >> (3 + 9 * level)) & 511), level);
         }
+    } else if (w->finding) {
+        /* What finds the word came in a round ago: now the word itself. */
+        v->walker->mem.peek64(v->walker->mem.ctx, w->pa, NULL);
+        more = false; /* a level-1 word: see aim */
     } else {
         const mmu_mem_ops_t *mem = &v->walker->mem;
         uint64_t e;
@@ -130,18 +155,14 @@ static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
             mmu_pte_is_leaf(e, w->level, v->walker->page_1g)) {
             more = false;
         } else {
-            w->level--;
+            const unsigned level = w->level - 1;
             const uint64_t table = e & v->walker->frame_mask;
-            if (w->level == 2) {
+            if (level == 2) {
                 const uint64_t key = (w->la >> 30) + 1;
                 a->pd_key[key % PD_MEMO] = key;
                 a->pd_frame[key % PD_MEMO] = table;
             }
-            w->pa = table + 8 * ((w->la >> (3 + 9 * w->level)) & 511);
-            prefetch_word(v, w->pa, w->level);
-            /* A level-1 entry maps a page or is not present: reading it
-             * would tell the look-ahead nothing, and would wait for DRAM. */
-            more = w->level > 1;
+            more = aim(v, w, table + 8 * ((w->la >> (3 + 9 * level)) & 511), level);
         }
     }
     if (more)

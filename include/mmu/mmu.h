@@ -112,11 +112,19 @@ typedef struct mmu_mem_ops {
      * result. Return 0, or non-zero when pa is not backed (the walk ahead
      * stops there). */
     int (*peek64)(void *ctx, uint64_t pa, uint64_t *val);
+    /* Optional (NULL: not used), and used only with peek64. For a memory that
+     * finds a word through tables of its own (mmu_sparse_mem's radix tree of
+     * frame pointers): start bringing into the host's caches what finding
+     * the word at pa reads, and return at once, so that a peek64(pa, NULL)
+     * issued a little later does not itself wait on a miss to find the word
+     * it is to prefetch. Same rules as peek64: no effect the host or the
+     * model could observe; any pa may be passed, backed or not. */
+    void (*prefetch_find)(void *ctx, uint64_t pa);
 } mmu_mem_ops_t;
 
 /* mmu_mem_ops_t ops = MMU_MEM_OPS_INIT; then set read64, cmpxchg64, ctx.
  * (Every field is listed, so -Wmissing-field-initializers stays quiet.) */
-#define MMU_MEM_OPS_INIT {sizeof(mmu_mem_ops_t), 0, 0, 0, 0}
+#define MMU_MEM_OPS_INIT {sizeof(mmu_mem_ops_t), 0, 0, 0, 0, 0}
 
 /* ---- architectural state ------------------------------------------------- */
 
@@ -347,8 +355,10 @@ MMU_API void mmu_reset_stats(mmu_t *mmu);
  * mem->peek64, the page-table words of up to MMU_BATCH_WINDOW requests at a
  * time are followed ahead with peeks, level by level across all of them, and
  * the model's own arrays those requests will touch are prefetched, so the
- * host's cache misses overlap instead of following one another. The peeks
- * are extra calls to the memory interface, interleaved across requests; the
+ * host's cache misses overlap instead of following one another; with
+ * mem->prefetch_find too, a level-1 word is prefetched in two steps (what
+ * finds it, then the word), so that no step of the look-ahead waits on a
+ * miss. The peeks and prefetches are extra calls to the memory interface, interleaved across requests; the
  * read64 and cmpxchg64 calls are those of the loop, in its order. Without
  * peek64 it is the loop. Returns 0 when all n are translated, else the
  * negative code of the first request that failed: results before it are

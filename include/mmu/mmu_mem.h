@@ -32,8 +32,8 @@ MMU_API int mmu_sparse_mem_write64(mmu_sparse_mem_t *mem, uint64_t pa, uint64_t 
  * Returns 0, or MMU_EINVAL for a NULL mem or ops or a size smaller than the
  * first released layout. */
 MMU_API int mmu_sparse_mem_ops_init(mmu_sparse_mem_t *mem, mmu_mem_ops_t *ops, size_t size);
-/* Operations for mmu_create() over mem (read64, cmpxchg64, peek64; ctx is
- * mem), with size set. */
+/* Operations for mmu_create() over mem (read64, cmpxchg64, peek64,
+ * prefetch_find; ctx is mem), with size set. */
 static inline mmu_mem_ops_t mmu_sparse_mem_ops(mmu_sparse_mem_t *mem)
 {
     mmu_mem_ops_t ops = MMU_MEM_OPS_INIT;

@@ -172,7 +172,7 @@ static int run_scenario(const check_opts_t *o, const scenario_t *s, out_scn_t *o
     }
     logged_mem_t lm = {mem, out, 0};
     uint64_t now = 0;
-    mmu_mem_ops_t ops = {sizeof ops, lm_read64, lm_cmpxchg64, &lm, NULL};
+    mmu_mem_ops_t ops = {sizeof ops, lm_read64, lm_cmpxchg64, &lm, NULL, NULL};
     if ((rc = mmu_create(&cfg, &ops, &mmu, &err)) != 0 ||
         (o->cov && (rc = mmu_cov_attach(mmu, o->cov, &err)) != 0) ||
         (rc = mmu_set_ctrl(mmu, &s->ctrl0, &err)) != 0) {

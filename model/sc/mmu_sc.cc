@@ -90,7 +90,7 @@ int mmu_sc::build_core(const mmu_config_t &cfg, mmu_err_t *err)
         c.walk_ctx = ext_.get();
         break;
     }
-    const mmu_mem_ops_t ops = {sizeof ops, &mmu_sc::mem_read64, &mmu_sc::mem_cmpxchg64, this, nullptr};
+    const mmu_mem_ops_t ops = {sizeof ops, &mmu_sc::mem_read64, &mmu_sc::mem_cmpxchg64, this, nullptr, nullptr};
     mmu_t *m = nullptr;
     int rc = mmu_create(&c, &ops, &m, err);
     if (rc)

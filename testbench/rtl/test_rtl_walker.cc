@@ -192,7 +192,7 @@ struct Memory {
     {
         return static_cast<Memory *>(ctx)->cmpxchg(pa, cmp, want, old);
     }
-    mmu_mem_ops_t ops() { return mmu_mem_ops_t{sizeof(mmu_mem_ops_t), read64_cb, cmpxchg64_cb, this, nullptr}; }
+    mmu_mem_ops_t ops() { return mmu_mem_ops_t{sizeof(mmu_mem_ops_t), read64_cb, cmpxchg64_cb, this, nullptr, nullptr}; }
 };
 
 // Writes of the page-table builder go to both memories, unlogged.
@@ -696,7 +696,7 @@ struct World {
         : a(maxphyaddr_), b(maxphyaddr_), tee{&a, &b}, levels(levels_),
           width(levels_ == 5 ? 57 : 48), maxphyaddr(maxphyaddr_)
     {
-        tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr};
+        tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr, nullptr};
         const uint64_t pool_size = 4ull << 20;
         // Anywhere below 2^MAXPHYADDR, 512-KByte aligned, so that the tables'
         // addresses (and the frames the RTL's caches hold) use every address bit.
@@ -998,7 +998,7 @@ struct Fixed {
     explicit Fixed(const Variant &v_, uint64_t leaf_flags, unsigned levels = 4)
         : v(v_), a(v_.maxphyaddr), b(v_.maxphyaddr), tee{&a, &b}
     {
-        tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr};
+        tee_ops = mmu_mem_ops_t{sizeof(mmu_mem_ops_t), Tee::read64, Tee::cmpxchg64, &tee, nullptr, nullptr};
         EXPECT_EQ(0, mmu_ptb_create(&tee_ops, levels, 1ull << 20, 1ull << 20, &ptb));
         mmu_ptb_set_table_flags(ptb, MMU_PTE_P | MMU_PTE_RW | MMU_PTE_US);
         EXPECT_EQ(0, mmu_ptb_map(ptb, kVa, 0x345000, 4096, MMU_PAGE_4K, leaf_flags));

@@ -56,14 +56,25 @@ struct World {
         w->calls.push_back({1, pa, expected, desired, *old, rc});
         return rc;
     }
+    // The look-ahead's prefetches in order: (pa, true) for prefetch_find,
+    // (pa, false) for peek64 with val == NULL.
+    std::vector<std::pair<uint64_t, bool>> prefetches;
     static int peek64(void *ctx, uint64_t pa, uint64_t *val)
     {
         World *w = static_cast<World *>(ctx);
         w->peeks++;
+        if (!val)
+            w->prefetches.emplace_back(pa, false);
         return w->raw.peek64(w->raw.ctx, pa, val);
     }
+    static void prefetch_find(void *ctx, uint64_t pa)
+    {
+        World *w = static_cast<World *>(ctx);
+        w->prefetches.emplace_back(pa, true);
+        w->raw.prefetch_find(w->raw.ctx, pa);
+    }
 
-    World(uint64_t seed, bool with_peek, const mmu_config_t &cfg)
+    World(uint64_t seed, bool with_peek, const mmu_config_t &cfg, bool with_find = true)
     {
         EXPECT_EQ(mmu_sparse_mem_create(46, &mem), 0);
         raw = mmu_sparse_mem_ops(mem);
@@ -78,7 +89,10 @@ struct World {
             EXPECT_EQ(mmu_ptb_map(pt, kVa2m + (p << 21), 0x80000000 + (p << 21), 1 << 21,
                                   MMU_PAGE_2M, random_flags(g)),
                       0);
-        mmu_mem_ops_t ops{sizeof(mmu_mem_ops_t), read64, cmpxchg64, this, with_peek ? peek64 : nullptr};
+        EXPECT_TRUE(raw.prefetch_find != nullptr); // the sparse memory offers it
+        mmu_mem_ops_t ops{sizeof(mmu_mem_ops_t), read64, cmpxchg64, this,
+                          with_peek ? peek64 : nullptr,
+                          with_find && raw.prefetch_find ? prefetch_find : nullptr};
         mmu_err_t err{};
         EXPECT_EQ(mmu_create(&cfg, &ops, &mmu, &err), 0) << err.msg;
     }
@@ -145,9 +159,10 @@ void expect_same_stats(mmu_t *a, mmu_t *b)
 }
 
 // One random run: loop world L, batch world B, `rounds` batches.
-void run(uint64_t seed, bool with_peek, const mmu_config_t &cfg, int rounds, bool inject_errors)
+void run(uint64_t seed, bool with_peek, const mmu_config_t &cfg, int rounds, bool inject_errors,
+         bool with_find = true)
 {
-    World L(seed, with_peek, cfg), B(seed, with_peek, cfg);
+    World L(seed, with_peek, cfg, with_find), B(seed, with_peek, cfg, with_find);
     std::mt19937_64 g(seed * 7919 + 1);
     mmu_err_t err{};
     const mmu_ctrl_t c0 = random_ctrl(g, mmu_ptb_root(L.pt));
@@ -240,6 +255,11 @@ void run(uint64_t seed, bool with_peek, const mmu_config_t &cfg, int rounds, boo
     }
     expect_same_stats(L.mmu, B.mmu);
     EXPECT_EQ(L.peeks, 0u); // the loop never peeks
+    EXPECT_TRUE(L.prefetches.empty());
+    if (!with_peek || !with_find) { // prefetch_find is used only with peek64
+        for (const auto &p : B.prefetches)
+            EXPECT_FALSE(p.second);
+    }
     if (with_peek)
         EXPECT_GT(B.peeks, 0u);
     else
@@ -308,6 +328,58 @@ TEST(Batch, EmptyBatch)
     size_t done = 99;
     EXPECT_EQ(mmu_translate_batch(w.mmu, nullptr, 0, nullptr, &done), 0);
     EXPECT_EQ(done, 0u);
+}
+
+// A memory with peek64 but no prefetch_find: every level-1 word in one step.
+TEST(Batch, EqualsLoopWithPeekWithoutFind)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    run(41, true, cfg, 150, false, false);
+}
+
+// With prefetch_find, a level-1 word's look-ahead is two steps: what finds
+// it first, then, at the walk's next step (after at least one step of the
+// other walks, when there are others), the word itself.
+TEST(Batch, LevelOneWordsAreFoundBeforeTheyArePrefetched)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    World w(51, true, cfg);
+    mmu_err_t err{};
+    mmu_ctrl_t c{};
+    c.cr0 = (1ull << 0) | (1ull << 31);
+    c.cr3 = mmu_ptb_root(w.pt);
+    c.cr4 = 1ull << 5;
+    c.efer = (1ull << 8) | (1ull << 10);
+    ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
+    // 48 distinct 4K pages, each missing both TLB levels: 48 distinct
+    // level-1 words, all in kVa4k's one page table.
+    std::vector<mmu_req_t> reqs(48);
+    for (size_t i = 0; i < reqs.size(); i++) {
+        reqs[i] = MMU_REQ_INIT;
+        reqs[i].la = kVa4k + ((i * 7 % 512) << 12);
+    }
+    std::vector<mmu_result_t> res(reqs.size());
+    ASSERT_EQ(mmu_translate_batch(w.mmu, reqs.data(), reqs.size(), res.data(), nullptr), 0);
+    size_t finds = 0;
+    for (size_t i = 0; i < w.prefetches.size(); i++) {
+        if (!w.prefetches[i].second)
+            continue;
+        finds++;
+        const uint64_t pa = w.prefetches[i].first;
+        uint64_t want;
+        ASSERT_EQ(mmu_ptb_entry_addr(w.pt, kVa4k, 1, &want), 0);
+        EXPECT_EQ(pa & ~0xfffull, want & ~0xfffull) << "a find for a word that is not a PTE";
+        size_t j = i + 1;
+        while (j < w.prefetches.size() &&
+               !(w.prefetches[j].first == pa && !w.prefetches[j].second))
+            j++;
+        ASSERT_LT(j, w.prefetches.size()) << "found 0x" << std::hex << pa << " never prefetched";
+        EXPECT_GT(j, i + 1) << "the word right after its find: nothing overlapped";
+    }
+    // Every request but the first window's first ones walks to level 1 ahead.
+    EXPECT_GE(finds, reqs.size() / 2);
 }
 
 } // namespace

@@ -2,6 +2,9 @@
 // Sparse physical memory and the page-table builder (model/mem.c, ptbuild.c).
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstring>
+
 #include "mmu/mmu_mem.h"
 
 namespace {
@@ -131,6 +134,38 @@ TEST_F(Ptb, RefusesConflictingSizesMisalignmentAndFullPool)
         rc = mmu_ptb_map(b, i << 30, 0x1000, 0x1000, MMU_PAGE_4K, 0);
     EXPECT_EQ(MMU_ENOSPC, rc);
     EXPECT_EQ(256u, mmu_ptb_tables(b));
+}
+
+// prefetch_find (what mmu_translate_batch calls before peeking a level-1
+// word) is offered by the sparse memory and changes nothing: any address,
+// backed or not, aligned or not, in range or not.
+TEST(SparseMem, PrefetchFindIsOfferedAndChangesNothing)
+{
+    mmu_sparse_mem_t *m = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(40, &m));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(m, 0x5000, 0x1234));
+    ASSERT_EQ(0, mmu_sparse_mem_write64(m, (1ull << 39) + 0x8, 0x99)); // another mid node's frame
+    const mmu_mem_ops_t ops = mmu_sparse_mem_ops(m);
+    ASSERT_NE(nullptr, ops.prefetch_find);
+    ASSERT_NE(nullptr, ops.peek64);
+    for (const uint64_t pa : {0x5000ull, 0x5008ull, 0x5003ull, 0x6000ull, 0x0ull, (1ull << 39) + 8,
+                              (1ull << 38) + 0x1000, (1ull << 40) - 8, 1ull << 40, ~0ull})
+        ops.prefetch_find(ops.ctx, pa);
+    EXPECT_EQ(2u, mmu_sparse_mem_frames(m));
+    uint64_t v = 0;
+    EXPECT_EQ(0, mmu_sparse_mem_read64(m, 0x5000, &v));
+    EXPECT_EQ(0x1234u, v);
+    EXPECT_EQ(0, mmu_sparse_mem_read64(m, 0x6000, &v));
+    EXPECT_EQ(0u, v);
+    // An older host's layout (up to peek64) gets no prefetch_find written.
+    mmu_mem_ops_t old;
+    std::memset(&old, 0xab, sizeof old);
+    ASSERT_EQ(0, mmu_sparse_mem_ops_init(m, &old, offsetof(mmu_mem_ops_t, prefetch_find)));
+    unsigned char tail[sizeof old.prefetch_find];
+    std::memset(tail, 0xab, sizeof tail);
+    EXPECT_EQ(0, std::memcmp(&old.prefetch_find, tail, sizeof tail));
+    EXPECT_NE(nullptr, old.peek64);
+    mmu_sparse_mem_destroy(m);
 }
 
 } // namespace

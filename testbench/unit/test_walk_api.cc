@@ -32,7 +32,7 @@ struct World {
     {
         EXPECT_EQ(mmu_sparse_mem_create(cfg.maxphyaddr, &mem), 0);
         log.inner = mmu_sparse_mem_ops(mem);
-        ops = {sizeof ops, MemLog::read64, MemLog::cmpxchg64, &log, nullptr};
+        ops = {sizeof ops, MemLog::read64, MemLog::cmpxchg64, &log, nullptr, nullptr};
         EXPECT_EQ(mmu_ptb_create(&log.inner, levels, 0x100000, 64ull << 20, &ptb), 0);
         std::mt19937_64 rng(seed);
         // Regions of 4K, 2M and 1G pages with random leaf flags (some
