@@ -518,7 +518,7 @@ typedef struct trace_block {
  * for the whole run (which side of the warm-up each access is on, which
  * optional histograms there are) decided once, and the sums kept in
  * registers. */
-static void acc_note_run(runlib_acc_t *a, const mmu_cycle_t *issue, const mmu_result_t *res,
+static void acc_note_run(runlib_acc_t *a, const mmu_cycle_t *issue, const mmu_aspace_res_t *res,
                          size_t k)
 {
     if (!k)
@@ -574,7 +574,7 @@ static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
 {
     runlib_acc_t *a = x->a;
     mmu_cycle_t issue[LANE_RUN];
-    mmu_result_t res[LANE_RUN];
+    mmu_aspace_res_t res[LANE_RUN];
     const mmu_trec_t *other = b->other;
     for (unsigned j = 0; j < k;) {
         const uint64_t now = mmu_aspace_now(x->as);
