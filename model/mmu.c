@@ -1395,13 +1395,15 @@ _Static_assert(sizeof(mmu_run_res_t) == 24 && offsetof(mmu_run_res_t, lat_data) 
  * a run reports (issue; done_at; lat_data with lat_walk 0; served L1 and no
  * fault), not a whole result.
  *
- * A hit also probes one entry before the set: the one the last fast-path hit
- * of the same access type found, when it matches (most accesses stay on the
- * page of the one before). It is the entry fast_find would return: it was
- * the first match in its set for its page and this PCID, and nothing but
- * translate_slow fills or removes entries or changes the PCID while the run
- * goes on, so the hints are dropped whenever translate_slow runs. By type,
- * not by side: type 3 (refused) has no array, so its hint never matches. */
+ * A hit first compares the page with one entry: the one the last fast-path
+ * hit of the same access type found (most accesses stay on the page of the
+ * one before). When the pages are equal it is the entry fast_find would
+ * return, PCID and all: fast_find found it as the first match in its set,
+ * and while the run goes on only translate_slow fills, removes or changes
+ * entries or the PCID, so the hints are dropped whenever translate_slow
+ * runs (fast_take and the data line change stamps and caches, not tags).
+ * By type, not by side: type 3 (refused) has no array, so its hint never
+ * matches. */
 size_t mmu_translate_run(mmu_t *mmu, const mmu_run_acc_t *acc, size_t n, mmu_cycle_t *now_io,
                          mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_run_res_t *out,
                          mmu_result_t *last, int *status)
@@ -1419,7 +1421,7 @@ size_t mmu_translate_run(mmu_t *mmu, const mmu_run_acc_t *acc, size_t n, mmu_cyc
             fast_kind_t *k = &mmu->kind[FAST_KIND(type, cpl, 0)];
             KEEP(k);
             const mmu_tlb_entry_t *x = hint[type];
-            if (x->vpn != vpn || (x->pcid != k->pcid && !x->global)) {
+            if (x->vpn != vpn) {
                 x = fast_find(k, vpn);
                 if (!x)
                     goto slow;
