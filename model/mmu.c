@@ -1391,6 +1391,16 @@ _Static_assert(sizeof(mmu_run_res_t) == 24 && offsetof(mmu_run_res_t, lat_data) 
                    offsetof(mmu_run_res_t, served) == 16 && offsetof(mmu_run_res_t, fault) == 17,
                "a run's hit writes served and fault as one word of zeros");
 
+/* A run's access that the fast path does not take, as mmu_translate takes it
+ * (out of line: the loop keeps no request in registers). */
+static __attribute__((noinline)) int run_slow(mmu_t *mmu, const mmu_run_acc_t *a,
+                                              mmu_cycle_t now, mmu_result_t *last)
+{
+    const mmu_req_t req = {
+        .version = MMU_REQ_VERSION, .type = a->type, .cpl = a->cpl, .la = a->la, .now = now};
+    return translate_slow(mmu, &req, last);
+}
+
 /* mmu_translate in a loop, with its fast path inline: a hit writes the words
  * a run reports (issue; done_at; lat_data with lat_walk 0; served L1 and no
  * fault), not a whole result.
@@ -1446,12 +1456,7 @@ size_t mmu_translate_run(mmu_t *mmu, const mmu_run_acc_t *acc, size_t n, mmu_cyc
         }
     slow:;
         hint[0] = hint[1] = hint[2] = none;
-        const mmu_req_t req = {.version = MMU_REQ_VERSION,
-                               .type = (uint8_t)type,
-                               .cpl = (uint8_t)cpl,
-                               .la = la,
-                               .now = now};
-        const int rc = translate_slow(mmu, &req, last);
+        const int rc = run_slow(mmu, &acc[i], now, last);
         if (UNLIKELY(rc)) {
             st = rc;
             break;
