@@ -1333,7 +1333,7 @@ static ALWAYS_INLINE const mmu_tlb_entry_t *fast_find(const fast_kind_t *k, uint
  * fill still in flight, the LRU clock about to wrap. */
 static ALWAYS_INLINE bool fast_take(fast_kind_t *k, const mmu_tlb_entry_t *x, mmu_cycle_t done)
 {
-    if (UNLIKELY(!(k->allow[x->perms] & (1u << x->pkey))))
+    if (UNLIKELY(!((k->allow[x->perms] >> x->pkey) & 1u)))
         return false;
     if (UNLIKELY(x->dirty < k->write))
         return false;
