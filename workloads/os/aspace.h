@@ -267,7 +267,9 @@ typedef struct mmu_aspace_res {
  * access not fed), or after the first access mmu_aspace_feed would return
  * non-zero for (*rc = that code, msg filled as feed fills it). Returns the
  * number of accesses fed; for each, issue[i] is the cycle it was issued at
- * and res[i] its result (as feed leaves it, a skipped access's included). */
+ * and res[i] its result as feed leaves it (a skipped access's included), in
+ * the fields mmu_aspace_res_t holds. Without process switches, the series or
+ * a memory limit, the accesses go through mmu_translate_run (model/). */
 size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size_t n,
                              mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_aspace_res_t *res,
                              int *rc, char *msg, size_t msglen);
