@@ -510,8 +510,10 @@ typedef struct trace_block {
  * and 262144 were no faster than 32768 within the noise of this machine. */
 #define TRACE_BLOCK 32768u
 
-/* Accesses a lane feeds per call, so issue times and results stay in L1. */
-#define LANE_RUN 64u
+/* Accesses a lane feeds per call: few enough that issue times and results
+ * (8 KiB) stay in L1, enough that a call's own cost is spread thin (256
+ * took 3.4 instructions a lane-access less than 64 in the awk sweep). */
+#define LANE_RUN 256u
 
 /* runlib_acc_note for k accesses in a row, issued at issue[i] with results
  * res[i]: the same sums, maxima and histogram counts, with what is the same
