@@ -28,6 +28,7 @@
 #include "mmu/mmu_walk.h"
 #include "tlb.h"
 #include "walker.h"
+#include "xlat_run.h"
 
 #define MAX_WALKERS 64
 /* Layout hints for the hit path (GCC/Clang; harmless elsewhere). */
@@ -38,7 +39,9 @@
  * hit path's kind pointer from its index at every use, at three instructions
  * a time, instead of keeping it in a register. */
 #define KEEP(p) __asm__("" : "+r"(p))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
+#define ALWAYS_INLINE inline
 #define LIKELY(x) (x)
 #define UNLIKELY(x) (x)
 #define KEEP(p) ((void)0)
@@ -1323,6 +1326,78 @@ static inline int fast_kind_of(const mmu_req_t *req)
     return (int)FAST_KIND(type, cpl, req->flags & MMU_REQ_IMPLICIT);
 }
 
+/* The fast path's probe of kind k's array for vpn: the first entry of its
+ * set that matches (the one lookup_level would find), or NULL. */
+static ALWAYS_INLINE const mmu_tlb_entry_t *fast_find(const fast_kind_t *k, uint64_t vpn)
+{
+    const size_t row = (size_t)(vpn & k->set_mask) * k->row_bytes;
+    const mmu_tlb_entry_t *x = (const mmu_tlb_entry_t *)((const char *)k->e + row);
+    const mmu_tlb_entry_t *const end = (const mmu_tlb_entry_t *)((const char *)x + k->row_bytes);
+    /* SDM 4.10.2.4: a global entry matches under any PCID. */
+    while (x->vpn != vpn || (x->pcid != k->pcid && !x->global))
+        if (++x == end)
+            return NULL;
+    return x;
+}
+
+/* Whether the entry x found for an access of kind k whose translation would
+ * complete at `done` serves it on the fast path; if so the LRU stamp and the
+ * hit are counted. False, with nothing changed, for what
+ * translate_slow must answer: a denied access, a write through an entry with
+ * D=0 (a D assist), a fill still in flight, the LRU clock about to wrap. */
+static ALWAYS_INLINE bool fast_take(fast_kind_t *k, const mmu_tlb_entry_t *x, mmu_cycle_t done)
+{
+    /* (As a shift: GCC then branches on bt instead of materialising it.) */
+    if (UNLIKELY(!((k->allow[x->perms] >> x->pkey) & 1u)))
+        return false;
+    if (UNLIKELY(x->dirty < k->write))
+        return false;
+    if (UNLIKELY(x->ready_at > done))
+        return false;
+    const uint32_t clock = *k->clock + 1;
+    if (UNLIKELY(clock == 0))
+        return false;
+    *k->clock = clock;
+    k->stamp[x - k->e] = clock;
+    k->hits++;
+    return true;
+}
+
+/* fast_find and fast_take in one: the entry that serves an access of kind k
+ * to la for req on the fast path (stamp and hit counted, *done_out the cycle
+ * it completes), or NULL with nothing changed. Its own copy of the two, in
+ * this shape (req->now read where it is needed): GCC gives mmu_translate a
+ * stack frame and 5 more instructions a hit when it is composed of them.
+ * MmuRun's tests compare the two paths. */
+static ALWAYS_INLINE const mmu_tlb_entry_t *fast_hit(fast_kind_t *k, const mmu_req_t *req,
+                                                     uint64_t la, mmu_cycle_t *done_out)
+{
+    const uint64_t vpn = la >> 12;
+    const size_t row = (size_t)(vpn & k->set_mask) * k->row_bytes;
+    const mmu_tlb_entry_t *x = (const mmu_tlb_entry_t *)((const char *)k->e + row);
+    const mmu_tlb_entry_t *const end = (const mmu_tlb_entry_t *)((const char *)x + k->row_bytes);
+    /* SDM 4.10.2.4: a global entry matches under any PCID. */
+    while (x->vpn != vpn || (x->pcid != k->pcid && !x->global))
+        if (++x == end)
+            return NULL;
+    /* Denied, or a write through an entry with D=0 (a D assist): the long way. */
+    if (UNLIKELY(!(k->allow[x->perms] & (1u << x->pkey))))
+        return NULL;
+    if (UNLIKELY(x->dirty < k->write))
+        return NULL;
+    const mmu_cycle_t done = req->now + k->lat;
+    if (UNLIKELY(x->ready_at > done))
+        return NULL; /* its fill is still in flight */
+    *done_out = done;
+    const uint32_t clock = *k->clock + 1;
+    if (UNLIKELY(clock == 0))
+        return NULL; /* the LRU clock must be renumbered */
+    *k->clock = clock;
+    k->stamp[x - k->e] = clock;
+    k->hits++;
+    return x;
+}
+
 int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
 {
     if (UNLIKELY(!mmu))
@@ -1338,28 +1413,11 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
         return translate_slow(mmu, req, res);
     fast_kind_t *k = &mmu->kind[kind];
     KEEP(k);
-    const uint64_t la = req->la, vpn = la >> 12;
-    const size_t row = (size_t)(vpn & k->set_mask) * k->row_bytes;
-    const mmu_tlb_entry_t *x = (const mmu_tlb_entry_t *)((const char *)k->e + row);
-    const mmu_tlb_entry_t *const end = (const mmu_tlb_entry_t *)((const char *)x + k->row_bytes);
-    /* SDM 4.10.2.4: a global entry matches under any PCID. */
-    while (x->vpn != vpn || (x->pcid != k->pcid && !x->global))
-        if (++x == end)
-            return translate_slow(k->mmu, req, res);
-    /* Denied, or a write through an entry with D=0 (a D assist): the long way. */
-    if (UNLIKELY(!(k->allow[x->perms] & (1u << x->pkey))))
+    const uint64_t la = req->la;
+    mmu_cycle_t done;
+    const mmu_tlb_entry_t *x = fast_hit(k, req, la, &done);
+    if (!x)
         return translate_slow(k->mmu, req, res);
-    if (UNLIKELY(x->dirty < k->write))
-        return translate_slow(k->mmu, req, res);
-    const mmu_cycle_t done = req->now + k->lat;
-    if (UNLIKELY(x->ready_at > done))
-        return translate_slow(k->mmu, req, res); /* its fill is still in flight */
-    const uint32_t clock = *k->clock + 1;
-    if (UNLIKELY(clock == 0))
-        return translate_slow(k->mmu, req, res); /* the LRU clock must be renumbered */
-    *k->clock = clock;
-    k->stamp[x - k->e] = clock;
-    k->hits++;
     uint32_t info;
     memcpy(&info, &x->page, 4);
     put64(res, 0, 0); /* fault: none */
@@ -1374,6 +1432,93 @@ int mmu_translate(mmu_t *mmu, const mmu_req_t *req, mmu_result_t *res)
     if (UNLIKELY(k->data_lines))
         return fast_data_line(k->mmu, res);
     return 0;
+}
+
+_Static_assert(sizeof(mmu_run_res_t) == 24 && offsetof(mmu_run_res_t, lat_data) == 8 &&
+                   offsetof(mmu_run_res_t, lat_walk) == 12 &&
+                   offsetof(mmu_run_res_t, served) == 16 && offsetof(mmu_run_res_t, fault) == 17,
+               "a run's hit writes served and fault as one word of zeros");
+
+/* A run's access that the fast path does not take, as mmu_translate takes it
+ * (out of line: the loop keeps no request in registers). */
+static __attribute__((noinline)) int run_slow(mmu_t *mmu, const mmu_run_acc_t *a,
+                                              mmu_cycle_t now, mmu_result_t *last)
+{
+    const mmu_req_t req = {
+        .version = MMU_REQ_VERSION, .type = a->type, .cpl = a->cpl, .la = a->la, .now = now};
+    return translate_slow(mmu, &req, last);
+}
+
+/* mmu_translate in a loop, with its fast path inline: a hit writes the words
+ * a run reports (issue; done_at; lat_data with lat_walk 0; served L1 and no
+ * fault), not a whole result.
+ *
+ * A hit first compares the page with one entry: the one the last fast-path
+ * hit of the same access type found (most accesses stay on the page of the
+ * one before). When the pages are equal it is the entry fast_find would
+ * return, PCID and all: fast_find found it as the first match in its set,
+ * and while the run goes on only translate_slow fills, removes or changes
+ * entries or the PCID, so the hints are dropped whenever translate_slow
+ * runs (fast_take and the data line change stamps and caches, not tags).
+ * By type, not by side: type 3 (refused) has no array, so its hint never
+ * matches. */
+size_t mmu_translate_run(mmu_t *mmu, const mmu_run_acc_t *acc, size_t n, mmu_cycle_t *now_io,
+                         mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_run_res_t *out,
+                         mmu_result_t *last, int *status)
+{
+    const mmu_tlb_entry_t *const none = &mmu->never;
+    const mmu_tlb_entry_t *hint[4] = {none, none, none, none};
+    mmu_cycle_t now = *now_io;
+    size_t i = 0;
+    int st = 0;
+    for (; i < n && now < clock_max; i++) {
+        const uint64_t la = acc[i].la, vpn = la >> 12;
+        const unsigned type = acc[i].type, cpl = acc[i].cpl;
+        issue[i] = now;
+        if (LIKELY((type | cpl) <= 3)) {
+            fast_kind_t *k = &mmu->kind[FAST_KIND(type, cpl, 0)];
+            KEEP(k);
+            const mmu_tlb_entry_t *x = hint[type];
+            if (x->vpn != vpn) {
+                x = fast_find(k, vpn);
+                if (!x)
+                    goto slow;
+                hint[type] = x;
+            }
+            const mmu_cycle_t done = now + k->lat;
+            if (LIKELY(fast_take(k, x, done))) {
+                /* What fast_data_line does for mmu_translate's hit, inline
+                 * (MmuRun.EqualsALoopOfTranslateWithDataLines compares the
+                 * two): the call and its frame cost a lane 14 instructions. */
+                const uint32_t lat_data =
+                    k->data_lines ? mmu_memlat_data(&mmu->lat, x->frame | (la & 0xfff)) : 0;
+                mmu_run_res_t *const o = &out[i];
+                o->done_at = done;
+                o->lat_data = lat_data;
+                o->lat_walk = 0;
+                /* served L1 (0), fault none (0) and the padding: one word. */
+                memset((char *)o + 16, 0, 8);
+                now = done;
+                continue;
+            }
+        }
+    slow:;
+        hint[0] = hint[1] = hint[2] = none;
+        const int rc = run_slow(mmu, &acc[i], now, last);
+        if (UNLIKELY(rc)) {
+            st = rc;
+            break;
+        }
+        if (last->fault.kind != MMU_FAULT_NONE) {
+            st = 1;
+            break;
+        }
+        mmu_run_res_of(&out[i], last);
+        now = last->done_at;
+    }
+    *now_io = now;
+    *status = st;
+    return i;
 }
 
 void mmu_batch_view(const mmu_t *mmu, mmu_batch_view_t *v)

@@ -510,15 +510,17 @@ typedef struct trace_block {
  * and 262144 were no faster than 32768 within the noise of this machine. */
 #define TRACE_BLOCK 32768u
 
-/* Accesses a lane feeds per call, so issue times and results stay in L1. */
-#define LANE_RUN 64u
+/* Accesses a lane feeds per call: few enough that issue times and results
+ * (8 KiB) stay in L1, enough that a call's own cost is spread thin (256
+ * took 3.4 instructions a lane-access less than 64 in the awk sweep). */
+#define LANE_RUN 256u
 
 /* runlib_acc_note for k accesses in a row, issued at issue[i] with results
  * res[i]: the same sums, maxima and histogram counts, with what is the same
  * for the whole run (which side of the warm-up each access is on, which
  * optional histograms there are) decided once, and the sums kept in
  * registers. */
-static void acc_note_run(runlib_acc_t *a, const mmu_cycle_t *issue, const mmu_result_t *res,
+static void acc_note_run(runlib_acc_t *a, const mmu_cycle_t *issue, const mmu_aspace_res_t *res,
                          size_t k)
 {
     if (!k)
@@ -574,7 +576,7 @@ static void trace_lane(runlib_lane_t *x, const trace_block_t *b, unsigned k)
 {
     runlib_acc_t *a = x->a;
     mmu_cycle_t issue[LANE_RUN];
-    mmu_result_t res[LANE_RUN];
+    mmu_aspace_res_t res[LANE_RUN];
     const mmu_trec_t *other = b->other;
     for (unsigned j = 0; j < k;) {
         const uint64_t now = mmu_aspace_now(x->as);

@@ -670,7 +670,8 @@ void ExpectRunEqualsFeed(const mmu_aspace_cfg_t &c, const std::vector<mmu_trec_t
                          size_t chunk, int want_last_rc)
 {
     Env one(c), run(c);
-    std::vector<mmu_result_t> r1, r2;
+    std::vector<mmu_result_t> r1;
+    std::vector<mmu_aspace_res_t> r2;
     std::vector<mmu_cycle_t> t1, t2;
     int rc1 = 0;
     for (const mmu_trec_t &r : recs) {
@@ -688,7 +689,7 @@ void ExpectRunEqualsFeed(const mmu_aspace_cfg_t &c, const std::vector<mmu_trec_t
     for (size_t i = 0; i < acc.size();) {
         const size_t n = std::min(chunk, acc.size() - i);
         std::vector<mmu_cycle_t> issue(n);
-        std::vector<mmu_result_t> res(n);
+        std::vector<mmu_aspace_res_t> res(n);
         const size_t got = mmu_aspace_access_run(run.as, &acc[i], n, UINT64_MAX, issue.data(),
                                                  res.data(), &rc2, run.msg, sizeof run.msg);
         ASSERT_GE(got, 1u);
@@ -709,8 +710,8 @@ void ExpectRunEqualsFeed(const mmu_aspace_cfg_t &c, const std::vector<mmu_trec_t
     for (size_t i = 0; i < r1.size(); i++) {
         EXPECT_EQ(t2[i], t1[i]) << "access " << i;
         EXPECT_EQ(r2[i].done_at, r1[i].done_at) << "access " << i;
-        EXPECT_EQ(r2[i].pa, r1[i].pa) << "access " << i;
-        EXPECT_EQ(r2[i].fault.kind, r1[i].fault.kind) << "access " << i;
+        EXPECT_EQ(r2[i].lat_data, r1[i].lat_data) << "access " << i;
+        EXPECT_EQ(r2[i].fault, r1[i].fault.kind) << "access " << i;
         EXPECT_EQ(r2[i].served, r1[i].served) << "access " << i;
         EXPECT_EQ(r2[i].lat_walk, r1[i].lat_walk) << "access " << i;
     }
@@ -781,7 +782,7 @@ TEST(Aspace, AccessRunStopsBeforeTheClockLimit)
     Env e(Cfg(MMU_POLICY_4K));
     std::vector<mmu_aspace_acc_t> acc(50, mmu_aspace_acc_t{kBase, MMU_ACC_READ, 3});
     mmu_cycle_t issue[50];
-    mmu_result_t res[50];
+    mmu_aspace_res_t res[50];
     int rc = -1;
     ASSERT_EQ(mmu_aspace_access_run(e.as, acc.data(), 10, UINT64_MAX, issue, res, &rc, e.msg,
                                     sizeof e.msg),
@@ -814,7 +815,7 @@ TEST(Aspace, AccessRunNotesEventsAtTheAccessFeedWould)
         for (const mmu_trec_t &r : recs)
             acc.push_back({r.la, r.type, r.cpl});
         std::vector<mmu_cycle_t> issue(chunk);
-        std::vector<mmu_result_t> res(chunk);
+        std::vector<mmu_aspace_res_t> res(chunk);
         for (size_t i = 0; i < acc.size();) {
             int rc = -1;
             const size_t n = std::min(chunk, acc.size() - i);

@@ -945,3 +945,239 @@ TEST_F(Mmu, L1HitPathRefusesInvalidRequests)
     EXPECT_EQ(MMU_EINVAL, mmu_translate(mmu, &q, &r));
     EXPECT_EQ(1u, stats().translations);
 }
+
+// ---- mmu_translate_run (model/xlat_run.h): a run is a loop of mmu_translate ----
+
+#include <cstring>
+#include <vector>
+
+#include "xlat_run.h"
+
+namespace xrun {
+
+constexpr uint64_t kR = 0x0000100000000000ull; // pages kR + 4 KiB x [0, 96)
+constexpr unsigned kPages = 96;
+
+// One MMU over its own memory with two address spaces (CR3 roots) that map
+// the same pages: 0..63 user RW (one dirty write, the rest first read: D
+// assists), 64..71 user read-only, 72..79 supervisor, 80..87 user RW,
+// global in the second space only (so an entry of one space and a global
+// entry of the other can both match a page), 88..95 unmapped.
+struct Twin {
+    mmu_sparse_mem_t *mem = nullptr;
+    mmu_ptb_t *pt[2] = {nullptr, nullptr};
+    mmu_t *mmu = nullptr;
+
+    explicit Twin(const mmu_config_t &cfg)
+    {
+        EXPECT_EQ(0, mmu_sparse_mem_create(46, &mem));
+        const mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+        for (int s = 0; s < 2; s++) {
+            EXPECT_EQ(0, mmu_ptb_create(&ops, 4, 0x100000 + 0x400000ull * s, 0x400000, &pt[s]));
+            const uint64_t f0 = 0x10000000ull * (s + 1);
+            const uint64_t rw = MMU_PTE_RW | MMU_PTE_US;
+            EXPECT_EQ(0, mmu_ptb_map(pt[s], kR, f0, 64 * 4096, MMU_PAGE_4K, rw));
+            EXPECT_EQ(0, mmu_ptb_map(pt[s], kR + 64 * 4096, f0 + 64 * 4096, 8 * 4096,
+                                     MMU_PAGE_4K, MMU_PTE_US));
+            EXPECT_EQ(0, mmu_ptb_map(pt[s], kR + 72 * 4096, f0 + 72 * 4096, 8 * 4096,
+                                     MMU_PAGE_4K, MMU_PTE_RW));
+            EXPECT_EQ(0, mmu_ptb_map(pt[s], kR + 80 * 4096, f0 + 80 * 4096, 8 * 4096,
+                                     MMU_PAGE_4K, rw | (s ? MMU_PTE_G : 0)));
+        }
+        mmu_mem_ops_t o = ops;
+        mmu_err_t err{};
+        EXPECT_EQ(0, mmu_create(&cfg, &o, &mmu, &err)) << err.msg;
+        mmu_ctrl_t c{};
+        c.cr0 = MMU_CR0_WP;
+        c.cr3 = mmu_ptb_root(pt[0]) | 1;
+        c.cr4 = MMU_CR4_PGE | MMU_CR4_PCIDE;
+        c.efer = MMU_EFER_NXE;
+        EXPECT_EQ(0, mmu_set_ctrl(mmu, &c, &err)) << err.msg;
+    }
+    ~Twin()
+    {
+        mmu_destroy(mmu);
+        for (mmu_ptb_t *p : pt)
+            mmu_ptb_destroy(p);
+        mmu_sparse_mem_destroy(mem);
+    }
+    uint64_t leaf(int s, unsigned page)
+    {
+        uint64_t pa = 0, e = 0;
+        if (mmu_ptb_entry_addr(pt[s], kR + page * 4096ull, 1, &pa) == 0) {
+            EXPECT_EQ(0, mmu_sparse_mem_read64(mem, pa, &e));
+        }
+        return e;
+    }
+};
+
+// Feeds the same random accesses to one MMU access by access with
+// mmu_translate and to a twin in runs of 1..70 with mmu_translate_run,
+// going on after a fault or a refused access as mmusim's lanes do, with
+// CR3 switches (flushing or not), INVLPGs and CR0.WP changes between runs,
+// and checks every issue cycle and result, each stop, the statistics and
+// the A/D bits in memory.
+void ExpectRunEqualsLoop(const mmu_config_t &cfg, uint64_t seed)
+{
+    Twin one(cfg), run(cfg);
+    uint64_t x = seed;
+    auto rnd = [&x](uint64_t n) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        return (x >> 33) % n;
+    };
+    mmu_cycle_t now1 = 0, now2 = 0;
+    unsigned faults = 0, refused = 0, hits = 0;
+    for (int round = 0; round < 400; round++) {
+        const size_t n = 1 + rnd(70);
+        std::vector<mmu_run_acc_t> acc(n);
+        for (mmu_run_acc_t &a : acc) {
+            // Mostly near the last page, as programs run.
+            const unsigned page = rnd(4) ? (unsigned)(x >> 40) % 8 + 8 * (round % 12)
+                                         : (unsigned)rnd(kPages);
+            a.la = kR + page * 4096ull + rnd(512) * 8;
+            a.type = (uint8_t)rnd(3);
+            a.cpl = rnd(4) ? 3 : 0;
+            if (rnd(300) == 0)
+                a.la ^= 1ull << 50; // non-canonical: #GP
+            if (rnd(400) == 0)
+                a.type = 3; // refused
+            if (rnd(400) == 0)
+                a.cpl = 4; // refused
+        }
+        std::vector<mmu_cycle_t> issue(n);
+        std::vector<mmu_run_res_t> out(n);
+        for (size_t i = 0; i < n;) {
+            mmu_result_t last{};
+            int st = -99;
+            const size_t k = mmu_translate_run(run.mmu, &acc[i], n - i, &now2, UINT64_MAX,
+                                               &issue[i], &out[i], &last, &st);
+            ASSERT_LE(k, n - i);
+            for (size_t j = i; j < i + k + (st != 0); j++) {
+                mmu_req_t q = MMU_REQ_INIT;
+                q.la = acc[j].la;
+                q.type = acc[j].type;
+                q.cpl = acc[j].cpl;
+                q.now = now1;
+                mmu_result_t r{};
+                const int rc = mmu_translate(one.mmu, &q, &r);
+                ASSERT_EQ(issue[j], now1) << "round " << round << " access " << j;
+                if (j < i + k) {
+                    ASSERT_EQ(0, rc);
+                    ASSERT_EQ(MMU_FAULT_NONE, r.fault.kind);
+                    ASSERT_EQ(out[j].done_at, r.done_at) << "round " << round << " access " << j;
+                    ASSERT_EQ(out[j].lat_data, r.lat_data);
+                    ASSERT_EQ(out[j].lat_walk, r.lat_walk);
+                    ASSERT_EQ(out[j].served, r.served);
+                    ASSERT_EQ(out[j].fault, MMU_FAULT_NONE);
+                    hits += r.served == MMU_SERVED_L1;
+                    now1 = r.done_at;
+                } else if (st < 0) {
+                    ASSERT_EQ(st, rc);
+                    refused++;
+                } else {
+                    ASSERT_EQ(1, st);
+                    ASSERT_EQ(0, rc);
+                    ASSERT_NE(MMU_FAULT_NONE, r.fault.kind);
+                    ASSERT_EQ(0, memcmp(&r, &last, sizeof r)) << "round " << round;
+                    now1 = r.done_at;
+                    faults++;
+                }
+            }
+            if (st == 0) {
+                ASSERT_EQ(i + k, n);
+            }
+            if (st == 1)
+                now2 = last.done_at; // the lane answers the fault and goes on
+            i += k + (st != 0);
+            ASSERT_EQ(now1, now2);
+        }
+        // Between runs: what changes the TLBs or the rights from outside.
+        mmu_err_t err{};
+        const unsigned what = (unsigned)rnd(10);
+        if (what == 0 || what == 1) {
+            const int s = (int)rnd(2);
+            const uint64_t v = mmu_ptb_root(one.pt[s]) | (uint64_t)(s + 1) |
+                               (what ? 1ull << 63 : 0); // keep or flush that PCID
+            ASSERT_EQ(0, mmu_write_cr(one.mmu, 3, v, &err)) << err.msg;
+            ASSERT_EQ(0, mmu_write_cr(run.mmu, 3, v, &err)) << err.msg;
+        } else if (what == 2) {
+            const uint64_t la = kR + rnd(kPages) * 4096;
+            mmu_invlpg(one.mmu, la);
+            mmu_invlpg(run.mmu, la);
+        } else if (what == 3) {
+            const uint64_t cr0 = mmu_get_ctrl(one.mmu)->cr0 ^ MMU_CR0_WP;
+            ASSERT_EQ(0, mmu_write_cr(one.mmu, 0, cr0, &err)) << err.msg;
+            ASSERT_EQ(0, mmu_write_cr(run.mmu, 0, cr0, &err)) << err.msg;
+        }
+    }
+    mmu_stats_t s1, s2;
+    mmu_get_stats(one.mmu, &s1);
+    mmu_get_stats(run.mmu, &s2);
+    EXPECT_EQ(0, memcmp(&s1, &s2, sizeof s1));
+    EXPECT_EQ(s1.translations, s2.translations);
+    EXPECT_EQ(s1.l1d_4k_hits, s2.l1d_4k_hits);
+    for (int s = 0; s < 2; s++)
+        for (unsigned p = 0; p < kPages; p++)
+            EXPECT_EQ(one.leaf(s, p), run.leaf(s, p)) << "space " << s << " page " << p;
+    // The mix reaches every path: hits, faults, refusals, walks.
+    EXPECT_GT(hits, 2000u);
+    EXPECT_GT(faults, 50u);
+    EXPECT_GT(refused, 5u);
+    EXPECT_GT(s1.d_assists, 0u);
+    EXPECT_GT(s1.faults_gp, 0u);
+}
+
+TEST(MmuRun, EqualsALoopOfTranslate)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    ExpectRunEqualsLoop(cfg, 1);
+    ExpectRunEqualsLoop(cfg, 2);
+}
+
+TEST(MmuRun, EqualsALoopOfTranslateWithDataLines)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.data_lines = 1;
+    ExpectRunEqualsLoop(cfg, 3);
+}
+
+TEST(MmuRun, EqualsALoopOfTranslateWithSmallL1s)
+{
+    // Two sets of two ways: hits, evictions and refills in every run.
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    for (mmu_tlb_cfg_t *t : {&cfg.l1d, &cfg.l1i}) {
+        t->arr[0].entries = 4;
+        t->arr[0].ways = 2;
+    }
+    ExpectRunEqualsLoop(cfg, 4);
+}
+
+// A run stops before the access that would start at or after clock_max.
+TEST(MmuRun, StopsAtTheClockLimit)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    Twin t(cfg);
+    std::vector<mmu_run_acc_t> acc(20, mmu_run_acc_t{kR, MMU_ACC_READ, 3});
+    std::vector<mmu_cycle_t> issue(20);
+    std::vector<mmu_run_res_t> out(20);
+    mmu_result_t last{};
+    int st = -1;
+    mmu_cycle_t now = 0;
+    ASSERT_EQ(2u, mmu_translate_run(t.mmu, acc.data(), 2, &now, UINT64_MAX, issue.data(),
+                                    out.data(), &last, &st));
+    EXPECT_EQ(0, st);
+    EXPECT_EQ(out[1].done_at, now);
+    const mmu_cycle_t limit = now + 3 * cfg.l1d.latency; // three more hits start before it
+    ASSERT_EQ(3u, mmu_translate_run(t.mmu, acc.data(), 20, &now, limit, issue.data(),
+                                    out.data(), &last, &st));
+    EXPECT_EQ(0, st);
+    EXPECT_EQ(limit, now);
+    EXPECT_EQ(0u, mmu_translate_run(t.mmu, acc.data(), 20, &now, limit, issue.data(), out.data(),
+                                    &last, &st));
+}
+
+} // namespace xrun

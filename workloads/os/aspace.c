@@ -8,11 +8,13 @@
  * Reclaim, watermarks, swap-out and the OOM killer are in reclaim.c. Without
  * a memory limit frames are never freed and nothing is reclaimed. The rules
  * chosen are in workloads/os/README.md. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "os_impl.h"
+#include "xlat_run.h"
 
 #define FRAME_MASK MMU_PGT_FRAME
 #define PCID_USER_BIT 0x800u /* Linux's X86_CR3_PTI_PCID_USER_BIT is bit 11 */
@@ -1471,21 +1473,44 @@ int mmu_aspace_feed(mmu_aspace_t *as, const mmu_trec_t *rec, mmu_result_t *res, 
     }
 }
 
+/* The lane's types are the core's run types under the OS model's names
+ * (mmu_translate_run fills them directly). */
+_Static_assert(sizeof(mmu_aspace_acc_t) == sizeof(mmu_run_acc_t) &&
+                   offsetof(mmu_aspace_acc_t, la) == offsetof(mmu_run_acc_t, la) &&
+                   offsetof(mmu_aspace_acc_t, type) == offsetof(mmu_run_acc_t, type) &&
+                   offsetof(mmu_aspace_acc_t, cpl) == offsetof(mmu_run_acc_t, cpl),
+               "mmu_aspace_acc_t is not laid out as mmu_run_acc_t");
+_Static_assert(sizeof(mmu_aspace_res_t) == sizeof(mmu_run_res_t) &&
+                   offsetof(mmu_aspace_res_t, done_at) == offsetof(mmu_run_res_t, done_at) &&
+                   offsetof(mmu_aspace_res_t, lat_data) == offsetof(mmu_run_res_t, lat_data) &&
+                   offsetof(mmu_aspace_res_t, lat_walk) == offsetof(mmu_run_res_t, lat_walk) &&
+                   offsetof(mmu_aspace_res_t, served) == offsetof(mmu_run_res_t, served) &&
+                   offsetof(mmu_aspace_res_t, fault) == offsetof(mmu_run_res_t, fault),
+               "mmu_aspace_res_t is not laid out as mmu_run_res_t");
+
+static void res_of(mmu_aspace_res_t *o, const mmu_result_t *r)
+{
+    mmu_run_res_of((mmu_run_res_t *)o, r);
+}
+
 /* mmu_aspace_access_run ends after `fed` accesses, the last of which
- * returned r: a skipped one's result is feed's (served NONE, at the clock). */
-static size_t run_stop(const mmu_aspace_t *as, int r, mmu_result_t *last, int *rc, size_t fed)
+ * returned r with result *full: a skipped one's result is feed's (served
+ * NONE, at the clock). */
+static size_t run_stop(const mmu_aspace_t *as, int r, mmu_result_t *full, mmu_aspace_res_t *last,
+                       int *rc, size_t fed)
 {
     if (r == MMU_ASPACE_SKIPPED) {
-        memset(last, 0, sizeof *last);
-        last->served = MMU_SERVED_NONE;
-        last->done_at = as->now;
+        memset(full, 0, sizeof *full);
+        full->served = MMU_SERVED_NONE;
+        full->done_at = as->now;
     }
+    res_of(last, full);
     *rc = r;
     return fed;
 }
 
 size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size_t n,
-                             mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_result_t *res,
+                             mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_aspace_res_t *res,
                              int *rc, char *msg, size_t msglen)
 {
     /* mmu_aspace_feed's ACCESS case, record after record, without a call
@@ -1496,62 +1521,59 @@ size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size
         msg[0] = '\0';
     /* Without process switches, the series or a memory limit, an access
      * that does not fault is a translation and three counters (slice,
-     * accesses, access_idx): do_access's steps, with the counters and the
-     * clock kept in locals and stored back before anything else reads them
-     * (the fault path, an error, the end of the run). */
+     * accesses, access_idx): do_access's steps, the translations done by
+     * mmu_translate_run and the counters added up after it (before the
+     * fault path, an error or the end of the run reads them). */
     const int plain = !(as->cfg.switch_every && as->cfg.nproc > 1) && !as->cfg.series_every &&
                        !as->pm;
+    mmu_result_t full;
     size_t i = 0;
     while (i < n) {
         if (plain && !as->procs[as->cur].killed) {
-            mmu_t *const mmu = as->mmu;
             mmu_cycle_t now = as->now;
-            const size_t i0 = i;
-            mmu_req_t req = {.version = MMU_REQ_VERSION};
-            int t = 0;
-            for (; i < n && now < clock_max; i++) {
-                issue[i] = now;
-                req.la = acc[i].la;
-                req.type = acc[i].type;
-                req.cpl = acc[i].cpl;
-                req.now = now;
-                if ((t = mmu_translate(mmu, &req, &res[i])) != 0 ||
-                    res[i].fault.kind != MMU_FAULT_NONE)
-                    break;
-                now = res[i].done_at;
-            }
-            /* Accesses [i0, i) went through; unless the run or the clock
-             * ended, access i was issued at `now` and failed or faulted. */
-            const size_t fed = i - i0;
+            int st;
+            const size_t fed =
+                mmu_translate_run(as->mmu, (const mmu_run_acc_t *)&acc[i], n - i, &now,
+                                  clock_max, &issue[i], (mmu_run_res_t *)&res[i], &full, &st);
+            /* Accesses [i, i + fed) went through; unless the run or the
+             * clock ended (st 0), access i + fed was issued at `now` and
+             * failed or faulted. */
+            i += fed;
             as->slice += fed;
             as->st.accesses += fed;
             as->access_idx += fed;
             as->now = now;
-            if (i == n || now >= clock_max)
+            if (!st)
                 return i;
             as->slice++;
             as->st.accesses++;
             const uint64_t idx = as->access_idx++;
-            if (t) {
-                *rc = fail(msg, msglen, t, "translating 0x%llx: %s",
-                           (unsigned long long)acc[i].la, mmu_strerror(t));
+            if (st < 0) {
+                *rc = fail(msg, msglen, st, "translating 0x%llx: %s",
+                           (unsigned long long)acc[i].la, mmu_strerror(st));
                 return i + 1;
             }
-            as->now = res[i].done_at;
-            const int r = access_fault(as, acc[i].la, acc[i].type, idx, &req, &res[i], msg,
-                                       msglen);
+            as->now = full.done_at;
+            mmu_req_t req = {.version = MMU_REQ_VERSION,
+                             .la = acc[i].la,
+                             .type = acc[i].type,
+                             .cpl = acc[i].cpl,
+                             .now = now};
+            const int r = access_fault(as, acc[i].la, acc[i].type, idx, &req, &full, msg, msglen);
             i++;
             if (r)
-                return run_stop(as, r, &res[i - 1], rc, i);
+                return run_stop(as, r, &full, &res[i - 1], rc, i);
+            res_of(&res[i - 1], &full);
             continue;
         }
         if (as->now >= clock_max)
             return i;
         issue[i] = as->now;
-        const int r = do_access(as, acc[i].la, acc[i].type, acc[i].cpl, &res[i], msg, msglen);
+        const int r = do_access(as, acc[i].la, acc[i].type, acc[i].cpl, &full, msg, msglen);
         i++;
         if (r)
-            return run_stop(as, r, &res[i - 1], rc, i);
+            return run_stop(as, r, &full, &res[i - 1], rc, i);
+        res_of(&res[i - 1], &full);
     }
     return n;
 }

@@ -250,15 +250,28 @@ typedef struct mmu_aspace_acc {
     uint8_t cpl;
 } mmu_aspace_acc_t;
 
+/* What mmu_aspace_access_run reports of an access's result: each field
+ * equals the one of the same name in the mmu_result_t mmu_aspace_feed
+ * leaves (fault: its fault.kind). */
+typedef struct mmu_aspace_res {
+    mmu_cycle_t done_at;
+    uint32_t lat_data;
+    uint32_t lat_walk;
+    uint8_t served; /* mmu_served_t */
+    uint8_t fault;  /* mmu_fault_kind_t */
+} mmu_aspace_res_t;
+
 /* Feed acc[0..n) as ACCESS records, each exactly as mmu_aspace_feed would,
  * for a caller that drives many records (mmusim sweep's lanes). Stops before
  * an access whose issue time would be at or past clock_max (*rc = 0, that
  * access not fed), or after the first access mmu_aspace_feed would return
  * non-zero for (*rc = that code, msg filled as feed fills it). Returns the
  * number of accesses fed; for each, issue[i] is the cycle it was issued at
- * and res[i] its result (as feed leaves it, a skipped access's included). */
+ * and res[i] its result as feed leaves it (a skipped access's included), in
+ * the fields mmu_aspace_res_t holds. Without process switches, the series or
+ * a memory limit, the accesses go through mmu_translate_run (model/). */
 size_t mmu_aspace_access_run(mmu_aspace_t *as, const mmu_aspace_acc_t *acc, size_t n,
-                             mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_result_t *res,
+                             mmu_cycle_t clock_max, mmu_cycle_t *issue, mmu_aspace_res_t *res,
                              int *rc, char *msg, size_t msglen);
 
 /* The driver's cycle (issue time of the next access). */
