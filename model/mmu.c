@@ -1288,7 +1288,6 @@ _Static_assert(sizeof(mmu_result_t) == 72 && offsetof(mmu_result_t, pa) == 16 &&
                    offsetof(mmu_result_t, lat_l1) == 44 && offsetof(mmu_result_t, lat_l2) == 48,
                "the hit path writes mmu_result_t as these nine words");
 
-/* A fast-path hit with cfg.data_lines: the data line after the translation. */
 /* The data line of an L1 hit (cfg.data_lines, which a host callback turns
  * off: no callback check). Out of line, so the hit path stays short; the
  * memo's answer without a frame, the lookup in a function of its own. */
@@ -1489,9 +1488,10 @@ size_t mmu_translate_run(mmu_t *mmu, const mmu_run_acc_t *acc, size_t n, mmu_cyc
             if (LIKELY(fast_take(k, x, done))) {
                 /* What fast_data_line does for mmu_translate's hit, inline
                  * (MmuRun.EqualsALoopOfTranslateWithDataLines compares the
-                 * two): the call and its frame cost a lane 14 instructions. */
+                 * two): the call and its frame cost a lane 14 instructions.
+                 * data_lines is off with a host callback: no callback check. */
                 const uint32_t lat_data =
-                    k->data_lines ? mmu_memlat_data(&mmu->lat, x->frame | (la & 0xfff)) : 0;
+                    k->data_lines ? mmu_memlat_data_own(&mmu->lat, x->frame | (la & 0xfff)) : 0;
                 mmu_run_res_t *const o = &out[i];
                 o->done_at = done;
                 o->lat_data = lat_data;
