@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Buckets of the memo (memlat.h) at most: a 64-set L1D needs 64. */
 #define MEMO_MAX_BUCKETS 1024u
 
@@ -26,6 +30,12 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
     m->rmw_latency = cfg->rmw_latency;
     for (unsigned s = cfg->memlat_line; s > 1; s >>= 1)
         m->line_shift++;
+    m->fast = true;
+    for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
+        const mmu_memlat_level_cfg_t *c = &cfg->memlat[i];
+        if (c->sets && (c->victim || c->pair || cfg->memlat_plru[i] > 1 || c->ways > 16))
+            m->fast = false;
+    }
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         const mmu_memlat_level_cfg_t *c = &cfg->memlat[i];
         if (!c->sets)
@@ -39,11 +49,24 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         /* Walker loads that skip the L1D start at the first level below it. */
         if (i == 0 && cfg->walk_skip_l1)
             m->walk_first = 1;
-        /* Only nvalid is zeroed, not the tag array (384 KiB for a 2 MiB LLC
-         * stand-in): creating an MMU stays cheap. */
+        for (unsigned s = c->sets; s > 1; s >>= 1)
+            l->set_bits++;
+        /* Only nvalid or the set records are zeroed, not the tag array
+         * (384 KiB for a 2 MiB LLC stand-in): creating an MMU stays cheap. */
         l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
-        l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
-        l->nvalid = calloc(c->sets, sizeof *l->nvalid);
+        bool ok = l->tag != NULL;
+        if (m->fast) {
+            /* Two sets to a host line: a miss reads one line before its fill. */
+            const size_t bytes = ((size_t)c->sets * sizeof *l->set + 63) & ~(size_t)63;
+            l->set = aligned_alloc(64, bytes);
+            if (l->set)
+                memset(l->set, 0, bytes);
+            ok = ok && l->set;
+        } else {
+            l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
+            l->nvalid = calloc(c->sets, sizeof *l->nvalid);
+            ok = ok && l->stamp && l->nvalid;
+        }
         if (l->plru) {
             l->tree = calloc(c->sets, sizeof *l->tree);
             l->use = malloc(2 * (size_t)c->ways * sizeof *l->use);
@@ -56,7 +79,7 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         if (m->nlevels == 0 || c->sets - 1 < apart)
             apart = c->sets - 1;
         m->nlevels++;
-        if (!l->tag || !l->stamp || !l->nvalid || (l->plru && (!l->tree || !l->use))) {
+        if (!ok || (l->plru && (!l->tree || !l->use))) {
             mmu_memlat_free(m);
             return MMU_ENOMEM;
         }
@@ -81,6 +104,8 @@ void mmu_memlat_free(mmu_memlat_t *m)
         free(m->lvl[i].nvalid);
         free(m->lvl[i].tree);
         free(m->lvl[i].use);
+        free(m->lvl[i].set);
+        m->lvl[i].set = NULL;
         m->lvl[i].tree = NULL;
         m->lvl[i].use = NULL;
         m->lvl[i].tag = NULL;
@@ -97,6 +122,10 @@ void mmu_memlat_flush(mmu_memlat_t *m)
     if (m->memo)
         memset(m->memo, 0, (m->memo_mask + 1) * sizeof *m->memo);
     for (unsigned i = 0; i < m->nlevels; i++) {
+        if (m->fast) {
+            memset(m->lvl[i].set, 0, m->lvl[i].sets * sizeof *m->lvl[i].set);
+            continue;
+        }
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
         if (m->lvl[i].tree)
             memset(m->lvl[i].tree, 0, m->lvl[i].sets * sizeof *m->lvl[i].tree);
@@ -258,6 +287,95 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
     return touched;
 }
 
+/* The fast configuration (mmu_memlat_t.fast): every level true LRU, none a
+ * victim or pair level. A lookup then changes each level's set by its own
+ * hit or fill alone, so one pass does both, and each lookup stamps one line
+ * per set: no two lines of a set ever share a stamp, and the stamps' order
+ * is all that LRU reads. A set keeps that order itself (struct
+ * mmu_memlat_set: way numbers, most recent in the low 4 bits), so neither a
+ * hit nor a victim scans stamps; a filter byte per way, compared 16 at once,
+ * leaves a miss without reading a tag unless a byte matches (1 in 256 per
+ * way). Memlat.TheFastPathMatchesTheReferenceModel compares it with the
+ * stamps. */
+
+/* The filter byte of a line: bits above the set index (which differ between
+ * the lines of a set), two bytes of them folded. */
+static inline uint8_t fil_byte(uint64_t above)
+{
+    return (uint8_t)(above ^ (above >> 8));
+}
+
+/* Bit w set where way w's filter byte is b (ways 0 .. 15). */
+static inline unsigned fil_match(const uint8_t *fil, uint8_t b)
+{
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)fil);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)));
+#else
+    unsigned m = 0;
+    for (unsigned i = 0; i < 16; i++)
+        m |= (unsigned)(fil[i] == b) << i;
+    return m;
+#endif
+}
+
+/* `order` with way w (held, so its number is in one of the filled
+ * positions, and in no lower one) moved to the front. Position p of w is
+ * the lowest zero nibble of order ^ w repeated: the borrow trick below marks
+ * it exactly (a false mark can only come above a true one). */
+static inline uint64_t to_front(uint64_t order, unsigned w)
+{
+    const uint64_t ones = 0x1111111111111111ull;
+    const uint64_t x = order ^ (ones * w);
+    const uint64_t z = (x - ones) & ~x & (ones << 3);
+    const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * p */
+    const uint64_t below = order & ((1ull << sh) - 1);
+    return (order & (~0ull << 4 << sh)) | below << 4 | w;
+}
+
+static unsigned fast_lookup(mmu_memlat_t *m, uint64_t line, unsigned first,
+                            struct mmu_memlat_memo *e, uint64_t mkey)
+{
+    const uint64_t key = line + 1;
+    const unsigned n = m->nlevels;
+    unsigned served = n;
+    for (unsigned i = first; i < n; i++) {
+        mmu_memlat_level_t *l = &m->lvl[i];
+        const size_t set = (size_t)(line & (l->sets - 1));
+        struct mmu_memlat_set *s = &l->set[set];
+        uint64_t *tag = &l->tag[set * l->ways];
+        const uint8_t fb = fil_byte(line >> l->set_bits);
+        const unsigned nv = s->nvalid;
+        unsigned cand = fil_match(s->fil, fb) & ((1u << nv) - 1);
+        while (cand && tag[__builtin_ctz(cand)] != key)
+            cand &= cand - 1;
+        if (cand) {
+            s->order = to_front(s->order, (unsigned)__builtin_ctz(cand));
+            if (served == n)
+                served = i;
+            continue;
+        }
+        /* A miss: the lowest empty way (ways fill in order and empty only
+         * all together, at a flush), else the least recently used. Positions
+         * past the filled ways hold stale numbers, never looked at. */
+        unsigned w = nv;
+        if (nv < l->ways)
+            s->nvalid = nv + 1;
+        else
+            w = (unsigned)(s->order >> (4 * (l->ways - 1))) & 15u;
+        tag[w] = key;
+        s->fil[w] = fb;
+        s->order = s->order << 4 | w;
+    }
+    /* The line is now the most recent of its set at every level from
+     * `first`: a repeat changes nothing and is served by `first`. */
+    if (first < n)
+        *e = (struct mmu_memlat_memo){mkey, first};
+    else
+        e->key = 0;
+    return served;
+}
+
 /* The level that served the line (nlevels = DRAM). Every level that holds it
  * sees a use. Then every ordinary level that missed gets the line (the
  * fills are inclusive); a victim level gets only what the level above it
@@ -280,6 +398,8 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
      * pair, which a miss leaves alone. Nothing to do. */
     if (e->key == mkey)
         return (unsigned)e->served;
+    if (m->fast)
+        return fast_lookup(m, line, first, e, mkey);
     const uint64_t t = ++m->clock;
     const unsigned n = m->nlevels;
     unsigned served = n, missed = 0;
@@ -385,6 +505,13 @@ void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)
     for (unsigned i = 0; i < m->nlevels; i++) {
         const mmu_memlat_level_t *l = &m->lvl[i];
         const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
+        if (m->fast) {
+            /* The set's filter and order, and the tag a fill writes. */
+            __builtin_prefetch(&l->set[line & (l->sets - 1)]);
+            __builtin_prefetch(&l->tag[base]);
+            __builtin_prefetch(&l->tag[base + l->ways - 1]);
+            continue;
+        }
         for (size_t off = 0; off < l->ways * sizeof *l->tag; off += 64) {
             __builtin_prefetch((const char *)&l->tag[base] + off);
             __builtin_prefetch((const char *)&l->stamp[base] + off);

@@ -24,6 +24,15 @@ typedef struct mmu_memlat_level {
     bool pair;       /* a miss also fills the other line of the 128-byte pair */
     unsigned level;  /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
     unsigned plru;   /* ways per pseudo-LRU tree (cfg.memlat_plru); 0: true LRU */
+    /* With mmu_memlat_t.fast, in place of stamp and nvalid: per set, a
+     * filter byte per way and the ways in recency order (memlat.c). */
+    struct mmu_memlat_set {
+        uint8_t fil[16];   /* per way, a hash of the line above the set index */
+        uint64_t order;    /* way numbers, 4 bits each, most recent lowest */
+        uint32_t nvalid;   /* ways filled, always the lowest ones */
+        uint32_t pad;
+    } *set;
+    unsigned set_bits;   /* log2(sets) */
 } mmu_memlat_level_t;
 
 typedef struct mmu_memlat {
@@ -32,6 +41,9 @@ typedef struct mmu_memlat {
     unsigned line_shift;
     unsigned dram_latency, rmw_latency;
     unsigned walk_first; /* the first level walker accesses look up (cfg.walk_skip_l1) */
+    /* Every level true LRU of at most 16 ways, none a victim or pair level
+     * (the default configuration): lookups take mmu_memlat_fast (memlat.c). */
+    bool fast;
     mmu_memlat_fn cb;
     void *ctx;
     uint64_t clock;

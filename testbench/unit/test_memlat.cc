@@ -229,8 +229,9 @@ mmu_config_t random_config(std::mt19937_64 &rng)
 // interleaved, as in a translation that charges its data line), pair
 // neighbours and returns to lines 2-5 accesses back. Counts the repeats; says
 // whether the caches evicted.
+// With `lines`, the pool is those line numbers (pool = lines->size()).
 void check_stream(const mmu_config_t &cfg, std::mt19937_64 &rng, uint64_t pool, int n,
-                  unsigned *repeats, bool *evicted)
+                  unsigned *repeats, bool *evicted, const std::vector<uint64_t> *lines = nullptr)
 {
     mmu_sparse_mem_t *mem = nullptr;
     ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
@@ -250,7 +251,8 @@ void check_stream(const mmu_config_t &cfg, std::mt19937_64 &rng, uint64_t pool, 
         else if (r < 5)
             pa = back[1 + rng() % 4]; // 2-5 lines back: interleaved streams
         else
-            pa = (rng() % pool) * cfg.memlat_line + rng() % cfg.memlat_line;
+            pa = (lines ? (*lines)[rng() % pool] : rng() % pool) * cfg.memlat_line +
+                 rng() % cfg.memlat_line;
         if (pa != prev) {
             for (int b = 4; b > 0; b--)
                 back[b] = back[b - 1];
@@ -423,6 +425,54 @@ TEST(Memlat, TranslationsChargeTheirDataLinesAsALoadAfterThemDoes)
     mmu_sparse_mem_destroy(mem);
     // Most translations hit the L1 TLB: the fast path's data lines were tested.
     EXPECT_GT(fast, 60u * 4000 / 2);
+}
+
+// The default caches take memlat.c's fast path: every level true LRU of at
+// most 16 ways, no victim or pair level (a recency order per set instead of
+// stamps, a filter byte per way in front of the tags). Random such
+// configurations (any number of ways 1-16, so orders of every length and the
+// 16-way one that fills its 64 bits), line pools from a few lines to twice
+// the largest level, drawn from 24-bit line numbers so that lines of a set
+// share filter bytes (1 in 256 a pair) and a matching byte must not be taken
+// for a hit.
+TEST(Memlat, TheFastPathMatchesTheReferenceModel)
+{
+    std::mt19937_64 rng(0x66617374ull);
+    unsigned repeats = 0, evicting = 0, rounds = 300;
+    for (unsigned round = 0; round < rounds; round++) {
+        SCOPED_TRACE(testing::Message() << "round " << round);
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.memlat_line = pick(rng, {8, 64, 128});
+        cfg.dram_latency = 200;
+        cfg.rmw_latency = 7;
+        cfg.walk_skip_l1 = unsigned(rng() % 4 == 0);
+        const unsigned lat[3] = {3, 11, 40};
+        unsigned cap = 0;
+        for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
+            mmu_memlat_level_cfg_t &c = cfg.memlat[i];
+            c = {0, 0, 0, 0, 0};
+            cfg.memlat_plru[i] = 0;
+            if (rng() % 5 == 0 && !(i == 2 && !cap))
+                continue;
+            c.sets = pick(rng, {1, 2, 4, 16, 64});
+            c.ways = 1 + unsigned(rng() % 16);
+            c.latency = lat[i];
+            cap = std::max(cap, c.sets * c.ways);
+        }
+        if (cfg.walk_skip_l1 && !cfg.memlat[0].sets)
+            cfg.walk_skip_l1 = 0;
+        std::vector<uint64_t> lines(4 + rng() % (2 * cap + 8));
+        for (uint64_t &l : lines)
+            l = rng() & 0xffffff;
+        bool evicted = false;
+        check_stream(cfg, rng, lines.size(), 4000, &repeats, &evicted, &lines);
+        if (HasFatalFailure())
+            return;
+        evicting += evicted;
+    }
+    EXPECT_GT(repeats, rounds * 4000 / 5 * 2 / 3);
+    EXPECT_GT(evicting, rounds / 2);
 }
 
 } // namespace
