@@ -15,10 +15,19 @@
 #include <emmintrin.h>
 #endif
 
+/* The fast path's lookup goes into each of its two callers whole: a call
+ * and a stack frame more would be a sixth of what it costs. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
 /* Buckets of the memo (memlat.h) at most: a 64-set L1D needs 64. */
 #define MEMO_MAX_BUCKETS 1024u
 
 static void plru_masks(mmu_memlat_level_t *l);
+static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+static unsigned fast_data_lookup(mmu_memlat_t *m, uint64_t pa);
+static unsigned general_data_lookup(mmu_memlat_t *m, uint64_t pa);
 
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
 {
@@ -36,6 +45,8 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         if (c->sets && (c->victim || c->pair || cfg->memlat_plru[i] > 1 || c->ways > 16))
             m->fast = false;
     }
+    m->access = m->cb ? cb_access : m->fast ? fast_access : general_access;
+    m->data_lookup = m->fast ? fast_data_lookup : general_data_lookup;
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         const mmu_memlat_level_cfg_t *c = &cfg->memlat[i];
         if (!c->sets)
@@ -333,10 +344,14 @@ static inline uint64_t to_front(uint64_t order, unsigned w)
     return (order & (~0ull << 4 << sh)) | below << 4 | w;
 }
 
-static unsigned fast_lookup(mmu_memlat_t *m, uint64_t line, unsigned first,
-                            struct mmu_memlat_memo *e, uint64_t mkey)
+/* mmu_memlat_lookup in the fast configuration, its memo included. */
+static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
-    const uint64_t key = line + 1;
+    const uint64_t line = pa >> m->line_shift, key = line + 1;
+    struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
+    const uint64_t mkey = (line << 1 | first) + 1;
+    if (e->key == mkey)
+        return (unsigned)e->served;
     const unsigned n = m->nlevels;
     unsigned served = n;
     for (unsigned i = first; i < n; i++) {
@@ -383,7 +398,7 @@ static unsigned fast_lookup(mmu_memlat_t *m, uint64_t line, unsigned first,
  * found before anything is filled, so a victim written into a level cannot
  * push out the line being looked up; and an ordinary level is changed only by
  * its own fill, so each is scanned once. */
-unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
+static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
     struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
@@ -398,8 +413,6 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
      * pair, which a miss leaves alone. Nothing to do. */
     if (e->key == mkey)
         return (unsigned)e->served;
-    if (m->fast)
-        return fast_lookup(m, line, first, e, mkey);
     const uint64_t t = ++m->clock;
     const unsigned n = m->nlevels;
     unsigned served = n, missed = 0;
@@ -470,9 +483,14 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
     return served;
 }
 
-unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
+unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
-    const unsigned lvl = mmu_memlat_lookup(m, pa, 0);
+    return m->fast ? fast_lookup(m, pa, first) : lookup_general(m, pa, first);
+}
+
+/* The counters and latency of a data line served by level lvl. */
+static inline unsigned data_served(mmu_memlat_t *m, unsigned lvl)
+{
     if (lvl < m->nlevels) {
         m->data_hits[lvl]++;
         return m->lvl[lvl].latency;
@@ -481,11 +499,19 @@ unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
     return m->dram_latency;
 }
 
-unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
+static unsigned fast_data_lookup(mmu_memlat_t *m, uint64_t pa)
 {
-    if (m->cb)
-        return m->cb(m->ctx, pa, locked_rmw, now);
-    const unsigned lvl = mmu_memlat_lookup(m, pa, m->walk_first);
+    return data_served(m, fast_lookup(m, pa, 0));
+}
+
+static unsigned general_data_lookup(mmu_memlat_t *m, uint64_t pa)
+{
+    return data_served(m, lookup_general(m, pa, 0));
+}
+
+/* ... and of a page-table access. */
+static inline unsigned walk_served(mmu_memlat_t *m, unsigned lvl, bool locked_rmw)
+{
     unsigned lat = m->dram_latency;
     if (lvl < m->nlevels) {
         lat = m->lvl[lvl].latency;
@@ -494,6 +520,23 @@ unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cy
         m->dram++;
     }
     return lat + (locked_rmw ? m->rmw_latency : 0);
+}
+
+static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
+{
+    return m->cb(m->ctx, pa, locked_rmw, now);
+}
+
+static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
+{
+    (void)now;
+    return walk_served(m, fast_lookup(m, pa, m->walk_first), locked_rmw);
+}
+
+static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
+{
+    (void)now;
+    return walk_served(m, lookup_general(m, pa, m->walk_first), locked_rmw);
 }
 
 void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)

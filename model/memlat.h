@@ -46,6 +46,11 @@ typedef struct mmu_memlat {
     bool fast;
     mmu_memlat_fn cb;
     void *ctx;
+    /* Chosen at init (the host callback, the fast path or the general one),
+     * so that neither path pays for the other's test: mmu_memlat_access and
+     * mmu_memlat_data_lookup below. */
+    unsigned (*access)(struct mmu_memlat *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+    unsigned (*data_lookup)(struct mmu_memlat *m, uint64_t pa);
     uint64_t clock;
     /* Lookups answered without touching the sets, one memo per bucket of
      * sets: a bucket is the line number's low bits (memo_mask, at most the
@@ -74,13 +79,20 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg);
 void mmu_memlat_free(mmu_memlat_t *m);
 /* Cycles for one 8-byte page-table access issued at `now`. A locked A/D
  * update costs the line access plus rmw_latency. */
-unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+static inline unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw,
+                                         mmu_cycle_t now)
+{
+    return m->access(m, pa, locked_rmw, now);
+}
 /* The level that serves the line holding pa (nlevels: DRAM), looked up from
  * level `first` down, with every use and fill that implies (memlat.c). */
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first);
 
 /* mmu_memlat_data past its memo (memlat.c): the lookup, counted. */
-unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa);
+static inline unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
+{
+    return m->data_lookup(m, pa);
+}
 
 /* mmu_memlat_data without a host callback (m->cb NULL): a repeated access
  * to a memo line is answered here, without a call (87% of the data lines of
