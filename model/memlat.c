@@ -488,6 +488,11 @@ unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
     return m->fast ? fast_lookup(m, pa, first) : lookup_general(m, pa, first);
 }
 
+unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
+{
+    return m->data_lookup(m, pa);
+}
+
 /* The counters and latency of a data line served by level lvl. */
 static inline unsigned data_served(mmu_memlat_t *m, unsigned lvl)
 {

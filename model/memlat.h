@@ -47,8 +47,8 @@ typedef struct mmu_memlat {
     mmu_memlat_fn cb;
     void *ctx;
     /* Chosen at init (the host callback, the fast path or the general one),
-     * so that neither path pays for the other's test: mmu_memlat_access and
-     * mmu_memlat_data_lookup below. */
+     * so that neither path pays for a test of which it is: mmu_memlat_access
+     * and mmu_memlat_data_lookup below. */
     unsigned (*access)(struct mmu_memlat *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
     unsigned (*data_lookup)(struct mmu_memlat *m, uint64_t pa);
     uint64_t clock;
@@ -88,11 +88,10 @@ static inline unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool lock
  * level `first` down, with every use and fill that implies (memlat.c). */
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first);
 
-/* mmu_memlat_data past its memo (memlat.c): the lookup, counted. */
-static inline unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
-{
-    return m->data_lookup(m, pa);
-}
+/* mmu_memlat_data past its memo (memlat.c): the lookup, counted. Out of
+ * line (one jump to m->data_lookup): a call through the pointer here, inline
+ * in mmu_translate_run's loop, cost its memo hits an instruction more. */
+unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa);
 
 /* mmu_memlat_data without a host callback (m->cb NULL): a repeated access
  * to a memo line is answered here, without a call (87% of the data lines of
