@@ -305,15 +305,18 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
  * is all that LRU reads. A set keeps that order itself (struct
  * mmu_memlat_set: way numbers, most recent in the low 4 bits), so neither a
  * hit nor a victim scans stamps; a filter byte per way, compared 16 at once,
- * leaves a miss without reading a tag unless a byte matches (1 in 256 per
+ * leaves a miss without reading a tag unless a byte matches (1 in 128 per
  * way). Memlat.TheFastPathMatchesTheReferenceModel compares it with the
  * stamps. */
 
 /* The filter byte of a line: bits above the set index (which differ between
- * the lines of a set), two bytes of them folded. */
+ * the lines of a set), two bytes of them folded, with the top bit set: 0 is
+ * an empty way's (the set records start zeroed, a way is never emptied but
+ * by a flush, and a set's bytes past its ways stay 0), so empty ways never
+ * match and a probe needs no count of the filled ones. */
 static inline uint8_t fil_byte(uint64_t above)
 {
-    return (uint8_t)(above ^ (above >> 8));
+    return (uint8_t)((above ^ (above >> 8)) | 0x80u);
 }
 
 /* Bit w set where way w's filter byte is b (ways 0 .. 15). */
@@ -332,16 +335,18 @@ static inline unsigned fil_match(const uint8_t *fil, uint8_t b)
 
 /* `order` with way w (held, so its number is in one of the filled
  * positions, and in no lower one) moved to the front. Position p of w is
- * the lowest zero nibble of order ^ w repeated: the borrow trick below marks
- * it exactly (a false mark can only come above a true one). */
+ * the lowest zero nibble of order ^ w repeated, whose top bit (4p + 3) is
+ * the lowest bit of z below: the borrow trick marks it exactly (a false mark
+ * can only come above a true one). Positions 0 .. p (bits 0 .. 4p + 3; at
+ * p = 15, 2 << 63 wraps to 0 and all 64) then take the order shifted up
+ * with w in front; the rest stays. */
 static inline uint64_t to_front(uint64_t order, unsigned w)
 {
     const uint64_t ones = 0x1111111111111111ull;
     const uint64_t x = order ^ (ones * w);
     const uint64_t z = (x - ones) & ~x & (ones << 3);
-    const unsigned sh = (unsigned)__builtin_ctzll(z) - 3; /* 4 * p */
-    const uint64_t below = order & ((1ull << sh) - 1);
-    return (order & (~0ull << 4 << sh)) | below << 4 | w;
+    const uint64_t upto = (2ull << __builtin_ctzll(z)) - 1;
+    return order ^ ((order ^ (order << 4 | w)) & upto);
 }
 
 /* mmu_memlat_lookup in the fast configuration, its memo included. */
@@ -360,8 +365,7 @@ static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned
         struct mmu_memlat_set *s = &l->set[set];
         uint64_t *tag = &l->tag[set * l->ways];
         const uint8_t fb = fil_byte(line >> l->set_bits);
-        const unsigned nv = s->nvalid;
-        unsigned cand = fil_match(s->fil, fb) & ((1u << nv) - 1);
+        unsigned cand = fil_match(s->fil, fb);
         while (cand && tag[__builtin_ctz(cand)] != key)
             cand &= cand - 1;
         if (cand) {
@@ -373,6 +377,7 @@ static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned
         /* A miss: the lowest empty way (ways fill in order and empty only
          * all together, at a flush), else the least recently used. Positions
          * past the filled ways hold stale numbers, never looked at. */
+        const unsigned nv = s->nvalid;
         unsigned w = nv;
         if (nv < l->ways)
             s->nvalid = nv + 1;

@@ -433,7 +433,7 @@ TEST(Memlat, TranslationsChargeTheirDataLinesAsALoadAfterThemDoes)
 // configurations (any number of ways 1-16, so orders of every length and the
 // 16-way one that fills its 64 bits), line pools from a few lines to twice
 // the largest level, drawn from 24-bit line numbers so that lines of a set
-// share filter bytes (1 in 256 a pair) and a matching byte must not be taken
+// share filter bytes (1 in 128 a pair) and a matching byte must not be taken
 // for a hit.
 TEST(Memlat, TheFastPathMatchesTheReferenceModel)
 {
