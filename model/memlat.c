@@ -55,7 +55,7 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         l->sets = c->sets, l->ways = c->ways, l->latency = c->latency;
         l->victim = c->victim != 0;
         l->pair = c->pair != 0;
-        l->level = i;
+        l->level = (uint8_t)i;
         l->plru = cfg->memlat_plru[i] > 1 ? cfg->memlat_plru[i] : 0;
         /* Walker loads that skip the L1D start at the first level below it. */
         if (i == 0 && cfg->walk_skip_l1)
@@ -111,12 +111,10 @@ void mmu_memlat_free(mmu_memlat_t *m)
 {
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         free(m->lvl[i].tag);
-        free(m->lvl[i].stamp);
+        free(m->lvl[i].stamp); /* or set: they share their storage */
         free(m->lvl[i].nvalid);
         free(m->lvl[i].tree);
         free(m->lvl[i].use);
-        free(m->lvl[i].set);
-        m->lvl[i].set = NULL;
         m->lvl[i].tree = NULL;
         m->lvl[i].use = NULL;
         m->lvl[i].tag = NULL;

@@ -15,25 +15,29 @@
 
 typedef struct mmu_memlat_level {
     uint64_t *tag;    /* sets * ways line numbers + 1, valid below nvalid[set] */
-    uint64_t *stamp;  /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
+    union {
+        uint64_t *stamp; /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
+        /* With mmu_memlat_t.fast, in place of stamp and nvalid: per set, a
+         * filter byte per way and the ways in recency order (memlat.c). */
+        struct mmu_memlat_set {
+            uint8_t fil[16]; /* per way, a hash of the line above the set index; 0 empty */
+            uint64_t order;  /* way numbers, 4 bits each, most recent lowest */
+            uint32_t nvalid; /* ways filled, always the lowest ones */
+            uint32_t pad;
+        } *set;
+    };
     uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
     uint64_t *tree;   /* per set, with plru: the tree bits of every group */
     uint64_t *use;    /* with plru, per way: the tree bits a use keeps (2w) and sets (2w+1) */
     unsigned sets, ways, latency;
-    bool victim;     /* filled only by what the level above displaces */
-    bool pair;       /* a miss also fills the other line of the 128-byte pair */
-    unsigned level;  /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
-    unsigned plru;   /* ways per pseudo-LRU tree (cfg.memlat_plru); 0: true LRU */
-    /* With mmu_memlat_t.fast, in place of stamp and nvalid: per set, a
-     * filter byte per way and the ways in recency order (memlat.c). */
-    struct mmu_memlat_set {
-        uint8_t fil[16];   /* per way, a hash of the line above the set index */
-        uint64_t order;    /* way numbers, 4 bits each, most recent lowest */
-        uint32_t nvalid;   /* ways filled, always the lowest ones */
-        uint32_t pad;
-    } *set;
-    unsigned set_bits;   /* log2(sets) */
+    unsigned plru;    /* ways per pseudo-LRU tree (cfg.memlat_plru); 0: true LRU */
+    bool victim;      /* filled only by what the level above displaces */
+    bool pair;        /* a miss also fills the other line of the 128-byte pair */
+    uint8_t level;    /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
+    uint8_t set_bits; /* log2(sets) */
+    /* 64 bytes: indexing the levels stays a shift. */
 } mmu_memlat_level_t;
+_Static_assert(sizeof(mmu_memlat_level_t) == 64, "mmu_memlat_level_t: 64 bytes");
 
 typedef struct mmu_memlat {
     mmu_memlat_level_t lvl[MMU_MEMLAT_LEVELS];
