@@ -26,8 +26,8 @@ static void plru_masks(mmu_memlat_level_t *l);
 static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
-static unsigned fast_data_lookup(mmu_memlat_t *m, uint64_t pa);
-static unsigned general_data_lookup(mmu_memlat_t *m, uint64_t pa);
+static unsigned fast_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first);
+static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first);
 
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
 {
@@ -46,7 +46,7 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
             m->fast = false;
     }
     m->access = m->cb ? cb_access : m->fast ? fast_access : general_access;
-    m->data_lookup = m->fast ? fast_data_lookup : general_data_lookup;
+    m->lookup = m->fast ? fast_lookup_call : lookup_general;
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         const mmu_memlat_level_cfg_t *c = &cfg->memlat[i];
         if (!c->sets)
@@ -486,35 +486,28 @@ static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first)
     return served;
 }
 
+/* fast_lookup for the calls that take the lookup out of line (data lines,
+ * mmu_memlat_lookup): through m->lookup, as lookup_general, so that neither
+ * pays a test for the other. */
+static unsigned fast_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first)
+{
+    return fast_lookup(m, pa, first);
+}
+
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
-    return m->fast ? fast_lookup(m, pa, first) : lookup_general(m, pa, first);
+    return m->lookup(m, pa, first);
 }
 
 unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa)
 {
-    return m->data_lookup(m, pa);
-}
-
-/* The counters and latency of a data line served by level lvl. */
-static inline unsigned data_served(mmu_memlat_t *m, unsigned lvl)
-{
+    const unsigned lvl = m->lookup(m, pa, 0);
     if (lvl < m->nlevels) {
         m->data_hits[lvl]++;
         return m->lvl[lvl].latency;
     }
     m->data_dram++;
     return m->dram_latency;
-}
-
-static unsigned fast_data_lookup(mmu_memlat_t *m, uint64_t pa)
-{
-    return data_served(m, fast_lookup(m, pa, 0));
-}
-
-static unsigned general_data_lookup(mmu_memlat_t *m, uint64_t pa)
-{
-    return data_served(m, lookup_general(m, pa, 0));
 }
 
 /* ... and of a page-table access. */

@@ -52,9 +52,9 @@ typedef struct mmu_memlat {
     void *ctx;
     /* Chosen at init (the host callback, the fast path or the general one),
      * so that neither path pays for a test of which it is: mmu_memlat_access
-     * and mmu_memlat_data_lookup below. */
+     * below; mmu_memlat_lookup and mmu_memlat_data_lookup (memlat.c). */
     unsigned (*access)(struct mmu_memlat *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
-    unsigned (*data_lookup)(struct mmu_memlat *m, uint64_t pa);
+    unsigned (*lookup)(struct mmu_memlat *m, uint64_t pa, unsigned first);
     uint64_t clock;
     /* Lookups answered without touching the sets, one memo per bucket of
      * sets: a bucket is the line number's low bits (memo_mask, at most the
@@ -93,8 +93,8 @@ static inline unsigned mmu_memlat_access(mmu_memlat_t *m, uint64_t pa, bool lock
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first);
 
 /* mmu_memlat_data past its memo (memlat.c): the lookup, counted. Out of
- * line (one jump to m->data_lookup): a call through the pointer here, inline
- * in mmu_translate_run's loop, cost its memo hits an instruction more. */
+ * line: a call through a pointer here, inline in mmu_translate_run's loop,
+ * cost its memo hits an instruction more. */
 unsigned mmu_memlat_data_lookup(mmu_memlat_t *m, uint64_t pa);
 
 /* mmu_memlat_data without a host callback (m->cb NULL): a repeated access
