@@ -62,6 +62,7 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
             m->walk_first = 1;
         for (unsigned s = c->sets; s > 1; s >>= 1)
             l->set_bits++;
+        l->set_mask = c->sets - 1;
         /* Only nvalid or the set records are zeroed, not the tag array
          * (384 KiB for a 2 MiB LLC stand-in): creating an MMU stays cheap. */
         l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
@@ -307,22 +308,25 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
  * way). Memlat.TheFastPathMatchesTheReferenceModel compares it with the
  * stamps. */
 
-/* The filter byte of a line: bits above the set index (which differ between
- * the lines of a set), two bytes of them folded, with the top bit set: 0 is
- * an empty way's (the set records start zeroed, a way is never emptied but
- * by a flush, and a set's bytes past its ways stay 0), so empty ways never
- * match and a probe needs no count of the filled ones. */
-static inline uint8_t fil_byte(uint64_t above)
+/* The filter byte of a line: a hash of the bits above the set index (which
+ * differ between the lines of a set; one multiply mixes the low 32 into the
+ * top ones), with the top bit set: 0 is an empty way's (the set records
+ * start zeroed, a way is never emptied but by a flush, and a set's bytes
+ * past its ways stay 0), so empty ways never match and a probe needs no
+ * count of the filled ones. */
+static inline unsigned fil_byte(uint64_t above)
 {
-    return (uint8_t)((above ^ (above >> 8)) | 0x80u);
+    return ((uint32_t)above * 0x9e3779b1u) >> 25 | 0x80u;
 }
 
-/* Bit w set where way w's filter byte is b (ways 0 .. 15). */
-static inline unsigned fil_match(const uint8_t *fil, uint8_t b)
+/* Bit w set where way w's filter byte is b (< 256; ways 0 .. 15). */
+static inline unsigned fil_match(const uint8_t *fil, unsigned b)
 {
 #if defined(__SSE2__)
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)fil);
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)));
+    /* b in every byte: a multiply and one shuffle (set1_epi8 takes two more). */
+    const __m128i want = _mm_set1_epi32((int)(b * 0x01010101u));
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
 #else
     unsigned m = 0;
     for (unsigned i = 0; i < 16; i++)
@@ -359,10 +363,10 @@ static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned
     unsigned served = n;
     for (unsigned i = first; i < n; i++) {
         mmu_memlat_level_t *l = &m->lvl[i];
-        const size_t set = (size_t)(line & (l->sets - 1));
+        const size_t set = (size_t)(line & l->set_mask);
         struct mmu_memlat_set *s = &l->set[set];
         uint64_t *tag = &l->tag[set * l->ways];
-        const uint8_t fb = fil_byte(line >> l->set_bits);
+        const unsigned fb = fil_byte(line >> l->set_bits);
         unsigned cand = fil_match(s->fil, fb);
         while (cand && tag[__builtin_ctz(cand)] != key)
             cand &= cand - 1;
@@ -382,7 +386,7 @@ static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned
         else
             w = (unsigned)(s->order >> (4 * (l->ways - 1))) & 15u;
         tag[w] = key;
-        s->fil[w] = fb;
+        s->fil[w] = (uint8_t)fb;
         s->order = s->order << 4 | w;
     }
     /* The line is now the most recent of its set at every level from

@@ -35,6 +35,7 @@ typedef struct mmu_memlat_level {
     bool pair;        /* a miss also fills the other line of the 128-byte pair */
     uint8_t level;    /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
     uint8_t set_bits; /* log2(sets) */
+    uint32_t set_mask; /* sets - 1 */
     /* 64 bytes: indexing the levels stays a shift. */
 } mmu_memlat_level_t;
 _Static_assert(sizeof(mmu_memlat_level_t) == 64, "mmu_memlat_level_t: 64 bytes");
