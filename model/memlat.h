@@ -47,7 +47,7 @@ typedef struct mmu_memlat {
     unsigned dram_latency, rmw_latency;
     unsigned walk_first; /* the first level walker accesses look up (cfg.walk_skip_l1) */
     /* Every level true LRU of at most 16 ways, none a victim or pair level
-     * (the default configuration): lookups take mmu_memlat_fast (memlat.c). */
+     * (the default configuration): lookups take fast_lookup (memlat.c). */
     bool fast;
     mmu_memlat_fn cb;
     void *ctx;
