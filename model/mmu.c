@@ -741,31 +741,36 @@ static void plan_walk_side(mmu_t *mmu)
             mmu->psc_probe[mmu->npsc++] = (uint8_t)l;
 }
 
-/* A fill of TLB level lvl evicted *victim: count it, and with an inclusive
- * L2, remove what leaves the L2 from the L1s too. */
-static void evicted_from(mmu_t *mmu, unsigned lvl, const mmu_tlb_entry_t *victim)
+/* Inclusive L2: what leaves the L2 leaves the L1s too. */
+static __attribute__((noinline)) void back_invalidate(mmu_t *mmu, const mmu_tlb_entry_t *victim)
+{
+    mmu_tlb_inv_t q = {.by_addr = true,
+                       .la = victim->vpn << mmu->gshift[victim->granule],
+                       .pcid = victim->pcid,
+                       .nonglobal = !victim->global,
+                       .global = victim->global};
+    unsigned n[2] = {0, 0};
+    for (int j = 0; j < MMU_TLB_ARRAYS; j++) {
+        n[SIDE_I] += mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
+        n[SIDE_D] += mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
+    }
+    if (MMU_COV_ON(mmu->cov)) {
+        if (n[SIDE_I])
+            mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 0);
+        if (n[SIDE_D])
+            mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 1);
+        if (!n[SIDE_I] && !n[SIDE_D])
+            mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 2);
+    }
+}
+
+/* A fill of TLB level lvl evicted *victim: count it (in a full TLB, nearly
+ * every fill), and with an inclusive L2 remove it from the L1s. */
+static inline void evicted_from(mmu_t *mmu, unsigned lvl, const mmu_tlb_entry_t *victim)
 {
     mmu->cnt.tlb[lvl][mmu->cnt_size[victim->granule]][CNT_EVICTIONS]++;
-    if (lvl == 2 && mmu->cfg.l2_inclusive) {
-        mmu_tlb_inv_t q = {.by_addr = true,
-                           .la = victim->vpn << mmu->gshift[victim->granule],
-                           .pcid = victim->pcid,
-                           .nonglobal = !victim->global,
-                           .global = victim->global};
-        unsigned n[2] = {0, 0};
-        for (int j = 0; j < MMU_TLB_ARRAYS; j++) {
-            n[SIDE_I] += mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
-            n[SIDE_D] += mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
-        }
-        if (MMU_COV_ON(mmu->cov)) {
-            if (n[SIDE_I])
-                mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 0);
-            if (n[SIDE_D])
-                mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 1);
-            if (!n[SIDE_I] && !n[SIDE_D])
-                mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 2);
-        }
-    }
+    if (lvl == 2 && mmu->cfg.l2_inclusive)
+        back_invalidate(mmu, victim);
 }
 
 /* Fill every array of a level that holds entries of this size. A page whose
@@ -1012,7 +1017,7 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
     const mmu_req_t req = {.version = MMU_REQ_VERSION, .la = j->la, .type = j->type,
                            .cpl = j->cpl, .flags = j->flags};
     const mmu_walk_start_t start = {j->start_level, j->start_table & mmu->walker.frame_mask,
-                                    j->start_perms};
+                                    j->start_perms, NULL};
     mmu_walk_trace_t tr;
     mmu_result_t res;
     memset(&res, 0, sizeof res);
@@ -1101,7 +1106,11 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
                                           unsigned side, walk_kind_t kind, mmu_result_t *res)
 {
     const uint64_t la = req->la;
-    mmu_walk_start_t start = {mmu->mode.levels, mmu->mode.root, MMU_PERM_W | MMU_PERM_U};
+    /* The rights table of the request's kind: translate_slow has refused
+     * any type or CPL out of range. */
+    const unsigned fk = FAST_KIND(req->type, req->cpl, (req->flags & MMU_REQ_IMPLICIT) != 0);
+    mmu_walk_start_t start = {mmu->mode.levels, mmu->mode.root, MMU_PERM_W | MMU_PERM_U,
+                              mmu->kind[fk].allow};
     mmu_cycle_t ready = t;
 
     /* SDM 4.10.3.2: the deepest PSC hit gives the table to start from. */
@@ -1255,12 +1264,12 @@ void mmu_l2_observe(mmu_t *mmu, mmu_l2_obs_fn fn, void *ctx)
     mmu->l2_obs_ctx = ctx;
 }
 
-/* Everything but the common L1 hit. */
+/* Everything but the common L1 hit. mmu, req and res are not NULL and
+ * req->version is known (mmu_translate has checked them, run_slow builds
+ * its request). */
 static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t *req,
                                                     mmu_result_t *res)
 {
-    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
-        return bad_request(mmu, req, res);
     memset(res, 0, sizeof *res);
     res->done_at = req->now;
     res->served = MMU_SERVED_NONE;
@@ -1519,6 +1528,8 @@ static __attribute__((noinline)) int run_slow(mmu_t *mmu, const mmu_run_acc_t *a
 {
     const mmu_req_t req = {
         .version = MMU_REQ_VERSION, .type = a->type, .cpl = a->cpl, .la = a->la, .now = now};
+    if (UNLIKELY(!last))
+        return bad_request(mmu, &req, last);
     return translate_slow(mmu, &req, last);
 }
 

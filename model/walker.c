@@ -109,8 +109,25 @@ static inline int set_bits(const mmu_walker_t *w, uint64_t pa, uint64_t seen, ui
     return update_bits(w, pa, seen, bits, tr, t0, level, leaf_size, on_fault);
 }
 
+/* The memory latency of the k entry reads at pa[0..k), in order, after
+ * `cycles` (see the level loop). */
+static ALWAYS_INLINE mmu_cycle_t charge_reads(const mmu_walker_t *w, const uint64_t *pa,
+                                              unsigned k, mmu_cycle_t t0, mmu_cycle_t cycles)
+{
+    for (unsigned i = 0; i < k; i++) {
+        cycles += w->level_latency;
+        cycles += mmu_memlat_access(w->lat, pa[i], false, t0 + cycles);
+    }
+    return cycles;
+}
+
 /* The walk, compiled twice: over the sparse memory (`sparse`, its reads
- * inline) and over any mmu_mem_ops_t. */
+ * inline) and over any mmu_mem_ops_t. Over the sparse memory the levels are
+ * read first and their latencies charged after, the same accesses in the
+ * same order at the same cycles (a read's latency does not depend on the
+ * word read, nor the word on the latency): the level loop then makes no
+ * call. Through mem, each read is charged as it is made, so the calls of
+ * mem.read64 and of a latency callback interleave as they always did. */
 static ALWAYS_INLINE int walk_body(const mmu_walker_t *w, const bool sparse,
                                    const mmu_walk_mode_t *m, const mmu_req_t *req,
                                    const mmu_walk_start_t *start, mmu_cycle_t t0,
@@ -139,14 +156,22 @@ static ALWAYS_INLINE int walk_body(const mmu_walker_t *w, const bool sparse,
         mmu_pf_cause_t cause;
 
         for (;; level--) {
+            /* Entry n is the walk's (n+1)th read of this attempt. */
             const uint64_t pa = table + 8 * ((la >> (3 + 9 * level)) & 511);
             const int rc = read_entry(w, sparse, pa, &e);
-            reads++;
-            /* The step first: the read is issued once the walker has the
-             * address, which is the cycle an RTL walker raises its request. */
-            cycles += w->level_latency;
-            cycles += mmu_memlat_access(w->lat, pa, false, t0 + cycles);
+            ent_pa[n] = pa;
+            if (!sparse) {
+                reads++;
+                /* The step first: the read is issued once the walker has the
+                 * address, which is the cycle an RTL walker raises its request. */
+                cycles += w->level_latency;
+                cycles += mmu_memlat_access(w->lat, pa, false, t0 + cycles);
+            }
             if (UNLIKELY(rc)) {
+                if (sparse) {
+                    reads += n + 1;
+                    cycles = charge_reads(w, ent_pa, n + 1, t0, cycles);
+                }
                 tr->reads = reads;
                 tr->cycles = cycles;
                 return mem_failed(tr, pa, false, rc);
@@ -161,7 +186,6 @@ static ALWAYS_INLINE int walk_body(const mmu_walker_t *w, const bool sparse,
                 goto fault;
             }
             tr->entry[n] = e;
-            ent_pa[n] = pa;
             all &= e;
             /* SDM 4.6.1: R/W and U/S must be 1 at every level; XD at any
              * level forbids fetches (XD is reserved, so 0, when NXE=0).
@@ -174,20 +198,27 @@ static ALWAYS_INLINE int walk_body(const mmu_walker_t *w, const bool sparse,
                 break;
             table = e & w->frame_mask;
         }
+        if (sparse) {
+            reads += n;
+            cycles = charge_reads(w, ent_pa, n, t0, cycles);
+        }
         tr->reads = reads;
         tr->cycles = cycles;
 
         const unsigned pkey = (unsigned)(e >> MMU_PTE_PKEY_SHIFT) & 0xf;
-        mmu_pte_verdict_t v = mmu_pte_check(&m->ctl, perms, pkey, type, user_access, implicit);
-        if (UNLIKELY(!v.allowed)) {
-            mmu_fault_pf(&res->fault, la, MMU_PF_CAUSE_PROT, type, user_access, v.pk,
-                         m->ctl.smep, m->ctl.nxe);
-            tr->fault_level = (uint8_t)level;
-            tr->fault_perms = (uint8_t)perms;
-            tr->fault_pkey = (uint8_t)pkey;
-            tr->fault_entry = 0;
-            n--; /* the leaf: never written on a fault */
-            goto ad_on_fault;
+        if (UNLIKELY(!start->allow || !((start->allow[perms] >> pkey) & 1))) {
+            const mmu_pte_verdict_t v =
+                mmu_pte_check(&m->ctl, perms, pkey, type, user_access, implicit);
+            if (!v.allowed) {
+                mmu_fault_pf(&res->fault, la, MMU_PF_CAUSE_PROT, type, user_access, v.pk,
+                             m->ctl.smep, m->ctl.nxe);
+                tr->fault_level = (uint8_t)level;
+                tr->fault_perms = (uint8_t)perms;
+                tr->fault_pkey = (uint8_t)pkey;
+                tr->fault_entry = 0;
+                n--; /* the leaf: never written on a fault */
+                goto ad_on_fault;
+            }
         }
 
         /* SDM 4.8: A in every entry used, top-down; the leaf gets A and, on a
@@ -218,6 +249,10 @@ static ALWAYS_INLINE int walk_body(const mmu_walker_t *w, const bool sparse,
         return 0;
 
     fault:
+        if (sparse) {
+            reads += n + 1;
+            cycles = charge_reads(w, ent_pa, n + 1, t0, cycles);
+        }
         tr->reads = reads;
         tr->cycles = cycles;
         mmu_fault_pf(&res->fault, la, cause, type, user_access, false, m->ctl.smep, m->ctl.nxe);
@@ -256,11 +291,17 @@ static __attribute__((noinline)) int walk_sparse(const mmu_walker_t *w, const mm
     return walk_body(w, true, m, req, start, t0, tr, res);
 }
 
+static __attribute__((noinline)) int walk_ops(const mmu_walker_t *w, const mmu_walk_mode_t *m,
+                                              const mmu_req_t *req, const mmu_walk_start_t *start,
+                                              mmu_cycle_t t0, mmu_walk_trace_t *tr,
+                                              mmu_result_t *res)
+{
+    return walk_body(w, false, m, req, start, t0, tr, res);
+}
+
 int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_req_t *req,
                     const mmu_walk_start_t *start, mmu_cycle_t t0, mmu_walk_trace_t *tr,
                     mmu_result_t *res)
 {
-    if (w->sparse)
-        return walk_sparse(w, m, req, start, t0, tr, res);
-    return walk_body(w, false, m, req, start, t0, tr, res);
+    return (w->sparse ? walk_sparse : walk_ops)(w, m, req, start, t0, tr, res);
 }

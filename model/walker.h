@@ -48,6 +48,11 @@ typedef struct mmu_walk_start {
     unsigned level;
     uint64_t table;
     unsigned perms;
+    /* NULL, or by combined rights (MMU_PERM_*): bit k set when mmu_pte_check
+     * under the mode's control bits allows this request with key k (the MMU
+     * keeps that table per kind of request for its L1 hits). The walker then
+     * looks the verdict up, and calls mmu_pte_check only for a denial. */
+    const uint16_t *allow;
 } mmu_walk_start_t;
 
 /* Set up the walker of an MMU over ops (already imported), its page-table
