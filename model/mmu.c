@@ -729,7 +729,8 @@ static void plan_walk_side(mmu_t *mmu)
                 mmu->probe[lvl][mmu->nprobe[lvl]++] = (uint8_t)i;
         for (unsigned g = 0; g < MMU_GRANULES; g++) {
             fill_plan_t *p = &mmu->plan[lvl][g];
-            *p = (fill_plan_t){.direct = !group_unheld(arr, g) && level_granule(arr, g) == (int)g};
+            /* (A group no array holds has a smaller level_granule.) */
+            *p = (fill_plan_t){.direct = level_granule(arr, g) == (int)g};
             for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++)
                 if (arr[i].sets && (arr[i].granules & (1u << g)))
                     p->arr[p->n++] = (uint8_t)i;

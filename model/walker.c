@@ -121,11 +121,12 @@ static ALWAYS_INLINE mmu_cycle_t charge_reads(const mmu_walker_t *w, const uint6
     return cycles;
 }
 
-/* The walk, compiled twice: over the sparse memory (`sparse`, its reads
- * inline) and over any mmu_mem_ops_t. Over the sparse memory the levels are
- * read first and their latencies charged after, the same accesses in the
- * same order at the same cycles (a read's latency does not depend on the
- * word read, nor the word on the latency): the level loop then makes no
+/* The walk, compiled twice: over the sparse memory with the built-in
+ * latency stand-ins (`sparse`: its reads inline), and over any
+ * mmu_mem_ops_t. In the first, the levels are read first and their
+ * latencies charged after: the same accesses in the same order at the same
+ * cycles (a read's latency does not depend on the word read, and nothing
+ * but the walk touches the memory meanwhile), and the level loop makes no
  * call. Through mem, each read is charged as it is made, so the calls of
  * mem.read64 and of a latency callback interleave as they always did. */
 static ALWAYS_INLINE int walk_body(const mmu_walker_t *w, const bool sparse,
@@ -303,5 +304,8 @@ int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_r
                     const mmu_walk_start_t *start, mmu_cycle_t t0, mmu_walk_trace_t *tr,
                     mmu_result_t *res)
 {
-    return (w->sparse ? walk_sparse : walk_ops)(w, m, req, start, t0, tr, res);
+    /* A host's latency callback may let other agents run, which may change
+     * the tables between two levels: with one, each level is read after the
+     * latency of the one above, as always (walk_ops). */
+    return (w->sparse && !w->lat->cb ? walk_sparse : walk_ops)(w, m, req, start, t0, tr, res);
 }

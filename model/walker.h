@@ -17,8 +17,10 @@
 typedef struct mmu_walker {
     mmu_mem_ops_t mem;
     /* mem's own sparse memory when mem is mmu_sparse_mem_ops() unchanged
-     * (mem.h): its entries are then read and updated inline, the same words
-     * and codes its operations give. NULL: every access goes through mem. */
+     * (mem.h): its entries are then updated inline, and read inline too
+     * unless a host callback supplies the latencies (walker.c), the same
+     * words and codes its operations give. NULL: every access goes through
+     * mem. */
     const mmu_sparse_mem_t *sparse;
     uint64_t frame_mask; /* bits MAXPHYADDR-1:12 */
     /* By level: the bits of a present entry that make it map a page (~0 at
