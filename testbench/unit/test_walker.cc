@@ -603,4 +603,57 @@ TEST(WalkerSparse, InlineWalkEqualsTheWalkThroughTheOperations)
     run_twin(0x5eed0004, 5, MMU_AD_ON_FAULT_NONE, 0, 0, 2);
 }
 
+// With a host latency callback, each level is read once the latency of the
+// one above has been asked for: a host whose callback lets another agent run
+// (which here remaps the page while the walker waits for the PDE) sees the
+// walk read the PTE as that agent left it, over the sparse memory too.
+namespace sparse_inline {
+struct Remapper {
+    mmu_sparse_mem_t *mem;
+    uint64_t pde_pa, pte_pa, new_pte;
+    unsigned fired = 0;
+    static unsigned latency(void *ctx, uint64_t pa, int locked, uint64_t)
+    {
+        Remapper *r = static_cast<Remapper *>(ctx);
+        if (pa == r->pde_pa && !locked && !r->fired++)
+            mmu_sparse_mem_write64(r->mem, r->pte_pa, r->new_pte);
+        return 10;
+    }
+};
+} // namespace sparse_inline
+
+TEST(WalkerSparse, ALatencyCallbackSeesEachLevelReadAfterTheOneAbove)
+{
+    using namespace sparse_inline;
+    mmu_sparse_mem_t *mem = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    mmu_ptb_t *pt = nullptr;
+    ASSERT_EQ(0, mmu_ptb_create(&ops, 4, kPool, kPoolSize, &pt));
+    ASSERT_EQ(0, mmu_ptb_map(pt, kTestVa, kTestFrame, 0x1000, MMU_PAGE_4K, kUserRw));
+    Remapper r{mem, 0, 0, 0};
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kTestVa, 2, &r.pde_pa));
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kTestVa, 1, &r.pte_pa));
+    r.new_pte = (kTestFrame + 0x5000) | kUserRw | MMU_PTE_A;
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.memlat_cb = &Remapper::latency;
+    cfg.memlat_ctx = &r;
+    mmu_t *mmu = nullptr;
+    ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu, nullptr));
+    const mmu_ctrl_t c = make_ctrl(mmu_ptb_root(pt), 4, 0);
+    ASSERT_EQ(0, mmu_set_ctrl(mmu, &c, nullptr));
+    mmu_req_t q = MMU_REQ_INIT;
+    q.la = kTestVa + 0x123;
+    q.cpl = 3;
+    mmu_result_t res;
+    ASSERT_EQ(0, mmu_translate(mmu, &q, &res));
+    EXPECT_EQ(1u, r.fired);
+    EXPECT_TRUE(IsOk(res, kTestFrame + 0x5123));
+    EXPECT_EQ(4u + 3u, res.mem_refs); // four reads; A set in PML4E, PDPTE and PDE
+    mmu_destroy(mmu);
+    mmu_ptb_destroy(pt);
+    mmu_sparse_mem_destroy(mem);
+}
+
 } // namespace
