@@ -120,6 +120,7 @@ typedef struct fill_plan {
     bool direct;
     uint8_t n;
     uint8_t arr[MMU_TLB_ARRAYS];
+    uint64_t *fills; /* the level's fill counter for the entry's size */
 } fill_plan_t;
 
 #define FAST_KIND(type, cpl, implicit) \
@@ -153,7 +154,7 @@ struct mmu {
      * which paging-structure caches exist, so that the miss path probes and
      * fills without asking every array whether it is there. */
     fill_plan_t plan[3][MMU_GRANULES]; /* [l1i, l1d, l2][granule of the entry] */
-    uint8_t probe[3][MMU_TLB_ARRAYS];  /* [l1i, l1d, l2]: arrays with entries, in order */
+    mmu_tlb_t *probe[3][MMU_TLB_ARRAYS]; /* [l1i, l1d, l2]: arrays with entries, in order */
     uint8_t nprobe[3];
     uint8_t psc_probe[4];              /* levels with a PSC, deepest (PDE) first */
     uint8_t npsc;
@@ -687,10 +688,10 @@ int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err)
 
 /* The first hit among the arrays of TLB level lvl (l1i, l1d, l2), in
  * array order. */
-static inline mmu_tlb_entry_t *lookup_level(mmu_t *mmu, unsigned lvl, mmu_tlb_t *arr, uint64_t la)
+static inline mmu_tlb_entry_t *lookup_level(mmu_t *mmu, unsigned lvl, uint64_t la)
 {
     for (unsigned k = 0; k < mmu->nprobe[lvl]; k++) {
-        mmu_tlb_entry_t *e = mmu_tlb_probe(&arr[mmu->probe[lvl][k]], la, mmu->pcid);
+        mmu_tlb_entry_t *e = mmu_tlb_probe(mmu->probe[lvl][k], la, mmu->pcid);
         if (e)
             return e;
     }
@@ -722,15 +723,16 @@ static bool group_unheld(const mmu_tlb_t *arr, unsigned g)
 static void plan_walk_side(mmu_t *mmu)
 {
     for (unsigned lvl = 0; lvl < 3; lvl++) {
-        const mmu_tlb_t *arr = lvl == 2 ? mmu->l2 : mmu->l1[lvl];
+        mmu_tlb_t *arr = lvl == 2 ? mmu->l2 : mmu->l1[lvl];
         mmu->nprobe[lvl] = 0;
         for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++)
             if (arr[i].sets)
-                mmu->probe[lvl][mmu->nprobe[lvl]++] = (uint8_t)i;
+                mmu->probe[lvl][mmu->nprobe[lvl]++] = &arr[i];
         for (unsigned g = 0; g < MMU_GRANULES; g++) {
             fill_plan_t *p = &mmu->plan[lvl][g];
             /* (A group no array holds has a smaller level_granule.) */
-            *p = (fill_plan_t){.direct = level_granule(arr, g) == (int)g};
+            *p = (fill_plan_t){.direct = level_granule(arr, g) == (int)g,
+                               .fills = &mmu->cnt.tlb[lvl][mmu->cnt_size[g]][CNT_FILLS]};
             for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++)
                 if (arr[i].sets && (arr[i].granules & (1u << g)))
                     p->arr[p->n++] = (uint8_t)i;
@@ -845,7 +847,7 @@ static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t
         fill_level_general(mmu, arr, lvl, la, in);
         return;
     }
-    mmu->cnt.tlb[lvl][mmu->cnt_size[in->granule]][CNT_FILLS] += p->n;
+    *p->fills += p->n;
     for (unsigned k = 0; k < p->n; k++) {
         mmu_tlb_entry_t victim;
         if (mmu_tlb_fill(&arr[p->arr[k]], la, in, &victim))
@@ -1293,13 +1295,13 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
     mmu_cycle_t t = req->now + mmu->l1_lat[side];
     res->lat_l1 = mmu->l1_lat[side];
     unsigned lvl = side;
-    mmu_tlb_entry_t *e = lookup_level(mmu, side, mmu->l1[side], req->la);
+    mmu_tlb_entry_t *e = lookup_level(mmu, side, req->la);
     if (UNLIKELY(!e)) {
         mmu->cnt.misses[side]++;
         t += mmu->l2_lat;
         res->lat_l2 = mmu->l2_lat;
         lvl = 2;
-        e = lookup_level(mmu, 2, mmu->l2, req->la);
+        e = lookup_level(mmu, 2, req->la);
         if (!e)
             mmu->cnt.misses[2]++;
         if (UNLIKELY(mmu->l2_obs))
