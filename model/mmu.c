@@ -192,11 +192,14 @@ static void cov_xlat(mmu_t *mmu, const mmu_req_t *req, unsigned kind, unsigned s
                      unsigned served, unsigned level, unsigned cause);
 static void cov_tlb_hit(mmu_t *mmu, const mmu_req_t *req, const mmu_tlb_entry_t *e,
                         unsigned lvl, mmu_pte_verdict_t v, const mmu_result_t *res);
-static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mmu_cycle_t t);
-static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t begin);
+static __attribute__((noinline, cold)) void cov_psc_hit(mmu_t *mmu, unsigned level,
+                                                        const mmu_tlb_entry_t *e, mmu_cycle_t t);
+static __attribute__((noinline, cold)) void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t,
+                                                           mmu_cycle_t begin);
 static void cov_arrays(mmu_t *mmu, mmu_tlb_t *arrays[MMU_COV_TRACKED]);
-static void cov_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_trace_t *tr,
-                     const mmu_result_t *res, int rc);
+static __attribute__((noinline, cold)) void cov_walk(mmu_t *mmu, const mmu_req_t *req,
+                                                     const mmu_walk_trace_t *tr,
+                                                     const mmu_result_t *res, int rc);
 static void cov_filled(mmu_t *mmu, unsigned tracked, const mmu_tlb_t *arr);
 static void cov_inv(mmu_t *mmu, unsigned kind, unsigned removed);
 static void plan_walk_side(mmu_t *mmu);
@@ -948,9 +951,12 @@ static __attribute__((noinline, cold)) int walk_failed(mmu_t *mmu, const char *f
                     fn, la, tr->err_locked ? "cmpxchg64" : "read64", tr->err_pa, mmu_err_name(rc));
 }
 
-/* A walk by cfg.walk_cb, turned into what the built-in walker returns. */
-static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_t *start,
-                         mmu_cycle_t t0, mmu_walk_trace_t *tr, mmu_result_t *res)
+/* A walk by cfg.walk_cb, turned into what the built-in walker returns (out
+ * of line: inlined, its job and answer would take the common walk's stack
+ * and registers). */
+static __attribute__((noinline)) int external_walk(mmu_t *mmu, const mmu_req_t *req,
+                                                   const mmu_walk_start_t *start, mmu_cycle_t t0,
+                                                   mmu_walk_trace_t *tr, mmu_result_t *res)
 {
     mmu_walk_job_t j;
     mmu_walk_out_t o;
@@ -1072,8 +1078,9 @@ unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now)
  * because a translation is cached only for a page whose A flag is set; the
  * group is not formed from pages never accessed. Functional only: the
  * neighbours are read through mem->read64 and nothing is written. */
-static void coalesce(mmu_t *mmu, uint64_t la, const mmu_walk_start_t *start,
-                     const mmu_walk_trace_t *tr, mmu_tlb_entry_t *e)
+static __attribute__((noinline)) void coalesce(mmu_t *mmu, uint64_t la,
+                                               const mmu_walk_start_t *start,
+                                               const mmu_walk_trace_t *tr, mmu_tlb_entry_t *e)
 {
     const uint64_t fm = mmu->walker.frame_mask;
     /* The page table holding the leaf: the one the PDE names, or the table
@@ -1804,7 +1811,8 @@ static void cov_tlb_hit(mmu_t *mmu, const mmu_req_t *req, const mmu_tlb_entry_t 
     }
 }
 
-static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mmu_cycle_t t)
+static __attribute__((noinline, cold)) void cov_psc_hit(mmu_t *mmu, unsigned level,
+                                                        const mmu_tlb_entry_t *e, mmu_cycle_t t)
 {
     if (e->ready_at > t)
         mmu_cov_inc(mmu->cov, MMU_COVB_PSC_IN_FLIGHT + level - 2);
@@ -1812,7 +1820,8 @@ static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mm
         mmu_cov_inc(mmu->cov, MMU_COVB_KEPT + 2);
 }
 
-static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t begin)
+static __attribute__((noinline, cold)) void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t,
+                                                           mmu_cycle_t begin)
 {
     unsigned busy = 0;
     for (unsigned i = 0; i < mmu->cfg.walkers; i++)
@@ -1823,8 +1832,9 @@ static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t b
         mmu_cov_inc(mmu->cov, MMU_COVB_SATURATED);
 }
 
-static void cov_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_trace_t *tr,
-                     const mmu_result_t *res, int rc)
+static __attribute__((noinline, cold)) void cov_walk(mmu_t *mmu, const mmu_req_t *req,
+                                                     const mmu_walk_trace_t *tr,
+                                                     const mmu_result_t *res, int rc)
 {
     if (rc) {
         if (rc == MMU_ERETRY)
