@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "mem.h"
 #include "mmu/mmu_mem.h"
 
 #define FRAME_WORDS 512u
@@ -28,32 +29,11 @@
 #define SLAB_BYTES (2u << 20)
 #define SLAB_FRAMES (SLAB_BYTES / 4096u)
 #define SLAB_FIRST_FRAMES 16u
-#define NODE_BITS 13u
-#define NODE_SIZE (1u << NODE_BITS)
+#define NODE_BITS MMU_SPARSE_NODE_BITS
+#define NODE_SIZE MMU_SPARSE_NODE_SIZE
 
-typedef struct leaf_node {
-    uint64_t *frame[NODE_SIZE];
-} leaf_node_t;
-
-typedef struct mid_node {
-    leaf_node_t *leaf[NODE_SIZE];
-} mid_node_t;
-
-struct mmu_sparse_mem {
-    uint64_t limit;     /* 2^maxphyaddr */
-    mid_node_t **root;  /* 2^root_bits entries */
-    size_t root_size;
-    uint64_t frames;
-    char **slabs;       /* every slab, for freeing */
-    size_t nslabs, capslabs;
-    /* Root slots holding a mid node, and for each mid node its leaf slots in
-     * use, so that clearing visits what was allocated, not 2^(maxphyaddr-38)
-     * root slots times 8192 leaf slots (a cost every small memory paid). */
-    uint32_t *used;     /* (root index << NODE_BITS) | leaf index, per leaf node */
-    size_t nused, capused;
-    unsigned slab_used; /* frames handed out from slabs[nslabs - 1] */
-    unsigned slab_frames; /* frames in slabs[nslabs - 1] */
-};
+typedef mmu_sparse_leaf_t leaf_node_t;
+typedef mmu_sparse_mid_t mid_node_t;
 
 static uint64_t *new_frame(mmu_sparse_mem_t *m)
 {
@@ -145,11 +125,7 @@ void mmu_sparse_mem_destroy(mmu_sparse_mem_t *m)
 
 static inline uint64_t *find(const mmu_sparse_mem_t *m, uint64_t pfn)
 {
-    const mid_node_t *mid = m->root[pfn >> (2 * NODE_BITS)];
-    if (!mid)
-        return NULL;
-    const leaf_node_t *leaf = mid->leaf[(pfn >> NODE_BITS) & (NODE_SIZE - 1)];
-    return leaf ? leaf->frame[pfn & (NODE_SIZE - 1)] : NULL;
+    return mmu_sparse_mem_find(m, pfn);
 }
 
 static int frame_for_write(mmu_sparse_mem_t *m, uint64_t pfn, uint64_t **page)
@@ -288,6 +264,13 @@ static void ops_prefetch_find(void *ctx, uint64_t pa)
 #if defined(__GNUC__)
     __builtin_prefetch(&leaf->frame[pfn & (NODE_SIZE - 1)]);
 #endif
+}
+
+const mmu_sparse_mem_t *mmu_sparse_mem_of(const mmu_mem_ops_t *ops)
+{
+    if (ops->read64 != ops_read64 || ops->cmpxchg64 != ops_cmpxchg64)
+        return NULL;
+    return ops->ctx;
 }
 
 /* The first released layout of mmu_mem_ops_t ends with ctx. */

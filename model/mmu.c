@@ -113,6 +113,16 @@ typedef struct fast_kind {
 _Static_assert(sizeof(fast_kind_t) == 128 && offsetof(fast_kind_t, hits) == 64,
                "a hit reads the first 64 bytes of its fast_kind_t");
 
+/* How fill_level puts an entry of one granule into one TLB level: when
+ * `direct`, the entry goes as it is (no splinter, no 4 KiB piece of a
+ * coalesced group) into arrays arr[0..n); else fill_level_general decides. */
+typedef struct fill_plan {
+    bool direct;
+    uint8_t n;
+    uint8_t arr[MMU_TLB_ARRAYS];
+    uint64_t *fills; /* the level's fill counter for the entry's size */
+} fill_plan_t;
+
 #define FAST_KIND(type, cpl, implicit) \
     ((unsigned)(type) * 4 + (unsigned)(cpl) + (unsigned)(implicit) * 16)
 
@@ -139,6 +149,15 @@ struct mmu {
     mmu_counters_t cnt;
     bool allow_init; /* kind[].allow has been derived once */
     /* Walk side. */
+    /* Derived at create (the arrays' shapes are fixed then): how an entry of
+     * each granule goes into each TLB level, and which arrays of a level and
+     * which paging-structure caches exist, so that the miss path probes and
+     * fills without asking every array whether it is there. */
+    fill_plan_t plan[3][MMU_GRANULES]; /* [l1i, l1d, l2][granule of the entry] */
+    mmu_tlb_t *probe[3][MMU_TLB_ARRAYS]; /* [l1i, l1d, l2]: arrays with entries, in order */
+    uint8_t nprobe[3];
+    uint8_t psc_probe[4];              /* levels with a PSC, deepest (PDE) first */
+    uint8_t npsc;
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
     mmu_walker_t walker;
@@ -173,13 +192,17 @@ static void cov_xlat(mmu_t *mmu, const mmu_req_t *req, unsigned kind, unsigned s
                      unsigned served, unsigned level, unsigned cause);
 static void cov_tlb_hit(mmu_t *mmu, const mmu_req_t *req, const mmu_tlb_entry_t *e,
                         unsigned lvl, mmu_pte_verdict_t v, const mmu_result_t *res);
-static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mmu_cycle_t t);
-static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t begin);
+static __attribute__((noinline, cold)) void cov_psc_hit(mmu_t *mmu, unsigned level,
+                                                        const mmu_tlb_entry_t *e, mmu_cycle_t t);
+static __attribute__((noinline, cold)) void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t,
+                                                           mmu_cycle_t begin);
 static void cov_arrays(mmu_t *mmu, mmu_tlb_t *arrays[MMU_COV_TRACKED]);
-static void cov_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_trace_t *tr,
-                     const mmu_result_t *res, int rc);
+static __attribute__((noinline, cold)) void cov_walk(mmu_t *mmu, const mmu_req_t *req,
+                                                     const mmu_walk_trace_t *tr,
+                                                     const mmu_result_t *res, int rc);
 static void cov_filled(mmu_t *mmu, unsigned tracked, const mmu_tlb_t *arr);
 static void cov_inv(mmu_t *mmu, unsigned kind, unsigned removed);
+static void plan_walk_side(mmu_t *mmu);
 
 /* ---- configuration ----------------------------------------------------------- */
 
@@ -335,13 +358,7 @@ int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out
     if (!mmu)
         return mmu_err_set(err, MMU_ENOMEM, "mmu_create: out of memory");
     mmu->cfg = *cfg;
-    mmu->walker.mem = ops;
-    mmu->walker.frame_mask = ((1ull << cfg->maxphyaddr) - 1) & ~0xfffull;
-    mmu->walker.page_1g = cfg->page_1g;
-    mmu->walker.ad_on_fault = cfg->ad_on_fault;
-    mmu->walker.retry_limit = cfg->ad_retry_limit;
-    mmu->walker.level_latency = cfg->walk_level_latency;
-    mmu->walker.lat = &mmu->lat;
+    mmu_walker_init(&mmu->walker, cfg, &ops, &mmu->lat);
     mmu->l1_lat[SIDE_I] = cfg->l1i.latency;
     mmu->l1_lat[SIDE_D] = cfg->l1d.latency;
     mmu->l2_lat = cfg->l2.latency;
@@ -378,6 +395,7 @@ int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out
         if (cfg->psc[l].arr.entries && cfg->psc[l].latency > mmu->psc_lat)
             mmu->psc_lat = cfg->psc[l].latency;
     }
+    plan_walk_side(mmu);
     if ((rc = mmu_memlat_init(&mmu->lat, cfg)) != 0) {
         mmu_err_set(err, rc, "mmu_create: out of memory");
         goto fail;
@@ -671,12 +689,12 @@ int mmu_write_reg(mmu_t *mmu, unsigned reg, uint64_t value, mmu_err_t *err)
 
 /* ---- translation ------------------------------------------------------------------ */
 
-static inline mmu_tlb_entry_t *lookup_level(mmu_tlb_t *arr, uint64_t la, uint16_t pcid)
+/* The first hit among the arrays of TLB level lvl (l1i, l1d, l2), in
+ * array order. */
+static inline mmu_tlb_entry_t *lookup_level(mmu_t *mmu, unsigned lvl, uint64_t la)
 {
-    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
-        if (!arr[i].sets)
-            continue;
-        mmu_tlb_entry_t *e = mmu_tlb_probe(&arr[i], la, pcid);
+    for (unsigned k = 0; k < mmu->nprobe[lvl]; k++) {
+        mmu_tlb_entry_t *e = mmu_tlb_probe(mmu->probe[lvl][k], la, mmu->pcid);
         if (e)
             return e;
     }
@@ -695,6 +713,72 @@ static int level_granule(const mmu_tlb_t *arr, unsigned g)
     return -1;
 }
 
+/* A coalesced group that no array of the level holds goes in as its 4 KiB
+ * page alone (fill_level_general). */
+static bool group_unheld(const mmu_tlb_t *arr, unsigned g)
+{
+    return g == MMU_GRANULE_COALESCED && !(arr[0].granules & (1u << g)) &&
+           !(arr[1].granules & (1u << g)) && !(arr[2].granules & (1u << g));
+}
+
+/* The per-level tables of the miss path (mmu_t.plan, probe, psc_probe),
+ * from the arrays as mmu_create set them up. */
+static void plan_walk_side(mmu_t *mmu)
+{
+    for (unsigned lvl = 0; lvl < 3; lvl++) {
+        mmu_tlb_t *arr = lvl == 2 ? mmu->l2 : mmu->l1[lvl];
+        mmu->nprobe[lvl] = 0;
+        for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++)
+            if (arr[i].sets)
+                mmu->probe[lvl][mmu->nprobe[lvl]++] = &arr[i];
+        for (unsigned g = 0; g < MMU_GRANULES; g++) {
+            fill_plan_t *p = &mmu->plan[lvl][g];
+            /* (A group no array holds has a smaller level_granule.) */
+            *p = (fill_plan_t){.direct = level_granule(arr, g) == (int)g,
+                               .fills = &mmu->cnt.tlb[lvl][mmu->cnt_size[g]][CNT_FILLS]};
+            for (unsigned i = 0; i < MMU_TLB_ARRAYS; i++)
+                if (arr[i].sets && (arr[i].granules & (1u << g)))
+                    p->arr[p->n++] = (uint8_t)i;
+        }
+    }
+    mmu->npsc = 0;
+    for (unsigned l = 2; l <= 5; l++)
+        if (mmu->psc[l].sets)
+            mmu->psc_probe[mmu->npsc++] = (uint8_t)l;
+}
+
+/* Inclusive L2: what leaves the L2 leaves the L1s too. */
+static __attribute__((noinline)) void back_invalidate(mmu_t *mmu, const mmu_tlb_entry_t *victim)
+{
+    mmu_tlb_inv_t q = {.by_addr = true,
+                       .la = victim->vpn << mmu->gshift[victim->granule],
+                       .pcid = victim->pcid,
+                       .nonglobal = !victim->global,
+                       .global = victim->global};
+    unsigned n[2] = {0, 0};
+    for (int j = 0; j < MMU_TLB_ARRAYS; j++) {
+        n[SIDE_I] += mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
+        n[SIDE_D] += mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
+    }
+    if (MMU_COV_ON(mmu->cov)) {
+        if (n[SIDE_I])
+            mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 0);
+        if (n[SIDE_D])
+            mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 1);
+        if (!n[SIDE_I] && !n[SIDE_D])
+            mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 2);
+    }
+}
+
+/* A fill of TLB level lvl evicted *victim: count it (in a full TLB, nearly
+ * every fill), and with an inclusive L2 remove it from the L1s. */
+static inline void evicted_from(mmu_t *mmu, unsigned lvl, const mmu_tlb_entry_t *victim)
+{
+    mmu->cnt.tlb[lvl][mmu->cnt_size[victim->granule]][CNT_EVICTIONS]++;
+    if (lvl == 2 && mmu->cfg.l2_inclusive)
+        back_invalidate(mmu, victim);
+}
+
 /* Fill every array of a level that holds entries of this size. A page whose
  * size the level has no array for is cached splintered (cfg.splinter): as an
  * entry of the largest smaller size the level holds, for the part of the page
@@ -703,13 +787,12 @@ static int level_granule(const mmu_tlb_t *arr, unsigned g)
  * to use a page larger than 4 KBytes"; INVLPG and #PF then invalidate all of
  * them, which mmu_tlb_invalidate does), and a core whose structure has no
  * entries of a size must do it to cache such a page there at all. */
-static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
-                       const mmu_tlb_entry_t *in)
+static __attribute__((noinline)) void fill_level_general(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl,
+                                                         uint64_t la, const mmu_tlb_entry_t *in)
 {
     mmu_tlb_entry_t split;
     const mmu_tlb_entry_t *val = in;
-    if (in->granule == MMU_GRANULE_COALESCED && !(arr[0].granules & (1u << in->granule)) &&
-        !(arr[1].granules & (1u << in->granule)) && !(arr[2].granules & (1u << in->granule))) {
+    if (group_unheld(arr, in->granule)) {
         /* A level without 4K arrays cannot hold the group: it gets the page
          * alone, as 4 KiB (and splintering decides from there). */
         split = *in;
@@ -751,46 +834,45 @@ static void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
             if (evicted)
                 mmu_cov_inc(mmu->cov, MMU_COVB_EVICT + lvl * 3 + (unsigned)i);
         }
-        if (evicted) {
-            mmu->cnt.tlb[lvl][mmu->cnt_size[victim.granule]][CNT_EVICTIONS]++;
-            /* Inclusive L2: what leaves the L2 leaves the L1s too. */
-            if (lvl == 2 && mmu->cfg.l2_inclusive) {
-                mmu_tlb_inv_t q = {.by_addr = true,
-                                   .la = victim.vpn << mmu->gshift[victim.granule],
-                                   .pcid = victim.pcid,
-                                   .nonglobal = !victim.global,
-                                   .global = victim.global};
-                unsigned n[2] = {0, 0};
-                for (int j = 0; j < MMU_TLB_ARRAYS; j++) {
-                    n[SIDE_I] += mmu_tlb_invalidate(&mmu->l1[SIDE_I][j], &q);
-                    n[SIDE_D] += mmu_tlb_invalidate(&mmu->l1[SIDE_D][j], &q);
-                }
-                if (MMU_COV_ON(mmu->cov)) {
-                    if (n[SIDE_I])
-                        mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 0);
-                    if (n[SIDE_D])
-                        mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 1);
-                    if (!n[SIDE_I] && !n[SIDE_D])
-                        mmu_cov_inc(mmu->cov, MMU_COVB_BACK_INV + 2);
-                }
-            }
-        }
+        if (evicted)
+            evicted_from(mmu, lvl, &victim);
     }
 }
 
-static void fill_pscs(mmu_t *mmu, uint64_t la, const mmu_walk_trace_t *tr, mmu_cycle_t ready)
+/* fill_level_general where the plan says the entry goes in as it is and
+ * nothing observes the fill (no L2 observer, no coverage): the same fills
+ * in the same order, the fill counter added once. */
+static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t la,
+                              const mmu_tlb_entry_t *in)
 {
-    /* SDM 4.10.3.1: only entries that reference a table, are present, have no
-     * reserved bit set and have A=1 (the walk set it) are cached; leaves never. */
+    const fill_plan_t *p = &mmu->plan[lvl][in->granule];
+    if (UNLIKELY(!p->direct || (lvl == 2 && mmu->l2_obs) || MMU_COV_ON(mmu->cov))) {
+        fill_level_general(mmu, arr, lvl, la, in);
+        return;
+    }
+    *p->fills += p->n;
+    for (unsigned k = 0; k < p->n; k++) {
+        mmu_tlb_entry_t victim;
+        if (mmu_tlb_fill(&arr[p->arr[k]], la, in, &victim))
+            evicted_from(mmu, lvl, &victim);
+    }
+}
+
+/* SDM 4.10.3.1: only entries that reference a table, are present, have no
+ * reserved bit set and have A=1 (the walk set it) are cached; leaves never.
+ * Entry i of the trace is at level top - i; every one but the last (the
+ * leaf) references a table, so is at level 2 or above. */
+static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trace_t *tr,
+                      mmu_cycle_t ready)
+{
+    mmu_tlb_entry_t e = {.ready_at = ready, .pcid = mmu->pcid};
     for (unsigned i = 0; i + 1 < tr->n; i++) {
-        const unsigned l = tr->level[i];
-        if (l < 2 || !mmu->psc[l].sets)
+        const unsigned l = top - i;
+        if (!mmu->psc[l].sets)
             continue;
-        mmu_tlb_entry_t e = {.frame = tr->entry[i] & mmu->walker.frame_mask,
-                             .ready_at = ready,
-                             .pcid = mmu->pcid,
-                             .granule = (uint8_t)(l - 1),
-                             .perms = tr->perms[i]};
+        e.frame = tr->entry[i] & mmu->walker.frame_mask;
+        e.granule = (uint8_t)(l - 1);
+        e.perms = tr->perms[i];
         mmu->cnt.psc[l - 2][1]++;
         const int evicted = mmu_tlb_fill(&mmu->psc[l], la, &e, NULL);
         if (evicted)
@@ -869,9 +951,12 @@ static __attribute__((noinline, cold)) int walk_failed(mmu_t *mmu, const char *f
                     fn, la, tr->err_locked ? "cmpxchg64" : "read64", tr->err_pa, mmu_err_name(rc));
 }
 
-/* A walk by cfg.walk_cb, turned into what the built-in walker returns. */
-static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_t *start,
-                         mmu_cycle_t t0, mmu_walk_trace_t *tr, mmu_result_t *res)
+/* A walk by cfg.walk_cb, turned into what the built-in walker returns (out
+ * of line: inlined, its job and answer would take the common walk's stack
+ * and registers). */
+static __attribute__((noinline)) int external_walk(mmu_t *mmu, const mmu_req_t *req,
+                                                   const mmu_walk_start_t *start, mmu_cycle_t t0,
+                                                   mmu_walk_trace_t *tr, mmu_result_t *res)
 {
     mmu_walk_job_t j;
     mmu_walk_out_t o;
@@ -898,7 +983,6 @@ static int external_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_start_
     }
     tr->n = o.fault.kind == MMU_FAULT_NONE ? o.n : 0;
     for (unsigned i = 0; i < tr->n; i++) {
-        tr->level[i] = (uint8_t)(start->level - i);
         tr->entry[i] = o.entry[i];
         tr->perms[i] = o.entry_perms[i];
     }
@@ -942,7 +1026,7 @@ int mmu_walk_c(mmu_t *mmu, const mmu_walk_job_t *j, mmu_walk_out_t *o)
     const mmu_req_t req = {.version = MMU_REQ_VERSION, .la = j->la, .type = j->type,
                            .cpl = j->cpl, .flags = j->flags};
     const mmu_walk_start_t start = {j->start_level, j->start_table & mmu->walker.frame_mask,
-                                    j->start_perms};
+                                    j->start_perms, NULL};
     mmu_walk_trace_t tr;
     mmu_result_t res;
     memset(&res, 0, sizeof res);
@@ -994,8 +1078,9 @@ unsigned mmu_data_access(mmu_t *mmu, uint64_t pa, mmu_cycle_t now)
  * because a translation is cached only for a page whose A flag is set; the
  * group is not formed from pages never accessed. Functional only: the
  * neighbours are read through mem->read64 and nothing is written. */
-static void coalesce(mmu_t *mmu, uint64_t la, const mmu_walk_start_t *start,
-                     const mmu_walk_trace_t *tr, mmu_tlb_entry_t *e)
+static __attribute__((noinline)) void coalesce(mmu_t *mmu, uint64_t la,
+                                               const mmu_walk_start_t *start,
+                                               const mmu_walk_trace_t *tr, mmu_tlb_entry_t *e)
 {
     const uint64_t fm = mmu->walker.frame_mask;
     /* The page table holding the leaf: the one the PDE names, or the table
@@ -1031,16 +1116,21 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
                                           unsigned side, walk_kind_t kind, mmu_result_t *res)
 {
     const uint64_t la = req->la;
-    mmu_walk_start_t start = {mmu->mode.levels, mmu->mode.root, MMU_PERM_W | MMU_PERM_U};
+    /* The rights table of the request's kind: translate_slow has refused
+     * any type or CPL out of range. */
+    const unsigned fk = FAST_KIND(req->type, req->cpl, (req->flags & MMU_REQ_IMPLICIT) != 0);
+    mmu_walk_start_t start = {mmu->mode.levels, mmu->mode.root, MMU_PERM_W | MMU_PERM_U,
+                              mmu->kind[fk].allow};
     mmu_cycle_t ready = t;
 
     /* SDM 4.10.3.2: the deepest PSC hit gives the table to start from. */
     res->lat_psc = mmu->psc_lat;
     t += mmu->psc_lat;
     res->psc_level = 0;
-    for (unsigned l = 2; l <= mmu->mode.levels; l++) {
-        if (!mmu->psc[l].sets)
-            continue;
+    for (unsigned k = 0; k < mmu->npsc; k++) {
+        const unsigned l = mmu->psc_probe[k];
+        if (l > mmu->mode.levels)
+            break;
         mmu_tlb_entry_t *e = mmu_tlb_probe(&mmu->psc[l], la, mmu->pcid);
         if (e) {
             start.level = l - 1;
@@ -1060,12 +1150,15 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     /* The earliest free walker takes the miss; it also waits for a PSC entry
      * whose own walk is still in flight. */
     unsigned wi = 0;
+    mmu_cycle_t free_at = mmu->busy_until[0];
     for (unsigned i = 1; i < mmu->cfg.walkers; i++)
-        if (mmu->busy_until[i] < mmu->busy_until[wi])
+        if (mmu->busy_until[i] < free_at) {
             wi = i;
+            free_at = mmu->busy_until[i];
+        }
     mmu_cycle_t begin = t;
-    if (mmu->busy_until[wi] > begin)
-        begin = mmu->busy_until[wi];
+    if (free_at > begin)
+        begin = free_at;
     if (ready > begin)
         begin = ready;
     res->lat_wait += (uint32_t)(begin - t);
@@ -1101,7 +1194,7 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
         return 0;
     }
     mmu->cnt.walk_size[res->page_size]++;
-    fill_pscs(mmu, la, &tr, end);
+    fill_pscs(mmu, la, start.level, &tr, end);
     if (mmu->data_lines)
         res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
     const uint64_t leaf = tr.entry[tr.n - 1];
@@ -1181,12 +1274,12 @@ void mmu_l2_observe(mmu_t *mmu, mmu_l2_obs_fn fn, void *ctx)
     mmu->l2_obs_ctx = ctx;
 }
 
-/* Everything but the common L1 hit. */
+/* Everything but the common L1 hit. mmu, req and res are not NULL and
+ * req->version is known (mmu_translate has checked them, run_slow builds
+ * its request). */
 static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t *req,
                                                     mmu_result_t *res)
 {
-    if (UNLIKELY(!mmu || !req || !res || req->version != MMU_REQ_VERSION))
-        return bad_request(mmu, req, res);
     memset(res, 0, sizeof *res);
     res->done_at = req->now;
     res->served = MMU_SERVED_NONE;
@@ -1209,13 +1302,13 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
     mmu_cycle_t t = req->now + mmu->l1_lat[side];
     res->lat_l1 = mmu->l1_lat[side];
     unsigned lvl = side;
-    mmu_tlb_entry_t *e = lookup_level(mmu->l1[side], req->la, mmu->pcid);
+    mmu_tlb_entry_t *e = lookup_level(mmu, side, req->la);
     if (UNLIKELY(!e)) {
         mmu->cnt.misses[side]++;
         t += mmu->l2_lat;
         res->lat_l2 = mmu->l2_lat;
         lvl = 2;
-        e = lookup_level(mmu->l2, req->la, mmu->pcid);
+        e = lookup_level(mmu, 2, req->la);
         if (!e)
             mmu->cnt.misses[2]++;
         if (UNLIKELY(mmu->l2_obs))
@@ -1445,6 +1538,8 @@ static __attribute__((noinline)) int run_slow(mmu_t *mmu, const mmu_run_acc_t *a
 {
     const mmu_req_t req = {
         .version = MMU_REQ_VERSION, .type = a->type, .cpl = a->cpl, .la = a->la, .now = now};
+    if (UNLIKELY(!last))
+        return bad_request(mmu, &req, last);
     return translate_slow(mmu, &req, last);
 }
 
@@ -1716,7 +1811,8 @@ static void cov_tlb_hit(mmu_t *mmu, const mmu_req_t *req, const mmu_tlb_entry_t 
     }
 }
 
-static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mmu_cycle_t t)
+static __attribute__((noinline, cold)) void cov_psc_hit(mmu_t *mmu, unsigned level,
+                                                        const mmu_tlb_entry_t *e, mmu_cycle_t t)
 {
     if (e->ready_at > t)
         mmu_cov_inc(mmu->cov, MMU_COVB_PSC_IN_FLIGHT + level - 2);
@@ -1724,7 +1820,8 @@ static void cov_psc_hit(mmu_t *mmu, unsigned level, const mmu_tlb_entry_t *e, mm
         mmu_cov_inc(mmu->cov, MMU_COVB_KEPT + 2);
 }
 
-static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t begin)
+static __attribute__((noinline, cold)) void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t,
+                                                           mmu_cycle_t begin)
 {
     unsigned busy = 0;
     for (unsigned i = 0; i < mmu->cfg.walkers; i++)
@@ -1735,8 +1832,9 @@ static void cov_walk_start(mmu_t *mmu, unsigned wi, mmu_cycle_t t, mmu_cycle_t b
         mmu_cov_inc(mmu->cov, MMU_COVB_SATURATED);
 }
 
-static void cov_walk(mmu_t *mmu, const mmu_req_t *req, const mmu_walk_trace_t *tr,
-                     const mmu_result_t *res, int rc)
+static __attribute__((noinline, cold)) void cov_walk(mmu_t *mmu, const mmu_req_t *req,
+                                                     const mmu_walk_trace_t *tr,
+                                                     const mmu_result_t *res, int rc)
 {
     if (rc) {
         if (rc == MMU_ERETRY)

@@ -9,13 +9,23 @@
 
 #include "memlat.h"
 #include "mmu/mmu.h"
+#include "mmu/mmu_config.h"
 #include "mmu/mmu_coverage.h"
 #include "pte.h"
 
 /* Fixed at create time. */
 typedef struct mmu_walker {
     mmu_mem_ops_t mem;
+    /* mem's own sparse memory when mem is mmu_sparse_mem_ops() unchanged
+     * (mem.h): its entries are then updated inline, and read inline too
+     * unless a host callback supplies the latencies (walker.c), the same
+     * words and codes its operations give. NULL: every access goes through
+     * mem. */
+    const mmu_sparse_mem_t *sparse;
     uint64_t frame_mask; /* bits MAXPHYADDR-1:12 */
+    /* By level: the bits of a present entry that make it map a page (~0 at
+     * level 1, PS at level 2, and at level 3 with 1-GByte pages, else 0). */
+    uint64_t leaf_bits[6];
     bool page_1g;
     unsigned ad_on_fault; /* mmu_ad_on_fault_t */
     unsigned retry_limit;
@@ -40,13 +50,22 @@ typedef struct mmu_walk_start {
     unsigned level;
     uint64_t table;
     unsigned perms;
+    /* NULL, or by combined rights (MMU_PERM_*): bit k set when mmu_pte_check
+     * under the mode's control bits allows this request with key k (the MMU
+     * keeps that table per kind of request for its L1 hits). The walker then
+     * looks the verdict up, and calls mmu_pte_check only for a denial. */
+    const uint16_t *allow;
 } mmu_walk_start_t;
 
+/* Set up the walker of an MMU over ops (already imported), its page-table
+ * accesses charged to lat. */
+void mmu_walker_init(mmu_walker_t *w, const mmu_config_t *cfg, const mmu_mem_ops_t *ops,
+                     mmu_memlat_t *lat);
+
 /* What the final attempt of a walk read, top-down, for paging-structure-cache
- * fills and statistics. */
+ * fills and statistics. Entry i is the one at level start->level - i. */
 typedef struct mmu_walk_trace {
     unsigned n;
-    uint8_t level[5];
     uint64_t entry[5]; /* as read, with the A/D bits the walk set */
     uint8_t perms[5];  /* rights combined from the root down to this entry */
     uint32_t reads, updates;
@@ -62,9 +81,11 @@ typedef struct mmu_walk_trace {
 } mmu_walk_trace_t;
 
 /* Walk the tables for a canonical req->la from *start, issuing the first access
- * at cycle t0. Fills res->fault (PF or NONE), on success pa, page_size, perms,
- * pkey, global; always mem_refs; and *tr. Returns 0, a memory-interface error,
- * or MMU_ERETRY. */
+ * at cycle t0. *res must arrive with its fault cleared (kind MMU_FAULT_NONE,
+ * the rest 0), as both callers leave it: a walk that succeeds does not write
+ * it again. Fills res->fault on a #PF, on success pa, page_size, perms, pkey,
+ * global; always mem_refs; and *tr. Returns 0, a memory-interface error, or
+ * MMU_ERETRY. */
 int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_req_t *req,
                     const mmu_walk_start_t *start, mmu_cycle_t t0, mmu_walk_trace_t *tr,
                     mmu_result_t *res);

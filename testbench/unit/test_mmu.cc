@@ -1181,3 +1181,28 @@ TEST(MmuRun, StopsAtTheClockLimit)
 }
 
 } // namespace xrun
+
+// An absent array (entries = 0) that names a size holds nothing: a page of
+// that size is cached in that level splintered, as if the array were not
+// configured (fill_level's plan, made at create, must agree). The L1D's 1G
+// array is absent: a 1G page goes into its 2M array as the 2M piece around
+// the address, once, and the next access in that piece hits it.
+TEST_F(Mmu, AnAbsentArrayOfASizeMakesTheLevelSplinterIt)
+{
+    cfg.l1d.arr[2] = {0, 0, MMU_SIZE_1G, MMU_REPL_LRU, MMU_INDEX_LOW, 0};
+    make();
+    ASSERT_EQ(0, mmu_ptb_map(pt, 0x40000000, 0x80000000, 0x40000000, MMU_PAGE_1G,
+                             MMU_PTE_RW | MMU_PTE_US));
+    EXPECT_EQ(MMU_SERVED_WALK, acc(0x40201000).served);
+    mmu_result_t r = acc(0x40300000);
+    EXPECT_EQ(MMU_SERVED_L1, r.served);
+    EXPECT_EQ(0x80300000u, r.pa);
+    EXPECT_EQ(MMU_PAGE_1G, r.page_size);
+    EXPECT_EQ(MMU_SERVED_L2, acc(0x40400000).served);
+    mmu_stats_t s = stats();
+    EXPECT_EQ(0u, s.l1d_1g_fills);
+    EXPECT_EQ(2u, s.l1d_2m_fills);
+    EXPECT_EQ(2u, s.l1d_splinters);
+    EXPECT_EQ(1u, s.l2_1g_fills);
+    EXPECT_EQ(1u, s.walks);
+}

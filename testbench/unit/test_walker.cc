@@ -5,9 +5,11 @@
 // which values). Memory traffic is observed through a logging mmu_mem_ops_t.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "fixture.h"
+#include "mmu/mmu_stats.h"
 
 namespace {
 
@@ -423,6 +425,235 @@ TEST_P(WalkerAdFault, RetryAfterFixWritesEachFlagOnce)
     mmu_result_t r = env.translate(la, kWrite, 3);
     EXPECT_TRUE(IsOk(r, pa));
     EXPECT_EQ(a_writes(used() ? idx() : 0, n(), true), env.log.writes);
+}
+
+
+// ---- the sparse memory's entries read and updated inline (walker.c) --------------------------
+
+namespace sparse_inline {
+
+// A world of random page tables, built twice: the MMU over mmu_sparse_mem_ops()
+// (whose walker reads and updates the entries inline) and the MMU over the
+// same operations behind a logging layer (every access through the
+// operations). Every request must give the same answer, counters and memory.
+struct Twin {
+    mmu_sparse_mem_t *mem[2] = {nullptr, nullptr};
+    MemLog log;
+    mmu_t *mmu[2] = {nullptr, nullptr};
+    ~Twin()
+    {
+        for (int i = 0; i < 2; i++) {
+            mmu_destroy(mmu[i]);
+            mmu_sparse_mem_destroy(mem[i]);
+        }
+    }
+};
+
+constexpr unsigned kFrames = 40;
+constexpr unsigned kMemPhys = 40; // the memory: entries may point beyond it (ERANGE)
+
+uint64_t next(uint64_t &x)
+{
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return x;
+}
+
+// A random entry: mostly a table or page below the memory's end with random
+// rights, A/D, PS, G, XD and keys; some not present, some with a reserved
+// bit (MAXPHYADDR 46), some pointing beyond the memory.
+uint64_t random_entry(uint64_t &x)
+{
+    const uint64_t r = next(x);
+    if (r % 10 == 0)
+        return next(x) & ~MMU_PTE_P;
+    uint64_t frame = kPool + ((next(x) % kFrames) << 12);
+    if (r % 23 == 1)
+        frame = (1ull << kMemPhys) + ((next(x) & 0xff) << 12);
+    uint64_t e = frame | MMU_PTE_P;
+    const uint64_t f = next(x);
+    e |= (f & 1) || (f & 0x300) ? MMU_PTE_RW : 0;
+    e |= (f & 2) || (f & 0xc00) ? MMU_PTE_US : 0;
+    e |= (f & 4) ? MMU_PTE_A : 0;
+    e |= (f & 8) ? MMU_PTE_D : 0;
+    e |= (f % 7 == 0) ? MMU_PTE_PS : 0;
+    e |= (f & 0x10) ? MMU_PTE_G : 0;
+    e |= (f % 11 == 0) ? MMU_PTE_XD : 0;
+    e |= (f % 5 == 0) ? MMU_PTE_PKEY((f >> 20) & 15) : 0;
+    if (f % 31 == 0)
+        e |= 1ull << (46 + (f >> 40) % 6); // reserved: above MAXPHYADDR
+    return e;
+}
+
+void compare_memory(Twin &t, const char *when, unsigned step)
+{
+    for (uint64_t pa = kPool; pa < kPool + (uint64_t(kFrames) << 12); pa += 8) {
+        uint64_t a = 0, b = 0;
+        mmu_sparse_mem_read64(t.mem[0], pa, &a);
+        mmu_sparse_mem_read64(t.mem[1], pa, &b);
+        if (a != b) {
+            ADD_FAILURE() << when << " step " << step << ": word at " << hex(pa) << ": inline "
+                          << hex(a) << ", through the operations " << hex(b);
+            return;
+        }
+    }
+}
+
+void run_twin(uint64_t seed, unsigned levels, unsigned ad_on_fault, unsigned page_1g,
+              unsigned level_latency, unsigned walkers)
+{
+    SCOPED_TRACE("seed " + hex(seed) + " levels " + std::to_string(levels) + " ad_on_fault " +
+                 std::to_string(ad_on_fault) + " page_1g " + std::to_string(page_1g));
+    Twin t;
+    for (int i = 0; i < 2; i++)
+        ASSERT_EQ(0, mmu_sparse_mem_create(kMemPhys, &t.mem[i]));
+    uint64_t x = seed;
+    // Entries 0..7 of every table, so that random addresses find them.
+    for (unsigned f = 0; f < kFrames; f++)
+        for (unsigned i = 0; i < 8; i++) {
+            const uint64_t pa = kPool + (uint64_t(f) << 12) + 8 * i, e = random_entry(x);
+            for (int m = 0; m < 2; m++)
+                ASSERT_EQ(0, mmu_sparse_mem_write64(t.mem[m], pa, e));
+        }
+    t.log.inner = mmu_sparse_mem_ops(t.mem[1]);
+    mmu_mem_ops_t ops[2] = {mmu_sparse_mem_ops(t.mem[0]), MMU_MEM_OPS_INIT};
+    ops[1].read64 = &MemLog::read64;
+    ops[1].cmpxchg64 = &MemLog::cmpxchg64;
+    ops[1].ctx = &t.log;
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.ad_on_fault = ad_on_fault;
+    cfg.page_1g = page_1g;
+    cfg.walk_level_latency = level_latency;
+    cfg.walkers = walkers;
+    for (int i = 0; i < 2; i++)
+        ASSERT_EQ(0, mmu_create(&cfg, &ops[i], &t.mmu[i], nullptr));
+    unsigned flags = 0;
+    mmu_cycle_t now = 0;
+    for (unsigned step = 0; step < 4000; step++) {
+        const uint64_t r = next(x);
+        if (step % 97 == 0) {
+            flags = unsigned(next(x)) & (kWP | kNXE | kSMEP | kSMAP | kAC | kPKE | kPKS | kPGE);
+            const mmu_ctrl_t c = make_ctrl(kPool, levels, flags, uint32_t(next(x)),
+                                           uint32_t(next(x)));
+            for (int i = 0; i < 2; i++)
+                ASSERT_EQ(0, mmu_set_ctrl(t.mmu[i], &c, nullptr));
+        } else if (r % 41 == 0) {
+            for (int i = 0; i < 2; i++)
+                mmu_flush_all(t.mmu[i]);
+        }
+        // Indices 0..7 at every level (0 or 7 above the top, for both halves).
+        uint64_t la = 0;
+        for (unsigned l = 1; l <= levels; l++)
+            la |= (next(x) & 7) << (3 + 9 * l);
+        la |= next(x) & 0xfff;
+        const unsigned top = levels == 5 ? 56 : 47;
+        if ((la >> top) & 1)
+            la |= ~0ull << top; // canonical, upper half
+        if (r % 53 == 0)
+            la ^= 1ull << 62; // not canonical
+        mmu_req_t q = MMU_REQ_INIT;
+        q.la = la;
+        q.type = uint8_t(next(x) % 3);
+        q.cpl = (r & 0x100) ? 3 : 0;
+        q.flags = (r % 13 == 0) ? MMU_REQ_IMPLICIT : 0;
+        q.now = now;
+        mmu_result_t res[2];
+        int rc[2];
+        for (int i = 0; i < 2; i++)
+            rc[i] = mmu_translate(t.mmu[i], &q, &res[i]);
+        ASSERT_EQ(rc[1], rc[0]) << "step " << step << " la " << hex(la);
+        if (rc[0] == 0) {
+            ASSERT_EQ(0, memcmp(&res[0], &res[1], sizeof res[0]))
+                << "step " << step << " la " << hex(la) << ": inline " << describe(res[0])
+                << " done " << res[0].done_at << ", through the operations " << describe(res[1])
+                << " done " << res[1].done_at;
+            now = res[0].done_at;
+        } else {
+            ASSERT_STREQ(mmu_last_error(t.mmu[1]), mmu_last_error(t.mmu[0]));
+        }
+        if (step % 250 == 0)
+            compare_memory(t, "during", step);
+    }
+    compare_memory(t, "after", 4000);
+    mmu_stats_t s[2];
+    for (int i = 0; i < 2; i++)
+        mmu_get_stats(t.mmu[i], &s[i]);
+    EXPECT_EQ(0, memcmp(&s[0], &s[1], sizeof s[0]));
+    EXPECT_GT(s[0].walks, 1000u);
+    EXPECT_GT(s[0].walk_ad_updates, 100u);
+    EXPECT_GT(s[0].faults_pf_rsvd, 10u);
+    EXPECT_GT(s[0].faults_pf_prot, 10u);
+    EXPECT_GT(t.log.writes.size(), 100u);
+}
+
+} // namespace sparse_inline
+
+// Over mmu_sparse_mem_ops() the walker reads and updates entries inline,
+// reads all levels before charging their latencies, and looks the rights
+// up in the MMU's table: every answer, counter, cycle and word written must
+// equal the walk through the operations (mmu_pte_check, each latency
+// charged as its entry is read), faults, reserved bits, memory errors and
+// A/D updates on faults included.
+TEST(WalkerSparse, InlineWalkEqualsTheWalkThroughTheOperations)
+{
+    using namespace sparse_inline;
+    run_twin(0x5eed0001, 4, MMU_AD_ON_FAULT_NONE, 1, 0, 2);
+    run_twin(0x5eed0002, 4, MMU_AD_ON_FAULT_USED, 0, 3, 1);
+    run_twin(0x5eed0003, 5, MMU_AD_ON_FAULT_USED, 1, 1, 4);
+    run_twin(0x5eed0004, 5, MMU_AD_ON_FAULT_NONE, 0, 0, 2);
+}
+
+// With a host latency callback, each level is read once the latency of the
+// one above has been asked for: a host whose callback lets another agent run
+// (which here remaps the page while the walker waits for the PDE) sees the
+// walk read the PTE as that agent left it, over the sparse memory too.
+namespace sparse_inline {
+struct Remapper {
+    mmu_sparse_mem_t *mem;
+    uint64_t pde_pa, pte_pa, new_pte;
+    unsigned fired = 0;
+    static unsigned latency(void *ctx, uint64_t pa, int locked, uint64_t)
+    {
+        Remapper *r = static_cast<Remapper *>(ctx);
+        if (pa == r->pde_pa && !locked && !r->fired++)
+            mmu_sparse_mem_write64(r->mem, r->pte_pa, r->new_pte);
+        return 10;
+    }
+};
+} // namespace sparse_inline
+
+TEST(WalkerSparse, ALatencyCallbackSeesEachLevelReadAfterTheOneAbove)
+{
+    using namespace sparse_inline;
+    mmu_sparse_mem_t *mem = nullptr;
+    ASSERT_EQ(0, mmu_sparse_mem_create(46, &mem));
+    mmu_mem_ops_t ops = mmu_sparse_mem_ops(mem);
+    mmu_ptb_t *pt = nullptr;
+    ASSERT_EQ(0, mmu_ptb_create(&ops, 4, kPool, kPoolSize, &pt));
+    ASSERT_EQ(0, mmu_ptb_map(pt, kTestVa, kTestFrame, 0x1000, MMU_PAGE_4K, kUserRw));
+    Remapper r{mem, 0, 0, 0};
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kTestVa, 2, &r.pde_pa));
+    ASSERT_EQ(0, mmu_ptb_entry_addr(pt, kTestVa, 1, &r.pte_pa));
+    r.new_pte = (kTestFrame + 0x5000) | kUserRw | MMU_PTE_A;
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.memlat_cb = &Remapper::latency;
+    cfg.memlat_ctx = &r;
+    mmu_t *mmu = nullptr;
+    ASSERT_EQ(0, mmu_create(&cfg, &ops, &mmu, nullptr));
+    const mmu_ctrl_t c = make_ctrl(mmu_ptb_root(pt), 4, 0);
+    ASSERT_EQ(0, mmu_set_ctrl(mmu, &c, nullptr));
+    mmu_req_t q = MMU_REQ_INIT;
+    q.la = kTestVa + 0x123;
+    q.cpl = 3;
+    mmu_result_t res;
+    ASSERT_EQ(0, mmu_translate(mmu, &q, &res));
+    EXPECT_EQ(1u, r.fired);
+    EXPECT_TRUE(IsOk(res, kTestFrame + 0x5123));
+    EXPECT_EQ(4u + 3u, res.mem_refs); // four reads; A set in PML4E, PDPTE and PDE
+    mmu_destroy(mmu);
+    mmu_ptb_destroy(pt);
+    mmu_sparse_mem_destroy(mem);
 }
 
 } // namespace
