@@ -140,6 +140,9 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     t->xor_index = t->index == MMU_INDEX_XOR;
     t->index_bits = cfg->index_bits ? cfg->index_bits : 2 * t->set_bits;
     t->index_mask = (1ull << t->index_bits) - 1;
+    t->fold2 = t->xor_index && t->index_bits <= 2 * t->set_bits;
+    for (unsigned l = 0; l < 4; l++)
+        t->lane_pad[l] = t->ways % 4 && l >= t->ways % 4 ? UINT32_MAX : 0;
     t->rng = seed_rng(seed);
 
     const size_t n = (size_t)t->sets * t->ways;
@@ -150,7 +153,7 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     t->e = calloc(n, sizeof *t->e);
     t->tag_stride = (t->ways + MMU_TLB_CHUNK - 1) / MMU_TLB_CHUNK * MMU_TLB_CHUNK;
     t->tag = calloc((size_t)t->sets * t->tag_stride, 1); /* 0: every way invalid */
-    t->stamp = calloc(n, sizeof *t->stamp);
+    t->stamp = calloc(n + 3, sizeof *t->stamp); /* + 3: see mmu_tlb_t.stamp */
     t->plru = calloc((size_t)t->sets * t->plru_words, sizeof *t->plru);
     t->scratch = calloc(t->ways, sizeof *t->scratch);
     if (!t->e || !t->tag || !t->stamp || !t->plru || !t->scratch) {
@@ -304,6 +307,90 @@ void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way)
     touch(t, set, way);
 }
 
+/* The way of the oldest stamp among the first `ways` of st, the lowest on ties
+ * (as a scan keeping the first strict minimum would find). */
+static unsigned oldest_scan(const uint32_t *st, unsigned ways)
+{
+    unsigned v = 0;
+    for (unsigned w = 1; w < ways; w++)
+        if (st[w] < st[v])
+            v = w;
+    return v;
+}
+
+#if defined(__SSE2__)
+/* The signed 32-bit minimum of a and b, lane by lane (SSE2 has no pminsd). */
+static inline __m128i min_epi32(__m128i a, __m128i b)
+{
+    const __m128i gt = _mm_cmpgt_epi32(a, b);
+    return _mm_or_si128(_mm_and_si128(gt, b), _mm_andnot_si128(gt, a));
+}
+
+/* oldest_scan for a set of up to 4 * nv ways, four stamps at a time: the
+ * minimum over the lanes, then the lowest lane that holds it. Stamps are
+ * unsigned; flipping their top bit makes the signed compare order them the
+ * same way. Lanes past the last way are forced to the largest value by
+ * t->lane_pad, so they can only tie with a way of value UINT32_MAX, and then
+ * the lower lane (the way) wins. Called with a constant nv, so it unrolls. */
+static inline __attribute__((always_inline)) unsigned oldest_sse2(const mmu_tlb_t *t,
+                                                                   const uint32_t *st,
+                                                                   unsigned nv)
+{
+    const __m128i flip = _mm_set1_epi32(INT32_MIN);
+    const __m128i pad = _mm_loadu_si128((const __m128i *)(const void *)t->lane_pad);
+#define LOAD4(k) _mm_loadu_si128((const __m128i *)(const void *)(st + 4 * (k)))
+#define LANES(x) ((unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32((x), m))))
+    /* Written out for each nv (a constant here): GCC keeps an array of
+     * vectors in memory and loops over it. */
+    const __m128i v0 = _mm_xor_si128(nv == 1 ? _mm_or_si128(LOAD4(0), pad) : LOAD4(0), flip);
+    __m128i v1 = v0, v2 = v0, v3 = v0, m = v0;
+    if (nv >= 2) {
+        v1 = _mm_xor_si128(nv == 2 ? _mm_or_si128(LOAD4(1), pad) : LOAD4(1), flip);
+        m = min_epi32(m, v1);
+    }
+    if (nv >= 3) {
+        v2 = _mm_xor_si128(nv == 3 ? _mm_or_si128(LOAD4(2), pad) : LOAD4(2), flip);
+        m = min_epi32(m, v2);
+    }
+    if (nv >= 4) {
+        v3 = _mm_xor_si128(_mm_or_si128(LOAD4(3), pad), flip);
+        m = min_epi32(m, v3);
+    }
+    m = min_epi32(m, _mm_shuffle_epi32(m, 0x4e));
+    m = min_epi32(m, _mm_shuffle_epi32(m, 0xb1));
+    unsigned lanes = LANES(v0);
+    if (nv >= 2)
+        lanes |= LANES(v1) << 4;
+    if (nv >= 3)
+        lanes |= LANES(v2) << 8;
+    if (nv >= 4)
+        lanes |= LANES(v3) << 12;
+#undef LOAD4
+#undef LANES
+    return mmu_tlb_lowest(lanes);
+}
+#endif
+
+/* LRU: the oldest use; FIFO: the oldest fill. */
+static inline unsigned oldest(const mmu_tlb_t *t, const uint32_t *st)
+{
+#if defined(__SSE2__)
+    switch ((t->ways + 3) / 4) {
+    case 1:
+        return oldest_sse2(t, st, 1);
+    case 2:
+        return oldest_sse2(t, st, 2);
+    case 3:
+        return oldest_sse2(t, st, 3);
+    case 4:
+        return oldest_sse2(t, st, 4);
+    default:
+        break;
+    }
+#endif
+    return oldest_scan(st, t->ways);
+}
+
 static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
 {
     switch (t->repl) {
@@ -311,14 +398,8 @@ static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
         return plru_victim(t, set);
     case MMU_REPL_RANDOM:
         return (unsigned)(xorshift64(&t->rng) % t->ways);
-    default: { /* LRU: oldest use; FIFO: oldest fill. Ties go to the lower way. */
-        const uint32_t *st = &t->stamp[(size_t)set * t->ways];
-        unsigned v = 0;
-        for (unsigned w = 1; w < t->ways; w++)
-            if (st[w] < st[v])
-                v = w;
-        return v;
-    }
+    default: /* LRU, FIFO. Ties go to the lower way. */
+        return oldest(t, &t->stamp[(size_t)set * t->ways]);
     }
 }
 
@@ -329,19 +410,47 @@ mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
     return mmu_tlb_probe(t, la, pcid);
 }
 
-int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+mmu_tlb_entry_t *mmu_tlb_probe_from(mmu_tlb_t *t, uint64_t la, uint16_t pcid, unsigned i)
 {
-    const unsigned g = val->granule;
-    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
-        return 0; /* not held here (also every fill of an absent array) */
-    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
-    n.vpn = vpn_of(t, la, g);
-    if (n.page > g)
-        t->splintered = true;
-    const unsigned set = set_of(t, n.vpn);
+    for (; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = vpn_of(t, la, g);
+        const unsigned set = set_of(t, vpn);
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0) {
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
+                t->stamp[(size_t)set * t->ways + (unsigned)w] = ++t->clock;
+            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                touch(t, set, (unsigned)w);
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
+        }
+    }
+    return NULL;
+}
+
+const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16_t pcid,
+                                         unsigned i)
+{
+    for (; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = vpn_of(t, la, g);
+        const unsigned set = set_of(t, vpn);
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0)
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
+    }
+    return NULL;
+}
+
+/* The general fill (any width of set, and the in-place overwrite of an entry
+ * with the same tag); n->vpn is set. */
+static int fill_general(mmu_tlb_t *t, unsigned set, const mmu_tlb_entry_t *n,
+                        mmu_tlb_entry_t *victim)
+{
+    const unsigned g = n->granule;
     mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
     uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
-    const uint8_t h = mmu_tlb_tag(t, n.vpn, g);
+    const uint8_t h = mmu_tlb_tag(t, n->vpn, g);
 
     /* One pass over the set's filter bytes: the way holding the same tag
      * (only where the byte matches) and the first invalid way (byte 0). */
@@ -351,12 +460,12 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
             const unsigned w = w0 + mmu_tlb_lowest(m);
             const mmu_tlb_entry_t *x = &row[w];
             /* Same tag: the PCID is part of it only for non-global entries. */
-            if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
-                (n.global || x->pcid == n.pcid)) {
+            if (x->vpn == n->vpn && x->granule == g && x->global == n->global &&
+                (n->global || x->pcid == n->pcid)) {
                 /* A refresh (e.g. after a D update), not a new allocation:
                  * FIFO keeps its fill order, as a round-robin pointer would
                  * not move. */
-                row[w] = n;
+                row[w] = *n;
                 touch(t, set, w);
                 t->last_fill = (size_t)set * t->ways + w;
                 return 0;
@@ -377,11 +486,49 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
             *victim = row[way];
         evicted = 1;
     }
-    row[way] = n;
+    row[way] = *n;
     tg[way] = h;
     t->last_fill = (size_t)set * t->ways + way;
     if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
         t->stamp[(size_t)set * t->ways + way] = tick(t);
+    else if (t->repl == MMU_REPL_PLRU)
+        plru_touch(t, set, way);
+    return evicted;
+}
+
+int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
+        return 0; /* not held here (also every fill of an absent array) */
+    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
+    n.vpn = vpn_of(t, la, g);
+    if (n.page > g)
+        t->splintered = true;
+    const unsigned set = set_of(t, n.vpn);
+    if (t->ways > MMU_TLB_CHUNK)
+        return fill_general(t, set, &n, victim);
+    /* A set of one chunk of filter bytes: one compare finds whether a way may
+     * hold the same tag (then the general fill decides) and the first free
+     * way; bit `ways` stands for "none" (the rounding bytes are 0 too). */
+    uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
+    const uint8_t h = mmu_tlb_tag(t, n.vpn, g);
+    if (mmu_tlb_match(tg, h))
+        return fill_general(t, set, &n, victim);
+    const size_t base = (size_t)set * t->ways;
+    unsigned way = mmu_tlb_lowest(mmu_tlb_match(tg, 0) | 1u << t->ways);
+    int evicted = 0;
+    if (way == t->ways) {
+        way = pick_victim(t, set);
+        if (victim)
+            *victim = t->e[base + way];
+        evicted = 1;
+    }
+    t->e[base + way] = n;
+    tg[way] = h;
+    t->last_fill = base + way;
+    if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
+        t->stamp[base + way] = tick(t);
     else if (t->repl == MMU_REPL_PLRU)
         plru_touch(t, set, way);
     return evicted;

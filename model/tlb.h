@@ -67,7 +67,12 @@ typedef struct mmu_tlb {
      * against the entry. Kept by every write of e (tlb.c only). */
     uint8_t *tag;
     unsigned tag_stride;
-    uint32_t *stamp;     /* per entry: last use (LRU) or fill order (FIFO) */
+    /* Per entry: last use (LRU) or fill order (FIFO). Three words more are
+     * allocated past the last set, so that the victim scan may read a set's
+     * stamps four at a time; lane_pad (all ones in the lanes past the last
+     * way of a set's last group of four) masks them. */
+    uint32_t *stamp;
+    uint32_t lane_pad[4];
     uint32_t *plru;      /* per set: tree bits (ways - 1 of them) */
     unsigned sets, ways;
     unsigned set_bits;   /* log2(sets) */
@@ -78,6 +83,7 @@ typedef struct mmu_tlb {
     /* Derived at init so the lookup reads only these. */
     unsigned set_mask;      /* sets - 1 */
     bool xor_index;         /* MMU_INDEX_XOR with more than one set */
+    bool fold2;             /* xor_index folding at most two chunks (the default) */
     uint64_t index_mask;    /* MMU_INDEX_XOR: the page-number bits folded */
     unsigned ngran;         /* granules held, smallest span first */
     uint8_t gran[MMU_GRANULES];
@@ -150,14 +156,23 @@ unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);
 
 /* ---- the hit path, inline: it runs on every translation ---------------------- */
 
-/* Out of line: the XOR-folded set index, and a use under PLRU or when the LRU
- * clock must be renumbered. */
+/* Out of line: the XOR-folded set index of more than two chunks, and a use
+ * under PLRU or when the LRU clock must be renumbered. */
 unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn);
 void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way);
 
+/* The set index of a page number: its low bits, or (MMU_INDEX_XOR) the XOR of
+ * the set_bits-wide chunks of its index_bits low bits. Two chunks, the
+ * default fold (index_bits = 2 * set_bits), take no loop. */
 static inline unsigned mmu_tlb_set_of(const mmu_tlb_t *t, uint64_t vpn)
 {
-    return t->xor_index ? mmu_tlb_xor_set(t, vpn) : (unsigned)(vpn & t->set_mask);
+    if (!t->xor_index)
+        return (unsigned)(vpn & t->set_mask);
+    if (t->fold2) {
+        const uint64_t x = vpn & t->index_mask;
+        return (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    }
+    return mmu_tlb_xor_set(t, vpn);
 }
 
 /* The filter byte of an entry (see mmu_tlb_t.tag): the page-number bits
@@ -175,7 +190,10 @@ static inline uint8_t mmu_tlb_tag(const mmu_tlb_t *t, uint64_t vpn, unsigned gra
 static inline unsigned mmu_tlb_match(const uint8_t *p, uint8_t b)
 {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)));
+    /* The byte spread by a multiply: three instructions where
+     * _mm_set1_epi8 takes four. */
+    const __m128i w = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(b * 0x01010101u)), 0);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, w));
 }
 #else
 #define MMU_TLB_CHUNK 8u
@@ -201,6 +219,16 @@ static inline unsigned mmu_tlb_lowest(unsigned m)
 #endif
 }
 
+/* Whether any filter byte of the set at tg equals b: if not, no way of the
+ * set can hold the page (the common case of a probe that misses). */
+static inline bool mmu_tlb_any(const mmu_tlb_t *t, const uint8_t *tg, uint8_t b)
+{
+    unsigned m = mmu_tlb_match(tg, b);
+    for (unsigned w0 = MMU_TLB_CHUNK; w0 < t->ways; w0 += MMU_TLB_CHUNK)
+        m |= mmu_tlb_match(tg + w0, b);
+    return m != 0;
+}
+
 /* The way of the set whose entry matches (vpn, granule, and PCID or global),
  * the lowest if several do, or -1. */
 static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
@@ -220,25 +248,36 @@ static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, u
     return -1;
 }
 
+/* Out of line: a probe (mmu_tlb_probe_from) or a peek (mmu_tlb_peek_from) from the
+ * array's i-th granule on, once a filter byte of that granule's set matched:
+ * the entries are compared there, and the use recorded on a hit. */
+mmu_tlb_entry_t *mmu_tlb_probe_from(mmu_tlb_t *t, uint64_t la, uint16_t pcid, unsigned i);
+const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16_t pcid,
+                                         unsigned i);
+
+/* The index i of the first granule (smallest first) whose set has a filter
+ * byte matching la's, or ngran when none has: then la misses the array, which
+ * is the whole probe of a miss, about fifteen instructions a granule. */
+static inline unsigned mmu_tlb_first_candidate(const mmu_tlb_t *t, uint64_t la)
+{
+    unsigned i = 0;
+    for (; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = la >> t->shift[g];
+        const unsigned set = mmu_tlb_set_of(t, vpn);
+        if (mmu_tlb_any(t, &t->tag[(size_t)set * t->tag_stride], mmu_tlb_tag(t, vpn, g)))
+            break;
+    }
+    return i;
+}
+
 /* mmu_tlb_lookup, inline. Smaller granules first: after a page-size change a
  * 4K and a covering 2M entry may both be cached and SDM 4.10.2.3 lets either
  * be used; a fixed order keeps runs reproducible. */
 static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> t->shift[g];
-        const unsigned set = mmu_tlb_set_of(t, vpn);
-        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
-        if (w >= 0) {
-            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
-                t->stamp[(size_t)set * t->ways + (unsigned)w] = ++t->clock;
-            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
-                mmu_tlb_touch_slow(t, set, (unsigned)w);
-            return &t->e[(size_t)set * t->ways + (unsigned)w];
-        }
-    }
-    return NULL;
+    const unsigned i = mmu_tlb_first_candidate(t, la);
+    return i < t->ngran ? mmu_tlb_probe_from(t, la, pcid, i) : NULL;
 }
 
 /* ---- for looking ahead (mmu_translate_batch): no effect on any state ------- */
@@ -246,15 +285,8 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 /* The entry a probe would return, without the use it would record, or NULL. */
 static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> t->shift[g];
-        const unsigned set = mmu_tlb_set_of(t, vpn);
-        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
-        if (w >= 0)
-            return &t->e[(size_t)set * t->ways + (unsigned)w];
-    }
-    return NULL;
+    const unsigned i = mmu_tlb_first_candidate(t, la);
+    return i < t->ngran ? mmu_tlb_peek_from(t, la, pcid, i) : NULL;
 }
 /* Ask the host to bring the sets la maps to (filter bytes and stamps) into its caches. */
 void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);
