@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+static void derive(mmu_tlb_t *t);
+
 static bool is_pow2(unsigned v)
 {
     return v && !(v & (v - 1));
@@ -144,6 +146,7 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     for (unsigned l = 0; l < 4; l++)
         t->lane_pad[l] = t->ways % 4 && l >= t->ways % 4 ? UINT32_MAX : 0;
     t->rng = seed_rng(seed);
+    derive(t);
 
     const size_t n = (size_t)t->sets * t->ways;
     /* ways - 1 tree bits per set, at least one word so ways = 1 allocates. */
@@ -185,6 +188,34 @@ static inline uint64_t vpn_of(const mmu_tlb_t *t, uint64_t la, unsigned g)
     return la >> t->shift[g];
 }
 
+/* The granules with valid entries, in probe order (mmu_tlb_t.step). */
+static void relive(mmu_tlb_t *t)
+{
+    t->nlive = 0;
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        if (t->gvalid[g])
+            t->step[t->nlive++] = (mmu_tlb_step_t){(uint8_t)g, t->shift[g], t->tshift[g], t->tadd[g]};
+    }
+}
+
+/* The fields a probe and a fill read instead of recomputing them (see
+ * mmu_tlb_t.tshift and simple), from the geometry, index and granules. */
+static void derive(mmu_tlb_t *t)
+{
+    t->simple = t->sets && t->ways <= MMU_TLB_CHUNK && (!t->xor_index || t->fold2);
+    for (unsigned g = 0; g < MMU_GRANULES; g++) {
+        const unsigned ts = t->shift[g] + t->set_bits;
+        t->tshift[g] = (uint8_t)(ts < 64 ? ts : 63);
+        t->tadd[g] = (uint8_t)((g * 0x35u) & 0x7fu);
+        /* la >> tshift must be the page number >> set_bits. */
+        if ((t->granules >> g & 1) && ts >= 64)
+            t->simple = false;
+    }
+    t->fast_fill = t->simple && (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO);
+    relive(t);
+}
+
 void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages)
 {
     if (!t->sets || !(t->granules & 1u) || pages < 2)
@@ -198,6 +229,7 @@ void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages)
     for (unsigned g = 1; g < MMU_GRANULE_COALESCED; g++)
         if (t->granules & (1u << g))
             t->gran[t->ngran++] = (uint8_t)g;
+    derive(t);
 }
 
 unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn)
@@ -442,6 +474,37 @@ const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16
     return NULL;
 }
 
+mmu_tlb_entry_t *mmu_tlb_take(mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
+                              uint16_t pcid, unsigned m)
+{
+    mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    for (; m; m &= m - 1) {
+        const unsigned w = mmu_tlb_lowest(m);
+        mmu_tlb_entry_t *x = &row[w];
+        /* SDM 4.10.2.4: a global entry matches under any PCID. */
+        if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid))) {
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
+                t->stamp[(size_t)set * t->ways + w] = ++t->clock;
+            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                touch(t, set, w);
+            return x;
+        }
+    }
+    return NULL;
+}
+
+const mmu_tlb_entry_t *mmu_tlb_peek_take(const mmu_tlb_t *t, unsigned set, uint64_t vpn,
+                                         unsigned g, uint16_t pcid, unsigned m)
+{
+    const mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    for (; m; m &= m - 1) {
+        const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
+        if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
+            return x;
+    }
+    return NULL;
+}
+
 /* The general fill (any width of set, and the in-place overwrite of an entry
  * with the same tag); n->vpn is set. */
 static int fill_general(mmu_tlb_t *t, unsigned set, const mmu_tlb_entry_t *n,
@@ -485,7 +548,11 @@ static int fill_general(mmu_tlb_t *t, unsigned set, const mmu_tlb_entry_t *n,
         if (victim)
             *victim = row[way];
         evicted = 1;
+        if (!--t->gvalid[row[way].granule])
+            relive(t);
     }
+    if (!t->gvalid[g]++)
+        relive(t);
     row[way] = *n;
     tg[way] = h;
     t->last_fill = (size_t)set * t->ways + way;
@@ -496,41 +563,85 @@ static int fill_general(mmu_tlb_t *t, unsigned set, const mmu_tlb_entry_t *n,
     return evicted;
 }
 
+/* mmu_tlb_fill of an array that is not simple, or whose set may hold the
+ * tag already. */
+static __attribute__((noinline)) int fill_slow(mmu_tlb_t *t, uint64_t la,
+                                               const mmu_tlb_entry_t *val,
+                                               mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
+    n.vpn = vpn_of(t, la, g);
+    if (n.page > g)
+        t->splintered = true;
+    return fill_general(t, set_of(t, n.vpn), &n, victim);
+}
+
+/* The end of a fast fill that must renumber the stamps first (the clock is
+ * about to wrap) or list the granules with entries anew: out of line, and
+ * called last, so that the fill keeps nothing in registers across a call. */
+static __attribute__((noinline)) int fill_end(mmu_tlb_t *t, size_t slot, int evicted,
+                                              bool relist)
+{
+    if (relist)
+        relive(t);
+    t->stamp[slot] = tick(t);
+    return evicted;
+}
+
 int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
 {
     const unsigned g = val->granule;
     if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
         return 0; /* not held here (also every fill of an absent array) */
-    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
-    n.vpn = vpn_of(t, la, g);
-    if (n.page > g)
-        t->splintered = true;
-    const unsigned set = set_of(t, n.vpn);
-    if (t->ways > MMU_TLB_CHUNK)
-        return fill_general(t, set, &n, victim);
-    /* A set of one chunk of filter bytes: one compare finds whether a way may
-     * hold the same tag (then the general fill decides) and the first free
-     * way; bit `ways` stands for "none" (the rounding bytes are 0 too). */
-    uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
-    const uint8_t h = mmu_tlb_tag(t, n.vpn, g);
-    if (mmu_tlb_match(tg, h))
-        return fill_general(t, set, &n, victim);
+    if (!t->fast_fill)
+        return fill_slow(t, la, val, victim);
+    /* A simple array under LRU or FIFO (mmu_tlb_t.fast_fill): one compare of
+     * the set's filter bytes gives the ways that may hold the same tag and
+     * the first free way (bit `ways` stands for "none": the rounding bytes
+     * are 0 too). */
+    const uint64_t vpn = la >> t->shift[g];
+    unsigned set = (unsigned)vpn & t->set_mask;
+    if (t->xor_index) {
+        const uint64_t x = vpn & t->index_mask;
+        set = (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    }
+    uint8_t *tg = &t->tag[(size_t)set * MMU_TLB_CHUNK];
+    const uint8_t h = (uint8_t)(((la >> t->tshift[g]) + t->tadd[g]) | 0x80u);
     const size_t base = (size_t)set * t->ways;
+    mmu_tlb_entry_t *row = &t->e[base];
+    for (unsigned m = mmu_tlb_match(tg, h); m; m &= m - 1) {
+        const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
+        /* The same tag: an overwrite in place, which fill_general does. */
+        if (x->vpn == vpn && x->granule == g && x->global == val->global &&
+            (val->global || x->pcid == val->pcid))
+            return fill_slow(t, la, val, victim);
+    }
+    if (val->page > g)
+        t->splintered = true;
     unsigned way = mmu_tlb_lowest(mmu_tlb_match(tg, 0) | 1u << t->ways);
     int evicted = 0;
+    bool relist;
     if (way == t->ways) {
-        way = pick_victim(t, set);
+        way = oldest(t, &t->stamp[base]);
         if (victim)
-            *victim = t->e[base + way];
+            *victim = row[way];
         evicted = 1;
+        const unsigned og = row[way].granule;
+        relist = og != g && (!--t->gvalid[og] | !t->gvalid[g]++);
+    } else {
+        relist = !t->gvalid[g]++;
     }
-    t->e[base + way] = n;
+    /* val may be this very entry (a refill from the array): assigning an
+     * object to itself is exact. */
+    mmu_tlb_entry_t *x = &row[way];
+    *x = *val;
+    x->vpn = vpn;
     tg[way] = h;
     t->last_fill = base + way;
-    if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
-        t->stamp[base + way] = tick(t);
-    else if (t->repl == MMU_REPL_PLRU)
-        plru_touch(t, set, way);
+    if (relist || t->clock == UINT32_MAX)
+        return fill_end(t, base + way, evicted, relist);
+    t->stamp[base + way] = ++t->clock;
     return evicted;
 }
 
@@ -565,6 +676,8 @@ static inline void removed_one(mmu_tlb_t *t, size_t slot, unsigned *removed)
     mmu_tlb_entry_t *x = &t->e[slot];
     if (removed)
         *removed |= (1u << x->granule) | (x->global ? MMU_TLB_RM_GLOBAL : 0u);
+    if (!--t->gvalid[x->granule])
+        relive(t);
     x->vpn = MMU_TLB_NO_VPN;
     t->tag[slot / t->ways * t->tag_stride + slot % t->ways] = 0;
 }

@@ -53,6 +53,11 @@ typedef struct mmu_tlb_entry {
     uint8_t dirty;        /* leaf D was 1 when cached */
 } mmu_tlb_entry_t;
 
+/* One granule of a probe, in probe order (see mmu_tlb_t.tshift). */
+typedef struct mmu_tlb_step {
+    uint8_t g, shift, tshift, tadd;
+} mmu_tlb_step_t;
+
 typedef struct mmu_tlb {
     mmu_tlb_entry_t *e;  /* sets * ways, set-major */
     /* A filter in front of e: per set, tag_stride bytes (ways rounded up to
@@ -89,6 +94,23 @@ typedef struct mmu_tlb {
     uint8_t gran[MMU_GRANULES];
     uint8_t shift[MMU_GRANULES]; /* page-number shift: 12 + 9 * granule, or
                                     12 + log2(group) for the coalesced one */
+    /* What a probe or fill of a granule computes from la, by granule: the
+     * page number (la >> shift), and the filter byte
+     * ((la >> tshift) + tadd) | 0x80, which is mmu_tlb_tag folded. */
+    uint8_t tshift[MMU_GRANULES], tadd[MMU_GRANULES];
+    /* Valid entries of each granule, and the granules that have some, in
+     * probe order (step[0..nlive)): a simple array's probe skips a granule
+     * with none (a 2M array in a run of 4K pages costs a load and a branch).
+     * Kept by every fill and invalidation (tlb.c only). */
+    uint32_t gvalid[MMU_GRANULES];
+    unsigned nlive;
+    mmu_tlb_step_t step[MMU_GRANULES];
+    /* The common shape, probed without loops over chunks or calls: a set
+     * fits one chunk of filter bytes (ways <= MMU_TLB_CHUNK, so tag_stride =
+     * MMU_TLB_CHUNK), the index is the low bits or a two-chunk fold, and
+     * every tshift is below 64. Else the general code runs. fast_fill: a
+     * simple array under LRU or FIFO, filled without calls too. */
+    bool simple, fast_fill;
     unsigned plru_words;    /* uint32_t words of tree bits per set */
     uint32_t *scratch;      /* ways words, used when the LRU/FIFO clock wraps */
     /* Set by the first fill of an entry smaller than its page (splintered):
@@ -219,16 +241,6 @@ static inline unsigned mmu_tlb_lowest(unsigned m)
 #endif
 }
 
-/* Whether any filter byte of the set at tg equals b: if not, no way of the
- * set can hold the page (the common case of a probe that misses). */
-static inline bool mmu_tlb_any(const mmu_tlb_t *t, const uint8_t *tg, uint8_t b)
-{
-    unsigned m = mmu_tlb_match(tg, b);
-    for (unsigned w0 = MMU_TLB_CHUNK; w0 < t->ways; w0 += MMU_TLB_CHUNK)
-        m |= mmu_tlb_match(tg + w0, b);
-    return m != 0;
-}
-
 /* The way of the set whose entry matches (vpn, granule, and PCID or global),
  * the lowest if several do, or -1. */
 static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
@@ -248,36 +260,58 @@ static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, u
     return -1;
 }
 
-/* Out of line: a probe (mmu_tlb_probe_from) or a peek (mmu_tlb_peek_from) from the
- * array's i-th granule on, once a filter byte of that granule's set matched:
- * the entries are compared there, and the use recorded on a hit. */
+/* Out of line: the general probe and peek (arrays that are not simple), from
+ * the array's i-th granule on. */
 mmu_tlb_entry_t *mmu_tlb_probe_from(mmu_tlb_t *t, uint64_t la, uint16_t pcid, unsigned i);
 const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16_t pcid,
                                          unsigned i);
+/* Out of line: the ways of a simple array's set whose filter byte matched
+ * (bit w of m for way w) compared in full; the first that matches (vpn,
+ * granule, and PCID or global) is returned, its use recorded (take) or not
+ * (peek); NULL if none does (the bytes of other pages matched). */
+mmu_tlb_entry_t *mmu_tlb_take(mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
+                              uint16_t pcid, unsigned m);
+const mmu_tlb_entry_t *mmu_tlb_peek_take(const mmu_tlb_t *t, unsigned set, uint64_t vpn,
+                                         unsigned g, uint16_t pcid, unsigned m);
 
-/* The index i of the first granule (smallest first) whose set has a filter
- * byte matching la's, or ngran when none has: then la misses the array, which
- * is the whole probe of a miss, about fifteen instructions a granule. */
-static inline unsigned mmu_tlb_first_candidate(const mmu_tlb_t *t, uint64_t la)
+/* For a simple array: the filter-byte matches of step i's set for la, as
+ * mmu_tlb_match gives them, with its set and page number. */
+static inline unsigned mmu_tlb_step_match(const mmu_tlb_t *t, unsigned i, uint64_t la,
+                                          unsigned *set_out, uint64_t *vpn_out)
 {
-    unsigned i = 0;
-    for (; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> t->shift[g];
-        const unsigned set = mmu_tlb_set_of(t, vpn);
-        if (mmu_tlb_any(t, &t->tag[(size_t)set * t->tag_stride], mmu_tlb_tag(t, vpn, g)))
-            break;
+    const mmu_tlb_step_t *s = &t->step[i];
+    const uint64_t vpn = la >> s->shift;
+    unsigned set = (unsigned)vpn & t->set_mask;
+    if (t->xor_index) {
+        const uint64_t x = vpn & t->index_mask;
+        set = (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
     }
-    return i;
+    *set_out = set;
+    *vpn_out = vpn;
+    const uint8_t b = (uint8_t)(((la >> s->tshift) + s->tadd) | 0x80u);
+    return mmu_tlb_match(&t->tag[(size_t)set * MMU_TLB_CHUNK], b);
 }
 
 /* mmu_tlb_lookup, inline. Smaller granules first: after a page-size change a
  * 4K and a covering 2M entry may both be cached and SDM 4.10.2.3 lets either
- * be used; a fixed order keeps runs reproducible. */
+ * be used; a fixed order keeps runs reproducible. A granule whose set has no
+ * matching filter byte costs about twenty instructions and no call, one
+ * without valid entries nothing. */
 static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    const unsigned i = mmu_tlb_first_candidate(t, la);
-    return i < t->ngran ? mmu_tlb_probe_from(t, la, pcid, i) : NULL;
+    if (!t->simple)
+        return mmu_tlb_probe_from(t, la, pcid, 0);
+    for (unsigned i = 0; i < t->nlive; i++) {
+        unsigned set;
+        uint64_t vpn;
+        const unsigned m = mmu_tlb_step_match(t, i, la, &set, &vpn);
+        if (m) {
+            mmu_tlb_entry_t *e = mmu_tlb_take(t, set, vpn, t->step[i].g, pcid, m);
+            if (e)
+                return e;
+        }
+    }
+    return NULL;
 }
 
 /* ---- for looking ahead (mmu_translate_batch): no effect on any state ------- */
@@ -285,8 +319,19 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 /* The entry a probe would return, without the use it would record, or NULL. */
 static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    const unsigned i = mmu_tlb_first_candidate(t, la);
-    return i < t->ngran ? mmu_tlb_peek_from(t, la, pcid, i) : NULL;
+    if (!t->simple)
+        return mmu_tlb_peek_from(t, la, pcid, 0);
+    for (unsigned i = 0; i < t->nlive; i++) {
+        unsigned set;
+        uint64_t vpn;
+        const unsigned m = mmu_tlb_step_match(t, i, la, &set, &vpn);
+        if (m) {
+            const mmu_tlb_entry_t *e = mmu_tlb_peek_take(t, set, vpn, t->step[i].g, pcid, m);
+            if (e)
+                return e;
+        }
+    }
+    return NULL;
 }
 /* Ask the host to bring the sets la maps to (filter bytes and stamps) into its caches. */
 void mmu_tlb_prefetch(const mmu_tlb_t *t, uint64_t la);

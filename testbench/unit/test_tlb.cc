@@ -782,8 +782,28 @@ const mmu_tlb_entry_t *scan_lookup(const mmu_tlb_t &t, uint64_t la, uint16_t pci
 }
 
 // Every way's byte is 0 when invalid, else the entry's tag; rounding bytes stay 0.
+// The valid entries of each granule are counted right, and the probe steps
+// list exactly the granules that have some, in probe order.
 void expect_filter_consistent(const mmu_tlb_t &t)
 {
+    uint32_t count[MMU_GRANULES] = {};
+    for (size_t i = 0; i < size_t(t.sets) * t.ways; i++)
+        if (MMU_TLB_VALID(&t.e[i]))
+            count[t.e[i].granule]++;
+    std::vector<unsigned> live;
+    for (unsigned i = 0; i < t.ngran; i++)
+        if (count[t.gran[i]])
+            live.push_back(t.gran[i]);
+    for (unsigned g = 0; g < MMU_GRANULES; g++)
+        ASSERT_EQ(t.gvalid[g], count[g]) << "granule " << g;
+    ASSERT_EQ(t.nlive, live.size());
+    for (unsigned i = 0; i < t.nlive; i++) {
+        const unsigned g = live[i];
+        ASSERT_EQ(t.step[i].g, g) << "step " << i;
+        ASSERT_EQ(t.step[i].shift, t.shift[g]);
+        ASSERT_EQ(t.step[i].tshift, std::min(t.shift[g] + t.set_bits, 63u));
+        ASSERT_EQ(t.step[i].tadd, (g * 0x35u) & 0x7fu);
+    }
     for (unsigned s = 0; s < t.sets; s++)
         for (unsigned w = 0; w < t.tag_stride; w++) {
             const uint8_t b = t.tag[size_t(s) * t.tag_stride + w];
@@ -958,10 +978,14 @@ TEST(Tlb, SetIndexAgreesWithTheChunkFoldForEveryWidth)
 // would go wrong, or across the wrap), checking for every fill also the
 // victim it returns and, for LRU and FIFO, that it evicts the oldest stamp.
 void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock0, uint64_t seed,
-                     int ops)
+                     int ops, unsigned coalesce = 0)
 {
     Tlb a(c, granules, seed);
     a.t.clock = clock0;
+    if (coalesce) {
+        mmu_tlb_set_coalesce(&a.t, coalesce);
+        ASSERT_TRUE(a.t.granules >> MMU_GRANULE_COALESCED & 1);
+    }
     uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
     auto rnd = [&x]() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
     // Pages over a few times the array's reach, so that sets fill and evict,
@@ -982,6 +1006,7 @@ void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
         }
     }
     unsigned evictions = 0;
+    ops = std::max(ops, int(8 * c.entries)); // enough fills to fill the sets
     for (int op = 0; op < ops; op++) {
         const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
         const uint16_t pcid = uint16_t(rnd() % 2);
@@ -993,11 +1018,11 @@ void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
         } else if (r < 97) {
             unsigned g;
             do
-                g = unsigned(rnd() % 3);
-            while (!(granules >> g & 1));
+                g = unsigned(rnd() % 6);
+            while (!(a.t.granules >> g & 1));
             mmu_tlb_entry_t v{};
             v.granule = uint8_t(g);
-            v.page = uint8_t(g);
+            v.page = uint8_t(g == MMU_GRANULE_COALESCED ? 0 : g);
             v.pcid = pcid;
             v.global = rnd() % 8 == 0;
             v.frame = rnd() << 12;
@@ -1091,6 +1116,39 @@ TEST(Tlb, EveryWidthPolicyAndIndexAgreesWithAPlainScan)
         agree_with_scan(cfg(64, 64), MMU_SIZE_4K | MMU_SIZE_2M, clock0, 5, 1500);
         if (HasFatalFailure())
             return;
+    }
+    // Coalesced groups (a granule probed between 4K and 2M), in a simple
+    // array and in a wide one.
+    for (unsigned ways : {4u, 12u, 24u}) {
+        SCOPED_TRACE(testing::Message() << "coalescing, ways " << ways);
+        agree_with_scan(cfg(8 * ways, ways), MMU_SIZE_4K | MMU_SIZE_2M, 0, ways, 1500, 4);
+        if (HasFatalFailure())
+            return;
+    }
+}
+
+TEST(Tlb, PageNumberTooShortForTheFilterShiftTakesTheGeneralPath)
+{
+    // PML5E-cache granule (la bits 56:48) in 2^16 sets: the filter byte is
+    // page number >> 16, past bit 63 of la; the single-shift form cannot
+    // compute it, so the array is probed and filled by the general code.
+    mmu_array_cfg_t c = cfg(1u << 16, 1);
+    Tlb a(c, 1u << 4);
+    EXPECT_FALSE(a.t.simple);
+    EXPECT_FALSE(a.t.fast_fill);
+    Tlb b(cfg(1u << 15, 1), 1u << 4);
+    EXPECT_TRUE(b.t.simple);
+    for (Tlb *x : {&a, &b}) {
+        const uint64_t p = 0xff12ull << 48, q = 0xff13ull << 48, r = (0xff12ull + 0x8000) << 48;
+        EXPECT_EQ(x->fill(p, 4), ~0ull);
+        EXPECT_EQ(x->fill(q, 4), ~0ull);
+        EXPECT_TRUE(x->hit(p + 0x1234));
+        EXPECT_TRUE(x->hit(q));
+        EXPECT_FALSE(x->hit(r));
+        EXPECT_EQ(mmu_tlb_peek(&x->t, q, 0), x->look(q));
+        EXPECT_EQ(x->fill(r, 4), x == &a ? ~0ull : p); // 2^15 sets: r shares p's set
+        EXPECT_EQ(x->hit(p), x == &a);
+        EXPECT_TRUE(x->hit(r));
     }
 }
 
