@@ -404,7 +404,8 @@ static inline __attribute__((always_inline)) unsigned oldest_sse2(const mmu_tlb_
 #endif
 
 /* LRU: the oldest use; FIFO: the oldest fill. */
-static inline unsigned oldest(const mmu_tlb_t *t, const uint32_t *st)
+static inline __attribute__((always_inline)) unsigned oldest(const mmu_tlb_t *t,
+                                                              const uint32_t *st)
 {
 #if defined(__SSE2__)
     switch ((t->ways + 3) / 4) {
@@ -474,19 +475,31 @@ const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16
     return NULL;
 }
 
+/* A hit of mmu_tlb_take whose use is not a plain LRU stamp (PLRU, or the
+ * clock about to wrap): out of line and called last, so that take keeps
+ * nothing in registers across a call. */
+static __attribute__((noinline)) mmu_tlb_entry_t *take_touch(mmu_tlb_t *t, unsigned set,
+                                                             unsigned way)
+{
+    touch(t, set, way);
+    return &t->e[(size_t)set * t->ways + way];
+}
+
 mmu_tlb_entry_t *mmu_tlb_take(mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
                               uint16_t pcid, unsigned m)
 {
-    mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    const size_t base = (size_t)set * t->ways;
     for (; m; m &= m - 1) {
         const unsigned w = mmu_tlb_lowest(m);
-        mmu_tlb_entry_t *x = &row[w];
+        mmu_tlb_entry_t *x = &t->e[base + w];
         /* SDM 4.10.2.4: a global entry matches under any PCID. */
         if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid))) {
-            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
-                t->stamp[(size_t)set * t->ways + w] = ++t->clock;
-            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
-                touch(t, set, w);
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX) {
+                t->stamp[base + w] = ++t->clock;
+                return x;
+            }
+            if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                return take_touch(t, set, w);
             return x;
         }
     }
