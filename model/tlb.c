@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+static void derive(mmu_tlb_t *t);
+
 static bool is_pow2(unsigned v)
 {
     return v && !(v & (v - 1));
@@ -140,7 +142,11 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     t->xor_index = t->index == MMU_INDEX_XOR;
     t->index_bits = cfg->index_bits ? cfg->index_bits : 2 * t->set_bits;
     t->index_mask = (1ull << t->index_bits) - 1;
+    t->fold2 = t->xor_index && t->index_bits <= 2 * t->set_bits;
+    for (unsigned l = 0; l < 4; l++)
+        t->lane_pad[l] = t->ways % 4 && l >= t->ways % 4 ? UINT32_MAX : 0;
     t->rng = seed_rng(seed);
+    derive(t);
 
     const size_t n = (size_t)t->sets * t->ways;
     /* ways - 1 tree bits per set, at least one word so ways = 1 allocates. */
@@ -150,7 +156,7 @@ int mmu_tlb_init(mmu_tlb_t *t, const mmu_array_cfg_t *cfg, unsigned granules, ui
     t->e = calloc(n, sizeof *t->e);
     t->tag_stride = (t->ways + MMU_TLB_CHUNK - 1) / MMU_TLB_CHUNK * MMU_TLB_CHUNK;
     t->tag = calloc((size_t)t->sets * t->tag_stride, 1); /* 0: every way invalid */
-    t->stamp = calloc(n, sizeof *t->stamp);
+    t->stamp = calloc(n + 3, sizeof *t->stamp); /* + 3: see mmu_tlb_t.stamp */
     t->plru = calloc((size_t)t->sets * t->plru_words, sizeof *t->plru);
     t->scratch = calloc(t->ways, sizeof *t->scratch);
     if (!t->e || !t->tag || !t->stamp || !t->plru || !t->scratch) {
@@ -182,6 +188,34 @@ static inline uint64_t vpn_of(const mmu_tlb_t *t, uint64_t la, unsigned g)
     return la >> t->shift[g];
 }
 
+/* The granules with valid entries, in probe order (mmu_tlb_t.step). */
+static void relive(mmu_tlb_t *t)
+{
+    t->nlive = 0;
+    for (unsigned i = 0; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        if (t->gvalid[g])
+            t->step[t->nlive++] = (mmu_tlb_step_t){(uint8_t)g, t->shift[g], t->tshift[g], t->tadd[g]};
+    }
+}
+
+/* The fields a probe and a fill read instead of recomputing them (see
+ * mmu_tlb_t.tshift and simple), from the geometry, index and granules. */
+static void derive(mmu_tlb_t *t)
+{
+    t->simple = t->sets && t->ways <= MMU_TLB_CHUNK && (!t->xor_index || t->fold2);
+    for (unsigned g = 0; g < MMU_GRANULES; g++) {
+        const unsigned ts = t->shift[g] + t->set_bits;
+        t->tshift[g] = (uint8_t)(ts < 64 ? ts : 63);
+        t->tadd[g] = (uint8_t)((g * 0x35u) & 0x7fu);
+        /* la >> tshift must be the page number >> set_bits. */
+        if ((t->granules >> g & 1) && ts >= 64)
+            t->simple = false;
+    }
+    t->fast_fill = t->simple && (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO);
+    relive(t);
+}
+
 void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages)
 {
     if (!t->sets || !(t->granules & 1u) || pages < 2)
@@ -195,6 +229,7 @@ void mmu_tlb_set_coalesce(mmu_tlb_t *t, unsigned pages)
     for (unsigned g = 1; g < MMU_GRANULE_COALESCED; g++)
         if (t->granules & (1u << g))
             t->gran[t->ngran++] = (uint8_t)g;
+    derive(t);
 }
 
 unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn)
@@ -304,6 +339,91 @@ void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way)
     touch(t, set, way);
 }
 
+/* The way of the oldest stamp among the first `ways` of st, the lowest on ties
+ * (as a scan keeping the first strict minimum would find). */
+static unsigned oldest_scan(const uint32_t *st, unsigned ways)
+{
+    unsigned v = 0;
+    for (unsigned w = 1; w < ways; w++)
+        if (st[w] < st[v])
+            v = w;
+    return v;
+}
+
+#if defined(__SSE2__)
+/* The signed 32-bit minimum of a and b, lane by lane (SSE2 has no pminsd). */
+static inline __m128i min_epi32(__m128i a, __m128i b)
+{
+    const __m128i gt = _mm_cmpgt_epi32(a, b);
+    return _mm_or_si128(_mm_and_si128(gt, b), _mm_andnot_si128(gt, a));
+}
+
+/* oldest_scan for a set of up to 4 * nv ways, four stamps at a time: the
+ * minimum over the lanes, then the lowest lane that holds it. Stamps are
+ * unsigned; flipping their top bit makes the signed compare order them the
+ * same way. Lanes past the last way are forced to the largest value by
+ * t->lane_pad, so they can only tie with a way of value UINT32_MAX, and then
+ * the lower lane (the way) wins. Called with a constant nv, so it unrolls. */
+static inline __attribute__((always_inline)) unsigned oldest_sse2(const mmu_tlb_t *t,
+                                                                   const uint32_t *st,
+                                                                   unsigned nv)
+{
+    const __m128i flip = _mm_set1_epi32(INT32_MIN);
+    const __m128i pad = _mm_loadu_si128((const __m128i *)(const void *)t->lane_pad);
+#define LOAD4(k) _mm_loadu_si128((const __m128i *)(const void *)(st + 4 * (k)))
+#define LANES(x) ((unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32((x), m))))
+    /* Written out for each nv (a constant here): GCC keeps an array of
+     * vectors in memory and loops over it. */
+    const __m128i v0 = _mm_xor_si128(nv == 1 ? _mm_or_si128(LOAD4(0), pad) : LOAD4(0), flip);
+    __m128i v1 = v0, v2 = v0, v3 = v0, m = v0;
+    if (nv >= 2) {
+        v1 = _mm_xor_si128(nv == 2 ? _mm_or_si128(LOAD4(1), pad) : LOAD4(1), flip);
+        m = min_epi32(m, v1);
+    }
+    if (nv >= 3) {
+        v2 = _mm_xor_si128(nv == 3 ? _mm_or_si128(LOAD4(2), pad) : LOAD4(2), flip);
+        m = min_epi32(m, v2);
+    }
+    if (nv >= 4) {
+        v3 = _mm_xor_si128(_mm_or_si128(LOAD4(3), pad), flip);
+        m = min_epi32(m, v3);
+    }
+    m = min_epi32(m, _mm_shuffle_epi32(m, 0x4e));
+    m = min_epi32(m, _mm_shuffle_epi32(m, 0xb1));
+    unsigned lanes = LANES(v0);
+    if (nv >= 2)
+        lanes |= LANES(v1) << 4;
+    if (nv >= 3)
+        lanes |= LANES(v2) << 8;
+    if (nv >= 4)
+        lanes |= LANES(v3) << 12;
+#undef LOAD4
+#undef LANES
+    return mmu_tlb_lowest(lanes);
+}
+#endif
+
+/* LRU: the oldest use; FIFO: the oldest fill. */
+static inline __attribute__((always_inline)) unsigned oldest(const mmu_tlb_t *t,
+                                                              const uint32_t *st)
+{
+#if defined(__SSE2__)
+    switch ((t->ways + 3) / 4) {
+    case 1:
+        return oldest_sse2(t, st, 1);
+    case 2:
+        return oldest_sse2(t, st, 2);
+    case 3:
+        return oldest_sse2(t, st, 3);
+    case 4:
+        return oldest_sse2(t, st, 4);
+    default:
+        break;
+    }
+#endif
+    return oldest_scan(st, t->ways);
+}
+
 static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
 {
     switch (t->repl) {
@@ -311,14 +431,8 @@ static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
         return plru_victim(t, set);
     case MMU_REPL_RANDOM:
         return (unsigned)(xorshift64(&t->rng) % t->ways);
-    default: { /* LRU: oldest use; FIFO: oldest fill. Ties go to the lower way. */
-        const uint32_t *st = &t->stamp[(size_t)set * t->ways];
-        unsigned v = 0;
-        for (unsigned w = 1; w < t->ways; w++)
-            if (st[w] < st[v])
-                v = w;
-        return v;
-    }
+    default: /* LRU, FIFO. Ties go to the lower way. */
+        return oldest(t, &t->stamp[(size_t)set * t->ways]);
     }
 }
 
@@ -329,19 +443,90 @@ mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
     return mmu_tlb_probe(t, la, pcid);
 }
 
-int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+mmu_tlb_entry_t *mmu_tlb_probe_from(mmu_tlb_t *t, uint64_t la, uint16_t pcid, unsigned i)
 {
-    const unsigned g = val->granule;
-    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
-        return 0; /* not held here (also every fill of an absent array) */
-    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
-    n.vpn = vpn_of(t, la, g);
-    if (n.page > g)
-        t->splintered = true;
-    const unsigned set = set_of(t, n.vpn);
+    for (; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = vpn_of(t, la, g);
+        const unsigned set = set_of(t, vpn);
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0) {
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
+                t->stamp[(size_t)set * t->ways + (unsigned)w] = ++t->clock;
+            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                touch(t, set, (unsigned)w);
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
+        }
+    }
+    return NULL;
+}
+
+const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16_t pcid,
+                                         unsigned i)
+{
+    for (; i < t->ngran; i++) {
+        const unsigned g = t->gran[i];
+        const uint64_t vpn = vpn_of(t, la, g);
+        const unsigned set = set_of(t, vpn);
+        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
+        if (w >= 0)
+            return &t->e[(size_t)set * t->ways + (unsigned)w];
+    }
+    return NULL;
+}
+
+/* A hit of mmu_tlb_take whose use is not a plain LRU stamp (PLRU, or the
+ * clock about to wrap): out of line and called last, so that take keeps
+ * nothing in registers across a call. */
+static __attribute__((noinline)) mmu_tlb_entry_t *take_touch(mmu_tlb_t *t, unsigned set,
+                                                             unsigned way)
+{
+    touch(t, set, way);
+    return &t->e[(size_t)set * t->ways + way];
+}
+
+mmu_tlb_entry_t *mmu_tlb_take(mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
+                              uint16_t pcid, unsigned m)
+{
+    const size_t base = (size_t)set * t->ways;
+    for (; m; m &= m - 1) {
+        const unsigned w = mmu_tlb_lowest(m);
+        mmu_tlb_entry_t *x = &t->e[base + w];
+        /* SDM 4.10.2.4: a global entry matches under any PCID. */
+        if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid))) {
+            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX) {
+                t->stamp[base + w] = ++t->clock;
+                return x;
+            }
+            if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
+                return take_touch(t, set, w);
+            return x;
+        }
+    }
+    return NULL;
+}
+
+const mmu_tlb_entry_t *mmu_tlb_peek_take(const mmu_tlb_t *t, unsigned set, uint64_t vpn,
+                                         unsigned g, uint16_t pcid, unsigned m)
+{
+    const mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    for (; m; m &= m - 1) {
+        const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
+        if (x->vpn == vpn && x->granule == g && (x->global | (x->pcid == pcid)))
+            return x;
+    }
+    return NULL;
+}
+
+/* The general fill (any width of set, and the in-place overwrite of an entry
+ * with the same tag); n->vpn is set. */
+static int fill_general(mmu_tlb_t *t, unsigned set, const mmu_tlb_entry_t *n,
+                        mmu_tlb_entry_t *victim)
+{
+    const unsigned g = n->granule;
     mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
     uint8_t *tg = &t->tag[(size_t)set * t->tag_stride];
-    const uint8_t h = mmu_tlb_tag(t, n.vpn, g);
+    const uint8_t h = mmu_tlb_tag(t, n->vpn, g);
 
     /* One pass over the set's filter bytes: the way holding the same tag
      * (only where the byte matches) and the first invalid way (byte 0). */
@@ -351,12 +536,12 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
             const unsigned w = w0 + mmu_tlb_lowest(m);
             const mmu_tlb_entry_t *x = &row[w];
             /* Same tag: the PCID is part of it only for non-global entries. */
-            if (x->vpn == n.vpn && x->granule == g && x->global == n.global &&
-                (n.global || x->pcid == n.pcid)) {
+            if (x->vpn == n->vpn && x->granule == g && x->global == n->global &&
+                (n->global || x->pcid == n->pcid)) {
                 /* A refresh (e.g. after a D update), not a new allocation:
                  * FIFO keeps its fill order, as a round-robin pointer would
                  * not move. */
-                row[w] = n;
+                row[w] = *n;
                 touch(t, set, w);
                 t->last_fill = (size_t)set * t->ways + w;
                 return 0;
@@ -376,14 +561,100 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
         if (victim)
             *victim = row[way];
         evicted = 1;
+        if (!--t->gvalid[row[way].granule])
+            relive(t);
     }
-    row[way] = n;
+    if (!t->gvalid[g]++)
+        relive(t);
+    row[way] = *n;
     tg[way] = h;
     t->last_fill = (size_t)set * t->ways + way;
     if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_FIFO)
         t->stamp[(size_t)set * t->ways + way] = tick(t);
     else if (t->repl == MMU_REPL_PLRU)
         plru_touch(t, set, way);
+    return evicted;
+}
+
+/* mmu_tlb_fill of an array that is not simple, or whose set may hold the
+ * tag already. */
+static __attribute__((noinline)) int fill_slow(mmu_tlb_t *t, uint64_t la,
+                                               const mmu_tlb_entry_t *val,
+                                               mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    mmu_tlb_entry_t n = *val; /* copy first: val may point into this array */
+    n.vpn = vpn_of(t, la, g);
+    if (n.page > g)
+        t->splintered = true;
+    return fill_general(t, set_of(t, n.vpn), &n, victim);
+}
+
+/* The end of a fast fill that must renumber the stamps first (the clock is
+ * about to wrap) or list the granules with entries anew: out of line, and
+ * called last, so that the fill keeps nothing in registers across a call. */
+static __attribute__((noinline)) int fill_end(mmu_tlb_t *t, size_t slot, int evicted,
+                                              bool relist)
+{
+    if (relist)
+        relive(t);
+    t->stamp[slot] = tick(t);
+    return evicted;
+}
+
+int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
+        return 0; /* not held here (also every fill of an absent array) */
+    if (!t->fast_fill)
+        return fill_slow(t, la, val, victim);
+    /* A simple array under LRU or FIFO (mmu_tlb_t.fast_fill): one compare of
+     * the set's filter bytes gives the ways that may hold the same tag and
+     * the first free way (bit `ways` stands for "none": the rounding bytes
+     * are 0 too). */
+    const uint64_t vpn = la >> t->shift[g];
+    unsigned set = (unsigned)vpn & t->set_mask;
+    if (t->xor_index) {
+        const uint64_t x = vpn & t->index_mask;
+        set = (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    }
+    uint8_t *tg = &t->tag[(size_t)set * MMU_TLB_CHUNK];
+    const uint8_t h = (uint8_t)(((la >> t->tshift[g]) + t->tadd[g]) | 0x80u);
+    const size_t base = (size_t)set * t->ways;
+    mmu_tlb_entry_t *row = &t->e[base];
+    for (unsigned m = mmu_tlb_match(tg, h); m; m &= m - 1) {
+        const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
+        /* The same tag: an overwrite in place, which fill_general does. */
+        if (x->vpn == vpn && x->granule == g && x->global == val->global &&
+            (val->global || x->pcid == val->pcid))
+            return fill_slow(t, la, val, victim);
+    }
+    if (val->page > g)
+        t->splintered = true;
+    unsigned way = mmu_tlb_lowest(mmu_tlb_match(tg, 0) | 1u << t->ways);
+    int evicted = 0;
+    bool relist;
+    if (way == t->ways) {
+        way = oldest(t, &t->stamp[base]);
+        if (victim)
+            *victim = row[way];
+        evicted = 1;
+        const unsigned og = row[way].granule;
+        relist = og != g && (!--t->gvalid[og] | !t->gvalid[g]++);
+    } else {
+        relist = !t->gvalid[g]++;
+    }
+    /* val may be this very entry (a refill from the array): assigning an
+     * object to itself is exact. */
+    mmu_tlb_entry_t *x = &row[way];
+    *x = *val;
+    x->vpn = vpn;
+    tg[way] = h;
+    t->last_fill = base + way;
+    if (relist || t->clock == UINT32_MAX)
+        return fill_end(t, base + way, evicted, relist);
+    t->stamp[base + way] = ++t->clock;
     return evicted;
 }
 
@@ -418,6 +689,8 @@ static inline void removed_one(mmu_tlb_t *t, size_t slot, unsigned *removed)
     mmu_tlb_entry_t *x = &t->e[slot];
     if (removed)
         *removed |= (1u << x->granule) | (x->global ? MMU_TLB_RM_GLOBAL : 0u);
+    if (!--t->gvalid[x->granule])
+        relive(t);
     x->vpn = MMU_TLB_NO_VPN;
     t->tag[slot / t->ways * t->tag_stride + slot % t->ways] = 0;
 }

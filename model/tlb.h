@@ -53,6 +53,11 @@ typedef struct mmu_tlb_entry {
     uint8_t dirty;        /* leaf D was 1 when cached */
 } mmu_tlb_entry_t;
 
+/* One granule of a probe, in probe order (see mmu_tlb_t.tshift). */
+typedef struct mmu_tlb_step {
+    uint8_t g, shift, tshift, tadd;
+} mmu_tlb_step_t;
+
 typedef struct mmu_tlb {
     mmu_tlb_entry_t *e;  /* sets * ways, set-major */
     /* A filter in front of e: per set, tag_stride bytes (ways rounded up to
@@ -67,7 +72,12 @@ typedef struct mmu_tlb {
      * against the entry. Kept by every write of e (tlb.c only). */
     uint8_t *tag;
     unsigned tag_stride;
-    uint32_t *stamp;     /* per entry: last use (LRU) or fill order (FIFO) */
+    /* Per entry: last use (LRU) or fill order (FIFO). Three words more are
+     * allocated past the last set, so that the victim scan may read a set's
+     * stamps four at a time; lane_pad (all ones in the lanes past the last
+     * way of a set's last group of four) masks them. */
+    uint32_t *stamp;
+    uint32_t lane_pad[4];
     uint32_t *plru;      /* per set: tree bits (ways - 1 of them) */
     unsigned sets, ways;
     unsigned set_bits;   /* log2(sets) */
@@ -78,11 +88,29 @@ typedef struct mmu_tlb {
     /* Derived at init so the lookup reads only these. */
     unsigned set_mask;      /* sets - 1 */
     bool xor_index;         /* MMU_INDEX_XOR with more than one set */
+    bool fold2;             /* xor_index folding at most two chunks (the default) */
     uint64_t index_mask;    /* MMU_INDEX_XOR: the page-number bits folded */
     unsigned ngran;         /* granules held, smallest span first */
     uint8_t gran[MMU_GRANULES];
     uint8_t shift[MMU_GRANULES]; /* page-number shift: 12 + 9 * granule, or
                                     12 + log2(group) for the coalesced one */
+    /* What a probe or fill of a granule computes from la, by granule: the
+     * page number (la >> shift), and the filter byte
+     * ((la >> tshift) + tadd) | 0x80, which is mmu_tlb_tag folded. */
+    uint8_t tshift[MMU_GRANULES], tadd[MMU_GRANULES];
+    /* Valid entries of each granule, and the granules that have some, in
+     * probe order (step[0..nlive)): a simple array's probe skips a granule
+     * with none (a 2M array in a run of 4K pages costs a load and a branch).
+     * Kept by every fill and invalidation (tlb.c only). */
+    uint32_t gvalid[MMU_GRANULES];
+    unsigned nlive;
+    mmu_tlb_step_t step[MMU_GRANULES];
+    /* The common shape, probed without loops over chunks or calls: a set
+     * fits one chunk of filter bytes (ways <= MMU_TLB_CHUNK, so tag_stride =
+     * MMU_TLB_CHUNK), the index is the low bits or a two-chunk fold, and
+     * every tshift is below 64. Else the general code runs. fast_fill: a
+     * simple array under LRU or FIFO, filled without calls too. */
+    bool simple, fast_fill;
     unsigned plru_words;    /* uint32_t words of tree bits per set */
     uint32_t *scratch;      /* ways words, used when the LRU/FIFO clock wraps */
     /* Set by the first fill of an entry smaller than its page (splintered):
@@ -150,14 +178,23 @@ unsigned mmu_tlb_occupancy(const mmu_tlb_t *t);
 
 /* ---- the hit path, inline: it runs on every translation ---------------------- */
 
-/* Out of line: the XOR-folded set index, and a use under PLRU or when the LRU
- * clock must be renumbered. */
+/* Out of line: the XOR-folded set index of more than two chunks, and a use
+ * under PLRU or when the LRU clock must be renumbered. */
 unsigned mmu_tlb_xor_set(const mmu_tlb_t *t, uint64_t vpn);
 void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way);
 
+/* The set index of a page number: its low bits, or (MMU_INDEX_XOR) the XOR of
+ * the set_bits-wide chunks of its index_bits low bits. Two chunks, the
+ * default fold (index_bits = 2 * set_bits), take no loop. */
 static inline unsigned mmu_tlb_set_of(const mmu_tlb_t *t, uint64_t vpn)
 {
-    return t->xor_index ? mmu_tlb_xor_set(t, vpn) : (unsigned)(vpn & t->set_mask);
+    if (!t->xor_index)
+        return (unsigned)(vpn & t->set_mask);
+    if (t->fold2) {
+        const uint64_t x = vpn & t->index_mask;
+        return (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    }
+    return mmu_tlb_xor_set(t, vpn);
 }
 
 /* The filter byte of an entry (see mmu_tlb_t.tag): the page-number bits
@@ -175,7 +212,10 @@ static inline uint8_t mmu_tlb_tag(const mmu_tlb_t *t, uint64_t vpn, unsigned gra
 static inline unsigned mmu_tlb_match(const uint8_t *p, uint8_t b)
 {
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)b)));
+    /* The byte spread by a multiply: three instructions where
+     * _mm_set1_epi8 takes four. */
+    const __m128i w = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(b * 0x01010101u)), 0);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, w));
 }
 #else
 #define MMU_TLB_CHUNK 8u
@@ -220,22 +260,55 @@ static inline int mmu_tlb_find(const mmu_tlb_t *t, unsigned set, uint64_t vpn, u
     return -1;
 }
 
+/* Out of line: the general probe and peek (arrays that are not simple), from
+ * the array's i-th granule on. */
+mmu_tlb_entry_t *mmu_tlb_probe_from(mmu_tlb_t *t, uint64_t la, uint16_t pcid, unsigned i);
+const mmu_tlb_entry_t *mmu_tlb_peek_from(const mmu_tlb_t *t, uint64_t la, uint16_t pcid,
+                                         unsigned i);
+/* Out of line: the ways of a simple array's set whose filter byte matched
+ * (bit w of m for way w) compared in full; the first that matches (vpn,
+ * granule, and PCID or global) is returned, its use recorded (take) or not
+ * (peek); NULL if none does (the bytes of other pages matched). */
+mmu_tlb_entry_t *mmu_tlb_take(mmu_tlb_t *t, unsigned set, uint64_t vpn, unsigned g,
+                              uint16_t pcid, unsigned m);
+const mmu_tlb_entry_t *mmu_tlb_peek_take(const mmu_tlb_t *t, unsigned set, uint64_t vpn,
+                                         unsigned g, uint16_t pcid, unsigned m);
+
+/* For a simple array: the filter-byte matches of step i's set for la, as
+ * mmu_tlb_match gives them, with its set and page number. */
+static inline unsigned mmu_tlb_step_match(const mmu_tlb_t *t, unsigned i, uint64_t la,
+                                          unsigned *set_out, uint64_t *vpn_out)
+{
+    const mmu_tlb_step_t *s = &t->step[i];
+    const uint64_t vpn = la >> s->shift;
+    unsigned set = (unsigned)vpn & t->set_mask;
+    if (t->xor_index) {
+        const uint64_t x = vpn & t->index_mask;
+        set = (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    }
+    *set_out = set;
+    *vpn_out = vpn;
+    const uint8_t b = (uint8_t)(((la >> s->tshift) + s->tadd) | 0x80u);
+    return mmu_tlb_match(&t->tag[(size_t)set * MMU_TLB_CHUNK], b);
+}
+
 /* mmu_tlb_lookup, inline. Smaller granules first: after a page-size change a
  * 4K and a covering 2M entry may both be cached and SDM 4.10.2.3 lets either
- * be used; a fixed order keeps runs reproducible. */
+ * be used; a fixed order keeps runs reproducible. A granule whose set has no
+ * matching filter byte costs about twenty instructions and no call, one
+ * without valid entries nothing. */
 static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> t->shift[g];
-        const unsigned set = mmu_tlb_set_of(t, vpn);
-        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
-        if (w >= 0) {
-            if (t->repl == MMU_REPL_LRU && t->clock != UINT32_MAX)
-                t->stamp[(size_t)set * t->ways + (unsigned)w] = ++t->clock;
-            else if (t->repl == MMU_REPL_LRU || t->repl == MMU_REPL_PLRU)
-                mmu_tlb_touch_slow(t, set, (unsigned)w);
-            return &t->e[(size_t)set * t->ways + (unsigned)w];
+    if (!t->simple)
+        return mmu_tlb_probe_from(t, la, pcid, 0);
+    for (unsigned i = 0; i < t->nlive; i++) {
+        unsigned set;
+        uint64_t vpn;
+        const unsigned m = mmu_tlb_step_match(t, i, la, &set, &vpn);
+        if (m) {
+            mmu_tlb_entry_t *e = mmu_tlb_take(t, set, vpn, t->step[i].g, pcid, m);
+            if (e)
+                return e;
         }
     }
     return NULL;
@@ -246,13 +319,17 @@ static inline mmu_tlb_entry_t *mmu_tlb_probe(mmu_tlb_t *t, uint64_t la, uint16_t
 /* The entry a probe would return, without the use it would record, or NULL. */
 static inline const mmu_tlb_entry_t *mmu_tlb_peek(const mmu_tlb_t *t, uint64_t la, uint16_t pcid)
 {
-    for (unsigned i = 0; i < t->ngran; i++) {
-        const unsigned g = t->gran[i];
-        const uint64_t vpn = la >> t->shift[g];
-        const unsigned set = mmu_tlb_set_of(t, vpn);
-        const int w = mmu_tlb_find(t, set, vpn, g, pcid);
-        if (w >= 0)
-            return &t->e[(size_t)set * t->ways + (unsigned)w];
+    if (!t->simple)
+        return mmu_tlb_peek_from(t, la, pcid, 0);
+    for (unsigned i = 0; i < t->nlive; i++) {
+        unsigned set;
+        uint64_t vpn;
+        const unsigned m = mmu_tlb_step_match(t, i, la, &set, &vpn);
+        if (m) {
+            const mmu_tlb_entry_t *e = mmu_tlb_peek_take(t, set, vpn, t->step[i].g, pcid, m);
+            if (e)
+                return e;
+        }
     }
     return NULL;
 }

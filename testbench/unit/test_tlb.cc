@@ -782,8 +782,28 @@ const mmu_tlb_entry_t *scan_lookup(const mmu_tlb_t &t, uint64_t la, uint16_t pci
 }
 
 // Every way's byte is 0 when invalid, else the entry's tag; rounding bytes stay 0.
+// The valid entries of each granule are counted right, and the probe steps
+// list exactly the granules that have some, in probe order.
 void expect_filter_consistent(const mmu_tlb_t &t)
 {
+    uint32_t count[MMU_GRANULES] = {};
+    for (size_t i = 0; i < size_t(t.sets) * t.ways; i++)
+        if (MMU_TLB_VALID(&t.e[i]))
+            count[t.e[i].granule]++;
+    std::vector<unsigned> live;
+    for (unsigned i = 0; i < t.ngran; i++)
+        if (count[t.gran[i]])
+            live.push_back(t.gran[i]);
+    for (unsigned g = 0; g < MMU_GRANULES; g++)
+        ASSERT_EQ(t.gvalid[g], count[g]) << "granule " << g;
+    ASSERT_EQ(t.nlive, live.size());
+    for (unsigned i = 0; i < t.nlive; i++) {
+        const unsigned g = live[i];
+        ASSERT_EQ(t.step[i].g, g) << "step " << i;
+        ASSERT_EQ(t.step[i].shift, t.shift[g]);
+        ASSERT_EQ(t.step[i].tshift, std::min(t.shift[g] + t.set_bits, 63u));
+        ASSERT_EQ(t.step[i].tadd, (g * 0x35u) & 0x7fu);
+    }
     for (unsigned s = 0; s < t.sets; s++)
         for (unsigned w = 0; w < t.tag_stride; w++) {
             const uint8_t b = t.tag[size_t(s) * t.tag_stride + w];
@@ -896,5 +916,240 @@ TEST(Tlb, FilterAgreesWithAPlainScanOfTheSets)
     }
 }
 
+// ---- the specialised paths (set index, probe, fill, victim) ------------------------
+
+// The set index by its definition: the low set_bits of the page number, or
+// (XOR) the XOR of every set_bits-wide chunk of its index_bits low bits.
+unsigned ref_set(unsigned sets, unsigned index, unsigned index_bits, uint64_t vpn)
+{
+    const uint64_t mask = sets - 1;
+    unsigned sb = 0;
+    while ((1u << sb) < sets)
+        sb++;
+    if (index != MMU_INDEX_XOR || sb == 0)
+        return unsigned(vpn & mask);
+    const unsigned bits = index_bits ? index_bits : 2 * sb;
+    uint64_t x = vpn & ((1ull << bits) - 1);
+    unsigned s = 0;
+    for (; x; x >>= sb)
+        s ^= unsigned(x & mask);
+    return s;
+}
+
+TEST(Tlb, SetIndexAgreesWithTheChunkFoldForEveryWidth)
+{
+    // mmu_tlb_set_of takes the low bits, a two-chunk fold without a loop
+    // (index_bits <= 2 * set_bits, the default among them) or the general
+    // fold; each must give the definition's set.
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    auto rnd = [&x]() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+    bool saw_fold2 = false, saw_general = false;
+    for (unsigned sets : {1u, 2u, 4u, 16u, 128u, 1024u}) {
+        unsigned sb = 0;
+        while ((1u << sb) < sets)
+            sb++;
+        for (unsigned bits : {0u, sb, sb + 1, 2 * sb - (sb > 0), 2 * sb, 2 * sb + 1, 3 * sb, 40u}) {
+            if (sb && bits && bits < sb)
+                continue;
+            for (unsigned index : {unsigned(MMU_INDEX_LOW), unsigned(MMU_INDEX_XOR)}) {
+                if (bits > 40 || (index == MMU_INDEX_LOW && bits))
+                    continue;
+                Tlb a(cfg(sets * 2, 2, MMU_REPL_LRU, index, bits));
+                SCOPED_TRACE(testing::Message() << "sets " << sets << " bits " << bits
+                                                << " index " << index);
+                saw_fold2 |= a.t.fold2;
+                saw_general |= a.t.xor_index && !a.t.fold2;
+                for (int i = 0; i < 2000; i++) {
+                    // Page numbers of every span: 4K ones, sign-extended ones, small ones.
+                    const uint64_t r = rnd();
+                    const uint64_t vpn = i % 3 == 0 ? r >> 12 : i % 3 == 1 ? r >> (r & 63) : r & 0xffff;
+                    ASSERT_EQ(mmu_tlb_set_of(&a.t, vpn), ref_set(sets, index, bits, vpn))
+                        << std::hex << vpn;
+                }
+            }
+        }
+    }
+    EXPECT_TRUE(saw_fold2);
+    EXPECT_TRUE(saw_general);
+}
+
+// FilterAgreesWithAPlainScanOfTheSets on one array, with the clock started at
+// clock0 (to put stamps across 2^31, where a signed compare of unsigned stamps
+// would go wrong, or across the wrap), checking for every fill also the
+// victim it returns and, for LRU and FIFO, that it evicts the oldest stamp.
+void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock0, uint64_t seed,
+                     int ops, unsigned coalesce = 0)
+{
+    Tlb a(c, granules, seed);
+    a.t.clock = clock0;
+    if (coalesce) {
+        mmu_tlb_set_coalesce(&a.t, coalesce);
+        ASSERT_TRUE(a.t.granules >> MMU_GRANULE_COALESCED & 1);
+    }
+    uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+    auto rnd = [&x]() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+    // Pages over a few times the array's reach, so that sets fill and evict,
+    // with pairs that share a set and a filter byte.
+    std::vector<uint64_t> pool;
+    const uint64_t span = 3 * uint64_t(c.entries) + 8;
+    for (uint64_t i = 0; i < span; i++)
+        pool.push_back((rnd() % (span * 4 * 512)) << 12);
+    for (int i = 0; i < 4; i++) {
+        const uint64_t v = pool[size_t(i)] >> 12;
+        for (uint64_t k = 1; k < 100000; k++) {
+            const uint64_t u = v + k * a.t.sets * (1ull << 14);
+            if (mmu_tlb_set_of(&a.t, u) == mmu_tlb_set_of(&a.t, v) &&
+                mmu_tlb_tag(&a.t, u, 0) == mmu_tlb_tag(&a.t, v, 0)) {
+                pool.push_back(u << 12);
+                break;
+            }
+        }
+    }
+    unsigned evictions = 0;
+    ops = std::max(ops, int(8 * c.entries)); // enough fills to fill the sets
+    for (int op = 0; op < ops; op++) {
+        const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
+        const uint16_t pcid = uint16_t(rnd() % 2);
+        const unsigned r = unsigned(rnd() % 100);
+        if (r < 35) {
+            const mmu_tlb_entry_t *want = scan_lookup(a.t, la, pcid);
+            ASSERT_EQ(mmu_tlb_peek(&a.t, la, pcid), want) << "op " << op;
+            ASSERT_EQ(a.look(la, pcid), want) << "op " << op;
+        } else if (r < 97) {
+            unsigned g;
+            do
+                g = unsigned(rnd() % 6);
+            while (!(a.t.granules >> g & 1));
+            mmu_tlb_entry_t v{};
+            v.granule = uint8_t(g);
+            v.page = uint8_t(g == MMU_GRANULE_COALESCED ? 0 : g);
+            v.pcid = pcid;
+            v.global = rnd() % 8 == 0;
+            v.frame = rnd() << 12;
+            const uint64_t vpn = la >> a.t.shift[g];
+            const size_t base = size_t(ref_set(a.t.sets, c.index, c.index_bits, vpn)) * a.t.ways;
+            size_t same = SIZE_MAX, free_slot = SIZE_MAX, oldest = base;
+            for (unsigned w = 0; w < a.t.ways; w++) {
+                const mmu_tlb_entry_t &e = a.t.e[base + w];
+                if (!MMU_TLB_VALID(&e)) {
+                    free_slot = std::min(free_slot, base + w);
+                    continue;
+                }
+                if (e.vpn == vpn && e.granule == g && e.global == v.global &&
+                    (v.global || e.pcid == pcid))
+                    same = base + w;
+                if (a.t.stamp[base + w] < a.t.stamp[oldest])
+                    oldest = base + w;
+            }
+            const bool stamps = c.repl == MMU_REPL_LRU || c.repl == MMU_REPL_FIFO;
+            size_t want = same != SIZE_MAX ? same : free_slot;
+            if (want == SIZE_MAX && stamps)
+                want = oldest;
+            const bool full_before = same == SIZE_MAX && free_slot == SIZE_MAX;
+            mmu_tlb_entry_t before[4096];
+            std::memcpy(before, &a.t.e[base], a.t.ways * sizeof before[0]);
+            mmu_tlb_entry_t victim{};
+            const int evicted = mmu_tlb_fill(&a.t, la, &v, &victim);
+            ASSERT_EQ(evicted, int(full_before)) << "op " << op;
+            ASSERT_GE(a.t.last_fill, base);
+            ASSERT_LT(a.t.last_fill, base + a.t.ways);
+            if (want != SIZE_MAX) {
+                ASSERT_EQ(a.t.last_fill, want) << "op " << op;
+            }
+            if (evicted) {
+                evictions++;
+                ASSERT_EQ(0, std::memcmp(&victim, &before[a.t.last_fill - base], sizeof victim))
+                    << "op " << op;
+            }
+            const mmu_tlb_entry_t &now = a.t.e[a.t.last_fill];
+            ASSERT_EQ(now.vpn, vpn);
+            ASSERT_EQ(now.frame, v.frame);
+            ASSERT_EQ(now.granule, g);
+        } else {
+            mmu_tlb_inv_t q{};
+            q.by_addr = rnd() % 4 != 0;
+            q.la = la;
+            q.pcid = pcid;
+            q.nonglobal = true;
+            q.global = rnd() % 2;
+            a.inv(q);
+        }
+        expect_filter_consistent(a.t);
+        if (testing::Test::HasFatalFailure())
+            return;
+    }
+    EXPECT_GT(evictions, 0u) << "the sets never filled";
+}
+
+TEST(Tlb, EveryWidthPolicyAndIndexAgreesWithAPlainScan)
+{
+    // Ways 1..17 (one to five groups of four stamps, one chunk of filter
+    // bytes and more), 24 and a 64-way fully-associative array; each
+    // replacement policy and index; clocks started where stamps cross 2^31
+    // and where they wrap.
+    const uint32_t clocks[] = {0, 0x80000000u - 40, UINT32_MAX - 40};
+    for (unsigned ways = 1; ways <= 24; ways += ways < 17 ? 1 : 7) {
+        for (unsigned repl = MMU_REPL_LRU; repl <= MMU_REPL_RANDOM; repl++) {
+            if (repl == MMU_REPL_PLRU && (ways & (ways - 1)))
+                continue;
+            for (unsigned index : {unsigned(MMU_INDEX_LOW), unsigned(MMU_INDEX_XOR)}) {
+                for (uint32_t clock0 : clocks) {
+                    if (clock0 && repl != MMU_REPL_LRU && repl != MMU_REPL_FIFO)
+                        continue;
+                    const unsigned sets = index == MMU_INDEX_XOR ? 8 : 4;
+                    mmu_array_cfg_t c = cfg(sets * ways, ways, repl, index,
+                                            index == MMU_INDEX_XOR && ways % 2 ? 7 : 0);
+                    const unsigned gr = ways % 3 == 0   ? MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G
+                                        : ways % 3 == 1 ? MMU_SIZE_4K
+                                                        : MMU_SIZE_4K | MMU_SIZE_2M;
+                    SCOPED_TRACE(testing::Message() << sets << "x" << ways << " repl " << repl
+                                                    << " index " << index << " clock " << clock0);
+                    agree_with_scan(c, gr, clock0, ways * 31 + repl * 7 + index + clock0 % 13, 900);
+                    if (HasFatalFailure())
+                        return;
+                }
+            }
+        }
+    }
+    for (uint32_t clock0 : clocks) {
+        SCOPED_TRACE(testing::Message() << "64x64 clock " << clock0);
+        agree_with_scan(cfg(64, 64), MMU_SIZE_4K | MMU_SIZE_2M, clock0, 5, 1500);
+        if (HasFatalFailure())
+            return;
+    }
+    // Coalesced groups (a granule probed between 4K and 2M), in a simple
+    // array and in a wide one.
+    for (unsigned ways : {4u, 12u, 24u}) {
+        SCOPED_TRACE(testing::Message() << "coalescing, ways " << ways);
+        agree_with_scan(cfg(8 * ways, ways), MMU_SIZE_4K | MMU_SIZE_2M, 0, ways, 1500, 4);
+        if (HasFatalFailure())
+            return;
+    }
+}
+
+TEST(Tlb, PageNumberTooShortForTheFilterShiftTakesTheGeneralPath)
+{
+    // PML5E-cache granule (la bits 56:48) in 2^16 sets: the filter byte is
+    // page number >> 16, past bit 63 of la; the single-shift form cannot
+    // compute it, so the array is probed and filled by the general code.
+    mmu_array_cfg_t c = cfg(1u << 16, 1);
+    Tlb a(c, 1u << 4);
+    EXPECT_FALSE(a.t.simple);
+    EXPECT_FALSE(a.t.fast_fill);
+    Tlb b(cfg(1u << 15, 1), 1u << 4);
+    EXPECT_TRUE(b.t.simple);
+    for (Tlb *x : {&a, &b}) {
+        const uint64_t p = 0xff12ull << 48, q = 0xff13ull << 48, r = (0xff12ull + 0x8000) << 48;
+        EXPECT_EQ(x->fill(p, 4), ~0ull);
+        EXPECT_EQ(x->fill(q, 4), ~0ull);
+        EXPECT_TRUE(x->hit(p + 0x1234));
+        EXPECT_TRUE(x->hit(q));
+        EXPECT_FALSE(x->hit(r));
+        EXPECT_EQ(mmu_tlb_peek(&x->t, q, 0), x->look(q));
+        EXPECT_EQ(x->fill(r, 4), x == &a ? ~0ull : p); // 2^15 sets: r shares p's set
+        EXPECT_EQ(x->hit(p), x == &a);
+        EXPECT_TRUE(x->hit(r));
+    }
+}
 
 } // namespace
