@@ -387,7 +387,8 @@ TEST(Batch, LevelOneWordsAreFoundBeforeTheyArePrefetched)
 // first, wherever its page directory is: the first request of a 1 GiB region
 // in a call finds the directory from the top, later ones start at their PDE
 // (the look-ahead's memo of directories). 8 regions x 8 pages, each request a
-// page of its own, from empty TLBs.
+// page of its own, from empty TLBs; the regions are 128 GiB apart (two PML4
+// entries), so all share one slot of the memo, which must tell them apart.
 TEST(Batch, EveryWalkAheadPrefetchesItsOwnLevelOneWord)
 {
     mmu_config_t cfg;
@@ -402,7 +403,7 @@ TEST(Batch, EveryWalkAheadPrefetchesItsOwnLevelOneWord)
     ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
     constexpr uint64_t kRegions = 0x00007e0000000000ull;
     for (uint64_t r = 0; r < 8; r++)
-        ASSERT_EQ(mmu_ptb_map(w.pt, kRegions + (r << 30) + (r << 21), 0xc0000000 + (r << 15),
+        ASSERT_EQ(mmu_ptb_map(w.pt, kRegions + (r << 37) + (r << 21), 0xc0000000 + (r << 15),
                               8 << 12, MMU_PAGE_4K, MMU_PTE_RW | MMU_PTE_US),
                   0);
     std::vector<mmu_req_t> reqs(64);
@@ -410,7 +411,7 @@ TEST(Batch, EveryWalkAheadPrefetchesItsOwnLevelOneWord)
     for (size_t i = 0; i < reqs.size(); i++) {
         const uint64_t r = (i * 5) % 8, p = i / 8;
         reqs[i] = MMU_REQ_INIT;
-        reqs[i].la = kRegions + (r << 30) + (r << 21) + (p << 12) + 8 * i;
+        reqs[i].la = kRegions + (r << 37) + (r << 21) + (p << 12) + 8 * i;
         uint64_t pa;
         ASSERT_EQ(mmu_ptb_entry_addr(w.pt, reqs[i].la, 1, &pa), 0);
         want.push_back(pa);
