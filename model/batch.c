@@ -27,8 +27,10 @@
 /* Page directories the look-ahead has found, by the 1 GiB region they map
  * (la >> 30), direct-mapped: a walk whose region is here starts at its PDE.
  * Kept for one call (one CR3); large enough that a 64 GiB working set's
- * directories all fit. A stale or missing one only costs a useless or a
- * longer look-ahead, never a different result. */
+ * directories all fit. Likewise the last page-directory-pointer table found
+ * (one per 512 GiB), so that finding a directory reads one word. A stale or
+ * missing one only costs a useless or a longer look-ahead, never a different
+ * result. */
 #define PD_MEMO 128
 
 /* The walks of one window followed ahead, in three phases: at the start,
@@ -41,6 +43,7 @@ typedef struct ahead_set {
     size_t n;                      /* walks followed */
     uint64_t pd_key[PD_MEMO];      /* (la >> 30) + 1, 0 for none */
     uint64_t pd_frame[PD_MEMO];
+    uint64_t pdpt_key, pdpt_frame; /* the last page-directory-pointer table found, by la >> 39 */
 } ahead_set_t;
 
 /* Translations between a walk's second and third phases: what finds the
@@ -78,12 +81,16 @@ static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t
         if (*slot != key) {
             uint64_t table = v->mode->root;
             unsigned l = v->mode->levels;
+            if (a->pdpt_key == (r->la >> 39) + 1)
+                table = a->pdpt_frame, l = 3;
             for (; l > 2; l--) {
                 uint64_t e;
                 if (mem->peek64(mem->ctx, table + 8 * ((r->la >> (3 + 9 * l)) & 511), &e) ||
                     !(e & MMU_PTE_P) || mmu_pte_is_leaf(e, l, v->walker->page_1g))
                     break;
                 table = e & v->walker->frame_mask;
+                if (l == 4)
+                    a->pdpt_key = (r->la >> 39) + 1, a->pdpt_frame = table;
             }
             if (l > 2)
                 continue;
@@ -153,8 +160,10 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
     ahead_set_t a;
     size_t i = 0;
     int rc = 0;
-    if (ahead)
+    if (ahead) {
         memset(a.pd_key, 0, sizeof a.pd_key);
+        a.pdpt_key = 0;
+    }
     /* The first window is followed ahead on its own, phase by phase across
      * its walks; after that, the window after the one being translated is,
      * a little after each translation, so the host's misses overlap the
