@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Batched translation (mmu_translate_batch in mmu.h). The model's state
  * changes exactly as in the one-at-a-time loop, because the loop is what runs:
- * every request still goes through mmu_translate, in order. Before a window
- * of requests runs, their walks are followed ahead as interleaved state
- * machines that only read: each steps one paging level per round, reading its
- * word with peek64 (prefetched the round before, so usually cached by now)
- * and prefetching the next, so the host's cache misses of up to
- * MMU_BATCH_WINDOW walks overlap. The model's own arrays those walks will
- * touch (L2 TLB sets, the page-table cache model's sets) are prefetched too:
- * they miss in the host caches as often as the page tables do. Looking ahead
- * uses the TLB and PSC contents as they are before the window; an entry a
- * request before it fills or an A/D bit it sets only makes a prefetch useless,
- * never a result different. */
+ * every request still goes through mmu_translate, in order. While a window of
+ * requests is translated, the walks of the next window are followed ahead,
+ * a little after each translation, with reads that change nothing (peek64)
+ * and prefetches, so the host's cache misses of up to MMU_BATCH_WINDOW walks
+ * overlap each other and the model's own work. Looking ahead uses the TLB
+ * contents and page tables as they are before the window; an entry a
+ * request before it fills or an A/D bit it sets only makes a prefetch
+ * useless, never a result different.
+ *
+ * What is prefetched is what a walk over a large working set misses in the
+ * host's caches (results/perf.md, "Sixth round, batch6", has the counts that
+ * decided it): its PDE, its level-1 word, what finds that word in the memory
+ * (prefetch_find), and the cache stand-ins' sets the word's access looks up.
+ * The levels above the PDE are a few host lines that stay cached: read at
+ * once. The TLB arrays stay cached too: neither peeked beyond the L1's
+ * first array nor prefetched. */
 #include <stddef.h>
 #include <string.h>
 
@@ -19,156 +24,129 @@
 #include "fault.h"
 #include "mmu/mmu.h"
 
-/* One request's walk followed ahead: stage 0 waits to probe the L2 (its sets
- * were prefetched), then each step reads the word at pa, prefetched one step
- * of every other walk earlier, and prefetches the next. */
-typedef struct ahead {
-    uint64_t la;
-    uint64_t pa;    /* the paging-structure word this walk reads next */
-    unsigned level; /* its level; 0 before the L2 probe */
-    bool finding;   /* only what finds pa is prefetched yet, not the word */
-} ahead_t;
-
 /* Page directories the look-ahead has found, by the 1 GiB region they map
- * (la >> 30), direct-mapped: a walk whose region is here starts at its PDE
- * without the paging-structure-cache peeks and the steps above. Kept for
- * one call (one CR3). A stale or missing one only costs a useless or a
- * longer look-ahead, never a different result. */
-#define PD_MEMO 16
+ * (la >> 30), direct-mapped: a walk whose region is here starts at its PDE.
+ * Kept for one call (one CR3); large enough that a 64 GiB working set's
+ * directories all fit. Likewise the last page-directory-pointer table found
+ * (one per 512 GiB), so that finding a directory reads one word. A stale or
+ * missing one only costs a useless or a longer look-ahead, never a different
+ * result. */
+#define PD_MEMO 128
+
+/* The walks of one window followed ahead, in three phases: at the start,
+ * its PDE is prefetched (pa = the PDE); a little later the PDE is read and
+ * what finds the level-1 word is prefetched (pa = the word); later still,
+ * when that has come in, the word itself. */
 typedef struct ahead_set {
-    ahead_t w[MMU_BATCH_WINDOW];
-    size_t live, next; /* walks still going; the one that steps next */
-    uint64_t pd_key[PD_MEMO]; /* (la >> 30) + 1, 0 for none */
+    uint64_t la[MMU_BATCH_WINDOW];
+    uint64_t pa[MMU_BATCH_WINDOW]; /* 0 once a walk has ended */
+    size_t n;                      /* walks followed */
+    uint64_t pd_key[PD_MEMO];      /* (la >> 30) + 1, 0 for none */
     uint64_t pd_frame[PD_MEMO];
+    uint64_t pdpt_key, pdpt_frame; /* the last page-directory-pointer table found, by la >> 39 */
 } ahead_set_t;
 
-static const mmu_tlb_entry_t *level_peek(const mmu_tlb_t *arr, uint64_t la, uint16_t pcid)
-{
-    for (int i = 0; i < MMU_TLB_ARRAYS; i++) {
-        if (!arr[i].sets)
-            continue;
-        const mmu_tlb_entry_t *e = mmu_tlb_peek(&arr[i], la, pcid);
-        if (e)
-            return e;
-    }
-    return NULL;
-}
+/* Translations between a walk's second and third phases: what finds the
+ * level-1 word comes in meanwhile. Each translation after the window's
+ * start takes the second phase of two walks and the third of two others,
+ * so a full window's 16 are done by its (2 + 16 / 2)th translation. */
+#define AHEAD_LAG 2
 
-/* The word a walk reads at `level`, and the cache stand-ins' sets its access
- * will look up. Those sets are prefetched for the PDE and PTE levels only:
- * an entry above them maps 1 GiB or more, so a few lines hold all a
- * workload uses, and their sets stay in the host's caches anyway. */
-static void prefetch_word(const mmu_batch_view_t *v, uint64_t pa, unsigned level)
-{
-    const mmu_mem_ops_t *mem = &v->walker->mem;
-    mem->peek64(mem->ctx, pa, NULL);
-    if (level <= 2)
-        mmu_memlat_prefetch(v->lat, pa);
-}
-
-/* Aim walk w at the word at pa, of `level`, and start bringing it in.
- * Returns whether the walk has steps left. A level-1 word goes in two steps
- * when the memory can prefetch what finds it (mem->prefetch_find): the
- * tables are as many as the level-1 words' lines are spread, so finding
- * one misses the host's caches as often as the word itself, and a peek
- * would stall on that miss; the word is prefetched at the walk's next step,
- * a round of the other walks later. Above level 1 the tables are few (one
- * per GiB or more) and what finds them stays cached: one step. */
-static bool aim(const mmu_batch_view_t *v, ahead_t *w, uint64_t pa, unsigned level)
-{
-    const mmu_mem_ops_t *mem = &v->walker->mem;
-    w->pa = pa;
-    w->level = level;
-    if (level == 1 && mem->prefetch_find) {
-        mem->prefetch_find(mem->ctx, pa);
-        mmu_memlat_prefetch(v->lat, pa);
-        w->finding = true;
-        return true;
-    }
-    prefetch_word(v, pa, level);
-    /* A level-1 entry maps a page or is not present: reading it would tell
-     * the look-ahead nothing, and would wait for DRAM. */
-    return level > 1;
-}
-
-/* Start following the requests that miss the L1 (the L1s are small enough to
- * stay in the host's caches): prefetch the L2 sets they will probe. */
+/* Start following the requests of reqs[0..n) that miss the L1 TLB (the others
+ * need no walk): prefetch each one's PDE. Only the L1's first array (4K pages
+ * by default) is peeked: a request that hits a larger page's array is
+ * followed needlessly, which costs a little and changes nothing. The L2 TLB
+ * and the paging-structure caches are not peeked: a walk that misses the L1
+ * rarely finds there what would spare a prefetch, and peeking costs every
+ * walk. The page directory is the memo's when this call has found it; else
+ * the levels above are read at once (their tables are one per 512 GiB or
+ * more, host lines that stay cached, so reading does not wait), while page
+ * directories are one per GiB: their words are prefetched, and read in the
+ * second phase. */
 static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t n,
                         ahead_set_t *a)
 {
-    a->live = a->next = 0;
+    const mmu_mem_ops_t *mem = &v->walker->mem;
+    a->n = 0;
     for (size_t i = 0; i < n; i++) {
         const mmu_req_t *r = &reqs[i];
         if (r->type > MMU_ACC_FETCH || r->cpl > 3 ||
             !mmu_la_canonical(r->la, v->mode->la_width))
             continue;
-        const unsigned side = r->type == MMU_ACC_FETCH ? 0 : 1;
-        if (level_peek(v->l1[side], r->la, v->pcid))
+        const mmu_tlb_t *l1 = v->l1[r->type == MMU_ACC_FETCH ? 0 : 1];
+        if (l1->sets && mmu_tlb_peek(l1, r->la, v->pcid))
             continue;
-        for (int k = 0; k < MMU_TLB_ARRAYS; k++)
-            if (v->l2[k].sets)
-                mmu_tlb_prefetch(&v->l2[k], r->la);
-        a->w[a->live++] = (ahead_t){.la = r->la, .finding = false};
+        const uint64_t key = (r->la >> 30) + 1;
+        uint64_t *slot = &a->pd_key[key % PD_MEMO];
+        if (*slot != key) {
+            uint64_t table = v->mode->root;
+            unsigned l = v->mode->levels;
+            if (a->pdpt_key == (r->la >> 39) + 1)
+                table = a->pdpt_frame, l = 3;
+            for (; l > 2; l--) {
+                uint64_t e;
+                if (mem->peek64(mem->ctx, table + 8 * ((r->la >> (3 + 9 * l)) & 511), &e) ||
+                    !(e & MMU_PTE_P) || mmu_pte_is_leaf(e, l, v->walker->page_1g))
+                    break;
+                table = e & v->walker->frame_mask;
+                if (l == 4)
+                    a->pdpt_key = (r->la >> 39) + 1, a->pdpt_frame = table;
+            }
+            if (l > 2)
+                continue;
+            *slot = key;
+            a->pd_frame[key % PD_MEMO] = table;
+        }
+        const uint64_t pde = a->pd_frame[key % PD_MEMO] + 8 * ((r->la >> 21) & 511);
+        mem->peek64(mem->ctx, pde, NULL);
+        a->la[a->n] = r->la;
+        a->pa[a->n++] = pde;
     }
 }
 
-/* One step of the next walk in turn; a walk that ends leaves the set. */
-static void ahead_step(const mmu_batch_view_t *v, ahead_set_t *a)
+/* The second phase of walk i: its PDE came in. The level-1 word is as spread
+ * as the page tables are many, so finding it in the memory (the table's
+ * frame) misses the host's caches as often as the word itself, and so do the
+ * cache stand-ins' sets its access looks up: those are prefetched now, the
+ * word in the third phase (without mem->prefetch_find, now). A level-1 word
+ * is never read: it maps a page or is not present, which would tell the
+ * look-ahead nothing, and reading it would wait for DRAM. */
+static void ahead_pde(const mmu_batch_view_t *v, ahead_set_t *a, size_t i)
 {
-    if (!a->live)
+    const mmu_mem_ops_t *mem = &v->walker->mem;
+    uint64_t e;
+    if (mem->peek64(mem->ctx, a->pa[i], &e) || !(e & MMU_PTE_P) || (e & MMU_PTE_PS)) {
+        a->pa[i] = 0;
         return;
-    if (a->next >= a->live)
-        a->next = 0;
-    ahead_t *w = &a->w[a->next];
-    const mmu_walk_mode_t *m = v->mode;
-    bool more = true;
-    if (!w->level) {
-        /* Misses the L2 too: the walk starts below the deepest
-         * paging-structure-cache hit, else at the root. */
-        const uint64_t key = (w->la >> 30) + 1;
-        if (level_peek(v->l2, w->la, v->pcid)) {
-            more = false;
-        } else if (a->pd_key[key % PD_MEMO] == key) {
-            more = aim(v, w, a->pd_frame[key % PD_MEMO] + 8 * ((w->la >> 21) & 511), 2);
-        } else {
-            unsigned level = m->levels;
-            uint64_t table = m->root;
-            for (unsigned l = 2; l <= m->levels; l++) {
-                const mmu_tlb_entry_t *e =
-                    v->psc[l].sets ? mmu_tlb_peek(&v->psc[l], w->la, v->pcid) : NULL;
-                if (e) {
-                    level = l - 1;
-                    table = e->frame;
-                    break;
-                }
-            }
-            more = aim(v, w, table + 8 * ((w->la >> (3 + 9 * level)) & 511), level);
-        }
-    } else if (w->finding) {
-        /* What finds the word came in a round ago: now the word itself. */
-        v->walker->mem.peek64(v->walker->mem.ctx, w->pa, NULL);
-        more = false; /* a level-1 word: see aim */
-    } else {
-        const mmu_mem_ops_t *mem = &v->walker->mem;
-        uint64_t e;
-        if (mem->peek64(mem->ctx, w->pa, &e) || !(e & MMU_PTE_P) ||
-            mmu_pte_is_leaf(e, w->level, v->walker->page_1g)) {
-            more = false;
-        } else {
-            const unsigned level = w->level - 1;
-            const uint64_t table = e & v->walker->frame_mask;
-            if (level == 2) {
-                const uint64_t key = (w->la >> 30) + 1;
-                a->pd_key[key % PD_MEMO] = key;
-                a->pd_frame[key % PD_MEMO] = table;
-            }
-            more = aim(v, w, table + 8 * ((w->la >> (3 + 9 * level)) & 511), level);
-        }
     }
-    if (more)
-        a->next++;
-    else
-        *w = a->w[--a->live]; /* the last one takes its place and steps next */
+    const uint64_t pte = (e & v->walker->frame_mask) + 8 * ((a->la[i] >> 12) & 511);
+    mmu_memlat_prefetch(v->lat, pte);
+    if (mem->prefetch_find) {
+        mem->prefetch_find(mem->ctx, pte);
+        a->pa[i] = pte;
+        return;
+    }
+    mem->peek64(mem->ctx, pte, NULL);
+    a->pa[i] = 0;
+}
+
+/* The third phase of walk i: what finds its level-1 word came in. */
+static void ahead_pte(const mmu_batch_view_t *v, const ahead_set_t *a, size_t i)
+{
+    if (a->pa[i])
+        v->walker->mem.peek64(v->walker->mem.ctx, a->pa[i], NULL);
+}
+
+/* What follows ahead after the j-th translation of a window: the second
+ * phase of walks 2j and 2j + 1, the third of those AHEAD_LAG translations
+ * before. */
+static void ahead_after(const mmu_batch_view_t *v, ahead_set_t *a, size_t j)
+{
+    for (size_t k = 2 * j; k < 2 * j + 2 && k < a->n; k++)
+        ahead_pde(v, a, k);
+    if (j >= AHEAD_LAG)
+        for (size_t k = 2 * (j - AHEAD_LAG); k < 2 * (j - AHEAD_LAG) + 2 && k < a->n; k++)
+            ahead_pte(v, a, k);
 }
 
 int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_t *results,
@@ -180,18 +158,25 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
      * taken once serves every window. */
     const bool ahead = v.walker->mem.peek64 != NULL;
     ahead_set_t a;
-    memset(a.pd_key, 0, sizeof a.pd_key);
     size_t i = 0;
     int rc = 0;
-    /* The first window is followed ahead on its own; after that, the window
-     * after the one being translated is, a few steps after each translation,
-     * so the host's misses overlap the model's own work too. */
+    if (ahead) {
+        memset(a.pd_key, 0, sizeof a.pd_key);
+        a.pdpt_key = 0;
+    }
+    /* The first window is followed ahead on its own, phase by phase across
+     * its walks; after that, the window after the one being translated is,
+     * a little after each translation, so the host's misses overlap the
+     * model's own work too. */
     if (ahead && n) {
         ahead_start(&v, reqs, n < MMU_BATCH_WINDOW ? n : MMU_BATCH_WINDOW, &a);
-        while (a.live)
-            ahead_step(&v, &a);
+        for (size_t k = 0; k < a.n; k++)
+            ahead_pde(&v, &a, k);
+        for (size_t k = 0; k < a.n; k++)
+            ahead_pte(&v, &a, k);
     }
     while (i < n) {
+        const size_t start = i;
         const size_t end = n - i < MMU_BATCH_WINDOW ? n : i + MMU_BATCH_WINDOW;
         const size_t next_n = n - end < MMU_BATCH_WINDOW ? n - end : MMU_BATCH_WINDOW;
         if (ahead && next_n)
@@ -199,13 +184,11 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
         for (; i < end; i++) {
             if ((rc = mmu_translate(mmu, &reqs[i], &results[i])) != 0)
                 goto out;
+            /* A window with a next one is full, so the walks followed
+             * (at most a window's) are all taken by its translations. */
             if (ahead && next_n)
-                for (int s = 0; s < 4; s++)
-                    ahead_step(&v, &a);
+                ahead_after(&v, &a, i - start);
         }
-        if (ahead && next_n)
-            while (a.live)
-                ahead_step(&v, &a);
     }
 out:
     if (done)

@@ -7,6 +7,7 @@
 // (with peek64) and change nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -380,6 +381,91 @@ TEST(Batch, LevelOneWordsAreFoundBeforeTheyArePrefetched)
     }
     // Every request but the first window's first ones walks to level 1 ahead.
     EXPECT_GE(finds, reqs.size() / 2);
+}
+
+// Every request that misses the TLBs has its own level-1 word prefetched, found
+// first, wherever its page directory is: the first request of a 1 GiB region
+// in a call finds the directory from the top, later ones start at their PDE
+// (the look-ahead's memo of directories). 8 regions x 8 pages, each request a
+// page of its own, from empty TLBs; the regions are 128 GiB apart (two PML4
+// entries), so all share one slot of the memo, which must tell them apart.
+TEST(Batch, EveryWalkAheadPrefetchesItsOwnLevelOneWord)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    World w(61, true, cfg);
+    mmu_err_t err{};
+    mmu_ctrl_t c{};
+    c.cr0 = (1ull << 0) | (1ull << 31);
+    c.cr3 = mmu_ptb_root(w.pt);
+    c.cr4 = 1ull << 5;
+    c.efer = (1ull << 8) | (1ull << 10);
+    ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
+    constexpr uint64_t kRegions = 0x00007e0000000000ull;
+    for (uint64_t r = 0; r < 8; r++)
+        ASSERT_EQ(mmu_ptb_map(w.pt, kRegions + (r << 37) + (r << 21), 0xc0000000 + (r << 15),
+                              8 << 12, MMU_PAGE_4K, MMU_PTE_RW | MMU_PTE_US),
+                  0);
+    std::vector<mmu_req_t> reqs(64);
+    std::vector<uint64_t> want;
+    for (size_t i = 0; i < reqs.size(); i++) {
+        const uint64_t r = (i * 5) % 8, p = i / 8;
+        reqs[i] = MMU_REQ_INIT;
+        reqs[i].la = kRegions + (r << 37) + (r << 21) + (p << 12) + 8 * i;
+        uint64_t pa;
+        ASSERT_EQ(mmu_ptb_entry_addr(w.pt, reqs[i].la, 1, &pa), 0);
+        want.push_back(pa);
+    }
+    std::vector<mmu_result_t> res(reqs.size());
+    ASSERT_EQ(mmu_translate_batch(w.mmu, reqs.data(), reqs.size(), res.data(), nullptr), 0);
+    for (const auto &r : res)
+        EXPECT_EQ(r.fault.kind, MMU_FAULT_NONE);
+    std::vector<uint64_t> found, words;
+    for (const auto &p : w.prefetches)
+        (p.second ? found : words).push_back(p.first);
+    for (size_t i = 0; i < want.size(); i++) {
+        EXPECT_EQ(std::count(found.begin(), found.end(), want[i]), 1)
+            << "request " << i << ": its PTE at 0x" << std::hex << want[i] << " not found once";
+        EXPECT_EQ(std::count(words.begin(), words.end(), want[i]), 1)
+            << "request " << i << ": its PTE at 0x" << std::hex << want[i]
+            << " not prefetched once";
+    }
+    EXPECT_EQ(found.size(), want.size()) << "a find for a word no request reads";
+}
+
+// A request that hits the L1 TLB needs no walk: nothing is followed ahead.
+TEST(Batch, LOneHitsAreNotFollowedAhead)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    World w(71, true, cfg);
+    mmu_err_t err{};
+    mmu_ctrl_t c{};
+    c.cr0 = (1ull << 0) | (1ull << 31);
+    c.cr3 = mmu_ptb_root(w.pt);
+    c.cr4 = 1ull << 5;
+    c.efer = (1ull << 8) | (1ull << 10);
+    ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
+    constexpr uint64_t kPages = 0x00007e0000000000ull;
+    ASSERT_EQ(mmu_ptb_map(w.pt, kPages, 0xc0000000, 4 << 12, MMU_PAGE_4K,
+                          MMU_PTE_RW | MMU_PTE_A | MMU_PTE_D),
+              0);
+    std::vector<mmu_req_t> reqs(48);
+    for (size_t i = 0; i < reqs.size(); i++) {
+        reqs[i] = MMU_REQ_INIT;
+        reqs[i].la = kPages + ((i % 4) << 12) + 64 * i; // 4 pages, all in the L1
+    }
+    std::vector<mmu_result_t> res(reqs.size());
+    for (size_t i = 0; i < 4; i++)
+        ASSERT_EQ(mmu_translate(w.mmu, &reqs[i], &res[i]), 0);
+    w.prefetches.clear();
+    w.peeks = 0;
+    ASSERT_EQ(mmu_translate_batch(w.mmu, reqs.data(), reqs.size(), res.data(), nullptr), 0);
+    mmu_stats_t s;
+    mmu_get_stats(w.mmu, &s);
+    EXPECT_EQ(s.l1d_hits, reqs.size());
+    EXPECT_EQ(w.peeks, 0u);
+    EXPECT_TRUE(w.prefetches.empty());
 }
 
 } // namespace
