@@ -97,6 +97,17 @@ struct World {
         mmu_err_t err{};
         EXPECT_EQ(mmu_create(&cfg, &ops, &mmu, &err), 0) << err.msg;
     }
+    // 4-level paging (CR0.PE|PG, CR4.PAE, EFER.LME|LMA) over the tables.
+    void set_paging()
+    {
+        mmu_err_t err{};
+        mmu_ctrl_t c{};
+        c.cr0 = (1ull << 0) | (1ull << 31);
+        c.cr3 = mmu_ptb_root(pt);
+        c.cr4 = 1ull << 5;
+        c.efer = (1ull << 8) | (1ull << 10);
+        ASSERT_EQ(mmu_set_ctrl(mmu, &c, &err), 0) << err.msg;
+    }
     ~World()
     {
         mmu_destroy(mmu);
@@ -347,13 +358,7 @@ TEST(Batch, LevelOneWordsAreFoundBeforeTheyArePrefetched)
     mmu_config_t cfg;
     mmu_config_init(&cfg);
     World w(51, true, cfg);
-    mmu_err_t err{};
-    mmu_ctrl_t c{};
-    c.cr0 = (1ull << 0) | (1ull << 31);
-    c.cr3 = mmu_ptb_root(w.pt);
-    c.cr4 = 1ull << 5;
-    c.efer = (1ull << 8) | (1ull << 10);
-    ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
+    ASSERT_NO_FATAL_FAILURE(w.set_paging());
     // 48 distinct 4K pages, each missing both TLB levels: 48 distinct
     // level-1 words, all in kVa4k's one page table.
     std::vector<mmu_req_t> reqs(48);
@@ -394,13 +399,7 @@ TEST(Batch, EveryWalkAheadPrefetchesItsOwnLevelOneWord)
     mmu_config_t cfg;
     mmu_config_init(&cfg);
     World w(61, true, cfg);
-    mmu_err_t err{};
-    mmu_ctrl_t c{};
-    c.cr0 = (1ull << 0) | (1ull << 31);
-    c.cr3 = mmu_ptb_root(w.pt);
-    c.cr4 = 1ull << 5;
-    c.efer = (1ull << 8) | (1ull << 10);
-    ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
+    ASSERT_NO_FATAL_FAILURE(w.set_paging());
     constexpr uint64_t kRegions = 0x00007e0000000000ull;
     for (uint64_t r = 0; r < 8; r++)
         ASSERT_EQ(mmu_ptb_map(w.pt, kRegions + (r << 37) + (r << 21), 0xc0000000 + (r << 15),
@@ -439,13 +438,7 @@ TEST(Batch, LOneHitsAreNotFollowedAhead)
     mmu_config_t cfg;
     mmu_config_init(&cfg);
     World w(71, true, cfg);
-    mmu_err_t err{};
-    mmu_ctrl_t c{};
-    c.cr0 = (1ull << 0) | (1ull << 31);
-    c.cr3 = mmu_ptb_root(w.pt);
-    c.cr4 = 1ull << 5;
-    c.efer = (1ull << 8) | (1ull << 10);
-    ASSERT_EQ(mmu_set_ctrl(w.mmu, &c, &err), 0) << err.msg;
+    ASSERT_NO_FATAL_FAILURE(w.set_paging());
     constexpr uint64_t kPages = 0x00007e0000000000ull;
     ASSERT_EQ(mmu_ptb_map(w.pt, kPages, 0xc0000000, 4 << 12, MMU_PAGE_4K,
                           MMU_PTE_RW | MMU_PTE_A | MMU_PTE_D),

@@ -182,8 +182,10 @@ unsigned pick(std::mt19937_64 &rng, std::initializer_list<unsigned> v)
 
 // A random cache configuration that mmu_create accepts: 1-3 levels, small
 // sets and ways (so sets fill, evict and tie), victim and pair levels, LRU
-// and PLRU with one or more trees per set.
-mmu_config_t random_config(std::mt19937_64 &rng)
+// and PLRU with one or more trees per set. With fast_only, what memlat.c's
+// fast path takes: true LRU levels of 1-16 ways, no victim or pair level;
+// *cap (when given) gets the largest level's lines.
+mmu_config_t random_config(std::mt19937_64 &rng, bool fast_only = false, unsigned *cap = nullptr)
 {
     mmu_config_t cfg;
     mmu_config_init(&cfg);
@@ -199,6 +201,15 @@ mmu_config_t random_config(std::mt19937_64 &rng)
         cfg.memlat_plru[i] = 0;
         if (rng() % 5 == 0 && !(i == 2 && !any))
             continue;
+        if (fast_only) {
+            c.sets = pick(rng, {1, 2, 4, 16, 64});
+            c.ways = 1 + unsigned(rng() % 16);
+            c.latency = lat[i];
+            if (cap)
+                *cap = std::max(*cap, c.sets * c.ways);
+            any = true;
+            continue;
+        }
         c.sets = pick(rng, {1, 2, 4, 16});
         c.ways = pick(rng, {1, 2, 3, 4, 8, 12, 16});
         c.latency = lat[i];
@@ -441,27 +452,8 @@ TEST(Memlat, TheFastPathMatchesTheReferenceModel)
     unsigned repeats = 0, evicting = 0, rounds = 300;
     for (unsigned round = 0; round < rounds; round++) {
         SCOPED_TRACE(testing::Message() << "round " << round);
-        mmu_config_t cfg;
-        mmu_config_init(&cfg);
-        cfg.memlat_line = pick(rng, {8, 64, 128});
-        cfg.dram_latency = 200;
-        cfg.rmw_latency = 7;
-        cfg.walk_skip_l1 = unsigned(rng() % 4 == 0);
-        const unsigned lat[3] = {3, 11, 40};
         unsigned cap = 0;
-        for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
-            mmu_memlat_level_cfg_t &c = cfg.memlat[i];
-            c = {0, 0, 0, 0, 0};
-            cfg.memlat_plru[i] = 0;
-            if (rng() % 5 == 0 && !(i == 2 && !cap))
-                continue;
-            c.sets = pick(rng, {1, 2, 4, 16, 64});
-            c.ways = 1 + unsigned(rng() % 16);
-            c.latency = lat[i];
-            cap = std::max(cap, c.sets * c.ways);
-        }
-        if (cfg.walk_skip_l1 && !cfg.memlat[0].sets)
-            cfg.walk_skip_l1 = 0;
+        const mmu_config_t cfg = random_config(rng, true, &cap);
         std::vector<uint64_t> lines(4 + rng() % (2 * cap + 8));
         for (uint64_t &l : lines)
             l = rng() & 0xffffff;

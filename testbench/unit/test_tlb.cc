@@ -781,6 +781,31 @@ const mmu_tlb_entry_t *scan_lookup(const mmu_tlb_t &t, uint64_t la, uint16_t pci
     return nullptr;
 }
 
+// What a fill of v (page number vpn) into the set at slot `base` must find,
+// by a plain scan: the way with the same tag, the first free way, and the
+// valid way with the oldest stamp (the lower way on ties); SIZE_MAX for none.
+struct FillSlots {
+    size_t same, free_slot, oldest;
+};
+static FillSlots fill_slots(const mmu_tlb_t &t, size_t base, uint64_t vpn,
+                            const mmu_tlb_entry_t &v)
+{
+    FillSlots f{SIZE_MAX, SIZE_MAX, base};
+    for (unsigned w = 0; w < t.ways; w++) {
+        const mmu_tlb_entry_t &e = t.e[base + w];
+        if (!MMU_TLB_VALID(&e)) {
+            f.free_slot = std::min(f.free_slot, base + w);
+            continue;
+        }
+        if (e.vpn == vpn && e.granule == v.granule && e.global == v.global &&
+            (v.global || e.pcid == v.pcid))
+            f.same = base + w;
+        if (t.stamp[base + w] < t.stamp[f.oldest])
+            f.oldest = base + w;
+    }
+    return f;
+}
+
 // Every way's byte is 0 when invalid, else the entry's tag; rounding bytes stay 0.
 // The valid entries of each granule are counted right, and the probe steps
 // list exactly the granules that have some, in probe order.
@@ -878,19 +903,9 @@ TEST(Tlb, FilterAgreesWithAPlainScanOfTheSets)
                 // else (LRU, FIFO) the oldest stamp, the lower way on ties.
                 const uint64_t vpn = la >> a.t.shift[g];
                 const size_t base = size_t(mmu_tlb_set_of(&a.t, vpn)) * a.t.ways;
-                size_t want = SIZE_MAX, free_slot = SIZE_MAX, oldest = base;
-                for (unsigned w = 0; w < a.t.ways; w++) {
-                    const mmu_tlb_entry_t &e = a.t.e[base + w];
-                    if (!MMU_TLB_VALID(&e)) {
-                        free_slot = std::min(free_slot, base + w);
-                        continue;
-                    }
-                    if (e.vpn == vpn && e.granule == g && e.global == v.global &&
-                        (v.global || e.pcid == pcid))
-                        want = base + w;
-                    if (a.t.stamp[base + w] < a.t.stamp[oldest])
-                        oldest = base + w;
-                }
+                const FillSlots f = fill_slots(a.t, base, vpn, v);
+                size_t want = f.same;
+                const size_t free_slot = f.free_slot, oldest = f.oldest;
                 if (want == SIZE_MAX)
                     want = free_slot;
                 const bool stamps = sh.repl == MMU_REPL_LRU || sh.repl == MMU_REPL_FIFO;
@@ -1028,19 +1043,8 @@ void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
             v.frame = rnd() << 12;
             const uint64_t vpn = la >> a.t.shift[g];
             const size_t base = size_t(ref_set(a.t.sets, c.index, c.index_bits, vpn)) * a.t.ways;
-            size_t same = SIZE_MAX, free_slot = SIZE_MAX, oldest = base;
-            for (unsigned w = 0; w < a.t.ways; w++) {
-                const mmu_tlb_entry_t &e = a.t.e[base + w];
-                if (!MMU_TLB_VALID(&e)) {
-                    free_slot = std::min(free_slot, base + w);
-                    continue;
-                }
-                if (e.vpn == vpn && e.granule == g && e.global == v.global &&
-                    (v.global || e.pcid == pcid))
-                    same = base + w;
-                if (a.t.stamp[base + w] < a.t.stamp[oldest])
-                    oldest = base + w;
-            }
+            const FillSlots f = fill_slots(a.t, base, vpn, v);
+            const size_t same = f.same, free_slot = f.free_slot, oldest = f.oldest;
             const bool stamps = c.repl == MMU_REPL_LRU || c.repl == MMU_REPL_FIFO;
             size_t want = same != SIZE_MAX ? same : free_slot;
             if (want == SIZE_MAX && stamps)
