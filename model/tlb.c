@@ -641,7 +641,13 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
             *victim = row[way];
         evicted = 1;
         const unsigned og = row[way].granule;
-        relist = og != g && (!--t->gvalid[og] | !t->gvalid[g]++);
+        relist = false;
+        if (og != g) {
+            /* Both counts move, whichever says to relist. */
+            const bool gone = --t->gvalid[og] == 0;
+            const bool first = t->gvalid[g]++ == 0;
+            relist = gone || first;
+        }
     } else {
         relist = !t->gvalid[g]++;
     }
