@@ -21,7 +21,9 @@
 #include <string.h>
 
 #include "batch.h"
+#include "batch_plan.h"
 #include "fault.h"
+#include "mem.h"
 #include "mmu/mmu.h"
 
 /* Page directories the look-ahead has found, by the 1 GiB region they map
@@ -32,6 +34,82 @@
  * missing one only costs a useless or a longer look-ahead, never a different
  * result. */
 #define PD_MEMO 128
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define ALWAYS_INLINE inline
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* The cache stand-ins' levels whose arrays a level-1 word's access looks up
+ * and the host's caches do not keep: each set's tags and its replacement
+ * record (the fast configuration's filter and order, else the stamps),
+ * bytes [set * stride, set * stride + len) of each array. Levels up to
+ * AHEAD_HOST_CACHED bytes in all stay cached between walks (the default's
+ * L1D and L2 stand-ins, 6 and 64 KiB) and are not prefetched: prefetching
+ * them cost a walk some 70 instructions for nothing (results/perf.md,
+ * "Seventh round, batch7"). */
+#define AHEAD_HOST_CACHED (128u * 1024)
+typedef struct ahead_level {
+    const char *a[2];
+    size_t stride[2];
+    unsigned len[2];
+    uint32_t set_mask;
+} ahead_level_t;
+
+typedef struct ahead_lat {
+    ahead_level_t lvl[MMU_MEMLAT_LEVELS];
+    unsigned n;
+    unsigned line_shift;
+} ahead_lat_t;
+
+/* Which of lat's levels to prefetch (none with a host callback, which keeps
+ * no arrays). */
+static void ahead_lat_init(const mmu_memlat_t *lat, ahead_lat_t *o)
+{
+    o->n = 0;
+    o->line_shift = lat->line_shift;
+    if (lat->cb)
+        return;
+    for (unsigned i = 0; i < lat->nlevels; i++) {
+        const mmu_memlat_level_t *l = &lat->lvl[i];
+        const size_t row = (size_t)l->ways * sizeof *l->tag;
+        ahead_level_t *d = &o->lvl[o->n];
+        d->a[0] = (const char *)l->tag;
+        d->stride[0] = row;
+        d->len[0] = (unsigned)row;
+        if (lat->fast) {
+            d->a[1] = (const char *)l->set;
+            d->stride[1] = sizeof *l->set;
+            d->len[1] = sizeof *l->set;
+        } else {
+            d->a[1] = (const char *)l->stamp;
+            d->stride[1] = row;
+            d->len[1] = (unsigned)row;
+        }
+        d->set_mask = l->sets - 1;
+        if ((size_t)l->sets * (d->stride[0] + d->stride[1]) > AHEAD_HOST_CACHED)
+            o->n++;
+    }
+}
+
+/* Bring in the sets an access to pa looks up in the levels of o. */
+static ALWAYS_INLINE void ahead_lat_fetch(const ahead_lat_t *o, uint64_t pa)
+{
+    const uint64_t line = pa >> o->line_shift;
+    for (unsigned i = 0; i < o->n; i++) {
+        const ahead_level_t *d = &o->lvl[i];
+        const size_t set = (size_t)(line & d->set_mask);
+        for (unsigned k = 0; k < 2; k++) {
+            const char *p = d->a[k] + set * d->stride[k];
+            for (unsigned off = 0; off < d->len[k]; off += 64)
+                PREFETCH(p + off);
+            PREFETCH(p + d->len[k] - 1);
+        }
+    }
+}
 
 /* The walks of one window followed ahead, in three phases: at the start,
  * its PDE is prefetched (pa = the PDE); a little later the PDE is read and
@@ -44,6 +122,7 @@ typedef struct ahead_set {
     uint64_t pd_key[PD_MEMO];      /* (la >> 30) + 1, 0 for none */
     uint64_t pd_frame[PD_MEMO];
     uint64_t pdpt_key, pdpt_frame; /* the last page-directory-pointer table found, by la >> 39 */
+    ahead_lat_t lat;
 } ahead_set_t;
 
 /* Translations between a walk's second and third phases: what finds the
@@ -51,6 +130,68 @@ typedef struct ahead_set {
  * start takes the second phase of two walks and the third of two others,
  * so a full window's 16 are done by its (2 + 16 / 2)th translation. */
 #define AHEAD_LAG 2
+
+
+/* The look-ahead's three memory operations. Over the sparse memory with its
+ * own operations (`sparse`: the walker's w->sparse is set) they are the
+ * radix lookups of peek64 and prefetch_find inline: the look-ahead is
+ * compiled twice, as the walk is (walker.c), so that neither copy tests
+ * which it is and the common one makes no call through a pointer. */
+
+/* The word at pa as peek64 gives it; nonzero when there is none to read. pa
+ * is a table plus 8 * index: aligned. */
+static ALWAYS_INLINE int ahead_read(const mmu_batch_view_t *v, const bool sparse, uint64_t pa,
+                                    uint64_t *e)
+{
+    if (sparse) {
+        const mmu_sparse_mem_t *m = v->walker->sparse;
+        if (pa >= m->limit)
+            return 1;
+        const uint64_t *f = mmu_sparse_mem_find(m, pa >> 12);
+        if (!f)
+            return 1;
+        *e = f[(pa & 0xfff) >> 3];
+        return 0;
+    }
+    return v->walker->mem.peek64(v->walker->mem.ctx, pa, e);
+}
+
+/* Bring the word at pa towards the host's caches (peek64 with val NULL). */
+static ALWAYS_INLINE void ahead_fetch(const mmu_batch_view_t *v, const bool sparse, uint64_t pa)
+{
+    if (sparse) {
+        const mmu_sparse_mem_t *m = v->walker->sparse;
+        if (pa >= m->limit)
+            return;
+        const uint64_t *f = mmu_sparse_mem_find(m, pa >> 12);
+        if (f)
+            PREFETCH(&f[(pa & 0xfff) >> 3]);
+        return;
+    }
+    v->walker->mem.peek64(v->walker->mem.ctx, pa, NULL);
+}
+
+/* Bring in what finding the word at pa reads (prefetch_find): the radix
+ * leaf slot holding its frame's pointer; the root and mid slots are few and
+ * stay cached. */
+static ALWAYS_INLINE void ahead_find(const mmu_batch_view_t *v, const bool sparse, uint64_t pa)
+{
+    if (sparse) {
+        const mmu_sparse_mem_t *m = v->walker->sparse;
+        if (pa >= m->limit)
+            return;
+        const uint64_t pfn = pa >> 12;
+        const mmu_sparse_mid_t *mid = m->root[pfn >> (2 * MMU_SPARSE_NODE_BITS)];
+        if (!mid)
+            return;
+        const mmu_sparse_leaf_t *leaf =
+            mid->leaf[(pfn >> MMU_SPARSE_NODE_BITS) & (MMU_SPARSE_NODE_SIZE - 1)];
+        if (leaf)
+            PREFETCH(&leaf->frame[pfn & (MMU_SPARSE_NODE_SIZE - 1)]);
+        return;
+    }
+    v->walker->mem.prefetch_find(v->walker->mem.ctx, pa);
+}
 
 /* Start following the requests of reqs[0..n) that miss the L1 TLB (the others
  * need no walk): prefetch each one's PDE. Only the L1's first array (4K pages
@@ -63,10 +204,9 @@ typedef struct ahead_set {
  * more, host lines that stay cached, so reading does not wait), while page
  * directories are one per GiB: their words are prefetched, and read in the
  * second phase. */
-static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t n,
-                        ahead_set_t *a)
+static ALWAYS_INLINE void ahead_start(const mmu_batch_view_t *v, const bool sparse,
+                                      const mmu_req_t *reqs, size_t n, ahead_set_t *a)
 {
-    const mmu_mem_ops_t *mem = &v->walker->mem;
     a->n = 0;
     for (size_t i = 0; i < n; i++) {
         const mmu_req_t *r = &reqs[i];
@@ -85,7 +225,7 @@ static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t
                 table = a->pdpt_frame, l = 3;
             for (; l > 2; l--) {
                 uint64_t e;
-                if (mem->peek64(mem->ctx, table + 8 * ((r->la >> (3 + 9 * l)) & 511), &e) ||
+                if (ahead_read(v, sparse, table + 8 * ((r->la >> (3 + 9 * l)) & 511), &e) ||
                     !(e & MMU_PTE_P) || mmu_pte_is_leaf(e, l, v->walker->page_1g))
                     break;
                 table = e & v->walker->frame_mask;
@@ -98,7 +238,7 @@ static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t
             a->pd_frame[key % PD_MEMO] = table;
         }
         const uint64_t pde = a->pd_frame[key % PD_MEMO] + 8 * ((r->la >> 21) & 511);
-        mem->peek64(mem->ctx, pde, NULL);
+        ahead_fetch(v, sparse, pde);
         a->la[a->n] = r->la;
         a->pa[a->n++] = pde;
     }
@@ -111,42 +251,100 @@ static void ahead_start(const mmu_batch_view_t *v, const mmu_req_t *reqs, size_t
  * word in the third phase (without mem->prefetch_find, now). A level-1 word
  * is never read: it maps a page or is not present, which would tell the
  * look-ahead nothing, and reading it would wait for DRAM. */
-static void ahead_pde(const mmu_batch_view_t *v, ahead_set_t *a, size_t i)
+static ALWAYS_INLINE void ahead_pde(const mmu_batch_view_t *v, const bool sparse, ahead_set_t *a,
+                                    size_t i)
 {
-    const mmu_mem_ops_t *mem = &v->walker->mem;
     uint64_t e;
-    if (mem->peek64(mem->ctx, a->pa[i], &e) || !(e & MMU_PTE_P) || (e & MMU_PTE_PS)) {
+    if (ahead_read(v, sparse, a->pa[i], &e) || !(e & MMU_PTE_P) || (e & MMU_PTE_PS)) {
         a->pa[i] = 0;
         return;
     }
     const uint64_t pte = (e & v->walker->frame_mask) + 8 * ((a->la[i] >> 12) & 511);
-    mmu_memlat_prefetch(v->lat, pte);
-    if (mem->prefetch_find) {
-        mem->prefetch_find(mem->ctx, pte);
+    ahead_lat_fetch(&a->lat, pte);
+    if (sparse || v->walker->mem.prefetch_find) {
+        ahead_find(v, sparse, pte);
         a->pa[i] = pte;
         return;
     }
-    mem->peek64(mem->ctx, pte, NULL);
+    ahead_fetch(v, sparse, pte);
     a->pa[i] = 0;
 }
 
 /* The third phase of walk i: what finds its level-1 word came in. */
-static void ahead_pte(const mmu_batch_view_t *v, const ahead_set_t *a, size_t i)
+static ALWAYS_INLINE void ahead_pte(const mmu_batch_view_t *v, const bool sparse,
+                                    const ahead_set_t *a, size_t i)
 {
     if (a->pa[i])
-        v->walker->mem.peek64(v->walker->mem.ctx, a->pa[i], NULL);
+        ahead_fetch(v, sparse, a->pa[i]);
 }
 
 /* What follows ahead after the j-th translation of a window: the second
  * phase of walks 2j and 2j + 1, the third of those AHEAD_LAG translations
  * before. */
-static void ahead_after(const mmu_batch_view_t *v, ahead_set_t *a, size_t j)
+static ALWAYS_INLINE void ahead_after(const mmu_batch_view_t *v, const bool sparse, ahead_set_t *a,
+                                      size_t j)
 {
     for (size_t k = 2 * j; k < 2 * j + 2 && k < a->n; k++)
-        ahead_pde(v, a, k);
+        ahead_pde(v, sparse, a, k);
     if (j >= AHEAD_LAG)
         for (size_t k = 2 * (j - AHEAD_LAG); k < 2 * (j - AHEAD_LAG) + 2 && k < a->n; k++)
-            ahead_pte(v, a, k);
+            ahead_pte(v, sparse, a, k);
+}
+
+/* The batch with the look-ahead (mem->peek64 offered), compiled twice. */
+static ALWAYS_INLINE int batch_ahead(mmu_t *mmu, const mmu_batch_view_t *v, const bool sparse,
+                                     const mmu_req_t *reqs, size_t n, mmu_result_t *results,
+                                     size_t *done)
+{
+    ahead_set_t a;
+    size_t i = 0;
+    int rc = 0;
+    memset(a.pd_key, 0, sizeof a.pd_key);
+    a.pdpt_key = 0;
+    ahead_lat_init(v->lat, &a.lat);
+    /* The first window is followed ahead on its own, phase by phase across
+     * its walks; after that, the window after the one being translated is,
+     * a little after each translation, so the host's misses overlap the
+     * model's own work too. */
+    if (n) {
+        ahead_start(v, sparse, reqs, n < MMU_BATCH_WINDOW ? n : MMU_BATCH_WINDOW, &a);
+        for (size_t k = 0; k < a.n; k++)
+            ahead_pde(v, sparse, &a, k);
+        for (size_t k = 0; k < a.n; k++)
+            ahead_pte(v, sparse, &a, k);
+    }
+    while (i < n) {
+        const size_t start = i;
+        const size_t end = n - i < MMU_BATCH_WINDOW ? n : i + MMU_BATCH_WINDOW;
+        const size_t next_n = n - end < MMU_BATCH_WINDOW ? n - end : MMU_BATCH_WINDOW;
+        if (next_n)
+            ahead_start(v, sparse, &reqs[end], next_n, &a);
+        for (; i < end; i++) {
+            if ((rc = mmu_translate(mmu, &reqs[i], &results[i])) != 0)
+                goto out;
+            /* A window with a next one is full, so the walks followed
+             * (at most a window's) are all taken by its translations. */
+            if (next_n)
+                ahead_after(v, sparse, &a, i - start);
+        }
+    }
+out:
+    *done = i;
+    return rc;
+}
+
+static __attribute__((noinline)) int batch_sparse(mmu_t *mmu, const mmu_batch_view_t *v,
+                                                  const mmu_req_t *reqs, size_t n,
+                                                  mmu_result_t *results, size_t *done)
+{
+    return batch_ahead(mmu, v, true, reqs, n, results, done);
+}
+
+static __attribute__((noinline)) int batch_ops(mmu_t *mmu, const mmu_batch_view_t *v,
+                                               const mmu_req_t *reqs, size_t n,
+                                               mmu_result_t *results, size_t *done)
+{
+    return batch_ahead(mmu, v, false, reqs, n, results, done);
 }
 
 int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_t *results,
@@ -154,44 +352,50 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
 {
     mmu_batch_view_t v;
     mmu_batch_view(mmu, &v);
-    /* Nothing a translation does changes the mode or the PCID, so the view
-     * taken once serves every window. */
-    const bool ahead = v.walker->mem.peek64 != NULL;
-    ahead_set_t a;
+    /* Nothing a translation does changes the mode, the PCID or the memory's
+     * operations, so the view taken once serves every window. */
     size_t i = 0;
     int rc = 0;
-    if (ahead) {
-        memset(a.pd_key, 0, sizeof a.pd_key);
-        a.pdpt_key = 0;
-    }
-    /* The first window is followed ahead on its own, phase by phase across
-     * its walks; after that, the window after the one being translated is,
-     * a little after each translation, so the host's misses overlap the
-     * model's own work too. */
-    if (ahead && n) {
-        ahead_start(&v, reqs, n < MMU_BATCH_WINDOW ? n : MMU_BATCH_WINDOW, &a);
-        for (size_t k = 0; k < a.n; k++)
-            ahead_pde(&v, &a, k);
-        for (size_t k = 0; k < a.n; k++)
-            ahead_pte(&v, &a, k);
-    }
-    while (i < n) {
-        const size_t start = i;
-        const size_t end = n - i < MMU_BATCH_WINDOW ? n : i + MMU_BATCH_WINDOW;
-        const size_t next_n = n - end < MMU_BATCH_WINDOW ? n - end : MMU_BATCH_WINDOW;
-        if (ahead && next_n)
-            ahead_start(&v, &reqs[end], next_n, &a);
-        for (; i < end; i++) {
+    if (v.walker->mem.peek64)
+        rc = (v.walker->sparse ? batch_sparse : batch_ops)(mmu, &v, reqs, n, results, &i);
+    else
+        for (; i < n; i++)
             if ((rc = mmu_translate(mmu, &reqs[i], &results[i])) != 0)
-                goto out;
-            /* A window with a next one is full, so the walks followed
-             * (at most a window's) are all taken by its translations. */
-            if (ahead && next_n)
-                ahead_after(&v, &a, i - start);
-        }
-    }
-out:
+                break;
     if (done)
         *done = i;
     return rc;
+}
+
+static ALWAYS_INLINE size_t plan(const mmu_batch_view_t *v, const bool sparse,
+                                 const mmu_req_t *reqs, size_t n, uint64_t *pte,
+                                 unsigned *lat_levels)
+{
+    ahead_set_t a;
+    memset(a.pd_key, 0, sizeof a.pd_key);
+    a.pdpt_key = 0;
+    ahead_lat_init(v->lat, &a.lat);
+    *lat_levels = a.lat.n;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i += MMU_BATCH_WINDOW) {
+        ahead_start(v, sparse, &reqs[i], n - i < MMU_BATCH_WINDOW ? n - i : MMU_BATCH_WINDOW, &a);
+        for (size_t j = 0; j < a.n; j++) {
+            ahead_pde(v, sparse, &a, j);
+            if (a.pa[j])
+                pte[k++] = a.pa[j];
+        }
+    }
+    return k;
+}
+
+size_t mmu_batch_ahead_plan(const mmu_t *mmu, const mmu_req_t *reqs, size_t n, uint64_t *pte,
+                            unsigned *lat_levels)
+{
+    mmu_batch_view_t v;
+    mmu_batch_view(mmu, &v);
+    *lat_levels = 0;
+    if (!v.walker->mem.peek64)
+        return 0;
+    return v.walker->sparse ? plan(&v, true, reqs, n, pte, lat_levels)
+                            : plan(&v, false, reqs, n, pte, lat_levels);
 }

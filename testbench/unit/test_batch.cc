@@ -16,6 +16,8 @@
 #include "mmu/mmu_mem.h"
 #include "mmu/mmu_stats.h"
 
+#include "batch_plan.h"
+
 namespace {
 
 constexpr uint64_t kPool = 0x100000, kPoolSize = 0x400000;
@@ -75,7 +77,10 @@ struct World {
         w->raw.prefetch_find(w->raw.ctx, pa);
     }
 
-    World(uint64_t seed, bool with_peek, const mmu_config_t &cfg, bool with_find = true)
+    // direct: the MMU gets the sparse memory's own operations, so the walk
+    // and the look-ahead take their inline paths (no call is recorded).
+    World(uint64_t seed, bool with_peek, const mmu_config_t &cfg, bool with_find = true,
+          bool direct = false)
     {
         EXPECT_EQ(mmu_sparse_mem_create(46, &mem), 0);
         raw = mmu_sparse_mem_ops(mem);
@@ -95,7 +100,7 @@ struct World {
                           with_peek ? peek64 : nullptr,
                           with_find && raw.prefetch_find ? prefetch_find : nullptr};
         mmu_err_t err{};
-        EXPECT_EQ(mmu_create(&cfg, &ops, &mmu, &err), 0) << err.msg;
+        EXPECT_EQ(mmu_create(&cfg, direct ? &raw : &ops, &mmu, &err), 0) << err.msg;
     }
     // 4-level paging (CR0.PE|PG, CR4.PAE, EFER.LME|LMA) over the tables.
     void set_paging()
@@ -172,9 +177,9 @@ void expect_same_stats(mmu_t *a, mmu_t *b)
 
 // One random run: loop world L, batch world B, `rounds` batches.
 void run(uint64_t seed, bool with_peek, const mmu_config_t &cfg, int rounds, bool inject_errors,
-         bool with_find = true)
+         bool with_find = true, bool direct = false)
 {
-    World L(seed, with_peek, cfg, with_find), B(seed, with_peek, cfg, with_find);
+    World L(seed, with_peek, cfg, with_find, direct), B(seed, with_peek, cfg, with_find, direct);
     std::mt19937_64 g(seed * 7919 + 1);
     mmu_err_t err{};
     const mmu_ctrl_t c0 = random_ctrl(g, mmu_ptb_root(L.pt));
@@ -266,6 +271,15 @@ void run(uint64_t seed, bool with_peek, const mmu_config_t &cfg, int rounds, boo
         }
     }
     expect_same_stats(L.mmu, B.mmu);
+    if (direct) { // no calls to compare: the A/D bits written must agree
+        for (uint64_t pa = kPool; pa < kPool + kPoolSize; pa += 8) {
+            uint64_t a = 0, b = 0;
+            ASSERT_EQ(mmu_sparse_mem_read64(L.mem, pa, &a), 0);
+            ASSERT_EQ(mmu_sparse_mem_read64(B.mem, pa, &b), 0);
+            ASSERT_EQ(a, b) << "page-table word at 0x" << std::hex << pa;
+        }
+        return;
+    }
     EXPECT_EQ(L.peeks, 0u); // the loop never peeks
     EXPECT_TRUE(L.prefetches.empty());
     if (!with_peek || !with_find) { // prefetch_find is used only with peek64
@@ -459,6 +473,111 @@ TEST(Batch, LOneHitsAreNotFollowedAhead)
     EXPECT_EQ(s.l1d_hits, reqs.size());
     EXPECT_EQ(w.peeks, 0u);
     EXPECT_TRUE(w.prefetches.empty());
+}
+
+// The sparse memory's own operations: the walker and the look-ahead read it
+// inline (batch.c's sparse copy), with every kind of request and change.
+TEST(Batch, EqualsLoopOverTheSparseMemoryInline)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    for (uint64_t seed = 81; seed <= 83; seed++)
+        run(seed, true, cfg, 150, false, true, true);
+    cfg.l2.arr[0].entries = 32, cfg.l2.arr[0].ways = 4; // more walks
+    run(84, true, cfg, 150, false, true, true);
+}
+
+// The look-ahead finds the same level-1 words over the memory's operations
+// and over the sparse memory inline: each walk's own, wherever its page
+// directory is (8 regions in one memo slot, two PML4 entries, as in
+// EveryWalkAheadPrefetchesItsOwnLevelOneWord), none for a 2M page or a hole.
+TEST(Batch, PlanFindsEachWalksWordOnBothPaths)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    World ops(91, true, cfg), direct(91, true, cfg, true, true);
+    constexpr uint64_t kRegions = 0x00007e0000000000ull;
+    for (World *w : {&ops, &direct}) {
+        ASSERT_NO_FATAL_FAILURE(w->set_paging());
+        for (uint64_t r = 0; r < 8; r++)
+            ASSERT_EQ(mmu_ptb_map(w->pt, kRegions + (r << 37) + (r << 21),
+                                  0xc0000000 + (r << 15), 8 << 12, MMU_PAGE_4K,
+                                  MMU_PTE_RW | MMU_PTE_US),
+                      0);
+    }
+    std::vector<mmu_req_t> reqs;
+    std::vector<uint64_t> want;
+    for (size_t i = 0; i < 80; i++) {
+        mmu_req_t q = MMU_REQ_INIT;
+        if (i % 10 == 9)
+            q.la = (i & 16) ? kVa2m + (i << 21) : kVaHole + (i << 12); // no level-1 word
+        else
+            q.la = kRegions + ((i * 5 % 8) << 37) + ((i * 5 % 8) << 21) + ((i / 8) << 12);
+        reqs.push_back(q);
+        uint64_t pa;
+        if (i % 10 != 9) {
+            ASSERT_EQ(mmu_ptb_entry_addr(ops.pt, q.la, 1, &pa), 0);
+            want.push_back(pa);
+        }
+    }
+    for (World *w : {&ops, &direct}) {
+        std::vector<uint64_t> pte(reqs.size());
+        unsigned levels = 99;
+        const size_t k =
+            mmu_batch_ahead_plan(w->mmu, reqs.data(), reqs.size(), pte.data(), &levels);
+        pte.resize(k);
+        EXPECT_EQ(pte, want) << (w == &direct ? "inline" : "operations");
+        // The default stand-ins: L1D 32 KiB (6 KiB of tags and sets), L2 256 KiB
+        // (64 KiB), LLC 2 MiB (320 KiB): only the LLC's sets miss the host's caches.
+        EXPECT_EQ(levels, 1u);
+    }
+}
+
+// Which of the stand-ins' levels have their sets prefetched: those whose tags
+// and replacement records pass AHEAD_HOST_CACHED (128 KiB), on either
+// configuration of the stand-ins; none with a host latency callback.
+TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
+{
+    std::vector<mmu_req_t> reqs(1, MMU_REQ_INIT);
+    uint64_t pte[1];
+    unsigned levels = 99;
+    {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.memlat[1].sets = 4096; // L2: 4096 x 4 ways, 128 KiB of tags + 128 of sets
+        World w(101, true, cfg);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        EXPECT_EQ(levels, 2u);
+    }
+    {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.memlat[2].sets = 512; // LLC: 512 x 16 ways, 64 KiB of tags + 16 of sets
+        World w(102, true, cfg);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        EXPECT_EQ(levels, 0u);
+    }
+    {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.memlat[2].ways = 32; // not the fast configuration: tags and stamps
+        cfg.memlat[2].sets = 256; // 64 KiB of tags, 64 of stamps: 128 KiB, kept
+        World w(103, true, cfg);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        EXPECT_EQ(levels, 0u);
+        cfg.memlat[2].sets = 512;
+        World x(104, true, cfg);
+        mmu_batch_ahead_plan(x.mmu, reqs.data(), 1, pte, &levels);
+        EXPECT_EQ(levels, 1u);
+    }
+    {
+        mmu_config_t cfg;
+        mmu_config_init(&cfg);
+        cfg.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned { return 7; };
+        World w(105, true, cfg);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        EXPECT_EQ(levels, 0u);
+    }
 }
 
 } // namespace
