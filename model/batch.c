@@ -118,9 +118,17 @@ static ALWAYS_INLINE void ahead_lat_fetch(const ahead_lat_t *o, uint64_t pa)
 typedef struct ahead_set {
     uint64_t la[MMU_BATCH_WINDOW];
     uint64_t pa[MMU_BATCH_WINDOW]; /* 0 once a walk has ended */
+    /* Over the sparse memory inline, the PDE's host address for the second
+     * phase, so that reading it finds nothing again. */
+    const uint64_t *pde[MMU_BATCH_WINDOW];
     size_t n;                      /* walks followed */
     uint64_t pd_key[PD_MEMO];      /* (la >> 30) + 1, 0 for none */
-    uint64_t pd_frame[PD_MEMO];
+    /* The directory's address (over the sparse memory inline: its frame in
+     * the host, which stays put for the call: see batch_sparse). */
+    union {
+        uint64_t pd_frame[PD_MEMO];
+        const uint64_t *pd_host[PD_MEMO];
+    };
     uint64_t pdpt_key, pdpt_frame; /* the last page-directory-pointer table found, by la >> 39 */
     ahead_lat_t lat;
 } ahead_set_t;
@@ -234,13 +242,28 @@ static ALWAYS_INLINE void ahead_start(const mmu_batch_view_t *v, const bool spar
             }
             if (l > 2)
                 continue;
+            if (sparse) {
+                const mmu_sparse_mem_t *m = v->walker->sparse;
+                const uint64_t *f = table < m->limit ? mmu_sparse_mem_find(m, table >> 12) : NULL;
+                if (!f)
+                    continue; /* a directory never written: every PDE reads 0 */
+                a->pd_host[key % PD_MEMO] = f;
+            } else {
+                a->pd_frame[key % PD_MEMO] = table;
+            }
             *slot = key;
-            a->pd_frame[key % PD_MEMO] = table;
         }
-        const uint64_t pde = a->pd_frame[key % PD_MEMO] + 8 * ((r->la >> 21) & 511);
-        ahead_fetch(v, sparse, pde);
-        a->la[a->n] = r->la;
-        a->pa[a->n++] = pde;
+        const unsigned idx = (unsigned)(r->la >> 21) & 511;
+        if (sparse) {
+            const uint64_t *pde = a->pd_host[key % PD_MEMO] + idx;
+            PREFETCH(pde);
+            a->pde[a->n] = pde;
+        } else {
+            const uint64_t pde = a->pd_frame[key % PD_MEMO] + 8 * idx;
+            ahead_fetch(v, sparse, pde);
+            a->pa[a->n] = pde;
+        }
+        a->la[a->n++] = r->la;
     }
 }
 
@@ -255,7 +278,11 @@ static ALWAYS_INLINE void ahead_pde(const mmu_batch_view_t *v, const bool sparse
                                     size_t i)
 {
     uint64_t e;
-    if (ahead_read(v, sparse, a->pa[i], &e) || !(e & MMU_PTE_P) || (e & MMU_PTE_PS)) {
+    if (sparse)
+        e = *a->pde[i];
+    else if (ahead_read(v, sparse, a->pa[i], &e))
+        e = 0;
+    if (!(e & MMU_PTE_P) || (e & MMU_PTE_PS)) {
         a->pa[i] = 0;
         return;
     }
@@ -333,6 +360,11 @@ out:
     return rc;
 }
 
+/* Over the sparse memory inline, the look-ahead keeps host addresses of
+ * page-table words across translations. They stay valid for the call: a
+ * translation writes only words it has read (A/D bits), which allocates and
+ * frees nothing, and no host code runs inside it (the callers' condition:
+ * no memlat_cb or walk_cb, which might change the memory). */
 static __attribute__((noinline)) int batch_sparse(mmu_t *mmu, const mmu_batch_view_t *v,
                                                   const mmu_req_t *reqs, size_t n,
                                                   mmu_result_t *results, size_t *done)
@@ -357,7 +389,8 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
     size_t i = 0;
     int rc = 0;
     if (v.walker->mem.peek64)
-        rc = (v.walker->sparse ? batch_sparse : batch_ops)(mmu, &v, reqs, n, results, &i);
+        rc = (v.walker->sparse && !v.host_cb ? batch_sparse : batch_ops)(mmu, &v, reqs, n,
+                                                                       results, &i);
     else
         for (; i < n; i++)
             if ((rc = mmu_translate(mmu, &reqs[i], &results[i])) != 0)
@@ -396,6 +429,6 @@ size_t mmu_batch_ahead_plan(const mmu_t *mmu, const mmu_req_t *reqs, size_t n, u
     *lat_levels = 0;
     if (!v.walker->mem.peek64)
         return 0;
-    return v.walker->sparse ? plan(&v, true, reqs, n, pte, lat_levels)
-                            : plan(&v, false, reqs, n, pte, lat_levels);
+    return v.walker->sparse && !v.host_cb ? plan(&v, true, reqs, n, pte, lat_levels)
+                                          : plan(&v, false, reqs, n, pte, lat_levels);
 }

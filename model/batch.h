@@ -16,6 +16,7 @@ typedef struct mmu_batch_view {
     const mmu_walker_t *walker;
     const mmu_memlat_t *lat;
     uint16_t pcid;
+    bool host_cb; /* cfg.memlat_cb or cfg.walk_cb: host code runs inside a translation */
 } mmu_batch_view_t;
 
 /* Defined in mmu.c, which owns the layout. */

@@ -1624,7 +1624,8 @@ void mmu_batch_view(const mmu_t *mmu, mmu_batch_view_t *v)
                             .mode = &mmu->mode,
                             .walker = &mmu->walker,
                             .lat = &mmu->lat,
-                            .pcid = mmu->pcid};
+                            .pcid = mmu->pcid,
+                            .host_cb = mmu->cfg.memlat_cb || mmu->cfg.walk_cb};
 }
 
 /* ---- statistics -------------------------------------------------------------------- */

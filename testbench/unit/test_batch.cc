@@ -485,6 +485,12 @@ TEST(Batch, EqualsLoopOverTheSparseMemoryInline)
         run(seed, true, cfg, 150, false, true, true);
     cfg.l2.arr[0].entries = 32, cfg.l2.arr[0].ways = 4; // more walks
     run(84, true, cfg, 150, false, true, true);
+    // A host latency callback runs inside translations: the look-ahead goes
+    // through the memory's operations, keeping no host addresses.
+    cfg.memlat_cb = [](void *, uint64_t pa, int, uint64_t) -> unsigned {
+        return 10 + unsigned(pa >> 12) % 50;
+    };
+    run(85, true, cfg, 150, false, true, true);
 }
 
 // The look-ahead finds the same level-1 words over the memory's operations
