@@ -121,6 +121,9 @@ typedef struct ahead_set {
     /* Over the sparse memory inline, the PDE's host address for the second
      * phase, so that reading it finds nothing again. */
     const uint64_t *pde[MMU_BATCH_WINDOW];
+    /* ... and the radix leaf slot holding the level-1 word's frame, for the
+     * third phase. */
+    uint64_t *const *slot[MMU_BATCH_WINDOW];
     size_t n;                      /* walks followed */
     uint64_t pd_key[PD_MEMO];      /* (la >> 30) + 1, 0 for none */
     /* The directory's address (over the sparse memory inline: its frame in
@@ -139,12 +142,12 @@ typedef struct ahead_set {
  * so a full window's 16 are done by its (2 + 16 / 2)th translation. */
 #define AHEAD_LAG 2
 
-
-/* The look-ahead's three memory operations. Over the sparse memory with its
- * own operations (`sparse`: the walker's w->sparse is set) they are the
- * radix lookups of peek64 and prefetch_find inline: the look-ahead is
- * compiled twice, as the walk is (walker.c), so that neither copy tests
- * which it is and the common one makes no call through a pointer. */
+/* Over the sparse memory with its own operations and no host callbacks
+ * (`sparse`: batch_sparse), the look-ahead reads and prefetches the radix
+ * tree and the frames inline, where peek64 and prefetch_find would, and
+ * keeps what it found; elsewhere it calls those operations. It is compiled
+ * twice, as the walk is (walker.c), so that neither copy tests which it is
+ * and the common one makes no call through a pointer. */
 
 /* The word at pa as peek64 gives it; nonzero when there is none to read. pa
  * is a table plus 8 * index: aligned. */
@@ -164,41 +167,21 @@ static ALWAYS_INLINE int ahead_read(const mmu_batch_view_t *v, const bool sparse
     return v->walker->mem.peek64(v->walker->mem.ctx, pa, e);
 }
 
-/* Bring the word at pa towards the host's caches (peek64 with val NULL). */
-static ALWAYS_INLINE void ahead_fetch(const mmu_batch_view_t *v, const bool sparse, uint64_t pa)
+/* Over the sparse memory: the radix leaf slot holding the pointer to pa's
+ * frame, or NULL when there is none. The root and mid slots are few and
+ * stay cached; the leaf slot is one of 8 bytes per table frame and misses
+ * as often as the tables do: what prefetch_find brings in. */
+static ALWAYS_INLINE uint64_t *const *ahead_slot(const mmu_sparse_mem_t *m, uint64_t pa)
 {
-    if (sparse) {
-        const mmu_sparse_mem_t *m = v->walker->sparse;
-        if (pa >= m->limit)
-            return;
-        const uint64_t *f = mmu_sparse_mem_find(m, pa >> 12);
-        if (f)
-            PREFETCH(&f[(pa & 0xfff) >> 3]);
-        return;
-    }
-    v->walker->mem.peek64(v->walker->mem.ctx, pa, NULL);
-}
-
-/* Bring in what finding the word at pa reads (prefetch_find): the radix
- * leaf slot holding its frame's pointer; the root and mid slots are few and
- * stay cached. */
-static ALWAYS_INLINE void ahead_find(const mmu_batch_view_t *v, const bool sparse, uint64_t pa)
-{
-    if (sparse) {
-        const mmu_sparse_mem_t *m = v->walker->sparse;
-        if (pa >= m->limit)
-            return;
-        const uint64_t pfn = pa >> 12;
-        const mmu_sparse_mid_t *mid = m->root[pfn >> (2 * MMU_SPARSE_NODE_BITS)];
-        if (!mid)
-            return;
-        const mmu_sparse_leaf_t *leaf =
-            mid->leaf[(pfn >> MMU_SPARSE_NODE_BITS) & (MMU_SPARSE_NODE_SIZE - 1)];
-        if (leaf)
-            PREFETCH(&leaf->frame[pfn & (MMU_SPARSE_NODE_SIZE - 1)]);
-        return;
-    }
-    v->walker->mem.prefetch_find(v->walker->mem.ctx, pa);
+    if (pa >= m->limit)
+        return NULL;
+    const uint64_t pfn = pa >> 12;
+    const mmu_sparse_mid_t *mid = m->root[pfn >> (2 * MMU_SPARSE_NODE_BITS)];
+    if (!mid)
+        return NULL;
+    const mmu_sparse_leaf_t *leaf =
+        mid->leaf[(pfn >> MMU_SPARSE_NODE_BITS) & (MMU_SPARSE_NODE_SIZE - 1)];
+    return leaf ? &leaf->frame[pfn & (MMU_SPARSE_NODE_SIZE - 1)] : NULL;
 }
 
 /* Start following the requests of reqs[0..n) that miss the L1 TLB (the others
@@ -260,7 +243,7 @@ static ALWAYS_INLINE void ahead_start(const mmu_batch_view_t *v, const bool spar
             a->pde[a->n] = pde;
         } else {
             const uint64_t pde = a->pd_frame[key % PD_MEMO] + 8 * idx;
-            ahead_fetch(v, sparse, pde);
+            v->walker->mem.peek64(v->walker->mem.ctx, pde, NULL);
             a->pa[a->n] = pde;
         }
         a->la[a->n++] = r->la;
@@ -288,21 +271,45 @@ static ALWAYS_INLINE void ahead_pde(const mmu_batch_view_t *v, const bool sparse
     }
     const uint64_t pte = (e & v->walker->frame_mask) + 8 * ((a->la[i] >> 12) & 511);
     ahead_lat_fetch(&a->lat, pte);
-    if (sparse || v->walker->mem.prefetch_find) {
-        ahead_find(v, sparse, pte);
+    if (sparse) {
+        uint64_t *const *slot = ahead_slot(v->walker->sparse, pte);
+        a->pa[i] = slot ? pte : 0;
+        if (slot) {
+            PREFETCH(slot);
+            a->slot[i] = slot;
+        }
+        return;
+    }
+    if (v->walker->mem.prefetch_find) {
+        v->walker->mem.prefetch_find(v->walker->mem.ctx, pte);
         a->pa[i] = pte;
         return;
     }
-    ahead_fetch(v, sparse, pte);
+    v->walker->mem.peek64(v->walker->mem.ctx, pte, NULL);
     a->pa[i] = 0;
+}
+
+/* Over the sparse memory, the host address of walk i's level-1 word once
+ * its leaf slot has come in (the third phase), or NULL: no frame. */
+static ALWAYS_INLINE const uint64_t *ahead_pte_host(const ahead_set_t *a, size_t i)
+{
+    const uint64_t *f = *a->slot[i];
+    return f ? f + ((a->pa[i] & 0xfff) >> 3) : NULL;
 }
 
 /* The third phase of walk i: what finds its level-1 word came in. */
 static ALWAYS_INLINE void ahead_pte(const mmu_batch_view_t *v, const bool sparse,
                                     const ahead_set_t *a, size_t i)
 {
-    if (a->pa[i])
-        ahead_fetch(v, sparse, a->pa[i]);
+    if (!a->pa[i])
+        return;
+    if (sparse) {
+        const uint64_t *w = ahead_pte_host(a, i);
+        if (w)
+            PREFETCH(w);
+        return;
+    }
+    v->walker->mem.peek64(v->walker->mem.ctx, a->pa[i], NULL);
 }
 
 /* What follows ahead after the j-th translation of a window: the second
@@ -401,7 +408,7 @@ int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n, mmu_result_
 }
 
 static ALWAYS_INLINE size_t plan(const mmu_batch_view_t *v, const bool sparse,
-                                 const mmu_req_t *reqs, size_t n, uint64_t *pte,
+                                 const mmu_req_t *reqs, size_t n, uint64_t *pte, uint64_t *word,
                                  unsigned *lat_levels)
 {
     ahead_set_t a;
@@ -414,21 +421,31 @@ static ALWAYS_INLINE size_t plan(const mmu_batch_view_t *v, const bool sparse,
         ahead_start(v, sparse, &reqs[i], n - i < MMU_BATCH_WINDOW ? n - i : MMU_BATCH_WINDOW, &a);
         for (size_t j = 0; j < a.n; j++) {
             ahead_pde(v, sparse, &a, j);
-            if (a.pa[j])
-                pte[k++] = a.pa[j];
+            if (!a.pa[j])
+                continue;
+            /* The word where the third phase prefetches it. */
+            word[k] = ~0ull;
+            if (sparse) {
+                const uint64_t *w = ahead_pte_host(&a, j);
+                if (w)
+                    word[k] = *w;
+            } else {
+                v->walker->mem.peek64(v->walker->mem.ctx, a.pa[j], &word[k]);
+            }
+            pte[k++] = a.pa[j];
         }
     }
     return k;
 }
 
 size_t mmu_batch_ahead_plan(const mmu_t *mmu, const mmu_req_t *reqs, size_t n, uint64_t *pte,
-                            unsigned *lat_levels)
+                            uint64_t *word, unsigned *lat_levels)
 {
     mmu_batch_view_t v;
     mmu_batch_view(mmu, &v);
     *lat_levels = 0;
     if (!v.walker->mem.peek64)
         return 0;
-    return v.walker->sparse && !v.host_cb ? plan(&v, true, reqs, n, pte, lat_levels)
-                                          : plan(&v, false, reqs, n, pte, lat_levels);
+    return v.walker->sparse && !v.host_cb ? plan(&v, true, reqs, n, pte, word, lat_levels)
+                                          : plan(&v, false, reqs, n, pte, word, lat_levels);
 }

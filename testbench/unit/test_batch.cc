@@ -527,12 +527,17 @@ TEST(Batch, PlanFindsEachWalksWordOnBothPaths)
         }
     }
     for (World *w : {&ops, &direct}) {
-        std::vector<uint64_t> pte(reqs.size());
+        std::vector<uint64_t> pte(reqs.size()), word(reqs.size());
         unsigned levels = 99;
-        const size_t k =
-            mmu_batch_ahead_plan(w->mmu, reqs.data(), reqs.size(), pte.data(), &levels);
+        const size_t k = mmu_batch_ahead_plan(w->mmu, reqs.data(), reqs.size(), pte.data(),
+                                              word.data(), &levels);
         pte.resize(k);
         EXPECT_EQ(pte, want) << (w == &direct ? "inline" : "operations");
+        for (size_t i = 0; i < k && i < want.size(); i++) {
+            uint64_t v = 0;
+            ASSERT_EQ(mmu_sparse_mem_read64(w->mem, want[i], &v), 0);
+            EXPECT_EQ(word[i], v) << (w == &direct ? "inline" : "operations") << ", walk " << i;
+        }
         // The default stand-ins: L1D 32 KiB (6 KiB of tags and sets), L2 256 KiB
         // (64 KiB), LLC 2 MiB (320 KiB): only the LLC's sets miss the host's caches.
         EXPECT_EQ(levels, 1u);
@@ -545,14 +550,14 @@ TEST(Batch, PlanFindsEachWalksWordOnBothPaths)
 TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
 {
     std::vector<mmu_req_t> reqs(1, MMU_REQ_INIT);
-    uint64_t pte[1];
+    uint64_t pte[1], word[1];
     unsigned levels = 99;
     {
         mmu_config_t cfg;
         mmu_config_init(&cfg);
         cfg.memlat[1].sets = 4096; // L2: 4096 x 4 ways, 128 KiB of tags + 128 of sets
         World w(101, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 2u);
     }
     {
@@ -560,7 +565,7 @@ TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
         mmu_config_init(&cfg);
         cfg.memlat[2].sets = 512; // LLC: 512 x 16 ways, 64 KiB of tags + 16 of sets
         World w(102, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 0u);
     }
     {
@@ -569,11 +574,11 @@ TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
         cfg.memlat[2].ways = 32; // not the fast configuration: tags and stamps
         cfg.memlat[2].sets = 256; // 64 KiB of tags, 64 of stamps: 128 KiB, kept
         World w(103, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 0u);
         cfg.memlat[2].sets = 512;
         World x(104, true, cfg);
-        mmu_batch_ahead_plan(x.mmu, reqs.data(), 1, pte, &levels);
+        mmu_batch_ahead_plan(x.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 1u);
     }
     {
@@ -581,7 +586,7 @@ TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
         mmu_config_init(&cfg);
         cfg.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned { return 7; };
         World w(105, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, &levels);
+        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 0u);
     }
 }
