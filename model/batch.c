@@ -13,7 +13,8 @@
  * What is prefetched is what a walk over a large working set misses in the
  * host's caches (results/perf.md, "Sixth round, batch6", has the counts that
  * decided it): its PDE, its level-1 word, what finds that word in the memory
- * (prefetch_find), and the cache stand-ins' sets the word's access looks up.
+ * (prefetch_find), and the sets the word's access looks up in those cache
+ * stand-ins too large to stay in the host's caches (ahead_lat_init).
  * The levels above the PDE are a few host lines that stay cached: read at
  * once. The TLB arrays stay cached too: neither peeked beyond the L1's
  * first array nor prefetched. */
