@@ -56,7 +56,7 @@
 typedef struct ahead_level {
     const char *a[2];
     size_t stride[2];
-    unsigned len[2];
+    unsigned len[2], mid[2];
     uint32_t set_mask;
 } ahead_level_t;
 
@@ -91,9 +91,23 @@ static void ahead_lat_init(const mmu_memlat_t *lat, ahead_lat_t *o)
             d->len[1] = (unsigned)row;
         }
         d->set_mask = l->sets - 1;
+        for (unsigned k = 0; k < 2; k++)
+            d->mid[k] = d->len[k] > 64 ? 64 : d->len[k] - 1;
         if ((size_t)l->sets * (d->stride[0] + d->stride[1]) > AHEAD_HOST_CACHED)
             o->n++;
     }
+}
+
+/* Bring in bytes [p, p + len): the lines of p, of p + mid (64 when len
+ * passes 64, else len - 1) and of p + len - 1 cover up to 128 bytes (a
+ * fast configuration's 16 tags) without a loop; longer rows loop on. */
+static ALWAYS_INLINE void ahead_range(const char *p, unsigned mid, unsigned len)
+{
+    PREFETCH(p);
+    PREFETCH(p + mid);
+    PREFETCH(p + len - 1);
+    for (unsigned off = 128; off < len; off += 64)
+        PREFETCH(p + off);
 }
 
 /* Bring in the sets an access to pa looks up in the levels of o. */
@@ -103,12 +117,8 @@ static ALWAYS_INLINE void ahead_lat_fetch(const ahead_lat_t *o, uint64_t pa)
     for (unsigned i = 0; i < o->n; i++) {
         const ahead_level_t *d = &o->lvl[i];
         const size_t set = (size_t)(line & d->set_mask);
-        for (unsigned k = 0; k < 2; k++) {
-            const char *p = d->a[k] + set * d->stride[k];
-            for (unsigned off = 0; off < d->len[k]; off += 64)
-                PREFETCH(p + off);
-            PREFETCH(p + d->len[k] - 1);
-        }
+        ahead_range(d->a[0] + set * d->stride[0], d->mid[0], d->len[0]);
+        ahead_range(d->a[1] + set * d->stride[1], d->mid[1], d->len[1]);
     }
 }
 
@@ -319,11 +329,17 @@ static ALWAYS_INLINE void ahead_pte(const mmu_batch_view_t *v, const bool sparse
 static ALWAYS_INLINE void ahead_after(const mmu_batch_view_t *v, const bool sparse, ahead_set_t *a,
                                       size_t j)
 {
-    for (size_t k = 2 * j; k < 2 * j + 2 && k < a->n; k++)
+    const size_t k = 2 * j;
+    if (k < a->n) {
         ahead_pde(v, sparse, a, k);
-    if (j >= AHEAD_LAG)
-        for (size_t k = 2 * (j - AHEAD_LAG); k < 2 * (j - AHEAD_LAG) + 2 && k < a->n; k++)
-            ahead_pte(v, sparse, a, k);
+        if (k + 1 < a->n)
+            ahead_pde(v, sparse, a, k + 1);
+    }
+    if (j >= AHEAD_LAG && k - 2 * AHEAD_LAG < a->n) {
+        ahead_pte(v, sparse, a, k - 2 * AHEAD_LAG);
+        if (k - 2 * AHEAD_LAG + 1 < a->n)
+            ahead_pte(v, sparse, a, k - 2 * AHEAD_LAG + 1);
+    }
 }
 
 /* The batch with the look-ahead (mem->peek64 offered), compiled twice. */
