@@ -48,10 +48,11 @@
  * and the host's caches do not keep: each set's tags and its replacement
  * record (the fast configuration's filter and order, else the stamps),
  * bytes [set * stride, set * stride + len) of each array. Levels up to
- * AHEAD_HOST_CACHED bytes in all stay cached between walks (the default's
- * L1D and L2 stand-ins, 6 and 64 KiB) and are not prefetched: prefetching
- * them cost a walk some 70 instructions for nothing (results/perf.md,
- * "Seventh round, batch7"). */
+ * AHEAD_HOST_CACHED bytes in all (the default's L1D and L2 stand-ins, 6
+ * and 64 KiB) mostly stay in the host's caches between walks and are not
+ * prefetched, which saves most of the 74 instructions a walk that
+ * prefetching every level cost (results/perf.md, "Seventh round, batch7",
+ * has the misses that remain). */
 #define AHEAD_HOST_CACHED (128u * 1024)
 typedef struct ahead_level {
     const char *a[2];
