@@ -161,6 +161,9 @@ struct mmu {
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
     mmu_walker_t walker;
+    /* walk() may take the walker's plain walk inline (mmu_walker_plain_ok,
+     * and no external walker): kept by set_walk_plain. */
+    bool walk_plain;
     mmu_memlat_t lat;
     mmu_cycle_t busy_until[MAX_WALKERS];
     /* Cold. */
@@ -317,6 +320,12 @@ static void derive_mode(mmu_t *mmu)
         mmu->kind[i].pcid = mmu->pcid;
 }
 
+/* Whether walk() may take the plain walk inline (see mmu_t.walk_plain). */
+static void set_walk_plain(mmu_t *mmu)
+{
+    mmu->walk_plain = mmu_walker_plain_ok(&mmu->walker) && !mmu->cfg.walk_cb;
+}
+
 static void free_arrays(mmu_t *mmu)
 {
     for (int s = 0; s < 2; s++)
@@ -401,6 +410,7 @@ int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out
         goto fail;
     }
     derive_mode(mmu);
+    set_walk_plain(mmu);
     *out = mmu;
     return 0;
 fail:
@@ -1110,6 +1120,19 @@ static __attribute__((noinline)) void coalesce(mmu_t *mmu, uint64_t la,
     e->dirty = dirty;
 }
 
+/* The statistics of a walk made (successful or faulting), from its trace. */
+static inline void count_walk(mmu_t *mmu, walk_kind_t kind, const mmu_walk_trace_t *tr)
+{
+    const uint32_t refs = tr->reads + tr->updates;
+    mmu->cnt.walk_kind[kind]++;
+    mmu->st.walk_cycles += tr->cycles;
+    mmu->st.walk_reads += tr->reads;
+    mmu->st.walk_ad_updates += tr->updates;
+    mmu->st.walk_mem_refs += refs;
+    mmu->cnt.walk_lat[log2_bucket(tr->cycles)]++;
+    mmu->cnt.walk_refs[refs >= 8 ? 7 : refs - 1]++;
+}
+
 /* Out of line on purpose: inlined, its frame and saved registers would be paid
  * by every L1 hit, the simulator's common case. */
 static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
@@ -1167,47 +1190,73 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
         cov_walk_start(mmu, wi, t, begin);
 
     mmu_walk_trace_t tr;
+    uint64_t pa, leaf;
+    unsigned page, perms;
+    if (LIKELY(mmu->walk_plain)) {
+        /* The plain walk inline (walker.h); anything else, the walker's
+         * general code, from the same start: the plain walk changed nothing. */
+        uint64_t ent_pa[5];
+        const uint64_t need = req->type == MMU_ACC_WRITE ? MMU_PTE_A | MMU_PTE_D : MMU_PTE_A;
+        const unsigned level =
+            mmu_walker_plain(&mmu->walker, &mmu->mode, la, &start, need, &tr, ent_pa, &leaf);
+        if (LIKELY(level)) {
+            tr.cycles = mmu_walker_charge(&mmu->walker, ent_pa, tr.n, begin);
+            page = level - 1;
+            perms = tr.perms[tr.n - 1];
+            const uint64_t off = (1ull << (12 + 9 * page)) - 1;
+            pa = (leaf & mmu->walker.frame_mask & ~off) | (la & off);
+            res->pa = pa;
+            res->page_size = (uint8_t)page;
+            res->perms = (uint8_t)perms;
+            res->pkey = (uint8_t)((leaf >> MMU_PTE_PKEY_SHIFT) & 0xf);
+            res->global = (leaf & MMU_PTE_G) != 0;
+            res->mem_refs = tr.n;
+            goto walked;
+        }
+    }
     int rc = mmu->cfg.walk_cb ? external_walk(mmu, req, &start, begin, &tr, res)
                               : mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
     if (MMU_COV_ON(mmu->cov))
         cov_walk(mmu, req, &tr, res, rc);
     if (rc) /* external_walk has said why */
         return mmu->cfg.walk_cb ? rc : walk_failed(mmu, "mmu_translate", la, &tr, rc);
-    const mmu_cycle_t end = begin + tr.cycles;
-    mmu->busy_until[wi] = end;
-    res->lat_walk = (uint32_t)tr.cycles;
-    res->done_at = end;
-    res->served = MMU_SERVED_WALK;
-
-    mmu->cnt.walk_kind[kind]++;
-    mmu->st.walk_cycles += tr.cycles;
-    mmu->st.walk_reads += tr.reads;
-    mmu->st.walk_ad_updates += tr.updates;
-    mmu->st.walk_mem_refs += tr.reads + tr.updates;
-    mmu->cnt.walk_lat[log2_bucket(tr.cycles)]++;
-    mmu->cnt.walk_refs[tr.reads + tr.updates >= 8 ? 7 : (tr.reads + tr.updates) - 1]++;
-
     if (res->fault.kind != MMU_FAULT_NONE) {
+        const mmu_cycle_t end = begin + tr.cycles;
+        mmu->busy_until[wi] = end;
+        res->lat_walk = (uint32_t)tr.cycles;
+        res->done_at = end;
+        res->served = MMU_SERVED_WALK;
+        count_walk(mmu, kind, &tr);
         mmu->st.walks_fault++;
         count_fault(mmu, &res->fault);
         inv_after_pf(mmu, la);
         return 0;
     }
-    mmu->cnt.walk_size[res->page_size]++;
+    pa = res->pa;
+    page = res->page_size;
+    perms = res->perms;
+    leaf = tr.entry[tr.n - 1];
+walked:;
+    const mmu_cycle_t end = begin + tr.cycles;
+    mmu->busy_until[wi] = end;
+    res->lat_walk = (uint32_t)tr.cycles;
+    res->done_at = end;
+    res->served = MMU_SERVED_WALK;
+    count_walk(mmu, kind, &tr);
+    mmu->cnt.walk_size[page]++;
     fill_pscs(mmu, la, start.level, &tr, end);
     if (mmu->data_lines)
-        res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
-    const uint64_t leaf = tr.entry[tr.n - 1];
-    mmu_tlb_entry_t e = {.frame = res->pa & ~((1ull << (12 + 9 * res->page_size)) - 1),
+        res->lat_data = mmu_memlat_data(&mmu->lat, pa);
+    mmu_tlb_entry_t e = {.frame = pa & ~((1ull << (12 + 9 * page)) - 1),
                          .ready_at = end,
                          .pcid = mmu->pcid,
-                         .page = res->page_size,
-                         .granule = res->page_size,
+                         .page = (uint8_t)page,
+                         .granule = (uint8_t)page,
                          .global = mmu->pge && (leaf & MMU_PTE_G),
-                         .perms = res->perms,
+                         .perms = (uint8_t)perms,
                          .dirty = (leaf & MMU_PTE_D) != 0,
-                         .pkey = res->pkey};
-    if (mmu->coalesce && res->page_size == MMU_PAGE_4K)
+                         .pkey = (uint8_t)((leaf >> MMU_PTE_PKEY_SHIFT) & 0xf)};
+    if (mmu->coalesce && page == MMU_PAGE_4K)
         coalesce(mmu, la, &start, &tr, &e);
     fill_level(mmu, mmu->l2, 2, la, &e);
     fill_level(mmu, mmu->l1[side], side, la, &e);
@@ -1727,6 +1776,7 @@ int mmu_cov_attach(mmu_t *mmu, mmu_cov_t *cov, mmu_err_t *err)
     mmu->cov = cov;
     mmu->walker.cov = cov;
     set_fast_path(mmu); /* off while attached, back on when detached */
+    set_walk_plain(mmu);
     return 0;
 }
 

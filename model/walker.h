@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mem.h"
 #include "memlat.h"
 #include "mmu/mmu.h"
 #include "mmu/mmu_config.h"
@@ -89,5 +90,84 @@ typedef struct mmu_walk_trace {
 int mmu_walker_walk(const mmu_walker_t *w, const mmu_walk_mode_t *m, const mmu_req_t *req,
                     const mmu_walk_start_t *start, mmu_cycle_t t0, mmu_walk_trace_t *tr,
                     mmu_result_t *res);
+
+/* ---- the plain walk, inline in the MMU's miss path ------------------------- */
+
+/* Where the walker may take the plain walk below: over its own sparse memory
+ * with the built-in latency stand-ins (no host callback that could let the
+ * tables change between two levels), no coverage. Fixed at create, except
+ * for coverage (the MMU asks again when one is attached). */
+static inline bool mmu_walker_plain_ok(const mmu_walker_t *w)
+{
+    return w->sparse && !w->lat->cb && !w->cov;
+}
+
+/* The walk of mmu_walker_walk as most walks go, without its set-up and its
+ * trace of what went wrong: from *start over the sparse memory (w->sparse,
+ * mmu_walker_plain_ok), the entries read inline. Returns the level of the
+ * leaf (1..5) when the walk is plain: every entry within the memory, present,
+ * free of reserved bits, a leaf reached, A set in every entry and
+ * leaf_need (A, or A|D for a write) in the leaf, and the access allowed by
+ * start->allow (not NULL). Then tr->entry, perms, n and reads are filled
+ * (updates 0: nothing to write), the entries' addresses are in pa[0..n), and
+ * *leaf_out is the leaf; the latencies are not charged yet
+ * (mmu_walker_charge). Else returns 0, having changed nothing but *tr and pa:
+ * the caller then walks with mmu_walker_walk, which reads the same words
+ * again (a read of the sparse memory changes nothing, and nothing ran
+ * between) and charges, faults, updates A/D or fails as it always did. */
+static inline unsigned mmu_walker_plain(const mmu_walker_t *w, const mmu_walk_mode_t *m,
+                                        uint64_t la, const mmu_walk_start_t *start,
+                                        uint64_t leaf_need, mmu_walk_trace_t *tr, uint64_t *pa,
+                                        uint64_t *leaf_out)
+{
+    const mmu_sparse_mem_t *s = w->sparse;
+    unsigned level = start->level, perms = start->perms, n = 0;
+    uint64_t table = start->table, all = ~0ull, e;
+    for (;; level--) {
+        const uint64_t a = table + 8 * ((la >> (3 + 9 * level)) & 511);
+        if (a >= s->limit)
+            return 0; /* mem.read64 says why (mmu_walker_walk) */
+        const uint64_t *f = mmu_sparse_mem_find(s, a >> 12);
+        if (!f)
+            return 0; /* reads as 0: not present */
+        e = f[(a & 0xfff) >> 3];
+        pa[n] = a;
+        const bool leaf = (e & w->leaf_bits[level]) != 0; /* mmu_pte_is_leaf */
+        if (!(e & MMU_PTE_P) || (e & (leaf ? m->rsvd.leaf[level] : m->rsvd.table[level])))
+            return 0;
+        tr->entry[n] = e;
+        all &= e;
+        /* As mmu_walker_walk combines them (SDM 4.6.1). */
+        perms = (perms & ((unsigned)(e >> 1) | MMU_PERM_XD)) | ((unsigned)(e >> 61) & MMU_PERM_XD);
+        tr->perms[n] = (uint8_t)perms;
+        n++;
+        if (leaf)
+            break;
+        table = e & w->frame_mask;
+    }
+    if (!(all & MMU_PTE_A) || (e & leaf_need) != leaf_need)
+        return 0;
+    const unsigned pkey = (unsigned)(e >> MMU_PTE_PKEY_SHIFT) & 0xf;
+    if (!((start->allow[perms] >> pkey) & 1))
+        return 0;
+    tr->n = n;
+    tr->reads = n;
+    tr->updates = 0;
+    *leaf_out = e;
+    return level;
+}
+
+/* The cycles of the n entry reads at pa[0..n) of a plain walk from t0: each
+ * level's step, then its read, in order, as mmu_walker_walk charges them. */
+static inline mmu_cycle_t mmu_walker_charge(const mmu_walker_t *w, const uint64_t *pa, unsigned n,
+                                            mmu_cycle_t t0)
+{
+    mmu_cycle_t cycles = 0;
+    for (unsigned i = 0; i < n; i++) {
+        cycles += w->level_latency;
+        cycles += mmu_memlat_access(w->lat, pa[i], false, t0 + cycles);
+    }
+    return cycles;
+}
 
 #endif
