@@ -158,6 +158,7 @@ struct mmu {
     uint8_t nprobe[3];
     uint8_t psc_probe[4];              /* levels with a PSC, deepest (PDE) first */
     uint8_t npsc;
+    uint8_t npsc_at[6];                /* [levels]: psc_probe entries <= levels */
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
     mmu_walker_t walker;
@@ -752,9 +753,11 @@ static void plan_walk_side(mmu_t *mmu)
         }
     }
     mmu->npsc = 0;
-    for (unsigned l = 2; l <= 5; l++)
+    for (unsigned l = 2; l <= 5; l++) {
         if (mmu->psc[l].sets)
             mmu->psc_probe[mmu->npsc++] = (uint8_t)l;
+        mmu->npsc_at[l] = mmu->npsc;
+    }
 }
 
 /* Inclusive L2: what leaves the L2 leaves the L1s too. */
@@ -1133,9 +1136,9 @@ static inline void count_walk(mmu_t *mmu, walk_kind_t kind, const mmu_walk_trace
     mmu->cnt.walk_refs[refs >= 8 ? 7 : refs - 1]++;
 }
 
-/* Out of line on purpose: inlined, its frame and saved registers would be paid
- * by every L1 hit, the simulator's common case. */
-static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
+/* Inline in translate_slow, its one caller (one frame for a miss, not two);
+ * mmu_translate's L1 hits never reach either. */
+static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
                                           unsigned side, walk_kind_t kind, mmu_result_t *res)
 {
     const uint64_t la = req->la;
@@ -1150,10 +1153,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     res->lat_psc = mmu->psc_lat;
     t += mmu->psc_lat;
     res->psc_level = 0;
-    for (unsigned k = 0; k < mmu->npsc; k++) {
+    for (unsigned k = 0, n = mmu->npsc_at[mmu->mode.levels]; k < n; k++) {
         const unsigned l = mmu->psc_probe[k];
-        if (l > mmu->mode.levels)
-            break;
         mmu_tlb_entry_t *e = mmu_tlb_probe(&mmu->psc[l], la, mmu->pcid);
         if (e) {
             start.level = l - 1;
@@ -1196,11 +1197,14 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
         /* The plain walk inline (walker.h); anything else, the walker's
          * general code, from the same start: the plain walk changed nothing. */
         uint64_t ent_pa[5];
+        bool update;
         const uint64_t need = req->type == MMU_ACC_WRITE ? MMU_PTE_A | MMU_PTE_D : MMU_PTE_A;
-        const unsigned level =
-            mmu_walker_plain(&mmu->walker, &mmu->mode, la, &start, need, &tr, ent_pa, &leaf);
+        const unsigned level = mmu_walker_plain(&mmu->walker, &mmu->mode, la, &start, need, &tr,
+                                                ent_pa, &leaf, &update);
         if (LIKELY(level)) {
-            tr.cycles = mmu_walker_charge(&mmu->walker, ent_pa, tr.n, begin);
+            mmu_walker_plain_end(&mmu->walker, ent_pa, need, update, begin, &tr);
+            if (update)
+                leaf = tr.entry[tr.n - 1];
             page = level - 1;
             perms = tr.perms[tr.n - 1];
             const uint64_t off = (1ull << (12 + 9 * page)) - 1;
@@ -1210,7 +1214,7 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
             res->perms = (uint8_t)perms;
             res->pkey = (uint8_t)((leaf >> MMU_PTE_PKEY_SHIFT) & 0xf);
             res->global = (leaf & MMU_PTE_G) != 0;
-            res->mem_refs = tr.n;
+            res->mem_refs = tr.reads + tr.updates;
             goto walked;
         }
     }
@@ -1345,8 +1349,6 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
     }
     const mmu_access_t type = (mmu_access_t)req->type;
     const unsigned side = type == MMU_ACC_FETCH ? SIDE_I : SIDE_D;
-    const bool implicit = req->flags & MMU_REQ_IMPLICIT;
-    const bool user_access = req->cpl == 3 && !implicit;
 
     mmu_cycle_t t = req->now + mmu->l1_lat[side];
     res->lat_l1 = mmu->l1_lat[side];
@@ -1363,6 +1365,7 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
         if (UNLIKELY(mmu->l2_obs))
             l2_observed(mmu, req, e);
     }
+    walk_kind_t kind = (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS;
     if (e) {
         const unsigned g = e->granule;
         mmu->cnt.tlb[lvl][mmu->cnt_size[g]][CNT_HITS]++;
@@ -1372,7 +1375,10 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
             mmu->st.inflight_hits++;
         }
         /* SDM 4.6: rights may come from the TLB; the checks are redone on every
-         * access because they depend on CPL and the control registers. */
+         * access because they depend on CPL and the control registers. (Read
+         * here, not before the probes: a miss would keep them on the stack.) */
+        const bool implicit = req->flags & MMU_REQ_IMPLICIT;
+        const bool user_access = req->cpl == 3 && !implicit;
         const mmu_pte_verdict_t v =
             mmu_pte_check(&mmu->mode.ctl, e->perms, e->pkey, type, user_access, implicit);
         if (MMU_COV_ON(mmu->cov))
@@ -1403,9 +1409,9 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
          * (the TLB cannot set D, so the walker goes to memory: a "dirty-bit
          * assist"), or a denied hit re-walked before faulting. */
         res->d_assist = v.allowed;
-        return walk(mmu, req, t, side, v.allowed ? WALK_D_ASSIST : WALK_REWALK, res);
+        kind = v.allowed ? WALK_D_ASSIST : WALK_REWALK;
     }
-    return walk(mmu, req, t, side, (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS, res);
+    return walk(mmu, req, t, side, kind, res);
 }
 
 /* The common case first: an L1 hit in the side's first array that the rights
