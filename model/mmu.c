@@ -1138,8 +1138,8 @@ static inline void count_walk(mmu_t *mmu, walk_kind_t kind, const mmu_walk_trace
 
 /* Inline in translate_slow, its one caller (one frame for a miss, not two);
  * mmu_translate's L1 hits never reach either. */
-static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
-                                          unsigned side, walk_kind_t kind, mmu_result_t *res)
+static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t, unsigned side,
+                             walk_kind_t kind, mmu_result_t *res)
 {
     const uint64_t la = req->la;
     /* The rights table of the request's kind: translate_slow has refused
@@ -1152,7 +1152,7 @@ static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
     /* SDM 4.10.3.2: the deepest PSC hit gives the table to start from. */
     res->lat_psc = mmu->psc_lat;
     t += mmu->psc_lat;
-    res->psc_level = 0;
+    unsigned psc_level = 0;
     for (unsigned k = 0, n = mmu->npsc_at[mmu->mode.levels]; k < n; k++) {
         const unsigned l = mmu->psc_probe[k];
         mmu_tlb_entry_t *e = mmu_tlb_probe(&mmu->psc[l], la, mmu->pcid);
@@ -1160,7 +1160,7 @@ static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
             start.level = l - 1;
             start.table = e->frame;
             start.perms = e->perms;
-            res->psc_level = (uint8_t)l;
+            psc_level = l;
             ready = e->ready_at;
             mmu->cnt.psc[l - 2][0]++;
             if (MMU_COV_ON(mmu->cov))
@@ -1168,7 +1168,8 @@ static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
             break;
         }
     }
-    if (!res->psc_level)
+    res->psc_level = (uint8_t)psc_level;
+    if (!psc_level)
         mmu->st.psc_misses++;
 
     /* The earliest free walker takes the miss; it also waits for a PSC entry
