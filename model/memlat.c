@@ -26,7 +26,10 @@ static void plru_masks(mmu_memlat_level_t *l);
 static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+static unsigned fast3_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned fast_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first);
+static unsigned fast3_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first);
+static void fast_clear(mmu_memlat_level_t *l);
 static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first);
 
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
@@ -45,8 +48,6 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         if (c->sets && (c->victim || c->pair || cfg->memlat_plru[i] > 1 || c->ways > 16))
             m->fast = false;
     }
-    m->access = m->cb ? cb_access : m->fast ? fast_access : general_access;
-    m->lookup = m->fast ? fast_lookup_call : lookup_general;
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         const mmu_memlat_level_cfg_t *c = &cfg->memlat[i];
         if (!c->sets)
@@ -60,24 +61,24 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         /* Walker loads that skip the L1D start at the first level below it. */
         if (i == 0 && cfg->walk_skip_l1)
             m->walk_first = 1;
-        for (unsigned s = c->sets; s > 1; s >>= 1)
-            l->set_bits++;
         l->set_mask = c->sets - 1;
-        /* Only nvalid or the set records are zeroed, not the tag array
-         * (384 KiB for a 2 MiB LLC stand-in): creating an MMU stays cheap. */
-        l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
-        bool ok = l->tag != NULL;
+        bool ok;
         if (m->fast) {
-            /* Two sets to a host line: a miss reads one line before its fill. */
-            const size_t bytes = ((size_t)c->sets * sizeof *l->set + 63) & ~(size_t)63;
-            l->set = aligned_alloc(64, bytes);
-            if (l->set)
-                memset(l->set, 0, bytes);
-            ok = ok && l->set;
+            /* The set's filter and order in one host line, its tags right
+             * after them; whole host lines a set. */
+            l->rec_size = (sizeof *l->set + (size_t)c->ways * sizeof(uint64_t) + 63) & ~(size_t)63;
+            l->vshift = (uint8_t)(4 * (c->ways - 1));
+            l->set = aligned_alloc(64, (size_t)c->sets * l->rec_size);
+            ok = l->set != NULL;
+            if (ok)
+                fast_clear(l);
         } else {
+            /* Only nvalid is zeroed, not the tag array (384 KiB for a 2 MiB
+             * LLC stand-in): creating an MMU stays cheap. */
+            l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
             l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
             l->nvalid = calloc(c->sets, sizeof *l->nvalid);
-            ok = ok && l->stamp && l->nvalid;
+            ok = l->tag && l->stamp && l->nvalid;
         }
         if (l->plru) {
             l->tree = calloc(c->sets, sizeof *l->tree);
@@ -98,6 +99,20 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         if (l->plru)
             plru_masks(l);
     }
+    /* Walker accesses of the default caches take the unrolled lookup
+     * (fast3_access); data lookups, from the L1D, take it with any
+     * walk_first. */
+    m->kind = m->cb        ? MMU_MEMLAT_CALLBACK
+              : !m->fast   ? MMU_MEMLAT_GENERAL
+              : m->nlevels == 3 && m->walk_first == 0 ? MMU_MEMLAT_FAST3
+                           : MMU_MEMLAT_FAST;
+    static unsigned (*const access[])(mmu_memlat_t *, uint64_t, bool, mmu_cycle_t) = {
+        [MMU_MEMLAT_CALLBACK] = cb_access,
+        [MMU_MEMLAT_GENERAL] = general_access,
+        [MMU_MEMLAT_FAST] = fast_access,
+        [MMU_MEMLAT_FAST3] = fast3_access};
+    m->access = access[m->kind];
+    m->lookup = !m->fast ? lookup_general : m->nlevels == 3 ? fast3_lookup_call : fast_lookup_call;
     /* Fewer buckets than sets merge buckets of sets: still apart. */
     m->memo_mask = apart < MEMO_MAX_BUCKETS - 1 ? apart : MEMO_MAX_BUCKETS - 1;
     m->memo = calloc(m->memo_mask + 1, sizeof *m->memo);
@@ -113,7 +128,8 @@ void mmu_memlat_free(mmu_memlat_t *m)
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         free(m->lvl[i].tag);
         free(m->lvl[i].stamp); /* or set: they share their storage */
-        free(m->lvl[i].nvalid);
+        if (!m->fast)
+            free(m->lvl[i].nvalid); /* else rec_size, in its place */
         free(m->lvl[i].tree);
         free(m->lvl[i].use);
         m->lvl[i].tree = NULL;
@@ -133,7 +149,7 @@ void mmu_memlat_flush(mmu_memlat_t *m)
         memset(m->memo, 0, (m->memo_mask + 1) * sizeof *m->memo);
     for (unsigned i = 0; i < m->nlevels; i++) {
         if (m->fast) {
-            memset(m->lvl[i].set, 0, m->lvl[i].sets * sizeof *m->lvl[i].set);
+            fast_clear(&m->lvl[i]);
             continue;
         }
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
@@ -305,32 +321,55 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
  * mmu_memlat_set: way numbers, most recent in the low 4 bits), so neither a
  * hit nor a victim scans stamps; a filter byte per way, compared 16 at once,
  * leaves a miss without reading a tag unless a byte matches (1 in 128 per
- * way). Memlat.TheFastPathMatchesTheReferenceModel compares it with the
- * stamps. */
+ * way). The tags follow the order in the same record, so a set is one base
+ * address. Memlat.TheFastPathMatchesTheReferenceModel compares it with the
+ * stamps.
+ *
+ * The empty ways need no count: a set starts with its ways in descending
+ * order (way 0 the least recent, at position ways - 1), so a miss always
+ * takes the way at the last position and moves it to the front. A hit
+ * moves a filled way forward over filled ways only (they are all in front
+ * of the empty ones), so the empty ones stay behind in the order they had:
+ * the next miss fills the lowest empty way, as the reference model does
+ * (the lowest way past its count), and once none is left the way there is
+ * the least recently used. */
 
-/* The filter byte of a line: a hash of the bits above the set index (which
- * differ between the lines of a set; one multiply mixes the low 32 into the
- * top ones), with the top bit set: 0 is an empty way's (the set records
- * start zeroed, a way is never emptied but by a flush, and a set's bytes
- * past its ways stay 0), so empty ways never match and a probe needs no
- * count of the filled ones. */
-static inline unsigned fil_byte(uint64_t above)
+/* The filter byte of a line: a hash with the top bit set: 0 is an empty
+ * way's (a way is never emptied but by a flush, and a set's bytes past its
+ * ways stay 0), so empty ways never match. The same at every level: the
+ * top bits of a 64-bit multiply depend on every bit of the line, so the
+ * lines of any set (whose low bits agree) still spread over all 128. */
+static inline unsigned fil_byte(uint64_t line)
 {
-    return ((uint32_t)above * 0x9e3779b1u) >> 25 | 0x80u;
+    return (unsigned)((line * 0x9e3779b97f4a7c15ull) >> 57) | 0x80u;
 }
 
-/* Bit w set where way w's filter byte is b (< 256; ways 0 .. 15). */
-static inline unsigned fil_match(const uint8_t *fil, unsigned b)
+#if defined(__SSE2__)
+typedef __m128i fil_want_t;
+/* The filter byte in every lane, made once a lookup for all its levels. */
+static inline fil_want_t fil_want(unsigned b)
+{
+    /* A multiply and one shuffle (set1_epi8 takes two more). */
+    return _mm_set1_epi32((int)(b * 0x01010101u));
+}
+#else
+typedef unsigned fil_want_t;
+static inline fil_want_t fil_want(unsigned b)
+{
+    return b;
+}
+#endif
+
+/* Bit w set where way w's filter byte is the wanted one (ways 0 .. 15). */
+static inline unsigned fil_match(const uint8_t *fil, fil_want_t want)
 {
 #if defined(__SSE2__)
     const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)fil);
-    /* b in every byte: a multiply and one shuffle (set1_epi8 takes two more). */
-    const __m128i want = _mm_set1_epi32((int)(b * 0x01010101u));
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
 #else
     unsigned m = 0;
     for (unsigned i = 0; i < 16; i++)
-        m |= (unsigned)(fil[i] == b) << i;
+        m |= (unsigned)(fil[i] == want) << i;
     return m;
 #endif
 }
@@ -351,44 +390,57 @@ static inline uint64_t to_front(uint64_t order, unsigned w)
     return order ^ ((order ^ (order << 4 | w)) & upto);
 }
 
-/* mmu_memlat_lookup in the fast configuration, its memo included. */
-static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
+/* A set's record as it starts (and is after a flush): no filter byte, the
+ * ways in descending order (see above). */
+static void fast_clear(mmu_memlat_level_t *l)
+{
+    uint64_t order = 0;
+    for (unsigned p = 0; p < l->ways; p++)
+        order |= (uint64_t)(l->ways - 1 - p) << (4 * p);
+    memset(l->set, 0, l->sets * l->rec_size);
+    for (unsigned i = 0; i < l->sets; i++)
+        ((struct mmu_memlat_set *)(void *)((char *)l->set + i * l->rec_size))->order = order;
+}
+
+/* A use of the line at one level, which gets it if it lacks it (in place
+ * of the least recent way). Returns whether the level held it. */
+static ALWAYS_INLINE bool fast_level(mmu_memlat_level_t *l, uint64_t line, uint64_t key,
+                                     unsigned fb, fil_want_t want)
+{
+    struct mmu_memlat_set *s =
+        (struct mmu_memlat_set *)(void *)((char *)l->set + (line & l->set_mask) * l->rec_size);
+    uint64_t *tag = (uint64_t *)(void *)(s + 1);
+    const uint64_t order = s->order;
+    unsigned cand = fil_match(s->fil, want);
+    while (cand && tag[__builtin_ctz(cand)] != key)
+        cand &= cand - 1;
+    if (cand) {
+        s->order = to_front(order, (unsigned)__builtin_ctz(cand));
+        return true;
+    }
+    const unsigned w = (unsigned)(order >> l->vshift) & 15u;
+    tag[w] = key;
+    s->fil[w] = (uint8_t)fb;
+    s->order = order << 4 | w;
+    return false;
+}
+
+/* mmu_memlat_lookup in the fast configuration, its memo included, for the
+ * levels first .. n - 1 (n = m->nlevels; a constant in fast3_*). */
+static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first,
+                                          unsigned n)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
     struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
     const uint64_t mkey = (line << 1 | first) + 1;
     if (e->key == mkey)
         return (unsigned)e->served;
-    const unsigned n = m->nlevels;
+    const unsigned fb = fil_byte(line);
+    const fil_want_t want = fil_want(fb);
     unsigned served = n;
-    for (unsigned i = first; i < n; i++) {
-        mmu_memlat_level_t *l = &m->lvl[i];
-        const size_t set = (size_t)(line & l->set_mask);
-        struct mmu_memlat_set *s = &l->set[set];
-        uint64_t *tag = &l->tag[set * l->ways];
-        const unsigned fb = fil_byte(line >> l->set_bits);
-        unsigned cand = fil_match(s->fil, fb);
-        while (cand && tag[__builtin_ctz(cand)] != key)
-            cand &= cand - 1;
-        if (cand) {
-            s->order = to_front(s->order, (unsigned)__builtin_ctz(cand));
-            if (served == n)
-                served = i;
-            continue;
-        }
-        /* A miss: the lowest empty way (ways fill in order and empty only
-         * all together, at a flush), else the least recently used. Positions
-         * past the filled ways hold stale numbers, never looked at. */
-        const unsigned nv = s->nvalid;
-        unsigned w = nv;
-        if (nv < l->ways)
-            s->nvalid = nv + 1;
-        else
-            w = (unsigned)(s->order >> (4 * (l->ways - 1))) & 15u;
-        tag[w] = key;
-        s->fil[w] = (uint8_t)fb;
-        s->order = s->order << 4 | w;
-    }
+    for (unsigned i = first; i < n; i++)
+        if (fast_level(&m->lvl[i], line, key, fb, want) && served == n)
+            served = i;
     /* The line is now the most recent of its set at every level from
      * `first`: a repeat changes nothing and is served by `first`. */
     if (first < n)
@@ -495,7 +547,15 @@ static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first)
  * pays a test for the other. */
 static unsigned fast_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
-    return fast_lookup(m, pa, first);
+    return fast_lookup(m, pa, first, m->nlevels);
+}
+
+/* ... with three levels, unrolled. */
+static unsigned fast3_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first)
+{
+    if (first == 0)
+        return fast_lookup(m, pa, 0, 3);
+    return fast_lookup(m, pa, first, 3);
 }
 
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
@@ -535,7 +595,40 @@ static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cyc
 static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
 {
     (void)now;
-    return walk_served(m, fast_lookup(m, pa, m->walk_first), locked_rmw);
+    return walk_served(m, fast_lookup(m, pa, m->walk_first, m->nlevels), locked_rmw);
+}
+
+/* The default caches' walker access: three levels from the L1D, unrolled,
+ * the served level's counter and latency taken in the branches that know
+ * it (fast_lookup with first = 0 and n = 3, and walk_served). */
+static unsigned fast3_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
+{
+    (void)now;
+    const uint64_t line = pa >> m->line_shift, key = line + 1;
+    struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
+    const uint64_t mkey = (line << 1) + 1;
+    unsigned lat;
+    if (e->key == mkey) {
+        /* A memo of a lookup from level 0 is served there. */
+        m->hits[0]++;
+        lat = m->lvl[0].latency;
+    } else {
+        const unsigned fb = fil_byte(line);
+        const fil_want_t want = fil_want(fb);
+        const bool h0 = fast_level(&m->lvl[0], line, key, fb, want);
+        const bool h1 = fast_level(&m->lvl[1], line, key, fb, want);
+        const bool h2 = fast_level(&m->lvl[2], line, key, fb, want);
+        *e = (struct mmu_memlat_memo){mkey, 0};
+        if (h0)
+            m->hits[0]++, lat = m->lvl[0].latency;
+        else if (h1)
+            m->hits[1]++, lat = m->lvl[1].latency;
+        else if (h2)
+            m->hits[2]++, lat = m->lvl[2].latency;
+        else
+            m->dram++, lat = m->dram_latency;
+    }
+    return lat + (locked_rmw ? m->rmw_latency : 0);
 }
 
 static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
@@ -552,14 +645,14 @@ void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)
     const uint64_t line = pa >> m->line_shift;
     for (unsigned i = 0; i < m->nlevels; i++) {
         const mmu_memlat_level_t *l = &m->lvl[i];
-        const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
         if (m->fast) {
-            /* The set's filter and order, and the tag a fill writes. */
-            __builtin_prefetch(&l->set[line & (l->sets - 1)]);
-            __builtin_prefetch(&l->tag[base]);
-            __builtin_prefetch(&l->tag[base + l->ways - 1]);
+            /* The set's record: filter, order and tags. */
+            const char *s = (const char *)l->set + (line & l->set_mask) * l->rec_size;
+            for (size_t off = 0; off < l->rec_size; off += 64)
+                __builtin_prefetch(s + off);
             continue;
         }
+        const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
         for (size_t off = 0; off < l->ways * sizeof *l->tag; off += 64) {
             __builtin_prefetch((const char *)&l->tag[base] + off);
             __builtin_prefetch((const char *)&l->stamp[base] + off);

@@ -13,20 +13,32 @@
 
 #include "mmu/mmu.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* With mmu_memlat_t.fast, a set of a level: its filter bytes and the
+ * recency order of its ways, then (at the next 32 bytes) the ways' tags,
+ * line numbers + 1; rec_size bytes a set, a multiple of 64 so that the
+ * filter and the order share a host line (memlat.c). */
+struct mmu_memlat_set {
+    uint8_t fil[16]; /* per way, a hash of the line; 0 empty (so past the ways) */
+    uint64_t order;  /* way numbers, 4 bits each, most recent lowest */
+    uint64_t pad;
+};
+
 typedef struct mmu_memlat_level {
     uint64_t *tag;    /* sets * ways line numbers + 1, valid below nvalid[set] */
     union {
         uint64_t *stamp; /* LRU, valid below nvalid[set]: 64 bits, so the clock never wraps */
-        /* With mmu_memlat_t.fast, in place of stamp and nvalid: per set, a
-         * filter byte per way and the ways in recency order (memlat.c). */
-        struct mmu_memlat_set {
-            uint8_t fil[16]; /* per way, a hash of the line above the set index; 0 empty */
-            uint64_t order;  /* way numbers, 4 bits each, most recent lowest */
-            uint32_t nvalid; /* ways filled, always the lowest ones */
-            uint32_t pad;
-        } *set;
+        /* With mmu_memlat_t.fast, in place of tag, stamp and nvalid: the set
+         * records, rec_size bytes each (struct mmu_memlat_set, then the tags). */
+        struct mmu_memlat_set *set;
     };
-    uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
+    union {
+        uint32_t *nvalid; /* per set: ways filled, always the lowest ones */
+        size_t rec_size;  /* with fast: bytes a set record */
+    };
     uint64_t *tree;   /* per set, with plru: the tree bits of every group */
     uint64_t *use;    /* with plru, per way: the tree bits a use keeps (2w) and sets (2w+1) */
     unsigned sets, ways, latency;
@@ -34,11 +46,23 @@ typedef struct mmu_memlat_level {
     bool victim;      /* filled only by what the level above displaces */
     bool pair;        /* a miss also fills the other line of the 128-byte pair */
     uint8_t level;    /* index in cfg.memlat (0 L1, 1 L2, 2 LLC) */
-    uint8_t set_bits; /* log2(sets) */
+    uint8_t vshift;   /* with fast: 4 * (ways - 1), the least recent way's place in order */
     uint32_t set_mask; /* sets - 1 */
     /* 64 bytes: indexing the levels stays a shift. */
 } mmu_memlat_level_t;
+#ifdef __cplusplus
+static_assert(sizeof(mmu_memlat_level_t) == 64, "mmu_memlat_level_t: 64 bytes");
+#else
 _Static_assert(sizeof(mmu_memlat_level_t) == 64, "mmu_memlat_level_t: 64 bytes");
+#endif
+
+/* The lookup mmu_memlat_init chose (mmu_memlat_t.kind). */
+typedef enum mmu_memlat_kind {
+    MMU_MEMLAT_CALLBACK, /* the host's callback gives the latencies */
+    MMU_MEMLAT_GENERAL,  /* stamps, pseudo-LRU, victim and pair levels */
+    MMU_MEMLAT_FAST,     /* mmu_memlat_t.fast, any levels */
+    MMU_MEMLAT_FAST3     /* ... three of them, walker accesses from the L1D: unrolled */
+} mmu_memlat_kind_t;
 
 typedef struct mmu_memlat {
     mmu_memlat_level_t lvl[MMU_MEMLAT_LEVELS];
@@ -49,6 +73,7 @@ typedef struct mmu_memlat {
     /* Every level true LRU of at most 16 ways, none a victim or pair level
      * (the default configuration): lookups take fast_lookup (memlat.c). */
     bool fast;
+    uint8_t kind; /* mmu_memlat_kind_t: which of the paths below it chose */
     mmu_memlat_fn cb;
     void *ctx;
     /* Chosen at init (the host callback, the fast path or the general one),
@@ -128,5 +153,9 @@ static inline unsigned mmu_memlat_data(mmu_memlat_t *m, uint64_t pa)
 void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa);
 /* Empty the modelled caches (not the counters). */
 void mmu_memlat_flush(mmu_memlat_t *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
