@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 /* The fast path's lookup goes into each of its two callers whole: a call
  * and a stack frame more would be a sixth of what it costs. */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -334,62 +330,6 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
  * (the lowest way past its count), and once none is left the way there is
  * the least recently used. */
 
-/* The filter byte of a line: a hash with the top bit set: 0 is an empty
- * way's (a way is never emptied but by a flush, and a set's bytes past its
- * ways stay 0), so empty ways never match. The same at every level: the
- * top bits of a 64-bit multiply depend on every bit of the line, so the
- * lines of any set (whose low bits agree) still spread over all 128. */
-static inline unsigned fil_byte(uint64_t line)
-{
-    return (unsigned)((line * 0x9e3779b97f4a7c15ull) >> 57) | 0x80u;
-}
-
-#if defined(__SSE2__)
-typedef __m128i fil_want_t;
-/* The filter byte in every lane, made once a lookup for all its levels. */
-static inline fil_want_t fil_want(unsigned b)
-{
-    /* A multiply and one shuffle (set1_epi8 takes two more). */
-    return _mm_set1_epi32((int)(b * 0x01010101u));
-}
-#else
-typedef unsigned fil_want_t;
-static inline fil_want_t fil_want(unsigned b)
-{
-    return b;
-}
-#endif
-
-/* Bit w set where way w's filter byte is the wanted one (ways 0 .. 15). */
-static inline unsigned fil_match(const uint8_t *fil, fil_want_t want)
-{
-#if defined(__SSE2__)
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)fil);
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
-#else
-    unsigned m = 0;
-    for (unsigned i = 0; i < 16; i++)
-        m |= (unsigned)(fil[i] == want) << i;
-    return m;
-#endif
-}
-
-/* `order` with way w (held, so its number is in one of the filled
- * positions, and in no lower one) moved to the front. Position p of w is
- * the lowest zero nibble of order ^ w repeated, whose top bit (4p + 3) is
- * the lowest bit of z below: the borrow trick marks it exactly (a false mark
- * can only come above a true one). Positions 0 .. p (bits 0 .. 4p + 3; at
- * p = 15, 2 << 63 wraps to 0 and all 64) then take the order shifted up
- * with w in front; the rest stays. */
-static inline uint64_t to_front(uint64_t order, unsigned w)
-{
-    const uint64_t ones = 0x1111111111111111ull;
-    const uint64_t x = order ^ (ones * w);
-    const uint64_t z = (x - ones) & ~x & (ones << 3);
-    const uint64_t upto = (2ull << __builtin_ctzll(z)) - 1;
-    return order ^ ((order ^ (order << 4 | w)) & upto);
-}
-
 /* A set's record as it starts (and is after a flush): no filter byte, the
  * ways in descending order (see above). */
 static void fast_clear(mmu_memlat_level_t *l)
@@ -402,29 +342,6 @@ static void fast_clear(mmu_memlat_level_t *l)
         ((struct mmu_memlat_set *)(void *)((char *)l->set + i * l->rec_size))->order = order;
 }
 
-/* A use of the line at one level, which gets it if it lacks it (in place
- * of the least recent way). Returns whether the level held it. */
-static ALWAYS_INLINE bool fast_level(mmu_memlat_level_t *l, uint64_t line, uint64_t key,
-                                     unsigned fb, fil_want_t want)
-{
-    struct mmu_memlat_set *s =
-        (struct mmu_memlat_set *)(void *)((char *)l->set + (line & l->set_mask) * l->rec_size);
-    uint64_t *tag = (uint64_t *)(void *)(s + 1);
-    const uint64_t order = s->order;
-    unsigned cand = fil_match(s->fil, want);
-    while (cand && tag[__builtin_ctz(cand)] != key)
-        cand &= cand - 1;
-    if (cand) {
-        s->order = to_front(order, (unsigned)__builtin_ctz(cand));
-        return true;
-    }
-    const unsigned w = (unsigned)(order >> l->vshift) & 15u;
-    tag[w] = key;
-    s->fil[w] = (uint8_t)fb;
-    s->order = order << 4 | w;
-    return false;
-}
-
 /* mmu_memlat_lookup in the fast configuration, its memo included, for the
  * levels first .. n - 1 (n = m->nlevels; a constant in fast3_*). */
 static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first,
@@ -435,11 +352,11 @@ static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned
     const uint64_t mkey = (line << 1 | first) + 1;
     if (e->key == mkey)
         return (unsigned)e->served;
-    const unsigned fb = fil_byte(line);
-    const fil_want_t want = fil_want(fb);
+    const unsigned fb = mmu_memlat_fil_byte(line);
+    const mmu_memlat_want_t want = mmu_memlat_fil_want(fb);
     unsigned served = n;
     for (unsigned i = first; i < n; i++)
-        if (fast_level(&m->lvl[i], line, key, fb, want) && served == n)
+        if (mmu_memlat_fast_level(&m->lvl[i], line, key, fb, want) && served == n)
             served = i;
     /* The line is now the most recent of its set at every level from
      * `first`: a repeat changes nothing and is served by `first`. */
@@ -598,37 +515,11 @@ static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_c
     return walk_served(m, fast_lookup(m, pa, m->walk_first, m->nlevels), locked_rmw);
 }
 
-/* The default caches' walker access: three levels from the L1D, unrolled,
- * the served level's counter and latency taken in the branches that know
- * it (fast_lookup with first = 0 and n = 3, and walk_served). */
+/* The default caches' walker accesses outside mmu_memlat_access. */
 static unsigned fast3_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
 {
     (void)now;
-    const uint64_t line = pa >> m->line_shift, key = line + 1;
-    struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
-    const uint64_t mkey = (line << 1) + 1;
-    unsigned lat;
-    if (e->key == mkey) {
-        /* A memo of a lookup from level 0 is served there. */
-        m->hits[0]++;
-        lat = m->lvl[0].latency;
-    } else {
-        const unsigned fb = fil_byte(line);
-        const fil_want_t want = fil_want(fb);
-        const bool h0 = fast_level(&m->lvl[0], line, key, fb, want);
-        const bool h1 = fast_level(&m->lvl[1], line, key, fb, want);
-        const bool h2 = fast_level(&m->lvl[2], line, key, fb, want);
-        *e = (struct mmu_memlat_memo){mkey, 0};
-        if (h0)
-            m->hits[0]++, lat = m->lvl[0].latency;
-        else if (h1)
-            m->hits[1]++, lat = m->lvl[1].latency;
-        else if (h2)
-            m->hits[2]++, lat = m->lvl[2].latency;
-        else
-            m->dram++, lat = m->dram_latency;
-    }
-    return lat + (locked_rmw ? m->rmw_latency : 0);
+    return mmu_memlat_fast3_access(m, pa, locked_rmw);
 }
 
 static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
