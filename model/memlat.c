@@ -321,14 +321,15 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
  * address. Memlat.TheFastPathMatchesTheReferenceModel compares it with the
  * stamps.
  *
- * The empty ways need no count: a set starts with its ways in descending
- * order (way 0 the least recent, at position ways - 1), so a miss always
- * takes the way at the last position and moves it to the front. A hit
- * moves a filled way forward over filled ways only (they are all in front
- * of the empty ones), so the empty ones stay behind in the order they had:
- * the next miss fills the lowest empty way, as the reference model does
- * (the lowest way past its count), and once none is left the way there is
- * the least recently used. */
+ * The empty ways need no count: a set starts with every way in its order
+ * (descending, so way 0 fills first, as in the general path), and a miss
+ * always takes the way at the last position and moves it to the front. A
+ * hit moves a filled way forward over filled ways only (they are all in
+ * front of the empty ones), so the empty ones stay behind: a miss fills an
+ * empty way while there is one, and once none is left the way there is the
+ * least recently used. (Which empty way a line goes to is not observable:
+ * LRU reads only the order of lines. Any permutation works; one way number
+ * twice does not, Memlat.TheDefaultCachesMatchTheReferenceModel fails.) */
 
 /* A set's record as it starts (and is after a flush): no filter byte, the
  * ways in descending order (see above). */
