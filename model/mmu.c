@@ -874,7 +874,11 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
         e.granule = (uint8_t)(l - 1);
         e.perms = tr->perms[i];
         mmu->cnt.psc[l - 2][1]++;
-        const int evicted = mmu_tlb_fill(&mmu->psc[l], la, &e, NULL);
+        /* Known absent: walk() probed this PSC for la under mmu->pcid and it
+         * missed (the probe stops at the first hit, deepest first, and the
+         * walk starts below it), PSC entries are never global, and nothing
+         * fills a PSC during the walk (callbacks must not re-enter). */
+        const int evicted = mmu_tlb_fill_new(&mmu->psc[l], la, &e, NULL);
         if (evicted)
             mmu->cnt.psc[l - 2][2]++;
         if (MMU_COV_ON(mmu->cov)) {
