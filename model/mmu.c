@@ -850,12 +850,17 @@ static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t
         fill_level_general(mmu, arr, lvl, la, in);
         return;
     }
-    *p->fills += p->n;
-    for (unsigned k = 0; k < p->n; k++) {
-        mmu_tlb_entry_t victim;
+    const unsigned n = p->n;
+    *p->fills += n;
+    mmu_tlb_entry_t victim;
+    if (LIKELY(n == 1)) { /* one array of the level holds the granule: no loop */
+        if (mmu_tlb_fill(&arr[p->arr[0]], la, in, &victim))
+            evicted_from(mmu, lvl, &victim);
+        return;
+    }
+    for (unsigned k = 0; k < n; k++)
         if (mmu_tlb_fill(&arr[p->arr[k]], la, in, &victim))
             evicted_from(mmu, lvl, &victim);
-    }
 }
 
 /* SDM 4.10.3.1: only entries that reference a table, are present, have no
@@ -866,23 +871,26 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
                       mmu_cycle_t ready)
 {
     mmu_tlb_entry_t e = {.ready_at = ready, .pcid = mmu->pcid};
-    for (unsigned i = 0; i + 1 < tr->n; i++) {
-        const unsigned l = top - i;
-        if (!mmu->psc[l].sets)
+    const uint64_t frame_mask = mmu->walker.frame_mask;
+    /* Levels top down to 2, entry i at level top - i; the leaf is not cached. */
+    const int last = (int)top + 2 - (int)tr->n;
+    for (unsigned l = top, i = 0; (int)l >= last && l >= 2; l--, i++) {
+        mmu_tlb_t *psc = &mmu->psc[l];
+        if (!psc->sets)
             continue;
-        e.frame = tr->entry[i] & mmu->walker.frame_mask;
+        e.frame = tr->entry[i] & frame_mask;
         e.granule = (uint8_t)(l - 1);
         e.perms = tr->perms[i];
-        mmu->cnt.psc[l - 2][1]++;
+        uint64_t *c = mmu->cnt.psc[l - 2];
+        c[1]++;
         /* Known absent: walk() probed this PSC for la under mmu->pcid and it
          * missed (the probe stops at the first hit, deepest first, and the
          * walk starts below it), PSC entries are never global, and nothing
          * fills a PSC during the walk (callbacks must not re-enter). */
-        const int evicted = mmu_tlb_fill_new(&mmu->psc[l], la, &e, NULL);
-        if (evicted)
-            mmu->cnt.psc[l - 2][2]++;
+        const int evicted = mmu_tlb_fill_new(psc, la, &e, NULL);
+        c[2] += (unsigned)evicted;
         if (MMU_COV_ON(mmu->cov)) {
-            cov_filled(mmu, 9 + (l - 2), &mmu->psc[l]);
+            cov_filled(mmu, 9 + (l - 2), psc);
             if (evicted)
                 mmu_cov_inc(mmu->cov, MMU_COVB_EVICT_PSC + (l - 2));
         }
