@@ -887,7 +887,8 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
          * missed (the probe stops at the first hit, deepest first, and the
          * walk starts below it), PSC entries are never global, and nothing
          * fills a PSC during the walk (callbacks must not re-enter). */
-        const int evicted = mmu_tlb_fill_new(psc, la, &e, NULL);
+        const int evicted = LIKELY(psc->fast_fill) ? mmu_tlb_fill_known(psc, la, &e, NULL)
+                                                   : mmu_tlb_fill_new(psc, la, &e, NULL);
         c[2] += (unsigned)evicted;
         if (MMU_COV_ON(mmu->cov)) {
             cov_filled(mmu, 9 + (l - 2), psc);

@@ -1216,7 +1216,7 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
     for (uint64_t i = 0; i < span; i++)
         pool.push_back(pool_shift ? (rnd() % (span * 4)) << pool_shift
                                   : (rnd() % (span * 4 * 512)) << 12);
-    unsigned news = 0, evictions = 0;
+    unsigned news = 0, knowns = 0, evictions = 0;
     const int ops = int(10 * c.entries) + 400;
     for (int op = 0; op < ops; op++) {
         const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
@@ -1244,9 +1244,13 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
             const bool absent = fill_slots(a.t, base, vpn, v).same == SIZE_MAX;
             mmu_tlb_entry_t va{}, vb{};
             const int ea = mmu_tlb_fill(&a.t, la, &v, &va);
-            const int eb = absent ? mmu_tlb_fill_new(&b.t, la, &v, &vb)
-                                  : mmu_tlb_fill(&b.t, la, &v, &vb);
+            // The inline form where its preconditions hold, half the time.
+            const bool known = absent && b.t.fast_fill && rnd() % 2;
+            const int eb = known    ? mmu_tlb_fill_known(&b.t, la, &v, &vb)
+                           : absent ? mmu_tlb_fill_new(&b.t, la, &v, &vb)
+                                    : mmu_tlb_fill(&b.t, la, &v, &vb);
             news += absent;
+            knowns += known;
             ASSERT_EQ(ea, eb) << "op " << op;
             if (ea) {
                 evictions++;
@@ -1263,9 +1267,11 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
                 const size_t base2 =
                     size_t(ref_set(a.t.sets, c.index, c.index_bits, vpn2)) * a.t.ways;
                 const bool absent2 = fill_slots(a.t, base2, vpn2, v).same == SIZE_MAX;
+                const bool known2 = absent2 && b.t.fast_fill && rnd() % 2;
                 ASSERT_EQ(mmu_tlb_fill(&a.t, la2, &v, nullptr),
-                          absent2 ? mmu_tlb_fill_new(&b.t, la2, &v, nullptr)
-                                  : mmu_tlb_fill(&b.t, la2, &v, nullptr))
+                          known2    ? mmu_tlb_fill_known(&b.t, la2, &v, nullptr)
+                          : absent2 ? mmu_tlb_fill_new(&b.t, la2, &v, nullptr)
+                                    : mmu_tlb_fill(&b.t, la2, &v, nullptr))
                     << "op " << op;
             }
         } else {
@@ -1283,6 +1289,7 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
             return;
     }
     EXPECT_GT(news, 0u);
+    EXPECT_EQ(knowns > 0, bool(b.t.fast_fill));
     EXPECT_GT(evictions, 0u) << "the sets never filled";
 }
 
