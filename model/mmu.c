@@ -854,7 +854,10 @@ static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t
     *p->fills += n;
     mmu_tlb_entry_t victim;
     if (LIKELY(n == 1)) { /* one array of the level holds the granule: no loop */
-        if (mmu_tlb_fill(&arr[p->arr[0]], la, in, &victim))
+        mmu_tlb_t *a = &arr[p->arr[0]];
+        /* The plan lists only arrays that hold the granule. */
+        if (LIKELY(a->fast_fill) ? mmu_tlb_fill_fast(a, la, in, &victim)
+                                 : mmu_tlb_fill(a, la, in, &victim))
             evicted_from(mmu, lvl, &victim);
         return;
     }

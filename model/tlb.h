@@ -467,6 +467,22 @@ mmu_tlb_fill_at(mmu_tlb_t *t, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victi
     return evicted;
 }
 
+/* Where a fill of granule g for la goes in a simple array: its page number
+ * and set; returns the filter byte. */
+static inline uint8_t mmu_tlb_fill_place(const mmu_tlb_t *t, uint64_t la, unsigned g,
+                                         uint64_t *vpn_out, unsigned *set_out)
+{
+    const uint64_t vpn = la >> t->shift[g];
+    unsigned set = (unsigned)vpn & t->set_mask;
+    if (t->xor_index) {
+        const uint64_t x = vpn & t->index_mask;
+        set = (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    }
+    *vpn_out = vpn;
+    *set_out = set;
+    return (uint8_t)(((la >> t->tshift[g]) + t->tadd[g]) | 0x80u);
+}
+
 /* mmu_tlb_fill_new, inline, for a caller that also knows t->fast_fill and
  * that t holds val->granule (e.g. a paging-structure cache that exists):
  * the same result, without a call unless the set is full. */
@@ -474,13 +490,29 @@ static inline int mmu_tlb_fill_known(mmu_tlb_t *t, uint64_t la, const mmu_tlb_en
                                      mmu_tlb_entry_t *victim)
 {
     const unsigned g = val->granule;
-    const uint64_t vpn = la >> t->shift[g];
-    unsigned set = (unsigned)vpn & t->set_mask;
-    if (t->xor_index) {
-        const uint64_t x = vpn & t->index_mask;
-        set = (unsigned)((x ^ (x >> t->set_bits)) & t->set_mask);
+    uint64_t vpn;
+    unsigned set;
+    const uint8_t h = mmu_tlb_fill_place(t, la, g, &vpn, &set);
+    return mmu_tlb_fill_at(t, val, victim, g, vpn, set, h, false);
+}
+
+/* mmu_tlb_fill, inline, for a caller that knows t->fast_fill and that t
+ * holds val->granule: the same result. An entry with the same tag (a
+ * refresh, rare) is left to mmu_tlb_fill, which overwrites it in place. */
+static inline int mmu_tlb_fill_fast(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val,
+                                    mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    uint64_t vpn;
+    unsigned set;
+    const uint8_t h = mmu_tlb_fill_place(t, la, g, &vpn, &set);
+    const mmu_tlb_entry_t *row = &t->e[(size_t)set * t->ways];
+    for (unsigned m = mmu_tlb_match(&t->tag[(size_t)set * MMU_TLB_CHUNK], h); m; m &= m - 1) {
+        const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
+        if (x->vpn == vpn && x->granule == g && x->global == val->global &&
+            (val->global || x->pcid == val->pcid))
+            return mmu_tlb_fill(t, la, val, victim);
     }
-    const uint8_t h = (uint8_t)(((la >> t->tshift[g]) + t->tadd[g]) | 0x80u);
     return mmu_tlb_fill_at(t, val, victim, g, vpn, set, h, false);
 }
 
