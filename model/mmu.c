@@ -854,10 +854,7 @@ static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t
     *p->fills += n;
     mmu_tlb_entry_t victim;
     if (LIKELY(n == 1)) { /* one array of the level holds the granule: no loop */
-        mmu_tlb_t *a = &arr[p->arr[0]];
-        /* The plan lists only arrays that hold the granule. */
-        if (LIKELY(a->fast_fill) ? mmu_tlb_fill_fast(a, la, in, &victim)
-                                 : mmu_tlb_fill(a, la, in, &victim))
+        if (mmu_tlb_fill(&arr[p->arr[0]], la, in, &victim))
             evicted_from(mmu, lvl, &victim);
         return;
     }
@@ -890,8 +887,7 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
          * missed (the probe stops at the first hit, deepest first, and the
          * walk starts below it), PSC entries are never global, and nothing
          * fills a PSC during the walk (callbacks must not re-enter). */
-        const int evicted = LIKELY(psc->fast_fill) ? mmu_tlb_fill_known(psc, la, &e, NULL)
-                                                   : mmu_tlb_fill_new(psc, la, &e, NULL);
+        const int evicted = mmu_tlb_fill_new(psc, la, &e, NULL);
         c[2] += (unsigned)evicted;
         if (MMU_COV_ON(mmu->cov)) {
             cov_filled(mmu, 9 + (l - 2), psc);

@@ -339,6 +339,91 @@ void mmu_tlb_touch_slow(mmu_tlb_t *t, unsigned set, unsigned way)
     touch(t, set, way);
 }
 
+/* The way of the oldest stamp among the first `ways` of st, the lowest on ties
+ * (as a scan keeping the first strict minimum would find). */
+static unsigned oldest_scan(const uint32_t *st, unsigned ways)
+{
+    unsigned v = 0;
+    for (unsigned w = 1; w < ways; w++)
+        if (st[w] < st[v])
+            v = w;
+    return v;
+}
+
+#if defined(__SSE2__)
+/* The signed 32-bit minimum of a and b, lane by lane (SSE2 has no pminsd). */
+static inline __m128i min_epi32(__m128i a, __m128i b)
+{
+    const __m128i gt = _mm_cmpgt_epi32(a, b);
+    return _mm_or_si128(_mm_and_si128(gt, b), _mm_andnot_si128(gt, a));
+}
+
+/* oldest_scan for a set of up to 4 * nv ways, four stamps at a time: the
+ * minimum over the lanes, then the lowest lane that holds it. Stamps are
+ * unsigned; flipping their top bit makes the signed compare order them the
+ * same way. Lanes past the last way are forced to the largest value by
+ * t->lane_pad, so they can only tie with a way of value UINT32_MAX, and then
+ * the lower lane (the way) wins. Called with a constant nv, so it unrolls. */
+static inline __attribute__((always_inline)) unsigned oldest_sse2(const mmu_tlb_t *t,
+                                                                   const uint32_t *st,
+                                                                   unsigned nv)
+{
+    const __m128i flip = _mm_set1_epi32(INT32_MIN);
+    const __m128i pad = _mm_loadu_si128((const __m128i *)(const void *)t->lane_pad);
+#define LOAD4(k) _mm_loadu_si128((const __m128i *)(const void *)(st + 4 * (k)))
+#define LANES(x) ((unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32((x), m))))
+    /* Written out for each nv (a constant here): GCC keeps an array of
+     * vectors in memory and loops over it. */
+    const __m128i v0 = _mm_xor_si128(nv == 1 ? _mm_or_si128(LOAD4(0), pad) : LOAD4(0), flip);
+    __m128i v1 = v0, v2 = v0, v3 = v0, m = v0;
+    if (nv >= 2) {
+        v1 = _mm_xor_si128(nv == 2 ? _mm_or_si128(LOAD4(1), pad) : LOAD4(1), flip);
+        m = min_epi32(m, v1);
+    }
+    if (nv >= 3) {
+        v2 = _mm_xor_si128(nv == 3 ? _mm_or_si128(LOAD4(2), pad) : LOAD4(2), flip);
+        m = min_epi32(m, v2);
+    }
+    if (nv >= 4) {
+        v3 = _mm_xor_si128(_mm_or_si128(LOAD4(3), pad), flip);
+        m = min_epi32(m, v3);
+    }
+    m = min_epi32(m, _mm_shuffle_epi32(m, 0x4e));
+    m = min_epi32(m, _mm_shuffle_epi32(m, 0xb1));
+    unsigned lanes = LANES(v0);
+    if (nv >= 2)
+        lanes |= LANES(v1) << 4;
+    if (nv >= 3)
+        lanes |= LANES(v2) << 8;
+    if (nv >= 4)
+        lanes |= LANES(v3) << 12;
+#undef LOAD4
+#undef LANES
+    return mmu_tlb_lowest(lanes);
+}
+#endif
+
+/* LRU: the oldest use; FIFO: the oldest fill. */
+static inline __attribute__((always_inline)) unsigned oldest(const mmu_tlb_t *t,
+                                                              const uint32_t *st)
+{
+#if defined(__SSE2__)
+    switch ((t->ways + 3) / 4) {
+    case 1:
+        return oldest_sse2(t, st, 1);
+    case 2:
+        return oldest_sse2(t, st, 2);
+    case 3:
+        return oldest_sse2(t, st, 3);
+    case 4:
+        return oldest_sse2(t, st, 4);
+    default:
+        break;
+    }
+#endif
+    return oldest_scan(st, t->ways);
+}
+
 static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
 {
     switch (t->repl) {
@@ -347,7 +432,7 @@ static unsigned pick_victim(mmu_tlb_t *t, unsigned set)
     case MMU_REPL_RANDOM:
         return (unsigned)(xorshift64(&t->rng) % t->ways);
     default: /* LRU, FIFO. Ties go to the lower way. */
-        return mmu_tlb_oldest(t, &t->stamp[(size_t)set * t->ways]);
+        return oldest(t, &t->stamp[(size_t)set * t->ways]);
     }
 }
 
@@ -508,7 +593,8 @@ static __attribute__((noinline)) int fill_slow(mmu_tlb_t *t, uint64_t la,
 /* The end of a fast fill that must renumber the stamps first (the clock is
  * about to wrap) or list the granules with entries anew: out of line, and
  * called last, so that the fill keeps nothing in registers across a call. */
-int mmu_tlb_fill_end(mmu_tlb_t *t, size_t slot, int evicted, bool relist)
+static __attribute__((noinline)) int fill_end(mmu_tlb_t *t, size_t slot, int evicted,
+                                              bool relist)
 {
     if (relist)
         relive(t);
@@ -548,12 +634,38 @@ static inline __attribute__((always_inline)) int fast_fill(mmu_tlb_t *t, uint64_
                 return fill_slow(t, la, val, victim);
         }
     }
-    return mmu_tlb_fill_at(t, val, victim, g, vpn, set, h, true);
-}
-
-unsigned mmu_tlb_oldest_call(const mmu_tlb_t *t, const uint32_t *st)
-{
-    return mmu_tlb_oldest(t, st);
+    if (val->page > g)
+        t->splintered = true;
+    unsigned way = mmu_tlb_lowest(mmu_tlb_match(tg, 0) | 1u << t->ways);
+    int evicted = 0;
+    bool relist;
+    if (way == t->ways) {
+        way = oldest(t, &t->stamp[base]);
+        if (victim)
+            *victim = row[way];
+        evicted = 1;
+        const unsigned og = row[way].granule;
+        relist = false;
+        if (og != g) {
+            /* Both counts move, whichever says to relist. */
+            const bool gone = --t->gvalid[og] == 0;
+            const bool first = t->gvalid[g]++ == 0;
+            relist = gone || first;
+        }
+    } else {
+        relist = !t->gvalid[g]++;
+    }
+    /* val may be this very entry (a refill from the array): assigning an
+     * object to itself is exact. */
+    mmu_tlb_entry_t *x = &row[way];
+    *x = *val;
+    x->vpn = vpn;
+    tg[way] = h;
+    t->last_fill = base + way;
+    if (relist || t->clock == UINT32_MAX)
+        return fill_end(t, base + way, evicted, relist);
+    t->stamp[base + way] = ++t->clock;
+    return evicted;
 }
 
 int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)

@@ -1194,10 +1194,9 @@ void expect_same_state(const mmu_tlb_t &a, const mmu_tlb_t &b)
         ASSERT_EQ(a.gvalid[g], b.gvalid[g]) << "granule " << g;
 }
 
-// Array a filled by mmu_tlb_fill, b by mmu_tlb_fill_new (or its inline form
-// mmu_tlb_fill_known) wherever a plain scan finds no entry with the tag, and
-// by mmu_tlb_fill or mmu_tlb_fill_fast elsewhere, as callers that know would
-// do; probes and invalidations in between. Every fill must return the
+// Array a filled by mmu_tlb_fill, b by mmu_tlb_fill_new wherever a plain scan
+// finds no entry with the tag (mmu_tlb_fill elsewhere, as a caller that knows
+// would do); probes and invalidations in between. Every fill must return the
 // same, evict the same entry, and leave both arrays in the same state.
 // pool_shift: the pages are drawn at 2^pool_shift apart at least (the span of
 // the largest granule, so that a PSC of large regions fills and evicts too).
@@ -1217,7 +1216,7 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
     for (uint64_t i = 0; i < span; i++)
         pool.push_back(pool_shift ? (rnd() % (span * 4)) << pool_shift
                                   : (rnd() % (span * 4 * 512)) << 12);
-    unsigned news = 0, knowns = 0, fasts = 0, refreshes = 0, evictions = 0;
+    unsigned news = 0, evictions = 0;
     const int ops = int(10 * c.entries) + 400;
     for (int op = 0; op < ops; op++) {
         const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
@@ -1245,19 +1244,9 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
             const bool absent = fill_slots(a.t, base, vpn, v).same == SIZE_MAX;
             mmu_tlb_entry_t va{}, vb{};
             const int ea = mmu_tlb_fill(&a.t, la, &v, &va);
-            // The inline forms where their preconditions hold, a third of
-            // the time each: mmu_tlb_fill_known (the tag absent) and
-            // mmu_tlb_fill_fast (absent or not).
-            const unsigned form = b.t.fast_fill ? unsigned(rnd() % 3) : 2;
-            const bool known = absent && form == 0, fast = form == 1;
-            const int eb = known    ? mmu_tlb_fill_known(&b.t, la, &v, &vb)
-                           : fast   ? mmu_tlb_fill_fast(&b.t, la, &v, &vb)
-                           : absent ? mmu_tlb_fill_new(&b.t, la, &v, &vb)
-                                    : mmu_tlb_fill(&b.t, la, &v, &vb);
+            const int eb = absent ? mmu_tlb_fill_new(&b.t, la, &v, &vb)
+                                  : mmu_tlb_fill(&b.t, la, &v, &vb);
             news += absent;
-            knowns += known;
-            fasts += fast;
-            refreshes += fast && !absent;
             ASSERT_EQ(ea, eb) << "op " << op;
             if (ea) {
                 evictions++;
@@ -1274,11 +1263,9 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
                 const size_t base2 =
                     size_t(ref_set(a.t.sets, c.index, c.index_bits, vpn2)) * a.t.ways;
                 const bool absent2 = fill_slots(a.t, base2, vpn2, v).same == SIZE_MAX;
-                const bool known2 = absent2 && b.t.fast_fill && rnd() % 2;
                 ASSERT_EQ(mmu_tlb_fill(&a.t, la2, &v, nullptr),
-                          known2    ? mmu_tlb_fill_known(&b.t, la2, &v, nullptr)
-                          : absent2 ? mmu_tlb_fill_new(&b.t, la2, &v, nullptr)
-                                    : mmu_tlb_fill(&b.t, la2, &v, nullptr))
+                          absent2 ? mmu_tlb_fill_new(&b.t, la2, &v, nullptr)
+                                  : mmu_tlb_fill(&b.t, la2, &v, nullptr))
                     << "op " << op;
             }
         } else {
@@ -1296,15 +1283,10 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
             return;
     }
     EXPECT_GT(news, 0u);
-    EXPECT_EQ(knowns > 0, bool(b.t.fast_fill));
-    EXPECT_EQ(fasts > 0, bool(b.t.fast_fill));
-    if (b.t.fast_fill && c.entries >= 16) {
-        EXPECT_GT(refreshes, 0u) << "no same-tag fill took the inline form";
-    }
     EXPECT_GT(evictions, 0u) << "the sets never filled";
 }
 
-TEST(Tlb, FillOfAKnownAbsentTagAndInlineFillsAgreeWithTheCheckingFill)
+TEST(Tlb, FillOfAKnownAbsentTagAgreesWithTheCheckingFill)
 {
     // The fast fill (simple LRU/FIFO arrays: up to 16 ways) and the general
     // one (PLRU, random, wider sets), each index, clocks across 2^31 and the
