@@ -871,26 +871,23 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
                       mmu_cycle_t ready)
 {
     mmu_tlb_entry_t e = {.ready_at = ready, .pcid = mmu->pcid};
-    const uint64_t frame_mask = mmu->walker.frame_mask;
-    /* Levels top down to 2, entry i at level top - i; the leaf is not cached. */
-    const int last = (int)top + 2 - (int)tr->n;
-    for (unsigned l = top, i = 0; (int)l >= last && l >= 2; l--, i++) {
-        mmu_tlb_t *psc = &mmu->psc[l];
-        if (!psc->sets)
+    for (unsigned i = 0; i + 1 < tr->n; i++) {
+        const unsigned l = top - i;
+        if (!mmu->psc[l].sets)
             continue;
-        e.frame = tr->entry[i] & frame_mask;
+        e.frame = tr->entry[i] & mmu->walker.frame_mask;
         e.granule = (uint8_t)(l - 1);
         e.perms = tr->perms[i];
-        uint64_t *c = mmu->cnt.psc[l - 2];
-        c[1]++;
+        mmu->cnt.psc[l - 2][1]++;
         /* Known absent: walk() probed this PSC for la under mmu->pcid and it
          * missed (the probe stops at the first hit, deepest first, and the
          * walk starts below it), PSC entries are never global, and nothing
          * fills a PSC during the walk (callbacks must not re-enter). */
-        const int evicted = mmu_tlb_fill_new(psc, la, &e, NULL);
-        c[2] += (unsigned)evicted;
+        const int evicted = mmu_tlb_fill_new(&mmu->psc[l], la, &e, NULL);
+        if (evicted)
+            mmu->cnt.psc[l - 2][2]++;
         if (MMU_COV_ON(mmu->cov)) {
-            cov_filled(mmu, 9 + (l - 2), psc);
+            cov_filled(mmu, 9 + (l - 2), &mmu->psc[l]);
             if (evicted)
                 mmu_cov_inc(mmu->cov, MMU_COVB_EVICT_PSC + (l - 2));
         }
