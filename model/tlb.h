@@ -162,8 +162,8 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
  * under val->pcid has just missed every granule and nothing was filled
  * since (a missed probe finds no entry a fill would overwrite: a global
  * entry matches any PCID, a non-global one only its own). The same result
- * as mmu_tlb_fill then, without looking for the entry to overwrite; if the
- * tag is there after all, the array ends up holding it twice. */
+ * as mmu_tlb_fill then; a fast-fill array does not look for the entry to
+ * overwrite, so if the tag is there after all it ends up held twice. */
 int mmu_tlb_fill_new(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val,
                      mmu_tlb_entry_t *victim);
 
