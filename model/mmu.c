@@ -863,12 +863,17 @@ static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t
         fill_level_general(mmu, arr, lvl, la, in);
         return;
     }
-    *p->fills += p->n;
-    for (unsigned k = 0; k < p->n; k++) {
-        mmu_tlb_entry_t victim;
+    const unsigned n = p->n;
+    *p->fills += n;
+    mmu_tlb_entry_t victim;
+    if (LIKELY(n == 1)) { /* one array of the level holds the granule: no loop */
+        if (mmu_tlb_fill(&arr[p->arr[0]], la, in, &victim))
+            evicted_from(mmu, lvl, &victim);
+        return;
+    }
+    for (unsigned k = 0; k < n; k++)
         if (mmu_tlb_fill(&arr[p->arr[k]], la, in, &victim))
             evicted_from(mmu, lvl, &victim);
-    }
 }
 
 /* SDM 4.10.3.1: only entries that reference a table, are present, have no
@@ -887,7 +892,11 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
         e.granule = (uint8_t)(l - 1);
         e.perms = tr->perms[i];
         mmu->cnt.psc[l - 2][1]++;
-        const int evicted = mmu_tlb_fill(&mmu->psc[l], la, &e, NULL);
+        /* Known absent: walk() probed this PSC for la under mmu->pcid and it
+         * missed (the probe stops at the first hit, deepest first, and the
+         * walk starts below it), PSC entries are never global, and nothing
+         * fills a PSC during the walk (callbacks must not re-enter). */
+        const int evicted = mmu_tlb_fill_new(&mmu->psc[l], la, &e, NULL);
         if (evicted)
             mmu->cnt.psc[l - 2][2]++;
         if (MMU_COV_ON(mmu->cov)) {
