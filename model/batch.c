@@ -45,10 +45,10 @@
 #endif
 
 /* The cache stand-ins' levels whose arrays a level-1 word's access looks up
- * and the host's caches do not keep: each set's tags and its replacement
- * record (the fast configuration's filter and order, else the stamps),
+ * and the host's caches do not keep: each set's record (the fast
+ * configuration's filter, order and tags), else its tags and stamps,
  * bytes [set * stride, set * stride + len) of each array. Levels up to
- * AHEAD_HOST_CACHED bytes in all (the default's L1D and L2 stand-ins, 6
+ * AHEAD_HOST_CACHED bytes in all (the default's L1D and L2 stand-ins, 8
  * and 64 KiB) mostly stay in the host's caches between walks and are not
  * prefetched, which saves most of the 74 instructions a walk that
  * prefetching every level cost (results/perf.md, "Seventh round, batch7",
@@ -58,6 +58,7 @@ typedef struct ahead_level {
     const char *a[2];
     size_t stride[2];
     unsigned len[2], mid[2];
+    unsigned nr; /* arrays: 1 (the fast configuration's set records) or 2 */
     uint32_t set_mask;
 } ahead_level_t;
 
@@ -79,22 +80,28 @@ static void ahead_lat_init(const mmu_memlat_t *lat, ahead_lat_t *o)
         const mmu_memlat_level_t *l = &lat->lvl[i];
         const size_t row = (size_t)l->ways * sizeof *l->tag;
         ahead_level_t *d = &o->lvl[o->n];
-        d->a[0] = (const char *)l->tag;
-        d->stride[0] = row;
-        d->len[0] = (unsigned)row;
         if (lat->fast) {
-            d->a[1] = (const char *)l->set;
-            d->stride[1] = sizeof *l->set;
-            d->len[1] = sizeof *l->set;
+            /* One record a set: filter, order and tags. */
+            d->a[0] = (const char *)l->set;
+            d->stride[0] = l->rec_size;
+            d->len[0] = (unsigned)l->rec_size;
+            d->nr = 1;
         } else {
+            d->a[0] = (const char *)l->tag;
+            d->stride[0] = row;
+            d->len[0] = (unsigned)row;
             d->a[1] = (const char *)l->stamp;
             d->stride[1] = row;
             d->len[1] = (unsigned)row;
+            d->nr = 2;
         }
         d->set_mask = l->sets - 1;
-        for (unsigned k = 0; k < 2; k++)
+        size_t bytes = 0;
+        for (unsigned k = 0; k < d->nr; k++) {
             d->mid[k] = d->len[k] > 64 ? 64 : d->len[k] - 1;
-        if ((size_t)l->sets * (d->stride[0] + d->stride[1]) > AHEAD_HOST_CACHED)
+            bytes += (size_t)l->sets * d->stride[k];
+        }
+        if (bytes > AHEAD_HOST_CACHED)
             o->n++;
     }
 }
@@ -119,7 +126,8 @@ static ALWAYS_INLINE void ahead_lat_fetch(const ahead_lat_t *o, uint64_t pa)
         const ahead_level_t *d = &o->lvl[i];
         const size_t set = (size_t)(line & d->set_mask);
         ahead_range(d->a[0] + set * d->stride[0], d->mid[0], d->len[0]);
-        ahead_range(d->a[1] + set * d->stride[1], d->mid[1], d->len[1]);
+        if (d->nr > 1)
+            ahead_range(d->a[1] + set * d->stride[1], d->mid[1], d->len[1]);
     }
 }
 

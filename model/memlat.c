@@ -11,10 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 /* The fast path's lookup goes into each of its two callers whole: a call
  * and a stack frame more would be a sixth of what it costs. */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -26,7 +22,10 @@ static void plru_masks(mmu_memlat_level_t *l);
 static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
+static unsigned fast3_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now);
 static unsigned fast_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first);
+static unsigned fast3_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first);
+static void fast_clear(mmu_memlat_level_t *l);
 static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first);
 
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
@@ -45,8 +44,6 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         if (c->sets && (c->victim || c->pair || cfg->memlat_plru[i] > 1 || c->ways > 16))
             m->fast = false;
     }
-    m->access = m->cb ? cb_access : m->fast ? fast_access : general_access;
-    m->lookup = m->fast ? fast_lookup_call : lookup_general;
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         const mmu_memlat_level_cfg_t *c = &cfg->memlat[i];
         if (!c->sets)
@@ -60,24 +57,24 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         /* Walker loads that skip the L1D start at the first level below it. */
         if (i == 0 && cfg->walk_skip_l1)
             m->walk_first = 1;
-        for (unsigned s = c->sets; s > 1; s >>= 1)
-            l->set_bits++;
         l->set_mask = c->sets - 1;
-        /* Only nvalid or the set records are zeroed, not the tag array
-         * (384 KiB for a 2 MiB LLC stand-in): creating an MMU stays cheap. */
-        l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
-        bool ok = l->tag != NULL;
+        bool ok;
         if (m->fast) {
-            /* Two sets to a host line: a miss reads one line before its fill. */
-            const size_t bytes = ((size_t)c->sets * sizeof *l->set + 63) & ~(size_t)63;
-            l->set = aligned_alloc(64, bytes);
-            if (l->set)
-                memset(l->set, 0, bytes);
-            ok = ok && l->set;
+            /* The set's filter and order in one host line, its tags right
+             * after them; whole host lines a set. */
+            l->rec_size = (sizeof *l->set + (size_t)c->ways * sizeof(uint64_t) + 63) & ~(size_t)63;
+            l->vshift = (uint8_t)(4 * (c->ways - 1));
+            l->set = aligned_alloc(64, (size_t)c->sets * l->rec_size);
+            ok = l->set != NULL;
+            if (ok)
+                fast_clear(l);
         } else {
+            /* Only nvalid is zeroed, not the tag array (384 KiB for a 2 MiB
+             * LLC stand-in): creating an MMU stays cheap. */
+            l->tag = malloc((size_t)c->sets * c->ways * sizeof *l->tag);
             l->stamp = malloc((size_t)c->sets * c->ways * sizeof *l->stamp);
             l->nvalid = calloc(c->sets, sizeof *l->nvalid);
-            ok = ok && l->stamp && l->nvalid;
+            ok = l->tag && l->stamp && l->nvalid;
         }
         if (l->plru) {
             l->tree = calloc(c->sets, sizeof *l->tree);
@@ -98,6 +95,20 @@ int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg)
         if (l->plru)
             plru_masks(l);
     }
+    /* Walker accesses of the default caches take the unrolled lookup
+     * (fast3_access); data lookups, from the L1D, take it with any
+     * walk_first. */
+    m->kind = m->cb        ? MMU_MEMLAT_CALLBACK
+              : !m->fast   ? MMU_MEMLAT_GENERAL
+              : m->nlevels == 3 && m->walk_first == 0 ? MMU_MEMLAT_FAST3
+                           : MMU_MEMLAT_FAST;
+    static unsigned (*const access[])(mmu_memlat_t *, uint64_t, bool, mmu_cycle_t) = {
+        [MMU_MEMLAT_CALLBACK] = cb_access,
+        [MMU_MEMLAT_GENERAL] = general_access,
+        [MMU_MEMLAT_FAST] = fast_access,
+        [MMU_MEMLAT_FAST3] = fast3_access};
+    m->access = access[m->kind];
+    m->lookup = !m->fast ? lookup_general : m->nlevels == 3 ? fast3_lookup_call : fast_lookup_call;
     /* Fewer buckets than sets merge buckets of sets: still apart. */
     m->memo_mask = apart < MEMO_MAX_BUCKETS - 1 ? apart : MEMO_MAX_BUCKETS - 1;
     m->memo = calloc(m->memo_mask + 1, sizeof *m->memo);
@@ -113,7 +124,8 @@ void mmu_memlat_free(mmu_memlat_t *m)
     for (unsigned i = 0; i < MMU_MEMLAT_LEVELS; i++) {
         free(m->lvl[i].tag);
         free(m->lvl[i].stamp); /* or set: they share their storage */
-        free(m->lvl[i].nvalid);
+        if (!m->fast)
+            free(m->lvl[i].nvalid); /* else rec_size, in its place */
         free(m->lvl[i].tree);
         free(m->lvl[i].use);
         m->lvl[i].tree = NULL;
@@ -133,7 +145,7 @@ void mmu_memlat_flush(mmu_memlat_t *m)
         memset(m->memo, 0, (m->memo_mask + 1) * sizeof *m->memo);
     for (unsigned i = 0; i < m->nlevels; i++) {
         if (m->fast) {
-            memset(m->lvl[i].set, 0, m->lvl[i].sets * sizeof *m->lvl[i].set);
+            fast_clear(&m->lvl[i]);
             continue;
         }
         memset(m->lvl[i].nvalid, 0, m->lvl[i].sets * sizeof *m->lvl[i].nvalid);
@@ -305,90 +317,48 @@ static bool fill_pair(mmu_memlat_t *m, uint64_t pline, uint64_t line, unsigned f
  * mmu_memlat_set: way numbers, most recent in the low 4 bits), so neither a
  * hit nor a victim scans stamps; a filter byte per way, compared 16 at once,
  * leaves a miss without reading a tag unless a byte matches (1 in 128 per
- * way). Memlat.TheFastPathMatchesTheReferenceModel compares it with the
- * stamps. */
+ * way). The tags follow the order in the same record, so a set is one base
+ * address. Memlat.TheFastPathMatchesTheReferenceModel compares it with the
+ * stamps.
+ *
+ * The empty ways need no count: a set starts with every way in its order
+ * (descending, so way 0 fills first, as in the general path), and a miss
+ * always takes the way at the last position and moves it to the front. A
+ * hit moves a filled way forward over filled ways only (they are all in
+ * front of the empty ones), so the empty ones stay behind: a miss fills an
+ * empty way while there is one, and once none is left the way there is the
+ * least recently used. (Which empty way a line goes to is not observable:
+ * LRU reads only the order of lines. Any permutation works; one way number
+ * twice does not, Memlat.TheDefaultCachesMatchTheReferenceModel fails.) */
 
-/* The filter byte of a line: a hash of the bits above the set index (which
- * differ between the lines of a set; one multiply mixes the low 32 into the
- * top ones), with the top bit set: 0 is an empty way's (the set records
- * start zeroed, a way is never emptied but by a flush, and a set's bytes
- * past its ways stay 0), so empty ways never match and a probe needs no
- * count of the filled ones. */
-static inline unsigned fil_byte(uint64_t above)
+/* A set's record as it starts (and is after a flush): no filter byte, the
+ * ways in descending order (see above). */
+static void fast_clear(mmu_memlat_level_t *l)
 {
-    return ((uint32_t)above * 0x9e3779b1u) >> 25 | 0x80u;
+    uint64_t order = 0;
+    for (unsigned p = 0; p < l->ways; p++)
+        order |= (uint64_t)(l->ways - 1 - p) << (4 * p);
+    memset(l->set, 0, l->sets * l->rec_size);
+    for (unsigned i = 0; i < l->sets; i++)
+        ((struct mmu_memlat_set *)(void *)((char *)l->set + i * l->rec_size))->order = order;
 }
 
-/* Bit w set where way w's filter byte is b (< 256; ways 0 .. 15). */
-static inline unsigned fil_match(const uint8_t *fil, unsigned b)
-{
-#if defined(__SSE2__)
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)fil);
-    /* b in every byte: a multiply and one shuffle (set1_epi8 takes two more). */
-    const __m128i want = _mm_set1_epi32((int)(b * 0x01010101u));
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
-#else
-    unsigned m = 0;
-    for (unsigned i = 0; i < 16; i++)
-        m |= (unsigned)(fil[i] == b) << i;
-    return m;
-#endif
-}
-
-/* `order` with way w (held, so its number is in one of the filled
- * positions, and in no lower one) moved to the front. Position p of w is
- * the lowest zero nibble of order ^ w repeated, whose top bit (4p + 3) is
- * the lowest bit of z below: the borrow trick marks it exactly (a false mark
- * can only come above a true one). Positions 0 .. p (bits 0 .. 4p + 3; at
- * p = 15, 2 << 63 wraps to 0 and all 64) then take the order shifted up
- * with w in front; the rest stays. */
-static inline uint64_t to_front(uint64_t order, unsigned w)
-{
-    const uint64_t ones = 0x1111111111111111ull;
-    const uint64_t x = order ^ (ones * w);
-    const uint64_t z = (x - ones) & ~x & (ones << 3);
-    const uint64_t upto = (2ull << __builtin_ctzll(z)) - 1;
-    return order ^ ((order ^ (order << 4 | w)) & upto);
-}
-
-/* mmu_memlat_lookup in the fast configuration, its memo included. */
-static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
+/* mmu_memlat_lookup in the fast configuration, its memo included, for the
+ * levels first .. n - 1 (n = m->nlevels; a constant in fast3_*). */
+static ALWAYS_INLINE unsigned fast_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first,
+                                          unsigned n)
 {
     const uint64_t line = pa >> m->line_shift, key = line + 1;
     struct mmu_memlat_memo *e = &m->memo[line & m->memo_mask];
     const uint64_t mkey = (line << 1 | first) + 1;
     if (e->key == mkey)
         return (unsigned)e->served;
-    const unsigned n = m->nlevels;
+    const unsigned fb = mmu_memlat_fil_byte(line);
+    const mmu_memlat_want_t want = mmu_memlat_fil_want(fb);
     unsigned served = n;
-    for (unsigned i = first; i < n; i++) {
-        mmu_memlat_level_t *l = &m->lvl[i];
-        const size_t set = (size_t)(line & l->set_mask);
-        struct mmu_memlat_set *s = &l->set[set];
-        uint64_t *tag = &l->tag[set * l->ways];
-        const unsigned fb = fil_byte(line >> l->set_bits);
-        unsigned cand = fil_match(s->fil, fb);
-        while (cand && tag[__builtin_ctz(cand)] != key)
-            cand &= cand - 1;
-        if (cand) {
-            s->order = to_front(s->order, (unsigned)__builtin_ctz(cand));
-            if (served == n)
-                served = i;
-            continue;
-        }
-        /* A miss: the lowest empty way (ways fill in order and empty only
-         * all together, at a flush), else the least recently used. Positions
-         * past the filled ways hold stale numbers, never looked at. */
-        const unsigned nv = s->nvalid;
-        unsigned w = nv;
-        if (nv < l->ways)
-            s->nvalid = nv + 1;
-        else
-            w = (unsigned)(s->order >> (4 * (l->ways - 1))) & 15u;
-        tag[w] = key;
-        s->fil[w] = (uint8_t)fb;
-        s->order = s->order << 4 | w;
-    }
+    for (unsigned i = first; i < n; i++)
+        if (mmu_memlat_fast_level(&m->lvl[i], line, key, fb, want) && served == n)
+            served = i;
     /* The line is now the most recent of its set at every level from
      * `first`: a repeat changes nothing and is served by `first`. */
     if (first < n)
@@ -495,7 +465,15 @@ static unsigned lookup_general(mmu_memlat_t *m, uint64_t pa, unsigned first)
  * pays a test for the other. */
 static unsigned fast_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first)
 {
-    return fast_lookup(m, pa, first);
+    return fast_lookup(m, pa, first, m->nlevels);
+}
+
+/* ... with three levels, unrolled. */
+static unsigned fast3_lookup_call(mmu_memlat_t *m, uint64_t pa, unsigned first)
+{
+    if (first == 0)
+        return fast_lookup(m, pa, 0, 3);
+    return fast_lookup(m, pa, first, 3);
 }
 
 unsigned mmu_memlat_lookup(mmu_memlat_t *m, uint64_t pa, unsigned first)
@@ -535,7 +513,14 @@ static unsigned cb_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cyc
 static unsigned fast_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
 {
     (void)now;
-    return walk_served(m, fast_lookup(m, pa, m->walk_first), locked_rmw);
+    return walk_served(m, fast_lookup(m, pa, m->walk_first, m->nlevels), locked_rmw);
+}
+
+/* The default caches' walker accesses outside mmu_memlat_access. */
+static unsigned fast3_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
+{
+    (void)now;
+    return mmu_memlat_fast3_access(m, pa, locked_rmw);
 }
 
 static unsigned general_access(mmu_memlat_t *m, uint64_t pa, bool locked_rmw, mmu_cycle_t now)
@@ -552,14 +537,14 @@ void mmu_memlat_prefetch(const mmu_memlat_t *m, uint64_t pa)
     const uint64_t line = pa >> m->line_shift;
     for (unsigned i = 0; i < m->nlevels; i++) {
         const mmu_memlat_level_t *l = &m->lvl[i];
-        const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
         if (m->fast) {
-            /* The set's filter and order, and the tag a fill writes. */
-            __builtin_prefetch(&l->set[line & (l->sets - 1)]);
-            __builtin_prefetch(&l->tag[base]);
-            __builtin_prefetch(&l->tag[base + l->ways - 1]);
+            /* The set's record: filter, order and tags. */
+            const char *s = (const char *)l->set + (line & l->set_mask) * l->rec_size;
+            for (size_t off = 0; off < l->rec_size; off += 64)
+                __builtin_prefetch(s + off);
             continue;
         }
+        const size_t base = (size_t)(line & (l->sets - 1)) * l->ways;
         for (size_t off = 0; off < l->ways * sizeof *l->tag; off += 64) {
             __builtin_prefetch((const char *)&l->tag[base] + off);
             __builtin_prefetch((const char *)&l->stamp[base] + off);

@@ -158,9 +158,13 @@ struct mmu {
     uint8_t nprobe[3];
     uint8_t psc_probe[4];              /* levels with a PSC, deepest (PDE) first */
     uint8_t npsc;
+    uint8_t npsc_at[6];                /* [levels]: psc_probe entries <= levels */
     mmu_tlb_t psc[6]; /* [2] PDE .. [5] PML5E */
     unsigned psc_lat;
     mmu_walker_t walker;
+    /* walk() may take the walker's plain walk inline (mmu_walker_plain_ok,
+     * and no external walker): kept by set_walk_plain. */
+    bool walk_plain;
     mmu_memlat_t lat;
     mmu_cycle_t busy_until[MAX_WALKERS];
     /* Cold. */
@@ -317,6 +321,12 @@ static void derive_mode(mmu_t *mmu)
         mmu->kind[i].pcid = mmu->pcid;
 }
 
+/* Whether walk() may take the plain walk inline (see mmu_t.walk_plain). */
+static void set_walk_plain(mmu_t *mmu)
+{
+    mmu->walk_plain = mmu_walker_plain_ok(&mmu->walker) && !mmu->cfg.walk_cb;
+}
+
 static void free_arrays(mmu_t *mmu)
 {
     for (int s = 0; s < 2; s++)
@@ -401,6 +411,7 @@ int mmu_create(const mmu_config_t *cfg_in, const mmu_mem_ops_t *mem, mmu_t **out
         goto fail;
     }
     derive_mode(mmu);
+    set_walk_plain(mmu);
     *out = mmu;
     return 0;
 fail:
@@ -742,9 +753,11 @@ static void plan_walk_side(mmu_t *mmu)
         }
     }
     mmu->npsc = 0;
-    for (unsigned l = 2; l <= 5; l++)
+    for (unsigned l = 2; l <= 5; l++) {
         if (mmu->psc[l].sets)
             mmu->psc_probe[mmu->npsc++] = (uint8_t)l;
+        mmu->npsc_at[l] = mmu->npsc;
+    }
 }
 
 /* Inclusive L2: what leaves the L2 leaves the L1s too. */
@@ -850,12 +863,17 @@ static inline void fill_level(mmu_t *mmu, mmu_tlb_t *arr, unsigned lvl, uint64_t
         fill_level_general(mmu, arr, lvl, la, in);
         return;
     }
-    *p->fills += p->n;
-    for (unsigned k = 0; k < p->n; k++) {
-        mmu_tlb_entry_t victim;
+    const unsigned n = p->n;
+    *p->fills += n;
+    mmu_tlb_entry_t victim;
+    if (LIKELY(n == 1)) { /* one array of the level holds the granule: no loop */
+        if (mmu_tlb_fill(&arr[p->arr[0]], la, in, &victim))
+            evicted_from(mmu, lvl, &victim);
+        return;
+    }
+    for (unsigned k = 0; k < n; k++)
         if (mmu_tlb_fill(&arr[p->arr[k]], la, in, &victim))
             evicted_from(mmu, lvl, &victim);
-    }
 }
 
 /* SDM 4.10.3.1: only entries that reference a table, are present, have no
@@ -874,7 +892,11 @@ static void fill_pscs(mmu_t *mmu, uint64_t la, unsigned top, const mmu_walk_trac
         e.granule = (uint8_t)(l - 1);
         e.perms = tr->perms[i];
         mmu->cnt.psc[l - 2][1]++;
-        const int evicted = mmu_tlb_fill(&mmu->psc[l], la, &e, NULL);
+        /* Known absent: walk() probed this PSC for la under mmu->pcid and it
+         * missed (the probe stops at the first hit, deepest first, and the
+         * walk starts below it), PSC entries are never global, and nothing
+         * fills a PSC during the walk (callbacks must not re-enter). */
+        const int evicted = mmu_tlb_fill_new(&mmu->psc[l], la, &e, NULL);
         if (evicted)
             mmu->cnt.psc[l - 2][2]++;
         if (MMU_COV_ON(mmu->cov)) {
@@ -1110,10 +1132,23 @@ static __attribute__((noinline)) void coalesce(mmu_t *mmu, uint64_t la,
     e->dirty = dirty;
 }
 
-/* Out of line on purpose: inlined, its frame and saved registers would be paid
- * by every L1 hit, the simulator's common case. */
-static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t,
-                                          unsigned side, walk_kind_t kind, mmu_result_t *res)
+/* The statistics of a walk made (successful or faulting), from its trace. */
+static inline void count_walk(mmu_t *mmu, walk_kind_t kind, const mmu_walk_trace_t *tr)
+{
+    const uint32_t refs = tr->reads + tr->updates;
+    mmu->cnt.walk_kind[kind]++;
+    mmu->st.walk_cycles += tr->cycles;
+    mmu->st.walk_reads += tr->reads;
+    mmu->st.walk_ad_updates += tr->updates;
+    mmu->st.walk_mem_refs += refs;
+    mmu->cnt.walk_lat[log2_bucket(tr->cycles)]++;
+    mmu->cnt.walk_refs[refs >= 8 ? 7 : refs - 1]++;
+}
+
+/* Inline in translate_slow, its one caller (one frame for a miss, not two);
+ * mmu_translate's L1 hits never reach either. */
+static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t, unsigned side,
+                             walk_kind_t kind, mmu_result_t *res)
 {
     const uint64_t la = req->la;
     /* The rights table of the request's kind: translate_slow has refused
@@ -1126,17 +1161,15 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
     /* SDM 4.10.3.2: the deepest PSC hit gives the table to start from. */
     res->lat_psc = mmu->psc_lat;
     t += mmu->psc_lat;
-    res->psc_level = 0;
-    for (unsigned k = 0; k < mmu->npsc; k++) {
+    unsigned psc_level = 0;
+    for (unsigned k = 0, n = mmu->npsc_at[mmu->mode.levels]; k < n; k++) {
         const unsigned l = mmu->psc_probe[k];
-        if (l > mmu->mode.levels)
-            break;
         mmu_tlb_entry_t *e = mmu_tlb_probe(&mmu->psc[l], la, mmu->pcid);
         if (e) {
             start.level = l - 1;
             start.table = e->frame;
             start.perms = e->perms;
-            res->psc_level = (uint8_t)l;
+            psc_level = l;
             ready = e->ready_at;
             mmu->cnt.psc[l - 2][0]++;
             if (MMU_COV_ON(mmu->cov))
@@ -1144,7 +1177,8 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
             break;
         }
     }
-    if (!res->psc_level)
+    res->psc_level = (uint8_t)psc_level;
+    if (!psc_level)
         mmu->st.psc_misses++;
 
     /* The earliest free walker takes the miss; it also waits for a PSC entry
@@ -1167,47 +1201,76 @@ static __attribute__((noinline)) int walk(mmu_t *mmu, const mmu_req_t *req, mmu_
         cov_walk_start(mmu, wi, t, begin);
 
     mmu_walk_trace_t tr;
+    uint64_t pa, leaf;
+    unsigned page, perms;
+    if (LIKELY(mmu->walk_plain)) {
+        /* The plain walk inline (walker.h); anything else, the walker's
+         * general code, from the same start: the plain walk changed nothing. */
+        uint64_t ent_pa[5];
+        bool update;
+        const uint64_t need = req->type == MMU_ACC_WRITE ? MMU_PTE_A | MMU_PTE_D : MMU_PTE_A;
+        const unsigned level = mmu_walker_plain(&mmu->walker, &mmu->mode, la, &start, need, &tr,
+                                                ent_pa, &leaf, &update);
+        if (LIKELY(level)) {
+            mmu_walker_plain_end(&mmu->walker, ent_pa, need, update, begin, &tr);
+            if (update)
+                leaf = tr.entry[tr.n - 1];
+            page = level - 1;
+            perms = tr.perms[tr.n - 1];
+            const uint64_t off = (1ull << (12 + 9 * page)) - 1;
+            pa = (leaf & mmu->walker.frame_mask & ~off) | (la & off);
+            res->pa = pa;
+            res->page_size = (uint8_t)page;
+            res->perms = (uint8_t)perms;
+            res->pkey = (uint8_t)((leaf >> MMU_PTE_PKEY_SHIFT) & 0xf);
+            res->global = (leaf & MMU_PTE_G) != 0;
+            res->mem_refs = tr.reads + tr.updates;
+            goto walked;
+        }
+    }
     int rc = mmu->cfg.walk_cb ? external_walk(mmu, req, &start, begin, &tr, res)
                               : mmu_walker_walk(&mmu->walker, &mmu->mode, req, &start, begin, &tr, res);
     if (MMU_COV_ON(mmu->cov))
         cov_walk(mmu, req, &tr, res, rc);
     if (rc) /* external_walk has said why */
         return mmu->cfg.walk_cb ? rc : walk_failed(mmu, "mmu_translate", la, &tr, rc);
-    const mmu_cycle_t end = begin + tr.cycles;
-    mmu->busy_until[wi] = end;
-    res->lat_walk = (uint32_t)tr.cycles;
-    res->done_at = end;
-    res->served = MMU_SERVED_WALK;
-
-    mmu->cnt.walk_kind[kind]++;
-    mmu->st.walk_cycles += tr.cycles;
-    mmu->st.walk_reads += tr.reads;
-    mmu->st.walk_ad_updates += tr.updates;
-    mmu->st.walk_mem_refs += tr.reads + tr.updates;
-    mmu->cnt.walk_lat[log2_bucket(tr.cycles)]++;
-    mmu->cnt.walk_refs[tr.reads + tr.updates >= 8 ? 7 : (tr.reads + tr.updates) - 1]++;
-
     if (res->fault.kind != MMU_FAULT_NONE) {
+        const mmu_cycle_t end = begin + tr.cycles;
+        mmu->busy_until[wi] = end;
+        res->lat_walk = (uint32_t)tr.cycles;
+        res->done_at = end;
+        res->served = MMU_SERVED_WALK;
+        count_walk(mmu, kind, &tr);
         mmu->st.walks_fault++;
         count_fault(mmu, &res->fault);
         inv_after_pf(mmu, la);
         return 0;
     }
-    mmu->cnt.walk_size[res->page_size]++;
+    pa = res->pa;
+    page = res->page_size;
+    perms = res->perms;
+    leaf = tr.entry[tr.n - 1];
+walked:;
+    const mmu_cycle_t end = begin + tr.cycles;
+    mmu->busy_until[wi] = end;
+    res->lat_walk = (uint32_t)tr.cycles;
+    res->done_at = end;
+    res->served = MMU_SERVED_WALK;
+    count_walk(mmu, kind, &tr);
+    mmu->cnt.walk_size[page]++;
     fill_pscs(mmu, la, start.level, &tr, end);
     if (mmu->data_lines)
-        res->lat_data = mmu_memlat_data(&mmu->lat, res->pa);
-    const uint64_t leaf = tr.entry[tr.n - 1];
-    mmu_tlb_entry_t e = {.frame = res->pa & ~((1ull << (12 + 9 * res->page_size)) - 1),
+        res->lat_data = mmu_memlat_data(&mmu->lat, pa);
+    mmu_tlb_entry_t e = {.frame = pa & ~((1ull << (12 + 9 * page)) - 1),
                          .ready_at = end,
                          .pcid = mmu->pcid,
-                         .page = res->page_size,
-                         .granule = res->page_size,
+                         .page = (uint8_t)page,
+                         .granule = (uint8_t)page,
                          .global = mmu->pge && (leaf & MMU_PTE_G),
-                         .perms = res->perms,
+                         .perms = (uint8_t)perms,
                          .dirty = (leaf & MMU_PTE_D) != 0,
-                         .pkey = res->pkey};
-    if (mmu->coalesce && res->page_size == MMU_PAGE_4K)
+                         .pkey = (uint8_t)((leaf >> MMU_PTE_PKEY_SHIFT) & 0xf)};
+    if (mmu->coalesce && page == MMU_PAGE_4K)
         coalesce(mmu, la, &start, &tr, &e);
     fill_level(mmu, mmu->l2, 2, la, &e);
     fill_level(mmu, mmu->l1[side], side, la, &e);
@@ -1296,8 +1359,6 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
     }
     const mmu_access_t type = (mmu_access_t)req->type;
     const unsigned side = type == MMU_ACC_FETCH ? SIDE_I : SIDE_D;
-    const bool implicit = req->flags & MMU_REQ_IMPLICIT;
-    const bool user_access = req->cpl == 3 && !implicit;
 
     mmu_cycle_t t = req->now + mmu->l1_lat[side];
     res->lat_l1 = mmu->l1_lat[side];
@@ -1314,6 +1375,7 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
         if (UNLIKELY(mmu->l2_obs))
             l2_observed(mmu, req, e);
     }
+    walk_kind_t kind = (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS;
     if (e) {
         const unsigned g = e->granule;
         mmu->cnt.tlb[lvl][mmu->cnt_size[g]][CNT_HITS]++;
@@ -1323,7 +1385,10 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
             mmu->st.inflight_hits++;
         }
         /* SDM 4.6: rights may come from the TLB; the checks are redone on every
-         * access because they depend on CPL and the control registers. */
+         * access because they depend on CPL and the control registers. (Read
+         * here, not before the probes: a miss would keep them on the stack.) */
+        const bool implicit = req->flags & MMU_REQ_IMPLICIT;
+        const bool user_access = req->cpl == 3 && !implicit;
         const mmu_pte_verdict_t v =
             mmu_pte_check(&mmu->mode.ctl, e->perms, e->pkey, type, user_access, implicit);
         if (MMU_COV_ON(mmu->cov))
@@ -1354,9 +1419,9 @@ static __attribute__((noinline)) int translate_slow(mmu_t *mmu, const mmu_req_t 
          * (the TLB cannot set D, so the walker goes to memory: a "dirty-bit
          * assist"), or a denied hit re-walked before faulting. */
         res->d_assist = v.allowed;
-        return walk(mmu, req, t, side, v.allowed ? WALK_D_ASSIST : WALK_REWALK, res);
+        kind = v.allowed ? WALK_D_ASSIST : WALK_REWALK;
     }
-    return walk(mmu, req, t, side, (req->flags & MMU_REQ_RETRY) ? WALK_RETRY : WALK_MISS, res);
+    return walk(mmu, req, t, side, kind, res);
 }
 
 /* The common case first: an L1 hit in the side's first array that the rights
@@ -1728,6 +1793,7 @@ int mmu_cov_attach(mmu_t *mmu, mmu_cov_t *cov, mmu_err_t *err)
     mmu->cov = cov;
     mmu->walker.cov = cov;
     set_fast_path(mmu); /* off while attached, back on when detached */
+    set_walk_plain(mmu);
     return 0;
 }
 

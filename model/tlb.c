@@ -602,17 +602,19 @@ static __attribute__((noinline)) int fill_end(mmu_tlb_t *t, size_t slot, int evi
     return evicted;
 }
 
-int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+/* The fill of a simple array under LRU or FIFO (mmu_tlb_t.fast_fill), g
+ * held. With check_same, an entry with the same tag is overwritten in place
+ * (by fill_general); without, the caller has made sure there is none
+ * (mmu_tlb_fill_new), so the set's filter bytes are compared only for a free
+ * way. Inlined into both entry points with check_same constant. */
+static inline __attribute__((always_inline)) int fast_fill(mmu_tlb_t *t, uint64_t la,
+                                                           const mmu_tlb_entry_t *val,
+                                                           mmu_tlb_entry_t *victim,
+                                                           unsigned g, bool check_same)
 {
-    const unsigned g = val->granule;
-    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
-        return 0; /* not held here (also every fill of an absent array) */
-    if (!t->fast_fill)
-        return fill_slow(t, la, val, victim);
-    /* A simple array under LRU or FIFO (mmu_tlb_t.fast_fill): one compare of
-     * the set's filter bytes gives the ways that may hold the same tag and
-     * the first free way (bit `ways` stands for "none": the rounding bytes
-     * are 0 too). */
+    /* One compare of the set's filter bytes gives the ways that may hold the
+     * same tag and another the first free way (bit `ways` stands for "none":
+     * the rounding bytes are 0 too). */
     const uint64_t vpn = la >> t->shift[g];
     unsigned set = (unsigned)vpn & t->set_mask;
     if (t->xor_index) {
@@ -623,12 +625,14 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
     const uint8_t h = (uint8_t)(((la >> t->tshift[g]) + t->tadd[g]) | 0x80u);
     const size_t base = (size_t)set * t->ways;
     mmu_tlb_entry_t *row = &t->e[base];
-    for (unsigned m = mmu_tlb_match(tg, h); m; m &= m - 1) {
-        const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
-        /* The same tag: an overwrite in place, which fill_general does. */
-        if (x->vpn == vpn && x->granule == g && x->global == val->global &&
-            (val->global || x->pcid == val->pcid))
-            return fill_slow(t, la, val, victim);
+    if (check_same) {
+        for (unsigned m = mmu_tlb_match(tg, h); m; m &= m - 1) {
+            const mmu_tlb_entry_t *x = &row[mmu_tlb_lowest(m)];
+            /* The same tag: an overwrite in place, which fill_general does. */
+            if (x->vpn == vpn && x->granule == g && x->global == val->global &&
+                (val->global || x->pcid == val->pcid))
+                return fill_slow(t, la, val, victim);
+        }
     }
     if (val->page > g)
         t->splintered = true;
@@ -662,6 +666,27 @@ int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_
         return fill_end(t, base + way, evicted, relist);
     t->stamp[base + way] = ++t->clock;
     return evicted;
+}
+
+int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
+        return 0; /* not held here (also every fill of an absent array) */
+    if (!t->fast_fill)
+        return fill_slow(t, la, val, victim);
+    return fast_fill(t, la, val, victim, g, true);
+}
+
+int mmu_tlb_fill_new(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val,
+                     mmu_tlb_entry_t *victim)
+{
+    const unsigned g = val->granule;
+    if (g >= MMU_GRANULES || !(t->granules & (1u << g)))
+        return 0;
+    if (!t->fast_fill)
+        return fill_slow(t, la, val, victim);
+    return fast_fill(t, la, val, victim, g, false);
 }
 
 static inline bool inv_match(const mmu_tlb_entry_t *x, const mmu_tlb_inv_t *q)

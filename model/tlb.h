@@ -157,6 +157,15 @@ mmu_tlb_entry_t *mmu_tlb_lookup(mmu_tlb_t *t, uint64_t la, uint16_t pcid);
  * victim is an invalid way, or the policy's choice; if a valid entry was
  * evicted it is copied to *victim (when non-NULL) and 1 is returned, else 0. */
 int mmu_tlb_fill(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val, mmu_tlb_entry_t *victim);
+/* mmu_tlb_fill for a caller that knows the array holds no entry with val's
+ * tag (vpn, granule, global, and PCID unless global): e.g. a probe of la
+ * under val->pcid has just missed every granule and nothing was filled
+ * since (a missed probe finds no entry a fill would overwrite: a global
+ * entry matches any PCID, a non-global one only its own). The same result
+ * as mmu_tlb_fill then; a fast-fill array does not look for the entry to
+ * overwrite, so if the tag is there after all it ends up held twice. */
+int mmu_tlb_fill_new(mmu_tlb_t *t, uint64_t la, const mmu_tlb_entry_t *val,
+                     mmu_tlb_entry_t *victim);
 
 /* Remove matching entries; returns how many. By address, an entry matches when
  * the page of its translation (val->page, not only its own granule) covers la:

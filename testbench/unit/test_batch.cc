@@ -538,8 +538,8 @@ TEST(Batch, PlanFindsEachWalksWordOnBothPaths)
             ASSERT_EQ(mmu_sparse_mem_read64(w->mem, want[i], &v), 0);
             EXPECT_EQ(word[i], v) << (w == &direct ? "inline" : "operations") << ", walk " << i;
         }
-        // The default stand-ins: L1D 32 KiB (6 KiB of tags and sets), L2 256 KiB
-        // (64 KiB), LLC 2 MiB (320 KiB): only the LLC's sets miss the host's caches.
+        // The default stand-ins' set records: L1D 8 KiB, L2 64 KiB, LLC 384 KiB:
+        // only the LLC's sets miss the host's caches.
         EXPECT_EQ(levels, 1u);
     }
 }
@@ -555,7 +555,7 @@ TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
     {
         mmu_config_t cfg;
         mmu_config_init(&cfg);
-        cfg.memlat[1].sets = 4096; // L2: 4096 x 4 ways, 128 KiB of tags + 128 of sets
+        cfg.memlat[1].sets = 4096; // L2: 4096 sets of 4 ways, 256 KiB of set records
         World w(101, true, cfg);
         mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 2u);
@@ -563,7 +563,7 @@ TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
     {
         mmu_config_t cfg;
         mmu_config_init(&cfg);
-        cfg.memlat[2].sets = 512; // LLC: 512 x 16 ways, 64 KiB of tags + 16 of sets
+        cfg.memlat[2].sets = 512; // LLC: 512 sets of 16 ways, 96 KiB of set records
         World w(102, true, cfg);
         mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
         EXPECT_EQ(levels, 0u);

@@ -468,3 +468,132 @@ TEST(Memlat, TheFastPathMatchesTheReferenceModel)
 }
 
 } // namespace
+
+// White-box tests of model/memlat.c's paths (memlat.h, mmu_memlat_t.kind).
+#include "memlat.h"
+
+namespace {
+
+mmu_memlat_kind_t kind_of(const mmu_config_t &cfg)
+{
+    mmu_memlat_t m;
+    EXPECT_EQ(0, mmu_memlat_init(&m, &cfg));
+    const auto k = mmu_memlat_kind_t(m.kind);
+    mmu_memlat_free(&m);
+    return k;
+}
+
+// The unrolled lookup (MMU_MEMLAT_FAST3) is for three fast levels whose
+// walker accesses start at the L1D; the rest keep the level loop, or the
+// general path, or the host's callback.
+TEST(Memlat, InitChoosesTheUnrolledPathForThreeFastLevelsFromTheL1D)
+{
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    EXPECT_EQ(MMU_MEMLAT_FAST3, kind_of(cfg));
+    cfg.walk_skip_l1 = 1;
+    EXPECT_EQ(MMU_MEMLAT_FAST, kind_of(cfg));
+    cfg.walk_skip_l1 = 0;
+    cfg.memlat[2] = {0, 0, 0, 0, 0};
+    EXPECT_EQ(MMU_MEMLAT_FAST, kind_of(cfg));
+    mmu_config_init(&cfg);
+    cfg.memlat_plru[0] = 8;
+    EXPECT_EQ(MMU_MEMLAT_GENERAL, kind_of(cfg));
+    mmu_config_init(&cfg);
+    cfg.memlat[1].pair = 1;
+    EXPECT_EQ(MMU_MEMLAT_GENERAL, kind_of(cfg));
+    mmu_config_init(&cfg);
+    cfg.memlat[2].ways = 20;
+    EXPECT_EQ(MMU_MEMLAT_GENERAL, kind_of(cfg));
+    mmu_config_init(&cfg);
+    cfg.memlat_cb = [](void *, uint64_t, int, mmu_cycle_t) -> unsigned { return 9; };
+    EXPECT_EQ(MMU_MEMLAT_CALLBACK, kind_of(cfg));
+}
+
+// The built-in default caches (64 x 8, 1024 x 4, 2048 x 16: the unrolled
+// path) against the reference on long streams, over pools that fit the L1D,
+// the L2, the LLC, and twice the LLC, so that every level hits, fills its
+// empty ways in order and evicts.
+TEST(Memlat, TheDefaultCachesMatchTheReferenceModel)
+{
+    std::mt19937_64 rng(0x64656661ull);
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    ASSERT_EQ(MMU_MEMLAT_FAST3, kind_of(cfg));
+    unsigned repeats = 0, evicting = 0;
+    for (const uint64_t pool : {300u, 3000u, 24000u, 65536u}) {
+        SCOPED_TRACE(testing::Message() << "pool " << pool);
+        bool evicted = false;
+        check_stream(cfg, rng, pool, pool < 30000 ? 100000 : 400000, &repeats, &evicted);
+        if (HasFatalFailure())
+            return;
+        evicting += evicted;
+    }
+    // More misses than lines: the pool twice the LLC's size evicted there.
+    EXPECT_GE(evicting, 1u);
+}
+
+// Random fast configurations, half of them three levels from the L1D: both
+// fast paths (the unrolled one and the level loop) meet the reference.
+TEST(Memlat, BothFastPathsMatchTheReferenceModel)
+{
+    std::mt19937_64 rng(0x66617333ull);
+    unsigned repeats = 0, kinds[4] = {0, 0, 0, 0};
+    for (unsigned round = 0; round < 200; round++) {
+        SCOPED_TRACE(testing::Message() << "round " << round);
+        unsigned cap = 0;
+        mmu_config_t cfg = random_config(rng, true, &cap);
+        if (round % 2 && cfg.memlat[0].sets && cfg.memlat[1].sets && cfg.memlat[2].sets)
+            cfg.walk_skip_l1 = 0;
+        kinds[kind_of(cfg)]++;
+        std::vector<uint64_t> lines(4 + rng() % (2 * cap + 8));
+        for (uint64_t &l : lines)
+            l = rng() & 0xffffff;
+        bool evicted = false;
+        check_stream(cfg, rng, lines.size(), 3000, &repeats, &evicted, &lines);
+        if (HasFatalFailure())
+            return;
+    }
+    EXPECT_GT(kinds[MMU_MEMLAT_FAST3], 40u);
+    EXPECT_GT(kinds[MMU_MEMLAT_FAST], 40u);
+    EXPECT_EQ(0u, kinds[MMU_MEMLAT_GENERAL] + kinds[MMU_MEMLAT_CALLBACK]);
+}
+
+// mmu_memlat_flush empties the caches, and they then fill as new ones do (on
+// the fast paths, the empty ways again in order from way 0): every latency
+// after a flush equals that of a new reference model, on every path.
+TEST(Memlat, AFlushLeavesTheCachesAsNew)
+{
+    std::mt19937_64 rng(0x666c7573ull);
+    unsigned kinds[4] = {0, 0, 0, 0};
+    for (unsigned round = 0; round < 60; round++) {
+        SCOPED_TRACE(testing::Message() << "round " << round);
+        mmu_config_t cfg = round < 10 ? mmu_config_t{} : random_config(rng, round % 2 != 0);
+        if (round < 10) {
+            mmu_config_init(&cfg);
+            cfg.walk_skip_l1 = round % 2;
+        }
+        mmu_memlat_t m;
+        ASSERT_EQ(0, mmu_memlat_init(&m, &cfg));
+        kinds[m.kind]++;
+        const uint64_t pool = 8 + rng() % 300;
+        for (int pass = 0; pass < 3; pass++) {
+            RefCaches ref(cfg);
+            for (int k = 0; k < 2000; k++) {
+                const uint64_t pa = (rng() % pool) * cfg.memlat_line;
+                if (rng() % 3 == 0)
+                    ASSERT_EQ(ref.data(pa), mmu_memlat_data(&m, pa)) << "pass " << pass << " " << k;
+                else
+                    ASSERT_EQ(ref.walk(pa, false), mmu_memlat_access(&m, pa, false, 0))
+                        << "pass " << pass << " access " << k;
+            }
+            mmu_memlat_flush(&m);
+        }
+        mmu_memlat_free(&m);
+    }
+    EXPECT_GT(kinds[MMU_MEMLAT_FAST3], 5u);
+    EXPECT_GT(kinds[MMU_MEMLAT_FAST], 5u);
+    EXPECT_GT(kinds[MMU_MEMLAT_GENERAL], 5u);
+}
+
+} // namespace

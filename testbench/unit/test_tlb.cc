@@ -1156,4 +1156,197 @@ TEST(Tlb, PageNumberTooShortForTheFilterShiftTakesTheGeneralPath)
     }
 }
 
+
+// ---- mmu_tlb_fill_new: the fill of a tag known to be absent -------------------
+
+// Two arrays hold the same translations in the same places, with the same
+// replacement and bookkeeping state.
+void expect_same_state(const mmu_tlb_t &a, const mmu_tlb_t &b)
+{
+    ASSERT_EQ(a.sets * a.ways, b.sets * b.ways);
+    for (size_t i = 0; i < size_t(a.sets) * a.ways; i++) {
+        const mmu_tlb_entry_t &x = a.e[i], &y = b.e[i];
+        ASSERT_EQ(x.vpn, y.vpn) << "slot " << i;
+        if (!MMU_TLB_VALID(&x))
+            continue;
+        ASSERT_EQ(x.frame, y.frame) << "slot " << i;
+        ASSERT_EQ(x.ready_at, y.ready_at) << "slot " << i;
+        ASSERT_EQ(x.pcid, y.pcid) << "slot " << i;
+        ASSERT_EQ(x.page, y.page) << "slot " << i;
+        ASSERT_EQ(x.perms, y.perms) << "slot " << i;
+        ASSERT_EQ(x.global, y.global) << "slot " << i;
+        ASSERT_EQ(x.granule, y.granule) << "slot " << i;
+        ASSERT_EQ(x.dirty, y.dirty) << "slot " << i;
+        if (a.repl == MMU_REPL_LRU || a.repl == MMU_REPL_FIFO) {
+            ASSERT_EQ(a.stamp[i], b.stamp[i]) << "slot " << i;
+        }
+    }
+    ASSERT_EQ(0, std::memcmp(a.tag, b.tag, size_t(a.sets) * a.tag_stride));
+    if (a.repl == MMU_REPL_PLRU) {
+        ASSERT_EQ(0, std::memcmp(a.plru, b.plru, size_t(a.sets) * a.plru_words * sizeof *a.plru));
+    }
+    ASSERT_EQ(a.clock, b.clock);
+    ASSERT_EQ(a.rng, b.rng);
+    ASSERT_EQ(a.splintered, b.splintered);
+    ASSERT_EQ(a.last_fill, b.last_fill);
+    ASSERT_EQ(a.nlive, b.nlive);
+    for (unsigned g = 0; g < MMU_GRANULES; g++)
+        ASSERT_EQ(a.gvalid[g], b.gvalid[g]) << "granule " << g;
+}
+
+// Array a filled by mmu_tlb_fill, b by mmu_tlb_fill_new wherever a plain scan
+// finds no entry with the tag (mmu_tlb_fill elsewhere, as a caller that knows
+// would do); probes and invalidations in between. Every fill must return the
+// same, evict the same entry, and leave both arrays in the same state.
+// pool_shift: the pages are drawn at 2^pool_shift apart at least (the span of
+// the largest granule, so that a PSC of large regions fills and evicts too).
+void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock0, uint64_t seed,
+                     unsigned coalesce = 0, unsigned pool_shift = 0)
+{
+    Tlb a(c, granules, seed), b(c, granules, seed);
+    a.t.clock = b.t.clock = clock0;
+    if (coalesce) {
+        mmu_tlb_set_coalesce(&a.t, coalesce);
+        mmu_tlb_set_coalesce(&b.t, coalesce);
+    }
+    uint64_t x = seed * 0x9e3779b97f4a7c15ull + 7;
+    auto rnd = [&x]() { return x ^= x << 13, x ^= x >> 7, x ^= x << 17; };
+    std::vector<uint64_t> pool;
+    const uint64_t span = 3 * uint64_t(c.entries) + 8;
+    for (uint64_t i = 0; i < span; i++)
+        pool.push_back(pool_shift ? (rnd() % (span * 4)) << pool_shift
+                                  : (rnd() % (span * 4 * 512)) << 12);
+    unsigned news = 0, evictions = 0;
+    const int ops = int(10 * c.entries) + 400;
+    for (int op = 0; op < ops; op++) {
+        const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
+        const uint16_t pcid = uint16_t(rnd() % 2);
+        const unsigned r = unsigned(rnd() % 100);
+        if (r < 25) {
+            const mmu_tlb_entry_t *ha = a.look(la, pcid), *hb = b.look(la, pcid);
+            ASSERT_EQ(ha ? ha - a.t.e : -1, hb ? hb - b.t.e : -1) << "op " << op;
+        } else if (r < 97) {
+            unsigned g;
+            do
+                g = unsigned(rnd() % 6);
+            while (!(a.t.granules >> g & 1));
+            mmu_tlb_entry_t v{};
+            v.granule = uint8_t(g);
+            // Sometimes a larger page cached splintered.
+            v.page = uint8_t(g == MMU_GRANULE_COALESCED ? 0 : g + (g < 2 && rnd() % 8 == 0));
+            v.pcid = pcid;
+            v.global = rnd() % 8 == 0;
+            v.frame = rnd() << 12;
+            v.ready_at = rnd() % 1000;
+            v.dirty = rnd() % 2;
+            const uint64_t vpn = la >> a.t.shift[g];
+            const size_t base = size_t(ref_set(a.t.sets, c.index, c.index_bits, vpn)) * a.t.ways;
+            const bool absent = fill_slots(a.t, base, vpn, v).same == SIZE_MAX;
+            mmu_tlb_entry_t va{}, vb{};
+            const int ea = mmu_tlb_fill(&a.t, la, &v, &va);
+            const int eb = absent ? mmu_tlb_fill_new(&b.t, la, &v, &vb)
+                                  : mmu_tlb_fill(&b.t, la, &v, &vb);
+            news += absent;
+            ASSERT_EQ(ea, eb) << "op " << op;
+            if (ea) {
+                evictions++;
+                ASSERT_EQ(va.vpn, vb.vpn) << "op " << op;
+                ASSERT_EQ(va.granule, vb.granule) << "op " << op;
+                ASSERT_EQ(va.pcid, vb.pcid) << "op " << op;
+                ASSERT_EQ(va.global, vb.global) << "op " << op;
+                ASSERT_EQ(va.frame, vb.frame) << "op " << op;
+            }
+            // No victim asked for: the same fill.
+            if (rnd() % 4 == 0) {
+                const uint64_t la2 = pool[rnd() % pool.size()];
+                const uint64_t vpn2 = la2 >> a.t.shift[g];
+                const size_t base2 =
+                    size_t(ref_set(a.t.sets, c.index, c.index_bits, vpn2)) * a.t.ways;
+                const bool absent2 = fill_slots(a.t, base2, vpn2, v).same == SIZE_MAX;
+                ASSERT_EQ(mmu_tlb_fill(&a.t, la2, &v, nullptr),
+                          absent2 ? mmu_tlb_fill_new(&b.t, la2, &v, nullptr)
+                                  : mmu_tlb_fill(&b.t, la2, &v, nullptr))
+                    << "op " << op;
+            }
+        } else {
+            mmu_tlb_inv_t q{};
+            q.by_addr = rnd() % 4 != 0;
+            q.la = la;
+            q.pcid = pcid;
+            q.nonglobal = true;
+            q.global = rnd() % 2;
+            ASSERT_EQ(a.inv(q), b.inv(q)) << "op " << op;
+        }
+        expect_same_state(a.t, b.t);
+        expect_filter_consistent(b.t);
+        if (testing::Test::HasFatalFailure())
+            return;
+    }
+    EXPECT_GT(news, 0u);
+    EXPECT_GT(evictions, 0u) << "the sets never filled";
+}
+
+TEST(Tlb, FillOfAKnownAbsentTagAgreesWithTheCheckingFill)
+{
+    // The fast fill (simple LRU/FIFO arrays: up to 16 ways) and the general
+    // one (PLRU, random, wider sets), each index, clocks across 2^31 and the
+    // wrap, one to three granules, and coalesced groups.
+    const uint32_t clocks[] = {0, 0x80000000u - 40, UINT32_MAX - 40};
+    for (unsigned ways : {1u, 2u, 4u, 5u, 8u, 12u, 16u, 24u}) {
+        for (unsigned repl = MMU_REPL_LRU; repl <= MMU_REPL_RANDOM; repl++) {
+            if (repl == MMU_REPL_PLRU && (ways & (ways - 1)))
+                continue;
+            for (unsigned index : {unsigned(MMU_INDEX_LOW), unsigned(MMU_INDEX_XOR)}) {
+                for (uint32_t clock0 : clocks) {
+                    if (clock0 && repl != MMU_REPL_LRU && repl != MMU_REPL_FIFO)
+                        continue;
+                    const unsigned sets = index == MMU_INDEX_XOR ? 8 : 4;
+                    const mmu_array_cfg_t c = cfg(sets * ways, ways, repl, index);
+                    const unsigned gr = ways % 3 == 0   ? MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G
+                                        : ways % 3 == 1 ? MMU_SIZE_4K
+                                                        : MMU_SIZE_4K | MMU_SIZE_2M;
+                    SCOPED_TRACE(testing::Message() << sets << "x" << ways << " repl " << repl
+                                                    << " index " << index << " clock " << clock0);
+                    fill_new_agrees(c, gr, clock0, ways * 17 + repl * 5 + index + clock0 % 11);
+                    if (HasFatalFailure())
+                        return;
+                }
+            }
+        }
+    }
+    // The default PSCs' shapes (one granule each), a fully associative
+    // 64-way array, and coalescing.
+    for (unsigned l = 2; l <= 4; l++) {
+        SCOPED_TRACE(testing::Message() << "PSC of level " << l);
+        fill_new_agrees(l == 2 ? cfg(32, 4) : l == 3 ? cfg(4, 4) : cfg(2, 2), 1u << (l - 1), 0, l,
+                        0, 12 + 9 * (l - 1));
+        if (HasFatalFailure())
+            return;
+    }
+    SCOPED_TRACE("64x64, then coalescing");
+    fill_new_agrees(cfg(64, 64), MMU_SIZE_4K | MMU_SIZE_2M, 0, 6);
+    fill_new_agrees(cfg(48, 12), MMU_SIZE_4K | MMU_SIZE_2M, 0, 7, 4);
+}
+
+TEST(Tlb, FillOfAKnownAbsentTagSkipsTheSearchOnlyInTheFastFill)
+{
+    // The precondition is the caller's: mmu_tlb_fill_new of a tag that is
+    // there does not look for it in a fast-fill array (a second copy), while
+    // the general fill still overwrites in place. This shows which path ran.
+    Tlb fast(cfg(16, 4)), slow(cfg(16, 4, MMU_REPL_PLRU));
+    ASSERT_TRUE(fast.t.fast_fill);
+    ASSERT_FALSE(slow.t.fast_fill);
+    for (Tlb *x : {&fast, &slow}) {
+        mmu_tlb_entry_t v{};
+        v.frame = 0x5000;
+        EXPECT_EQ(mmu_tlb_fill(&x->t, 0x7000, &v, nullptr), 0);
+        EXPECT_EQ(mmu_tlb_fill_new(&x->t, 0x7000, &v, nullptr), 0);
+        EXPECT_EQ(mmu_tlb_occupancy(&x->t), x == &fast ? 2u : 1u);
+        // A granule the array does not hold: nothing filled.
+        v.granule = 1;
+        EXPECT_EQ(mmu_tlb_fill_new(&x->t, 0x7000, &v, nullptr), 0);
+        EXPECT_EQ(mmu_tlb_occupancy(&x->t), x == &fast ? 2u : 1u);
+    }
+}
+
 } // namespace

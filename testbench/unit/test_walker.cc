@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "fixture.h"
+#include "mmu/mmu_coverage.h"
 #include "mmu/mmu_stats.h"
 
 namespace {
@@ -499,7 +501,7 @@ void compare_memory(Twin &t, const char *when, unsigned step)
 }
 
 void run_twin(uint64_t seed, unsigned levels, unsigned ad_on_fault, unsigned page_1g,
-              unsigned level_latency, unsigned walkers)
+              unsigned level_latency, unsigned walkers, bool with_cov = false)
 {
     SCOPED_TRACE("seed " + hex(seed) + " levels " + std::to_string(levels) + " ad_on_fault " +
                  std::to_string(ad_on_fault) + " page_1g " + std::to_string(page_1g));
@@ -527,6 +529,17 @@ void run_twin(uint64_t seed, unsigned levels, unsigned ad_on_fault, unsigned pag
     cfg.walkers = walkers;
     for (int i = 0; i < 2; i++)
         ASSERT_EQ(0, mmu_create(&cfg, &ops[i], &t.mmu[i], nullptr));
+    // Coverage attached after create: the walk must then give every hook
+    // its event on both MMUs.
+    std::unique_ptr<mmu_cov_t, void (*)(mmu_cov_t *)> cov[2] = {{nullptr, mmu_cov_destroy},
+                                                                {nullptr, mmu_cov_destroy}};
+    if (with_cov)
+        for (int i = 0; i < 2; i++) {
+            mmu_cov_t *c = nullptr;
+            ASSERT_EQ(0, mmu_cov_create(&c, nullptr));
+            cov[i].reset(c);
+            ASSERT_EQ(0, mmu_cov_attach(t.mmu[i], c, nullptr));
+        }
     unsigned flags = 0;
     mmu_cycle_t now = 0;
     for (unsigned step = 0; step < 4000; step++) {
@@ -584,6 +597,18 @@ void run_twin(uint64_t seed, unsigned levels, unsigned ad_on_fault, unsigned pag
     EXPECT_GT(s[0].faults_pf_rsvd, 10u);
     EXPECT_GT(s[0].faults_pf_prot, 10u);
     EXPECT_GT(t.log.writes.size(), 100u);
+    if (with_cov) {
+        uint64_t walk_bins = 0;
+        for (unsigned b = 0; b < mmu_cov_bins(); b++) {
+            ASSERT_EQ(mmu_cov_count(cov[1].get(), b), mmu_cov_count(cov[0].get(), b))
+                << "bin " << b;
+            if (mmu_cov_bin_group(b) == MMU_COV_G_AD)
+                walk_bins += mmu_cov_count(cov[0].get(), b);
+        }
+        EXPECT_GT(walk_bins, 100u);
+        for (int i = 0; i < 2; i++)
+            ASSERT_EQ(0, mmu_cov_attach(t.mmu[i], nullptr, nullptr));
+    }
 }
 
 } // namespace sparse_inline
@@ -654,6 +679,19 @@ TEST(WalkerSparse, ALatencyCallbackSeesEachLevelReadAfterTheOneAbove)
     mmu_destroy(mmu);
     mmu_ptb_destroy(pt);
     mmu_sparse_mem_destroy(mem);
+}
+
+// mmu_translate's miss path takes the walker's plain walk inline (walker.h)
+// only without coverage: attached after create, coverage must see every
+// walk, lookup and A/D update over mmu_sparse_mem_ops() as it does through
+// wrapped operations (where the plain walk never runs).
+TEST(WalkerSparse, CoverageAttachedAfterCreateSeesThePlainWalksToo)
+{
+    using namespace sparse_inline;
+    if (!mmu_cov_compiled_in())
+        GTEST_SKIP() << "coverage compiled out";
+    run_twin(0x5eed0001, 4, MMU_AD_ON_FAULT_NONE, 1, 0, 2, true);
+    run_twin(0x5eed0003, 5, MMU_AD_ON_FAULT_USED, 1, 1, 4, true);
 }
 
 } // namespace
