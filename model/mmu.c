@@ -1145,6 +1145,20 @@ static inline void count_walk(mmu_t *mmu, walk_kind_t kind, const mmu_walk_trace
     mmu->cnt.walk_refs[refs >= 8 ? 7 : refs - 1]++;
 }
 
+/* What every walk that reached an answer (a translation or a #PF) records:
+ * its walker busy until it ends, the result's walk latency, its counts. */
+static inline mmu_cycle_t walk_done(mmu_t *mmu, unsigned wi, mmu_cycle_t begin, walk_kind_t kind,
+                                    const mmu_walk_trace_t *tr, mmu_result_t *res)
+{
+    const mmu_cycle_t end = begin + tr->cycles;
+    mmu->busy_until[wi] = end;
+    res->lat_walk = (uint32_t)tr->cycles;
+    res->done_at = end;
+    res->served = MMU_SERVED_WALK;
+    count_walk(mmu, kind, tr);
+    return end;
+}
+
 /* Inline in translate_slow, its one caller (one frame for a miss, not two);
  * mmu_translate's L1 hits never reach either. */
 static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t, unsigned side,
@@ -1235,12 +1249,7 @@ static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t, u
     if (rc) /* external_walk has said why */
         return mmu->cfg.walk_cb ? rc : walk_failed(mmu, "mmu_translate", la, &tr, rc);
     if (res->fault.kind != MMU_FAULT_NONE) {
-        const mmu_cycle_t end = begin + tr.cycles;
-        mmu->busy_until[wi] = end;
-        res->lat_walk = (uint32_t)tr.cycles;
-        res->done_at = end;
-        res->served = MMU_SERVED_WALK;
-        count_walk(mmu, kind, &tr);
+        walk_done(mmu, wi, begin, kind, &tr, res);
         mmu->st.walks_fault++;
         count_fault(mmu, &res->fault);
         inv_after_pf(mmu, la);
@@ -1251,12 +1260,7 @@ static ALWAYS_INLINE int walk(mmu_t *mmu, const mmu_req_t *req, mmu_cycle_t t, u
     perms = res->perms;
     leaf = tr.entry[tr.n - 1];
 walked:;
-    const mmu_cycle_t end = begin + tr.cycles;
-    mmu->busy_until[wi] = end;
-    res->lat_walk = (uint32_t)tr.cycles;
-    res->done_at = end;
-    res->served = MMU_SERVED_WALK;
-    count_walk(mmu, kind, &tr);
+    const mmu_cycle_t end = walk_done(mmu, wi, begin, kind, &tr, res);
     mmu->cnt.walk_size[page]++;
     fill_pscs(mmu, la, start.level, &tr, end);
     if (mmu->data_lines)
