@@ -549,46 +549,44 @@ TEST(Batch, PlanFindsEachWalksWordOnBothPaths)
 // configuration of the stand-ins; none with a host latency callback.
 TEST(Batch, PlanPrefetchesOnlyTheLargeStandIns)
 {
-    std::vector<mmu_req_t> reqs(1, MMU_REQ_INIT);
-    uint64_t pte[1], word[1];
-    unsigned levels = 99;
-    {
+    // The levels the look-ahead prefetches under the default config as edit leaves it.
+    auto levels_with = [](uint64_t seed, void (*edit)(mmu_config_t &)) {
+        std::vector<mmu_req_t> reqs(1, MMU_REQ_INIT);
+        uint64_t pte[1], word[1];
+        unsigned levels = 99;
         mmu_config_t cfg;
         mmu_config_init(&cfg);
-        cfg.memlat[1].sets = 4096; // L2: 4096 sets of 4 ways, 256 KiB of set records
-        World w(101, true, cfg);
+        edit(cfg);
+        World w(seed, true, cfg);
         mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
-        EXPECT_EQ(levels, 2u);
-    }
-    {
-        mmu_config_t cfg;
-        mmu_config_init(&cfg);
-        cfg.memlat[2].sets = 512; // LLC: 512 sets of 16 ways, 96 KiB of set records
-        World w(102, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
-        EXPECT_EQ(levels, 0u);
-    }
-    {
-        mmu_config_t cfg;
-        mmu_config_init(&cfg);
-        cfg.memlat[2].ways = 32; // not the fast configuration: tags and stamps
-        cfg.memlat[2].sets = 256; // 64 KiB of tags, 64 of stamps: 128 KiB, kept
-        World w(103, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
-        EXPECT_EQ(levels, 0u);
-        cfg.memlat[2].sets = 512;
-        World x(104, true, cfg);
-        mmu_batch_ahead_plan(x.mmu, reqs.data(), 1, pte, word, &levels);
-        EXPECT_EQ(levels, 1u);
-    }
-    {
-        mmu_config_t cfg;
-        mmu_config_init(&cfg);
-        cfg.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned { return 7; };
-        World w(105, true, cfg);
-        mmu_batch_ahead_plan(w.mmu, reqs.data(), 1, pte, word, &levels);
-        EXPECT_EQ(levels, 0u);
-    }
+        return levels;
+    };
+    // L2: 4096 sets of 4 ways, 256 KiB of set records.
+    EXPECT_EQ(levels_with(101, [](mmu_config_t &c) { c.memlat[1].sets = 4096; }), 2u);
+    // LLC: 512 sets of 16 ways, 96 KiB of set records.
+    EXPECT_EQ(levels_with(102, [](mmu_config_t &c) { c.memlat[2].sets = 512; }), 0u);
+    // Not the fast configuration: tags and stamps. 64 KiB of tags, 64 of
+    // stamps: 128 KiB, kept; twice that, prefetched.
+    EXPECT_EQ(levels_with(103,
+                          [](mmu_config_t &c) {
+                              c.memlat[2].ways = 32;
+                              c.memlat[2].sets = 256;
+                          }),
+              0u);
+    EXPECT_EQ(levels_with(104,
+                          [](mmu_config_t &c) {
+                              c.memlat[2].ways = 32;
+                              c.memlat[2].sets = 512;
+                          }),
+              1u);
+    // A host latency callback: the stand-ins keep no arrays.
+    EXPECT_EQ(levels_with(105,
+                          [](mmu_config_t &c) {
+                              c.memlat_cb = [](void *, uint64_t, int, uint64_t) -> unsigned {
+                                  return 7;
+                              };
+                          }),
+              0u);
 }
 
 } // namespace

@@ -781,6 +781,20 @@ const mmu_tlb_entry_t *scan_lookup(const mmu_tlb_t &t, uint64_t la, uint16_t pci
     return nullptr;
 }
 
+// A random invalidation of non-global entries near la: by address three
+// times in four, global entries too one time in two.
+template <class Rnd, class Pcid>
+static mmu_tlb_inv_t random_inv(Rnd &rnd, uint64_t la, Pcid pcid)
+{
+    mmu_tlb_inv_t q{};
+    q.by_addr = rnd() % 4 != 0;
+    q.la = la;
+    q.pcid = pcid;
+    q.nonglobal = true;
+    q.global = rnd() % 2;
+    return q;
+}
+
 // What a fill of v (page number vpn) into the set at slot `base` must find,
 // by a plain scan: the way with the same tag, the first free way, and the
 // valid way with the oldest stamp (the lower way on ties); SIZE_MAX for none.
@@ -916,12 +930,7 @@ TEST(Tlb, FilterAgreesWithAPlainScanOfTheSets)
                     ASSERT_EQ(a.t.last_fill, want) << "op " << op;
                 }
             } else {
-                mmu_tlb_inv_t q{};
-                q.by_addr = rnd() % 4 != 0;
-                q.la = la;
-                q.pcid = pcid;
-                q.nonglobal = true;
-                q.global = rnd() % 2;
+                const mmu_tlb_inv_t q = random_inv(rnd, la, pcid);
                 a.inv(q);
             }
             expect_filter_consistent(a.t);
@@ -1070,12 +1079,7 @@ void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
             ASSERT_EQ(now.frame, v.frame);
             ASSERT_EQ(now.granule, g);
         } else {
-            mmu_tlb_inv_t q{};
-            q.by_addr = rnd() % 4 != 0;
-            q.la = la;
-            q.pcid = pcid;
-            q.nonglobal = true;
-            q.global = rnd() % 2;
+            const mmu_tlb_inv_t q = random_inv(rnd, la, pcid);
             a.inv(q);
         }
         expect_filter_consistent(a.t);
@@ -1269,12 +1273,7 @@ void fill_new_agrees(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
                     << "op " << op;
             }
         } else {
-            mmu_tlb_inv_t q{};
-            q.by_addr = rnd() % 4 != 0;
-            q.la = la;
-            q.pcid = pcid;
-            q.nonglobal = true;
-            q.global = rnd() % 2;
+            const mmu_tlb_inv_t q = random_inv(rnd, la, pcid);
             ASSERT_EQ(a.inv(q), b.inv(q)) << "op " << op;
         }
         expect_same_state(a.t, b.t);
