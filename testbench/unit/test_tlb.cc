@@ -781,6 +781,23 @@ const mmu_tlb_entry_t *scan_lookup(const mmu_tlb_t &t, uint64_t la, uint16_t pci
     return nullptr;
 }
 
+// For each of the pool's first four pages, one more that shares its set and
+// its filter byte (a byte that matches a different page).
+static void add_tag_aliases(const mmu_tlb_t &t, std::vector<uint64_t> &pool)
+{
+    for (int i = 0; i < 4; i++) {
+        const uint64_t v = pool[size_t(i)] >> 12;
+        for (uint64_t k = 1; k < 100000; k++) {
+            const uint64_t u = v + k * t.sets * (1ull << 14);
+            if (mmu_tlb_set_of(&t, u) == mmu_tlb_set_of(&t, v) &&
+                mmu_tlb_tag(&t, u, 0) == mmu_tlb_tag(&t, v, 0)) {
+                pool.push_back(u << 12);
+                break;
+            }
+        }
+    }
+}
+
 // A random invalidation of non-global entries near la: by address three
 // times in four, global entries too one time in two.
 template <class Rnd, class Pcid>
@@ -882,17 +899,7 @@ TEST(Tlb, FilterAgreesWithAPlainScanOfTheSets)
         std::vector<uint64_t> pool;
         for (int i = 0; i < 24; i++)
             pool.push_back((rnd() % (4 * uint64_t(a.t.sets) * 2 * 512)) << 12);
-        for (int i = 0; i < 4; i++) {
-            const uint64_t v = pool[size_t(i)] >> 12;
-            for (uint64_t k = 1; k < 100000; k++) {
-                const uint64_t u = v + k * a.t.sets * (1ull << 14);
-                if (mmu_tlb_set_of(&a.t, u) == mmu_tlb_set_of(&a.t, v) &&
-                    mmu_tlb_tag(&a.t, u, 0) == mmu_tlb_tag(&a.t, v, 0)) {
-                    pool.push_back(u << 12);
-                    break;
-                }
-            }
-        }
+        add_tag_aliases(a.t, pool);
         ASSERT_GE(pool.size(), 26u) << "no colliding pairs found";
         for (int op = 0; op < 4000; op++) {
             const uint64_t la = pool[rnd() % pool.size()] + (rnd() & 0xfff);
@@ -1018,17 +1025,7 @@ void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
     const uint64_t span = 3 * uint64_t(c.entries) + 8;
     for (uint64_t i = 0; i < span; i++)
         pool.push_back((rnd() % (span * 4 * 512)) << 12);
-    for (int i = 0; i < 4; i++) {
-        const uint64_t v = pool[size_t(i)] >> 12;
-        for (uint64_t k = 1; k < 100000; k++) {
-            const uint64_t u = v + k * a.t.sets * (1ull << 14);
-            if (mmu_tlb_set_of(&a.t, u) == mmu_tlb_set_of(&a.t, v) &&
-                mmu_tlb_tag(&a.t, u, 0) == mmu_tlb_tag(&a.t, v, 0)) {
-                pool.push_back(u << 12);
-                break;
-            }
-        }
-    }
+    add_tag_aliases(a.t, pool);
     unsigned evictions = 0;
     ops = std::max(ops, int(8 * c.entries)); // enough fills to fill the sets
     for (int op = 0; op < ops; op++) {
