@@ -493,6 +493,74 @@ TEST(Batch, EqualsLoopOverTheSparseMemoryInline)
     run(85, true, cfg, 150, false, true, true);
 }
 
+// A host callback may do anything to the memory between two words of a walk:
+// here the latency callback empties the sparse memory (freeing every frame and
+// radix node) and writes the page tables back, every 97th call. Over the
+// sparse memory inline the look-ahead keeps host addresses across
+// translations, so with a host callback it must take the memory's operations
+// instead; had it kept them, its next read would be of freed memory (which
+// the AddressSanitizer build reports). Loop and batch must still agree.
+TEST(Batch, HostCallbackMayRebuildTheMemoryMidBatch)
+{
+    struct Rebuild {
+        mmu_sparse_mem_t *mem = nullptr;
+        std::vector<std::pair<uint64_t, uint64_t>> words; // the tables as built
+        uint64_t calls = 0, rebuilds = 0;
+        static unsigned latency(void *ctx, uint64_t pa, int, uint64_t)
+        {
+            Rebuild *r = static_cast<Rebuild *>(ctx);
+            if (++r->calls % 97 == 0) {
+                mmu_sparse_mem_clear(r->mem);
+                for (const auto &w : r->words)
+                    EXPECT_EQ(mmu_sparse_mem_write64(r->mem, w.first, w.second), 0);
+                r->rebuilds++;
+            }
+            return 20 + unsigned(pa >> 12) % 40;
+        }
+    };
+    Rebuild rl, rb;
+    mmu_config_t cfg;
+    mmu_config_init(&cfg);
+    cfg.memlat_cb = Rebuild::latency;
+    cfg.memlat_ctx = &rl;
+    World L(95, true, cfg, true, true);
+    cfg.memlat_ctx = &rb;
+    World B(95, true, cfg, true, true);
+    for (auto [w, r] : {std::pair{&L, &rl}, std::pair{&B, &rb}}) {
+        ASSERT_NO_FATAL_FAILURE(w->set_paging());
+        r->mem = w->mem;
+        for (uint64_t pa = kPool; pa < kPool + kPoolSize; pa += 8) {
+            uint64_t v = 0;
+            ASSERT_EQ(mmu_sparse_mem_read64(w->mem, pa, &v), 0);
+            if (v)
+                r->words.emplace_back(pa, v);
+        }
+    }
+    ASSERT_EQ(rl.words, rb.words);
+    std::mt19937_64 g(95);
+    uint64_t now = 0;
+    for (int round = 0; round < 60; round++) {
+        std::vector<mmu_req_t> reqs(64);
+        for (auto &q : reqs) {
+            q = MMU_REQ_INIT;
+            q.la = kVa4k + ((g() % 512) << 12);
+            q.now = now += 5;
+        }
+        std::vector<mmu_result_t> res_l(reqs.size()), res_b(reqs.size());
+        for (size_t i = 0; i < reqs.size(); i++)
+            ASSERT_EQ(mmu_translate(L.mmu, &reqs[i], &res_l[i]), 0);
+        ASSERT_EQ(mmu_translate_batch(B.mmu, reqs.data(), reqs.size(), res_b.data(), nullptr), 0);
+        for (size_t i = 0; i < reqs.size(); i++)
+            ASSERT_EQ(std::memcmp(&res_l[i], &res_b[i], sizeof res_l[i]), 0)
+                << "round " << round << " request " << i;
+        mmu_flush_all(L.mmu); // every request of the next batch walks
+        mmu_flush_all(B.mmu);
+    }
+    expect_same_stats(L.mmu, B.mmu);
+    EXPECT_EQ(rl.rebuilds, rb.rebuilds);
+    EXPECT_GT(rb.rebuilds, 50u); // most batches have a rebuild in the middle
+}
+
 // The look-ahead finds the same level-1 words over the memory's operations
 // and over the sparse memory inline: each walk's own, wherever its page
 // directory is (8 regions in one memo slot, two PML4 entries, as in
