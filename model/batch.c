@@ -78,26 +78,16 @@ static void ahead_lat_init(const mmu_memlat_t *lat, ahead_lat_t *o)
         return;
     for (unsigned i = 0; i < lat->nlevels; i++) {
         const mmu_memlat_level_t *l = &lat->lvl[i];
-        const size_t row = (size_t)l->ways * sizeof *l->tag;
+        mmu_memlat_rows_t rows;
+        mmu_memlat_rows(lat, l, &rows);
         ahead_level_t *d = &o->lvl[o->n];
-        if (lat->fast) {
-            /* One record a set: filter, order and tags. */
-            d->a[0] = (const char *)l->set;
-            d->stride[0] = l->rec_size;
-            d->len[0] = (unsigned)l->rec_size;
-            d->nr = 1;
-        } else {
-            d->a[0] = (const char *)l->tag;
-            d->stride[0] = row;
-            d->len[0] = (unsigned)row;
-            d->a[1] = (const char *)l->stamp;
-            d->stride[1] = row;
-            d->len[1] = (unsigned)row;
-            d->nr = 2;
-        }
+        d->nr = rows.nr;
         d->set_mask = l->sets - 1;
         size_t bytes = 0;
         for (unsigned k = 0; k < d->nr; k++) {
+            d->a[k] = rows.base[k];
+            d->stride[k] = rows.stride[k];
+            d->len[k] = (unsigned)rows.stride[k];
             d->mid[k] = d->len[k] > 64 ? 64 : d->len[k] - 1;
             bytes += (size_t)l->sets * d->stride[k];
         }

@@ -111,6 +111,32 @@ typedef struct mmu_memlat {
     uint64_t data_hits[MMU_MEMLAT_LEVELS], data_dram; /* ... and data lines (mmu_memlat_data) */
 } mmu_memlat_t;
 
+/* Where a lookup in level l finds one set's ways in the host's memory, for
+ * a look-ahead that prefetches them (batch.c): nr arrays, the set s's row of
+ * array k at base[k] + s * stride[k], bytes long (the fast configuration's
+ * set record; else the tags' row and the stamps' row). Kept beside the
+ * layout so that a change to it changes what is prefetched. */
+typedef struct mmu_memlat_rows {
+    const char *base[2];
+    size_t stride[2];
+    unsigned nr;
+} mmu_memlat_rows_t;
+
+static inline void mmu_memlat_rows(const mmu_memlat_t *m, const mmu_memlat_level_t *l,
+                                   mmu_memlat_rows_t *o)
+{
+    if (m->fast) {
+        o->base[0] = (const char *)l->set;
+        o->stride[0] = l->rec_size;
+        o->nr = 1;
+        return;
+    }
+    o->base[0] = (const char *)l->tag;
+    o->base[1] = (const char *)l->stamp;
+    o->stride[0] = o->stride[1] = (size_t)l->ways * sizeof *l->tag;
+    o->nr = 2;
+}
+
 /* From cfg (already validated). Returns 0 or MMU_ENOMEM. */
 int mmu_memlat_init(mmu_memlat_t *m, const mmu_config_t *cfg);
 void mmu_memlat_free(mmu_memlat_t *m);
