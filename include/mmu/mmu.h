@@ -352,18 +352,20 @@ MMU_API void mmu_reset_stats(mmu_t *mmu);
  *     for (i = 0; i < n; i++) mmu_translate(mmu, &reqs[i], &results[i]);
  * which it equals in every result, every A/D write (values, and their order),
  * every statistic and every cycle. What differs is host time: with
- * mem->peek64, the page-table words of up to MMU_BATCH_WINDOW requests at a
- * time are followed ahead with peeks, level by level across all of them, and
- * the model's own arrays those requests will touch are prefetched, so the
- * host's cache misses overlap instead of following one another; with
- * mem->prefetch_find too, a level-1 word is prefetched in two steps (what
- * finds it, then the word), so that no step of the look-ahead waits on a
- * miss. The peeks and prefetches are extra calls to the memory interface, interleaved across requests; the
- * read64 and cmpxchg64 calls are those of the loop, in its order. Without
- * peek64 it is the loop. Returns 0 when all n are translated, else the
- * negative code of the first request that failed: results before it are
- * filled, it and those after are not translated. *done (if non-NULL) is the
- * number translated. Allocates nothing. */
+ * mem->peek64, the walks of up to MMU_BATCH_WINDOW requests at a time are
+ * followed ahead with peeks while the ones before them are translated: each
+ * one's page-directory entry and level-1 word are prefetched, and the sets
+ * that word's access will look up in cache stand-ins too large for the
+ * host's caches, so the host's cache misses overlap instead of following one
+ * another; with mem->prefetch_find too, a level-1 word is prefetched in two
+ * steps (what finds it, then the word), so that no step of the look-ahead
+ * waits on a miss. The peeks and prefetches are extra calls to the memory
+ * interface, interleaved across requests; the read64 and cmpxchg64 calls are
+ * those of the loop, in its order. Without peek64 it is the loop. Returns 0
+ * when all n are translated, else the negative code of the first request
+ * that failed: results before it are filled, it and those after are not
+ * translated. *done (if non-NULL) is the number translated. Allocates
+ * nothing. */
 #define MMU_BATCH_WINDOW 16
 MMU_API int mmu_translate_batch(mmu_t *mmu, const mmu_req_t *reqs, size_t n,
                                 mmu_result_t *results, size_t *done);
