@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Measures translation throughput (Google Benchmark, median of 5 repetitions),
-# Measures translation throughput (Google Benchmark, median of 5 repetitions),
 # trace reading, workload-kernel generation and the OS model under memory
 # pressure (with its records/s as a share of the unconstrained run's; median of
 # 3), and `mmusim check` throughput on a generated 100,000-access scenario
