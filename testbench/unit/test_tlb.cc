@@ -1086,37 +1086,54 @@ void agree_with_scan(const mmu_array_cfg_t &c, unsigned granules, uint32_t clock
     EXPECT_GT(evictions, 0u) << "the sets never filled";
 }
 
+// Clocks started at 0, where stamps cross 2^31 and where they wrap.
+const uint32_t kClocks[] = {0, 0x80000000u - 40, UINT32_MAX - 40};
+
+// Every replacement policy (PLRU only for a power-of-two width) and index of
+// an array of `ways` ways, LRU and FIFO from each of kClocks:
+// fn(repl, index, clock0, sets, granules), with 4 sets (8 under XOR
+// indexing) and one to three granules by ways % 3. False once fn has failed
+// fatally.
+template <typename Fn> bool each_policy(unsigned ways, Fn fn)
+{
+    for (unsigned repl = MMU_REPL_LRU; repl <= MMU_REPL_RANDOM; repl++) {
+        if (repl == MMU_REPL_PLRU && (ways & (ways - 1)))
+            continue;
+        for (unsigned index : {unsigned(MMU_INDEX_LOW), unsigned(MMU_INDEX_XOR)}) {
+            for (uint32_t clock0 : kClocks) {
+                if (clock0 && repl != MMU_REPL_LRU && repl != MMU_REPL_FIFO)
+                    continue;
+                const unsigned sets = index == MMU_INDEX_XOR ? 8 : 4;
+                const unsigned gr = ways % 3 == 0   ? MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G
+                                    : ways % 3 == 1 ? MMU_SIZE_4K
+                                                    : MMU_SIZE_4K | MMU_SIZE_2M;
+                SCOPED_TRACE(testing::Message() << sets << "x" << ways << " repl " << repl
+                                                << " index " << index << " clock " << clock0);
+                fn(repl, index, clock0, sets, gr);
+                if (testing::Test::HasFatalFailure())
+                    return false;
+            }
+        }
+    }
+    return true;
+}
+
 TEST(Tlb, EveryWidthPolicyAndIndexAgreesWithAPlainScan)
 {
     // Ways 1..17 (one to five groups of four stamps, one chunk of filter
     // bytes and more), 24 and a 64-way fully-associative array; each
     // replacement policy and index; clocks started where stamps cross 2^31
     // and where they wrap.
-    const uint32_t clocks[] = {0, 0x80000000u - 40, UINT32_MAX - 40};
     for (unsigned ways = 1; ways <= 24; ways += ways < 17 ? 1 : 7) {
-        for (unsigned repl = MMU_REPL_LRU; repl <= MMU_REPL_RANDOM; repl++) {
-            if (repl == MMU_REPL_PLRU && (ways & (ways - 1)))
-                continue;
-            for (unsigned index : {unsigned(MMU_INDEX_LOW), unsigned(MMU_INDEX_XOR)}) {
-                for (uint32_t clock0 : clocks) {
-                    if (clock0 && repl != MMU_REPL_LRU && repl != MMU_REPL_FIFO)
-                        continue;
-                    const unsigned sets = index == MMU_INDEX_XOR ? 8 : 4;
-                    mmu_array_cfg_t c = cfg(sets * ways, ways, repl, index,
-                                            index == MMU_INDEX_XOR && ways % 2 ? 7 : 0);
-                    const unsigned gr = ways % 3 == 0   ? MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G
-                                        : ways % 3 == 1 ? MMU_SIZE_4K
-                                                        : MMU_SIZE_4K | MMU_SIZE_2M;
-                    SCOPED_TRACE(testing::Message() << sets << "x" << ways << " repl " << repl
-                                                    << " index " << index << " clock " << clock0);
-                    agree_with_scan(c, gr, clock0, ways * 31 + repl * 7 + index + clock0 % 13, 900);
-                    if (HasFatalFailure())
-                        return;
-                }
-            }
-        }
+        if (!each_policy(ways, [&](unsigned repl, unsigned index, uint32_t clock0, unsigned sets,
+                                   unsigned gr) {
+                mmu_array_cfg_t c = cfg(sets * ways, ways, repl, index,
+                                        index == MMU_INDEX_XOR && ways % 2 ? 7 : 0);
+                agree_with_scan(c, gr, clock0, ways * 31 + repl * 7 + index + clock0 % 13, 900);
+            }))
+            return;
     }
-    for (uint32_t clock0 : clocks) {
+    for (uint32_t clock0 : kClocks) {
         SCOPED_TRACE(testing::Message() << "64x64 clock " << clock0);
         agree_with_scan(cfg(64, 64), MMU_SIZE_4K | MMU_SIZE_2M, clock0, 5, 1500);
         if (HasFatalFailure())
@@ -1287,28 +1304,13 @@ TEST(Tlb, FillOfAKnownAbsentTagAgreesWithTheCheckingFill)
     // The fast fill (simple LRU/FIFO arrays: up to 16 ways) and the general
     // one (PLRU, random, wider sets), each index, clocks across 2^31 and the
     // wrap, one to three granules, and coalesced groups.
-    const uint32_t clocks[] = {0, 0x80000000u - 40, UINT32_MAX - 40};
     for (unsigned ways : {1u, 2u, 4u, 5u, 8u, 12u, 16u, 24u}) {
-        for (unsigned repl = MMU_REPL_LRU; repl <= MMU_REPL_RANDOM; repl++) {
-            if (repl == MMU_REPL_PLRU && (ways & (ways - 1)))
-                continue;
-            for (unsigned index : {unsigned(MMU_INDEX_LOW), unsigned(MMU_INDEX_XOR)}) {
-                for (uint32_t clock0 : clocks) {
-                    if (clock0 && repl != MMU_REPL_LRU && repl != MMU_REPL_FIFO)
-                        continue;
-                    const unsigned sets = index == MMU_INDEX_XOR ? 8 : 4;
-                    const mmu_array_cfg_t c = cfg(sets * ways, ways, repl, index);
-                    const unsigned gr = ways % 3 == 0   ? MMU_SIZE_4K | MMU_SIZE_2M | MMU_SIZE_1G
-                                        : ways % 3 == 1 ? MMU_SIZE_4K
-                                                        : MMU_SIZE_4K | MMU_SIZE_2M;
-                    SCOPED_TRACE(testing::Message() << sets << "x" << ways << " repl " << repl
-                                                    << " index " << index << " clock " << clock0);
-                    fill_new_agrees(c, gr, clock0, ways * 17 + repl * 5 + index + clock0 % 11);
-                    if (HasFatalFailure())
-                        return;
-                }
-            }
-        }
+        if (!each_policy(ways, [&](unsigned repl, unsigned index, uint32_t clock0, unsigned sets,
+                                   unsigned gr) {
+                fill_new_agrees(cfg(sets * ways, ways, repl, index), gr, clock0,
+                                ways * 17 + repl * 5 + index + clock0 % 11);
+            }))
+            return;
     }
     // The default PSCs' shapes (one granule each), a fully associative
     // 64-way array, and coalescing.
